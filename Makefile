@@ -1,0 +1,68 @@
+# sellahead: `make` builds build/sellahead; `make test` runs every test; `make run` serves a demo.
+BUILD    ?= build
+ifeq ($(origin CC),default)
+  CC := gcc
+endif
+PKGS     := libmicrohttpd jansson sqlite3 libsodium libcurl
+SANITIZE ?= 0
+PORT     ?= 8080
+
+WARN   := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -Wformat=2 -Wcast-qual -Wpointer-arith -Wvla -Wundef -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Isrc \
+          $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+ifeq ($(SANITIZE),1)
+  BUILD  := build-san
+  CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+endif
+
+SRC      := $(sort $(wildcard src/*/*.c))
+OBJ      := $(SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test unit http run clean fuzz bench
+all: $(BUILD)/sellahead
+
+deps:
+	@sh scripts/deps
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libsellahead.a: $(OBJ)
+	@$(AR) rcs $@ $^
+
+$(BUILD)/sellahead: $(BUILD)/src/main.o $(BUILD)/libsellahead.a
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsellahead.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libsellahead.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+http: $(BUILD)/sellahead
+	SELLAHEAD_BIN=$(abspath $(BUILD)/sellahead) node --test --test-concurrency=2 tests/http/
+
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory http
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@[ -f sellahead.db ] || $(BUILD)/sellahead demo --db sellahead.db
+	$(BUILD)/sellahead serve --db sellahead.db --port $(PORT)
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(OBJ:.o=.d) $(BUILD)/src/main.d

@@ -1,0 +1,55 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "http/http.h"
+
+static const char usage[] =
+    "usage: sellahead serve [--db D] [--host H] [--port P] [--web DIR] [--mail-dir DIR]\n"
+    "\n"
+    "Serves the HTTP API, the storefront and the merchant console.\n"
+    "  --db D        SQLite file or postgresql:// URL (default $SELLAHEAD_DB or ./sellahead.db)\n"
+    "  --host H      address to listen on (default 127.0.0.1)\n"
+    "  --port P      port (default 8080; 0 picks a free one, printed on stderr)\n"
+    "  --web DIR     storefront and console files (default ./web)\n"
+    "  --mail-dir D  where emails are written without SMTP (default ./mail)\n";
+
+int cli_serve(int argc, char **argv)
+{
+    struct cli_args a;
+    int rc = cli_parse(argc, argv, "db host port web mail-dir", usage, &a);
+    if (rc || a.help)
+        return rc;
+    if (a.npos) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    char *end = NULL;
+    long port = a.port ? strtol(a.port, &end, 10) : 8080;
+    if ((end && *end) || port < 0 || port > 65535) {
+        fprintf(stderr, "sellahead: --port must be a number from 0 to 65535\n");
+        return 2;
+    }
+    /* Opening once here creates or migrates the schema before any request, and fails early
+     * when the database cannot be reached. */
+    struct store *st;
+    if (cli_store(&a, &st))
+        return 1;
+    st->ops->close(st);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    struct http_config cfg = {
+        .db_url = store_default_url(a.db),
+        .host = a.host ? a.host : "127.0.0.1",
+        .port = (unsigned)port,
+        .web_dir = a.web ? a.web : "web",
+        .mail_dir = a.mail_dir ? a.mail_dir : "mail",
+        .threads = cores > 0 ? (unsigned)cores : 1,
+    };
+    err_t e;
+    if (http_serve(&cfg, &e)) {
+        fprintf(stderr, "sellahead: %s\n", e.msg);
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,51 @@
+/* Positions: a quantity of one SKU at one location of one stock type, and the allocation
+ * order between them (SPEC section 1). */
+#ifndef SELLAHEAD_POSITION_H
+#define SELLAHEAD_POSITION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/date.h"
+
+#define ID_MAX 64 /* sku, locationId, transitRef: [A-Za-z0-9]{1,64} */
+
+enum stock_type { STOCK_ONHAND = 0, STOCK_INTRANSIT = 1 };
+
+struct position {
+    int64_t id; /* storage row id; 0 when not stored yet */
+    char sku[ID_MAX + 1];
+    char location_id[ID_MAX + 1];
+    int stock_type;
+    char transit_ref[ID_MAX + 1]; /* "" for onhand */
+    date_t order_date;            /* DATE_NONE for onhand */
+    date_t stock_date;            /* DATE_NONE for onhand and backorder */
+    int64_t quantity;
+    int64_t reserved;
+    int64_t allocated;
+};
+
+/* A growable array of positions; the owner frees v. */
+struct position_list {
+    struct position *v;
+    size_t n, cap;
+};
+
+int position_list_push(struct position_list *l, const struct position *p);
+void position_list_free(struct position_list *l);
+
+/* max(0, quantity - reserved - allocated) */
+int64_t position_available(const struct position *p);
+/* allocated units exceed quantity - reserved (an import shrank the position) */
+bool position_oversold(const struct position *p);
+/* A transit position with a stock date (pre-order) vs without (backorder). */
+bool position_is_preorder(const struct position *p);
+/* Allocation-order comparison: onhand (by location), pre-orders by stock date, order date,
+ * ref, then backorders by order date, ref. qsort-compatible. */
+int position_cmp(const void *a, const void *b);
+/* Sorts into allocation order. */
+void position_sort(struct position *v, size_t n);
+const char *position_stock_type_name(int stock_type);
+
+#endif

@@ -1,0 +1,37 @@
+/* Merchant settings (SPEC 5.6): delivery buffers, calendar, capture policy, store identity. */
+#ifndef SELLAHEAD_SETTINGS_H
+#define SELLAHEAD_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/date.h"
+#include "core/err.h"
+
+#define SETTINGS_MAX_HOLIDAYS 400
+#define SETTINGS_TEXT_MAX 512
+
+enum capture_on { CAPTURE_SHIPMENT = 0, CAPTURE_ORDER = 1 };
+
+struct settings {
+    int in_stock_min_days, in_stock_max_days;
+    int preorder_buffer_min_days, preorder_buffer_max_days;
+    int backorder_min_days, backorder_max_days;
+    char backorder_message[SETTINGS_TEXT_MAX];
+    bool business_days;
+    date_t holidays[SETTINGS_MAX_HOLIDAYS]; /* sorted, unique */
+    size_t nholidays;
+    int capture_on;
+    char store_name[SETTINGS_TEXT_MAX];
+    char from_email[SETTINGS_TEXT_MAX];
+};
+
+void settings_defaults(struct settings *s);
+/* Checks min <= max and 0..365 for every buffer; sorts and de-duplicates holidays. */
+int settings_validate(struct settings *s, err_t *e);
+struct calendar settings_calendar(const struct settings *s);
+const char *settings_capture_name(int capture_on);
+/* "shipment" / "order" -> enum; ERR_INVALID otherwise. */
+int settings_capture_parse(const char *name, int *out);
+
+#endif

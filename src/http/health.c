@@ -1,0 +1,7 @@
+#include "http/routes.h"
+
+int health_get(struct http_req *r, struct http_resp *out)
+{
+    (void)r;
+    return http_json(out, 200, json_pack("{s:s}", "status", "ok"));
+}

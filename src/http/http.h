@@ -1,0 +1,74 @@
+/* The HTTP layer's shared pieces: the request a handler sees, the response it fills, and
+ * helpers for JSON in/out, errors and auth. One file per resource implements handlers. */
+#ifndef SELLAHEAD_HTTP_H
+#define SELLAHEAD_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/err.h"
+#include "core/settings.h"
+#include "store/store.h"
+
+#define HTTP_MAX_PARAMS 4
+
+struct http_config {
+    const char *db_url;
+    const char *host;
+    unsigned port;
+    const char *web_dir;
+    const char *mail_dir;
+    unsigned threads;
+};
+
+struct http_req {
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *url;
+    char *params[HTTP_MAX_PARAMS]; /* path segments matched by "*" in the route, decoded */
+    size_t nparams;
+    char *body; /* JSON bodies, NUL-terminated */
+    size_t body_len;
+    FILE *upload; /* spooled CSV upload, rewound */
+    char *upload_name; /* file name of the multipart part, or NULL */
+    struct store *st;
+    const struct http_config *cfg;
+};
+
+struct http_resp {
+    unsigned status;
+    char *body; /* malloc'd, owned by the response */
+    size_t len;
+    const char *content_type;
+    char header_name[32], header_value[160]; /* one extra header, e.g. Content-Disposition */
+};
+
+typedef int (*http_handler)(struct http_req *r, struct http_resp *out);
+
+const char *http_query(struct http_req *r, const char *key);
+const char *http_header(struct http_req *r, const char *name);
+
+/* Fills out with doc (stolen) as JSON. Always returns 0. */
+int http_json(struct http_resp *out, unsigned status, json_t *doc);
+/* {"error": {"code", "message", "details"?}}; details is stolen. */
+int http_error(struct http_resp *out, unsigned status, const char *code, const char *message,
+               json_t *details);
+/* Maps an err code to its status and error code. */
+int http_fail(struct http_resp *out, const err_t *e);
+/* Parses the JSON body (duplicate keys rejected); on failure fills a 400 and returns -1. */
+int http_body_json(struct http_req *r, struct http_resp *out, json_t **doc);
+/* Fills out with bytes (copied). */
+int http_bytes(struct http_resp *out, unsigned status, const char *type, const char *data,
+               size_t len);
+/* Settings cached per thread until the store changes. */
+int http_settings(struct http_req *r, struct settings *s, err_t *e);
+/* Whether the request carries a valid API key. */
+bool http_has_key(struct http_req *r);
+/* A limit=/cursor= pair from the query string, limit clamped to 1..max (default def). */
+size_t http_limit(struct http_req *r, size_t def, size_t max);
+
+/* Runs the server until SIGINT or SIGTERM. */
+int http_serve(const struct http_config *cfg, err_t *e);
+
+#endif

@@ -1,0 +1,164 @@
+/* Availability: the single-item document, the batch query, the merchant's overview list and
+ * the CSV template. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/routes.h"
+#include "view/view.h"
+
+#define QUERY_MAX_ITEMS 500
+#define QUANTITY_MAX 2147483647
+
+/* A positive whole quantity; 0 when absent. ERR_INVALID otherwise. */
+static int parse_quantity(const char *v, int64_t *out, err_t *e)
+{
+    *out = 0;
+    if (!v)
+        return 0;
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || *end || n < 1 || n > QUANTITY_MAX || v[0] == '+' || v[0] == ' ')
+        return err_set(e, ERR_INVALID, "quantity must be a whole number from 1 to %d, not \"%s\"",
+                       QUANTITY_MAX, v);
+    *out = n;
+    return 0;
+}
+
+int inventory_get(struct http_req *r, struct http_resp *out)
+{
+    err_t e;
+    int64_t qty;
+    struct settings s;
+    if (parse_quantity(http_query(r, "quantity"), &qty, &e) || http_settings(r, &s, &e))
+        return http_fail(out, &e);
+    date_t today = date_today();
+    struct item it;
+    if (view_item_load(r->st, r->params[0], &s, today, &it, &e))
+        return http_fail(out, &e);
+    if (!it.found) {
+        view_item_free(&it);
+        return http_error(out, 404, "SKU_NOT_FOUND", "no product or inventory with this SKU",
+                          NULL);
+    }
+    json_t *doc = view_item(&it, qty, &s, today);
+    view_item_free(&it);
+    return http_json(out, 200, doc);
+}
+
+int inventory_query(struct http_req *r, struct http_resp *out)
+{
+    json_t *body;
+    if (http_body_json(r, out, &body))
+        return 0;
+    json_t *items = json_object_get(body, "items");
+    if (!json_is_array(items) || json_object_size(body) != 1) {
+        json_decref(body);
+        return http_error(out, 422, "VALIDATION_FAILED",
+                          "the body must be {\"items\": [{\"sku\": \"...\", \"quantity\": 1}]}",
+                          NULL);
+    }
+    if (json_array_size(items) > QUERY_MAX_ITEMS) {
+        json_decref(body);
+        return http_error(out, 422, "VALIDATION_FAILED", "at most 500 items per query", NULL);
+    }
+    err_t e;
+    struct settings s;
+    if (http_settings(r, &s, &e)) {
+        json_decref(body);
+        return http_fail(out, &e);
+    }
+    date_t today = date_today();
+    json_t *result = json_array();
+    size_t i;
+    json_t *entry;
+    json_array_foreach(items, i, entry) {
+        const char *sku = json_string_value(json_object_get(entry, "sku"));
+        json_t *q = json_object_get(entry, "quantity");
+        json_int_t qty = q ? json_integer_value(q) : 0;
+        if (!sku || (q && (!json_is_integer(q) || qty < 1 || qty > QUANTITY_MAX))) {
+            json_decref(result);
+            json_decref(body);
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "items[%zu] needs a \"sku\" string and, if given, a \"quantity\" from 1 "
+                     "to %d",
+                     i, QUANTITY_MAX);
+            return http_error(out, 422, "VALIDATION_FAILED", msg, NULL);
+        }
+        struct item it;
+        if (view_item_load(r->st, sku, &s, today, &it, &e)) {
+            json_decref(result);
+            json_decref(body);
+            return http_fail(out, &e);
+        }
+        json_array_append_new(result, view_item(&it, qty, &s, today));
+        view_item_free(&it);
+    }
+    json_decref(body);
+    return http_json(out, 200, json_pack("{s:o}", "items", result));
+}
+
+static json_t *summary_row(const struct sku_entry *se, const struct item *it)
+{
+    int64_t onhand = 0, intransit = 0, allocated = 0;
+    bool oversold = false;
+    json_t *transits = json_array();
+    for (size_t i = 0; i < it->positions.n; i++) {
+        const struct position *p = &it->positions.v[i];
+        if (p->stock_type == STOCK_ONHAND)
+            onhand += p->quantity;
+        else
+            intransit += p->quantity;
+        allocated += p->allocated;
+        oversold |= position_oversold(p);
+    }
+    json_t *doc = view_item(it, 0, NULL, DATE_NONE);
+    json_t *row = json_pack(
+        "{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:b, s:O}", "sku", se->sku, "name", se->name,
+        "onhand", (json_int_t)onhand, "intransit", (json_int_t)intransit, "allocated",
+        (json_int_t)allocated, "available", (json_int_t)it->avail.available_total, "status",
+        promise_status_name(it->avail.status), "oversold", oversold, "positions",
+        json_object_get(doc, "positions"));
+    json_decref(doc);
+    json_decref(transits);
+    return row;
+}
+
+int inventory_list(struct http_req *r, struct http_resp *out)
+{
+    err_t e;
+    struct settings s;
+    if (http_settings(r, &s, &e))
+        return http_fail(out, &e);
+    size_t limit = http_limit(r, 50, 500);
+    struct sku_entry *skus;
+    size_t n;
+    if (r->st->ops->sku_page(r->st, http_query(r, "cursor"), limit, http_query(r, "q"), &skus,
+                             &n, &e))
+        return http_fail(out, &e);
+    date_t today = date_today();
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        struct item it;
+        if (view_item_load(r->st, skus[i].sku, &s, today, &it, &e)) {
+            free(skus);
+            json_decref(items);
+            return http_fail(out, &e);
+        }
+        json_array_append_new(items, summary_row(&skus[i], &it));
+        view_item_free(&it);
+    }
+    json_t *next = n == limit ? json_string(skus[n - 1].sku) : json_null();
+    free(skus);
+    return http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
+}
+
+int inventory_template(struct http_req *r, struct http_resp *out)
+{
+    (void)r;
+    snprintf(out->header_name, sizeof out->header_name, "Content-Disposition");
+    snprintf(out->header_value, sizeof out->header_value,
+             "attachment; filename=\"inventory-template.csv\"");
+    return http_bytes(out, 200, "text/csv; charset=utf-8", importrow_template,
+                      strlen(importrow_template));
+}

@@ -1,0 +1,30 @@
+/* Handlers, one file per resource. */
+#ifndef SELLAHEAD_ROUTES_H
+#define SELLAHEAD_ROUTES_H
+
+#include "http/http.h"
+
+int health_get(struct http_req *r, struct http_resp *out);
+
+int inventory_get(struct http_req *r, struct http_resp *out);
+int inventory_query(struct http_req *r, struct http_resp *out);
+int inventory_list(struct http_req *r, struct http_resp *out);
+int inventory_template(struct http_req *r, struct http_resp *out);
+
+int imports_create(struct http_req *r, struct http_resp *out);
+int imports_list(struct http_req *r, struct http_resp *out);
+int imports_get(struct http_req *r, struct http_resp *out);
+int imports_errors_csv(struct http_req *r, struct http_resp *out);
+int imports_bulk(struct http_req *r, struct http_resp *out);
+
+int locations_list(struct http_req *r, struct http_resp *out);
+int locations_create(struct http_req *r, struct http_resp *out);
+
+int products_upsert(struct http_req *r, struct http_resp *out);
+int products_list(struct http_req *r, struct http_resp *out);
+int products_get(struct http_req *r, struct http_resp *out);
+
+int settings_get_h(struct http_req *r, struct http_resp *out);
+int settings_put_h(struct http_req *r, struct http_resp *out);
+
+#endif

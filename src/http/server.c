@@ -1,0 +1,534 @@
+/* The HTTP server on libmicrohttpd: a thread pool sized to the cores, one store connection
+ * per thread, routing, request bodies (JSON buffered, CSV uploads spooled to a temporary
+ * file), and the response written on the last callback so keep-alive stays on. */
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/date.h"
+#include "http/http.h"
+#include "http/routes.h"
+#include "util/apikey.h"
+
+#define JSON_LIMIT (1u << 20)      /* ordinary JSON bodies */
+#define BULK_LIMIT (64u << 20)     /* bulk inventory sync */
+#define UPLOAD_LIMIT (1024u << 20) /* CSV uploads, spooled to disk */
+
+enum body_kind { BODY_NONE, BODY_JSON, BODY_BULK, BODY_UPLOAD };
+enum auth_kind { AUTH_PUBLIC, AUTH_KEY };
+
+struct route {
+    const char *method;
+    const char *pattern; /* "*" matches one path segment */
+    http_handler handler;
+    enum body_kind body;
+    enum auth_kind auth;
+};
+
+/* Literal routes come before the wildcard ones they would otherwise match. */
+static const struct route routes[] = {
+    {"GET", "/healthz", health_get, BODY_NONE, AUTH_PUBLIC},
+    {"GET", "/v1/inventory/template.csv", inventory_template, BODY_NONE, AUTH_PUBLIC},
+    {"POST", "/v1/inventory/query", inventory_query, BODY_JSON, AUTH_PUBLIC},
+    {"POST", "/v1/inventory/bulk", imports_bulk, BODY_BULK, AUTH_KEY},
+    {"GET", "/v1/inventory/imports", imports_list, BODY_NONE, AUTH_KEY},
+    {"POST", "/v1/inventory/imports", imports_create, BODY_UPLOAD, AUTH_KEY},
+    {"GET", "/v1/inventory/imports/*", imports_get, BODY_NONE, AUTH_KEY},
+    {"GET", "/v1/inventory/imports/*/errors.csv", imports_errors_csv, BODY_NONE, AUTH_KEY},
+    {"GET", "/v1/inventory", inventory_list, BODY_NONE, AUTH_KEY},
+    {"GET", "/v1/inventory/*", inventory_get, BODY_NONE, AUTH_PUBLIC},
+    {"GET", "/v1/locations", locations_list, BODY_NONE, AUTH_PUBLIC},
+    {"POST", "/v1/locations", locations_create, BODY_JSON, AUTH_KEY},
+    {"GET", "/v1/products", products_list, BODY_NONE, AUTH_PUBLIC},
+    {"POST", "/v1/products", products_upsert, BODY_BULK, AUTH_KEY},
+    {"GET", "/v1/products/*", products_get, BODY_NONE, AUTH_PUBLIC},
+    {"GET", "/v1/settings", settings_get_h, BODY_NONE, AUTH_PUBLIC},
+    {"PUT", "/v1/settings", settings_put_h, BODY_JSON, AUTH_KEY},
+};
+
+/* Per-connection state between the callbacks of one request. */
+struct conn_ctx {
+    const struct route *route;
+    struct http_req req;
+    struct http_resp early; /* an answer decided before the body was read */
+    bool has_early;
+    size_t body_cap;
+    size_t received;
+    struct MHD_PostProcessor *pp;
+};
+
+static const struct http_config *config;
+static pthread_key_t store_key;
+
+static void store_destroy(void *p)
+{
+    struct store *st = p;
+    st->ops->close(st);
+}
+
+/* The calling thread's connection, opened on first use. */
+static struct store *thread_store(err_t *e)
+{
+    struct store *st = pthread_getspecific(store_key);
+    if (!st && store_open(config->db_url, &st, e) == 0)
+        pthread_setspecific(store_key, st);
+    return st;
+}
+
+/* --- helpers for handlers --- */
+
+const char *http_query(struct http_req *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *http_header(struct http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+int http_bytes(struct http_resp *out, unsigned status, const char *type, const char *data,
+               size_t len)
+{
+    out->status = status;
+    out->content_type = type;
+    out->body = malloc(len ? len : 1);
+    if (!out->body)
+        return http_error(out, 500, "INTERNAL", "out of memory", NULL);
+    memcpy(out->body, data, len);
+    out->len = len;
+    return 0;
+}
+
+int http_json(struct http_resp *out, unsigned status, json_t *doc)
+{
+    char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    out->status = status;
+    out->content_type = "application/json; charset=utf-8";
+    if (!s) {
+        static const char oom[] =
+            "{\"error\":{\"code\":\"INTERNAL\",\"message\":\"out of memory\"}}";
+        free(out->body);
+        out->status = 500;
+        out->body = strdup(oom);
+        out->len = out->body ? sizeof oom - 1 : 0;
+        return 0;
+    }
+    free(out->body);
+    out->body = s;
+    out->len = strlen(s);
+    return 0;
+}
+
+int http_error(struct http_resp *out, unsigned status, const char *code, const char *message,
+               json_t *details)
+{
+    json_t *err = json_pack("{s:s, s:s}", "code", code, "message", message);
+    if (details)
+        json_object_set_new(err, "details", details);
+    return http_json(out, status, json_pack("{s:o}", "error", err));
+}
+
+int http_fail(struct http_resp *out, const err_t *e)
+{
+    static const struct {
+        int code;
+        unsigned status;
+        const char *name;
+    } map[] = {
+        {ERR_INVALID, 422, "VALIDATION_FAILED"},   {ERR_NOTFOUND, 404, "NOT_FOUND"},
+        {ERR_CONFLICT, 409, "CONFLICT"},           {ERR_TOOLARGE, 413, "PAYLOAD_TOO_LARGE"},
+        {ERR_AUTH, 401, "UNAUTHORIZED"},           {ERR_MALFORMED, 400, "MALFORMED_REQUEST"},
+        {ERR_UNAVAILABLE, 503, "UNAVAILABLE"},     {ERR_PAYMENT, 402, "PAYMENT_DECLINED"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (map[i].code == e->code)
+            return http_error(out, map[i].status, map[i].name, e->msg, NULL);
+    return http_error(out, 500, "INTERNAL", "something went wrong on the server", NULL);
+}
+
+int http_body_json(struct http_req *r, struct http_resp *out, json_t **doc)
+{
+    json_error_t je;
+    *doc = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &je);
+    if (*doc)
+        return 0;
+    char msg[400];
+    snprintf(msg, sizeof msg, "malformed JSON at line %d, column %d (byte %d): %s", je.line,
+             je.column, je.position, je.text);
+    http_error(out, 400, "MALFORMED_JSON", msg,
+               json_pack("[{s:i, s:i, s:i}]", "line", je.line, "column", je.column,
+                         "position", je.position));
+    return -1;
+}
+
+size_t http_limit(struct http_req *r, size_t def, size_t max)
+{
+    const char *v = http_query(r, "limit");
+    if (!v || !*v)
+        return def;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end || n < 1)
+        return def;
+    return (size_t)n > max ? max : (size_t)n;
+}
+
+bool http_has_key(struct http_req *r)
+{
+    const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!auth || strncasecmp(auth, "Bearer ", 7))
+        return false;
+    return apikey_verify(r->st, auth + 7);
+}
+
+/* Per-thread settings cache: settings are read on every availability answer. */
+static _Thread_local struct {
+    bool valid;
+    uint64_t version;
+    struct settings s;
+} settings_cache;
+
+int http_settings(struct http_req *r, struct settings *s, err_t *e)
+{
+    uint64_t v = r->st->ops->version(r->st);
+    if (!settings_cache.valid || settings_cache.version != v) {
+        int rc = r->st->ops->settings_get(r->st, &settings_cache.s, e);
+        if (rc)
+            return rc;
+        settings_cache.valid = true;
+        settings_cache.version = v;
+    }
+    *s = settings_cache.s;
+    return 0;
+}
+
+/* --- routing --- */
+
+/* Matches path against pattern; fills params with decoded copies of "*" segments.
+ * 1 on match, 0 otherwise. */
+static int route_match(const char *pattern, const char *path, struct http_req *r)
+{
+    size_t np = 0;
+    while (*pattern && *path) {
+        if (*pattern == '*') {
+            size_t n = strcspn(path, "/");
+            if (n == 0 || np == HTTP_MAX_PARAMS)
+                goto nomatch;
+            r->params[np] = strndup(path, n);
+            if (!r->params[np])
+                goto nomatch;
+            MHD_http_unescape(r->params[np]);
+            np++;
+            path += n;
+            pattern++;
+        } else if (*pattern++ != *path++) {
+            goto nomatch;
+        }
+    }
+    if (*pattern || *path)
+        goto nomatch;
+    r->nparams = np;
+    return 1;
+nomatch:
+    for (size_t i = 0; i < np; i++) {
+        free(r->params[i]);
+        r->params[i] = NULL;
+    }
+    return 0;
+}
+
+static const struct route *route_find(const char *method, const char *url, struct http_req *r,
+                                      bool *path_known)
+{
+    *path_known = false;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        if (!route_match(routes[i].pattern, url, r))
+            continue;
+        if (!strcmp(routes[i].method, method))
+            return &routes[i];
+        *path_known = true;
+        for (size_t k = 0; k < r->nparams; k++) {
+            free(r->params[k]);
+            r->params[k] = NULL;
+        }
+        r->nparams = 0;
+    }
+    return NULL;
+}
+
+/* --- request lifecycle --- */
+
+static void ctx_free(struct conn_ctx *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->req.nparams; i++)
+        free(c->req.params[i]);
+    free(c->req.body);
+    free(c->req.upload_name);
+    if (c->req.upload)
+        fclose(c->req.upload);
+    if (c->pp)
+        MHD_destroy_post_processor(c->pp);
+    free(c->early.body);
+    free(c);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    ctx_free(*con_cls);
+    *con_cls = NULL;
+}
+
+static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *resp)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
+    if (!r)
+        return MHD_NO;
+    resp->body = NULL;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            resp->content_type ? resp->content_type
+                                               : "application/json; charset=utf-8");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (resp->header_name[0])
+        MHD_add_response_header(r, resp->header_name, resp->header_value);
+    enum MHD_Result ret = MHD_queue_response(conn, resp->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static bool content_type_is(const char *ct, const char *want)
+{
+    size_t n = strlen(want);
+    return ct && !strncasecmp(ct, want, n) && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *filename, const char *content_type,
+                                     const char *transfer_encoding, const char *data,
+                                     uint64_t off, size_t size)
+{
+    (void)kind;
+    (void)content_type;
+    (void)transfer_encoding;
+    (void)off;
+    struct conn_ctx *c = cls;
+    if (strcmp(key, "file"))
+        return MHD_YES;
+    if (!c->req.upload_name)
+        c->req.upload_name = strdup(filename ? filename : "");
+    if (size && fwrite(data, 1, size, c->req.upload) != size)
+        return MHD_NO;
+    return MHD_YES;
+}
+
+static void set_early(struct conn_ctx *c, unsigned status, const char *code, const char *msg)
+{
+    http_error(&c->early, status, code, msg, NULL);
+    c->has_early = true;
+}
+
+/* Decides, from the headers alone, whether the request can go on; prepares its body. */
+static void request_start(struct conn_ctx *c, const char *method, const char *url)
+{
+    struct http_req *r = &c->req;
+    bool path_known;
+    c->route = route_find(method, url, r, &path_known);
+    if (!c->route) {
+        if (path_known)
+            set_early(c, 405, "METHOD_NOT_ALLOWED", "this method is not allowed here");
+        else
+            set_early(c, 404, "NOT_FOUND", "no such resource");
+        return;
+    }
+    err_t e;
+    if (!(r->st = thread_store(&e))) {
+        http_fail(&c->early, &e);
+        c->has_early = true;
+        return;
+    }
+    if (c->route->auth == AUTH_KEY && !http_has_key(r)) {
+        set_early(c, 401, "UNAUTHORIZED",
+                  "this endpoint needs an API key: Authorization: Bearer <key>");
+        return;
+    }
+    const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    size_t limit = c->route->body == BODY_JSON ? JSON_LIMIT
+                   : c->route->body == BODY_BULK ? BULK_LIMIT
+                                                 : UPLOAD_LIMIT;
+    if (cl && strtoull(cl, NULL, 10) > limit) {
+        set_early(c, 413, "PAYLOAD_TOO_LARGE", "the request body is too large");
+        return;
+    }
+    switch (c->route->body) {
+    case BODY_NONE:
+        break;
+    case BODY_JSON:
+    case BODY_BULK:
+        if (!content_type_is(ct, "application/json"))
+            set_early(c, 415, "UNSUPPORTED_MEDIA_TYPE",
+                      "send the body as Content-Type: application/json");
+        break;
+    case BODY_UPLOAD:
+        if (content_type_is(ct, "multipart/form-data")) {
+            c->pp = MHD_create_post_processor(r->conn, 64 * 1024, on_post_field, c);
+            if (!c->pp) {
+                set_early(c, 400, "MALFORMED_REQUEST", "the multipart body has no boundary");
+                return;
+            }
+        } else if (!content_type_is(ct, "text/csv")) {
+            set_early(c, 415, "UNSUPPORTED_MEDIA_TYPE",
+                      "upload the file as multipart/form-data (field \"file\") or as "
+                      "Content-Type: text/csv");
+            return;
+        }
+        if (!(r->upload = tmpfile()))
+            set_early(c, 500, "INTERNAL", "cannot store the upload");
+        break;
+    }
+}
+
+/* Takes one chunk of the body. */
+static void request_data(struct conn_ctx *c, const char *data, size_t size)
+{
+    struct http_req *r = &c->req;
+    size_t limit = c->route->body == BODY_JSON ? JSON_LIMIT
+                   : c->route->body == BODY_BULK ? BULK_LIMIT
+                                                 : UPLOAD_LIMIT;
+    c->received += size;
+    if (c->received > limit) {
+        set_early(c, 413, "PAYLOAD_TOO_LARGE", "the request body is too large");
+        return;
+    }
+    if (c->route->body == BODY_UPLOAD) {
+        if (c->pp ? MHD_post_process(c->pp, data, size) != MHD_YES
+                  : fwrite(data, 1, size, r->upload) != size)
+            set_early(c, 400, "MALFORMED_REQUEST", "the upload could not be read");
+        return;
+    }
+    if (c->route->body == BODY_NONE)
+        return; /* a body where none is expected is ignored */
+    if (r->body_len + size + 1 > c->body_cap) {
+        size_t cap = c->body_cap ? c->body_cap : 4096;
+        while (cap < r->body_len + size + 1)
+            cap *= 2;
+        char *nb = realloc(r->body, cap);
+        if (!nb) {
+            set_early(c, 500, "INTERNAL", "out of memory");
+            return;
+        }
+        r->body = nb;
+        c->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, size);
+    r->body_len += size;
+    r->body[r->body_len] = '\0';
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    struct conn_ctx *c = *con_cls;
+    if (!c) {
+        if (!(c = calloc(1, sizeof *c)))
+            return MHD_NO;
+        c->req.conn = conn;
+        c->req.method = method;
+        c->req.url = url;
+        c->req.cfg = config;
+        *con_cls = c;
+        request_start(c, method, url);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!c->has_early)
+            request_data(c, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (c->has_early)
+        return send_resp(conn, &c->early);
+    if (c->req.upload)
+        rewind(c->req.upload);
+    struct http_resp resp = {0};
+    c->route->handler(&c->req, &resp);
+    if (!resp.status)
+        http_error(&resp, 500, "INTERNAL", "the handler gave no answer", NULL);
+    /* A handler that failed mid-transaction must not leave it open for the next request. */
+    c->req.st->ops->rollback(c->req.st);
+    enum MHD_Result ret = send_resp(conn, &resp);
+    free(resp.body);
+    return ret;
+}
+
+static int resolve(const char *host, unsigned port, struct sockaddr_storage *ss, err_t *e)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res;
+    char portstr[8];
+    snprintf(portstr, sizeof portstr, "%u", port);
+    int rc = getaddrinfo(host, portstr, &hints, &res);
+    if (rc)
+        return err_set(e, ERR_INVALID, "cannot resolve host %s: %s", host, gai_strerror(rc));
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    return 0;
+}
+
+int http_serve(const struct http_config *cfg, err_t *e)
+{
+    config = cfg;
+    if (pthread_key_create(&store_key, store_destroy))
+        return err_set(e, ERR_NOMEM, "cannot create thread state");
+    struct sockaddr_storage ss;
+    int rc = resolve(cfg->host, cfg->port, &ss, e);
+    if (rc)
+        return rc;
+    /* Handle SIGINT/SIGTERM by sigwait in this thread; the pool threads inherit the mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT, 4096u,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    if (!d)
+        return err_set(e, ERR_IO, "cannot listen on %s:%u (is the port in use?)", cfg->host,
+                       cfg->port);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    fprintf(stderr, "sellahead: listening on http://%s:%u (%u threads, database %s)\n",
+            cfg->host, info ? info->port : cfg->port, cfg->threads, cfg->db_url);
+    int sig;
+    sigwait(&sigs, &sig);
+    fprintf(stderr, "sellahead: %s received, shutting down\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    MHD_stop_daemon(d);
+    return 0;
+}

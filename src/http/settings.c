@@ -1,0 +1,133 @@
+/* Merchant settings: a public subset for storefronts, a partial update for merchants. */
+#include <string.h>
+
+#include "http/routes.h"
+#include "view/view.h"
+
+int settings_get_h(struct http_req *r, struct http_resp *out)
+{
+    err_t e;
+    struct settings s;
+    if (http_settings(r, &s, &e))
+        return http_fail(out, &e);
+    json_t *doc = view_settings(&s);
+    /* The sender address is the merchant's business, not the storefront's. */
+    if (!http_has_key(r))
+        json_object_del(doc, "fromEmail");
+    return http_json(out, 200, doc);
+}
+
+static int bad(struct http_resp *out, const char *field, const char *msg)
+{
+    char text[300];
+    snprintf(text, sizeof text, "%s %s", field, msg);
+    return http_error(out, 422, "VALIDATION_FAILED", text,
+                      json_pack("[{s:s, s:s}]", "field", field, "message", text));
+}
+
+static int set_text(json_t *v, char *dst, size_t cap)
+{
+    if (!json_is_string(v) || json_string_length(v) >= cap ||
+        strlen(json_string_value(v)) != json_string_length(v))
+        return -1;
+    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+    return 0;
+}
+
+/* Applies one field of the body; a message on failure, NULL when it applied. */
+static const char *apply(struct settings *s, const char *key, json_t *v)
+{
+    struct {
+        const char *key;
+        int *field;
+    } ints[] = {
+        {"inStockMinDays", &s->in_stock_min_days},
+        {"inStockMaxDays", &s->in_stock_max_days},
+        {"preorderBufferMinDays", &s->preorder_buffer_min_days},
+        {"preorderBufferMaxDays", &s->preorder_buffer_max_days},
+        {"backorderMinDays", &s->backorder_min_days},
+        {"backorderMaxDays", &s->backorder_max_days},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        if (strcmp(key, ints[i].key))
+            continue;
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 365)
+            return "must be a whole number of days between 0 and 365";
+        *ints[i].field = (int)json_integer_value(v);
+        return NULL;
+    }
+    if (!strcmp(key, "backorderMessage"))
+        return set_text(v, s->backorder_message, sizeof s->backorder_message)
+                   ? "must be a string of at most 500 characters"
+                   : NULL;
+    if (!strcmp(key, "storeName"))
+        return set_text(v, s->store_name, sizeof s->store_name) || !s->store_name[0]
+                   ? "must be a non-empty string of at most 500 characters"
+                   : NULL;
+    if (!strcmp(key, "fromEmail"))
+        return set_text(v, s->from_email, sizeof s->from_email) || !strchr(s->from_email, '@')
+                   ? "must be an email address"
+                   : NULL;
+    if (!strcmp(key, "businessDays")) {
+        if (!json_is_boolean(v))
+            return "must be true or false";
+        s->business_days = json_is_true(v);
+        return NULL;
+    }
+    if (!strcmp(key, "captureOn"))
+        return !json_is_string(v) || settings_capture_parse(json_string_value(v), &s->capture_on)
+                   ? "must be \"shipment\" or \"order\""
+                   : NULL;
+    if (!strcmp(key, "holidays")) {
+        if (!json_is_array(v) || json_array_size(v) > SETTINGS_MAX_HOLIDAYS)
+            return "must be a list of at most 400 dates (YYYY-MM-DD)";
+        size_t i;
+        json_t *d;
+        s->nholidays = 0;
+        json_array_foreach(v, i, d) {
+            if (!json_is_string(d) ||
+                date_parse(json_string_value(d), json_string_length(d), &s->holidays[i]))
+                return "must be a list of real dates written YYYY-MM-DD";
+            s->nholidays++;
+        }
+        return NULL;
+    }
+    return "is not a setting";
+}
+
+int settings_put_h(struct http_req *r, struct http_resp *out)
+{
+    json_t *body;
+    if (http_body_json(r, out, &body))
+        return 0;
+    if (!json_is_object(body)) {
+        json_decref(body);
+        return http_error(out, 422, "VALIDATION_FAILED", "the body must be a JSON object",
+                          NULL);
+    }
+    err_t e;
+    struct settings s;
+    int rc = r->st->ops->begin(r->st, true, &e);
+    if (!rc)
+        rc = r->st->ops->settings_get(r->st, &s, &e);
+    if (rc) {
+        json_decref(body);
+        return http_fail(out, &e);
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v) {
+        const char *msg = apply(&s, key, v);
+        if (msg) {
+            bad(out, key, msg);
+            json_decref(body);
+            return 0;
+        }
+    }
+    json_decref(body);
+    if (settings_validate(&s, &e))
+        return http_error(out, 422, "VALIDATION_FAILED", e.msg, NULL);
+    if (r->st->ops->settings_put(r->st, &s, &e) || r->st->ops->commit(r->st, &e))
+        return http_fail(out, &e);
+    return http_json(out, 200, view_settings(&s));
+}

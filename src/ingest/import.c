@@ -1,0 +1,314 @@
+#include "ingest/import.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/csv.h"
+#include "util/ids.h"
+
+struct importer {
+    struct store *st;
+    struct import_job job;
+    int64_t run; /* marks positions written by this job, to find duplicates */
+    char idem_key[256];
+    bool has_idem;
+    struct location *locations; /* sorted by id, for the location rule */
+    size_t nlocations;
+};
+
+static int loc_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct location *)a)->id, ((const struct location *)b)->id);
+}
+
+static void importer_free(struct importer *im)
+{
+    import_job_free(&im->job);
+    free(im->locations);
+    free(im);
+}
+
+int importer_begin(struct store *st, const struct import_opts *o, struct importer **out,
+                   struct import_job *replay, err_t *e)
+{
+    struct importer *im = calloc(1, sizeof *im);
+    if (!im || !(im->job.errors = calloc(IMPORT_ERRORS_MAX, sizeof *im->job.errors))) {
+        free(im);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    im->st = st;
+    im->run = ids_random64();
+    ids_new("imp", im->job.id, sizeof im->job.id);
+    ids_now(im->job.created_at);
+    im->job.source = o->source;
+    if (o->file_name)
+        snprintf(im->job.file_name, sizeof im->job.file_name, "%s", o->file_name);
+    int rc = st->ops->begin(st, true, e);
+    if (rc) {
+        importer_free(im);
+        return rc;
+    }
+    if (o->idem_key) {
+        snprintf(im->idem_key, sizeof im->idem_key, "%s", o->idem_key);
+        im->has_idem = true;
+        char first[64];
+        rc = st->ops->idem_get(st, "import", im->idem_key, first, sizeof first, e);
+        if (rc == 0)
+            rc = st->ops->import_get(st, first, replay, e);
+        if (rc != ERR_NOTFOUND) {
+            st->ops->rollback(st);
+            importer_free(im);
+            return rc ? rc : 1;
+        }
+    }
+    rc = st->ops->location_list(st, &im->locations, &im->nlocations, e);
+    if (rc) {
+        st->ops->rollback(st);
+        importer_free(im);
+        return rc;
+    }
+    qsort(im->locations, im->nlocations, sizeof *im->locations, loc_cmp);
+    if (o->file_name) {
+        char msg[256];
+        if (importrow_file_name(o->file_name, msg, sizeof msg))
+            importer_error(im, 0, -1, NULL, 0, msg);
+    }
+    *out = im;
+    return 0;
+}
+
+void importer_error(struct importer *im, int64_t line, int col, const char *value, size_t vlen,
+                    const char *message)
+{
+    struct import_job *job = &im->job;
+    job->total_errors++;
+    if (job->nerrors == IMPORT_ERRORS_MAX)
+        return;
+    struct import_error *ie = &job->errors[job->nerrors++];
+    ie->line = line;
+    ie->col = col;
+    ie->has_value = value != NULL;
+    if (value) {
+        size_t n = vlen < IMPORT_VALUE_MAX ? vlen : IMPORT_VALUE_MAX;
+        memcpy(ie->value, value, n);
+        ie->value[n] = '\0';
+    }
+    snprintf(ie->message, sizeof ie->message, "%s", message);
+}
+
+struct row_ctx {
+    struct importer *im;
+    int64_t line;
+};
+
+static void on_row_error(void *ctx, int col, const char *value, size_t vlen, const char *msg)
+{
+    struct row_ctx *rc = ctx;
+    importer_error(rc->im, rc->line, col, value, vlen, msg);
+}
+
+int importer_row(struct importer *im, int64_t line, const struct importrow_value vals[COL_COUNT],
+                 err_t *e)
+{
+    struct row_ctx ctx = {im, line};
+    struct position p;
+    im->job.total_rows++;
+    if (!vals || importrow_parse(vals, &p, on_row_error, &ctx))
+        return 0;
+    struct location key;
+    memcpy(key.id, p.location_id, sizeof key.id);
+    if (!bsearch(&key, im->locations, im->nlocations, sizeof key, loc_cmp)) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "location %s does not exist: add it first (sellahead location add)",
+                 p.location_id);
+        importer_error(im, line, COL_LOCATION_ID, vals[COL_LOCATION_ID].s,
+                       vals[COL_LOCATION_ID].len, msg);
+        return 0;
+    }
+    bool dup = false;
+    int rc = im->st->ops->position_import(im->st, &p, im->run, &dup, e);
+    if (rc)
+        return rc;
+    if (dup) {
+        char msg[256];
+        if (p.stock_type == STOCK_ONHAND)
+            snprintf(msg, sizeof msg,
+                     "onhand stock of %s at %s appears more than once in this file", p.sku,
+                     p.location_id);
+        else
+            snprintf(msg, sizeof msg,
+                     "transit %s of %s at %s appears more than once in this file",
+                     p.transit_ref, p.sku, p.location_id);
+        importer_error(im, line, COL_SKU, vals[COL_SKU].s, vals[COL_SKU].len, msg);
+    }
+    return 0;
+}
+
+static int save_job(struct importer *im, err_t *e)
+{
+    struct store *st = im->st;
+    int rc = st->ops->import_save(st, &im->job, e);
+    if (!rc && im->has_idem)
+        rc = st->ops->idem_put(st, "import", im->idem_key, im->job.id, e);
+    return rc;
+}
+
+int importer_finish(struct importer *im, struct import_job *job, err_t *e)
+{
+    struct store *st = im->st;
+    struct import_job *j = &im->job;
+    int rc;
+    ids_now(j->finished_at);
+    if (j->total_errors == 0) {
+        j->status = IMPORT_COMPLETED;
+        j->rows_applied = j->total_rows;
+        rc = save_job(im, e);
+        if (!rc)
+            rc = st->ops->commit(st, e);
+    } else {
+        /* All or nothing: drop every applied row, then record the failure on its own. */
+        st->ops->rollback(st);
+        j->status = IMPORT_FAILED;
+        j->rows_applied = 0;
+        rc = st->ops->begin(st, true, e);
+        if (!rc)
+            rc = save_job(im, e);
+        if (!rc)
+            rc = st->ops->commit(st, e);
+    }
+    if (rc) {
+        st->ops->rollback(st);
+        importer_free(im);
+        return rc;
+    }
+    *job = im->job;
+    im->job.errors = NULL;
+    im->job.nerrors = 0;
+    importer_free(im);
+    return 0;
+}
+
+void importer_abort(struct importer *im)
+{
+    if (!im)
+        return;
+    im->st->ops->rollback(im->st);
+    importer_free(im);
+}
+
+/* --- CSV files --- */
+
+struct csv_ctx {
+    struct importer *im;
+    err_t *e;
+    int store_rc;
+    bool header_done, header_ok;
+    size_t nfields;
+    int map[CSV_FIELDS_MAX];
+};
+
+static void on_header_error(void *ctx, int col, const char *value, size_t vlen, const char *msg)
+{
+    (void)col;
+    importer_error(ctx, 1, -1, value, vlen, msg);
+}
+
+static int on_header(struct csv_ctx *c, const struct csv_record *rec)
+{
+    struct importrow_value names[CSV_FIELDS_MAX];
+    for (size_t i = 0; i < rec->nfields; i++)
+        names[i] = (struct importrow_value){rec->fields[i].s, rec->fields[i].len};
+    c->nfields = rec->nfields;
+    c->header_ok = importrow_header(names, rec->nfields, c->map, on_header_error, c->im) == 0;
+    return 0;
+}
+
+static int on_record(void *ctx, const struct csv_record *rec)
+{
+    struct csv_ctx *c = ctx;
+    if (!c->header_done) {
+        c->header_done = true;
+        if (rec->line != 1) {
+            importer_error(c->im, 1, -1, NULL, 0,
+                           "the first line must be the header: sku,locationId,stockType,...");
+            return 0;
+        }
+        return on_header(c, rec);
+    }
+    if (!c->header_ok) /* rows cannot be read without a valid header; its errors say why */
+        return importer_row(c->im, (int64_t)rec->line, NULL, c->e);
+    if (rec->nfields != c->nfields) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "this line has %zu values but the header has %zu columns",
+                 rec->nfields, c->nfields);
+        importer_error(c->im, (int64_t)rec->line, -1, NULL, 0, msg);
+        return importer_row(c->im, (int64_t)rec->line, NULL, c->e);
+    }
+    struct importrow_value vals[COL_COUNT] = {{NULL, 0}};
+    for (size_t i = 0; i < rec->nfields; i++)
+        vals[c->map[i]] = (struct importrow_value){rec->fields[i].s, rec->fields[i].len};
+    int rc = importer_row(c->im, (int64_t)rec->line, vals, c->e);
+    if (rc)
+        c->store_rc = rc;
+    return rc;
+}
+
+static int on_csv_error(void *ctx, size_t line, int field, const char *message)
+{
+    struct csv_ctx *c = ctx;
+    int col = -1;
+    if (c->header_done && c->header_ok && field >= 0 && (size_t)field < c->nfields)
+        col = c->map[field];
+    if (!c->header_done && line == 1)
+        c->header_done = true; /* a broken header: the rest cannot be read */
+    else
+        importer_row(c->im, (int64_t)line, NULL, NULL);
+    importer_error(c->im, (int64_t)line, col, NULL, 0, message);
+    return 0;
+}
+
+int import_csv(struct store *st, FILE *in, const struct import_opts *o, struct import_job *job,
+               import_progress_fn progress, void *pctx, err_t *e)
+{
+    struct importer *im;
+    int rc = importer_begin(st, o, &im, job, e);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    struct csv_ctx c = {.im = im, .e = e};
+    enum { CHUNK = 1 << 16 };
+    struct csv_reader *r = csv_new(on_record, on_csv_error, &c);
+    char *buf = malloc(CHUNK);
+    if (!r || !buf) {
+        csv_free(r);
+        free(buf);
+        importer_abort(im);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    uint64_t bytes = 0;
+    size_t n;
+    rc = 0;
+    while (!rc && (n = fread(buf, 1, CHUNK, in)) > 0) {
+        bytes += n;
+        rc = csv_feed(r, buf, n);
+        if (progress)
+            progress(pctx, bytes, im->job.total_rows);
+    }
+    if (!rc && ferror(in))
+        rc = err_set(e, ERR_IO, "could not read the file");
+    if (!rc)
+        rc = csv_finish(r);
+    csv_free(r);
+    free(buf);
+    if (rc) {
+        if (rc == ERR_NOMEM)
+            err_set(e, rc, "out of memory");
+        importer_abort(im);
+        return rc;
+    }
+    if (!c.header_done)
+        importer_error(im, 0, -1, NULL, 0,
+                       "the file is empty: the first line must be the header "
+                       "(download the template)");
+    return importer_finish(im, job, e);
+}

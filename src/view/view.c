@@ -1,0 +1,190 @@
+#include "view/view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int view_item_load(struct store *st, const char *sku, const struct settings *s, date_t today,
+                   struct item *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->sku, sizeof out->sku, "%s", sku);
+    int rc = st->ops->positions_by_sku(st, sku, &out->positions, e);
+    if (!rc && out->positions.n == 0)
+        rc = st->ops->sku_exists(st, sku, &out->found, e);
+    else
+        out->found = true;
+    if (rc) {
+        view_item_free(out);
+        return rc;
+    }
+    position_sort(out->positions.v, out->positions.n);
+    promise_availability(out->positions.v, out->positions.n, s, today, &out->avail);
+    return 0;
+}
+
+void view_item_free(struct item *it)
+{
+    position_list_free(&it->positions);
+}
+
+json_t *view_date(date_t d)
+{
+    if (d == DATE_NONE)
+        return json_null();
+    char buf[DATE_STRLEN];
+    date_format(d, buf);
+    return json_string(buf);
+}
+
+json_t *view_range(const struct range *r)
+{
+    return json_pack("{s:o, s:o, s:s}", "from", view_date(r->from), "to", view_date(r->to),
+                     "message", r->message);
+}
+
+static json_t *view_position(const struct position *p)
+{
+    json_t *o = json_pack("{s:s, s:s}", "locationId", p->location_id, "stockType",
+                          position_stock_type_name(p->stock_type));
+    if (p->stock_type == STOCK_INTRANSIT) {
+        json_object_set_new(o, "transitRef", json_string(p->transit_ref));
+        json_object_set_new(o, "transitOrderDate", view_date(p->order_date));
+        json_object_set_new(o, "transitStockDate", view_date(p->stock_date));
+    }
+    json_object_set_new(o, "quantity", json_integer(p->quantity));
+    json_object_set_new(o, "reservedQuantity", json_integer(p->reserved));
+    json_object_set_new(o, "allocatedQuantity", json_integer(p->allocated));
+    json_object_set_new(o, "available", json_integer(position_available(p)));
+    json_object_set_new(o, "oversold", json_boolean(position_oversold(p)));
+    return o;
+}
+
+static json_t *view_promise(const struct item *it, int64_t quantity, const struct settings *s,
+                            date_t today)
+{
+    const struct position *v = it->positions.v;
+    size_t n = it->positions.n;
+    struct allocation *alloc = calloc(n ? n : 1, sizeof *alloc);
+    if (!alloc)
+        return NULL;
+    bool ok;
+    size_t na = promise_allocate(v, n, quantity, alloc, &ok);
+    json_t *list = json_array();
+    for (size_t i = 0; i < na; i++) {
+        const struct position *p = &v[alloc[i].pos];
+        struct range r;
+        promise_range(p, s, today, &r);
+        json_t *a = json_pack("{s:I, s:s, s:s}", "quantity", (json_int_t)alloc[i].quantity,
+                              "stockType", position_stock_type_name(p->stock_type),
+                              "locationId", p->location_id);
+        if (p->stock_type == STOCK_INTRANSIT) {
+            json_object_set_new(a, "transitRef", json_string(p->transit_ref));
+            json_object_set_new(a, "stockDate", view_date(p->stock_date));
+        }
+        json_object_set_new(a, "expectedDelivery", view_range(&r));
+        json_array_append_new(list, a);
+    }
+    free(alloc);
+    return json_pack("{s:I, s:b, s:o}", "quantity", (json_int_t)quantity, "fulfillable", ok,
+                     "allocations", list);
+}
+
+json_t *view_item(const struct item *it, int64_t quantity, const struct settings *s,
+                  date_t today)
+{
+    const struct availability *a = &it->avail;
+    json_t *doc = json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:o, s:b}", "sku", it->sku,
+                            "status", promise_status_name(a->status), "inStock", a->in_stock,
+                            "backorder", a->backorder, "availableStockQuantity",
+                            (json_int_t)a->available_stock, "availableTransitQuantity",
+                            (json_int_t)a->available_transit, "availableTotal",
+                            (json_int_t)a->available_total, "stockDate",
+                            view_date(a->stock_date), "addToCart", a->add_to_cart);
+    if (!doc)
+        return NULL;
+    if (!it->found)
+        json_object_set_new(doc, "found", json_false());
+    json_object_set_new(doc, "expectedDelivery",
+                        a->has_expected ? view_range(&a->expected) : json_null());
+    json_t *pos = json_array();
+    for (size_t i = 0; i < it->positions.n; i++)
+        json_array_append_new(pos, view_position(&it->positions.v[i]));
+    json_object_set_new(doc, "positions", pos);
+    if (quantity > 0)
+        json_object_set_new(doc, "promise", view_promise(it, quantity, s, today));
+    return doc;
+}
+
+json_t *view_job(const struct import_job *job, bool with_errors)
+{
+    json_t *o = json_pack(
+        "{s:s, s:s, s:o, s:s, s:I, s:I, s:I}", "id", job->id, "source",
+        job->source == IMPORT_API ? "api" : "csv", "fileName",
+        job->file_name[0] ? json_string(job->file_name) : json_null(), "status",
+        job->status == IMPORT_COMPLETED ? "COMPLETED" : "FAILED", "totalRows",
+        (json_int_t)job->total_rows, "rowsApplied", (json_int_t)job->rows_applied,
+        "totalRowsErrors", (json_int_t)job->total_errors);
+    if (with_errors) {
+        json_t *errs = json_array();
+        for (size_t i = 0; i < job->nerrors; i++) {
+            const struct import_error *ie = &job->errors[i];
+            json_array_append_new(
+                errs, json_pack("{s:I, s:o, s:o, s:s}", "line", (json_int_t)ie->line, "column",
+                                ie->col >= 0 ? json_string(importrow_columns[ie->col])
+                                             : json_null(),
+                                "value", ie->has_value ? json_string(ie->value) : json_null(),
+                                "message", ie->message));
+        }
+        json_object_set_new(o, "errors", errs);
+    }
+    json_object_set_new(o, "createdAt", json_string(job->created_at));
+    json_object_set_new(o, "finishedAt", json_string(job->finished_at));
+    return o;
+}
+
+json_t *view_settings(const struct settings *s)
+{
+    json_t *hol = json_array();
+    for (size_t i = 0; i < s->nholidays; i++)
+        json_array_append_new(hol, view_date(s->holidays[i]));
+    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:b, s:o, s:s, s:s, s:s}",
+                     "inStockMinDays", s->in_stock_min_days, "inStockMaxDays",
+                     s->in_stock_max_days, "preorderBufferMinDays",
+                     s->preorder_buffer_min_days, "preorderBufferMaxDays",
+                     s->preorder_buffer_max_days, "backorderMinDays", s->backorder_min_days,
+                     "backorderMaxDays", s->backorder_max_days, "backorderMessage",
+                     s->backorder_message, "businessDays", s->business_days, "holidays", hol,
+                     "captureOn", settings_capture_name(s->capture_on), "storeName",
+                     s->store_name, "fromEmail", s->from_email);
+}
+
+json_t *view_product(const struct product *p, const struct item *it)
+{
+    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "sku", p->sku, "name", p->name,
+                          "price", (json_int_t)p->price, "currency", p->currency,
+                          "description", p->description, "imageUrl", p->image_url);
+    if (it) {
+        const struct availability *a = &it->avail;
+        json_object_set_new(o, "status", json_string(promise_status_name(a->status)));
+        json_object_set_new(o, "addToCart", json_boolean(a->add_to_cart));
+        json_object_set_new(o, "availableTotal", json_integer(a->available_total));
+        json_object_set_new(o, "expectedDelivery",
+                            a->has_expected ? view_range(&a->expected) : json_null());
+    }
+    return o;
+}
+
+json_t *view_location(const struct location *l)
+{
+    return json_pack("{s:s, s:s}", "locationId", l->id, "name", l->name);
+}
+
+int view_print(json_t *doc)
+{
+    int rc = doc && json_dumpf(doc, stdout, JSON_COMPACT) == 0 && fputc('\n', stdout) != EOF
+                 ? 0
+                 : ERR_IO;
+    json_decref(doc);
+    return rc;
+}

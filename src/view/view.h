@@ -1,0 +1,42 @@
+/* JSON documents of the external contract, built from the core's plain structs. Shared by the
+ * HTTP handlers and the CLI so both print exactly the same document. */
+#ifndef SELLAHEAD_VIEW_H
+#define SELLAHEAD_VIEW_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/catalog.h"
+#include "core/importrow.h"
+#include "core/promise.h"
+#include "store/store.h"
+
+/* Everything needed to answer for one SKU, loaded in one place. */
+struct item {
+    char sku[ID_MAX + 1];
+    bool found;
+    struct position_list positions; /* in allocation order; owned */
+    struct availability avail;
+};
+
+/* Loads positions and computes availability with the given settings and today. */
+int view_item_load(struct store *st, const char *sku, const struct settings *s, date_t today,
+                   struct item *out, err_t *e);
+void view_item_free(struct item *it);
+
+/* SPEC 5.1: the single-item document; quantity > 0 adds the promise. */
+json_t *view_item(const struct item *it, int64_t quantity, const struct settings *s,
+                  date_t today);
+/* {"from","to","message"} */
+json_t *view_range(const struct range *r);
+json_t *view_date(date_t d);
+json_t *view_job(const struct import_job *job, bool with_errors);
+json_t *view_settings(const struct settings *s);
+json_t *view_product(const struct product *p, const struct item *it);
+json_t *view_location(const struct location *l);
+
+/* Prints compact JSON and a newline to stdout; 0 or ERR_IO. */
+int view_print(json_t *doc);
+
+#endif
