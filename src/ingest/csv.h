@@ -23,7 +23,8 @@ struct csv_record {
     const struct csv_field *fields;
 };
 
-/* Return 0 to go on, nonzero to stop the reader (csv_feed/csv_finish then return it). */
+/* Return 0 to go on, nonzero to stop the reader (csv_feed/csv_finish then return it, and keep
+ * returning it on later calls). */
 typedef int (*csv_record_fn)(void *ctx, const struct csv_record *rec);
 /* field: 0-based index of the field where it went wrong, or -1 for the whole line. */
 typedef int (*csv_error_fn)(void *ctx, size_t line, int field, const char *message);
@@ -31,7 +32,9 @@ typedef int (*csv_error_fn)(void *ctx, size_t line, int field, const char *messa
 struct csv_reader;
 
 struct csv_reader *csv_new(csv_record_fn on_record, csv_error_fn on_error, void *ctx);
-/* Feeds the next len bytes. Returns 0, a callback's nonzero value, or ERR_NOMEM. */
+/* Feeds the next len bytes. Returns 0, a callback's nonzero value, or ERR_NOMEM.
+ * Errors are reported on the physical line where they are found, except an unclosed quote,
+ * reported on the record's first line. */
 int csv_feed(struct csv_reader *r, const char *buf, size_t len);
 /* Ends the input: flushes a final record without newline, reports an unterminated quote. */
 int csv_finish(struct csv_reader *r);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store.h"
 
@@ -129,7 +130,20 @@ struct sqlite_store {
     struct store base;
     sqlite3 *db;
     sqlite3_stmt *stmt[Q_COUNT];
+    uint64_t data_version; /* last PRAGMA data_version seen */
+    int64_t version_checked_ns;
 };
+
+/* How long another process's commit may go unseen by version(): asking SQLite costs file
+ * locks and a stat per call, too much for every availability look-up. */
+#define VERSION_CHECK_NS 1000000
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static const struct store_ops sqlite_ops;
 
@@ -311,12 +325,17 @@ static void sq_rollback(struct store *st)
 static uint64_t sq_version(struct store *st)
 {
     struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = stmt(s, Q_DATA_VERSION, NULL);
-    uint64_t dv = 0;
-    if (q && sqlite3_step(q) == SQLITE_ROW)
-        dv = (uint64_t)sqlite3_column_int64(q, 0);
-    done(q, 0);
-    return (dv << 32) ^ (uint64_t)atomic_load(&local_commits);
+    int64_t now = now_ns();
+    if (now - s->version_checked_ns >= VERSION_CHECK_NS) {
+        sqlite3_stmt *q = stmt(s, Q_DATA_VERSION, NULL);
+        if (q && sqlite3_step(q) == SQLITE_ROW)
+            s->data_version = (uint64_t)sqlite3_column_int64(q, 0);
+        if (q)
+            done(q, 0);
+        s->version_checked_ns = now;
+    }
+    /* This process's commits count at once, whichever connection made them. */
+    return (s->data_version << 32) ^ (uint64_t)atomic_load(&local_commits);
 }
 
 static int sq_location_add(struct store *st, const struct location *l, err_t *e)

@@ -1,0 +1,259 @@
+// Test harness for the black-box HTTP suite: one sellahead server per test file, in its own
+// temporary directory, with a fixed "today" so every date in the answers is deterministic.
+// Only Node built-ins: node:child_process, node:fs, node:os, node:path and the global fetch.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = process.env.SELLAHEAD_BIN || '/work/main/build/sellahead';
+export const TODAY = '2026-11-27';
+export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures');
+
+export const HEADER =
+  'sku,locationId,stockType,quantity,reservedQuantity,transitRef,transitOrderDate,transitStockDate';
+
+// SPEC section 3, byte for byte.
+export const TEMPLATE =
+  HEADER + '\n' +
+  'TSHIRT1,WH1,onhand,25,0,,,\n' +
+  'TSHIRT1,WH1,intransit,100,0,PO1001,2026-11-20,2026-12-15\n' +
+  'HOODIE2,WH1,intransit,50,0,ADV2,2026-11-20,\n';
+
+export const DEMO_SKUS = [
+  'BEANIE10', 'BOTTLE6', 'CAP4', 'HOODIE2', 'JACKET8', 'MUG3',
+  'NOTEBOOK12', 'POSTER11', 'SCARF9', 'SOCKS5', 'TOTE7', 'TSHIRT1',
+];
+
+export function fixture(name) {
+  return fs.readFileSync(path.join(FIXTURES, name));
+}
+
+/** Runs the binary; resolves {code, signal, stdout, stderr} (strings). Never rejects on a
+ * non-zero exit: tests assert the code. */
+export function run(args, { input, env = {}, cwd, timeout = 20000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, {
+      cwd,
+      env: { ...process.env, SELLAHEAD_TODAY: TODAY, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out = [];
+    const err = [];
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+    child.stdin.on('error', () => {}); // a command that does not read stdin may close it
+    child.stdin.end(input ?? '');
+  });
+}
+
+function isRawBody(b) {
+  return typeof b === 'string' || b instanceof Uint8Array || b instanceof ArrayBuffer ||
+    b instanceof FormData || b instanceof Blob || b instanceof URLSearchParams;
+}
+
+/** One HTTP request. body: an object/array is sent as JSON (Content-Type application/json
+ * unless headers say otherwise); strings, Buffers, Blobs and FormData go as they are.
+ * key: a string is sent as "Authorization: Bearer <key>". Resolves {status, headers, json,
+ * text}; json is the parsed body when the response is JSON. */
+export async function request(url, { method, body, key, headers = {} } = {}) {
+  const h = {};
+  for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = v;
+  if (key) h.authorization = `Bearer ${key}`;
+  let payload = body;
+  if (body !== undefined && !isRawBody(body)) {
+    payload = JSON.stringify(body);
+    if (!('content-type' in h)) h['content-type'] = 'application/json';
+  }
+  const res = await fetch(url, {
+    method: method ?? (body === undefined ? 'GET' : 'POST'),
+    headers: h,
+    body: payload,
+  });
+  const text = await res.text();
+  let json;
+  if ((res.headers.get('content-type') || '').startsWith('application/json')) {
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`response to ${url} says JSON but is not: ${e.message}\n${text}`);
+    }
+  }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+/** Starts `sellahead serve --port 0` on a fresh database in a new temporary directory.
+ * demo: load the demo data first. env: extra environment for the server and the CLI. */
+export async function startServer({ demo = true, env = {}, today = TODAY } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellahead-http-'));
+  const db = path.join(dir, 'sellahead.db');
+  const baseEnv = { SELLAHEAD_TODAY: today, SELLAHEAD_DB: db, ...env };
+  const cli = (args, opts = {}) =>
+    run(args, { cwd: dir, ...opts, env: { ...baseEnv, ...(opts.env || {}) } });
+
+  try {
+    if (demo) {
+      const r = await cli(['demo', '--db', db]);
+      assert.equal(r.code, 0, `demo failed: ${r.stderr}`);
+    }
+    const k = await cli(['apikey', 'create', 'tests', '--db', db]);
+    assert.equal(k.code, 0, `apikey create failed: ${k.stderr}`);
+    const key = k.stdout.trim();
+    assert.match(key, /^\S+$/, 'apikey create prints the key alone on one line');
+    assert.equal(k.stdout, key + '\n');
+
+    const child = spawn(BIN, ['serve', '--db', db, '--port', '0', '--mail-dir',
+      path.join(dir, 'mail')], {
+      cwd: dir,
+      env: { ...process.env, ...baseEnv },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    let exited = null;
+    const exit = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        exited = { code, signal };
+        resolve(exited);
+      });
+    });
+    const url = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 10000);
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        const m = /sellahead: listening on (http:\/\/\S+) \(/.exec(stderr);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      exit.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited (${code ?? signal}) before listening:\n${stderr}`));
+      });
+    });
+
+    const srv = {
+      url,
+      key,
+      db,
+      dir,
+      cli,
+      get stderr() {
+        return stderr;
+      },
+      /** key: true sends this server's key; a string sends that string. */
+      api(p, opts = {}) {
+        return request(url + p, { ...opts, key: opts.key === true ? key : opts.key });
+      },
+      /** Uploads CSV text (or bytes). multipart: as form field "file" named fileName;
+       * otherwise text/csv with ?fileName= when a name is given. */
+      importCsv(csv, { fileName = 'inventory.csv', multipart = false, headers = {} } = {}) {
+        if (multipart) {
+          const fd = new FormData();
+          fd.append('file', new Blob([csv], { type: 'text/csv' }), fileName);
+          return srv.api('/v1/inventory/imports', { body: fd, key: true, headers });
+        }
+        const q = fileName == null ? '' : `?fileName=${encodeURIComponent(fileName)}`;
+        return srv.api(`/v1/inventory/imports${q}`, {
+          body: typeof csv === 'string' ? csv : new Uint8Array(csv),
+          key: true,
+          headers: { 'content-type': 'text/csv', ...headers },
+        });
+      },
+      bulk(records, headers = {}) {
+        return srv.api('/v1/inventory/bulk', { body: records, key: true, headers });
+      },
+      /** Every SKU's positions, from the key-protected overview: what an import may change. */
+      async snapshot() {
+        const all = {};
+        let cursor = '';
+        for (;;) {
+          const r = await srv.api(`/v1/inventory?limit=500&cursor=${encodeURIComponent(cursor)}`,
+            { key: true });
+          assert.equal(r.status, 200, r.text);
+          for (const row of r.json.items) all[row.sku] = row;
+          if (!r.json.nextCursor) return all;
+          cursor = r.json.nextCursor;
+        }
+      },
+      async item(sku, quantity) {
+        const q = quantity === undefined ? '' : `?quantity=${quantity}`;
+        const r = await srv.api(`/v1/inventory/${encodeURIComponent(sku)}${q}`);
+        assert.equal(r.status, 200, r.text);
+        return r.json;
+      },
+      /** SIGTERM, wait for the exit, assert it was clean, remove the directory. */
+      async stop() {
+        try {
+          if (!exited) child.kill('SIGTERM');
+          const { code, signal } = await exit;
+          assert.equal(signal, null, `server killed by ${signal}:\n${stderr}`);
+          assert.equal(code, 0, `server exit code ${code}:\n${stderr}`);
+          assert.match(stderr, /SIGTERM received, shutting down/);
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    };
+    return srv;
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Asserts a JSON error answer: status, error.code and, optionally, a message pattern. */
+export function assertError(res, status, code, message) {
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.text}`);
+  assert.match(res.headers.get('content-type') || '', /^application\/json; charset=utf-8$/);
+  assert.ok(res.json && res.json.error, `no error object: ${res.text}`);
+  assert.equal(res.json.error.code, code, res.text);
+  assert.equal(typeof res.json.error.message, 'string');
+  assert.ok(res.json.error.message.length > 0);
+  if (message) assert.match(res.json.error.message, message);
+  assert.doesNotMatch(res.text, /SQLITE|sqlite3|SELECT |INSERT |\bat [\w.]+ \(/);
+}
+
+/** Asserts a FAILED import job answer. errors: [{line, column, value?, message}], message a
+ * string (exact) or RegExp; value checked only when the key is present. */
+export function assertFailedJob(res, errors) {
+  assert.equal(res.status, 422, `expected 422 FAILED job, got ${res.status}: ${res.text}`);
+  const job = res.json;
+  assert.equal(job.status, 'FAILED', res.text);
+  assert.equal(job.rowsApplied, 0);
+  assert.equal(job.totalRowsErrors, errors.length, `errors: ${JSON.stringify(job.errors)}`);
+  assert.equal(job.errors.length, errors.length, `errors: ${JSON.stringify(job.errors)}`);
+  errors.forEach((want, i) => {
+    const got = job.errors[i];
+    const where = `error ${i}: ${JSON.stringify(got)}`;
+    assert.equal(got.line, want.line, where);
+    assert.equal(got.column, want.column, where);
+    if ('value' in want) assert.equal(got.value, want.value, where);
+    if (want.message instanceof RegExp) assert.match(got.message, want.message, where);
+    else assert.equal(got.message, want.message, where);
+  });
+  return job;
+}
+
+export const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
