@@ -24,7 +24,7 @@ OBJ      := $(SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit http run clean fuzz bench
+.PHONY: all deps test unit http run clean fuzz fuzz-replay bench
 all: $(BUILD)/sellahead
 
 deps:
@@ -47,8 +47,24 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsellahead.a
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libsellahead.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) fuzz-replay
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+# The fuzz corpus replayed with the ordinary compiler: every input once saved stays fixed.
+$(BUILD)/tests/fuzz_csv: fuzz/replay.c fuzz/fuzz_csv.c $(BUILD)/libsellahead.a
+	@mkdir -p $(dir $@)
+	@$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ fuzz/replay.c fuzz/fuzz_csv.c $(BUILD)/libsellahead.a $(LDFLAGS) $(LDLIBS)
+
+fuzz-replay: $(BUILD)/tests/fuzz_csv
+	@$(BUILD)/tests/fuzz_csv fuzz/corpus/csv/*
+
+# Coverage-guided fuzzing with clang's libFuzzer: make fuzz FUZZ_SECONDS=300
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p build-fuzz/corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc fuzz/fuzz_csv.c src/ingest/csv.c \
+		src/core/err.c -o build-fuzz/fuzz_csv
+	build-fuzz/fuzz_csv -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus fuzz/corpus/csv
 
 http: $(BUILD)/sellahead
 	SELLAHEAD_BIN=$(abspath $(BUILD)/sellahead) node --test --test-concurrency=2 tests/http/

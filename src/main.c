@@ -15,6 +15,8 @@ static const char usage[] =
     "  location add ID NAME  create a location\n"
     "  apikey create NAME    create an API key\n"
     "  demo                  load the demo catalog and inventory\n"
+    "  user add NAME         create a console user (password on stdin)\n"
+    "  check                 verify the database's invariants\n"
     "\n"
     "--db D selects the database: a SQLite file (default $SELLAHEAD_DB or ./sellahead.db).\n";
 
@@ -26,7 +28,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"serve", cli_serve},         {"import", cli_import}, {"template", cli_template},
         {"inventory", cli_inventory}, {"location", cli_location}, {"apikey", cli_apikey},
-        {"demo", cli_demo},
+        {"demo", cli_demo},           {"user", cli_user},     {"check", cli_check},
     };
     if (argc < 2) {
         fputs(usage, stderr);

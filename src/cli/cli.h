@@ -30,5 +30,7 @@ int cli_inventory(int argc, char **argv);
 int cli_location(int argc, char **argv);
 int cli_apikey(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+int cli_user(int argc, char **argv);
+int cli_check(int argc, char **argv);
 
 #endif

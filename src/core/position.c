@@ -34,9 +34,18 @@ int64_t position_available(const struct position *p)
     return a > 0 ? a : 0;
 }
 
+int64_t position_available_total(const struct position *v, size_t n)
+{
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += position_available(&v[i]);
+    return total;
+}
+
 bool position_oversold(const struct position *p)
 {
-    return p->allocated > p->quantity - p->reserved;
+    /* Only promises can be broken: reservations alone above quantity oversell nothing. */
+    return p->allocated > 0 && p->allocated > p->quantity - p->reserved;
 }
 
 bool position_is_preorder(const struct position *p)

@@ -37,6 +37,8 @@ void position_list_free(struct position_list *l);
 
 /* max(0, quantity - reserved - allocated) */
 int64_t position_available(const struct position *p);
+/* Sum of available over all positions: what a shopper may put in a cart. */
+int64_t position_available_total(const struct position *v, size_t n);
 /* allocated units exceed quantity - reserved (an import shrank the position) */
 bool position_oversold(const struct position *p);
 /* A transit position with a stock date (pre-order) vs without (backorder). */

@@ -68,6 +68,9 @@ bool http_has_key(struct http_req *r);
 /* A limit=/cursor= pair from the query string, limit clamped to 1..max (default def). */
 size_t http_limit(struct http_req *r, size_t def, size_t max);
 
+/* Tells the mail worker that an email was queued, so it goes out at once. */
+void http_mail_wake(void);
+
 /* Runs the server until SIGINT or SIGTERM. */
 int http_serve(const struct http_config *cfg, err_t *e);
 

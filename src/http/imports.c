@@ -1,6 +1,7 @@
 /* Import jobs over HTTP: CSV uploads, the bulk insert API, job history and errors.csv. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/routes.h"
 #include "ingest/import.h"
@@ -17,6 +18,13 @@ static int job_response(struct http_resp *out, struct import_job *job)
 
 int imports_create(struct http_req *r, struct http_resp *out)
 {
+    /* Without the "file" part there is no upload at all, not an empty file: no job. */
+    const char *ct = http_header(r, "Content-Type");
+    if (!r->upload_name && ct && !strncasecmp(ct, "multipart/form-data", 19))
+        return http_error(out, 400, "MALFORMED_REQUEST",
+                          "the multipart body has no \"file\" field: send the CSV file as "
+                          "field \"file\"",
+                          NULL);
     const char *name = r->upload_name ? r->upload_name : http_query(r, "fileName");
     struct import_opts o = {IMPORT_CSV, name, http_header(r, "Idempotency-Key")};
     struct import_job job = {0};
@@ -111,6 +119,7 @@ static int bulk_record(struct importer *im, int64_t line, json_t *rec, err_t *e)
     }
     struct importrow_value vals[COL_COUNT] = {{NULL, 0}};
     bool seen[COL_COUNT] = {false};
+    bool wrong_type = false;
     char num[COL_COUNT][24];
     const char *key;
     json_t *v;
@@ -135,11 +144,15 @@ static int bulk_record(struct importer *im, int64_t line, json_t *rec, err_t *e)
             snprintf(msg, sizeof msg, "%s must be a string or a whole number",
                      importrow_columns[col]);
             importer_error(im, line, col, NULL, 0, msg);
+            wrong_type = true;
         }
         if (col >= 0)
             seen[col] = true;
     }
-    return importer_row(im, line, vals, e);
+    /* A value of the wrong JSON type has no text: the row rules would call it missing, a
+     * second and wrong error for the same field. Count the row without checking it, as a
+     * CSV line that cannot be read. */
+    return importer_row(im, line, wrong_type ? NULL : vals, e);
 }
 
 int imports_bulk(struct http_req *r, struct http_resp *out)

@@ -27,4 +27,18 @@ int products_get(struct http_req *r, struct http_resp *out);
 int settings_get_h(struct http_req *r, struct http_resp *out);
 int settings_put_h(struct http_req *r, struct http_resp *out);
 
+int carts_create_h(struct http_req *r, struct http_resp *out);
+int carts_get_h(struct http_req *r, struct http_resp *out);
+int carts_add_h(struct http_req *r, struct http_resp *out);
+int carts_set_h(struct http_req *r, struct http_resp *out);
+int carts_remove_h(struct http_req *r, struct http_resp *out);
+
+int orders_create_h(struct http_req *r, struct http_resp *out);
+int orders_get_h(struct http_req *r, struct http_resp *out);
+int orders_list_h(struct http_req *r, struct http_resp *out);
+int orders_cancel_h(struct http_req *r, struct http_resp *out);
+int shipments_ship_h(struct http_req *r, struct http_resp *out);
+int receipts_create_h(struct http_req *r, struct http_resp *out);
+int outbox_list_h(struct http_req *r, struct http_resp *out);
+
 #endif

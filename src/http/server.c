@@ -14,6 +14,7 @@
 #include "core/date.h"
 #include "http/http.h"
 #include "http/routes.h"
+#include "mail/worker.h"
 #include "util/apikey.h"
 
 #define JSON_LIMIT (1u << 20)      /* ordinary JSON bodies */
@@ -41,6 +42,7 @@ static const struct route routes[] = {
     {"POST", "/v1/inventory/imports", imports_create, BODY_UPLOAD, AUTH_KEY},
     {"GET", "/v1/inventory/imports/*", imports_get, BODY_NONE, AUTH_KEY},
     {"GET", "/v1/inventory/imports/*/errors.csv", imports_errors_csv, BODY_NONE, AUTH_KEY},
+    {"POST", "/v1/inventory/receipts", receipts_create_h, BODY_JSON, AUTH_KEY},
     {"GET", "/v1/inventory", inventory_list, BODY_NONE, AUTH_KEY},
     {"GET", "/v1/inventory/*", inventory_get, BODY_NONE, AUTH_PUBLIC},
     {"GET", "/v1/locations", locations_list, BODY_NONE, AUTH_PUBLIC},
@@ -48,6 +50,17 @@ static const struct route routes[] = {
     {"GET", "/v1/products", products_list, BODY_NONE, AUTH_PUBLIC},
     {"POST", "/v1/products", products_upsert, BODY_BULK, AUTH_KEY},
     {"GET", "/v1/products/*", products_get, BODY_NONE, AUTH_PUBLIC},
+    {"POST", "/v1/carts", carts_create_h, BODY_NONE, AUTH_PUBLIC},
+    {"GET", "/v1/carts/*", carts_get_h, BODY_NONE, AUTH_PUBLIC},
+    {"POST", "/v1/carts/*/items", carts_add_h, BODY_JSON, AUTH_PUBLIC},
+    {"PUT", "/v1/carts/*/items/*", carts_set_h, BODY_JSON, AUTH_PUBLIC},
+    {"DELETE", "/v1/carts/*/items/*", carts_remove_h, BODY_NONE, AUTH_PUBLIC},
+    {"POST", "/v1/orders", orders_create_h, BODY_JSON, AUTH_PUBLIC},
+    {"GET", "/v1/orders", orders_list_h, BODY_NONE, AUTH_KEY},
+    {"GET", "/v1/orders/*", orders_get_h, BODY_NONE, AUTH_PUBLIC},
+    {"POST", "/v1/orders/*/cancel", orders_cancel_h, BODY_JSON, AUTH_PUBLIC},
+    {"POST", "/v1/shipments/*/ship", shipments_ship_h, BODY_JSON, AUTH_KEY},
+    {"GET", "/v1/outbox", outbox_list_h, BODY_NONE, AUTH_KEY},
     {"GET", "/v1/settings", settings_get_h, BODY_NONE, AUTH_PUBLIC},
     {"PUT", "/v1/settings", settings_put_h, BODY_JSON, AUTH_KEY},
 };
@@ -64,6 +77,7 @@ struct conn_ctx {
 };
 
 static const struct http_config *config;
+static struct worker *mail_worker;
 static pthread_key_t store_key;
 
 static void store_destroy(void *p)
@@ -79,6 +93,12 @@ static struct store *thread_store(err_t *e)
     if (!st && store_open(config->db_url, &st, e) == 0)
         pthread_setspecific(store_key, st);
     return st;
+}
+
+void http_mail_wake(void)
+{
+    if (mail_worker)
+        worker_wake(mail_worker);
 }
 
 /* --- helpers for handlers --- */
@@ -367,6 +387,9 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
     }
     const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
     const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    /* An empty body needs no content type (e.g. POST .../cancel). */
+    bool has_body = (cl && strtoull(cl, NULL, 10) > 0) ||
+                    http_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     size_t limit = c->route->body == BODY_JSON ? JSON_LIMIT
                    : c->route->body == BODY_BULK ? BULK_LIMIT
                                                  : UPLOAD_LIMIT;
@@ -379,7 +402,7 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
         break;
     case BODY_JSON:
     case BODY_BULK:
-        if (!content_type_is(ct, "application/json"))
+        if (has_body && !content_type_is(ct, "application/json"))
             set_early(c, 415, "UNSUPPORTED_MEDIA_TYPE",
                       "send the body as Content-Type: application/json");
         break;
@@ -511,6 +534,10 @@ int http_serve(const struct http_config *cfg, err_t *e)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    const char *smtp = getenv("SELLAHEAD_SMTP_URL");
+    if ((rc = worker_start(cfg->db_url, smtp && *smtp ? smtp : NULL, cfg->mail_dir,
+                           &mail_worker)))
+        return err_set(e, rc, "cannot start the mail worker");
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -519,9 +546,12 @@ int http_serve(const struct http_config *cfg, err_t *e)
         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT, 4096u,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
-    if (!d)
+    if (!d) {
+        worker_stop(mail_worker);
+        mail_worker = NULL;
         return err_set(e, ERR_IO, "cannot listen on %s:%u (is the port in use?)", cfg->host,
                        cfg->port);
+    }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "sellahead: listening on http://%s:%u (%u threads, database %s)\n",
             cfg->host, info ? info->port : cfg->port, cfg->threads, cfg->db_url);
@@ -530,5 +560,7 @@ int http_serve(const struct http_config *cfg, err_t *e)
     fprintf(stderr, "sellahead: %s received, shutting down\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     MHD_stop_daemon(d);
+    worker_stop(mail_worker);
+    mail_worker = NULL;
     return 0;
 }

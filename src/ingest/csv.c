@@ -354,8 +354,6 @@ static int csv_scan(struct csv_reader *r, const unsigned char *p, const unsigned
                         return rc;
                     if (r->state != S_BARE || p == end)
                         continue;
-                } else if (p == end) {
-                    continue;
                 }
             }
             unsigned char c = *p;
@@ -417,8 +415,6 @@ static int csv_scan(struct csv_reader *r, const unsigned char *p, const unsigned
                         return rc;
                     if (r->state != S_QUOTED || p == end)
                         continue;
-                } else if (p == end) {
-                    continue;
                 }
             }
             unsigned char c = *p;

@@ -77,6 +77,18 @@ int importer_begin(struct store *st, const struct import_opts *o, struct importe
     return 0;
 }
 
+/* The length of s[0..len) cut to at most max bytes on a character boundary: half a UTF-8
+ * sequence is not a string JSON can carry, and the error would vanish from the job. */
+static size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
 void importer_error(struct importer *im, int64_t line, int col, const char *value, size_t vlen,
                     const char *message)
 {
@@ -89,7 +101,7 @@ void importer_error(struct importer *im, int64_t line, int col, const char *valu
     ie->col = col;
     ie->has_value = value != NULL;
     if (value) {
-        size_t n = vlen < IMPORT_VALUE_MAX ? vlen : IMPORT_VALUE_MAX;
+        size_t n = utf8_cut(value, vlen, IMPORT_VALUE_MAX);
         memcpy(ie->value, value, n);
         ie->value[n] = '\0';
     }
@@ -99,21 +111,34 @@ void importer_error(struct importer *im, int64_t line, int col, const char *valu
 struct row_ctx {
     struct importer *im;
     int64_t line;
+    unsigned bad_cols; /* bit per column that had an error */
 };
+
+/* The columns that name a position. */
+#define IDENTITY_COLS                                                                         \
+    ((1u << COL_SKU) | (1u << COL_LOCATION_ID) | (1u << COL_STOCK_TYPE) |                    \
+     (1u << COL_TRANSIT_REF))
 
 static void on_row_error(void *ctx, int col, const char *value, size_t vlen, const char *msg)
 {
     struct row_ctx *rc = ctx;
+    if (col >= 0)
+        rc->bad_cols |= 1u << col;
     importer_error(rc->im, rc->line, col, value, vlen, msg);
 }
 
 int importer_row(struct importer *im, int64_t line, const struct importrow_value vals[COL_COUNT],
                  err_t *e)
 {
-    struct row_ctx ctx = {im, line};
+    struct row_ctx ctx = {im, line, 0};
     struct position p;
     im->job.total_rows++;
-    if (!vals || importrow_parse(vals, &p, on_row_error, &ctx))
+    if (!vals)
+        return 0;
+    /* A row whose position is still known goes on even with errors in its other fields, so
+     * that its unknown location or a later duplicate of it is reported in the same upload;
+     * the failed job rolls its write back. */
+    if (importrow_parse(vals, &p, on_row_error, &ctx) && (ctx.bad_cols & IDENTITY_COLS))
         return 0;
     struct location key;
     memcpy(key.id, p.location_id, sizeof key.id);

@@ -11,12 +11,25 @@
 #include "core/catalog.h"
 #include "core/err.h"
 #include "core/importrow.h"
+#include "core/order.h"
+#include "core/outbox.h"
 #include "core/position.h"
 #include "core/settings.h"
 
 #define APIKEY_HASH_LEN 32
 
 struct store;
+
+/* Units of one shipment held on one position. */
+struct alloc_row {
+    char shipment_id[ORDER_ID_MAX];
+    int64_t shipment_seq;
+    struct position pos; /* key fields only: sku, location_id, stock_type, transit_ref */
+    int64_t quantity;
+};
+
+/* One broken invariant, as a sentence; nonzero stops the check. */
+typedef int (*store_check_fn)(void *ctx, const char *problem);
 
 struct store_ops {
     const char *name;
@@ -69,6 +82,79 @@ struct store_ops {
                       const unsigned char hash[APIKEY_HASH_LEN], err_t *e);
     int (*apikey_hash)(struct store *st, const char *id, unsigned char hash[APIKEY_HASH_LEN],
                        err_t *e);
+
+    /* --- orders; all inside a write transaction --- */
+
+    int (*order_next_number)(struct store *st, int64_t *number, err_t *e);
+    /* Inserts the order with its lines, shipments (their items) and payment; assigns each
+     * shipment's seq, increasing across all orders. */
+    int (*order_insert)(struct store *st, struct order_rec *o, err_t *e);
+    /* Fills o completely (caller frees with order_rec_free). ERR_NOTFOUND when unknown. */
+    int (*order_get)(struct store *st, const char *id, struct order_rec *o, err_t *e);
+    /* Up to limit order ids, newest first, older than `before` when given. Caller frees. */
+    int (*order_page)(struct store *st, const char *before, size_t limit,
+                      char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e);
+    int (*order_by_shipment)(struct store *st, const char *shipment_id,
+                             char order_id[ORDER_ID_MAX], err_t *e);
+    int (*order_set_status)(struct store *st, const char *id, int status, err_t *e);
+    /* Saves a shipment's status, tracking number and shipped_at. */
+    int (*shipment_update)(struct store *st, const struct shipment_rec *sh, err_t *e);
+    int (*payment_update)(struct store *st, const char *order_id, const struct payment *p,
+                          err_t *e);
+    /* shipment_id may be NULL (a capture of the whole order). */
+    int (*capture_add)(struct store *st, const char *order_id, const char *shipment_id,
+                       int64_t amount, err_t *e);
+
+    /* Adds qty to a position's allocation only while that many are available;
+     * ERR_CONFLICT (nothing changed) otherwise. The guard against overselling. */
+    int (*position_allocate)(struct store *st, const struct position *key, int64_t qty,
+                             err_t *e);
+    /* Adds the deltas to a position's quantity and allocation, creating the position (onhand
+     * only) when it does not exist. Never lets either fall below zero (ERR_CONFLICT). */
+    int (*position_adjust)(struct store *st, const struct position *key, int64_t d_quantity,
+                           int64_t d_allocated, err_t *e);
+    /* Adds qty units of a shipment held on a position (a negative qty takes them away;
+     * the row goes when it reaches zero). */
+    int (*alloc_add)(struct store *st, const char *shipment_id, const struct position *key,
+                     int64_t qty, err_t *e);
+    /* A shipment's allocations (shipment_id given) or a position's, oldest shipment first
+     * (key given). Caller frees *out. */
+    int (*alloc_list)(struct store *st, const char *shipment_id, const struct position *key,
+                      struct alloc_row **out, size_t *n, err_t *e);
+    int (*alloc_delete)(struct store *st, const char *shipment_id, err_t *e);
+    /* A shipment's fields by id (items included, caller frees them). */
+    int (*shipment_get)(struct store *st, const char *id, struct shipment_rec *out, err_t *e);
+
+    /* --- carts --- */
+    int (*cart_create)(struct store *st, const char *id, err_t *e);
+    /* ERR_NOTFOUND for an unknown cart. Caller frees *out. */
+    int (*cart_lines)(struct store *st, const char *id, struct shipment_item **out, size_t *n,
+                      err_t *e);
+    /* Sets a line's quantity; 0 removes it. */
+    int (*cart_set)(struct store *st, const char *id, const char *sku, int64_t qty, err_t *e);
+
+    /* --- email outbox --- */
+    int (*outbox_add)(struct store *st, const struct email *m, err_t *e);
+    /* The next PENDING email due at `now` (unix seconds), with its bodies, leased to the
+     * caller: its next attempt moves `lease` seconds ahead so no other worker takes it.
+     * ERR_NOTFOUND when none is due. */
+    int (*outbox_claim)(struct store *st, int64_t now, int64_t lease, struct email *out,
+                        err_t *e);
+    /* Saves status, attempts, last_error and next_attempt_at. */
+    int (*outbox_update)(struct store *st, const struct email *m, err_t *e);
+    /* Newest first, without bodies. Caller frees *out. */
+    int (*outbox_list)(struct store *st, size_t limit, struct email **out, size_t *n,
+                       err_t *e);
+
+    /* --- console users --- */
+    int (*user_add)(struct store *st, const char *name, const char *hash, err_t *e);
+    int (*user_hash)(struct store *st, const char *name, char *hash, size_t cap, err_t *e);
+
+    /* Reports each broken invariant: allocations that do not match open shipments, negative
+     * quantities, captures above authorizations, orders without a confirmation email.
+     * *problems counts them. */
+    int (*check)(struct store *st, store_check_fn report, void *ctx, size_t *problems,
+                 err_t *e);
 
     /* Idempotency keys: the id of what a (scope, key) first produced. */
     int (*idem_get)(struct store *st, const char *scope, const char *key, char *result,

@@ -60,11 +60,9 @@ static json_t *view_position(const struct position *p)
     return o;
 }
 
-static json_t *view_promise(const struct item *it, int64_t quantity, const struct settings *s,
-                            date_t today)
+json_t *view_promise(const struct position *v, size_t n, int64_t quantity,
+                     const struct settings *s, date_t today)
 {
-    const struct position *v = it->positions.v;
-    size_t n = it->positions.n;
     struct allocation *alloc = calloc(n ? n : 1, sizeof *alloc);
     if (!alloc)
         return NULL;
@@ -112,7 +110,8 @@ json_t *view_item(const struct item *it, int64_t quantity, const struct settings
         json_array_append_new(pos, view_position(&it->positions.v[i]));
     json_object_set_new(doc, "positions", pos);
     if (quantity > 0)
-        json_object_set_new(doc, "promise", view_promise(it, quantity, s, today));
+        json_object_set_new(doc, "promise", view_promise(it->positions.v, it->positions.n,
+                                                         quantity, s, today));
     return doc;
 }
 
@@ -187,4 +186,78 @@ int view_print(json_t *doc)
                  : ERR_IO;
     json_decref(doc);
     return rc;
+}
+
+json_t *view_shipment(const struct shipment_rec *sh)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id", sh->id, "status",
+                          order_shipment_status_name(sh->status), "stockType",
+                          position_stock_type_name(sh->stock_type), "locationId",
+                          sh->location_id);
+    if (sh->stock_type == STOCK_INTRANSIT) {
+        json_object_set_new(o, "transitRef", json_string(sh->transit_ref));
+        json_object_set_new(o, "stockDate", view_date(sh->stock_date));
+    }
+    json_t *lines = json_array();
+    for (size_t i = 0; i < sh->nitems; i++)
+        json_array_append_new(lines, json_pack("{s:s, s:I}", "sku", sh->items[i].sku,
+                                               "quantity", (json_int_t)sh->items[i].quantity));
+    json_object_set_new(o, "lines", lines);
+    json_object_set_new(o, "amount", json_integer(sh->amount));
+    json_object_set_new(o, "expectedDelivery", view_range(&sh->expected));
+    json_object_set_new(o, "trackingNumber",
+                        sh->tracking_number[0] ? json_string(sh->tracking_number) : json_null());
+    json_object_set_new(o, "shippedAt",
+                        sh->shipped_at[0] ? json_string(sh->shipped_at) : json_null());
+    return o;
+}
+
+json_t *view_order(const struct order_rec *o, bool with_token)
+{
+    char number[24];
+    snprintf(number, sizeof number, "%lld", (long long)o->number);
+    json_t *doc = json_pack("{s:s, s:s}", "id", o->id, "number", number);
+    if (with_token)
+        json_object_set_new(doc, "accessToken", json_string(o->access_token));
+    json_object_set_new(doc, "status", json_string(order_status_name(o->status)));
+    json_object_set_new(doc, "email", json_string(o->email));
+    json_object_set_new(doc, "currency", json_string(o->currency));
+    json_object_set_new(doc, "total", json_integer(o->total));
+    json_t *lines = json_array();
+    for (size_t i = 0; i < o->nlines; i++) {
+        const struct order_line *l = &o->lines[i];
+        json_array_append_new(lines, json_pack("{s:s, s:s, s:I, s:I, s:I}", "sku", l->sku,
+                                               "name", l->name, "quantity",
+                                               (json_int_t)l->quantity, "unitPrice",
+                                               (json_int_t)l->unit_price, "amount",
+                                               (json_int_t)l->amount));
+    }
+    json_object_set_new(doc, "lines", lines);
+    json_t *ships = json_array();
+    for (size_t i = 0; i < o->nshipments; i++)
+        json_array_append_new(ships, view_shipment(&o->shipments[i]));
+    json_object_set_new(doc, "shipments", ships);
+    const struct payment *p = &o->payment;
+    json_object_set_new(doc, "payment",
+                        json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "provider", p->provider,
+                                  "status", order_payment_status_name(p->status), "authorized",
+                                  (json_int_t)p->authorized, "captured",
+                                  (json_int_t)p->captured, "voided", (json_int_t)p->voided,
+                                  "refunded", (json_int_t)p->refunded));
+    const struct address *a = &o->address;
+    json_object_set_new(doc, "shippingAddress",
+                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", a->name, "line1",
+                                  a->line1, "line2", a->line2, "city", a->city, "postalCode",
+                                  a->postal_code, "country", a->country));
+    json_object_set_new(doc, "createdAt", json_string(o->created_at));
+    return doc;
+}
+
+json_t *view_email(const struct email *m)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:s}", "id", m->id, "kind",
+                     m->kind, "orderId", m->order_id, "to", m->to, "subject", m->subject,
+                     "status", email_status_name(m->status), "attempts", m->attempts,
+                     "lastError", m->last_error[0] ? json_string(m->last_error) : json_null(),
+                     "createdAt", m->created_at);
 }

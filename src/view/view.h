@@ -9,6 +9,8 @@
 
 #include "core/catalog.h"
 #include "core/importrow.h"
+#include "core/order.h"
+#include "core/outbox.h"
 #include "core/promise.h"
 #include "store/store.h"
 
@@ -28,6 +30,13 @@ void view_item_free(struct item *it);
 /* SPEC 5.1: the single-item document; quantity > 0 adds the promise. */
 json_t *view_item(const struct item *it, int64_t quantity, const struct settings *s,
                   date_t today);
+/* {"quantity","fulfillable","allocations"} for qty units over sorted positions. */
+json_t *view_promise(const struct position *v, size_t n, int64_t quantity,
+                     const struct settings *s, date_t today);
+/* SPEC 5.5: the order document; the access token only when with_token. */
+json_t *view_order(const struct order_rec *o, bool with_token);
+json_t *view_shipment(const struct shipment_rec *sh);
+json_t *view_email(const struct email *m);
 /* {"from","to","message"} */
 json_t *view_range(const struct range *r);
 json_t *view_date(date_t d);

