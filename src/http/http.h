@@ -26,7 +26,7 @@ struct http_req {
     struct MHD_Connection *conn;
     const char *method;
     const char *url;
-    char *params[HTTP_MAX_PARAMS]; /* path segments matched by "*" in the route, decoded */
+    char *params[HTTP_MAX_PARAMS]; /* path segments matched by "*" in the route */
     size_t nparams;
     char *body; /* JSON bodies, NUL-terminated */
     size_t body_len;

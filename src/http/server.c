@@ -30,39 +30,40 @@ struct route {
     http_handler handler;
     enum body_kind body;
     enum auth_kind auth;
+    bool grouped; /* runs on the group-commit writer: many share one durable commit */
 };
 
 /* Literal routes come before the wildcard ones they would otherwise match. */
 static const struct route routes[] = {
-    {"GET", "/healthz", health_get, BODY_NONE, AUTH_PUBLIC},
-    {"GET", "/v1/inventory/template.csv", inventory_template, BODY_NONE, AUTH_PUBLIC},
-    {"POST", "/v1/inventory/query", inventory_query, BODY_JSON, AUTH_PUBLIC},
-    {"POST", "/v1/inventory/bulk", imports_bulk, BODY_BULK, AUTH_KEY},
-    {"GET", "/v1/inventory/imports", imports_list, BODY_NONE, AUTH_KEY},
-    {"POST", "/v1/inventory/imports", imports_create, BODY_UPLOAD, AUTH_KEY},
-    {"GET", "/v1/inventory/imports/*", imports_get, BODY_NONE, AUTH_KEY},
-    {"GET", "/v1/inventory/imports/*/errors.csv", imports_errors_csv, BODY_NONE, AUTH_KEY},
-    {"POST", "/v1/inventory/receipts", receipts_create_h, BODY_JSON, AUTH_KEY},
-    {"GET", "/v1/inventory", inventory_list, BODY_NONE, AUTH_KEY},
-    {"GET", "/v1/inventory/*", inventory_get, BODY_NONE, AUTH_PUBLIC},
-    {"GET", "/v1/locations", locations_list, BODY_NONE, AUTH_PUBLIC},
-    {"POST", "/v1/locations", locations_create, BODY_JSON, AUTH_KEY},
-    {"GET", "/v1/products", products_list, BODY_NONE, AUTH_PUBLIC},
-    {"POST", "/v1/products", products_upsert, BODY_BULK, AUTH_KEY},
-    {"GET", "/v1/products/*", products_get, BODY_NONE, AUTH_PUBLIC},
-    {"POST", "/v1/carts", carts_create_h, BODY_NONE, AUTH_PUBLIC},
-    {"GET", "/v1/carts/*", carts_get_h, BODY_NONE, AUTH_PUBLIC},
-    {"POST", "/v1/carts/*/items", carts_add_h, BODY_JSON, AUTH_PUBLIC},
-    {"PUT", "/v1/carts/*/items/*", carts_set_h, BODY_JSON, AUTH_PUBLIC},
-    {"DELETE", "/v1/carts/*/items/*", carts_remove_h, BODY_NONE, AUTH_PUBLIC},
-    {"POST", "/v1/orders", orders_create_h, BODY_JSON, AUTH_PUBLIC},
-    {"GET", "/v1/orders", orders_list_h, BODY_NONE, AUTH_KEY},
-    {"GET", "/v1/orders/*", orders_get_h, BODY_NONE, AUTH_PUBLIC},
-    {"POST", "/v1/orders/*/cancel", orders_cancel_h, BODY_JSON, AUTH_PUBLIC},
-    {"POST", "/v1/shipments/*/ship", shipments_ship_h, BODY_JSON, AUTH_KEY},
-    {"GET", "/v1/outbox", outbox_list_h, BODY_NONE, AUTH_KEY},
-    {"GET", "/v1/settings", settings_get_h, BODY_NONE, AUTH_PUBLIC},
-    {"PUT", "/v1/settings", settings_put_h, BODY_JSON, AUTH_KEY},
+    {"GET", "/healthz", health_get, BODY_NONE, AUTH_PUBLIC, false},
+    {"GET", "/v1/inventory/template.csv", inventory_template, BODY_NONE, AUTH_PUBLIC, false},
+    {"POST", "/v1/inventory/query", inventory_query, BODY_JSON, AUTH_PUBLIC, false},
+    {"POST", "/v1/inventory/bulk", imports_bulk, BODY_BULK, AUTH_KEY, false},
+    {"GET", "/v1/inventory/imports", imports_list, BODY_NONE, AUTH_KEY, false},
+    {"POST", "/v1/inventory/imports", imports_create, BODY_UPLOAD, AUTH_KEY, false},
+    {"GET", "/v1/inventory/imports/*", imports_get, BODY_NONE, AUTH_KEY, false},
+    {"GET", "/v1/inventory/imports/*/errors.csv", imports_errors_csv, BODY_NONE, AUTH_KEY, false},
+    {"POST", "/v1/inventory/receipts", receipts_create_h, BODY_JSON, AUTH_KEY, false},
+    {"GET", "/v1/inventory", inventory_list, BODY_NONE, AUTH_KEY, false},
+    {"GET", "/v1/inventory/*", inventory_get, BODY_NONE, AUTH_PUBLIC, false},
+    {"GET", "/v1/locations", locations_list, BODY_NONE, AUTH_PUBLIC, false},
+    {"POST", "/v1/locations", locations_create, BODY_JSON, AUTH_KEY, false},
+    {"GET", "/v1/products", products_list, BODY_NONE, AUTH_PUBLIC, false},
+    {"POST", "/v1/products", products_upsert, BODY_BULK, AUTH_KEY, false},
+    {"GET", "/v1/products/*", products_get, BODY_NONE, AUTH_PUBLIC, false},
+    {"POST", "/v1/carts", carts_create_h, BODY_NONE, AUTH_PUBLIC, false},
+    {"GET", "/v1/carts/*", carts_get_h, BODY_NONE, AUTH_PUBLIC, false},
+    {"POST", "/v1/carts/*/items", carts_add_h, BODY_JSON, AUTH_PUBLIC, false},
+    {"PUT", "/v1/carts/*/items/*", carts_set_h, BODY_JSON, AUTH_PUBLIC, false},
+    {"DELETE", "/v1/carts/*/items/*", carts_remove_h, BODY_NONE, AUTH_PUBLIC, false},
+    {"POST", "/v1/orders", orders_create_h, BODY_JSON, AUTH_PUBLIC, true},
+    {"GET", "/v1/orders", orders_list_h, BODY_NONE, AUTH_KEY, false},
+    {"GET", "/v1/orders/*", orders_get_h, BODY_NONE, AUTH_PUBLIC, false},
+    {"POST", "/v1/orders/*/cancel", orders_cancel_h, BODY_JSON, AUTH_PUBLIC, false},
+    {"POST", "/v1/shipments/*/ship", shipments_ship_h, BODY_JSON, AUTH_KEY, false},
+    {"GET", "/v1/outbox", outbox_list_h, BODY_NONE, AUTH_KEY, false},
+    {"GET", "/v1/settings", settings_get_h, BODY_NONE, AUTH_PUBLIC, false},
+    {"PUT", "/v1/settings", settings_put_h, BODY_JSON, AUTH_KEY, false},
 };
 
 /* Per-connection state between the callbacks of one request. */
@@ -74,6 +75,9 @@ struct conn_ctx {
     size_t body_cap;
     size_t received;
     struct MHD_PostProcessor *pp;
+    struct http_resp resp;   /* a grouped request's answer, ready when done */
+    bool done;
+    struct conn_ctx *next;   /* in the group-commit queue */
 };
 
 static const struct http_config *config;
@@ -177,7 +181,9 @@ int http_fail(struct http_resp *out, const err_t *e)
 int http_body_json(struct http_req *r, struct http_resp *out, json_t **doc)
 {
     json_error_t je;
-    *doc = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &je);
+    /* DECODE_ANY: a well-formed scalar is the handler's 422 to give, not a parse error. */
+    *doc = json_loadb(r->body ? r->body : "", r->body_len,
+                      JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (*doc)
         return 0;
     char msg[400];
@@ -242,10 +248,10 @@ static int route_match(const char *pattern, const char *path, struct http_req *r
             size_t n = strcspn(path, "/");
             if (n == 0 || np == HTTP_MAX_PARAMS)
                 goto nomatch;
+            /* MHD hands over the path already percent-decoded. */
             r->params[np] = strndup(path, n);
             if (!r->params[np])
                 goto nomatch;
-            MHD_http_unescape(r->params[np]);
             np++;
             path += n;
             pattern++;
@@ -284,6 +290,121 @@ static const struct route *route_find(const char *method, const char *url, struc
     return NULL;
 }
 
+/* --- group commit ---
+ * Each durable commit costs an fsync, so placing orders one commit at a time is bound by the
+ * disk. Grouped requests are suspended and queued; one writer thread runs every queued
+ * request in a single write transaction (each in its own savepoint) and commits them
+ * together, then resumes their connections. */
+
+#define GROUP_MAX 256
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct conn_ctx *head, *tail;
+    bool stopping, running;
+    pthread_t thread;
+    struct store *st;
+} group = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static void group_run_batch(struct conn_ctx *batch)
+{
+    err_t e;
+    bool ok = group.st->ops->batch_begin(group.st, &e) == 0;
+    for (struct conn_ctx *c = batch; c; c = c->next) {
+        if (!ok)
+            break;
+        c->req.st = group.st;
+        c->route->handler(&c->req, &c->resp);
+        group.st->ops->rollback(group.st); /* a savepoint a failed handler left open */
+    }
+    if (ok)
+        ok = group.st->ops->batch_end(group.st, true, &e) == 0;
+    for (struct conn_ctx *c = batch; c;) {
+        struct conn_ctx *next = c->next;
+        if (!ok) {
+            free(c->resp.body);
+            memset(&c->resp, 0, sizeof c->resp);
+            http_fail(&c->resp, &e);
+        }
+        c->done = true;
+        MHD_resume_connection(c->req.conn);
+        c = next;
+    }
+    http_mail_wake();
+}
+
+static void *group_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&group.lock);
+    for (;;) {
+        while (!group.head && !group.stopping)
+            pthread_cond_wait(&group.cond, &group.lock);
+        if (!group.head)
+            break;
+        struct conn_ctx *batch = group.head, *last = batch;
+        for (int n = 1; last->next && n < GROUP_MAX; n++)
+            last = last->next;
+        group.head = last->next;
+        if (!group.head)
+            group.tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&group.lock);
+        group_run_batch(batch);
+        pthread_mutex_lock(&group.lock);
+    }
+    pthread_mutex_unlock(&group.lock);
+    return NULL;
+}
+
+static int group_start(err_t *e)
+{
+    int rc = store_open(config->db_url, &group.st, e);
+    if (rc)
+        return rc;
+    group.stopping = false;
+    if (pthread_create(&group.thread, NULL, group_main, NULL)) {
+        group.st->ops->close(group.st);
+        return err_set(e, ERR_NOMEM, "cannot start the group-commit thread");
+    }
+    group.running = true;
+    return 0;
+}
+
+/* Finishes every queued request, then stops the writer. */
+static void group_stop(void)
+{
+    if (!group.running)
+        return;
+    pthread_mutex_lock(&group.lock);
+    group.stopping = true;
+    pthread_cond_signal(&group.cond);
+    pthread_mutex_unlock(&group.lock);
+    pthread_join(group.thread, NULL);
+    group.st->ops->close(group.st);
+    group.running = false;
+}
+
+/* Queues a request for the writer; false when it is stopping (run it inline then). */
+static bool group_submit(struct conn_ctx *c)
+{
+    pthread_mutex_lock(&group.lock);
+    bool ok = group.running && !group.stopping;
+    if (ok) {
+        MHD_suspend_connection(c->req.conn);
+        c->next = NULL;
+        if (group.tail)
+            group.tail->next = c;
+        else
+            group.head = c;
+        group.tail = c;
+        pthread_cond_signal(&group.cond);
+    }
+    pthread_mutex_unlock(&group.lock);
+    return ok;
+}
+
 /* --- request lifecycle --- */
 
 static void ctx_free(struct conn_ctx *c)
@@ -299,6 +420,7 @@ static void ctx_free(struct conn_ctx *c)
     if (c->pp)
         MHD_destroy_post_processor(c->pp);
     free(c->early.body);
+    free(c->resp.body);
     free(c);
 }
 
@@ -489,6 +611,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (c->has_early)
         return send_resp(conn, &c->early);
+    if (c->done)
+        return send_resp(conn, &c->resp);
+    if (c->route->grouped && group_submit(c))
+        return MHD_YES;
     if (c->req.upload)
         rewind(c->req.upload);
     struct http_resp resp = {0};
@@ -538,7 +664,13 @@ int http_serve(const struct http_config *cfg, err_t *e)
     if ((rc = worker_start(cfg->db_url, smtp && *smtp ? smtp : NULL, cfg->mail_dir,
                            &mail_worker)))
         return err_set(e, rc, "cannot start the mail worker");
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if ((rc = group_start(e))) {
+        worker_stop(mail_worker);
+        mail_worker = NULL;
+        return rc;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -547,6 +679,7 @@ int http_serve(const struct http_config *cfg, err_t *e)
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!d) {
+        group_stop();
         worker_stop(mail_worker);
         mail_worker = NULL;
         return err_set(e, ERR_IO, "cannot listen on %s:%u (is the port in use?)", cfg->host,
@@ -559,6 +692,9 @@ int http_serve(const struct http_config *cfg, err_t *e)
     sigwait(&sigs, &sig);
     fprintf(stderr, "sellahead: %s received, shutting down\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
+    /* Stop taking connections, finish what is queued, then close. */
+    MHD_quiesce_daemon(d);
+    group_stop();
     MHD_stop_daemon(d);
     worker_stop(mail_worker);
     mail_worker = NULL;

@@ -18,6 +18,9 @@ enum stmt_id {
     Q_BEGIN_WRITE,
     Q_COMMIT,
     Q_ROLLBACK,
+    Q_SAVEPOINT,
+    Q_RELEASE,
+    Q_ROLLBACK_TO,
     Q_DATA_VERSION,
     Q_LOCATION_ADD,
     Q_LOCATION_LIST,
@@ -106,6 +109,9 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_BEGIN_WRITE] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
+    [Q_SAVEPOINT] = "SAVEPOINT tx",
+    [Q_RELEASE] = "RELEASE tx",
+    [Q_ROLLBACK_TO] = "ROLLBACK TO tx",
     [Q_DATA_VERSION] = "PRAGMA data_version",
     [Q_LOCATION_ADD] = "INSERT INTO locations(id, name) VALUES(?1, ?2)",
     [Q_LOCATION_LIST] = "SELECT id, name FROM locations ORDER BY id",
@@ -374,6 +380,8 @@ struct sqlite_store {
     sqlite3_stmt *stmt[Q_COUNT];
     uint64_t data_version; /* last PRAGMA data_version seen */
     int64_t version_checked_ns;
+    bool batch;   /* inside batch_begin: transactions become savepoints */
+    bool sp_open; /* a savepoint of the batch is open */
 };
 
 /* How long another process's commit may go unseen by version(): asking SQLite costs file
@@ -545,23 +553,63 @@ static void sq_close(struct store *st)
 
 static int sq_begin(struct store *st, bool write, err_t *e)
 {
-    return exec(S(st), write ? Q_BEGIN_WRITE : Q_BEGIN_READ, e, "start a transaction");
+    struct sqlite_store *s = S(st);
+    if (s->batch) {
+        int rc = exec(s, Q_SAVEPOINT, e, "start a transaction");
+        s->sp_open = rc == 0;
+        return rc;
+    }
+    return exec(s, write ? Q_BEGIN_WRITE : Q_BEGIN_READ, e, "start a transaction");
 }
 
 static int sq_commit(struct store *st, err_t *e)
 {
-    int rc = exec(S(st), Q_COMMIT, e, "commit");
+    struct sqlite_store *s = S(st);
+    if (s->batch) {
+        s->sp_open = false;
+        return exec(s, Q_RELEASE, e, "commit");
+    }
+    int rc = exec(s, Q_COMMIT, e, "commit");
     if (rc == 0)
         atomic_fetch_add(&local_commits, 1);
     else
-        exec(S(st), Q_ROLLBACK, NULL, "roll back");
+        exec(s, Q_ROLLBACK, NULL, "roll back");
     return rc;
 }
 
 static void sq_rollback(struct store *st)
 {
-    if (!sqlite3_get_autocommit(S(st)->db))
-        exec(S(st), Q_ROLLBACK, NULL, "roll back");
+    struct sqlite_store *s = S(st);
+    if (s->batch) {
+        if (s->sp_open) {
+            exec(s, Q_ROLLBACK_TO, NULL, "roll back");
+            exec(s, Q_RELEASE, NULL, "roll back");
+        }
+        s->sp_open = false;
+    } else if (!sqlite3_get_autocommit(s->db)) {
+        exec(s, Q_ROLLBACK, NULL, "roll back");
+    }
+}
+
+/* Group commit: many transactions share one COMMIT, so one fsync, each in a savepoint so a
+ * failed one leaves the others standing. */
+static int sq_batch_begin(struct store *st, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    int rc = exec(s, Q_BEGIN_WRITE, e, "start a transaction");
+    s->batch = rc == 0;
+    return rc;
+}
+
+static int sq_batch_end(struct store *st, bool commit, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    s->batch = s->sp_open = false;
+    if (!commit) {
+        exec(s, Q_ROLLBACK, NULL, "roll back");
+        return 0;
+    }
+    return sq_commit(st, e);
 }
 
 static uint64_t sq_version(struct store *st)
@@ -2074,6 +2122,8 @@ static const struct store_ops sqlite_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .batch_begin = sq_batch_begin,
+    .batch_end = sq_batch_end,
     .version = sq_version,
     .location_add = sq_location_add,
     .location_list = sq_location_list,

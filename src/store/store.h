@@ -39,6 +39,11 @@ struct store_ops {
     int (*begin)(struct store *st, bool write, err_t *e);
     int (*commit)(struct store *st, err_t *e);
     void (*rollback)(struct store *st);
+    /* Group commit: opens one write transaction in which begin/commit/rollback act on
+     * savepoints, so many transactions share one durable commit. batch_end commits (or
+     * rolls back) them all. */
+    int (*batch_begin)(struct store *st, err_t *e);
+    int (*batch_end)(struct store *st, bool commit, err_t *e);
     /* Changes whenever anything was committed, by any connection or process; lets callers
      * cache derived documents. */
     uint64_t (*version)(struct store *st);

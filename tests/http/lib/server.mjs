@@ -33,11 +33,19 @@ export function fixture(name) {
 
 /** Runs the binary; resolves {code, signal, stdout, stderr} (strings). Never rejects on a
  * non-zero exit: tests assert the code. */
+/** The environment for the binary: ours, without settings that would reach outside the test
+ * (a real SMTP server), plus the fixed today and the given variables. */
+function childEnv(env) {
+  const e = { ...process.env, SELLAHEAD_TODAY: TODAY };
+  delete e.SELLAHEAD_SMTP_URL;
+  return { ...e, ...env };
+}
+
 export function run(args, { input, env = {}, cwd, timeout = 20000 } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(BIN, args, {
       cwd,
-      env: { ...process.env, SELLAHEAD_TODAY: TODAY, ...env },
+      env: childEnv(env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out = [];
@@ -65,7 +73,8 @@ export function run(args, { input, env = {}, cwd, timeout = 20000 } = {}) {
 
 function isRawBody(b) {
   return typeof b === 'string' || b instanceof Uint8Array || b instanceof ArrayBuffer ||
-    b instanceof FormData || b instanceof Blob || b instanceof URLSearchParams;
+    b instanceof FormData || b instanceof Blob || b instanceof URLSearchParams ||
+    b instanceof ReadableStream;
 }
 
 /** One HTTP request. body: an object/array is sent as JSON (Content-Type application/json
@@ -85,6 +94,8 @@ export async function request(url, { method, body, key, headers = {} } = {}) {
     method: method ?? (body === undefined ? 'GET' : 'POST'),
     headers: h,
     body: payload,
+    // A stream body goes chunked, without Content-Length.
+    ...(payload instanceof ReadableStream ? { duplex: 'half' } : {}),
   });
   const text = await res.text();
   let json;
@@ -107,6 +118,7 @@ export async function startServer({ demo = true, env = {}, today = TODAY } = {})
   const cli = (args, opts = {}) =>
     run(args, { cwd: dir, ...opts, env: { ...baseEnv, ...(opts.env || {}) } });
 
+  let child;
   try {
     if (demo) {
       const r = await cli(['demo', '--db', db]);
@@ -118,10 +130,10 @@ export async function startServer({ demo = true, env = {}, today = TODAY } = {})
     assert.match(key, /^\S+$/, 'apikey create prints the key alone on one line');
     assert.equal(k.stdout, key + '\n');
 
-    const child = spawn(BIN, ['serve', '--db', db, '--port', '0', '--mail-dir',
+    child = spawn(BIN, ['serve', '--db', db, '--port', '0', '--mail-dir',
       path.join(dir, 'mail')], {
       cwd: dir,
-      env: { ...process.env, ...baseEnv },
+      env: childEnv(baseEnv),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -218,6 +230,7 @@ export async function startServer({ demo = true, env = {}, today = TODAY } = {})
     };
     return srv;
   } catch (e) {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
   }
