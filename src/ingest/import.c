@@ -67,7 +67,8 @@ int importer_begin(struct store *st, const struct import_opts *o, struct importe
         importer_free(im);
         return rc;
     }
-    qsort(im->locations, im->nlocations, sizeof *im->locations, loc_cmp);
+    if (im->nlocations) /* qsort and bsearch want a real array even when empty */
+        qsort(im->locations, im->nlocations, sizeof *im->locations, loc_cmp);
     if (o->file_name) {
         char msg[256];
         if (importrow_file_name(o->file_name, msg, sizeof msg))
@@ -142,7 +143,7 @@ int importer_row(struct importer *im, int64_t line, const struct importrow_value
         return 0;
     struct location key;
     memcpy(key.id, p.location_id, sizeof key.id);
-    if (!bsearch(&key, im->locations, im->nlocations, sizeof key, loc_cmp)) {
+    if (!im->nlocations || !bsearch(&key, im->locations, im->nlocations, sizeof key, loc_cmp)) {
         char msg[160];
         snprintf(msg, sizeof msg,
                  "location %s does not exist: add it first (sellahead location add)",
