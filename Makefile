@@ -3,7 +3,7 @@ BUILD    ?= build
 ifeq ($(origin CC),default)
   CC := gcc
 endif
-PKGS     := libmicrohttpd jansson sqlite3 libsodium libcurl
+PKGS     := libmicrohttpd jansson sqlite3 libsodium libcurl libpq
 SANITIZE ?= 0
 PORT     ?= 8080
 
@@ -24,7 +24,7 @@ OBJ      := $(SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit http run clean fuzz fuzz-replay bench
+.PHONY: all deps test unit http browser run clean fuzz fuzz-replay bench
 all: $(BUILD)/sellahead
 
 deps:
@@ -69,9 +69,18 @@ fuzz:
 http: $(BUILD)/sellahead
 	SELLAHEAD_BIN=$(abspath $(BUILD)/sellahead) node --test --test-concurrency=2 tests/http/
 
+# npm packages pinned by package-lock.json; installed again only when the lock changes.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+browser: $(BUILD)/sellahead node_modules/.installed
+	SELLAHEAD_BIN=$(abspath $(BUILD)/sellahead) node --test --test-concurrency=1 tests/browser/
+
 test: deps
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory http
+	@$(MAKE) --no-print-directory browser
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/tx.h"
 #include "util/ids.h"
 
 int carts_create(struct store *st, char id[ORDER_ID_MAX], err_t *e)
@@ -52,15 +53,22 @@ static int put_tx(struct store *st, const char *id, const char *sku, int64_t qty
     return st->ops->cart_set(st, id, sku, want, e);
 }
 
+struct put_ctx {
+    const char *id, *sku;
+    int64_t qty;
+    bool add;
+    struct cart_refusal *refusal;
+};
+
+static int put_attempt(struct store *st, void *arg, err_t *e)
+{
+    struct put_ctx *c = arg;
+    return put_tx(st, c->id, c->sku, c->qty, c->add, c->refusal, e);
+}
+
 int carts_put(struct store *st, const char *id, const char *sku, int64_t qty, bool add,
               struct cart_refusal *refusal, err_t *e)
 {
-    int rc = st->ops->begin(st, true, e);
-    if (rc)
-        return rc;
-    rc = put_tx(st, id, sku, qty, add, refusal, e);
-    if (!rc)
-        return st->ops->commit(st, e);
-    st->ops->rollback(st);
-    return rc;
+    struct put_ctx c = {id, sku, qty, add, refusal};
+    return tx_run(st, put_attempt, &c, e);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/tx.h"
 #include "mail/compose.h"
 #include "pay/pay.h"
 #include "util/ids.h"
@@ -264,8 +265,10 @@ static int place_tx(struct store *st, struct place_req *req, struct place_result
         rc = compose_order_confirmation(o, &s, today, &m);
         rc = rc ? err_set(e, ERR_NOMEM, "out of memory") : queue_email(st, &m, e);
     }
-    if (!rc && req->idem_key)
-        rc = st->ops->idem_put(st, "order", req->idem_key, o->id, e);
+    /* Another server placed the same key first: run again and replay its order. */
+    if (!rc && req->idem_key &&
+        (rc = st->ops->idem_put(st, "order", req->idem_key, o->id, e)) == ERR_CONFLICT)
+        rc = ERR_RETRY;
     if (!rc && req->cart_id)
         for (size_t i = 0; i < req->nlines && !rc; i++)
             rc = st->ops->cart_set(st, req->cart_id, req->lines[i].sku, 0, e);
@@ -276,19 +279,36 @@ out:
     return rc;
 }
 
+struct place_ctx {
+    struct place_req *req;
+    struct place_result *out;
+    struct order_line *lines; /* as the caller gave them: a cart or a merge changes req's */
+    size_t nlines;
+};
+
+static int place_attempt(struct store *st, void *arg, err_t *e)
+{
+    struct place_ctx *c = arg;
+    orders_result_free(c->out);
+    memset(c->out, 0, sizeof *c->out);
+    memcpy(c->req->lines, c->lines, c->nlines * sizeof *c->lines);
+    c->req->nlines = c->nlines;
+    return place_tx(st, c->req, c->out, e);
+}
+
 int orders_place(struct store *st, struct place_req *req, struct place_result *out, err_t *e)
 {
     memset(out, 0, sizeof *out);
     int rc = orders_validate(req, e);
-    if (!rc)
-        rc = st->ops->begin(st, true, e);
     if (rc)
         return rc;
-    rc = place_tx(st, req, out, e);
-    if (!rc)
-        rc = st->ops->commit(st, e);
-    else
-        st->ops->rollback(st);
+    struct place_ctx c = {req, out, malloc((req->nlines ? req->nlines : 1) * sizeof *req->lines),
+                          req->nlines};
+    if (!c.lines)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    memcpy(c.lines, req->lines, req->nlines * sizeof *req->lines);
+    rc = tx_run(st, place_attempt, &c, e);
+    free(c.lines);
     if (rc)
         order_rec_free(&out->order);
     return rc;
@@ -379,18 +399,25 @@ static int ship_tx(struct store *st, const char *shipment_id, const char *tracki
     return queue_email(st, &m, e);
 }
 
+struct ship_ctx {
+    const char *shipment_id, *tracking;
+    struct order_rec *order;
+};
+
+static int ship_attempt(struct store *st, void *arg, err_t *e)
+{
+    struct ship_ctx *c = arg;
+    order_rec_free(c->order);
+    memset(c->order, 0, sizeof *c->order);
+    return ship_tx(st, c->shipment_id, c->tracking, c->order, e);
+}
+
 int orders_ship(struct store *st, const char *shipment_id, const char *tracking,
                 struct order_rec *order, err_t *e)
 {
     memset(order, 0, sizeof *order);
-    int rc = st->ops->begin(st, true, e);
-    if (rc)
-        return rc;
-    rc = ship_tx(st, shipment_id, tracking, order, e);
-    if (!rc)
-        rc = st->ops->commit(st, e);
-    else
-        st->ops->rollback(st);
+    struct ship_ctx c = {shipment_id, tracking, order};
+    int rc = tx_run(st, ship_attempt, &c, e);
     if (rc)
         order_rec_free(order);
     return rc;
@@ -447,17 +474,24 @@ static int cancel_tx(struct store *st, const char *order_id, struct order_rec *o
     return queue_email(st, &m, e);
 }
 
+struct cancel_ctx {
+    const char *order_id;
+    struct order_rec *order;
+};
+
+static int cancel_attempt(struct store *st, void *arg, err_t *e)
+{
+    struct cancel_ctx *c = arg;
+    order_rec_free(c->order);
+    memset(c->order, 0, sizeof *c->order);
+    return cancel_tx(st, c->order_id, c->order, e);
+}
+
 int orders_cancel(struct store *st, const char *order_id, struct order_rec *order, err_t *e)
 {
     memset(order, 0, sizeof *order);
-    int rc = st->ops->begin(st, true, e);
-    if (rc)
-        return rc;
-    rc = cancel_tx(st, order_id, order, e);
-    if (!rc)
-        rc = st->ops->commit(st, e);
-    else
-        st->ops->rollback(st);
+    struct cancel_ctx c = {order_id, order};
+    int rc = tx_run(st, cancel_attempt, &c, e);
     if (rc)
         order_rec_free(order);
     return rc;
@@ -547,6 +581,19 @@ out:
     return rc;
 }
 
+struct receive_ctx {
+    const struct position *key;
+    int64_t qty;
+    char (**released)[ORDER_ID_MAX];
+    size_t *nreleased;
+};
+
+static int receive_attempt(struct store *st, void *arg, err_t *e)
+{
+    struct receive_ctx *c = arg;
+    return receive_tx(st, c->key, c->qty, c->released, c->nreleased, e);
+}
+
 int orders_receive(struct store *st, const struct position *key, int64_t qty,
                    char (**released)[ORDER_ID_MAX], size_t *nreleased, err_t *e)
 {
@@ -554,18 +601,6 @@ int orders_receive(struct store *st, const struct position *key, int64_t qty,
     *nreleased = 0;
     if (qty < 1 || qty > 2147483647)
         return err_set(e, ERR_INVALID, "quantity must be a whole number from 1 to 2147483647");
-    int rc = st->ops->begin(st, true, e);
-    if (rc)
-        return rc;
-    rc = receive_tx(st, key, qty, released, nreleased, e);
-    if (!rc)
-        rc = st->ops->commit(st, e);
-    else
-        st->ops->rollback(st);
-    if (rc) {
-        free(*released);
-        *released = NULL;
-        *nreleased = 0;
-    }
-    return rc;
+    struct receive_ctx c = {key, qty, released, nreleased};
+    return tx_run(st, receive_attempt, &c, e);
 }

@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -12,8 +13,25 @@ static const char usage[] =
     "  --db D        SQLite file or postgresql:// URL (default $SELLAHEAD_DB or ./sellahead.db)\n"
     "  --host H      address to listen on (default 127.0.0.1)\n"
     "  --port P      port (default 8080; 0 picks a free one, printed on stderr)\n"
-    "  --web DIR     storefront and console files (default ./web)\n"
+    "  --web DIR     storefront and console files (default: the web folder shipped\n"
+    "                beside the binary, else ./web)\n"
     "  --mail-dir D  where emails are written without SMTP (default ./mail)\n";
+
+/* The web files bundled with the binary: ../web beside build/sellahead, else ./web. */
+static const char *default_web(char *buf, size_t cap)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, cap - 8);
+    if (n > 0) {
+        buf[n] = '\0';
+        char *slash = strrchr(buf, '/');
+        if (slash) {
+            strcpy(slash, "/../web");
+            if (access(buf, R_OK) == 0)
+                return buf;
+        }
+    }
+    return "web";
+}
 
 int cli_serve(int argc, char **argv)
 {
@@ -38,11 +56,12 @@ int cli_serve(int argc, char **argv)
         return 1;
     st->ops->close(st);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    char webbuf[4096];
     struct http_config cfg = {
         .db_url = store_default_url(a.db),
         .host = a.host ? a.host : "127.0.0.1",
         .port = (unsigned)port,
-        .web_dir = a.web ? a.web : "web",
+        .web_dir = a.web ? a.web : default_web(webbuf, sizeof webbuf),
         .mail_dir = a.mail_dir ? a.mail_dir : "mail",
         .threads = cores > 0 ? (unsigned)cores : 1,
     };

@@ -15,7 +15,8 @@ enum {
     ERR_MALFORMED = -8,   /* cannot be parsed (400) */
     ERR_UNAVAILABLE = -9, /* storage unreachable (503) */
     ERR_PAYMENT = -10,    /* payment declined (402) */
-    ERR_IO = -11          /* file or network I/O */
+    ERR_IO = -11,         /* file or network I/O */
+    ERR_RETRY = -12       /* the transaction lost a race (serialization, deadlock): run it again */
 };
 
 typedef struct err {

@@ -63,7 +63,7 @@ int http_bytes(struct http_resp *out, unsigned status, const char *type, const c
                size_t len);
 /* Settings cached per thread until the store changes. */
 int http_settings(struct http_req *r, struct settings *s, err_t *e);
-/* Whether the request carries a valid API key. */
+/* Whether the request carries a valid API key, or a console session with its CSRF token. */
 bool http_has_key(struct http_req *r);
 /* A limit=/cursor= pair from the query string, limit clamped to 1..max (default def). */
 size_t http_limit(struct http_req *r, size_t def, size_t max);

@@ -41,4 +41,14 @@ int shipments_ship_h(struct http_req *r, struct http_resp *out);
 int receipts_create_h(struct http_req *r, struct http_resp *out);
 int outbox_list_h(struct http_req *r, struct http_resp *out);
 
+int session_create_h(struct http_req *r, struct http_resp *out);
+int session_get_h(struct http_req *r, struct http_resp *out);
+int session_delete_h(struct http_req *r, struct http_resp *out);
+/* A console session cookie, with its matching X-CSRF-Token header unless the method is
+ * GET or HEAD. */
+bool session_valid(struct http_req *r);
+
+int web_page(struct http_req *r, struct http_resp *out);
+int web_asset(struct http_req *r, struct http_resp *out);
+
 #endif

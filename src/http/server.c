@@ -63,6 +63,16 @@ static const struct route routes[] = {
     {"POST", "/v1/shipments/*/ship", shipments_ship_h, BODY_JSON, AUTH_KEY, false},
     {"GET", "/v1/outbox", outbox_list_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/settings", settings_get_h, BODY_NONE, AUTH_PUBLIC, false},
+    {"GET", "/", web_page, BODY_NONE, AUTH_PUBLIC, false},
+    {"GET", "/p/*", web_page, BODY_NONE, AUTH_PUBLIC, false},
+    {"GET", "/cart", web_page, BODY_NONE, AUTH_PUBLIC, false},
+    {"GET", "/checkout", web_page, BODY_NONE, AUTH_PUBLIC, false},
+    {"GET", "/orders/*", web_page, BODY_NONE, AUTH_PUBLIC, false},
+    {"GET", "/admin", web_page, BODY_NONE, AUTH_PUBLIC, false},
+    {"GET", "/assets/*", web_asset, BODY_NONE, AUTH_PUBLIC, false},
+    {"POST", "/v1/session", session_create_h, BODY_JSON, AUTH_PUBLIC, false},
+    {"GET", "/v1/session", session_get_h, BODY_NONE, AUTH_PUBLIC, false},
+    {"DELETE", "/v1/session", session_delete_h, BODY_NONE, AUTH_KEY, false},
     {"PUT", "/v1/settings", settings_put_h, BODY_JSON, AUTH_KEY, false},
 };
 
@@ -210,9 +220,9 @@ size_t http_limit(struct http_req *r, size_t def, size_t max)
 bool http_has_key(struct http_req *r)
 {
     const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!auth || strncasecmp(auth, "Bearer ", 7))
-        return false;
-    return apikey_verify(r->st, auth + 7);
+    if (auth && !strncasecmp(auth, "Bearer ", 7))
+        return apikey_verify(r->st, auth + 7);
+    return session_valid(r);
 }
 
 /* Per-thread settings cache: settings are read on every availability answer. */
@@ -504,7 +514,8 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
     }
     if (c->route->auth == AUTH_KEY && !http_has_key(r)) {
         set_early(c, 401, "UNAUTHORIZED",
-                  "this endpoint needs an API key: Authorization: Bearer <key>");
+                  "this endpoint needs an API key (Authorization: Bearer <key>) or a console "
+                  "session with its X-CSRF-Token header");
         return;
     }
     const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);

@@ -83,6 +83,9 @@ enum stmt_id {
     Q_OUTBOX_LIST,
     Q_USER_ADD,
     Q_USER_HASH,
+    Q_SESSION_ADD,
+    Q_SESSION_GET,
+    Q_SESSION_DELETE,
     Q_CHECK_ALLOCATED,
     Q_CHECK_ALLOC_ORPHAN,
     Q_CHECK_NEGATIVE,
@@ -253,6 +256,10 @@ static const char *const stmt_sql[Q_COUNT] = {
                       "ORDER BY rowid DESC LIMIT ?1",
     [Q_USER_ADD] = "INSERT INTO users(name, hash) VALUES(?1, ?2)",
     [Q_USER_HASH] = "SELECT hash FROM users WHERE name = ?1",
+    [Q_SESSION_ADD] = "INSERT INTO sessions(token_hash, user, csrf, expires_at) "
+                      "VALUES(?1, ?2, ?3, ?4)",
+    [Q_SESSION_GET] = "SELECT user, csrf, expires_at FROM sessions WHERE token_hash = ?1",
+    [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1 OR expires_at < ?2",
     /* check: each row is one broken invariant. */
     [Q_CHECK_ALLOCATED] =
         "SELECT p.sku, p.location_id, p.stock_type, p.transit_ref, p.allocated, "
@@ -371,7 +378,10 @@ static const char *const migrations[] = {
     /* check's look-up of each order's confirmation. */
     "CREATE INDEX outbox_order ON outbox(order_id, kind);"
     "CREATE TABLE users(name TEXT PRIMARY KEY, hash TEXT NOT NULL,"
-    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));",
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+    /* Console sessions: only a hash of the cookie's token is kept. */
+    "CREATE TABLE sessions(token_hash BLOB PRIMARY KEY, user TEXT NOT NULL,"
+    "  csrf TEXT NOT NULL, expires_at INTEGER NOT NULL);",
 };
 
 struct sqlite_store {
@@ -1998,6 +2008,56 @@ static int sq_user_hash(struct store *st, const char *name, char *hash, size_t c
     return done(q, 0);
 }
 
+static int sq_session_add(struct store *st, const unsigned char hash[SESSION_HASH_LEN],
+                          const char *user, const char *csrf, int64_t expires_at, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_SESSION_ADD, e);
+    if (!q)
+        return e->code;
+    sqlite3_bind_blob(q, 1, hash, SESSION_HASH_LEN, SQLITE_STATIC);
+    bind_text(q, 2, user);
+    bind_text(q, 3, csrf);
+    sqlite3_bind_int64(q, 4, expires_at);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return done(q, fail(s, e, "save a session"));
+    return done(q, 0);
+}
+
+static int sq_session_get(struct store *st, const unsigned char hash[SESSION_HASH_LEN],
+                          char user[ID_MAX + 1], char csrf[SESSION_CSRF_LEN + 1],
+                          int64_t *expires_at, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_SESSION_GET, e);
+    if (!q)
+        return e->code;
+    sqlite3_bind_blob(q, 1, hash, SESSION_HASH_LEN, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE)
+        return done(q, err_set(e, ERR_NOTFOUND, "no such session"));
+    if (rc != SQLITE_ROW)
+        return done(q, fail(s, e, "read a session"));
+    col_copy(q, 0, user, ID_MAX + 1);
+    col_copy(q, 1, csrf, SESSION_CSRF_LEN + 1);
+    *expires_at = sqlite3_column_int64(q, 2);
+    return done(q, 0);
+}
+
+static int sq_session_delete(struct store *st, const unsigned char hash[SESSION_HASH_LEN],
+                             int64_t now, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_SESSION_DELETE, e);
+    if (!q)
+        return e->code;
+    sqlite3_bind_blob(q, 1, hash, SESSION_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, now);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return done(q, fail(s, e, "end a session"));
+    return done(q, 0);
+}
+
 /* --- check --- */
 
 /* One sentence for the current row of a check statement. */
@@ -2123,6 +2183,9 @@ static const struct store_ops sqlite_ops = {
     .commit = sq_commit,
     .rollback = sq_rollback,
     .batch_begin = sq_batch_begin,
+    .session_add = sq_session_add,
+    .session_get = sq_session_get,
+    .session_delete = sq_session_delete,
     .batch_end = sq_batch_end,
     .version = sq_version,
     .location_add = sq_location_add,

@@ -17,6 +17,8 @@
 #include "core/settings.h"
 
 #define APIKEY_HASH_LEN 32
+#define SESSION_HASH_LEN 32
+#define SESSION_CSRF_LEN 32
 
 struct store;
 
@@ -154,6 +156,16 @@ struct store_ops {
     /* --- console users --- */
     int (*user_add)(struct store *st, const char *name, const char *hash, err_t *e);
     int (*user_hash)(struct store *st, const char *name, char *hash, size_t cap, err_t *e);
+
+    /* Console sessions, keyed by a hash of the cookie's token. session_delete also drops
+     * every session expired before now. */
+    int (*session_add)(struct store *st, const unsigned char hash[SESSION_HASH_LEN],
+                       const char *user, const char *csrf, int64_t expires_at, err_t *e);
+    int (*session_get)(struct store *st, const unsigned char hash[SESSION_HASH_LEN],
+                       char user[ID_MAX + 1], char csrf[SESSION_CSRF_LEN + 1],
+                       int64_t *expires_at, err_t *e);
+    int (*session_delete)(struct store *st, const unsigned char hash[SESSION_HASH_LEN],
+                          int64_t now, err_t *e);
 
     /* Reports each broken invariant: allocations that do not match open shipments, negative
      * quantities, captures above authorizations, orders without a confirmation email.

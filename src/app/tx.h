@@ -1,0 +1,15 @@
+/* Runs a use case in one write transaction, again when it lost a race (ERR_RETRY:
+ * PostgreSQL serialization failures and deadlocks), a bounded number of times. */
+#ifndef SELLAHEAD_TX_H
+#define SELLAHEAD_TX_H
+
+#include "store/store.h"
+
+#define TX_ATTEMPTS 5
+
+/* fn must start from scratch on each call: it may be called again after a rollback. */
+typedef int (*tx_fn)(struct store *st, void *ctx, err_t *e);
+
+int tx_run(struct store *st, tx_fn fn, void *ctx, err_t *e);
+
+#endif
