@@ -11,6 +11,7 @@ struct importer {
     struct import_job job;
     int64_t run; /* marks positions written by this job, to find duplicates */
     char idem_key[256];
+    const char *idem_scope; /* uploads and bulk calls keep separate keys */
     bool has_idem;
     struct location *locations; /* sorted by id, for the location rule */
     size_t nlocations;
@@ -50,9 +51,10 @@ int importer_begin(struct store *st, const struct import_opts *o, struct importe
     }
     if (o->idem_key) {
         snprintf(im->idem_key, sizeof im->idem_key, "%s", o->idem_key);
+        im->idem_scope = o->source == IMPORT_API ? "import-bulk" : "import-upload";
         im->has_idem = true;
         char first[64];
-        rc = st->ops->idem_get(st, "import", im->idem_key, first, sizeof first, e);
+        rc = st->ops->idem_get(st, im->idem_scope, im->idem_key, first, sizeof first, e);
         if (rc == 0)
             rc = st->ops->import_get(st, first, replay, e);
         if (rc != ERR_NOTFOUND) {
@@ -176,7 +178,7 @@ static int save_job(struct importer *im, err_t *e)
     struct store *st = im->st;
     int rc = st->ops->import_save(st, &im->job, e);
     if (!rc && im->has_idem)
-        rc = st->ops->idem_put(st, "import", im->idem_key, im->job.id, e);
+        rc = st->ops->idem_put(st, im->idem_scope, im->idem_key, im->job.id, e);
     return rc;
 }
 
