@@ -75,13 +75,13 @@ static int queue_email(struct store *st, struct email *m, err_t *e)
     return rc;
 }
 
-static void refresh_status(struct order_rec *o)
+/* After a shipment changed: saves the order's status and loads the settings the email of
+ * the change is composed with. */
+static int order_changed(struct store *st, struct order_rec *o, struct settings *s, err_t *e)
 {
-    int st[64];
-    size_t n = o->nshipments < 64 ? o->nshipments : 64;
-    for (size_t i = 0; i < n; i++)
-        st[i] = o->shipments[i].status;
-    o->status = order_status(st, n);
+    o->status = order_status(o->shipments, o->nshipments);
+    int rc = st->ops->order_set_status(st, o->id, o->status, e);
+    return rc ? rc : st->ops->settings_get(st, s, e);
 }
 
 /* Loads each line's product (name, price, currency) and positions in allocation order. */
@@ -387,12 +387,9 @@ static int ship_tx(struct store *st, const char *shipment_id, const char *tracki
         if ((rc = st->ops->payment_update(st, o->id, p, e)))
             return rc;
     }
-    refresh_status(o);
-    if ((rc = st->ops->order_set_status(st, o->id, o->status, e)))
-        return rc;
     struct settings s;
     struct email m = {0};
-    if ((rc = st->ops->settings_get(st, &s, e)))
+    if ((rc = order_changed(st, o, &s, e)))
         return rc;
     if (compose_shipment_shipped(o, sh, charge, &s, &m))
         return err_set(e, ERR_NOMEM, "out of memory");
@@ -462,12 +459,9 @@ static int cancel_tx(struct store *st, const char *order_id, struct order_rec *o
     p->status = order_payment_status(p);
     if ((rc = st->ops->payment_update(st, o->id, p, e)))
         return rc;
-    refresh_status(o);
-    if ((rc = st->ops->order_set_status(st, o->id, o->status, e)))
-        return rc;
     struct settings s;
     struct email m = {0};
-    if ((rc = st->ops->settings_get(st, &s, e)))
+    if ((rc = order_changed(st, o, &s, e)))
         return rc;
     if (compose_order_cancelled(o, cancelled, &s, &m))
         return err_set(e, ERR_NOMEM, "out of memory");

@@ -154,12 +154,12 @@ void order_charges(const struct order_shipment *sh, size_t n, int capture_on, in
     }
 }
 
-int order_status(const int *st, size_t n)
+int order_status(const struct shipment_rec *sh, size_t n)
 {
     size_t shipped = 0, cancelled = 0;
     for (size_t i = 0; i < n; i++) {
-        shipped += st[i] == SHIP_SHIPPED;
-        cancelled += st[i] == SHIP_CANCELLED;
+        shipped += sh[i].status == SHIP_SHIPPED;
+        cancelled += sh[i].status == SHIP_CANCELLED;
     }
     if (n && cancelled == n)
         return ORDER_CANCELLED;

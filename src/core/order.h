@@ -92,8 +92,6 @@ void order_plan_free(struct order_plan *p);
 void order_charges(const struct order_shipment *sh, size_t n, int capture_on, int64_t *now,
                    int64_t *later);
 
-/* The order's status from its shipments' statuses. */
-int order_status(const int *shipment_status, size_t n);
 const char *order_status_name(int status);
 const char *order_shipment_status_name(int status);
 
@@ -180,6 +178,8 @@ struct order_rec {
 };
 
 void order_rec_free(struct order_rec *o);
+/* The order's status from its shipments' statuses. */
+int order_status(const struct shipment_rec *sh, size_t n);
 /* The payment status from its amounts. */
 int order_payment_status(const struct payment *p);
 const char *order_payment_status_name(int status);

@@ -129,3 +129,20 @@ int settings_capture_parse(const char *name, int *out)
     }
     return ERR_INVALID;
 }
+
+const char *const settings_day_names[SETTINGS_DAYS] = {
+    "inStockMinDays",   "inStockMaxDays",   "preorderBufferMinDays",
+    "preorderBufferMaxDays", "backorderMinDays", "backorderMaxDays",
+};
+
+int *settings_day(struct settings *s, const char *name)
+{
+    int *fields[SETTINGS_DAYS] = {
+        &s->in_stock_min_days,        &s->in_stock_max_days,  &s->preorder_buffer_min_days,
+        &s->preorder_buffer_max_days, &s->backorder_min_days, &s->backorder_max_days,
+    };
+    for (size_t i = 0; i < SETTINGS_DAYS; i++)
+        if (!strcmp(name, settings_day_names[i]))
+            return fields[i];
+    return NULL;
+}

@@ -26,6 +26,12 @@ struct settings {
     char from_email[SETTINGS_TEXT_MAX];
 };
 
+#define SETTINGS_DAYS 6
+/* The day buffers' names as the API spells them, in SPEC order. */
+extern const char *const settings_day_names[SETTINGS_DAYS];
+/* The day buffer with that name, or NULL. */
+int *settings_day(struct settings *s, const char *name);
+
 void settings_defaults(struct settings *s);
 /* Checks min <= max and 0..365 for every buffer; sorts and de-duplicates holidays. */
 int settings_validate(struct settings *s, err_t *e);

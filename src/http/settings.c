@@ -37,23 +37,11 @@ static int set_text(json_t *v, char *dst, size_t cap)
 /* Applies one field of the body; a message on failure, NULL when it applied. */
 static const char *apply(struct settings *s, const char *key, json_t *v)
 {
-    struct {
-        const char *key;
-        int *field;
-    } ints[] = {
-        {"inStockMinDays", &s->in_stock_min_days},
-        {"inStockMaxDays", &s->in_stock_max_days},
-        {"preorderBufferMinDays", &s->preorder_buffer_min_days},
-        {"preorderBufferMaxDays", &s->preorder_buffer_max_days},
-        {"backorderMinDays", &s->backorder_min_days},
-        {"backorderMaxDays", &s->backorder_max_days},
-    };
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-        if (strcmp(key, ints[i].key))
-            continue;
+    int *day = settings_day(s, key);
+    if (day) {
         if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 365)
             return "must be a whole number of days between 0 and 365";
-        *ints[i].field = (int)json_integer_value(v);
+        *day = (int)json_integer_value(v);
         return NULL;
     }
     if (!strcmp(key, "backorderMessage"))

@@ -1,4 +1,5 @@
 #include "mail/compose.h"
+#include "util/buf.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -8,41 +9,18 @@
 
 /* --- a growing string --- */
 
-/* html makes out() escape interpolated values. A failed allocation sticks (oom), so a
- * builder checks once at the end instead of after every append. */
-struct buf {
-    char *p;
-    size_t len, cap;
-    bool html, oom;
+/* One part of an email; html makes out() escape interpolated values. */
+struct part {
+    struct buf b;
+    bool html;
 };
 
-static void put(struct buf *b, const char *s, size_t n)
-{
-    if (b->oom || n == 0)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 2048;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void put_value(struct buf *b, const char *s)
+static void put_value(struct part *b, const char *s)
 {
     if (!s)
         return;
     if (!b->html) {
-        put(b, s, strlen(s));
+        buf_put(&b->b, s, strlen(s));
         return;
     }
     const char *run = s;
@@ -56,16 +34,16 @@ static void put_value(struct buf *b, const char *s)
         case '\'': rep = "&#39;"; break;
         default: continue;
         }
-        put(b, run, (size_t)(s - run));
-        put(b, rep, strlen(rep));
+        buf_put(&b->b, run, (size_t)(s - run));
+        buf_put(&b->b, rep, strlen(rep));
         run = s + 1;
     }
-    put(b, run, (size_t)(s - run));
+    buf_put(&b->b, run, (size_t)(s - run));
 }
 
 /* Appends fmt, where %s takes a string value (escaped in HTML) and %% is a percent sign.
  * Nothing else is understood, so no value ever reaches a printf format. */
-static void out(struct buf *b, const char *fmt, ...)
+static void out(struct part *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -75,15 +53,15 @@ static void out(struct buf *b, const char *fmt, ...)
             fmt++;
             continue;
         }
-        put(b, run, (size_t)(fmt - run));
+        buf_put(&b->b, run, (size_t)(fmt - run));
         if (fmt[1] == 's')
             put_value(b, va_arg(ap, const char *));
         else
-            put(b, "%", 1);
+            buf_put(&b->b, "%", 1);
         fmt += 2;
         run = fmt;
     }
-    put(b, run, (size_t)(fmt - run));
+    buf_put(&b->b, run, (size_t)(fmt - run));
     va_end(ap);
 }
 
@@ -161,7 +139,7 @@ void compose_money(int64_t minor, const char *currency, char *out, size_t cap)
 /* --- the two parts of one email --- */
 
 struct doc {
-    struct buf t, h;
+    struct part t, h;
     const struct order_rec *o;
     const struct settings *s;
 };
@@ -235,14 +213,14 @@ static int doc_close(struct doc *d, struct email *m)
         "<p style=\"margin:24px 0 0;" MUTED "\">%s</p>\n"
         "</td></tr></table>\n</td></tr></table>\n</body></html>\n",
         d->s->store_name);
-    if (d->t.oom || d->h.oom || !d->t.p || !d->h.p) {
-        free(d->t.p);
-        free(d->h.p);
+    if (d->t.b.oom || d->h.b.oom || !d->t.b.p || !d->h.b.p) {
+        buf_free(&d->t.b);
+        buf_free(&d->h.b);
         m->text = m->html = NULL;
         return ERR_NOMEM;
     }
-    m->text = d->t.p;
-    m->html = d->h.p;
+    m->text = d->t.b.p;
+    m->html = d->h.b.p;
     return 0;
 }
 

@@ -1,4 +1,5 @@
 #include "mail/send.h"
+#include "util/buf.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -31,40 +32,6 @@ static int fail(char *err, size_t cap, int code, const char *fmt, ...)
         va_end(ap);
     }
     return code;
-}
-
-/* --- a growing string; a failed allocation sticks so callers check once --- */
-
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-static void put(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->oom || n == 0)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void puts_(struct sbuf *b, const char *s)
-{
-    put(b, s, strlen(s));
 }
 
 /* --- message pieces --- */
@@ -105,7 +72,7 @@ static int check(const struct email *m, char *err, size_t cap)
     return 0;
 }
 
-static void date_header(struct sbuf *b, time_t t)
+static void date_header(struct buf *b, time_t t)
 {
     static const char days[][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static const char months[][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -116,10 +83,10 @@ static void date_header(struct sbuf *b, time_t t)
     snprintf(line, sizeof line, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
              days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900,
              tm.tm_hour, tm.tm_min, tm.tm_sec);
-    puts_(b, line);
+    buf_puts(b, line);
 }
 
-static void put_base64(struct sbuf *b, const unsigned char *s, size_t n)
+static void put_base64(struct buf *b, const unsigned char *s, size_t n)
 {
     static const char abc[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -131,7 +98,7 @@ static void put_base64(struct sbuf *b, const unsigned char *s, size_t n)
             v |= s[i + 2];
         char q[4] = {abc[(v >> 18) & 63], abc[(v >> 12) & 63],
                      i + 1 < n ? abc[(v >> 6) & 63] : '=', i + 2 < n ? abc[v & 63] : '='};
-        put(b, q, 4);
+        buf_put(b, q, 4);
     }
 }
 
@@ -150,7 +117,7 @@ static size_t utf8_len(unsigned char c)
 /* RFC 2047 "B" words when the subject is not plain ASCII (or looks like an encoded word);
  * words end on character boundaries so each decodes on its own. Plain subjects fold at
  * spaces to stay under 78 columns. */
-static void subject_header(struct sbuf *b, const char *subject)
+static void subject_header(struct buf *b, const char *subject)
 {
     char s[sizeof ((struct email *)0)->subject];
     size_t n = 0;
@@ -163,7 +130,7 @@ static void subject_header(struct sbuf *b, const char *subject)
         s[n++] = (char)c;
     }
     s[n] = '\0';
-    puts_(b, "Subject:");
+    buf_puts(b, "Subject:");
     if (!ascii || strstr(s, "=?")) {
         for (size_t i = 0; i < n;) {
             size_t take = 0;
@@ -175,35 +142,35 @@ static void subject_header(struct sbuf *b, const char *subject)
                     break;
                 take += k;
             }
-            puts_(b, i ? "\r\n =?UTF-8?B?" : " =?UTF-8?B?");
+            buf_puts(b, i ? "\r\n =?UTF-8?B?" : " =?UTF-8?B?");
             put_base64(b, (const unsigned char *)s + i, take);
-            puts_(b, "?=");
+            buf_puts(b, "?=");
             i += take;
         }
-        puts_(b, "\r\n");
+        buf_puts(b, "\r\n");
         return;
     }
     size_t col = 8;
-    put(b, " ", 1);
+    buf_put(b, " ", 1);
     col++;
     for (const char *p = s; *p;) {
         const char *sp = strchr(p + 1, ' ');
         size_t k = sp ? (size_t)(sp - p) : strlen(p);
         if (*p == ' ' && col + k > 78) {
-            puts_(b, "\r\n");
+            buf_puts(b, "\r\n");
             col = 0;
         }
-        put(b, p, k);
+        buf_put(b, p, k);
         col += k;
         p += k;
     }
-    puts_(b, "\r\n");
+    buf_puts(b, "\r\n");
 }
 
 /* Quoted-printable with CRLF line ends; '.' at a line start is encoded too, so no line
  * can read as the end of SMTP data whatever the relay does. A last line without a newline
  * gets none: the delimiter's CRLF that follows is not part of the body. */
-static void put_qp(struct sbuf *b, const char *s)
+static void put_qp(struct buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     while (*s) {
@@ -217,22 +184,22 @@ static void put_qp(struct sbuf *b, const char *s)
             bool enc = c == '=' || c > 126 || (c < ' ' && c != '\t') ||
                        ((c == ' ' || c == '\t') && i + 1 == end);
             if (col + (enc ? 3 : 1) > QP_LINE - 1) {
-                puts_(b, "=\r\n");
+                buf_puts(b, "=\r\n");
                 col = 0;
             }
             enc |= c == '.' && col == 0;
             if (enc) {
                 char q[3] = {'=', hex[c >> 4], hex[c & 15]};
-                put(b, q, 3);
+                buf_put(b, q, 3);
                 col += 3;
             } else {
-                put(b, (const char *)&c, 1);
+                buf_put(b, (const char *)&c, 1);
                 col++;
             }
         }
         if (!nl)
             break;
-        puts_(b, "\r\n");
+        buf_puts(b, "\r\n");
         s = nl + 1;
     }
 }
@@ -262,37 +229,37 @@ static int render(const struct email *m, char **out, size_t *len, char *err, siz
     snprintf(boundary, sizeof boundary, "=_sellahead_%s", m->id);
     id_domain(m->from, domain, sizeof domain);
 
-    struct sbuf b = {0};
+    struct buf b = {0};
     date_header(&b, time(NULL));
-    puts_(&b, "From: ");
-    puts_(&b, m->from);
-    puts_(&b, "\r\nTo: ");
-    puts_(&b, m->to);
-    puts_(&b, "\r\n");
+    buf_puts(&b, "From: ");
+    buf_puts(&b, m->from);
+    buf_puts(&b, "\r\nTo: ");
+    buf_puts(&b, m->to);
+    buf_puts(&b, "\r\n");
     subject_header(&b, m->subject);
     /* The outbox id makes the Message-ID stable across retries, so receivers can drop a
      * copy delivered twice. */
-    puts_(&b, "Message-ID: <");
-    puts_(&b, m->id);
-    puts_(&b, "@");
-    puts_(&b, domain);
-    puts_(&b, ">\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n"
+    buf_puts(&b, "Message-ID: <");
+    buf_puts(&b, m->id);
+    buf_puts(&b, "@");
+    buf_puts(&b, domain);
+    buf_puts(&b, ">\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n"
               "Content-Type: multipart/alternative; boundary=\"");
-    puts_(&b, boundary);
-    puts_(&b, "\"\r\n\r\nThis is a multi-part message in MIME format.\r\n");
+    buf_puts(&b, boundary);
+    buf_puts(&b, "\"\r\n\r\nThis is a multi-part message in MIME format.\r\n");
     static const char *const types[] = {"text/plain", "text/html"};
     const char *bodies[] = {m->text ? m->text : "", m->html ? m->html : ""};
     for (int i = 0; i < 2; i++) {
-        puts_(&b, "\r\n--");
-        puts_(&b, boundary);
-        puts_(&b, "\r\nContent-Type: ");
-        puts_(&b, types[i]);
-        puts_(&b, "; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
+        buf_puts(&b, "\r\n--");
+        buf_puts(&b, boundary);
+        buf_puts(&b, "\r\nContent-Type: ");
+        buf_puts(&b, types[i]);
+        buf_puts(&b, "; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
         put_qp(&b, bodies[i]);
     }
-    puts_(&b, "\r\n--");
-    puts_(&b, boundary);
-    puts_(&b, "--\r\n");
+    buf_puts(&b, "\r\n--");
+    buf_puts(&b, boundary);
+    buf_puts(&b, "--\r\n");
     if (b.oom) {
         free(b.p);
         return fail(err, cap, ERR_NOMEM, "out of memory rendering email %s", m->id);

@@ -977,23 +977,10 @@ static int settings_int(const char *v, int *out)
 
 static void settings_apply(struct settings *s, const char *k, const char *v)
 {
-    struct {
-        const char *key;
-        int *field;
-    } ints[] = {
-        {"inStockMinDays", &s->in_stock_min_days},
-        {"inStockMaxDays", &s->in_stock_max_days},
-        {"preorderBufferMinDays", &s->preorder_buffer_min_days},
-        {"preorderBufferMaxDays", &s->preorder_buffer_max_days},
-        {"backorderMinDays", &s->backorder_min_days},
-        {"backorderMaxDays", &s->backorder_max_days},
-    };
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
-        if (!strcmp(k, ints[i].key)) {
-            settings_int(v, ints[i].field);
-            return;
-        }
-    if (!strcmp(k, "backorderMessage"))
+    int *day = settings_day(s, k);
+    if (day)
+        settings_int(v, day);
+    else if (!strcmp(k, "backorderMessage"))
         snprintf(s->backorder_message, sizeof s->backorder_message, "%s", v);
     else if (!strcmp(k, "businessDays"))
         s->business_days = !strcmp(v, "1");
@@ -1045,12 +1032,14 @@ static int put_setting(struct sqlite_store *s, const char *k, const char *v, err
 static int sq_settings_put(struct store *st, const struct settings *set, err_t *e)
 {
     struct sqlite_store *s = S(st);
-    char num[6][16];
-    const int vals[6] = {set->in_stock_min_days,        set->in_stock_max_days,
-                         set->preorder_buffer_min_days, set->preorder_buffer_max_days,
-                         set->backorder_min_days,       set->backorder_max_days};
-    for (int i = 0; i < 6; i++)
-        snprintf(num[i], sizeof num[i], "%d", vals[i]);
+    struct settings days = *set; /* settings_day hands out writable fields */
+    for (size_t i = 0; i < SETTINGS_DAYS; i++) {
+        char num[16];
+        snprintf(num, sizeof num, "%d", *settings_day(&days, settings_day_names[i]));
+        int rc = put_setting(s, settings_day_names[i], num, e);
+        if (rc)
+            return rc;
+    }
     char holidays[SETTINGS_MAX_HOLIDAYS * DATE_STRLEN + 1] = "";
     for (size_t i = 0; i < set->nholidays; i++) {
         date_format(set->holidays[i], holidays + i * DATE_STRLEN);
@@ -1058,12 +1047,6 @@ static int sq_settings_put(struct store *st, const struct settings *set, err_t *
         holidays[i * DATE_STRLEN + 11] = '\0';
     }
     const char *kv[][2] = {
-        {"inStockMinDays", num[0]},
-        {"inStockMaxDays", num[1]},
-        {"preorderBufferMinDays", num[2]},
-        {"preorderBufferMaxDays", num[3]},
-        {"backorderMinDays", num[4]},
-        {"backorderMaxDays", num[5]},
         {"backorderMessage", set->backorder_message},
         {"businessDays", set->business_days ? "1" : "0"},
         {"holidays", holidays},

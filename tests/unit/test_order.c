@@ -129,11 +129,12 @@ static void test_merge_lines_adds_quantities_of_the_same_sku(void **state)
 static void test_order_status_follows_shipments(void **state)
 {
     (void)state;
-    int placed[] = {SHIP_READY, SHIP_AWAITING_STOCK};
-    int partial[] = {SHIP_SHIPPED, SHIP_AWAITING_STOCK};
-    int shipped[] = {SHIP_SHIPPED, SHIP_SHIPPED};
-    int cancelled[] = {SHIP_CANCELLED, SHIP_CANCELLED};
-    int rest_cancelled[] = {SHIP_SHIPPED, SHIP_CANCELLED};
+    struct shipment_rec placed[] = {{.status = SHIP_READY}, {.status = SHIP_AWAITING_STOCK}};
+    struct shipment_rec partial[] = {{.status = SHIP_SHIPPED}, {.status = SHIP_AWAITING_STOCK}};
+    struct shipment_rec shipped[] = {{.status = SHIP_SHIPPED}, {.status = SHIP_SHIPPED}};
+    struct shipment_rec cancelled[] = {{.status = SHIP_CANCELLED}, {.status = SHIP_CANCELLED}};
+    struct shipment_rec rest_cancelled[] = {{.status = SHIP_SHIPPED},
+                                            {.status = SHIP_CANCELLED}};
     assert_int_equal(order_status(placed, 2), ORDER_PLACED);
     assert_int_equal(order_status(partial, 2), ORDER_PARTIALLY_SHIPPED);
     assert_int_equal(order_status(shipped, 2), ORDER_SHIPPED);
