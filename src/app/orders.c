@@ -442,7 +442,10 @@ static int cancel_tx(struct store *st, const char *order_id, struct order_rec *o
             return rc;
     }
     if (cancelled == 0)
-        return err_set(e, ERR_CONFLICT, "every shipment of order %s has shipped", order_id);
+        return err_set(e, ERR_CONFLICT,
+                       "order %s has nothing left to cancel: its shipments have shipped or "
+                       "were cancelled",
+                       order_id);
     /* Release what was never charged; give back what was charged ahead (captureOn=order). */
     struct payment *p = &o->payment;
     const struct pay_provider *pay = pay_provider(p->provider);
