@@ -20,7 +20,9 @@ static int put_tx(struct store *st, const char *id, const char *sku, int64_t qty
     size_t n;
     int rc = st->ops->cart_lines(st, id, &items, &n, e);
     if (rc)
-        return rc == ERR_NOTFOUND ? err_set(e, ERR_NOTFOUND, "no cart %s", id) : rc;
+        return rc == ERR_NOTFOUND
+                   ? err_named(e, ERR_NOTFOUND, "CART_NOT_FOUND", "no cart %s", id)
+                   : rc;
     int64_t have = 0;
     for (size_t i = 0; i < n; i++)
         if (!strcmp(items[i].sku, sku))
@@ -36,7 +38,8 @@ static int put_tx(struct store *st, const char *id, const char *sku, int64_t qty
         return err_set(e, ERR_INVALID, "quantity must be from 1 to %d", ORDER_QTY_MAX);
     struct product p;
     if ((rc = st->ops->product_get(st, sku, &p, e)))
-        return rc == ERR_NOTFOUND ? err_set(e, ERR_NOTFOUND, "SKU %s is not in the catalog", sku)
+        return rc == ERR_NOTFOUND ? err_named(e, ERR_NOTFOUND, "SKU_NOT_FOUND",
+                                              "SKU %s is not in the catalog", sku)
                                   : rc;
     struct position_list pl = {0};
     if ((rc = st->ops->positions_by_sku(st, sku, &pl, e)))

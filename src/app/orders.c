@@ -92,7 +92,8 @@ static int load_lines(struct store *st, struct order_line *lines, size_t n,
         struct product p;
         int rc = st->ops->product_get(st, lines[i].sku, &p, e);
         if (rc == ERR_NOTFOUND)
-            return err_set(e, ERR_NOTFOUND, "SKU %s is not in the catalog", lines[i].sku);
+            return err_named(e, ERR_NOTFOUND, "SKU_NOT_FOUND", "SKU %s is not in the catalog",
+                             lines[i].sku);
         if (rc)
             return rc;
         if (i == 0)
@@ -192,8 +193,9 @@ static int place_tx(struct store *st, struct place_req *req, struct place_result
         struct shipment_item *items;
         size_t n;
         if ((rc = st->ops->cart_lines(st, req->cart_id, &items, &n, e)))
-            return rc == ERR_NOTFOUND ? err_set(e, ERR_NOTFOUND, "no cart %s", req->cart_id)
-                                      : rc;
+            return rc == ERR_NOTFOUND
+                       ? err_named(e, ERR_NOTFOUND, "CART_NOT_FOUND", "no cart %s", req->cart_id)
+                       : rc;
         for (size_t i = 0; i < n && req->nlines < ORDER_MAX_LINES; i++) {
             struct order_line *l = &req->lines[req->nlines++];
             memset(l, 0, sizeof *l);

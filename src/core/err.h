@@ -21,11 +21,15 @@ enum {
 
 typedef struct err {
     int code;
+    const char *name; /* the API's error code ("CART_NOT_FOUND"), or NULL for the default */
     char msg[512];
 } err_t;
 
 /* Sets e (when not NULL) and returns code, so callers can `return err_set(...)`. */
 int err_set(err_t *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with the error code the API shows, when the default for code is too vague. */
+int err_named(err_t *e, int code, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -147,9 +147,6 @@ static int put_line(struct http_req *r, struct http_resp *out, const char *path_
                           json_pack("[{s:s, s:I, s:I}]", "sku", no.sku, "requested",
                                     (json_int_t)no.requested, "availableTotal",
                                     (json_int_t)no.available_total));
-    if (rc == ERR_NOTFOUND)
-        return http_error(out, 404, strstr(e.msg, "cart") ? "CART_NOT_FOUND" : "SKU_NOT_FOUND",
-                          e.msg, NULL);
     if (rc)
         return http_fail(out, &e);
     return cart_response(r, out, r->params[0], 200);

@@ -150,10 +150,6 @@ int orders_create_h(struct http_req *r, struct http_resp *out)
     }
     if (rc == ERR_CONFLICT)
         return http_error(out, 409, "INSUFFICIENT_INVENTORY", e.msg, NULL);
-    if (rc == ERR_NOTFOUND)
-        return http_error(out, 404, strncmp(e.msg, "no cart", 7) ? "SKU_NOT_FOUND"
-                                                                 : "CART_NOT_FOUND",
-                          e.msg, NULL);
     if (rc)
         return http_fail(out, &e);
     http_mail_wake();

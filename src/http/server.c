@@ -184,7 +184,8 @@ int http_fail(struct http_resp *out, const err_t *e)
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (map[i].code == e->code)
-            return http_error(out, map[i].status, map[i].name, e->msg, NULL);
+            return http_error(out, map[i].status, e->name ? e->name : map[i].name, e->msg,
+                              NULL);
     return http_error(out, 500, "INTERNAL", "something went wrong on the server", NULL);
 }
 
