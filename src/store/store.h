@@ -191,5 +191,8 @@ int store_open(const char *url, struct store **out, err_t *e);
 const char *store_default_url(const char *flag);
 
 int store_sqlite_open(const char *path, struct store **out, err_t *e);
+/* url: postgresql://... or postgres://... (libpq's URI syntax). ERR_UNAVAILABLE when the
+ * server cannot be reached. */
+int store_postgres_open(const char *url, struct store **out, err_t *e);
 
 #endif
