@@ -17,8 +17,10 @@ static const char usage[] =
     "  demo                  load the demo catalog and inventory\n"
     "  user add NAME         create a console user (password on stdin)\n"
     "  check                 verify the database's invariants\n"
+    "  migrate --from --to   copy a database into an empty one (SQLite to PostgreSQL)\n"
     "\n"
-    "--db D selects the database: a SQLite file (default $SELLAHEAD_DB or ./sellahead.db).\n";
+    "--db D selects the database: a SQLite file or a postgresql:// URL\n"
+    "(default $SELLAHEAD_DB, else ./sellahead.db).\n";
 
 int main(int argc, char **argv)
 {
@@ -29,6 +31,7 @@ int main(int argc, char **argv)
         {"serve", cli_serve},         {"import", cli_import}, {"template", cli_template},
         {"inventory", cli_inventory}, {"location", cli_location}, {"apikey", cli_apikey},
         {"demo", cli_demo},           {"user", cli_user},     {"check", cli_check},
+        {"migrate", cli_migrate},
     };
     if (argc < 2) {
         fputs(usage, stderr);

@@ -15,6 +15,8 @@ static const char **flag_slot(struct cli_args *a, const char *name)
         {"web", offsetof(struct cli_args, web)},
         {"mail-dir", offsetof(struct cli_args, mail_dir)},
         {"quantity", offsetof(struct cli_args, quantity)},
+        {"from", offsetof(struct cli_args, from)},
+        {"to", offsetof(struct cli_args, to)},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if (!strcmp(flags[i].name, name))

@@ -12,7 +12,7 @@
 struct cli_args {
     const char *pos[CLI_MAX_POS];
     int npos;
-    const char *db, *host, *port, *web, *mail_dir, *quantity;
+    const char *db, *host, *port, *web, *mail_dir, *quantity, *from, *to;
     bool help;
 };
 
@@ -32,5 +32,6 @@ int cli_apikey(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_check(int argc, char **argv);
+int cli_migrate(int argc, char **argv);
 
 #endif

@@ -84,6 +84,7 @@ enum stmt_id {
     Q_USER_ADD,
     Q_USER_HASH,
     Q_SESSION_ADD,
+    Q_IS_EMPTY,
     Q_SESSION_GET,
     Q_SESSION_DELETE,
     Q_CHECK_ALLOCATED,
@@ -256,6 +257,10 @@ static const char *const stmt_sql[Q_COUNT] = {
                       "ORDER BY rowid DESC LIMIT ?1",
     [Q_USER_ADD] = "INSERT INTO users(name, hash) VALUES(?1, ?2)",
     [Q_USER_HASH] = "SELECT hash FROM users WHERE name = ?1",
+    [Q_IS_EMPTY] = "SELECT EXISTS(SELECT 1 FROM locations) OR EXISTS(SELECT 1 FROM products) "
+                   "OR EXISTS(SELECT 1 FROM positions) OR EXISTS(SELECT 1 FROM orders) "
+                   "OR EXISTS(SELECT 1 FROM settings) OR EXISTS(SELECT 1 FROM api_keys) "
+                   "OR EXISTS(SELECT 1 FROM users) OR EXISTS(SELECT 1 FROM imports)",
     [Q_SESSION_ADD] = "INSERT INTO sessions(token_hash, user, csrf, expires_at) "
                       "VALUES(?1, ?2, ?3, ?4)",
     [Q_SESSION_GET] = "SELECT user, csrf, expires_at FROM sessions WHERE token_hash = ?1",
@@ -392,6 +397,7 @@ struct sqlite_store {
     int64_t version_checked_ns;
     bool batch;   /* inside batch_begin: transactions become savepoints */
     bool sp_open; /* a savepoint of the batch is open */
+    sqlite3_stmt *copy_insert[32]; /* by index in store_tables, for migrate */
 };
 
 /* How long another process's commit may go unseen by version(): asking SQLite costs file
@@ -557,6 +563,8 @@ static void sq_close(struct store *st)
         return;
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
+    for (size_t i = 0; i < sizeof s->copy_insert / sizeof s->copy_insert[0]; i++)
+        sqlite3_finalize(s->copy_insert[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -2041,6 +2049,110 @@ static int sq_session_delete(struct store *st, const unsigned char hash[SESSION_
     return done(q, 0);
 }
 
+/* --- copying (sellahead migrate) ---
+ * Table and column names come from store_tables, never from data, and values are bound. */
+
+static void column_list(const struct store_table *t, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < t->ncols && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s\"%s\"", i ? ", " : "", t->cols[i]);
+}
+
+static int sq_table_rows(struct store *st, const struct store_table *t, store_row_fn fn,
+                         void *ctx, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    char cols[512], sql[800];
+    column_list(t, cols, sizeof cols);
+    snprintf(sql, sizeof sql, "SELECT %s FROM \"%s\" ORDER BY %s", cols, t->name,
+             t->order_sqlite);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return fail(s, e, "read a table to copy");
+    struct store_value vals[STORE_COLS_MAX];
+    int rc = 0, step;
+    while (!rc && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        for (size_t i = 0; i < t->ncols; i++) {
+            struct store_value *v = &vals[i];
+            int type = sqlite3_column_type(q, (int)i);
+            *v = (struct store_value){STORE_NULL, 0, NULL, 0};
+            if (type == SQLITE_INTEGER) {
+                v->type = STORE_INT;
+                v->i = sqlite3_column_int64(q, (int)i);
+            } else if (type == SQLITE_BLOB) {
+                v->type = STORE_BLOB;
+                v->p = sqlite3_column_blob(q, (int)i);
+                v->len = (size_t)sqlite3_column_bytes(q, (int)i);
+            } else if (type != SQLITE_NULL) {
+                v->type = STORE_TEXT;
+                v->p = (const char *)sqlite3_column_text(q, (int)i);
+                v->len = (size_t)sqlite3_column_bytes(q, (int)i);
+            }
+        }
+        rc = fn(ctx, vals, e);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = fail(s, e, "read a table to copy");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int sq_table_insert(struct store *st, const struct store_table *t,
+                           const struct store_value *vals, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    size_t slot = (size_t)(t - store_tables);
+    if (slot >= sizeof s->copy_insert / sizeof s->copy_insert[0])
+        return err_set(e, ERR_STORE, "too many tables to copy");
+    sqlite3_stmt *q = s->copy_insert[slot];
+    if (!q) {
+        char cols[512], marks[3 * STORE_COLS_MAX] = "", sql[800];
+        column_list(t, cols, sizeof cols);
+        for (size_t i = 0; i < t->ncols; i++)
+            strcat(marks, i ? ", ?" : "?");
+        snprintf(sql, sizeof sql, "INSERT INTO \"%s\"(%s) VALUES(%s)", t->name, cols, marks);
+        if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+            return fail(s, e, "copy a row");
+        s->copy_insert[slot] = q;
+    }
+    for (size_t i = 0; i < t->ncols; i++) {
+        const struct store_value *v = &vals[i];
+        int k = (int)i + 1;
+        if (v->type == STORE_INT)
+            sqlite3_bind_int64(q, k, v->i);
+        else if (v->type == STORE_TEXT)
+            sqlite3_bind_text(q, k, v->p, (int)v->len, SQLITE_STATIC);
+        else if (v->type == STORE_BLOB)
+            sqlite3_bind_blob(q, k, v->p, (int)v->len, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(q, k);
+    }
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return done(q, fail(s, e, "copy a row"));
+    return done(q, 0);
+}
+
+static int sq_is_empty(struct store *st, bool *empty, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_IS_EMPTY, e);
+    if (!q)
+        return e->code;
+    if (sqlite3_step(q) != SQLITE_ROW)
+        return done(q, fail(s, e, "look into the database"));
+    *empty = sqlite3_column_int(q, 0) == 0;
+    return done(q, 0);
+}
+
+static int sq_after_copy(struct store *st, err_t *e)
+{
+    (void)st;
+    (void)e;
+    return 0; /* numbers come from max() + 1 here */
+}
+
 /* --- check --- */
 
 /* One sentence for the current row of a check statement. */
@@ -2167,6 +2279,10 @@ static const struct store_ops sqlite_ops = {
     .rollback = sq_rollback,
     .batch_begin = sq_batch_begin,
     .session_add = sq_session_add,
+    .table_rows = sq_table_rows,
+    .table_insert = sq_table_insert,
+    .is_empty = sq_is_empty,
+    .after_copy = sq_after_copy,
     .session_get = sq_session_get,
     .session_delete = sq_session_delete,
     .batch_end = sq_batch_end,

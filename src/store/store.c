@@ -17,3 +17,101 @@ int store_open(const char *url, struct store **out, err_t *e)
         return store_postgres_open(url, out, e);
     return store_sqlite_open(url, out, e);
 }
+
+#define COLS(...) {__VA_ARGS__}, sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)
+
+const struct store_table store_tables[] = {
+    {"locations", COLS("id", "name", "created_at"), "id", "id"},
+    {"products", COLS("sku", "name", "price", "currency", "description", "image_url"), "sku",
+     "sku"},
+    {"positions",
+     COLS("sku", "location_id", "stock_type", "transit_ref", "order_date", "stock_date",
+          "quantity", "reserved", "allocated", "import_run"),
+     "sku, location_id, stock_type, transit_ref", "sku, location_id, stock_type, transit_ref"},
+    {"imports",
+     COLS("id", "source", "file_name", "status", "total_rows", "rows_applied", "total_errors",
+          "created_at", "finished_at"),
+     "rowid", "seq"},
+    {"import_errors", COLS("import_id", "n", "line", "col", "value", "message"),
+     "import_id, n", "import_id, n"},
+    {"settings", COLS("key", "value"), "key", "key"},
+    {"api_keys", COLS("id", "name", "hash", "created_at"), "id", "id"},
+    {"idempotency", COLS("scope", "key", "result", "created_at"), "scope, key", "scope, key"},
+    {"orders",
+     COLS("id", "number", "access_token", "status", "email", "currency", "total", "ship_name",
+          "ship_line1", "ship_line2", "ship_city", "ship_postal_code", "ship_country",
+          "created_at"),
+     "number", "number"},
+    {"order_lines", COLS("order_id", "n", "sku", "name", "quantity", "unit_price", "amount"),
+     "order_id, n", "order_id, n"},
+    {"shipments",
+     COLS("id", "seq", "order_id", "n", "status", "stock_type", "location_id", "transit_ref",
+          "stock_date", "expected_from", "expected_to", "expected_message", "amount",
+          "tracking_number", "shipped_at"),
+     "seq", "seq"},
+    {"shipment_items", COLS("shipment_id", "n", "sku", "quantity"), "shipment_id, n",
+     "shipment_id, n"},
+    {"allocations",
+     COLS("shipment_id", "sku", "location_id", "stock_type", "transit_ref", "quantity"),
+     "shipment_id, sku, location_id, stock_type, transit_ref",
+     "shipment_id, sku, location_id, stock_type, transit_ref"},
+    {"payments",
+     COLS("order_id", "provider", "ref", "authorized", "captured", "voided", "refunded"),
+     "order_id", "order_id"},
+    {"captures", COLS("order_id", "shipment_id", "amount", "created_at"), "rowid", "id"},
+    {"carts", COLS("id", "created_at"), "id", "id"},
+    {"cart_lines", COLS("cart_id", "sku", "quantity"), "rowid", "seq"},
+    {"outbox",
+     COLS("id", "kind", "order_id", "from_addr", "to_addr", "subject", "text", "html",
+          "status", "attempts", "last_error", "next_attempt_at", "created_at"),
+     "rowid", "seq"},
+    {"users", COLS("name", "hash", "created_at"), "name", "name"},
+    {"sessions", COLS("token_hash", "user", "csrf", "expires_at"), "token_hash", "token_hash"},
+};
+
+const size_t store_ntables = sizeof store_tables / sizeof store_tables[0];
+
+struct copy_ctx {
+    struct store *to;
+    const struct store_table *t;
+    size_t rows;
+};
+
+static int copy_row(void *arg, const struct store_value *vals, err_t *e)
+{
+    struct copy_ctx *c = arg;
+    c->rows++;
+    return c->to->ops->table_insert(c->to, c->t, vals, e);
+}
+
+int store_copy(struct store *from, struct store *to, size_t *rows, err_t *e)
+{
+    bool empty = false;
+    int rc = to->ops->is_empty(to, &empty, e);
+    if (rc)
+        return rc;
+    if (!empty)
+        return err_set(e, ERR_CONFLICT,
+                       "the target database already holds data: migrate into an empty one");
+    /* One read snapshot of the source, one transaction on the target: all or nothing. */
+    if ((rc = from->ops->begin(from, false, e)))
+        return rc;
+    if ((rc = to->ops->begin(to, true, e))) {
+        from->ops->rollback(from);
+        return rc;
+    }
+    struct copy_ctx c = {to, NULL, 0};
+    for (size_t i = 0; !rc && i < store_ntables; i++) {
+        c.t = &store_tables[i];
+        rc = from->ops->table_rows(from, c.t, copy_row, &c, e);
+    }
+    if (!rc)
+        rc = to->ops->after_copy(to, e);
+    if (!rc)
+        rc = to->ops->commit(to, e);
+    else
+        to->ops->rollback(to);
+    from->ops->rollback(from);
+    *rows = c.rows;
+    return rc;
+}

@@ -30,6 +30,34 @@ struct alloc_row {
     int64_t quantity;
 };
 
+/* --- copying a whole database (sellahead migrate) --- */
+
+enum store_type { STORE_NULL = 0, STORE_INT, STORE_TEXT, STORE_BLOB };
+
+struct store_value {
+    int type;
+    int64_t i;      /* STORE_INT */
+    const char *p;  /* STORE_TEXT, STORE_BLOB; valid during the callback */
+    size_t len;
+};
+
+#define STORE_COLS_MAX 16
+
+/* A table as both backends have it: the columns to copy (not identity columns, which the
+ * target numbers itself) and each backend's ORDER BY for the original insertion order. */
+struct store_table {
+    const char *name;
+    const char *cols[STORE_COLS_MAX];
+    size_t ncols;
+    const char *order_sqlite, *order_pg;
+};
+
+/* Every table, parents before children. */
+extern const struct store_table store_tables[];
+extern const size_t store_ntables;
+
+typedef int (*store_row_fn)(void *ctx, const struct store_value *vals, err_t *e);
+
 /* One broken invariant, as a sentence; nonzero stops the check. */
 typedef int (*store_check_fn)(void *ctx, const char *problem);
 
@@ -173,6 +201,16 @@ struct store_ops {
     int (*check)(struct store *st, store_check_fn report, void *ctx, size_t *problems,
                  err_t *e);
 
+    /* Copying: every row of a table in insertion order; one row into a table; whether the
+     * database holds no data yet; bringing counters (order numbers, shipment seq) past the
+     * copied rows. */
+    int (*table_rows)(struct store *st, const struct store_table *t, store_row_fn fn,
+                      void *ctx, err_t *e);
+    int (*table_insert)(struct store *st, const struct store_table *t,
+                        const struct store_value *vals, err_t *e);
+    int (*is_empty)(struct store *st, bool *empty, err_t *e);
+    int (*after_copy)(struct store *st, err_t *e);
+
     /* Idempotency keys: the id of what a (scope, key) first produced. */
     int (*idem_get)(struct store *st, const char *scope, const char *key, char *result,
                     size_t cap, err_t *e);
@@ -191,6 +229,10 @@ int store_open(const char *url, struct store **out, err_t *e);
 const char *store_default_url(const char *flag);
 
 int store_sqlite_open(const char *path, struct store **out, err_t *e);
+
+/* Copies every table of from into to, which must be empty, in one transaction of to.
+ * *rows counts the rows copied. */
+int store_copy(struct store *from, struct store *to, size_t *rows, err_t *e);
 /* url: postgresql://... or postgres://... (libpq's URI syntax). ERR_UNAVAILABLE when the
  * server cannot be reached. */
 int store_postgres_open(const char *url, struct store **out, err_t *e);
