@@ -3,7 +3,7 @@
 int tx_run(struct store *st, tx_fn fn, void *ctx, err_t *e)
 {
     int rc = ERR_RETRY;
-    for (int attempt = 0; rc == ERR_RETRY && attempt < TX_ATTEMPTS; attempt++) {
+    for (int attempt = 0; rc == ERR_RETRY && attempt < STORE_ATTEMPTS; attempt++) {
         rc = st->ops->begin(st, true, e);
         if (rc)
             continue;

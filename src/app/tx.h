@@ -5,8 +5,6 @@
 
 #include "store/store.h"
 
-#define TX_ATTEMPTS 5
-
 /* fn must start from scratch on each call: it may be called again after a rollback. */
 typedef int (*tx_fn)(struct store *st, void *ctx, err_t *e);
 

@@ -166,15 +166,15 @@ int imports_bulk(struct http_req *r, struct http_resp *out)
                           "the body must be a JSON array of inventory records", NULL);
     }
     struct import_opts o = {IMPORT_API, NULL, http_header(r, "Idempotency-Key")};
-    struct importer *im;
     struct import_job job = {0};
     err_t e;
-    int rc = importer_begin(r->st, &o, &im, &job, &e);
-    if (rc < 0) {
-        json_decref(body);
-        return http_fail(out, &e);
-    }
-    if (rc == 0) {
+    int rc = ERR_RETRY;
+    /* A lost race (PostgreSQL) runs the records again. */
+    for (int attempt = 0; rc == ERR_RETRY && attempt < STORE_ATTEMPTS; attempt++) {
+        struct importer *im;
+        rc = importer_begin(r->st, &o, &im, &job, &e);
+        if (rc)
+            continue; /* 1: a replay, filled into job */
         size_t i;
         json_t *rec;
         json_array_foreach(body, i, rec) {
@@ -187,6 +187,8 @@ int imports_bulk(struct http_req *r, struct http_resp *out)
             rc = importer_finish(im, &job, &e);
     }
     json_decref(body);
+    if (rc == 1)
+        rc = 0;
     if (rc < 0)
         return http_fail(out, &e);
     return job_response(out, &job);

@@ -181,6 +181,7 @@ int http_fail(struct http_resp *out, const err_t *e)
         {ERR_CONFLICT, 409, "CONFLICT"},           {ERR_TOOLARGE, 413, "PAYLOAD_TOO_LARGE"},
         {ERR_AUTH, 401, "UNAUTHORIZED"},           {ERR_MALFORMED, 400, "MALFORMED_REQUEST"},
         {ERR_UNAVAILABLE, 503, "UNAVAILABLE"},     {ERR_PAYMENT, 402, "PAYMENT_DECLINED"},
+        {ERR_RETRY, 503, "UNAVAILABLE"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (map[i].code == e->code)
@@ -698,8 +699,12 @@ int http_serve(const struct http_config *cfg, err_t *e)
                        cfg->port);
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    fprintf(stderr, "sellahead: listening on http://%s:%u (%u threads, database %s)\n",
-            cfg->host, info ? info->port : cfg->port, cfg->threads, cfg->db_url);
+    /* A password in the database URL stays out of the log. */
+    const char *at = strchr(cfg->db_url, '@'), *scheme = strstr(cfg->db_url, "://");
+    fprintf(stderr, "sellahead: listening on http://%s:%u (%u threads, database %.*s%s)\n",
+            cfg->host, info ? info->port : cfg->port, cfg->threads,
+            at && scheme ? (int)(scheme + 3 - cfg->db_url) : (int)strlen(cfg->db_url),
+            cfg->db_url, at && scheme ? at : "");
     int sig;
     sigwait(&sigs, &sig);
     fprintf(stderr, "sellahead: %s received, shutting down\n",

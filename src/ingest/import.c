@@ -177,8 +177,11 @@ static int save_job(struct importer *im, err_t *e)
 {
     struct store *st = im->st;
     int rc = st->ops->import_save(st, &im->job, e);
-    if (!rc && im->has_idem)
-        rc = st->ops->idem_put(st, im->idem_scope, im->idem_key, im->job.id, e);
+    /* Another server saved a job under this key first: run again to replay it. */
+    if (!rc && im->has_idem &&
+        (rc = st->ops->idem_put(st, im->idem_scope, im->idem_key, im->job.id, e)) ==
+            ERR_CONFLICT)
+        rc = ERR_RETRY;
     return rc;
 }
 
@@ -296,8 +299,9 @@ static int on_csv_error(void *ctx, size_t line, int field, const char *message)
     return 0;
 }
 
-int import_csv(struct store *st, FILE *in, const struct import_opts *o, struct import_job *job,
-               import_progress_fn progress, void *pctx, err_t *e)
+static int import_csv_once(struct store *st, FILE *in, const struct import_opts *o,
+                           struct import_job *job, import_progress_fn progress, void *pctx,
+                           err_t *e)
 {
     struct importer *im;
     int rc = importer_begin(st, o, &im, job, e);
@@ -339,4 +343,16 @@ int import_csv(struct store *st, FILE *in, const struct import_opts *o, struct i
                        "the file is empty: the first line must be the header "
                        "(download the template)");
     return importer_finish(im, job, e);
+}
+
+int import_csv(struct store *st, FILE *in, const struct import_opts *o, struct import_job *job,
+               import_progress_fn progress, void *pctx, err_t *e)
+{
+    int rc = import_csv_once(st, in, o, job, progress, pctx, e);
+    /* A lost race (PostgreSQL) runs the file again when it can be read again. */
+    for (int i = 1; rc == ERR_RETRY && i < STORE_ATTEMPTS && fseek(in, 0, SEEK_SET) == 0; i++)
+        rc = import_csv_once(st, in, o, job, progress, pctx, e);
+    if (rc == ERR_RETRY)
+        rc = err_set(e, ERR_UNAVAILABLE, "the database is too busy right now, try again");
+    return rc;
 }
