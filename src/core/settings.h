@@ -33,7 +33,8 @@ extern const char *const settings_day_names[SETTINGS_DAYS];
 int *settings_day(struct settings *s, const char *name);
 
 void settings_defaults(struct settings *s);
-/* Checks min <= max and 0..365 for every buffer; sorts and de-duplicates holidays. */
+/* Checks min <= max and 0..365 for every buffer; sorts and de-duplicates holidays. An
+ * error message starts with the name of the field at fault (its API name). */
 int settings_validate(struct settings *s, err_t *e);
 struct calendar settings_calendar(const struct settings *s);
 const char *settings_capture_name(int capture_on);

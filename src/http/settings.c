@@ -113,8 +113,12 @@ int settings_put_h(struct http_req *r, struct http_resp *out)
         }
     }
     json_decref(body);
-    if (settings_validate(&s, &e))
-        return http_error(out, 422, "VALIDATION_FAILED", e.msg, NULL);
+    if (settings_validate(&s, &e)) {
+        /* The message starts with the field's name: the console marks that field. */
+        int n = (int)strcspn(e.msg, " ");
+        return http_error(out, 422, "VALIDATION_FAILED", e.msg,
+                          json_pack("[{s:s#, s:s}]", "field", e.msg, n, "message", e.msg));
+    }
     if (r->st->ops->settings_put(r->st, &s, &e) || r->st->ops->commit(r->st, &e))
         return http_fail(out, &e);
     return http_json(out, 200, view_settings(&s));

@@ -1,0 +1,485 @@
+/* sellahead merchant console: one page, plain DOM, no framework. The session cookie is
+ * HttpOnly; the CSRF token lives only in memory (refetched from GET /v1/session on load) and
+ * goes out as X-CSRF-Token on every mutating request. */
+'use strict';
+
+const $ = (s) => document.querySelector(s);
+let csrf = null;
+
+/* h('p', {class: 'x', onclick: fn}, 'text', node, [more]): strings become text, never HTML. */
+function h(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (typeof v === 'function') e.addEventListener(k.slice(2), v);
+    else if (v != null && v !== false) e.setAttribute(k, v === true ? '' : v);
+  }
+  e.append(...kids.flat(2).filter((k) => k != null && k !== false && k !== ''));
+  return e;
+}
+
+const qs = (o) => '?' + new URLSearchParams(Object.entries(o).filter(([, v]) => v));
+const cap = (s) => s[0].toUpperCase() + s.slice(1);
+const label = (c) => (c ? cap(c.toLowerCase().replace(/_/g, ' ')) : '');
+const badge = (c) => h('span', { class: `badge b-${c}` }, label(c));
+const when = (t) => (t ? t.replace('T', ' ').replace(/:\d\dZ$/, ' UTC') : '');
+const plural = (n, w) => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+function money(v, cur) {
+  try {
+    const f = new Intl.NumberFormat('en', { style: 'currency', currency: cur });
+    return f.format(v / 10 ** f.resolvedOptions().maximumFractionDigits);
+  } catch {
+    return `${v} ${cur}`;
+  }
+}
+
+/* A status line (role=status in the page); bad marks it as an error. */
+function say(el, text, bad) {
+  el = typeof el === 'string' ? $(el) : el;
+  el.textContent = text;
+  el.classList.toggle('bad', !!bad);
+}
+
+async function api(path, { method = 'GET', body, form } = {}) {
+  const headers = {};
+  if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: form || (body && JSON.stringify(body)) });
+  } catch {
+    return { status: 0, data: { error: { message: 'the server cannot be reached: check the connection and try again' } } };
+  }
+  const data = await res.json().catch(() => null);
+  // The session ended (expired, or logged out in another tab): back to the login form.
+  if (res.status === 401 && csrf && path !== '/v1/session') showLogin('Your session has ended. Log in again.');
+  return { ok: res.ok, status: res.status, data };
+}
+const errMsg = (r) => cap(r.data?.error?.message || `the request failed (HTTP ${r.status})`) + '.';
+
+/* Narrow screens lay rows out as cards, and a CSS display change drops a table's implicit
+ * roles in some browsers: the explicit roles keep it a table for screen readers. */
+function table(caption, cols, rows, cells) {
+  return h('table', { role: 'table' }, h('caption', {}, caption),
+    h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' },
+      cols.map((c) => h('th', { scope: 'col', role: 'columnheader' }, c)))),
+    h('tbody', { role: 'rowgroup' }, rows.map((r) => h('tr', { role: 'row' },
+      cells(r).map((c, i) => h('td', { role: 'cell', 'data-label': cols[i] }, c))))));
+}
+
+/* Keyset pagination: the cursor of every page seen is kept so "Previous" can go back. */
+function pager(nav, load) {
+  const [prev, info, next] = nav.children;
+  const p = { stack: [''], next: null, cursor: () => p.stack.at(-1), reset: () => { p.stack = ['']; } };
+  nav.onclick = (e) => {
+    const go = +e.target.dataset.go;
+    if (go > 0 && p.next) p.stack.push(p.next);
+    else if (go < 0 && p.stack.length > 1) p.stack.pop();
+    else return;
+    load();
+  };
+  p.show = (cursor) => {
+    p.next = cursor;
+    prev.disabled = p.stack.length < 2;
+    next.disabled = !cursor;
+    info.textContent = `Page ${p.stack.length}`;
+    nav.hidden = prev.disabled && next.disabled;
+    if (document.activeElement?.disabled) (prev.disabled ? next : prev).focus();
+  };
+  return p;
+}
+
+/* --- login, logout, views --- */
+
+const loaders = {
+  inventory: () => loadInventory(), imports: () => loadImports(), orders: () => loadOrders(),
+  receipts: () => loadReceipts(), settings: () => loadSettings(), outbox: () => loadOutbox(),
+};
+
+function route(focus) {
+  if (!csrf) return;
+  const hash = location.hash.slice(1);
+  const v = Object.hasOwn(loaders, hash) ? hash : 'inventory';
+  for (const s of document.querySelectorAll('.view')) s.hidden = s.id !== 'view-' + v;
+  for (const a of document.querySelectorAll('#nav a')) {
+    if (a.hash === '#' + v) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  const title = $(`#view-${v} h1`);
+  document.title = `${title.textContent} · sellahead console`;
+  loaders[v]();
+  if (focus) title.focus();
+}
+addEventListener('hashchange', () => route(true));
+
+function showLogin(note) {
+  csrf = null;
+  document.body.classList.remove('booting');
+  $('#nav').hidden = $('#who').hidden = true;
+  for (const v of document.querySelectorAll('.view')) v.hidden = true;
+  for (const d of document.querySelectorAll('dialog[open]')) d.close();
+  // Nothing of the last session stays in the page.
+  for (const id of ['inv-table', 'imp-hist', 'imp-detail-body', 'ord-list', 'rc-result-body', 'out-list'])
+    document.getElementById(id).replaceChildren();
+  $('#login').hidden = false;
+  say('#login-note', note || '');
+  document.title = 'Log in · sellahead console';
+  $('#login-name').focus();
+}
+
+function showApp(s) {
+  csrf = s.csrfToken;
+  document.body.classList.remove('booting');
+  $('#login').hidden = true;
+  $('#who-name').textContent = s.user;
+  $('#nav').hidden = $('#who').hidden = false;
+  route(true);
+}
+
+$('#login-form').onsubmit = async (e) => {
+  e.preventDefault();
+  const err = $('#login-error');
+  err.textContent = '';
+  const r = await api('/v1/session', { method: 'POST', body: Object.fromEntries(new FormData(e.target)) });
+  if (!r.ok) {
+    // 401: wrong name or password; 429: locked for a while after repeated failures.
+    err.textContent = errMsg(r);
+    $('#login-password').select();
+    return;
+  }
+  e.target.reset();
+  showApp(r.data);
+};
+
+$('#logout').onclick = async () => {
+  await api('/v1/session', { method: 'DELETE' });
+  showLogin('You are logged out.');
+};
+
+/* A small modal question; resolves with the typed text (or true), null when dismissed. */
+function ask({ title, text = '', field, ok }) {
+  const d = $('#ask'), input = $('#ask-input'), back = document.activeElement;
+  $('#ask-title').textContent = title;
+  $('#ask-text').textContent = text;
+  $('#ask-ok').textContent = ok;
+  $('#ask-label').textContent = field || '';
+  $('#ask-field').hidden = input.disabled = !field;
+  input.required = !!field;
+  input.value = '';
+  d.returnValue = '';
+  d.showModal();
+  if (!field) $('#ask-no').focus(); // a confirmation starts on the harmless choice
+  return new Promise((done) => d.addEventListener('close', () => {
+    back?.focus();
+    done(d.returnValue === 'ok' ? (field ? input.value.trim() : true) : null);
+  }, { once: true }));
+}
+$('#ask-no').onclick = () => $('#ask').close();
+
+/* --- inventory overview (read-only) --- */
+
+const inv = pager($('#inv-pager'), loadInventory);
+let invQ = '', invSeq = 0;
+
+async function loadInventory() {
+  const st = $('#inv-status'), seq = ++invSeq;
+  say(st, 'Loading inventory…');
+  const r = await api('/v1/inventory' + qs({ limit: 50, q: invQ, cursor: inv.cursor() }));
+  if (seq !== invSeq) return; // a newer search or refresh is on its way
+  if (!r.ok) return say(st, errMsg(r), 1);
+  const items = r.data.items, match = invQ ? ` matching “${invQ}”` : '';
+  say(st, items.length ? `${plural(items.length, 'SKU')}${match}, page ${inv.stack.length}.` : `No SKU${match}.`);
+  $('#inv-table').replaceChildren(items.length ? table('Inventory by SKU',
+    ['SKU', 'Name', 'On hand', 'In transit', 'Allocated', 'Available', 'Status', 'Oversold'], items,
+    (i) => [h('code', { class: 'id' }, i.sku), i.name, i.onhand, transits(i), i.allocated, i.available, badge(i.status),
+      i.oversold ? badge('OVERSOLD') : 'No']) : '');
+  inv.show(r.data.nextCursor);
+}
+
+function transits(i) {
+  const t = i.positions.filter((p) => p.stockType === 'intransit');
+  return [String(i.intransit), t.length ? h('ul', { class: 'transits' }, t.map((p) => h('li', {},
+    h('code', {}, p.transitRef), ` ${p.locationId}: ${p.quantity}, `,
+    p.transitStockDate ? `stock ${p.transitStockDate}` : h('em', {}, 'no date')))) : null];
+}
+
+$('#inv-search').onsubmit = (e) => {
+  e.preventDefault();
+  invQ = $('#inv-q').value.trim();
+  inv.reset();
+  loadInventory();
+};
+
+/* --- import dialog and history --- */
+
+const imp = $('#import');
+$('#import-open').onclick = () => {
+  $('#import-form').reset();
+  say('#import-status', '');
+  $('#import-result').replaceChildren();
+  imp.showModal();
+};
+$('#import-close').onclick = () => imp.close();
+imp.addEventListener('close', () => $('#import-open').focus());
+
+let uploading = false;
+$('#import-form').onsubmit = async (e) => {
+  e.preventDefault();
+  const file = $('#import-file').files[0], st = $('#import-status');
+  if (uploading) return;
+  $('#import-result').replaceChildren();
+  if (!file) {
+    say(st, 'Choose a CSV file first.', 1);
+    return $('#import-file').focus();
+  }
+  uploading = true;
+  say(st, `Uploading ${file.name}…`);
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const r = await api('/v1/inventory/imports', { method: 'POST', form });
+  uploading = false;
+  const job = r.data;
+  if (!job?.status) return say(st, errMsg(r), 1);
+  const ok = job.status === 'COMPLETED';
+  say(st, ok ? `Import completed: ${plural(job.rowsApplied, 'row')} applied.`
+    : `Import failed: ${plural(job.totalRowsErrors, 'error')}, nothing changed. Correct the file and upload it again.`, !ok);
+  $('#import-result').replaceChildren(...jobView(job));
+  if (ok) loadInventory();
+};
+
+function jobView(job) {
+  const n = job.errors.length, name = job.fileName || job.id;
+  return [
+    h('dl', { class: 'totals' }, [['Status', badge(job.status)], ['File', job.fileName || 'API'],
+      ['Rows', job.totalRows], ['Applied', job.rowsApplied], ['Errors', job.totalRowsErrors]]
+      .map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v)))),
+    n ? h('div', { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': `Line errors of ${name}` },
+      table(`Line errors of ${name}`, ['Line', 'Column', 'Value', 'Message'], job.errors, (x) => [x.line,
+        x.column || 'whole file', x.value == null ? '' : x.value ? h('code', {}, x.value) : h('em', {}, 'empty'),
+        x.message])) : null,
+    job.totalRowsErrors > n ? h('p', {}, `The first ${n} of ${job.totalRowsErrors} errors are listed.`) : null,
+    n ? h('p', {}, h('a', { href: `/v1/inventory/imports/${job.id}/errors.csv`, download: `${job.id}-errors.csv` },
+      'Download errors.csv')) : null,
+  ].filter(Boolean);
+}
+
+async function loadImports() {
+  const st = $('#imp-hist-status');
+  say(st, 'Loading imports…');
+  const r = await api('/v1/inventory/imports?limit=200');
+  if (!r.ok) return say(st, errMsg(r), 1);
+  const items = r.data.items;
+  say(st, items.length ? `${plural(items.length, 'import')}, newest first.` : 'No import yet.');
+  $('#imp-hist').replaceChildren(items.length ? table('Import jobs, newest first',
+    ['Started', 'File', 'Source', 'Status', 'Rows', 'Applied', 'Errors', 'Details'], items,
+    (j) => [when(j.createdAt), j.fileName || '', j.source.toUpperCase(), badge(j.status), j.totalRows,
+      j.rowsApplied, j.totalRowsErrors, j.totalRowsErrors ? h('button', { type: 'button',
+        'aria-label': `Show errors of ${j.fileName || 'API import'} started ${when(j.createdAt)}`,
+        onclick: () => showJob(j.id) }, 'Show errors') : '']) : '');
+}
+
+async function showJob(id) {
+  const r = await api(`/v1/inventory/imports/${encodeURIComponent(id)}`);
+  if (!r.ok) return say('#imp-hist-status', errMsg(r), 1);
+  const title = $('#imp-detail-title');
+  title.textContent = `Import ${r.data.fileName || r.data.id}: ${label(r.data.status)}`;
+  $('#imp-detail-body').replaceChildren(...jobView(r.data));
+  $('#imp-detail').hidden = false;
+  title.focus();
+}
+
+/* --- orders and shipments --- */
+
+const ord = pager($('#ord-pager'), () => loadOrders());
+
+async function loadOrders(focusId) {
+  const st = $('#ord-status');
+  if (!focusId) say(st, 'Loading orders…');
+  const r = await api('/v1/orders' + qs({ limit: 20, cursor: ord.cursor() }));
+  if (!r.ok) return say(st, errMsg(r), 1);
+  const items = r.data.items;
+  if (!focusId) say(st, items.length ? `${plural(items.length, 'order')}, newest first, page ${ord.stack.length}.` : 'No order yet.');
+  $('#ord-list').replaceChildren(...items.map(orderCard));
+  ord.show(r.data.nextCursor);
+  if (focusId) document.getElementById('o-' + focusId)?.focus();
+}
+
+const OPEN = ['READY', 'AWAITING_STOCK'];
+
+function orderCard(o) {
+  const msg = h('p', { class: 'error', role: 'alert' });
+  const items = (lines) => lines.map((l) => `${l.quantity} × ${l.sku}`).join(', ');
+  return h('article', { class: 'order card', 'aria-labelledby': 'o-' + o.id },
+    h('h2', { id: 'o-' + o.id, tabindex: -1 }, `Order #${o.number} `, badge(o.status)),
+    h('p', { class: 'meta' }, `${o.email} · ${money(o.total, o.currency)} · placed ${when(o.createdAt)} · payment ${
+      label(o.payment.status)}, ${money(o.payment.captured, o.currency)} captured`),
+    h('p', {}, o.lines.map((l) => `${l.quantity} × ${l.sku} ${l.name}`).join(', ')),
+    table(`Shipments of order #${o.number}`,
+      ['Shipment', 'Source', 'Status', 'Items', 'Expected delivery', 'Tracking', 'Action'], o.shipments,
+      (s) => [h('code', { class: 'id' }, s.id),
+        s.stockType === 'onhand' ? `On hand at ${s.locationId}` : `${s.transitRef} at ${s.locationId}, stock ${s.stockDate || 'no date'}`,
+        badge(s.status), items(s.lines), s.expectedDelivery.message,
+        s.trackingNumber ? [h('code', {}, s.trackingNumber), ` ${when(s.shippedAt)}`] : '',
+        s.status === 'READY' ? h('button', { type: 'button', 'aria-label': `Ship ${s.id}`,
+          onclick: () => ship(o, s, msg) }, 'Ship') : '']),
+    msg,
+    o.shipments.some((s) => OPEN.includes(s.status)) ? h('button', { type: 'button', class: 'danger',
+      'aria-label': `Cancel order #${o.number}`, onclick: () => cancelOrder(o, msg) }, 'Cancel order') : null);
+
+  async function ship(o, s, msg) {
+    const tracking = await ask({ title: `Ship ${s.id}`, text: `Order #${o.number}: ${items(s.lines)}.`,
+      field: 'Tracking number', ok: 'Ship' });
+    if (tracking == null) return;
+    const r = await api(`/v1/shipments/${s.id}/ship`, { method: 'POST', body: { trackingNumber: tracking } });
+    if (!r.ok) return say(msg, errMsg(r));
+    say('#ord-status', `Shipment ${s.id} of order #${o.number} shipped.`);
+    loadOrders(o.id);
+  }
+}
+
+async function cancelOrder(o, msg) {
+  const yes = await ask({ title: `Cancel order #${o.number}?`, ok: 'Cancel order',
+    text: 'The shipments not shipped yet are cancelled, their stock is released and the uncaptured payment is voided.' });
+  if (!yes) return;
+  const r = await api(`/v1/orders/${o.id}/cancel`, { method: 'POST' });
+  if (!r.ok) return say(msg, errMsg(r));
+  say('#ord-status', `Order #${o.number} cancelled.`);
+  loadOrders(o.id);
+}
+
+/* --- receipts --- */
+
+const rcForm = $('#rc-form'), rcPos = $('#rc-pos');
+
+/* Every transit position, from all pages of the overview, to pick from. */
+async function loadReceipts() {
+  const opts = [], keep = rcPos.value;
+  let cursor = '';
+  do {
+    const r = await api('/v1/inventory' + qs({ limit: 500, cursor }));
+    if (!r.ok) return say('#rc-error', errMsg(r));
+    for (const i of r.data.items) for (const p of i.positions) {
+      if (p.stockType !== 'intransit') continue;
+      opts.push(h('option', { value: [i.sku, p.locationId, p.transitRef].join(' ') },
+        `${i.sku} · ${p.transitRef} at ${p.locationId}: ${p.quantity} units (${p.allocatedQuantity} allocated), ${
+          p.transitStockDate ? 'stock ' + p.transitStockDate : 'no date'}`));
+    }
+    cursor = r.data.nextCursor;
+  } while (cursor);
+  rcPos.replaceChildren(rcPos.options[0], ...opts);
+  rcPos.value = keep;
+}
+
+// Ids are letters and digits only, so a space separates them safely in the option value.
+rcPos.onchange = () => {
+  const [sku = '', loc = '', ref = ''] = rcPos.value.split(' ');
+  rcForm.elements.sku.value = sku;
+  rcForm.elements.locationId.value = loc;
+  rcForm.elements.transitRef.value = ref;
+};
+
+rcForm.onsubmit = async (e) => {
+  e.preventDefault();
+  const b = Object.fromEntries(new FormData(rcForm)), err = $('#rc-error');
+  b.quantity = Number(b.quantity || NaN);
+  say(err, '');
+  if (!Number.isInteger(b.quantity) || b.quantity < 1) {
+    say(err, 'Enter the quantity received: a whole number of 1 or more.');
+    return rcForm.elements.quantity.focus();
+  }
+  const r = await api('/v1/inventory/receipts', { method: 'POST', body: b });
+  if (!r.ok) return say(err, errMsg(r));
+  const ids = r.data.released;
+  $('#rc-result-body').replaceChildren(...[
+    h('p', {}, `${b.quantity} × ${b.sku} from ${b.transitRef} are now on hand at ${b.locationId}.`),
+    ids.length ? [h('p', {}, `${plural(ids.length, 'shipment')} released, ready to ship (oldest order first):`),
+      h('ul', {}, ids.map((id) => h('li', {}, h('code', {}, id))))] : h('p', {}, 'No waiting shipment was released.'),
+    h('p', {}, h('a', { href: '#orders' }, 'Go to orders'))].flat());
+  $('#rc-result').hidden = false;
+  $('#rc-result-title').focus();
+  loadReceipts();
+};
+
+/* --- settings --- */
+
+const setForm = $('#set-form');
+
+function fillSettings(s) {
+  for (const el of setForm.elements) {
+    if (!(el.name in s)) continue;
+    if (el.type === 'checkbox') el.checked = s[el.name];
+    else el.value = [].concat(s[el.name]).join('\n');
+  }
+}
+
+async function loadSettings() {
+  say('#set-status', '');
+  const r = await api('/v1/settings');
+  if (!r.ok) return say('#set-status', errMsg(r), 1);
+  clearErrors(setForm);
+  fillSettings(r.data);
+}
+
+function clearErrors(form) {
+  for (const p of form.querySelectorAll('.field .error')) p.remove();
+  for (const el of form.querySelectorAll('[aria-invalid]')) {
+    el.removeAttribute('aria-invalid');
+    el.setAttribute('aria-describedby', el.getAttribute('aria-describedby').replace(/ ?err-\S+/, ''));
+  }
+}
+
+function fieldError(el, text) {
+  const id = 'err-' + el.id;
+  el.setAttribute('aria-invalid', 'true');
+  el.setAttribute('aria-describedby', `${el.getAttribute('aria-describedby') || ''} ${id}`.trim());
+  el.closest('.field').append(h('p', { id, class: 'error' }, text));
+  el.focus();
+}
+
+setForm.onsubmit = async (e) => {
+  e.preventDefault();
+  const st = $('#set-status'), b = {};
+  clearErrors(setForm);
+  say(st, 'Saving…');
+  for (const el of setForm.elements) {
+    if (!el.name) continue;
+    // An unreadable number goes as null, so the server's message names the field.
+    b[el.name] = el.type === 'checkbox' ? el.checked
+      : el.type === 'number' ? (el.value === '' ? null : Number(el.value))
+        : el.name === 'holidays' ? el.value.split(/[\s,]+/).filter(Boolean) : el.value;
+  }
+  const r = await api('/v1/settings', { method: 'PUT', body: b });
+  if (r.ok) {
+    fillSettings(r.data);
+    return say(st, 'Settings saved.');
+  }
+  // The 422 names the field in its details, or (min > max) as the first word of its message;
+  // field names read as their labels: "“In stock: min” (9) must not be greater than ...".
+  const err = r.data?.error || {}, raw = err.message || '';
+  const el = setForm.elements.namedItem(err.details?.[0]?.field || raw.split(' ')[0]);
+  const text = raw ? cap(raw.replace(/\b[a-z]+[A-Z]\w*/g, (n) => {
+    const f = setForm.elements.namedItem(n);
+    return f?.labels ? `“${f.labels[0].textContent}”` : n;
+  })) + '.' : errMsg(r);
+  say(st, 'Not saved: ' + text, 1);
+  if (el?.labels) fieldError(el, text);
+};
+
+/* --- outbox --- */
+
+async function loadOutbox() {
+  const st = $('#out-status');
+  say(st, 'Loading emails…');
+  const r = await api('/v1/outbox?limit=200');
+  if (!r.ok) return say(st, errMsg(r), 1);
+  const items = r.data.items;
+  say(st, items.length ? `${plural(items.length, 'email')}, newest first.` : 'No email yet.');
+  $('#out-list').replaceChildren(items.length ? table('Emails, newest first',
+    ['Queued', 'Kind', 'To', 'Subject', 'Status', 'Attempts', 'Last error'], items,
+    (m) => [when(m.createdAt), label(m.kind), m.to, m.subject, badge(m.status), m.attempts, m.lastError || '']) : '');
+}
+$('#out-refresh').onclick = loadOutbox;
+
+/* --- start: an existing session comes back with its CSRF token --- */
+
+api('/v1/session').then((r) => (r.ok ? showApp(r.data) : showLogin()));
