@@ -1,0 +1,112 @@
+// Product page: the product, its availability for the chosen quantity (the API's promise),
+// and Add to cart. Every delivery sentence is the API's own text.
+import { api, money, el, $, badge, deliveryText, loadHeader, media, addToCart, showCartCount,
+  insufficientText, plural } from './store.js';
+
+const sku = decodeURIComponent(location.pathname.split('/')[2] || '');
+const qty = $('qty');
+const button = $('add-btn');
+let product;
+let item; // the latest inventory document
+let seq = 0; // answers can come back out of order; only the newest is drawn
+
+const quantity = () => Math.max(1, Math.min(parseInt(qty.value, 10) || 1, item ? item.availableTotal : 1));
+
+function renderAvailability() {
+  $('avail').replaceChildren(badge(item.status), ' ',
+    el('span', { class: 'delivery' }, deliveryText(item.expectedDelivery)));
+  const max = item.availableTotal;
+  qty.max = Math.max(max, 1);
+  qty.disabled = !item.addToCart;
+  button.disabled = !item.addToCart;
+  $('qty-hint').textContent = max ? `${max} available` : 'Not available to order right now';
+  renderSplit(item.promise);
+}
+
+// How a quantity would ship: several allocations mean several deliveries.
+function renderSplit(promise) {
+  const split = $('split');
+  const allocs = (promise && promise.allocations) || [];
+  if (!promise || (promise.fulfillable && allocs.length < 2)) return split.replaceChildren();
+  if (!promise.fulfillable) {
+    return split.replaceChildren(el('p', {}, `Only ${item.availableTotal} can be ordered.`));
+  }
+  const sum = (type) => allocs.filter((a) => a.stockType === type).reduce((s, a) => s + a.quantity, 0);
+  const now = sum('onhand');
+  const later = sum('intransit');
+  const title = now && later
+    ? `${plural(now, 'ships now', 'ship now')}, ${later} later`
+    : `Arrives in ${allocs.length} deliveries`;
+  split.replaceChildren(el('p', { class: 'split-title' }, title),
+    el('ul', {}, allocs.map((a) => el('li', { class: a.stockType === 'onhand' ? 'now' : 'later' },
+      el('strong', {}, String(a.quantity)), ` · ${a.expectedDelivery.message}`))));
+}
+
+async function refresh() {
+  const mine = ++seq;
+  try {
+    const doc = await api(`/v1/inventory/${encodeURIComponent(sku)}?quantity=${quantity()}`);
+    if (mine !== seq) return;
+    item = doc;
+    renderAvailability();
+  } catch (e) {
+    if (mine === seq) $('add-error').textContent = `Availability could not be loaded: ${e.message}`;
+  }
+}
+
+let timer;
+qty.addEventListener('input', () => {
+  $('add-status').textContent = '';
+  $('add-error').textContent = '';
+  // The input may not exceed what can be ordered: clamp as soon as the shopper overshoots.
+  if (item && parseInt(qty.value, 10) > item.availableTotal) qty.value = item.availableTotal;
+  clearTimeout(timer);
+  timer = setTimeout(refresh, 200);
+});
+qty.addEventListener('change', () => { qty.value = quantity(); });
+
+$('add').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const n = quantity();
+  qty.value = n;
+  $('add-status').textContent = '';
+  $('add-error').textContent = '';
+  button.disabled = true;
+  try {
+    showCartCount(await addToCart(sku, n));
+    $('add-status').replaceChildren(`Added ${n} × ${product.name} to your cart. `,
+      el('a', { href: '/cart' }, 'View cart'));
+  } catch (e) {
+    // The server counts what the cart already holds; say so when that made the difference.
+    const inCart = e.code === 'INSUFFICIENT_INVENTORY' && e.details[0] ? e.details[0].requested - n : 0;
+    $('add-error').textContent = e.code === 'INSUFFICIENT_INVENTORY'
+      ? insufficientText(e, [product]) + (inCart > 0 ? ` Your cart already has ${inCart}.` : '') : e.message;
+  } finally {
+    button.disabled = !item.addToCart;
+  }
+});
+
+async function load() {
+  try {
+    [product, item] = await Promise.all([
+      api(`/v1/products/${encodeURIComponent(sku)}`),
+      api(`/v1/inventory/${encodeURIComponent(sku)}?quantity=1`),
+    ]);
+  } catch (e) {
+    $('name').textContent = e.status === 404 ? 'Product not found' : 'This product could not be loaded';
+    $('avail').textContent = e.status === 404 ? 'There is no product with this code.' : e.message;
+    $('add').hidden = true;
+    return;
+  } finally {
+    $('pdp').removeAttribute('aria-busy');
+  }
+  document.title = `${product.name} · sellahead`;
+  $('name').textContent = product.name;
+  $('price').textContent = money(product.price, product.currency);
+  $('desc').textContent = product.description;
+  $('media').replaceChildren(media(product, product.name));
+  renderAvailability();
+}
+
+loadHeader();
+load();

@@ -1,0 +1,38 @@
+// Product listing: one batch call gives every product with its availability summary,
+// so the badges never cost a request per product.
+import { api, money, el, $, badge, deliveryText, loadHeader, media } from './store.js';
+
+const list = $('products');
+const more = $('more');
+let cursor = '';
+
+function card(p) {
+  return el('li', { class: 'card', 'data-sku': p.sku },
+    media(p),
+    el('h2', {}, el('a', { href: `/p/${encodeURIComponent(p.sku)}` }, p.name)),
+    el('p', { class: 'price' }, money(p.price, p.currency)),
+    el('p', { class: 'avail' }, badge(p.status), ' ',
+      el('span', { class: 'delivery' }, deliveryText(p.expectedDelivery))));
+}
+
+async function load() {
+  more.disabled = true;
+  try {
+    const page = await api(`/v1/products?limit=100&cursor=${encodeURIComponent(cursor)}`);
+    if (!cursor) list.replaceChildren();
+    list.append(...page.items.map(card));
+    if (!list.children.length) $('status').textContent = 'No products yet.';
+    cursor = page.nextCursor;
+    more.hidden = !cursor;
+  } catch (e) {
+    if (!cursor) list.replaceChildren();
+    $('status').textContent = `Products could not be loaded: ${e.message}`;
+  } finally {
+    list.removeAttribute('aria-busy');
+    more.disabled = false;
+  }
+}
+
+more.addEventListener('click', load);
+loadHeader();
+load();
