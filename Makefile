@@ -24,7 +24,7 @@ OBJ      := $(SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit http browser run clean fuzz fuzz-replay bench
+.PHONY: all deps test unit http http-pg browser run clean fuzz fuzz-replay bench
 all: $(BUILD)/sellahead
 
 deps:
@@ -69,6 +69,22 @@ fuzz:
 http: $(BUILD)/sellahead
 	SELLAHEAD_BIN=$(abspath $(BUILD)/sellahead) node --test --test-concurrency=2 tests/http/
 
+# The storage tests and the whole HTTP suite again on PostgreSQL: a throwaway cluster
+# (scripts/pg-test: initdb into a temporary folder, a free port on 127.0.0.1), stopped and
+# removed at the end whatever happens. Every server of the suite gets a database of its own.
+http-pg: $(BUILD)/sellahead $(BUILD)/tests/test_store_pg
+	@set -e; \
+	dir=$$(mktemp -d /tmp/sellahead-pg.XXXXXX); \
+	trap 'sh scripts/pg-test stop "$$dir" >/dev/null 2>&1 || rm -rf "$$dir"' EXIT; \
+	trap 'exit 130' INT TERM; \
+	url=$$(sh scripts/pg-test start "$$dir"); \
+	echo "== PostgreSQL test cluster $$url ($$dir)"; \
+	echo "== $(BUILD)/tests/test_store_pg"; \
+	SELLAHEAD_TEST_PG_URL=$$url $(BUILD)/tests/test_store_pg; \
+	echo "== tests/http on PostgreSQL"; \
+	SELLAHEAD_TEST_PG_URL=$$url SELLAHEAD_BIN=$(abspath $(BUILD)/sellahead) \
+		node --test --test-concurrency=2 tests/http/
+
 # npm packages pinned by package-lock.json; installed again only when the lock changes.
 node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -80,6 +96,7 @@ browser: $(BUILD)/sellahead node_modules/.installed
 test: deps
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory http
+	@$(MAKE) --no-print-directory http-pg
 	@$(MAKE) --no-print-directory browser
 
 run: deps

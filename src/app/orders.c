@@ -58,6 +58,18 @@ int orders_validate(const struct place_req *req, err_t *e)
 
 /* --- shared steps --- */
 
+/* Line indexes in SKU order: every placement locks SKUs the same way round, so two never
+ * wait on each other in a circle. */
+static void sku_order(const struct order_line *lines, size_t n, size_t *idx)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        for (; j > 0 && strcmp(lines[idx[j - 1]].sku, lines[i].sku) > 0; j--)
+            idx[j] = idx[j - 1];
+        idx[j] = i;
+    }
+}
+
 static int64_t unix_now(void)
 {
     return (int64_t)time(NULL);
@@ -84,11 +96,16 @@ static int order_changed(struct store *st, struct order_rec *o, struct settings 
     return rc ? rc : st->ops->settings_get(st, s, e);
 }
 
-/* Loads each line's product (name, price, currency) and positions in allocation order. */
+/* Loads each line's product (name, price, currency) and positions in allocation order;
+ * with lock, the positions stay locked until the transaction ends, so the plan made from
+ * them still holds when it is written. */
 static int load_lines(struct store *st, struct order_line *lines, size_t n,
-                      struct position_list *lists, char currency[4], err_t *e)
+                      struct position_list *lists, char currency[4], bool lock, err_t *e)
 {
-    for (size_t i = 0; i < n; i++) {
+    size_t idx[ORDER_MAX_LINES];
+    sku_order(lines, n, idx);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = idx[k];
         struct product p;
         int rc = st->ops->product_get(st, lines[i].sku, &p, e);
         if (rc == ERR_NOTFOUND)
@@ -96,7 +113,7 @@ static int load_lines(struct store *st, struct order_line *lines, size_t n,
                              lines[i].sku);
         if (rc)
             return rc;
-        if (i == 0)
+        if (k == 0)
             memcpy(currency, p.currency, 4);
         else if (strcmp(currency, p.currency))
             return err_set(e, ERR_INVALID,
@@ -104,7 +121,9 @@ static int load_lines(struct store *st, struct order_line *lines, size_t n,
                            p.currency, currency);
         memcpy(lines[i].name, p.name, sizeof lines[i].name);
         lines[i].unit_price = p.price;
-        if ((rc = st->ops->positions_by_sku(st, lines[i].sku, &lists[i], e)))
+        rc = lock ? st->ops->positions_lock(st, lines[i].sku, &lists[i], e)
+                  : st->ops->positions_by_sku(st, lines[i].sku, &lists[i], e);
+        if (rc)
             return rc;
         position_sort(lists[i].v, lists[i].n);
     }
@@ -116,7 +135,7 @@ int orders_preview(struct store *st, struct order_line *lines, size_t n,
 {
     char currency[4] = "USD";
     struct settings s;
-    int rc = load_lines(st, lines, n, lists, currency, e);
+    int rc = load_lines(st, lines, n, lists, currency, false, e);
     if (!rc)
         rc = st->ops->settings_get(st, &s, e);
     if (rc)
@@ -215,7 +234,7 @@ static int place_tx(struct store *st, struct place_req *req, struct place_result
     char currency[4] = "USD";
     date_t today = date_today();
     const struct pay_provider *pay = pay_provider("test");
-    rc = load_lines(st, req->lines, req->nlines, lists, currency, e);
+    rc = load_lines(st, req->lines, req->nlines, lists, currency, true, e);
     if (!rc)
         rc = st->ops->settings_get(st, &s, e);
     if (rc)
@@ -358,7 +377,9 @@ static int ship_tx(struct store *st, const char *shipment_id, const char *tracki
     int rc = st->ops->order_by_shipment(st, shipment_id, order_id, e);
     if (rc == ERR_NOTFOUND)
         return err_set(e, ERR_NOTFOUND, "no shipment %s", shipment_id);
-    if (rc || (rc = st->ops->order_get(st, order_id, o, e)))
+    /* Locked before it is read: two ships of one shipment cannot both see it READY. */
+    if (rc || (rc = st->ops->order_lock(st, order_id, e)) ||
+        (rc = st->ops->order_get(st, order_id, o, e)))
         return rc;
     struct shipment_rec *sh = find_shipment(o, shipment_id);
     if (!sh)
@@ -424,7 +445,9 @@ int orders_ship(struct store *st, const char *shipment_id, const char *tracking,
 
 static int cancel_tx(struct store *st, const char *order_id, struct order_rec *o, err_t *e)
 {
-    int rc = st->ops->order_get(st, order_id, o, e);
+    int rc = st->ops->order_lock(st, order_id, e);
+    if (!rc)
+        rc = st->ops->order_get(st, order_id, o, e);
     if (rc == ERR_NOTFOUND)
         return err_set(e, ERR_NOTFOUND, "no order %s", order_id);
     if (rc)
@@ -501,8 +524,9 @@ int orders_cancel(struct store *st, const char *order_id, struct order_rec *orde
 static int receive_tx(struct store *st, const struct position *key, int64_t qty,
                       char (**released)[ORDER_ID_MAX], size_t *nreleased, err_t *e)
 {
+    /* Locked: concurrent receipts and placements see the allocations as they are. */
     struct position_list pl = {0};
-    int rc = st->ops->positions_by_sku(st, key->sku, &pl, e);
+    int rc = st->ops->positions_lock(st, key->sku, &pl, e);
     if (rc)
         return rc;
     const struct position *transit = NULL;

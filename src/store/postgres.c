@@ -22,6 +22,8 @@ enum stmt_id {
     Q_PRODUCT_GET,
     Q_PRODUCT_PAGE,
     Q_POSITIONS_BY_SKU,
+    Q_POSITIONS_LOCK,
+    Q_ORDER_LOCK,
     Q_SKU_EXISTS,
     Q_SKU_PAGE,
     Q_POSITION_IMPORT,
@@ -121,6 +123,12 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_POSITIONS_BY_SKU] =
         "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
         "reserved, allocated FROM positions WHERE sku = $1",
+    /* Key order: every transaction locks a SKU's positions the same way round. */
+    [Q_POSITIONS_LOCK] =
+        "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
+        "reserved, allocated FROM positions WHERE sku = $1 "
+        "ORDER BY location_id, stock_type, transit_ref FOR UPDATE",
+    [Q_ORDER_LOCK] = "SELECT 1 FROM orders WHERE id = $1 FOR UPDATE",
     [Q_SKU_EXISTS] = "SELECT EXISTS(SELECT 1 FROM products WHERE sku = $1) "
                      "OR EXISTS(SELECT 1 FROM positions WHERE sku = $1)",
     [Q_SKU_PAGE] =
@@ -1097,14 +1105,14 @@ static int pg_product_page(struct store *st, const char *after, size_t limit,
     return 0;
 }
 
-static int pg_positions_by_sku(struct store *st, const char *sku, struct position_list *out,
-                               err_t *e)
+static int read_positions(struct store *st, enum stmt_id id, const char *sku,
+                          struct position_list *out, err_t *e)
 {
     struct pg_store *s = S(st);
     struct params p = {0};
     p_text(&p, sku);
     PGresult *r;
-    int rc = exec_stmt(s, Q_POSITIONS_BY_SKU, &p, &r, e, "read positions");
+    int rc = exec_stmt(s, id, &p, &r, e, "read positions");
     if (rc)
         return rc;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -1125,6 +1133,28 @@ static int pg_positions_by_sku(struct store *st, const char *sku, struct positio
     }
     PQclear(r);
     return rc;
+}
+
+static int pg_positions_by_sku(struct store *st, const char *sku, struct position_list *out,
+                               err_t *e)
+{
+    return read_positions(st, Q_POSITIONS_BY_SKU, sku, out, e);
+}
+
+static int pg_positions_lock(struct store *st, const char *sku, struct position_list *out,
+                             err_t *e)
+{
+    return read_positions(st, Q_POSITIONS_LOCK, sku, out, e);
+}
+
+static int pg_order_lock(struct store *st, const char *id, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_text(&p, id);
+    int64_t n = 0;
+    int rc = exec_count(s, Q_ORDER_LOCK, &p, &n, e, "lock an order");
+    return !rc && n == 0 ? err_set(e, ERR_NOTFOUND, "no order %s", id) : rc;
 }
 
 static int pg_sku_exists(struct store *st, const char *sku, bool *exists, err_t *e)
@@ -2558,6 +2588,8 @@ static const struct store_ops postgres_ops = {
     .user_add = pg_user_add,
     .user_hash = pg_user_hash,
     .session_add = pg_session_add,
+    .positions_lock = pg_positions_lock,
+    .order_lock = pg_order_lock,
     .table_rows = pg_table_rows,
     .table_insert = pg_table_insert,
     .is_empty = pg_is_empty,

@@ -2049,6 +2049,15 @@ static int sq_session_delete(struct store *st, const unsigned char hash[SESSION_
     return done(q, 0);
 }
 
+/* BEGIN IMMEDIATE already holds the only write lock: nothing more to take. */
+static int sq_order_lock(struct store *st, const char *id, err_t *e)
+{
+    (void)st;
+    (void)id;
+    (void)e;
+    return 0;
+}
+
 /* --- copying (sellahead migrate) ---
  * Table and column names come from store_tables, never from data, and values are bound. */
 
@@ -2279,6 +2288,8 @@ static const struct store_ops sqlite_ops = {
     .rollback = sq_rollback,
     .batch_begin = sq_batch_begin,
     .session_add = sq_session_add,
+    .positions_lock = sq_positions_by_sku,
+    .order_lock = sq_order_lock,
     .table_rows = sq_table_rows,
     .table_insert = sq_table_insert,
     .is_empty = sq_is_empty,

@@ -92,6 +92,13 @@ struct store_ops {
     /* Appends the SKU's positions (any order) to out. */
     int (*positions_by_sku)(struct store *st, const char *sku, struct position_list *out,
                             err_t *e);
+    /* Inside a write transaction: the SKU's positions, locked against other transactions
+     * until it ends, in key order (so two transactions never wait on each other in a
+     * circle); and an order, locked the same way. SQLite's write transaction already
+     * excludes every other writer, so there these only read. */
+    int (*positions_lock)(struct store *st, const char *sku, struct position_list *out,
+                          err_t *e);
+    int (*order_lock)(struct store *st, const char *id, err_t *e);
     /* Whether a SKU has a product or a position. */
     int (*sku_exists)(struct store *st, const char *sku, bool *exists, err_t *e);
     /* Up to limit SKUs > after (products and positions), by sku; q filters on a substring

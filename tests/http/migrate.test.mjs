@@ -11,7 +11,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 let srv;
 
 before(async () => {
-  srv = await startServer();
+  // The source is a SQLite file on every backend: migrate's job is SQLite to PostgreSQL.
+  srv = await startServer({ backend: 'sqlite' });
   const order = await srv.api('/v1/orders', {
     body: {
       items: [{ sku: 'TSHIRT1', quantity: 27 }, { sku: 'HOODIE2', quantity: 1 }],

@@ -1,5 +1,7 @@
 // Test harness for the black-box HTTP suite: one sellahead server per test file, in its own
 // temporary directory, with a fixed "today" so every date in the answers is deterministic.
+// The database is a SQLite file in that directory, or, when SELLAHEAD_TEST_PG_URL names a
+// test PostgreSQL cluster (make http-pg), a fresh database of its own on that cluster.
 // Only Node built-ins: node:child_process, node:fs, node:os, node:path and the global fetch.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,6 +11,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = process.env.SELLAHEAD_BIN || '/work/main/build/sellahead';
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** scripts/pg-test: throwaway PostgreSQL clusters (start DIR, stop DIR, createdb URL NAME). */
+export const PG_TEST = path.join(ROOT, 'scripts', 'pg-test');
+/** A database on a test PostgreSQL cluster (scripts/pg-test start prints one): when set, every
+ * server gets a fresh database of its own on that cluster instead of a SQLite file. */
+export const PG_URL = process.env.SELLAHEAD_TEST_PG_URL || '';
+/** The backend this run tests: 'postgres' when SELLAHEAD_TEST_PG_URL is set, else 'sqlite'. */
+export const BACKEND = PG_URL ? 'postgres' : 'sqlite';
+/** The PostgreSQL client programs of the cluster scripts/pg-test runs. */
+export const PGBIN = process.env.PGBIN || '/usr/lib/postgresql/15/bin';
 export const TODAY = '2026-11-27';
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures');
 
@@ -109,11 +121,75 @@ export async function request(url, { method, body, key, headers = {} } = {}) {
   return { status: res.status, headers: res.headers, json, text };
 }
 
-/** Starts `sellahead serve --port 0` on a fresh database in a new temporary directory.
- * demo: load the demo data first. env: extra environment for the server and the CLI. */
-export async function startServer({ demo = true, env = {}, today = TODAY } = {}) {
+/** Runs a program (not the binary); resolves {code, signal, stdout, stderr}. */
+export function runProgram(file, args, { env = {}, timeout = 60000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
+}
+
+let dbSeq = 0;
+/** Creates a new, empty database on the cluster of the PostgreSQL URL `on` (default: the
+ * test cluster of SELLAHEAD_TEST_PG_URL) with a name no other test uses; resolves its URL. */
+export async function createPgDatabase(on = PG_URL) {
+  assert.ok(on, 'createPgDatabase needs SELLAHEAD_TEST_PG_URL (or a cluster URL)');
+  dbSeq += 1;
+  const rnd = Math.random().toString(36).slice(2, 8).replace(/[^a-z0-9]/g, '');
+  const name = `t_${process.pid}_${dbSeq}_${rnd}`;
+  const r = await runProgram('/bin/sh', [PG_TEST, 'createdb', on, name]);
+  assert.equal(r.code, 0, `scripts/pg-test createdb ${name} failed:\n${r.stderr}`);
+  const url = r.stdout.trim();
+  assert.match(url, /^postgres(ql)?:\/\/\S+$/, `createdb printed ${r.stdout}`);
+  return url;
+}
+
+/** Drops a database createPgDatabase made (best effort: a test cluster is thrown away anyway). */
+export async function dropPgDatabase(url) {
+  const m = /^(postgres(?:ql)?:\/\/[^/?]*)\/([A-Za-z0-9_]+)(\?.*)?$/.exec(url);
+  if (!m) return;
+  const psql = fs.existsSync(path.join(PGBIN, 'psql')) ? path.join(PGBIN, 'psql') : 'psql';
+  await runProgram(psql, ['-X', '-q', '-d', `${m[1]}/postgres${m[3] ?? ''}`, '-c',
+    `DROP DATABASE IF EXISTS "${m[2]}"`], { timeout: 20000 }).catch(() => {});
+}
+
+/** Starts `sellahead serve --port 0` on a fresh database in a new temporary directory: a
+ * SQLite file there, or with SELLAHEAD_TEST_PG_URL set a new database of its own on that
+ * PostgreSQL cluster (dropped by stop()).
+ * demo: load the demo data first (default: only on a fresh database). env: extra environment
+ * for the server and the CLI. db: start on this existing database instead (a second server
+ * on the same data: its own directory, mail dir and API key; the database is left alone).
+ * backend: 'sqlite' keeps a SQLite file even when SELLAHEAD_TEST_PG_URL is set (a test whose
+ * subject is a SQLite file, such as `sellahead migrate` from one). */
+export async function startServer({ db: shared, demo = shared === undefined, env = {},
+  today = TODAY, backend: want } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellahead-http-'));
-  const db = path.join(dir, 'sellahead.db');
+  let db = shared;
+  let ownPg = false;
+  if (db === undefined && PG_URL && want !== 'sqlite') {
+    try {
+      db = await createPgDatabase();
+    } catch (e) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    ownPg = true;
+  }
+  if (db === undefined) db = path.join(dir, 'sellahead.db');
+  const backend = /^postgres(ql)?:\/\//.test(db) ? 'postgres' : 'sqlite';
   const baseEnv = { SELLAHEAD_TODAY: today, SELLAHEAD_DB: db, ...env };
   const cli = (args, opts = {}) =>
     run(args, { cwd: dir, ...opts, env: { ...baseEnv, ...(opts.env || {}) } });
@@ -168,8 +244,14 @@ export async function startServer({ demo = true, env = {}, today = TODAY } = {})
     const srv = {
       url,
       key,
+      /** The database: a SQLite file path or a postgresql:// URL (pass it as --db). */
       db,
+      /** 'sqlite' or 'postgres'. */
+      backend,
       dir,
+      /** Where this server writes its .eml files (--mail-dir). */
+      mailDir: path.join(dir, 'mail'),
+      child,
       cli,
       get stderr() {
         return stderr;
@@ -225,6 +307,7 @@ export async function startServer({ demo = true, env = {}, today = TODAY } = {})
           assert.match(stderr, /SIGTERM received, shutting down/);
         } finally {
           fs.rmSync(dir, { recursive: true, force: true });
+          if (ownPg) await dropPgDatabase(db);
         }
       },
     };
@@ -232,6 +315,7 @@ export async function startServer({ demo = true, env = {}, today = TODAY } = {})
   } catch (e) {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
+    if (ownPg) await dropPgDatabase(db);
     throw e;
   }
 }
@@ -246,6 +330,7 @@ export function assertError(res, status, code, message) {
   assert.ok(res.json.error.message.length > 0);
   if (message) assert.match(res.json.error.message, message);
   assert.doesNotMatch(res.text, /SQLITE|sqlite3|SELECT |INSERT |\bat [\w.]+ \(/);
+  assert.doesNotMatch(res.text, /SQLSTATE|libpq|\bERROR: |relation "|violates .* constraint/);
 }
 
 /** Asserts a FAILED import job answer. errors: [{line, column, value?, message}], message a
