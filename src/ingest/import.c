@@ -111,6 +111,18 @@ void importer_error(struct importer *im, int64_t line, int col, const char *valu
     snprintf(ie->message, sizeof ie->message, "%s", message);
 }
 
+static void on_duplicate(void *ctx, int64_t line, const struct position *p)
+{
+    char msg[256];
+    if (p->stock_type == STOCK_ONHAND)
+        snprintf(msg, sizeof msg, "onhand stock of %s at %s appears more than once in this file",
+                 p->sku, p->location_id);
+    else
+        snprintf(msg, sizeof msg, "transit %s of %s at %s appears more than once in this file",
+                 p->transit_ref, p->sku, p->location_id);
+    importer_error(ctx, line, COL_SKU, p->sku, strlen(p->sku), msg);
+}
+
 struct row_ctx {
     struct importer *im;
     int64_t line;
@@ -155,22 +167,10 @@ int importer_row(struct importer *im, int64_t line, const struct importrow_value
         return 0;
     }
     bool dup = false;
-    int rc = im->st->ops->position_import(im->st, &p, im->run, &dup, e);
-    if (rc)
-        return rc;
-    if (dup) {
-        char msg[256];
-        if (p.stock_type == STOCK_ONHAND)
-            snprintf(msg, sizeof msg,
-                     "onhand stock of %s at %s appears more than once in this file", p.sku,
-                     p.location_id);
-        else
-            snprintf(msg, sizeof msg,
-                     "transit %s of %s at %s appears more than once in this file",
-                     p.transit_ref, p.sku, p.location_id);
-        importer_error(im, line, COL_SKU, vals[COL_SKU].s, vals[COL_SKU].len, msg);
-    }
-    return 0;
+    int rc = im->st->ops->position_import(im->st, &p, im->run, line, &dup, e);
+    if (!rc && dup)
+        on_duplicate(im, line, &p);
+    return rc;
 }
 
 static int save_job(struct importer *im, err_t *e)
@@ -189,12 +189,18 @@ int importer_finish(struct importer *im, struct import_job *job, err_t *e)
 {
     struct store *st = im->st;
     struct import_job *j = &im->job;
-    int rc;
     ids_now(j->finished_at);
+    int rc = st->ops->import_flush(st, im->run, on_duplicate, im, e);
+    if (rc) {
+        importer_abort(im);
+        return rc;
+    }
     if (j->total_errors == 0) {
         j->status = IMPORT_COMPLETED;
         j->rows_applied = j->total_rows;
-        rc = save_job(im, e);
+        rc = st->ops->import_apply(st, im->run, e);
+        if (!rc)
+            rc = save_job(im, e);
         if (!rc)
             rc = st->ops->commit(st, e);
     } else {

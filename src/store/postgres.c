@@ -26,7 +26,7 @@ enum stmt_id {
     Q_ORDER_LOCK,
     Q_SKU_EXISTS,
     Q_SKU_PAGE,
-    Q_POSITION_IMPORT,
+    Q_IMPORT_APPLY,
     Q_IMPORT_SAVE,
     Q_IMPORT_ERROR_SAVE,
     Q_IMPORT_GET,
@@ -137,16 +137,17 @@ static const char *const stmt_sql[Q_COUNT] = {
         "WHERE sku > $1) s LEFT JOIN products p ON p.sku = s.sku "
         "WHERE $3::text IS NULL OR strpos(lower(s.sku), lower($3::text)) > 0 "
         "OR strpos(lower(coalesce(p.name, '')), lower($3::text)) > 0 ORDER BY s.sku LIMIT $2",
-    /* Zero rows changed: this run already wrote the position (a duplicate in the file). */
-    [Q_POSITION_IMPORT] =
+    /* The staged rows of an import (pg_position_import), free of duplicates by then; in key
+     * order so concurrent writers lock rows the same way round. */
+    [Q_IMPORT_APPLY] =
         "INSERT INTO positions(sku, location_id, stock_type, transit_ref, order_date, "
         "stock_date, quantity, reserved, allocated, import_run) "
-        "VALUES($1, $2, $3, $4, $5, $6, $7, $8, 0, $9) "
+        "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
+        "reserved, 0, $1 FROM import_stage ORDER BY sku, location_id, stock_type, transit_ref "
         "ON CONFLICT (sku, location_id, stock_type, transit_ref) DO UPDATE SET "
         "order_date = excluded.order_date, stock_date = excluded.stock_date, "
         "quantity = excluded.quantity, reserved = excluded.reserved, "
-        "import_run = excluded.import_run "
-        "WHERE positions.import_run IS DISTINCT FROM excluded.import_run",
+        "import_run = excluded.import_run",
     [Q_IMPORT_SAVE] =
         "INSERT INTO imports(id, source, file_name, status, total_rows, rows_applied, "
         "total_errors, created_at, finished_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -418,9 +419,12 @@ struct pg_store {
     bool sp_open; /* a savepoint of the batch is open */
     bool broken;  /* the connection was lost: reset it before the next use outside a tx */
     err_t tx_err; /* the first failure in the open transaction (or savepoint) */
+    bool copying; /* an import's COPY into import_stage is open */
+    bool staged;  /* import_stage holds rows for import_apply */
 };
 
 static const struct store_ops postgres_ops;
+static int copy_end(struct pg_store *s, bool ok, err_t *e);
 
 static struct pg_store *S(struct store *st) { return (struct pg_store *)st; }
 
@@ -923,6 +927,8 @@ static int tx_failed(struct pg_store *s, err_t *e)
 static void pg_rollback(struct store *st)
 {
     struct pg_store *s = S(st);
+    copy_end(s, false, NULL);
+    s->staged = false;
     if (s->batch) {
         if (s->sp_open) {
             ctl(s, "ROLLBACK TO tx", NULL, "roll back");
@@ -942,6 +948,7 @@ static void pg_rollback(struct store *st)
 static int pg_commit(struct store *st, err_t *e)
 {
     struct pg_store *s = S(st);
+    s->staged = false; /* import_stage goes with the transaction (ON COMMIT DROP) */
     if (s->batch) {
         if (!s->sp_open)
             return err_set(e, ERR_STORE, "the database failed while trying to commit");
@@ -1199,22 +1206,116 @@ static int pg_sku_page(struct store *st, const char *after, size_t limit, const 
     return 0;
 }
 
+/* Imports stream through COPY into a temporary staging table: one round trip per 8 KB
+ * instead of one per row. Duplicates are found there with one query, and the rows reach
+ * positions in one INSERT ... SELECT at the end. */
+
+static int copy_fail(struct pg_store *s, err_t *e)
+{
+    char line[512];
+    one_line(PQerrorMessage(s->conn), line, sizeof line);
+    fprintf(stderr, "postgres: import copy: %s\n", line);
+    if (PQstatus(s->conn) != CONNECTION_OK) {
+        s->broken = true;
+        return unavailable(e);
+    }
+    return err_set(e, ERR_STORE, "the database failed while trying to save positions");
+}
+
+/* Ends an open COPY: sent (ok) or abandoned; 0 when the server took it. */
+static int copy_end(struct pg_store *s, bool ok, err_t *e)
+{
+    if (!s->copying)
+        return 0;
+    s->copying = false;
+    int rc = PQputCopyEnd(s->conn, ok ? NULL : "import abandoned") == 1 ? 0 : copy_fail(s, e);
+    PGresult *r;
+    while ((r = PQgetResult(s->conn))) {
+        if (!rc && ok && PQresultStatus(r) != PGRES_COMMAND_OK)
+            rc = fail(s, r, e, "save positions");
+        PQclear(r);
+    }
+    return rc;
+}
+
 static int pg_position_import(struct store *st, const struct position *pos, int64_t run_id,
-                              bool *duplicate, err_t *e)
+                              int64_t line, bool *duplicate, err_t *e)
+{
+    struct pg_store *s = S(st);
+    (void)run_id;
+    *duplicate = false; /* found in import_flush */
+    int rc;
+    if (!s->copying) {
+        if ((rc = ctl(s,
+                      "CREATE TEMP TABLE IF NOT EXISTS import_stage(line BIGINT, sku TEXT, "
+                      "location_id TEXT, stock_type INTEGER, transit_ref TEXT, order_date "
+                      "INTEGER, stock_date INTEGER, quantity BIGINT, reserved BIGINT) "
+                      "ON COMMIT DROP",
+                      e, "stage positions")) ||
+            (rc = ctl(s, "TRUNCATE import_stage", e, "stage positions")))
+            return rc;
+        PGresult *r = PQexec(s->conn, "COPY import_stage FROM STDIN");
+        if (PQresultStatus(r) != PGRES_COPY_IN) {
+            rc = fail(s, r, e, "stage positions");
+            PQclear(r);
+            return rc;
+        }
+        PQclear(r);
+        s->copying = s->staged = true;
+    }
+    /* The row rules allow only letters and digits in ids: nothing to escape. */
+    char row[512], od[16] = "\\N", sd[16] = "\\N";
+    if (pos->order_date != DATE_NONE)
+        snprintf(od, sizeof od, "%d", (int)pos->order_date);
+    if (pos->stock_date != DATE_NONE)
+        snprintf(sd, sizeof sd, "%d", (int)pos->stock_date);
+    int n = snprintf(row, sizeof row, "%lld\t%s\t%s\t%d\t%s\t%s\t%s\t%lld\t%lld\n",
+                     (long long)line, pos->sku, pos->location_id, pos->stock_type,
+                     pos->transit_ref, od, sd, (long long)pos->quantity,
+                     (long long)pos->reserved);
+    return PQputCopyData(s->conn, row, n) == 1 ? 0 : copy_fail(s, e);
+}
+
+static int pg_import_flush(struct store *st, int64_t run, store_dup_fn fn, void *ctx, err_t *e)
+{
+    struct pg_store *s = S(st);
+    (void)run;
+    if (!s->copying)
+        return 0; /* no row staged */
+    int rc = copy_end(s, true, e);
+    PGresult *r;
+    if (!rc)
+        rc = ctl_res(s,
+                     "SELECT line, sku, location_id, stock_type, transit_ref FROM (SELECT *, "
+                     "row_number() OVER (PARTITION BY sku, location_id, stock_type, "
+                     "transit_ref ORDER BY line) AS n FROM import_stage) d WHERE n > 1 "
+                     "ORDER BY line",
+                     &r, e, "look for duplicates");
+    if (rc)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        struct position p = {0};
+        col_copy(r, i, 1, p.sku, sizeof p.sku);
+        col_copy(r, i, 2, p.location_id, sizeof p.location_id);
+        p.stock_type = col_int(r, i, 3);
+        col_copy(r, i, 4, p.transit_ref, sizeof p.transit_ref);
+        fn(ctx, col_i64(r, i, 0), &p);
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int pg_import_apply(struct store *st, int64_t run_id, err_t *e)
 {
     struct pg_store *s = S(st);
     struct params p = {0};
-    p_key(&p, pos);
-    p_date(&p, pos->order_date);
-    p_date(&p, pos->stock_date);
-    p_int(&p, pos->quantity);
-    p_int(&p, pos->reserved);
     p_int(&p, run_id);
-    int64_t n = 0;
-    int rc = exec_count(s, Q_POSITION_IMPORT, &p, &n, e, "save a position");
-    if (!rc)
-        *duplicate = n == 0;
-    return rc;
+    if (s->copying)
+        return err_set(e, ERR_STORE, "import_flush must come before import_apply");
+    if (!s->staged)
+        return 0; /* a file with a header and no rows */
+    s->staged = false;
+    return run(s, Q_IMPORT_APPLY, &p, e, "save positions");
 }
 
 /* --- imports --- */
@@ -2554,6 +2655,8 @@ static const struct store_ops postgres_ops = {
     .sku_exists = pg_sku_exists,
     .sku_page = pg_sku_page,
     .position_import = pg_position_import,
+    .import_flush = pg_import_flush,
+    .import_apply = pg_import_apply,
     .import_save = pg_import_save,
     .import_get = pg_import_get,
     .import_list = pg_import_list,

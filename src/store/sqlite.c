@@ -836,8 +836,9 @@ static int sq_sku_page(struct store *st, const char *after, size_t limit, const 
 }
 
 static int sq_position_import(struct store *st, const struct position *p, int64_t run,
-                              bool *duplicate, err_t *e)
+                              int64_t line, bool *duplicate, err_t *e)
 {
+    (void)line; /* written at once: a duplicate is known here */
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_POSITION_IMPORT, e);
     if (!q)
@@ -2049,6 +2050,25 @@ static int sq_session_delete(struct store *st, const unsigned char hash[SESSION_
     return done(q, 0);
 }
 
+/* Rows are written as they come, so there is nothing left to report or apply. */
+static int sq_import_flush(struct store *st, int64_t run, store_dup_fn fn, void *ctx, err_t *e)
+{
+    (void)st;
+    (void)run;
+    (void)fn;
+    (void)ctx;
+    (void)e;
+    return 0;
+}
+
+static int sq_import_apply(struct store *st, int64_t run, err_t *e)
+{
+    (void)st;
+    (void)run;
+    (void)e;
+    return 0;
+}
+
 /* BEGIN IMMEDIATE already holds the only write lock: nothing more to take. */
 static int sq_order_lock(struct store *st, const char *id, err_t *e)
 {
@@ -2307,6 +2327,8 @@ static const struct store_ops sqlite_ops = {
     .sku_exists = sq_sku_exists,
     .sku_page = sq_sku_page,
     .position_import = sq_position_import,
+    .import_flush = sq_import_flush,
+    .import_apply = sq_import_apply,
     .import_save = sq_import_save,
     .import_get = sq_import_get,
     .import_list = sq_import_list,

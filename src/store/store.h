@@ -60,6 +60,9 @@ extern const size_t store_ntables;
 
 typedef int (*store_row_fn)(void *ctx, const struct store_value *vals, err_t *e);
 
+/* A position that a run names twice, reported at its later line. */
+typedef void (*store_dup_fn)(void *ctx, int64_t line, const struct position *p);
+
 /* One broken invariant, as a sentence; nonzero stops the check. */
 typedef int (*store_check_fn)(void *ctx, const char *problem);
 
@@ -106,11 +109,16 @@ struct store_ops {
     int (*sku_page)(struct store *st, const char *after, size_t limit, const char *q,
                     struct sku_entry **out, size_t *n, err_t *e);
 
-    /* Inside a write transaction: sets a position's quantity, reserved and dates (never its
-     * allocation). *duplicate is set when the same run (a random token) already wrote this
-     * position, which is how a position named twice in one file is found without memory. */
+    /* Imports, inside a write transaction. position_import takes one row of a run (a
+     * random token) from the given line: it sets the position's quantity, reserved and dates,
+     * never its allocation. A backend may write it at once, setting *duplicate when the run
+     * already wrote that position (found without memory), or stage it for import_apply and
+     * find duplicates in import_flush, which reports every one not reported yet. Call
+     * import_flush and then, when the job has no error, import_apply before committing. */
     int (*position_import)(struct store *st, const struct position *p, int64_t run,
-                           bool *duplicate, err_t *e);
+                           int64_t line, bool *duplicate, err_t *e);
+    int (*import_flush)(struct store *st, int64_t run, store_dup_fn fn, void *ctx, err_t *e);
+    int (*import_apply)(struct store *st, int64_t run, err_t *e);
 
     int (*import_save)(struct store *st, const struct import_job *job, err_t *e);
     /* Fills job including its listed errors (owned by job). */

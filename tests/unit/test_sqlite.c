@@ -21,6 +21,13 @@ struct fixture {
     struct store *st;
 };
 
+/* An import run that must find no duplicate. */
+static void no_duplicate(void *ctx, int64_t line, const struct position *p)
+{
+    (void)ctx;
+    fail_msg("unexpected duplicate at line %lld: %s", (long long)line, p->sku);
+}
+
 static const struct store_ops *ops(const struct fixture *fx) { return fx->st->ops; }
 
 static void remove_db(const struct fixture *fx)
@@ -116,9 +123,12 @@ static void put_position(struct fixture *fx, const char *sku, const char *ref, i
     p.reserved = reserved;
     bool dup = true;
     err_t e = {0};
+    int64_t run = ids_random64();
     begin(fx);
-    assert_int_equal(ops(fx)->position_import(fx->st, &p, ids_random64(), &dup, &e), 0);
+    assert_int_equal(ops(fx)->position_import(fx->st, &p, run, 1, &dup, &e), 0);
     assert_false(dup);
+    assert_int_equal(ops(fx)->import_flush(fx->st, run, no_duplicate, NULL, &e), 0);
+    assert_int_equal(ops(fx)->import_apply(fx->st, run, &e), 0);
     commit(fx);
 }
 

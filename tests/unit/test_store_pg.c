@@ -26,6 +26,28 @@
 #include "store/store.h"
 #include "util/ids.h"
 
+
+/* An import run that must find no duplicate. */
+static void no_duplicate(void *ctx, int64_t line, const struct position *p)
+{
+    (void)ctx;
+    fail_msg("unexpected duplicate at line %lld: %s", (long long)line, p->sku);
+}
+
+/* Collects the lines an import run reports as duplicates. */
+struct dups {
+    int64_t lines[8];
+    size_t n;
+};
+
+static void note_duplicate(void *ctx, int64_t line, const struct position *p)
+{
+    struct dups *d = ctx;
+    (void)p;
+    if (d->n < 8)
+        d->lines[d->n++] = line;
+}
+
 static char server_url[1024]; /* SELLAHEAD_TEST_PG_URL */
 static char db_name[64];      /* this run's database */
 static char db_url[2048];     /* ... as a postgresql:// URL */
@@ -221,9 +243,12 @@ static void put_position(struct fixture *fx, const char *sku, const char *ref, i
     p.reserved = reserved;
     bool dup = true;
     err_t e = {0};
+    int64_t run = ids_random64();
     begin(fx);
-    assert_int_equal(ops(fx)->position_import(fx->st, &p, ids_random64(), &dup, &e), 0);
+    assert_int_equal(ops(fx)->position_import(fx->st, &p, run, 1, &dup, &e), 0);
     assert_false(dup);
+    assert_int_equal(ops(fx)->import_flush(fx->st, run, no_duplicate, NULL, &e), 0);
+    assert_int_equal(ops(fx)->import_apply(fx->st, run, &e), 0);
     commit(fx);
 }
 
@@ -499,22 +524,31 @@ static void test_import_and_duplicates(void **state)
     assert_int_equal(p.order_date, date_from_ymd(2026, 11, 20));
     assert_int_equal(p.stock_date, date_from_ymd(2026, 12, 15));
 
-    /* The same run writing a position twice is a duplicate; another run is not. */
+    /* Rows are staged: a run naming a position twice is reported at the later line by
+     * import_flush, and nothing reaches positions before import_apply. */
     err_t e = {0};
     bool dup = false;
+    struct dups d = {0};
     struct position row = key("CAP3", NULL);
     row.quantity = 4;
     begin(fx);
-    assert_int_equal(ops(fx)->position_import(fx->st, &row, 77, &dup, &e), 0);
-    assert_false(dup);
-    row.quantity = 5;
-    assert_int_equal(ops(fx)->position_import(fx->st, &row, 77, &dup, &e), 0);
-    assert_true(dup);
+    assert_int_equal(ops(fx)->position_import(fx->st, &row, 77, 1, &dup, &e), 0);
+    assert_int_equal(ops(fx)->import_flush(fx->st, 77, no_duplicate, NULL, &e), 0);
+    assert_int_equal(ops(fx)->import_apply(fx->st, 77, &e), 0);
     commit(fx);
-    row.quantity = 6;
     begin(fx);
-    assert_int_equal(ops(fx)->position_import(fx->st, &row, 78, &dup, &e), 0);
-    assert_false(dup);
+    row.quantity = 5;
+    assert_int_equal(ops(fx)->position_import(fx->st, &row, 78, 1, &dup, &e), 0);
+    row.quantity = 6;
+    assert_int_equal(ops(fx)->position_import(fx->st, &row, 78, 2, &dup, &e), 0);
+    assert_int_equal(ops(fx)->import_flush(fx->st, 78, note_duplicate, &d, &e), 0);
+    assert_int_equal(d.n, 1);
+    assert_int_equal(d.lines[0], 2);
+    ops(fx)->rollback(fx->st);
+    begin(fx);
+    assert_int_equal(ops(fx)->position_import(fx->st, &row, 79, 1, &dup, &e), 0);
+    assert_int_equal(ops(fx)->import_flush(fx->st, 79, no_duplicate, NULL, &e), 0);
+    assert_int_equal(ops(fx)->import_apply(fx->st, 79, &e), 0);
     ops(fx)->rollback(fx->st); /* all or nothing: a rolled-back import leaves no trace */
     k = key("CAP3", NULL);
     assert_int_equal(get_position(fx, &k).quantity, 4);
