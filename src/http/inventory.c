@@ -166,7 +166,6 @@ static json_t *summary_row(const struct sku_entry *se, const struct item *it)
 {
     int64_t onhand = 0, intransit = 0, allocated = 0;
     bool oversold = false;
-    json_t *transits = json_array();
     for (size_t i = 0; i < it->positions.n; i++) {
         const struct position *p = &it->positions.v[i];
         if (p->stock_type == STOCK_ONHAND)
@@ -176,16 +175,12 @@ static json_t *summary_row(const struct sku_entry *se, const struct item *it)
         allocated += p->allocated;
         oversold |= position_oversold(p);
     }
-    json_t *doc = view_item(it, 0, NULL, DATE_NONE);
-    json_t *row = json_pack(
-        "{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:b, s:O}", "sku", se->sku, "name", se->name,
+    return json_pack(
+        "{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:b, s:o}", "sku", se->sku, "name", se->name,
         "onhand", (json_int_t)onhand, "intransit", (json_int_t)intransit, "allocated",
         (json_int_t)allocated, "available", (json_int_t)it->avail.available_total, "status",
         promise_status_name(it->avail.status), "oversold", oversold, "positions",
-        json_object_get(doc, "positions"));
-    json_decref(doc);
-    json_decref(transits);
-    return row;
+        view_positions(it));
 }
 
 int inventory_list(struct http_req *r, struct http_resp *out)

@@ -60,6 +60,14 @@ static json_t *view_position(const struct position *p)
     return o;
 }
 
+json_t *view_positions(const struct item *it)
+{
+    json_t *pos = json_array();
+    for (size_t i = 0; i < it->positions.n; i++)
+        json_array_append_new(pos, view_position(&it->positions.v[i]));
+    return pos;
+}
+
 json_t *view_promise(const struct position *v, size_t n, int64_t quantity,
                      const struct settings *s, date_t today)
 {
@@ -105,10 +113,7 @@ json_t *view_item(const struct item *it, int64_t quantity, const struct settings
         json_object_set_new(doc, "found", json_false());
     json_object_set_new(doc, "expectedDelivery",
                         a->has_expected ? view_range(&a->expected) : json_null());
-    json_t *pos = json_array();
-    for (size_t i = 0; i < it->positions.n; i++)
-        json_array_append_new(pos, view_position(&it->positions.v[i]));
-    json_object_set_new(doc, "positions", pos);
+    json_object_set_new(doc, "positions", view_positions(it));
     if (quantity > 0)
         json_object_set_new(doc, "promise", view_promise(it->positions.v, it->positions.n,
                                                          quantity, s, today));

@@ -30,6 +30,8 @@ void view_item_free(struct item *it);
 /* SPEC 5.1: the single-item document; quantity > 0 adds the promise. */
 json_t *view_item(const struct item *it, int64_t quantity, const struct settings *s,
                   date_t today);
+/* The item's positions as SPEC 5.1 lists them. */
+json_t *view_positions(const struct item *it);
 /* {"quantity","fulfillable","allocations"} for qty units over sorted positions. */
 json_t *view_promise(const struct position *v, size_t n, int64_t quantity,
                      const struct settings *s, date_t today);
