@@ -45,7 +45,7 @@ $(BUILD)/sellahead: $(BUILD)/src/main.o $(BUILD)/libsellahead.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsellahead.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	@$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libsellahead.a $(LDFLAGS) $(LDLIBS) -lcmocka
+	@$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libsellahead.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BIN) fuzz-replay
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -69,18 +69,21 @@ fuzz:
 http: $(BUILD)/sellahead
 	SELLAHEAD_BIN=$(abspath $(BUILD)/sellahead) node --test --test-concurrency=2 tests/http/
 
-# The storage tests and the whole HTTP suite again on PostgreSQL: a throwaway cluster
-# (scripts/pg-test: initdb into a temporary folder, a free port on 127.0.0.1), stopped and
-# removed at the end whatever happens. Every server of the suite gets a database of its own.
-http-pg: $(BUILD)/sellahead $(BUILD)/tests/test_store_pg
+# The storage tests (test_store's postgres group, test_store_pg) and the whole HTTP suite again
+# on PostgreSQL: a throwaway cluster (scripts/pg-test: initdb into a temporary folder, a free
+# port on 127.0.0.1), stopped and removed at the end whatever happens. Every server of the
+# suite gets a database of its own.
+http-pg: $(BUILD)/sellahead $(BUILD)/tests/test_store $(BUILD)/tests/test_store_pg
 	@set -e; \
 	dir=$$(mktemp -d /tmp/sellahead-pg.XXXXXX); \
 	trap 'sh scripts/pg-test stop "$$dir" >/dev/null 2>&1 || rm -rf "$$dir"' EXIT; \
 	trap 'exit 130' INT TERM; \
 	url=$$(sh scripts/pg-test start "$$dir"); \
 	echo "== PostgreSQL test cluster $$url ($$dir)"; \
-	echo "== $(BUILD)/tests/test_store_pg"; \
-	SELLAHEAD_TEST_PG_URL=$$url $(BUILD)/tests/test_store_pg; \
+	for t in test_store test_store_pg; do \
+		echo "== $(BUILD)/tests/$$t"; \
+		SELLAHEAD_TEST_PG_URL=$$url $(BUILD)/tests/$$t; \
+	done; \
 	echo "== tests/http on PostgreSQL"; \
 	SELLAHEAD_TEST_PG_URL=$$url SELLAHEAD_BIN=$(abspath $(BUILD)/sellahead) \
 		node --test --test-concurrency=2 tests/http/
@@ -107,4 +110,5 @@ run: deps
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(OBJ:.o=.d) $(BUILD)/src/main.d
+# The tests' .d files: a change to tests/unit/store_test.h rebuilds the tests using it.
+-include $(OBJ:.o=.d) $(BUILD)/src/main.d $(UNIT_BIN:=.d)
