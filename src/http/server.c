@@ -375,6 +375,11 @@ static int group_start(err_t *e)
     int rc = store_open(config->db_url, &group.st, e);
     if (rc)
         return rc;
+    if (!group.st->ops->group_commit) { /* grouped requests then run where they arrive */
+        group.st->ops->close(group.st);
+        group.st = NULL;
+        return 0;
+    }
     group.stopping = false;
     if (pthread_create(&group.thread, NULL, group_main, NULL)) {
         group.st->ops->close(group.st);

@@ -2638,6 +2638,7 @@ static int pg_after_copy(struct store *st, err_t *e)
 }
 
 static const struct store_ops postgres_ops = {
+    .group_commit = false,
     .name = "postgres",
     .close = pg_close,
     .begin = pg_begin,

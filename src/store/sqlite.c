@@ -2302,6 +2302,7 @@ static int sq_check(struct store *st, store_check_fn report, void *ctx, size_t *
 
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
+    .group_commit = true,
     .close = sq_close,
     .begin = sq_begin,
     .commit = sq_commit,

@@ -68,6 +68,11 @@ typedef int (*store_check_fn)(void *ctx, const char *problem);
 
 struct store_ops {
     const char *name;
+    /* Whether many writes should share one commit (batch_begin). Right for SQLite, where
+     * writers take turns anyway and each commit costs an fsync; wrong for PostgreSQL, where
+     * a batch would hold every row lock of its orders until it commits and so couple
+     * unrelated orders (and servers) into waits and deadlocks. */
+    bool group_commit;
     void (*close)(struct store *st);
 
     /* Transactions. A write transaction takes the write lock at once (BEGIN IMMEDIATE). */
