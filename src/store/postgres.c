@@ -1087,6 +1087,36 @@ static int pg_product_get(struct store *st, const char *sku, struct product *out
     return rc;
 }
 
+/* Runs a listing statement into a new array of size-byte elements, one per row, each
+ * filled by read. *out is the caller's to free. */
+typedef void (*row_fn)(const PGresult *r, int i, void *dst);
+
+static int list_rows(struct pg_store *s, enum stmt_id id, const struct params *p, size_t size,
+                     row_fn read, void **out, size_t *n, err_t *e, const char *what)
+{
+    PGresult *r;
+    int rc = exec_stmt(s, id, p, &r, e, what);
+    if (rc)
+        return rc;
+    size_t rows = (size_t)PQntuples(r);
+    char *v = calloc(rows ? rows : 1, size);
+    if (!v) {
+        PQclear(r);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < rows; i++)
+        read(r, (int)i, v + i * size);
+    PQclear(r);
+    *out = v;
+    *n = rows;
+    return 0;
+}
+
+static void row_product(const PGresult *r, int i, void *dst)
+{
+    read_product(r, i, dst);
+}
+
 static int pg_product_page(struct store *st, const char *after, size_t limit,
                            struct product **out, size_t *n, err_t *e)
 {
@@ -1094,22 +1124,12 @@ static int pg_product_page(struct store *st, const char *after, size_t limit,
     struct params p = {0};
     p_text(&p, after ? after : "");
     p_limit(&p, limit);
-    PGresult *r;
-    int rc = exec_stmt(s, Q_PRODUCT_PAGE, &p, &r, e, "list products");
-    if (rc)
-        return rc;
-    size_t rows = (size_t)PQntuples(r);
-    struct product *v = calloc(rows ? rows : 1, sizeof *v);
-    if (!v) {
-        PQclear(r);
-        return err_set(e, ERR_NOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < rows; i++)
-        read_product(r, (int)i, &v[i]);
-    PQclear(r);
-    *out = v;
-    *n = rows;
-    return 0;
+    void *v = NULL;
+    int rc = list_rows(s, Q_PRODUCT_PAGE, &p, sizeof **out, row_product, &v, n, e,
+                       "list products");
+    if (!rc)
+        *out = v;
+    return rc;
 }
 
 static int read_positions(struct store *st, enum stmt_id id, const char *sku,
@@ -1178,6 +1198,13 @@ static int pg_sku_exists(struct store *st, const char *sku, bool *exists, err_t 
     return 0;
 }
 
+static void row_sku(const PGresult *r, int i, void *dst)
+{
+    struct sku_entry *v = dst;
+    col_copy(r, i, 0, v->sku, sizeof v->sku);
+    col_copy(r, i, 1, v->name, sizeof v->name);
+}
+
 static int pg_sku_page(struct store *st, const char *after, size_t limit, const char *query,
                        struct sku_entry **out, size_t *n, err_t *e)
 {
@@ -1186,24 +1213,12 @@ static int pg_sku_page(struct store *st, const char *after, size_t limit, const 
     p_text(&p, after ? after : "");
     p_limit(&p, limit);
     p_text(&p, query && *query ? query : NULL);
-    PGresult *r;
-    int rc = exec_stmt(s, Q_SKU_PAGE, &p, &r, e, "list SKUs");
-    if (rc)
-        return rc;
-    size_t rows = (size_t)PQntuples(r);
-    struct sku_entry *v = calloc(rows ? rows : 1, sizeof *v);
-    if (!v) {
-        PQclear(r);
-        return err_set(e, ERR_NOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < rows; i++) {
-        col_copy(r, (int)i, 0, v[i].sku, sizeof v[i].sku);
-        col_copy(r, (int)i, 1, v[i].name, sizeof v[i].name);
-    }
-    PQclear(r);
-    *out = v;
-    *n = rows;
-    return 0;
+    void *v = NULL;
+    int rc = list_rows(s, Q_SKU_PAGE, &p, sizeof **out, row_sku, &v, n, e,
+                       "list SKUs");
+    if (!rc)
+        *out = v;
+    return rc;
 }
 
 /* Imports stream through COPY into a temporary staging table: one round trip per 8 KB
@@ -1402,28 +1417,23 @@ static int pg_import_get(struct store *st, const char *id, struct import_job *jo
     return 0;
 }
 
+static void row_job(const PGresult *r, int i, void *dst)
+{
+    read_job(r, i, dst);
+}
+
 static int pg_import_list(struct store *st, size_t limit, struct import_job **out, size_t *n,
                           err_t *e)
 {
     struct pg_store *s = S(st);
     struct params p = {0};
     p_limit(&p, limit);
-    PGresult *r;
-    int rc = exec_stmt(s, Q_IMPORT_LIST, &p, &r, e, "list import jobs");
-    if (rc)
-        return rc;
-    size_t rows = (size_t)PQntuples(r);
-    struct import_job *v = calloc(rows ? rows : 1, sizeof *v);
-    if (!v) {
-        PQclear(r);
-        return err_set(e, ERR_NOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < rows; i++)
-        read_job(r, (int)i, &v[i]);
-    PQclear(r);
-    *out = v;
-    *n = rows;
-    return 0;
+    void *v = NULL;
+    int rc = list_rows(s, Q_IMPORT_LIST, &p, sizeof **out, row_job, &v, n, e,
+                       "list import jobs");
+    if (!rc)
+        *out = v;
+    return rc;
 }
 
 /* --- settings --- */
@@ -1860,6 +1870,11 @@ static int pg_order_get(struct store *st, const char *id, struct order_rec *o, e
     return rc;
 }
 
+static void row_order_id(const PGresult *r, int i, void *dst)
+{
+    col_copy(r, i, 0, dst, ORDER_ID_MAX);
+}
+
 static int pg_order_page(struct store *st, const char *before, size_t limit,
                          char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
 {
@@ -1867,22 +1882,12 @@ static int pg_order_page(struct store *st, const char *before, size_t limit,
     struct params p = {0};
     p_text(&p, before && *before ? before : NULL);
     p_limit(&p, limit);
-    PGresult *r;
-    int rc = exec_stmt(s, Q_ORDER_PAGE, &p, &r, e, "list orders");
-    if (rc)
-        return rc;
-    size_t rows = (size_t)PQntuples(r);
-    char(*v)[ORDER_ID_MAX] = calloc(rows ? rows : 1, sizeof *v);
-    if (!v) {
-        PQclear(r);
-        return err_set(e, ERR_NOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < rows; i++)
-        col_copy(r, (int)i, 0, v[i], sizeof v[i]);
-    PQclear(r);
-    *ids = v;
-    *n = rows;
-    return 0;
+    void *v = NULL;
+    int rc = list_rows(s, Q_ORDER_PAGE, &p, sizeof **ids, row_order_id, &v, n, e,
+                       "list orders");
+    if (!rc)
+        *ids = v;
+    return rc;
 }
 
 static int pg_order_by_shipment(struct store *st, const char *shipment_id,
@@ -2285,28 +2290,23 @@ static int pg_outbox_update(struct store *st, const struct email *m, err_t *e)
     return update_one(s, Q_OUTBOX_UPDATE, &p, e, "save an email's delivery", "email", m->id);
 }
 
+static void row_email(const PGresult *r, int i, void *dst)
+{
+    read_email(r, i, dst);
+}
+
 static int pg_outbox_list(struct store *st, size_t limit, struct email **out, size_t *n,
                           err_t *e)
 {
     struct pg_store *s = S(st);
     struct params p = {0};
     p_limit(&p, limit);
-    PGresult *r;
-    int rc = exec_stmt(s, Q_OUTBOX_LIST, &p, &r, e, "list the outbox");
-    if (rc)
-        return rc;
-    size_t rows = (size_t)PQntuples(r);
-    struct email *v = calloc(rows ? rows : 1, sizeof *v);
-    if (!v) {
-        PQclear(r);
-        return err_set(e, ERR_NOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < rows; i++)
-        read_email(r, (int)i, &v[i]);
-    PQclear(r);
-    *out = v;
-    *n = rows;
-    return 0;
+    void *v = NULL;
+    int rc = list_rows(s, Q_OUTBOX_LIST, &p, sizeof **out, row_email, &v, n, e,
+                       "list the outbox");
+    if (!rc)
+        *out = v;
+    return rc;
 }
 
 /* --- console users and sessions --- */
