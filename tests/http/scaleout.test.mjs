@@ -14,12 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { PGBIN, PG_TEST, PG_URL, run, runProgram, startServer } from './lib/server.mjs';
+import { PGBIN, PG_ONLY as SKIP, PG_TEST, run, runProgram, startServer } from './lib/server.mjs';
 import {
-  assertCheck, createSku, getOrder, orderBody, orderIds, outbox, sleep, waitFor,
+  assertCheck, closedPort, createSku, getOrder, orderBody, orderIds, outbox, sleep, waitFor,
 } from './lib/shop.mjs';
-
-const SKIP = !PG_URL && 'PostgreSQL only: set SELLAHEAD_TEST_PG_URL to a test cluster (make http-pg does)';
 
 /** One POST /v1/orders with a time limit; resolves {status, json, ms, t0, t1, timedOut}. */
 async function order(srv, items, { headers = {}, timeout = 10000, email = 'scale@example.com' } = {}) {
@@ -90,7 +88,7 @@ describe('two servers on one PostgreSQL database', { skip: SKIP }, () => {
       });
       const results = await Promise.all(Array.from({ length: 48 },
         (_, i) => order(i % 2 ? b : a, [{ sku, quantity: 1 }], { email: `racer${i}@example.com` })));
-      for (const r of results) assert.ok(!r.timedOut && r.ms < 10000, `answered in time: ${r.text}`);
+      for (const r of results) assert.ok(!r.timedOut, `answered, not hung: ${r.text}`);
       const wins = results.filter((r) => r.status === 201);
       const losses = results.filter((r) => r.status === 409);
       assert.equal(wins.length, 12, `exactly the 12 units on offer: ${tally(results)}`);
@@ -161,9 +159,9 @@ describe('two servers on one PostgreSQL database', { skip: SKIP }, () => {
     }
     const results = await Promise.all(jobs);
     assert.equal(results.filter((r) => r.status === 201).length, 40, tally(results));
-    // A deadlock costs PostgreSQL's deadlock_timeout (1 s) per detection: none may happen.
-    assert.ok(Math.max(...results.map((r) => r.ms)) < 3000,
-      `slowest order took ${Math.max(...results.map((r) => r.ms))} ms`);
+    // A deadlock is retried and so still ends in 201, but each one costs PostgreSQL's
+    // deadlock_timeout: none may happen. The store logs every one with its SQLSTATE.
+    for (const srv of [a, b]) assert.doesNotMatch(srv.stderr, /\[40P01\]/, 'a deadlock');
     let units = 0;
     for (const sku of skus) units += (await a.item(sku)).positions[0].allocatedQuantity;
     assert.equal(units, 80);
@@ -175,7 +173,7 @@ describe('two servers on one PostgreSQL database', { skip: SKIP }, () => {
     const headers = { 'Idempotency-Key': `scale-idem-${process.pid}-${Date.now()}` };
     const rs = await Promise.all(Array.from({ length: 10 },
       (_, i) => order(i % 2 ? b : a, [{ sku, quantity: 3 }], { headers })));
-    for (const r of rs) assert.ok(r.status === 200 || r.status === 201, `${r.status}: ${r.text}`);
+    for (const r of rs) assert.equal(r.status, 201, `the first answer again: ${r.text}`);
     const ids = new Set(rs.map((r) => r.json.id));
     assert.equal(ids.size, 1, `one order id for all: ${[...ids]}`);
     assert.equal(new Set(rs.map((r) => r.json.number)).size, 1);
@@ -317,7 +315,9 @@ describe('losing the database under load', { skip: SKIP }, () => {
       assert.equal(s.code, 0, `pg_ctl stop: ${s.stdout}${s.stderr}`);
       const stoppedAt = Date.now();
       phase = 'down';
-      await sleep(3000);
+      // Down until enough requests were refused for the checks below, however long that takes.
+      await waitFor(() => results.filter((r) => r.t0 >= stoppedAt && r.status === 503).length >= 5,
+        { timeout: 20000, what: '5 requests refused while the database is down' });
       const startAt = Date.now();
       const st = await startCluster();
       assert.equal(st.code, 0, `pg_ctl start: ${st.stdout}${st.stderr}`);
@@ -331,7 +331,166 @@ describe('losing the database under load', { skip: SKIP }, () => {
 
       // Every request answered, in time, as an order or a 503 UNAVAILABLE; never a 500.
       for (const r of results) {
-        assert.ok(!r.timedOut && r.ms < 10000, `answered within 10 s: ${r.ms} ms ${r.text}`);
+        assert.ok(!r.timedOut, `answered, not hung: ${r.text}`);
+        assert.ok(r.status === 201 || r.status === 503, `201 or 503, got ${r.status}: ${r.text}`);
+        if (r.status === 503) {
+          assert.equal(r.json?.error?.code, 'UNAVAILABLE', r.text);
+          assert.doesNotMatch(r.text, /SQLSTATE|libpq|server closed|FATAL|ERROR: /, 'no database internals');
+        }
+      }
+      // While it was down, nothing got through.
+      const whileDown = results.filter((r) => r.t0 >= stoppedAt && r.t1 <= startAt);
+      assert.ok(whileDown.length >= 5, `requests while the database was down: ${whileDown.length}`);
+      assert.deepEqual([...new Set(whileDown.map((r) => r.status))], [503], tally(whileDown));
+      assert.ok(results.some((r) => r.t0 >= stopAt && r.status === 503));
+      // Back for good: everything after the first success is a success.
+      const afterRecovery = results.filter((r) => r.t0 >= recovered.t1);
+      assert.ok(afterRecovery.length >= 40);
+      assert.equal(afterRecovery.filter((r) => r.status !== 201).length, 0, tally(afterRecovery));
+    } finally {
+      running = false;
+      await Promise.all(clients);
+    }
+
+    // Nothing half-written: exactly the orders the clients saw succeed exist, each whole.
+    const wins = results.filter((r) => r.status === 201);
+    const won = wins.map((r) => r.json.id).sort();
+    assert.equal(new Set(won).size, won.length, 'distinct orders');
+    assert.deepEqual(await orderIds(srv), won, 'the stored orders are exactly those answered 201');
+    for (const id of won) {
+      const o = await getOrder(srv, id);
+      assert.equal(o.shipments.length, 1, JSON.stringify(o));
+      assert.deepEqual(o.shipments[0].lines.map((l) => [l.sku, l.quantity]), [[sku, 1]]);
+      assert.equal(o.shipments[0].status, 'READY');
+      assert.equal(o.payment.authorized, 700);
+    }
+    const p = (await srv.item(sku)).positions.find((x) => x.stockType === 'onhand');
+    assert.equal(p.allocatedQuantity, won.length, 'one unit allocated per order answered 201');
+    const mails = (await outbox(srv)).filter((m) => m.kind === 'order_confirmation');
+    assert.deepEqual(mails.map((m) => m.orderId).sort(), won, 'one confirmation per order, none for the refused');
+    await assertCheck(srv);
+    // The server never restarted: it reconnected.
+    assert.equal(srv.child.exitCode, null, 'still the same server process');
+    assert.match(srv.stderr, /reconnect/);
+  });
+});
+
+describe('a database that cannot be reached', { skip: SKIP }, () => {
+  // A port held bound but not listening: connections are refused, and nothing can start
+  // listening there while the tests run.
+  let held;
+  let url;
+  before(async () => {
+    held = await closedPort();
+    url = `postgresql://127.0.0.1:${held.port}/x`;
+  });
+  after(async () => {
+    await held?.close();
+  });
+
+  test('sellahead serve --db postgresql://127.0.0.1:PORT/x (nobody there): a clear message, exit 1', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellahead-unreach-'));
+    try {
+      // Gives up promptly: run() kills it (a signal) if it is still trying after 15 s.
+      const r = await run(['serve', '--db', url, '--port', '0',
+        '--mail-dir', path.join(dir, 'mail')], { cwd: dir, timeout: 15000 });
+      assert.equal(r.signal, null, `killed (hung?): ${r.stderr}`);
+      assert.equal(r.code, 1, `exit 1: ${r.stderr}`);
+      assert.match(r.stderr, /^sellahead: /m);
+      assert.match(r.stderr, /PostgreSQL/i, r.stderr);
+      assert.match(r.stderr, /connect/i, r.stderr);
+      assert.match(r.stderr, /127\.0\.0\.1/, r.stderr);
+      assert.doesNotMatch(r.stderr, /listening on/);
+      assert.doesNotMatch(r.stderr, /^usage:/m, 'not a usage error');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the CLI too: sellahead check / import against it exit 1 with the same message', async () => {
+    for (const args of [['check'], ['inventory', 'MUG3'], ['location', 'add', 'X1', 'x']]) {
+      const r = await run([...args, '--db', url]);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /^sellahead: .*PostgreSQL/im, r.stderr);
+      assert.equal(r.stdout, '');
+    }
+  });
+});
+
+/** The cluster owner's side of scripts/pg-test: pg_ctl as the postgres user when root. */
+function asOwner(args) {
+  const pgCtl = path.join(PGBIN, 'pg_ctl');
+  return process.getuid && process.getuid() === 0
+    ? runProgram('runuser', ['-u', 'postgres', '--', pgCtl, ...args])
+    : runProgram(pgCtl, args);
+}
+
+describe('losing the database under load', { skip: SKIP }, () => {
+  let dir;
+  let clusterUrl;
+  let srv;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join('/tmp', 'sellahead-pgfault-'));
+    const r = await runProgram('/bin/sh', [PG_TEST, 'start', dir], { timeout: 120000 });
+    assert.equal(r.code, 0, `scripts/pg-test start: ${r.stderr}`);
+    clusterUrl = r.stdout.trim();
+    srv = await startServer({ db: clusterUrl, demo: true });
+  });
+  after(async () => {
+    try {
+      await srv?.stop();
+    } finally {
+      if (dir) await runProgram('/bin/sh', [PG_TEST, 'stop', dir], { timeout: 120000 });
+    }
+  });
+
+  const port = () => fs.readFileSync(path.join(dir, 'port'), 'utf8').trim();
+  const stopCluster = () => asOwner(['-D', path.join(dir, 'data'), 'stop', '-m', 'fast', '-w', '-t', '60']);
+  // The same options scripts/pg-test starts it with: same port, same socket directory.
+  const startCluster = () => asOwner(['-D', path.join(dir, 'data'), '-l', path.join(dir, 'server.log'),
+    '-w', '-t', '60', '-o',
+    `-c listen_addresses=127.0.0.1 -p ${port()} -c unix_socket_directories=${dir} -c fsync=on -c max_connections=200`,
+    'start']);
+
+  test('stopped under load: 503 UNAVAILABLE, no hang; started again: orders succeed, nothing half-written', async () => {
+    const sku = await createSku(srv, { onhand: 100000, price: 700 });
+    const results = [];
+    let phase = 'before';
+    let running = true;
+    const clients = Array.from({ length: 4 }, async (_, c) => {
+      while (running) {
+        const r = await order(srv, [{ sku, quantity: 1 }], { email: `fault${c}@example.com` });
+        r.phase = phase;
+        results.push(r);
+        if (r.status !== 201) await sleep(25);
+      }
+    });
+    try {
+      await waitFor(() => results.filter((r) => r.status === 201).length >= 20,
+        { timeout: 20000, what: '20 orders before the stop' });
+
+      const stopAt = Date.now();
+      const s = await stopCluster();
+      assert.equal(s.code, 0, `pg_ctl stop: ${s.stdout}${s.stderr}`);
+      const stoppedAt = Date.now();
+      phase = 'down';
+      // Down until enough requests were refused for the checks below, however long that takes.
+      await waitFor(() => results.filter((r) => r.t0 >= stoppedAt && r.status === 503).length >= 5,
+        { timeout: 20000, what: '5 requests refused while the database is down' });
+      const startAt = Date.now();
+      const st = await startCluster();
+      assert.equal(st.code, 0, `pg_ctl start: ${st.stdout}${st.stderr}`);
+      phase = 'back';
+      const recovered = await waitFor(() => results.find((r) => r.phase === 'back' && r.status === 201),
+        { timeout: 20000, what: 'an order accepted after the database returned' });
+      await waitFor(() => results.filter((r) => r.t0 >= recovered.t1).length >= 40,
+        { timeout: 20000, what: '40 more orders after the recovery' });
+      running = false;
+      await Promise.all(clients);
+
+      // Every request answered, in time, as an order or a 503 UNAVAILABLE; never a 500.
+      for (const r of results) {
+        assert.ok(!r.timedOut, `answered, not hung: ${r.text}`);
         assert.ok(r.status === 201 || r.status === 503, `201 or 503, got ${r.status}: ${r.text}`);
         if (r.status === 503) {
           assert.equal(r.json?.error?.code, 'UNAVAILABLE', r.text);
