@@ -2672,6 +2672,7 @@ static int pg_after_copy(struct store *st, err_t *e)
 
 static int pg_holds_stock(struct store *st, bool *orders, bool *positions, err_t *e)
 {
+    *orders = *positions = false;
     PGresult *r;
     int rc = exec_stmt(S(st), Q_HOLDS_STOCK, NULL, &r, e, "look into the database");
     if (rc)
@@ -2692,6 +2693,8 @@ static void row_named(const PGresult *r, int i, void *dst)
 static int named_list(struct store *st, enum stmt_id id, struct store_named **out, size_t *n,
                       err_t *e, const char *what)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     void *v = NULL;
     int rc = list_rows(S(st), id, NULL, sizeof **out, row_named, &v, n, e, what);
     if (!rc)
@@ -2729,10 +2732,12 @@ static int pg_apikey_revoke(struct store *st, const char *name, size_t *n, err_t
     struct params p = {0};
     p_text(&p, name);
     int64_t count = 0;
+    *n = 0;
     int rc = exec_count(S(st), Q_APIKEY_REVOKE, &p, &count, e, "revoke an API key");
     if (!rc && count == 0)
         rc = err_set(e, ERR_NOTFOUND, "no API key named %s", name);
-    *n = rc ? 0 : (size_t)count;
+    if (!rc)
+        *n = (size_t)count;
     return rc;
 }
 

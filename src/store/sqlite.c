@@ -2334,6 +2334,7 @@ static int sq_check(struct store *st, store_check_fn report, void *ctx, size_t *
 
 static int sq_holds_stock(struct store *st, bool *orders, bool *positions, err_t *e)
 {
+    *orders = *positions = false;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_HOLDS_STOCK, e);
     if (!q)
@@ -2348,6 +2349,8 @@ static int sq_holds_stock(struct store *st, bool *orders, bool *positions, err_t
 static int named_list(struct sqlite_store *s, enum stmt_id id, struct store_named **out,
                       size_t *n, err_t *e, const char *what)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     sqlite3_stmt *q = stmt(s, id, e);
     if (!q)
         return e->code;
