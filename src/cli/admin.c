@@ -350,17 +350,21 @@ int cli_user(int argc, char **argv)
     if (cli_store(&a, &st))
         return 1;
     err_t e;
-    /* Before asking for a password: whether there is a user to give it to. */
     char hash[crypto_pwhash_STRBYTES];
-    if (!strcmp(verb, "passwd") &&
-        st->ops->user_hash(st, name, hash, sizeof hash, &e) == ERR_NOTFOUND) {
-        st->ops->close(st);
-        fprintf(stderr, "sellahead: %s\n", e.msg);
-        return 1;
-    }
-    if ((!strcmp(verb, "add") || !strcmp(verb, "passwd")) && ask_password(name, hash)) {
-        st->ops->close(st);
-        return 1;
+    bool add = !strcmp(verb, "add");
+    if (add || !strcmp(verb, "passwd")) {
+        /* Before asking for a password: whether the user exists (passwd) or not (add). */
+        rc = st->ops->user_hash(st, name, hash, sizeof hash, &e);
+        if (add)
+            rc = rc == ERR_NOTFOUND ? 0
+                 : rc               ? rc
+                                    : err_set(&e, ERR_CONFLICT, "user %s already exists", name);
+        if (rc)
+            fprintf(stderr, "sellahead: %s\n", e.msg);
+        if (rc || ask_password(name, hash)) {
+            st->ops->close(st);
+            return 1;
+        }
     }
     if (list) {
         struct store_named *v = NULL;
@@ -377,7 +381,7 @@ int cli_user(int argc, char **argv)
     /* One transaction: the user and their sessions change together. */
     rc = st->ops->begin(st, true, &e);
     if (!rc)
-        rc = !strcmp(verb, "add")      ? st->ops->user_add(st, name, hash, &e)
+        rc = add                       ? st->ops->user_add(st, name, hash, &e)
              : !strcmp(verb, "passwd") ? st->ops->user_set_hash(st, name, hash, &e)
                                        : st->ops->user_remove(st, name, &e);
     if (!rc)
@@ -389,7 +393,7 @@ int cli_user(int argc, char **argv)
         return 1;
     }
     fprintf(stderr, "sellahead: user %s %s\n", name,
-            !strcmp(verb, "add")      ? "created; log in at /admin"
+            add                       ? "created; log in at /admin"
             : !strcmp(verb, "passwd") ? "has a new password; their console sessions ended"
                                       : "removed; their console sessions ended");
     return 0;

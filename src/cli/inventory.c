@@ -23,10 +23,8 @@ static const char import_usage[] =
 static const char *thousands(int64_t n, char buf[32])
 {
     char digits[24];
-    int len = snprintf(digits, sizeof digits, "%lld", (long long)(n < 0 ? -n : n));
+    int len = snprintf(digits, sizeof digits, "%lld", (long long)n);
     char *p = buf;
-    if (n < 0)
-        *p++ = '-';
     for (int i = 0; i < len; i++) {
         if (i && (len - i) % 3 == 0)
             *p++ = ',';
