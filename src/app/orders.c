@@ -178,7 +178,7 @@ static int build_order(const struct place_req *req, const struct order_plan *pla
         memcpy(sh->location_id, ps->location_id, sizeof sh->location_id);
         memcpy(sh->transit_ref, ps->transit_ref, sizeof sh->transit_ref);
         sh->stock_date = ps->stock_date;
-        sh->expected = ps->expected;
+        sh->expected = sh->promised = ps->expected;
         sh->amount = ps->amount;
         if (!(sh->items = calloc(plan->nallocs, sizeof *sh->items)))
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -362,6 +362,8 @@ static int drop_allocations(struct store *st, const char *shipment_id, bool ship
     for (size_t i = 0; !rc && i < n; i++) {
         if (shipped && rows[i].pos.stock_type != STOCK_ONHAND)
             rc = err_set(e, ERR_CONFLICT, "shipment %s still waits for stock", shipment_id);
+        else if (rows[i].pos.stock_type == STOCK_UNSOURCED)
+            continue; /* held on no position */
         else
             rc = st->ops->position_adjust(st, &rows[i].pos, shipped ? -rows[i].quantity : 0,
                                           -rows[i].quantity, e);

@@ -96,17 +96,22 @@ enum stmt_id {
     Q_USER_REMOVE,
     Q_APIKEY_LIST,
     Q_APIKEY_REVOKE,
+    Q_SHIPMENT_SAVE,
+    Q_SHIPMENT_ITEMS_DELETE,
+    Q_SHIPMENT_DELETE,
+    Q_REPLAN_SKUS,
     Q_COUNT
 };
 
 #define POSITION_KEY "sku = $1 AND location_id = $2 AND stock_type = $3 AND transit_ref = $4"
 #define SHIPMENT_COLS                                                                         \
     "SELECT id, order_id, seq, status, stock_type, location_id, transit_ref, stock_date, "    \
-    "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at "      \
-    "FROM shipments "
+    "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at, "     \
+    "promised_from, promised_to, promised_message FROM shipments "
 #define ALLOC_COLS                                                                            \
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
-    "a.quantity FROM allocations a JOIN shipments s ON s.id = a.shipment_id "
+    "a.quantity, o.number, s.stock_date FROM allocations a JOIN shipments s ON s.id = a.shipment_id "      \
+    "JOIN orders o ON o.id = s.order_id "
 #define NOW_ISO "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* Parameters are always bound ($n, sent as text); a few carry a cast where PostgreSQL
@@ -147,13 +152,16 @@ static const char *const stmt_sql[Q_COUNT] = {
      * order so concurrent writers lock rows the same way round. */
     [Q_IMPORT_APPLY] =
         "INSERT INTO positions(sku, location_id, stock_type, transit_ref, order_date, "
-        "stock_date, quantity, reserved, allocated, import_run) "
+        "stock_date, quantity, reserved, allocated, import_run, changed_run) "
         "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
-        "reserved, 0, $1 FROM import_stage ORDER BY sku, location_id, stock_type, transit_ref "
-        "ON CONFLICT (sku, location_id, stock_type, transit_ref) DO UPDATE SET "
+        "reserved, 0, $1, $1 FROM import_stage ORDER BY sku, location_id, stock_type, "
+        "transit_ref ON CONFLICT (sku, location_id, stock_type, transit_ref) DO UPDATE SET "
         "order_date = excluded.order_date, stock_date = excluded.stock_date, "
         "quantity = excluded.quantity, reserved = excluded.reserved, "
-        "import_run = excluded.import_run",
+        "import_run = excluded.import_run, changed_run = CASE WHEN (positions.order_date, "
+        "positions.stock_date, positions.quantity, positions.reserved) IS DISTINCT FROM "
+        "(excluded.order_date, excluded.stock_date, excluded.quantity, excluded.reserved) "
+        "THEN excluded.import_run ELSE positions.changed_run END",
     [Q_IMPORT_SAVE] =
         "INSERT INTO imports(id, source, file_name, status, total_rows, rows_applied, "
         "total_errors, created_at, finished_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -190,8 +198,10 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_SHIPMENT_INSERT] =
         "INSERT INTO shipments(id, seq, order_id, n, status, stock_type, location_id, "
         "transit_ref, stock_date, expected_from, expected_to, expected_message, amount, "
-        "tracking_number, shipped_at) VALUES($1, nextval('shipment_seq'), $2, $3, $4, $5, $6, "
-        "$7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq",
+        "tracking_number, shipped_at, promised_from, promised_to, promised_message) "
+        "VALUES($1, nextval('shipment_seq'), $2, coalesce($3::bigint, (SELECT coalesce(max(n), "
+        "-1) + 1 FROM shipments WHERE order_id = $2)), $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+        "$13, $14, $15, $16, $17) RETURNING seq",
     [Q_SHIPMENT_ITEM_INSERT] = "INSERT INTO shipment_items(shipment_id, n, sku, quantity) "
                                "VALUES($1, $2, $3, $4)",
     [Q_PAYMENT_INSERT] = "INSERT INTO payments(order_id, provider, ref, authorized, captured, "
@@ -247,8 +257,16 @@ static const char *const stmt_sql[Q_COUNT] = {
                                        "a.location_id, a.stock_type, a.transit_ref",
     [Q_ALLOC_BY_POSITION] = ALLOC_COLS "WHERE a.sku = $1 AND a.location_id = $2 AND "
                                        "a.stock_type = $3 AND a.transit_ref = $4 "
-                                       "ORDER BY s.seq",
+                                       "ORDER BY o.number, s.seq",
     [Q_ALLOC_DELETE] = "DELETE FROM allocations WHERE shipment_id = $1",
+    [Q_SHIPMENT_SAVE] =
+        "UPDATE shipments SET status = $2, stock_type = $3, location_id = $4, "
+        "transit_ref = $5, stock_date = $6, expected_from = $7, expected_to = $8, "
+        "expected_message = $9, amount = $10 WHERE id = $1",
+    [Q_SHIPMENT_ITEMS_DELETE] = "DELETE FROM shipment_items WHERE shipment_id = $1",
+    [Q_SHIPMENT_DELETE] = "DELETE FROM shipments WHERE id = $1",
+    [Q_REPLAN_SKUS] = "SELECT DISTINCT p.sku FROM positions p WHERE p.changed_run = $1 AND "
+                      "EXISTS(SELECT 1 FROM allocations a WHERE a.sku = p.sku) ORDER BY p.sku",
     [Q_SHIPMENT_GET] = SHIPMENT_COLS "WHERE id = $1",
     [Q_CART_CREATE] = "INSERT INTO carts(id) VALUES($1) ON CONFLICT (id) DO NOTHING",
     [Q_CART_EXISTS] = "SELECT 1 FROM carts WHERE id = $1",
@@ -292,12 +310,14 @@ static const char *const stmt_sql[Q_COUNT] = {
         "ORDER BY p.sku, p.location_id, p.stock_type, p.transit_ref",
     [Q_CHECK_ALLOC_ORPHAN] =
         "SELECT a.sku, a.location_id, a.stock_type, a.transit_ref, a.shipment_id, a.quantity "
-        "FROM allocations a WHERE NOT EXISTS (SELECT 1 FROM positions p WHERE "
+        "FROM allocations a WHERE a.stock_type <> 2 AND NOT EXISTS (SELECT 1 FROM "
+        "positions p WHERE "
         "p.sku = a.sku AND p.location_id = a.location_id AND p.stock_type = a.stock_type "
         "AND p.transit_ref = a.transit_ref) ORDER BY a.shipment_id, a.sku",
     [Q_CHECK_NEGATIVE] = "SELECT sku, location_id, stock_type, transit_ref, quantity, "
                          "reserved, allocated FROM positions WHERE quantity < 0 OR "
-                         "reserved < 0 OR allocated < 0 ORDER BY sku, location_id, "
+                         "reserved < 0 OR allocated < 0 OR allocated > GREATEST(0, quantity - "
+                         "reserved) ORDER BY sku, location_id, "
                          "stock_type, transit_ref",
     [Q_CHECK_CLOSED_ALLOC] =
         "SELECT a.sku, a.location_id, a.stock_type, a.transit_ref, a.shipment_id, "
@@ -415,6 +435,13 @@ static const char *const migrations[] = {
     "  created_at TEXT NOT NULL DEFAULT " NOW_ISO ");"
     "CREATE TABLE sessions(token_hash BYTEA PRIMARY KEY, \"user\" TEXT NOT NULL,"
     "  csrf TEXT NOT NULL, expires_at BIGINT NOT NULL);",
+    /* 3: promises follow supply (see sqlite.c). */
+    "ALTER TABLE shipments ADD COLUMN promised_from BIGINT,"
+    "  ADD COLUMN promised_to BIGINT, ADD COLUMN promised_message TEXT NOT NULL DEFAULT '';"
+    "UPDATE shipments SET promised_from = expected_from, promised_to = expected_to,"
+    "  promised_message = expected_message;"
+    "ALTER TABLE positions ADD COLUMN changed_run BIGINT;"
+    "CREATE INDEX positions_changed ON positions(changed_run) WHERE changed_run IS NOT NULL;",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -452,7 +479,7 @@ static void quiet(void *arg, const char *message)
 
 /* --- parameters --- */
 
-#define PARAMS_MAX 16
+#define PARAMS_MAX 24
 
 struct params {
     int n;
@@ -1675,7 +1702,10 @@ static int insert_shipment(struct pg_store *s, const char *order_id, size_t n,
     struct params p = {0};
     p_text(&p, sh->id);
     p_text(&p, order_id);
-    p_int(&p, (int64_t)n);
+    if (n == SIZE_MAX) /* the next in its order */
+        p_text(&p, NULL);
+    else
+        p_int(&p, (int64_t)n);
     p_int(&p, sh->status);
     p_int(&p, sh->stock_type);
     p_text(&p, sh->location_id);
@@ -1687,6 +1717,9 @@ static int insert_shipment(struct pg_store *s, const char *order_id, size_t n,
     p_int(&p, sh->amount);
     p_text(&p, sh->tracking_number);
     p_text(&p, sh->shipped_at);
+    p_date(&p, sh->promised.from);
+    p_date(&p, sh->promised.to);
+    p_text(&p, sh->promised.message);
     PGresult *r;
     int rc = exec_stmt(s, Q_SHIPMENT_INSERT, &p, &r, e, "save a shipment");
     if (rc)
@@ -1779,6 +1812,9 @@ static void read_shipment(const PGresult *r, int i, struct shipment_rec *sh)
     sh->amount = col_i64(r, i, 11);
     col_copy(r, i, 12, sh->tracking_number, sizeof sh->tracking_number);
     col_copy(r, i, 13, sh->shipped_at, sizeof sh->shipped_at);
+    sh->promised.from = col_date(r, i, 14);
+    sh->promised.to = col_date(r, i, 15);
+    col_copy(r, i, 16, sh->promised.message, sizeof sh->promised.message);
 }
 
 /* Fills sh->items, which the caller owns even when this fails. */
@@ -2090,6 +2126,8 @@ static int pg_alloc_list(struct store *st, const char *shipment_id, const struct
         int row = (int)i;
         col_copy(r, row, 0, a->shipment_id, sizeof a->shipment_id);
         a->shipment_seq = col_i64(r, row, 1);
+        a->order_number = col_i64(r, row, 7);
+        a->stock_date = col_date(r, row, 8);
         col_copy(r, row, 2, a->pos.sku, sizeof a->pos.sku);
         col_copy(r, row, 3, a->pos.location_id, sizeof a->pos.location_id);
         a->pos.stock_type = col_int(r, row, 4);
@@ -2134,6 +2172,72 @@ static int pg_shipment_get(struct store *st, const char *id, struct shipment_rec
         out->items = NULL;
         out->nitems = 0;
     }
+    return rc;
+}
+
+static int pg_shipment_add(struct store *st, struct shipment_rec *sh, err_t *e)
+{
+    return insert_shipment(S(st), sh->order_id, SIZE_MAX, sh, e);
+}
+
+static int pg_shipment_save(struct store *st, const struct shipment_rec *sh, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_text(&p, sh->id);
+    p_int(&p, sh->status);
+    p_int(&p, sh->stock_type);
+    p_text(&p, sh->location_id);
+    p_text(&p, sh->transit_ref);
+    p_date(&p, sh->stock_date);
+    p_date(&p, sh->expected.from);
+    p_date(&p, sh->expected.to);
+    p_text(&p, sh->expected.message);
+    p_int(&p, sh->amount);
+    int rc = run(s, Q_SHIPMENT_SAVE, &p, e, "save a shipment");
+    struct params d = {0};
+    p_text(&d, sh->id);
+    if (!rc)
+        rc = run(s, Q_SHIPMENT_ITEMS_DELETE, &d, e, "save a shipment's items");
+    for (size_t i = 0; !rc && i < sh->nitems; i++) {
+        struct params q = {0};
+        p_text(&q, sh->id);
+        p_int(&q, (int64_t)i);
+        p_text(&q, sh->items[i].sku);
+        p_int(&q, sh->items[i].quantity);
+        rc = run(s, Q_SHIPMENT_ITEM_INSERT, &q, e, "save a shipment's items");
+    }
+    return rc;
+}
+
+static int pg_shipment_delete(struct store *st, const char *id, err_t *e)
+{
+    const enum stmt_id steps[] = {Q_ALLOC_DELETE, Q_SHIPMENT_ITEMS_DELETE, Q_SHIPMENT_DELETE};
+    struct params p = {0};
+    p_text(&p, id);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < sizeof steps / sizeof steps[0]; i++)
+        rc = run(S(st), steps[i], &p, e, "remove a shipment");
+    return rc;
+}
+
+static void row_replan_sku(const PGresult *r, int i, void *dst)
+{
+    col_copy(r, i, 0, dst, ID_MAX + 1);
+}
+
+static int pg_replan_skus(struct store *st, int64_t run_id, char (**out)[ID_MAX + 1], size_t *n,
+                          err_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    struct params p = {0};
+    p_int(&p, run_id);
+    void *v = NULL;
+    int rc = list_rows(S(st), Q_REPLAN_SKUS, &p, ID_MAX + 1, row_replan_sku, &v, n, e,
+                       "find the SKUs to re-plan");
+    if (!rc)
+        *out = v;
     return rc;
 }
 
@@ -2454,8 +2558,8 @@ static void fmt_negative(const PGresult *r, int i, char *msg, size_t cap)
 {
     char pos[256];
     snprintf(msg, cap,
-             "%s has a negative figure: quantity %lld, reservedQuantity %lld, "
-             "allocatedQuantity %lld",
+             "%s has a negative figure or is oversold: quantity %lld, "
+             "reservedQuantity %lld, allocatedQuantity %lld",
              row_pos(r, i, 0, pos, sizeof pos), (long long)col_i64(r, i, 4),
              (long long)col_i64(r, i, 5), (long long)col_i64(r, i, 6));
 }
@@ -2786,6 +2890,10 @@ static const struct store_ops postgres_ops = {
     .alloc_list = pg_alloc_list,
     .alloc_delete = pg_alloc_delete,
     .shipment_get = pg_shipment_get,
+    .shipment_add = pg_shipment_add,
+    .shipment_save = pg_shipment_save,
+    .shipment_delete = pg_shipment_delete,
+    .replan_skus = pg_replan_skus,
     .cart_create = pg_cart_create,
     .cart_lines = pg_cart_lines,
     .cart_set = pg_cart_set,

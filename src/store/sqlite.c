@@ -102,17 +102,22 @@ enum stmt_id {
     Q_USER_SESSIONS_END,
     Q_APIKEY_LIST,
     Q_APIKEY_REVOKE,
+    Q_SHIPMENT_SAVE,
+    Q_SHIPMENT_ITEMS_DELETE,
+    Q_SHIPMENT_DELETE,
+    Q_REPLAN_SKUS,
     Q_COUNT
 };
 
 #define POSITION_KEY "sku = ?1 AND location_id = ?2 AND stock_type = ?3 AND transit_ref = ?4"
 #define SHIPMENT_COLS                                                                         \
     "SELECT id, order_id, seq, status, stock_type, location_id, transit_ref, stock_date, "    \
-    "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at "      \
-    "FROM shipments "
+    "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at, "     \
+    "promised_from, promised_to, promised_message FROM shipments "
 #define ALLOC_COLS                                                                            \
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
-    "a.quantity FROM allocations a JOIN shipments s ON s.id = a.shipment_id "
+    "a.quantity, o.number, s.stock_date FROM allocations a JOIN shipments s ON s.id = a.shipment_id "      \
+    "JOIN orders o ON o.id = s.order_id "
 #define NOW_ISO "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 static const char *const stmt_sql[Q_COUNT] = {
@@ -148,12 +153,15 @@ static const char *const stmt_sql[Q_COUNT] = {
         "OR instr(lower(coalesce(p.name, '')), lower(?3)) > 0 ORDER BY s.sku LIMIT ?2",
     [Q_POSITION_IMPORT] =
         "INSERT INTO positions(sku, location_id, stock_type, transit_ref, order_date, "
-        "stock_date, quantity, reserved, allocated, import_run) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9) "
+        "stock_date, quantity, reserved, allocated, import_run, changed_run) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?9) "
         "ON CONFLICT(sku, location_id, stock_type, transit_ref) DO UPDATE SET "
         "order_date = excluded.order_date, stock_date = excluded.stock_date, "
         "quantity = excluded.quantity, reserved = excluded.reserved, "
-        "import_run = excluded.import_run WHERE import_run IS NOT excluded.import_run",
+        "import_run = excluded.import_run, changed_run = CASE WHEN (order_date, stock_date, "
+        "quantity, reserved) IS NOT (excluded.order_date, excluded.stock_date, "
+        "excluded.quantity, excluded.reserved) THEN excluded.import_run ELSE changed_run END "
+        "WHERE import_run IS NOT excluded.import_run",
     [Q_IMPORT_SAVE] =
         "INSERT INTO imports(id, source, file_name, status, total_rows, rows_applied, "
         "total_errors, created_at, finished_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -187,8 +195,10 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_SHIPMENT_INSERT] =
         "INSERT INTO shipments(id, seq, order_id, n, status, stock_type, location_id, "
         "transit_ref, stock_date, expected_from, expected_to, expected_message, amount, "
-        "tracking_number, shipped_at) VALUES(?1, (SELECT coalesce(max(seq), 0) + 1 FROM "
-        "shipments), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING seq",
+        "tracking_number, shipped_at, promised_from, promised_to, promised_message) "
+        "VALUES(?1, (SELECT coalesce(max(seq), 0) + 1 FROM shipments), ?2, "
+        "coalesce(?3, (SELECT coalesce(max(n), -1) + 1 FROM shipments WHERE order_id = ?2)), "
+        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING seq",
     [Q_SHIPMENT_ITEM_INSERT] = "INSERT INTO shipment_items(shipment_id, n, sku, quantity) "
                                "VALUES(?1, ?2, ?3, ?4)",
     [Q_PAYMENT_INSERT] = "INSERT INTO payments(order_id, provider, ref, authorized, captured, "
@@ -236,8 +246,18 @@ static const char *const stmt_sql[Q_COUNT] = {
                                        "a.location_id, a.stock_type, a.transit_ref",
     [Q_ALLOC_BY_POSITION] = ALLOC_COLS "WHERE a.sku = ?1 AND a.location_id = ?2 AND "
                                        "a.stock_type = ?3 AND a.transit_ref = ?4 "
-                                       "ORDER BY s.seq",
+                                       "ORDER BY o.number, s.seq",
     [Q_ALLOC_DELETE] = "DELETE FROM allocations WHERE shipment_id = ?1",
+    [Q_SHIPMENT_SAVE] =
+        "UPDATE shipments SET status = ?2, stock_type = ?3, location_id = ?4, "
+        "transit_ref = ?5, stock_date = ?6, expected_from = ?7, expected_to = ?8, "
+        "expected_message = ?9, amount = ?10 WHERE id = ?1",
+    [Q_SHIPMENT_ITEMS_DELETE] = "DELETE FROM shipment_items WHERE shipment_id = ?1",
+    [Q_SHIPMENT_DELETE] = "DELETE FROM shipments WHERE id = ?1",
+    /* SKUs whose positions an import changed and that hold open allocations (unsourced
+     * ones included): only these need re-planning. */
+    [Q_REPLAN_SKUS] = "SELECT DISTINCT p.sku FROM positions p WHERE p.changed_run = ?1 AND "
+                      "EXISTS(SELECT 1 FROM allocations a WHERE a.sku = p.sku) ORDER BY p.sku",
     [Q_SHIPMENT_GET] = SHIPMENT_COLS "WHERE id = ?1",
     [Q_CART_CREATE] = "INSERT INTO carts(id) VALUES(?1)",
     [Q_CART_EXISTS] = "SELECT 1 FROM carts WHERE id = ?1",
@@ -283,12 +303,14 @@ static const char *const stmt_sql[Q_COUNT] = {
         "ORDER BY p.sku, p.location_id, p.stock_type, p.transit_ref",
     [Q_CHECK_ALLOC_ORPHAN] =
         "SELECT a.sku, a.location_id, a.stock_type, a.transit_ref, a.shipment_id, a.quantity "
-        "FROM allocations a WHERE NOT EXISTS (SELECT 1 FROM positions p WHERE "
+        "FROM allocations a WHERE a.stock_type <> 2 AND NOT EXISTS (SELECT 1 FROM "
+        "positions p WHERE "
         "p.sku = a.sku AND p.location_id = a.location_id AND p.stock_type = a.stock_type "
         "AND p.transit_ref = a.transit_ref) ORDER BY a.shipment_id, a.sku",
     [Q_CHECK_NEGATIVE] = "SELECT sku, location_id, stock_type, transit_ref, quantity, "
                          "reserved, allocated FROM positions WHERE quantity < 0 OR "
-                         "reserved < 0 OR allocated < 0 ORDER BY sku, location_id, "
+                         "reserved < 0 OR allocated < 0 OR allocated > max(0, quantity - "
+                         "reserved) ORDER BY sku, location_id, "
                          "stock_type, transit_ref",
     [Q_CHECK_CLOSED_ALLOC] =
         "SELECT a.sku, a.location_id, a.stock_type, a.transit_ref, a.shipment_id, "
@@ -401,6 +423,15 @@ static const char *const migrations[] = {
     /* Console sessions: only a hash of the cookie's token is kept. */
     "CREATE TABLE sessions(token_hash BLOB PRIMARY KEY, user TEXT NOT NULL,"
     "  csrf TEXT NOT NULL, expires_at INTEGER NOT NULL);",
+    /* 3: promises follow supply. promised_* is the range given at placement; changed_run
+     * marks the positions whose values an import changed, whose SKUs are re-planned. */
+    "ALTER TABLE shipments ADD COLUMN promised_from INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN promised_to INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN promised_message TEXT NOT NULL DEFAULT '';"
+    "UPDATE shipments SET promised_from = expected_from, promised_to = expected_to,"
+    "  promised_message = expected_message;"
+    "ALTER TABLE positions ADD COLUMN changed_run INTEGER;"
+    "CREATE INDEX positions_changed ON positions(changed_run) WHERE changed_run IS NOT NULL;",
 };
 
 struct sqlite_store {
@@ -1258,7 +1289,10 @@ static int insert_shipment(struct sqlite_store *s, const char *order_id, size_t 
         return e->code;
     bind_text(q, 1, sh->id);
     bind_text(q, 2, order_id);
-    sqlite3_bind_int64(q, 3, (sqlite3_int64)n);
+    if (n == SIZE_MAX) /* the next in its order */
+        sqlite3_bind_null(q, 3);
+    else
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)n);
     sqlite3_bind_int(q, 4, sh->status);
     sqlite3_bind_int(q, 5, sh->stock_type);
     bind_text(q, 6, sh->location_id);
@@ -1270,6 +1304,9 @@ static int insert_shipment(struct sqlite_store *s, const char *order_id, size_t 
     sqlite3_bind_int64(q, 12, sh->amount);
     bind_text(q, 13, sh->tracking_number);
     bind_text(q, 14, sh->shipped_at);
+    bind_date(q, 15, sh->promised.from);
+    bind_date(q, 16, sh->promised.to);
+    bind_text(q, 17, sh->promised.message);
     if (sqlite3_step(q) != SQLITE_ROW)
         return done(q, fail(s, e, "save a shipment"));
     sh->seq = sqlite3_column_int64(q, 0);
@@ -1373,6 +1410,9 @@ static void read_shipment(sqlite3_stmt *q, struct shipment_rec *sh)
     sh->amount = sqlite3_column_int64(q, 11);
     col_copy(q, 12, sh->tracking_number, sizeof sh->tracking_number);
     col_copy(q, 13, sh->shipped_at, sizeof sh->shipped_at);
+    sh->promised.from = col_date(q, 14);
+    sh->promised.to = col_date(q, 15);
+    col_copy(q, 16, sh->promised.message, sizeof sh->promised.message);
 }
 
 /* Fills sh->items, which the caller owns even when this fails. */
@@ -1720,6 +1760,8 @@ static int sq_alloc_list(struct store *st, const char *shipment_id, const struct
         memset(r, 0, sizeof *r);
         col_copy(q, 0, r->shipment_id, sizeof r->shipment_id);
         r->shipment_seq = sqlite3_column_int64(q, 1);
+        r->order_number = sqlite3_column_int64(q, 7);
+        r->stock_date = col_date(q, 8);
         col_copy(q, 2, r->pos.sku, sizeof r->pos.sku);
         col_copy(q, 3, r->pos.location_id, sizeof r->pos.location_id);
         r->pos.stock_type = sqlite3_column_int(q, 4);
@@ -1769,6 +1811,92 @@ static int sq_shipment_get(struct store *st, const char *id, struct shipment_rec
         out->nitems = 0;
     }
     return rc;
+}
+
+static int sq_shipment_add(struct store *st, struct shipment_rec *sh, err_t *e)
+{
+    return insert_shipment(S(st), sh->order_id, SIZE_MAX, sh, e);
+}
+
+static int sq_shipment_save(struct store *st, const struct shipment_rec *sh, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_SHIPMENT_SAVE, e);
+    if (!q)
+        return e->code;
+    bind_text(q, 1, sh->id);
+    sqlite3_bind_int(q, 2, sh->status);
+    sqlite3_bind_int(q, 3, sh->stock_type);
+    bind_text(q, 4, sh->location_id);
+    bind_text(q, 5, sh->transit_ref);
+    bind_date(q, 6, sh->stock_date);
+    bind_date(q, 7, sh->expected.from);
+    bind_date(q, 8, sh->expected.to);
+    bind_text(q, 9, sh->expected.message);
+    sqlite3_bind_int64(q, 10, sh->amount);
+    int rc = run(s, q, e, "save a shipment");
+    if (rc || !(q = stmt(s, Q_SHIPMENT_ITEMS_DELETE, e)))
+        return rc ? rc : e->code;
+    bind_text(q, 1, sh->id);
+    if ((rc = run(s, q, e, "save a shipment's items")) ||
+        !(q = stmt(s, Q_SHIPMENT_ITEM_INSERT, e)))
+        return rc ? rc : e->code;
+    for (size_t i = 0; i < sh->nitems && !rc; i++) {
+        bind_text(q, 1, sh->id);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
+        bind_text(q, 3, sh->items[i].sku);
+        sqlite3_bind_int64(q, 4, sh->items[i].quantity);
+        rc = run(s, q, e, "save a shipment's items");
+    }
+    return rc;
+}
+
+static int sq_shipment_delete(struct store *st, const char *id, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    const int steps[] = {Q_ALLOC_DELETE, Q_SHIPMENT_ITEMS_DELETE, Q_SHIPMENT_DELETE};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        sqlite3_stmt *q = stmt(s, steps[i], e);
+        if (!q)
+            return e->code;
+        bind_text(q, 1, id);
+        int rc = run(s, q, e, "remove a shipment");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int sq_replan_skus(struct store *st, int64_t run_id, char (**out)[ID_MAX + 1], size_t *n,
+                          err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *q = stmt(s, Q_REPLAN_SKUS, e);
+    if (!q)
+        return e->code;
+    sqlite3_bind_int64(q, 1, run_id);
+    char(*v)[ID_MAX + 1] = NULL;
+    size_t len = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        char(*nv)[ID_MAX + 1] = grow(v, len, &cap, sizeof *nv);
+        if (!nv) {
+            free(v);
+            return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+        }
+        v = nv;
+        col_copy(q, 0, v[len++], ID_MAX + 1);
+    }
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return done(q, fail(s, e, "find the SKUs to re-plan"));
+    }
+    done(q, 0);
+    *out = v;
+    *n = len;
+    return 0;
 }
 
 /* --- carts --- */
@@ -2244,8 +2372,8 @@ static void fmt_negative(sqlite3_stmt *q, char *msg, size_t cap)
 {
     char pos[256];
     snprintf(msg, cap,
-             "%s has a negative figure: quantity %lld, reservedQuantity %lld, "
-             "allocatedQuantity %lld",
+             "%s has a negative figure or is oversold: quantity %lld, "
+             "reservedQuantity %lld, allocatedQuantity %lld",
              row_pos(q, 0, pos, sizeof pos), (long long)sqlite3_column_int64(q, 4),
              (long long)sqlite3_column_int64(q, 5), (long long)sqlite3_column_int64(q, 6));
 }
@@ -2493,6 +2621,10 @@ static const struct store_ops sqlite_ops = {
     .alloc_list = sq_alloc_list,
     .alloc_delete = sq_alloc_delete,
     .shipment_get = sq_shipment_get,
+    .shipment_add = sq_shipment_add,
+    .shipment_save = sq_shipment_save,
+    .shipment_delete = sq_shipment_delete,
+    .replan_skus = sq_replan_skus,
     .cart_create = sq_cart_create,
     .cart_lines = sq_cart_lines,
     .cart_set = sq_cart_set,

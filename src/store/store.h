@@ -28,6 +28,8 @@ struct store;
 struct alloc_row {
     char shipment_id[ORDER_ID_MAX];
     int64_t shipment_seq;
+    int64_t order_number; /* the order's: re-planning and receipts serve the oldest first */
+    date_t stock_date;    /* the shipment's, as last planned */
     struct position pos; /* key fields only: sku, location_id, stock_type, transit_ref */
     int64_t quantity;
 };
@@ -190,6 +192,16 @@ struct store_ops {
     int (*alloc_delete)(struct store *st, const char *shipment_id, err_t *e);
     /* A shipment's fields by id (items included, caller frees them). */
     int (*shipment_get)(struct store *st, const char *id, struct shipment_rec *out, err_t *e);
+    /* Re-planning (SPEC 5.7): a new shipment of sh->order_id (next n, items included; sets
+     * sh->seq), a shipment's source, range, amount, status and items saved, a shipment
+     * that lost all its units removed with its items and allocations. */
+    int (*shipment_add)(struct store *st, struct shipment_rec *sh, err_t *e);
+    int (*shipment_save)(struct store *st, const struct shipment_rec *sh, err_t *e);
+    int (*shipment_delete)(struct store *st, const char *id, err_t *e);
+    /* SKUs whose positions import run changed a value of and that hold open allocations,
+     * in SKU order. Caller frees *out. */
+    int (*replan_skus)(struct store *st, int64_t run, char (**out)[ID_MAX + 1], size_t *n,
+                       err_t *e);
 
     /* --- carts --- */
     int (*cart_create)(struct store *st, const char *id, err_t *e);

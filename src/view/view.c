@@ -195,10 +195,17 @@ int view_print(json_t *doc)
 
 json_t *view_shipment(const struct shipment_rec *sh)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id", sh->id, "status",
+    json_t *o = json_pack("{s:s, s:s, s:s}", "id", sh->id, "status",
                           order_shipment_status_name(sh->status), "stockType",
-                          position_stock_type_name(sh->stock_type), "locationId",
-                          sh->location_id);
+                          position_stock_type_name(sh->stock_type));
+    /* Unsourced units have no source yet (SPEC 5.7 rule 3). */
+    if (sh->stock_type == STOCK_UNSOURCED) {
+        json_object_set_new(o, "locationId", json_null());
+        json_object_set_new(o, "transitRef", json_null());
+        json_object_set_new(o, "stockDate", json_null());
+    } else {
+        json_object_set_new(o, "locationId", json_string(sh->location_id));
+    }
     if (sh->stock_type == STOCK_INTRANSIT) {
         json_object_set_new(o, "transitRef", json_string(sh->transit_ref));
         json_object_set_new(o, "stockDate", view_date(sh->stock_date));
@@ -209,6 +216,7 @@ json_t *view_shipment(const struct shipment_rec *sh)
                                                "quantity", (json_int_t)sh->items[i].quantity));
     json_object_set_new(o, "lines", lines);
     json_object_set_new(o, "amount", json_integer(sh->amount));
+    json_object_set_new(o, "promisedDelivery", view_range(&sh->promised));
     json_object_set_new(o, "expectedDelivery", view_range(&sh->expected));
     json_object_set_new(o, "trackingNumber",
                         sh->tracking_number[0] ? json_string(sh->tracking_number) : json_null());
