@@ -704,6 +704,8 @@ int http_serve(const struct http_config *cfg, err_t *e)
                        cfg->port);
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    /* Links in emails default to this server's own address (publicUrl, SPEC 5.6). */
+    settings_default_port(info ? info->port : cfg->port);
     /* A password in the database URL stays out of the log. */
     const char *at = strchr(cfg->db_url, '@'), *scheme = strstr(cfg->db_url, "://");
     fprintf(stderr, "sellahead: listening on http://%s:%u (%u threads, database %.*s%s)\n",

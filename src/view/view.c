@@ -152,7 +152,7 @@ json_t *view_settings(const struct settings *s)
     json_t *hol = json_array();
     for (size_t i = 0; i < s->nholidays; i++)
         json_array_append_new(hol, view_date(s->holidays[i]));
-    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:b, s:o, s:s, s:s, s:s}",
+    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:b, s:o, s:s, s:s, s:s, s:s}",
                      "inStockMinDays", s->in_stock_min_days, "inStockMaxDays",
                      s->in_stock_max_days, "preorderBufferMinDays",
                      s->preorder_buffer_min_days, "preorderBufferMaxDays",
@@ -160,7 +160,7 @@ json_t *view_settings(const struct settings *s)
                      "backorderMaxDays", s->backorder_max_days, "backorderMessage",
                      s->backorder_message, "businessDays", s->business_days, "holidays", hol,
                      "captureOn", settings_capture_name(s->capture_on), "storeName",
-                     s->store_name, "fromEmail", s->from_email);
+                     s->store_name, "fromEmail", s->from_email, "publicUrl", s->public_url);
 }
 
 json_t *view_product(const struct product *p, const struct item *it)
