@@ -506,6 +506,12 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
     struct http_req *r = &c->req;
     bool path_known;
     c->route = route_find(method, url, r, &path_known);
+    /* Unknown storefront paths get the store's HTML 404 page; API paths keep JSON. */
+    static const struct route not_found_page = {"GET", "", web_not_found, BODY_NONE,
+                                                AUTH_PUBLIC, false};
+    if (!c->route && !path_known && !strcmp(method, "GET") && strncmp(url, "/v1/", 4) &&
+        strcmp(url, "/v1"))
+        c->route = &not_found_page;
     if (!c->route) {
         if (path_known)
             set_early(c, 405, "METHOD_NOT_ALLOWED", "this method is not allowed here");

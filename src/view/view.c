@@ -173,6 +173,9 @@ json_t *view_product(const struct product *p, const struct item *it)
         json_object_set_new(o, "status", json_string(promise_status_name(a->status)));
         json_object_set_new(o, "addToCart", json_boolean(a->add_to_cart));
         json_object_set_new(o, "availableTotal", json_integer(a->available_total));
+        /* As in 5.1: a dated first unit is a pre-order, an undated one a backorder. */
+        json_object_set_new(o, "stockDate",
+                            a->stock_date != DATE_NONE ? view_date(a->stock_date) : json_null());
         json_object_set_new(o, "expectedDelivery",
                             a->has_expected ? view_range(&a->expected) : json_null());
     }
