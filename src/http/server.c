@@ -506,11 +506,14 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
     struct http_req *r = &c->req;
     bool path_known;
     c->route = route_find(method, url, r, &path_known);
-    /* Unknown storefront paths get the store's HTML 404 page; API paths keep JSON. */
+    /* Unknown storefront paths get the store's HTML 404 page; API paths (/v1/..., any
+     * /vN, /healthz...) keep JSON. */
     static const struct route not_found_page = {"GET", "", web_not_found, BODY_NONE,
                                                 AUTH_PUBLIC, false};
-    if (!c->route && !path_known && !strcmp(method, "GET") && strncmp(url, "/v1/", 4) &&
-        strcmp(url, "/v1"))
+    size_t digits = url[0] == '/' && url[1] == 'v' ? strspn(url + 2, "0123456789") : 0;
+    bool api = (digits && (url[2 + digits] == '/' || !url[2 + digits])) ||
+               !strncmp(url, "/healthz", 8);
+    if (!c->route && !path_known && !api && !strcmp(method, "GET"))
         c->route = &not_found_page;
     if (!c->route) {
         if (path_known)
