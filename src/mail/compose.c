@@ -426,7 +426,7 @@ int compose_order_confirmation(const struct order_rec *o, const struct settings 
               money(sh->amount, o->currency).s, NULL);
     }
 
-    /* The same words as the storefront (docs/concepts.md, "Money words"): true under
+    /* The same words as the storefront (docs/storefront.md, "Money words"): true under
      * both capture policies, never "charged now" for what is only held until it ships. */
     section(&d, "Payment");
     if (s->capture_on == CAPTURE_ORDER) {

@@ -29,7 +29,7 @@ function render(o) {
   const row = (k, v, attrs = {}) => [el('dt', {}, k), el('dd', attrs, v)];
   const has = (st) => o.shipments.some((s) => s.status === st);
   const shipped = o.shipments.filter((s) => s.status === 'SHIPPED').reduce((n, s) => n + s.amount, 0);
-  // Money words (docs/concepts.md): more captured than shipped means charged at order.
+  // Money words (docs/storefront.md): more captured than shipped means charged at order.
   const charge = (s) => ({ SHIPPED: 'Charged', CANCELLED: 'Amount' })[s.status]
     || (o.payment.captured > shipped ? 'Charged at order' : 'Charged when it ships');
   document.title = `Order ${o.number} · sellahead`;

@@ -1,5 +1,5 @@
 // Product listing, one batch call per page. Orderable first: each page (by SKU) is split and
-// the rest gathers under "Currently unavailable" (docs/concepts.md).
+// the rest gathers under "Currently unavailable" (docs/storefront.md).
 import { api, money, el, $, badge, deliveryText, loadHeader, media } from './store.js';
 
 const list = $('products');

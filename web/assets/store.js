@@ -119,7 +119,7 @@ export function showCartCount(cart) {
 let settings;
 export const storeSettings = () => (settings ||= api('/v1/settings'));
 
-// Money words (docs/concepts.md): true under both capture policies.
+// Money words (docs/storefront.md): true under both capture policies.
 export const chargeRows = (t, captureOn) => (captureOn === 'order' ? [['now', 'Charged at order', t.chargedNow]]
   : [['now', 'Charged when in-stock items ship', t.chargedNow || null],
     ['later', 'Charged when backordered items ship', t.chargedLater || null]]);
