@@ -1026,6 +1026,8 @@ static int pg_location_add(struct store *st, const struct location *l, err_t *e)
 
 static int pg_location_list(struct store *st, struct location **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     PGresult *r;
     int rc = exec_stmt(s, Q_LOCATION_LIST, NULL, &r, e, "list locations");
@@ -1120,6 +1122,8 @@ static void row_product(const PGresult *r, int i, void *dst)
 static int pg_product_page(struct store *st, const char *after, size_t limit,
                            struct product **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
     p_text(&p, after ? after : "");
@@ -1208,6 +1212,8 @@ static void row_sku(const PGresult *r, int i, void *dst)
 static int pg_sku_page(struct store *st, const char *after, size_t limit, const char *query,
                        struct sku_entry **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
     p_text(&p, after ? after : "");
@@ -1425,6 +1431,8 @@ static void row_job(const PGresult *r, int i, void *dst)
 static int pg_import_list(struct store *st, size_t limit, struct import_job **out, size_t *n,
                           err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
     p_limit(&p, limit);
@@ -1881,6 +1889,8 @@ static void row_order_id(const PGresult *r, int i, void *dst)
 static int pg_order_page(struct store *st, const char *before, size_t limit,
                          char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
 {
+    *ids = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
     p_text(&p, before && *before ? before : NULL);
@@ -2042,6 +2052,8 @@ static int pg_alloc_add(struct store *st, const char *shipment_id, const struct 
 static int pg_alloc_list(struct store *st, const char *shipment_id, const struct position *key,
                          struct alloc_row **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     if (!shipment_id && !key)
         return err_set(e, ERR_INVALID, "name a shipment or a position to list allocations");
@@ -2130,6 +2142,8 @@ static int pg_cart_create(struct store *st, const char *id, err_t *e)
 static int pg_cart_lines(struct store *st, const char *id, struct shipment_item **out,
                          size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
     p_text(&p, id);
@@ -2301,6 +2315,8 @@ static void row_email(const PGresult *r, int i, void *dst)
 static int pg_outbox_list(struct store *st, size_t limit, struct email **out, size_t *n,
                           err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
     p_limit(&p, limit);

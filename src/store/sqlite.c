@@ -664,6 +664,8 @@ static int sq_location_add(struct store *st, const struct location *l, err_t *e)
 
 static int sq_location_list(struct store *st, struct location **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_LOCATION_LIST, e);
     if (!q)
@@ -742,6 +744,8 @@ static int sq_product_get(struct store *st, const char *sku, struct product *out
 static int sq_product_page(struct store *st, const char *after, size_t limit,
                            struct product **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_PRODUCT_PAGE, e);
     if (!q)
@@ -808,6 +812,8 @@ static int sq_sku_exists(struct store *st, const char *sku, bool *exists, err_t 
 static int sq_sku_page(struct store *st, const char *after, size_t limit, const char *query,
                        struct sku_entry **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_SKU_PAGE, e);
     if (!q)
@@ -952,6 +958,8 @@ static int sq_import_get(struct store *st, const char *id, struct import_job *jo
 static int sq_import_list(struct store *st, size_t limit, struct import_job **out, size_t *n,
                           err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_IMPORT_LIST, e);
     if (!q)
@@ -1481,6 +1489,8 @@ static int sq_order_get(struct store *st, const char *id, struct order_rec *o, e
 static int sq_order_page(struct store *st, const char *before, size_t limit,
                          char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
 {
+    *ids = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_ORDER_PAGE, e);
     if (!q)
@@ -1673,6 +1683,8 @@ static int sq_alloc_add(struct store *st, const char *shipment_id, const struct 
 static int sq_alloc_list(struct store *st, const char *shipment_id, const struct position *key,
                          struct alloc_row **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     if (!shipment_id && !key)
         return err_set(e, ERR_INVALID, "name a shipment or a position to list allocations");
@@ -1768,6 +1780,8 @@ static int sq_cart_create(struct store *st, const char *id, err_t *e)
 static int sq_cart_lines(struct store *st, const char *id, struct shipment_item **out,
                          size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_CART_LINES, e);
     if (!q)
@@ -1942,6 +1956,8 @@ static int sq_outbox_update(struct store *st, const struct email *m, err_t *e)
 static int sq_outbox_list(struct store *st, size_t limit, struct email **out, size_t *n,
                           err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_OUTBOX_LIST, e);
     if (!q)

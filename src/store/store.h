@@ -66,6 +66,9 @@ typedef void (*store_dup_fn)(void *ctx, int64_t line, const struct position *p);
 /* One broken invariant, as a sentence; nonzero stops the check. */
 typedef int (*store_check_fn)(void *ctx, const char *problem);
 
+/* Every function returns 0 or a negative ERR_* and fills the err_t. A list function's
+ * outputs (*out, *n) are set before anything can fail: NULL and 0 on failure, so the
+ * caller's free() is always safe. */
 struct store_ops {
     const char *name;
     /* Whether many writes should share one commit (batch_begin). Right for SQLite, where

@@ -709,7 +709,12 @@ static void test_alloc_add_and_list(void **state)
     assert_int_equal(ops(fx)->alloc_list(fx->st, "shp_b2", NULL, &rows, &n, &e), 0);
     assert_int_equal(n, 1);
     free(rows);
+    /* A failed list leaves its outputs empty, so a caller's free() is always safe. */
+    rows = (struct alloc_row *)&n;
+    n = 7;
     assert_int_equal(ops(fx)->alloc_list(fx->st, NULL, NULL, &rows, &n, &e), ERR_INVALID);
+    assert_null(rows);
+    assert_int_equal(n, 0);
 }
 
 /* --- carts --- */
