@@ -2,7 +2,7 @@
 // no "Only 0", money words true for both capture policies, the order page's thanks and
 // Cancel, the address in its country's order, "ships later" soonest first. With axe and
 // screenshots of each changed page.
-import { test, before, after } from 'node:test';
+import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newPage, checkA11y, screenshot, startServer } from './lib/browser.mjs';
 import { createSku, placeOrder, putSettings, uniqueSku } from '../http/lib/shop.mjs';
@@ -15,12 +15,18 @@ const DE = { name: 'Emmy Noether', line1: 'Unter den Linden 6', line2: '', city:
 let srv;
 let browser;
 before(async () => {
-  srv = await startServer();
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
+});
+// A fresh demo server for every test: orders and settings of one never reach another.
+beforeEach(async () => {
+  srv = await startServer();
+});
+afterEach(async () => {
   await srv?.stop();
+  srv = undefined;
 });
 
 const ready = (page) => page.waitForFunction(() =>
@@ -175,29 +181,25 @@ test('order page: thanks after placing, the address in US order, Cancel while no
 
 test('money words: captureOn=order says "Charged at order" in the cart, checkout and order page', async () => {
   await putSettings(srv, { captureOn: 'order' });
-  try {
-    const page = await newPage(browser);
-    await addFromPdp(page, 'MUG3', 2);
-    await addFromPdp(page, 'HOODIE2', 1);
-    await goto(page, '/cart');
-    const summary = await text(page.locator('.summary'));
-    assert.match(summary, /Charged at order \$101\.00/);
-    assert.doesNotMatch(summary, /when .* ship|charged now/i);
-    await goto(page, '/checkout');
-    const charges = await text(page.locator('#summary'));
-    assert.match(charges, /\$36\.00 charged at order/);
-    assert.match(charges, /\$65\.00 charged at order/);
-    assert.match(charges, /Charged at order \$101\.00/);
-    assert.doesNotMatch(charges, /when .* ships?|charged now/i);
-    await screenshot(page, 'shopper-checkout-capture-order-desktop');
-    await checkout(page, US);
-    const ships = page.locator('.shipments > li');
-    for (const i of [0, 1]) assert.match(await text(ships.nth(i)), /Charged at order \$/);
-    assert.match(await text(page.locator('main')), /Charged so far \$101\.00/);
-    page.assertClean();
-  } finally {
-    await putSettings(srv, { captureOn: 'shipment' });
-  }
+  const page = await newPage(browser);
+  await addFromPdp(page, 'MUG3', 2);
+  await addFromPdp(page, 'HOODIE2', 1);
+  await goto(page, '/cart');
+  const summary = await text(page.locator('.summary'));
+  assert.match(summary, /Charged at order \$101\.00/);
+  assert.doesNotMatch(summary, /when .* ship|charged now/i);
+  await goto(page, '/checkout');
+  const charges = await text(page.locator('#summary'));
+  assert.match(charges, /\$36\.00 charged at order/);
+  assert.match(charges, /\$65\.00 charged at order/);
+  assert.match(charges, /Charged at order \$101\.00/);
+  assert.doesNotMatch(charges, /when .* ships?|charged now/i);
+  await screenshot(page, 'shopper-checkout-capture-order-desktop');
+  await checkout(page, US);
+  const ships = page.locator('.shipments > li');
+  for (const i of [0, 1]) assert.match(await text(ships.nth(i)), /Charged at order \$/);
+  assert.match(await text(page.locator('main')), /Charged so far \$101\.00/);
+  page.assertClean();
 });
 
 test('console settings: the storefront address for email links, its default, an error in place', async () => {

@@ -8,8 +8,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { assertError, startServer } from './lib/server.mjs';
 import {
-  ADDRESS, cancel, createSku, parseEml, placeOrder, placeOrderRaw, putSettings, ship, uniqueSku,
-  waitFor,
+  ADDRESS, cancel, createSku, ownServer, parseEml, placeOrder, placeOrderRaw, putSettings, ship,
+  uniqueSku, waitFor,
 } from './lib/shop.mjs';
 
 const PUBLIC = 'https://shop.example.com/store';
@@ -52,7 +52,7 @@ function assertLinks(m, base, order) {
 }
 
 describe('publicUrl', () => {
-  let srv;
+  let srv; // never changes its settings: tests that do get a server of their own
   before(async () => {
     srv = await startServer();
   });
@@ -82,7 +82,8 @@ describe('publicUrl', () => {
     assert.equal(doc.status, 200, doc.text);
   });
 
-  test('PUT: an absolute http(s) URL, trailing slash dropped; anything else 422 naming the field', async () => {
+  test('PUT: an absolute http(s) URL, trailing slash dropped; anything else 422 naming the field', async (t) => {
+    const srv = await ownServer(t);
     for (const bad of ['shop.example.com', '/store', 'ftp://shop.example.com', 'http://',
       'https:///path', 'https://shop.example.com/?ref=mail', 'https://shop.example.com/#top',
       'https://shop example.com', 'https://shop.example.com/"><script>', '', 42, null]) {
@@ -99,7 +100,8 @@ describe('publicUrl', () => {
     assert.equal((await putSettings(srv, { publicUrl: PUBLIC })).publicUrl, PUBLIC);
   });
 
-  test('set: confirmation, shipped and cancelled emails link from publicUrl, text and HTML', async () => {
+  test('set: confirmation, shipped and cancelled emails link from publicUrl, text and HTML', async (t) => {
+    const srv = await ownServer(t);
     await putSettings(srv, { publicUrl: PUBLIC });
     const sku = await createSku(srv, {
       onhand: 3, price: 2000, transit: [{ ref: uniqueSku('PO'), quantity: 5, stockDate: '2026-12-15' }],
@@ -127,7 +129,7 @@ describe('publicUrl', () => {
       assert.equal((await second.api('/v1/settings')).json.publicUrl, second.url);
       assert.equal((await fresh.api('/v1/settings')).json.publicUrl, fresh.url);
     } finally {
-      await second?.stop();
+      await second?.stop(); // before the first, which drops its PostgreSQL database
       await fresh.stop();
     }
   });
@@ -135,16 +137,15 @@ describe('publicUrl', () => {
 
 describe('shippingAddress.country', () => {
   let srv;
-  let sku;
   before(async () => {
     srv = await startServer();
-    sku = await createSku(srv, { onhand: 50, price: 500 });
   });
   after(async () => {
     await srv?.stop();
   });
 
   test('not an assigned ISO 3166-1 alpha-2 code: 422 naming the field, nothing placed', async () => {
+    const sku = await createSku(srv, { onhand: 50, price: 500 });
     for (const country of ['XX', 'UK', 'us', 'USA', 'U', 'United States', 'EU', '12']) {
       const r = await placeOrderRaw(srv, [{ sku, quantity: 1 }], { address: { ...ADDRESS, country } });
       assertError(r, 422, 'VALIDATION_FAILED', /^shippingAddress\.country /);
@@ -153,6 +154,7 @@ describe('shippingAddress.country', () => {
   });
 
   test('assigned codes are accepted and kept', async () => {
+    const sku = await createSku(srv, { onhand: 50, price: 500 });
     for (const country of ['US', 'GB', 'DE', 'FR', 'JP', 'AX', 'ZW']) {
       const o = await placeOrder(srv, [{ sku, quantity: 1 }], { address: { ...ADDRESS, country } });
       assert.equal(o.shippingAddress.country, country);
