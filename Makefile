@@ -113,6 +113,13 @@ test: deps
 run: deps
 	@$(MAKE) --no-print-directory all
 	@[ -f sellahead.db ] || $(BUILD)/sellahead demo --db sellahead.db
+	@if $(BUILD)/sellahead user list --db sellahead.db | grep -q '"items":\[\]'; then \
+		echo "No console user yet. To log in at http://127.0.0.1:$(PORT)/admin, create one"; \
+		echo "(in another terminal; it asks for a password twice):"; \
+		echo "    $(BUILD)/sellahead user add NAME --db sellahead.db"; \
+	else \
+		echo "Console: http://127.0.0.1:$(PORT)/admin (users: $(BUILD)/sellahead user list --db sellahead.db)"; \
+	fi
 	$(BUILD)/sellahead serve --db sellahead.db --port $(PORT)
 
 clean:
