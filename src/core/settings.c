@@ -15,6 +15,11 @@ void settings_default_port(unsigned port)
     atomic_store(&default_port, port);
 }
 
+static void default_public_url(char *out, size_t cap)
+{
+    snprintf(out, cap, "http://127.0.0.1:%u", atomic_load(&default_port));
+}
+
 static void copy_text(char dst[SETTINGS_TEXT_MAX], const char *src)
 {
     size_t n = strlen(src);
@@ -38,14 +43,13 @@ void settings_defaults(struct settings *s)
     s->capture_on = CAPTURE_SHIPMENT;
     copy_text(s->store_name, "sellahead demo store");
     copy_text(s->from_email, "orders@sellahead.local");
-    snprintf(s->public_url, sizeof s->public_url, "http://127.0.0.1:%u",
-             atomic_load(&default_port));
+    default_public_url(s->public_url, sizeof s->public_url);
 }
 
 const char *settings_public_url_stored(const struct settings *s)
 {
     char def[64];
-    snprintf(def, sizeof def, "http://127.0.0.1:%u", atomic_load(&default_port));
+    default_public_url(def, sizeof def);
     return strcmp(s->public_url, def) ? s->public_url : "";
 }
 
