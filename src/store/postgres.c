@@ -90,6 +90,10 @@ enum stmt_id {
     Q_CHECK_OVERCAPTURE,
     Q_CHECK_CAPTURED,
     Q_CHECK_CONFIRMATION,
+    Q_SKU_SEARCH,
+    Q_SKU_COUNT,
+    Q_SKU_SEARCH_COUNT,
+    Q_TRANSIT_SEARCH,
     Q_COUNT
 };
 
@@ -105,6 +109,38 @@ enum stmt_id {
 
 /* Parameters are always bound ($n, sent as text); a few carry a cast where PostgreSQL
  * cannot infer a type from the context ($1::text IS NULL). */
+/* The console's lists at catalog scale (1M SKUs): every branch walks an index from the
+ * cursor $1 and stops after $2 rows, so a page or a search costs the same at any size. A
+ * search term is a prefix: of the SKU as typed ($3) or in capitals ($4), or of the product
+ * name in any case. Columns compare in the "C" collation (bytes), where chr(1114111), the
+ * last code point, bounds a prefix range. */
+#define PREFIX_OF(col, p) col " >= " p " AND " col " < " p " || chr(1114111)"
+#define SKU_BRANCH(from, where)                                                               \
+    "(SELECT sku FROM " from " WHERE sku > $1" where " ORDER BY sku LIMIT $2)"
+/* The distinct SKUs of positions, one index descent each (a loose index scan): a GROUP BY
+ * may be planned as a scan of the whole table when statistics are missing. */
+#define POSITION_SKUS(where)                                                                  \
+    "(WITH RECURSIVE d(sku) AS ((SELECT sku FROM positions WHERE sku > $1" where              \
+    " ORDER BY sku LIMIT 1) UNION ALL SELECT (SELECT sku FROM positions WHERE sku > d.sku"    \
+    where " ORDER BY sku LIMIT 1) FROM d WHERE d.sku IS NOT NULL) "                           \
+    "SELECT sku FROM d WHERE sku IS NOT NULL LIMIT $2)"
+#define SKU_ALL SKU_BRANCH("products", "") " UNION " POSITION_SKUS("")
+#define SKU_SEARCH                                                                            \
+    SKU_BRANCH("products", " AND " PREFIX_OF("sku", "$3::text"))                              \
+    " UNION " SKU_BRANCH("products", " AND " PREFIX_OF("sku", "$4::text"))                    \
+    " UNION " POSITION_SKUS(" AND " PREFIX_OF("sku", "$3::text"))                             \
+    " UNION " POSITION_SKUS(" AND " PREFIX_OF("sku", "$4::text"))                             \
+    " UNION " SKU_BRANCH("products",                                                          \
+                         " AND " PREFIX_OF("(lower(name) COLLATE \"C\")", "lower($3::text)"))
+/* Transit positions whose SKU or transitRef starts with $1 (or $2, in capitals), $3 at most,
+ * each branch through its partial index of transit positions. */
+#define TRANSIT_BRANCH(col, p, order)                                                         \
+    "(SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "   \
+    "reserved, allocated FROM positions WHERE stock_type = 1 AND " PREFIX_OF(col, p)          \
+    " ORDER BY " order " LIMIT $3)"
+#define TRANSIT_BY_SKU(p) TRANSIT_BRANCH("sku", p, "sku, location_id, transit_ref")
+#define TRANSIT_BY_REF(p) TRANSIT_BRANCH("transit_ref", p, "transit_ref, sku, location_id")
+
 static const char *const stmt_sql[Q_COUNT] = {
     /* DO NOTHING rather than a unique violation: an error would abort the caller's whole
      * transaction, where SQLite leaves it usable. */
@@ -131,12 +167,8 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_ORDER_LOCK] = "SELECT 1 FROM orders WHERE id = $1 FOR UPDATE",
     [Q_SKU_EXISTS] = "SELECT EXISTS(SELECT 1 FROM products WHERE sku = $1) "
                      "OR EXISTS(SELECT 1 FROM positions WHERE sku = $1)",
-    [Q_SKU_PAGE] =
-        "SELECT s.sku, coalesce(p.name, '') FROM "
-        "(SELECT sku FROM products WHERE sku > $1 UNION SELECT sku FROM positions "
-        "WHERE sku > $1) s LEFT JOIN products p ON p.sku = s.sku "
-        "WHERE $3::text IS NULL OR strpos(lower(s.sku), lower($3::text)) > 0 "
-        "OR strpos(lower(coalesce(p.name, '')), lower($3::text)) > 0 ORDER BY s.sku LIMIT $2",
+    [Q_SKU_PAGE] = "SELECT s.sku, coalesce(p.name, '') FROM (" SKU_ALL
+                   ") s LEFT JOIN products p ON p.sku = s.sku ORDER BY s.sku LIMIT $2",
     /* The staged rows of an import (pg_position_import), free of duplicates by then; in key
      * order so concurrent writers lock rows the same way round. */
     [Q_IMPORT_APPLY] =
@@ -313,6 +345,14 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_CHECK_CONFIRMATION] =
         "SELECT o.number, o.id FROM orders o WHERE NOT EXISTS (SELECT 1 FROM outbox m "
         "WHERE m.order_id = o.id AND m.kind = 'order_confirmation') ORDER BY o.number",
+    [Q_SKU_SEARCH] = "SELECT s.sku, coalesce(p.name, '') FROM (" SKU_SEARCH
+                     ") s LEFT JOIN products p ON p.sku = s.sku ORDER BY s.sku LIMIT $2",
+    [Q_SKU_COUNT] = "SELECT count(*) FROM (" SKU_ALL ") s",
+    [Q_SKU_SEARCH_COUNT] = "SELECT count(*) FROM (" SKU_SEARCH ") s",
+    [Q_TRANSIT_SEARCH] = "SELECT * FROM (" TRANSIT_BY_SKU("$1::text") " UNION "
+                         TRANSIT_BY_SKU("$2::text") " UNION " TRANSIT_BY_REF("$1::text")
+                         " UNION " TRANSIT_BY_REF("$2::text")
+                         ") t ORDER BY sku, location_id, transit_ref LIMIT $3",
 };
 
 /* Each entry moves the schema from version i to i + 1; the same tables and columns as the
@@ -400,6 +440,13 @@ static const char *const migrations[] = {
     "  created_at TEXT NOT NULL DEFAULT " NOW_ISO ");"
     "CREATE TABLE sessions(token_hash BYTEA PRIMARY KEY, \"user\" TEXT NOT NULL,"
     "  csrf TEXT NOT NULL, expires_at BIGINT NOT NULL);",
+    /* 3: the console's searches at catalog scale: transit positions by SKU and by
+     * transitRef (partial: onhand rows, most of them, cost nothing), products by name. */
+    "CREATE INDEX positions_transit_sku ON positions(sku, location_id, transit_ref)"
+    "  WHERE stock_type = 1;"
+    "CREATE INDEX positions_transit_ref ON positions(transit_ref, sku, location_id)"
+    "  WHERE stock_type = 1;"
+    "CREATE INDEX products_name_lower ON products((lower(name) COLLATE \"C\"));",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -1132,16 +1179,10 @@ static int pg_product_page(struct store *st, const char *after, size_t limit,
     return rc;
 }
 
-static int read_positions(struct store *st, enum stmt_id id, const char *sku,
-                          struct position_list *out, err_t *e)
+/* Appends the rows of r (the positions table's columns in table order) to out; clears r. */
+static int position_rows(PGresult *r, struct position_list *out, err_t *e)
 {
-    struct pg_store *s = S(st);
-    struct params p = {0};
-    p_text(&p, sku);
-    PGresult *r;
-    int rc = exec_stmt(s, id, &p, &r, e, "read positions");
-    if (rc)
-        return rc;
+    int rc = 0;
     for (int i = 0; i < PQntuples(r); i++) {
         struct position pos = {0};
         col_copy(r, i, 0, pos.sku, sizeof pos.sku);
@@ -1160,6 +1201,32 @@ static int read_positions(struct store *st, enum stmt_id id, const char *sku,
     }
     PQclear(r);
     return rc;
+}
+
+static int read_positions(struct store *st, enum stmt_id id, const char *sku,
+                          struct position_list *out, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_text(&p, sku);
+    PGresult *r;
+    int rc = exec_stmt(s, id, &p, &r, e, "read positions");
+    return rc ? rc : position_rows(r, out, e);
+}
+
+static int pg_transit_search(struct store *st, const char *query, size_t limit,
+                             struct position_list *out, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    char upper[STORE_QUERY_MAX + 1];
+    store_upper(query, upper);
+    p_text(&p, query);
+    p_text(&p, upper);
+    p_limit(&p, limit);
+    PGresult *r;
+    int rc = exec_stmt(s, Q_TRANSIT_SEARCH, &p, &r, e, "search transit positions");
+    return rc ? rc : position_rows(r, out, e);
 }
 
 static int pg_positions_by_sku(struct store *st, const char *sku, struct position_list *out,
@@ -1210,15 +1277,44 @@ static int pg_sku_page(struct store *st, const char *after, size_t limit, const 
 {
     struct pg_store *s = S(st);
     struct params p = {0};
+    bool search = query && *query;
+    char upper[STORE_QUERY_MAX + 1];
     p_text(&p, after ? after : "");
     p_limit(&p, limit);
-    p_text(&p, query && *query ? query : NULL);
+    if (search) {
+        store_upper(query, upper);
+        p_text(&p, query);
+        p_text(&p, upper);
+    }
     void *v = NULL;
-    int rc = list_rows(s, Q_SKU_PAGE, &p, sizeof **out, row_sku, &v, n, e,
-                       "list SKUs");
+    int rc = list_rows(s, search ? Q_SKU_SEARCH : Q_SKU_PAGE, &p, sizeof **out, row_sku, &v, n,
+                       e, "list SKUs");
     if (!rc)
         *out = v;
     return rc;
+}
+
+static int pg_sku_count(struct store *st, const char *query, size_t cap, size_t *count,
+                        err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    bool search = query && *query;
+    char upper[STORE_QUERY_MAX + 1];
+    p_text(&p, "");
+    p_limit(&p, cap + 1);
+    if (search) {
+        store_upper(query, upper);
+        p_text(&p, query);
+        p_text(&p, upper);
+    }
+    PGresult *r;
+    int rc = exec_stmt(s, search ? Q_SKU_SEARCH_COUNT : Q_SKU_COUNT, &p, &r, e, "count SKUs");
+    if (rc)
+        return rc;
+    *count = (size_t)col_i64(r, 0, 0);
+    PQclear(r);
+    return 0;
 }
 
 /* Imports stream through COPY into a temporary staging table: one round trip per 8 KB
@@ -2701,4 +2797,6 @@ static const struct store_ops postgres_ops = {
     .session_get = pg_session_get,
     .session_delete = pg_session_delete,
     .check = pg_check,
+    .sku_count = pg_sku_count,
+    .transit_search = pg_transit_search,
 };

@@ -95,6 +95,10 @@ enum stmt_id {
     Q_CHECK_OVERCAPTURE,
     Q_CHECK_CAPTURED,
     Q_CHECK_CONFIRMATION,
+    Q_SKU_SEARCH,
+    Q_SKU_COUNT,
+    Q_SKU_SEARCH_COUNT,
+    Q_TRANSIT_SEARCH,
     Q_COUNT
 };
 
@@ -107,6 +111,32 @@ enum stmt_id {
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
     "a.quantity FROM allocations a JOIN shipments s ON s.id = a.shipment_id "
 #define NOW_ISO "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+/* The console's lists at catalog scale (1M SKUs): every branch walks an index from the
+ * cursor ?1 and stops after ?2 rows, so a page or a search costs the same at any size. A
+ * search term is a prefix: of the SKU as typed (?3) or in capitals (?4), or of the product
+ * name in any case. char(1114111), the last code point, bounds a prefix range. SQLite takes
+ * one lower bound per range, so "after the cursor and from the prefix" is one bound: SKUs
+ * are letters and digits, and the first of them after c is c || '0'. */
+#define PREFIX_OF(col, p) col " >= " p " AND " col " < " p " || char(1114111)"
+#define SKU_BRANCH(from, where)                                                               \
+    "SELECT sku FROM (SELECT sku FROM " from " WHERE " where " ORDER BY sku LIMIT ?2)"
+#define SKU_PREFIX(p) "sku >= max(" p ", ?1 || '0') AND sku < " p " || char(1114111)"
+#define SKU_ALL                                                                               \
+    SKU_BRANCH("products", "sku > ?1") " UNION " SKU_BRANCH("positions", "sku > ?1 GROUP BY sku")
+#define SKU_SEARCH                                                                            \
+    SKU_BRANCH("products", SKU_PREFIX("?3")) " UNION " SKU_BRANCH("products", SKU_PREFIX("?4")) \
+    " UNION " SKU_BRANCH("positions", SKU_PREFIX("?3") " GROUP BY sku")                       \
+    " UNION " SKU_BRANCH("positions", SKU_PREFIX("?4") " GROUP BY sku")                       \
+    " UNION " SKU_BRANCH("products INDEXED BY products_name_lower",                           \
+                         "sku > ?1 AND " PREFIX_OF("lower(name)", "lower(?3)"))
+/* Transit positions whose SKU or transitRef starts with ?1 (or ?2, in capitals), ?3 at most,
+ * each branch through its partial index of transit positions. */
+#define TRANSIT_BRANCH(col, p, order)                                                         \
+    "SELECT * FROM (SELECT sku, location_id, stock_type, transit_ref, order_date, "           \
+    "stock_date, quantity, reserved, allocated FROM positions WHERE stock_type = 1 AND "      \
+    PREFIX_OF(col, p) " ORDER BY " order " LIMIT ?3)"
+#define TRANSIT_BY_SKU(p) TRANSIT_BRANCH("sku", p, "sku, location_id, transit_ref")
+#define TRANSIT_BY_REF(p) TRANSIT_BRANCH("transit_ref", p, "transit_ref, sku, location_id")
 
 static const char *const stmt_sql[Q_COUNT] = {
     [Q_BEGIN_READ] = "BEGIN",
@@ -133,12 +163,8 @@ static const char *const stmt_sql[Q_COUNT] = {
         "reserved, allocated FROM positions WHERE sku = ?1",
     [Q_SKU_EXISTS] = "SELECT EXISTS(SELECT 1 FROM products WHERE sku = ?1) "
                      "OR EXISTS(SELECT 1 FROM positions WHERE sku = ?1)",
-    [Q_SKU_PAGE] =
-        "SELECT s.sku, coalesce(p.name, '') FROM "
-        "(SELECT sku FROM products WHERE sku > ?1 UNION SELECT sku FROM positions "
-        "WHERE sku > ?1) s LEFT JOIN products p ON p.sku = s.sku "
-        "WHERE ?3 IS NULL OR instr(lower(s.sku), lower(?3)) > 0 "
-        "OR instr(lower(coalesce(p.name, '')), lower(?3)) > 0 ORDER BY s.sku LIMIT ?2",
+    [Q_SKU_PAGE] = "SELECT s.sku, coalesce(p.name, '') FROM (" SKU_ALL
+                   ") s LEFT JOIN products p ON p.sku = s.sku ORDER BY s.sku LIMIT ?2",
     [Q_POSITION_IMPORT] =
         "INSERT INTO positions(sku, location_id, stock_type, transit_ref, order_date, "
         "stock_date, quantity, reserved, allocated, import_run) "
@@ -303,6 +329,13 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_CHECK_CONFIRMATION] =
         "SELECT o.number, o.id FROM orders o WHERE NOT EXISTS (SELECT 1 FROM outbox m "
         "WHERE m.order_id = o.id AND m.kind = 'order_confirmation') ORDER BY o.number",
+    [Q_SKU_SEARCH] = "SELECT s.sku, coalesce(p.name, '') FROM (" SKU_SEARCH
+                     ") s LEFT JOIN products p ON p.sku = s.sku ORDER BY s.sku LIMIT ?2",
+    [Q_SKU_COUNT] = "SELECT count(*) FROM (" SKU_ALL ")",
+    [Q_SKU_SEARCH_COUNT] = "SELECT count(*) FROM (" SKU_SEARCH ")",
+    [Q_TRANSIT_SEARCH] = "SELECT * FROM (" TRANSIT_BY_SKU("?1") " UNION " TRANSIT_BY_SKU("?2")
+                         " UNION " TRANSIT_BY_REF("?1") " UNION " TRANSIT_BY_REF("?2")
+                         ") ORDER BY sku, location_id, transit_ref LIMIT ?3",
 };
 
 /* Each entry moves the schema from version i to i + 1. */
@@ -387,6 +420,13 @@ static const char *const migrations[] = {
     /* Console sessions: only a hash of the cookie's token is kept. */
     "CREATE TABLE sessions(token_hash BLOB PRIMARY KEY, user TEXT NOT NULL,"
     "  csrf TEXT NOT NULL, expires_at INTEGER NOT NULL);",
+    /* 3: the console's searches at catalog scale: transit positions by SKU and by
+     * transitRef (partial: onhand rows, most of them, cost nothing), products by name. */
+    "CREATE INDEX positions_transit_sku ON positions(sku, location_id, transit_ref)"
+    "  WHERE stock_type = 1;"
+    "CREATE INDEX positions_transit_ref ON positions(transit_ref, sku, location_id)"
+    "  WHERE stock_type = 1;"
+    "CREATE INDEX products_name_lower ON products(lower(name));",
 };
 
 struct sqlite_store {
@@ -764,14 +804,10 @@ static int sq_product_page(struct store *st, const char *after, size_t limit,
     return done(q, 0);
 }
 
-static int sq_positions_by_sku(struct store *st, const char *sku, struct position_list *out,
-                               err_t *e)
+/* Appends the rows of q (the positions table's columns in table order) to out. */
+static int read_position_rows(struct sqlite_store *s, sqlite3_stmt *q,
+                              struct position_list *out, err_t *e)
 {
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = stmt(s, Q_POSITIONS_BY_SKU, e);
-    if (!q)
-        return e->code;
-    bind_text(q, 1, sku);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         struct position p = {0};
@@ -792,6 +828,17 @@ static int sq_positions_by_sku(struct store *st, const char *sku, struct positio
     return done(q, 0);
 }
 
+static int sq_positions_by_sku(struct store *st, const char *sku, struct position_list *out,
+                               err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_POSITIONS_BY_SKU, e);
+    if (!q)
+        return e->code;
+    bind_text(q, 1, sku);
+    return read_position_rows(s, q, out, e);
+}
+
 static int sq_sku_exists(struct store *st, const char *sku, bool *exists, err_t *e)
 {
     struct sqlite_store *s = S(st);
@@ -809,16 +856,21 @@ static int sq_sku_page(struct store *st, const char *after, size_t limit, const 
                        struct sku_entry **out, size_t *n, err_t *e)
 {
     struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = stmt(s, Q_SKU_PAGE, e);
+    bool search = query && *query;
+    sqlite3_stmt *q = stmt(s, search ? Q_SKU_SEARCH : Q_SKU_PAGE, e);
     if (!q)
         return e->code;
     struct sku_entry *v = calloc(limit ? limit : 1, sizeof *v);
     if (!v)
         return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+    char upper[STORE_QUERY_MAX + 1];
     bind_text(q, 1, after ? after : "");
     sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
-    if (query && *query)
+    if (search) {
+        store_upper(query, upper);
         bind_text(q, 3, query);
+        bind_text(q, 4, upper);
+    }
     size_t len = 0;
     int rc = SQLITE_DONE;
     while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -833,6 +885,43 @@ static int sq_sku_page(struct store *st, const char *after, size_t limit, const 
     *out = v;
     *n = len;
     return done(q, 0);
+}
+
+static int sq_sku_count(struct store *st, const char *query, size_t cap, size_t *count,
+                        err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    bool search = query && *query;
+    sqlite3_stmt *q = stmt(s, search ? Q_SKU_SEARCH_COUNT : Q_SKU_COUNT, e);
+    if (!q)
+        return e->code;
+    char upper[STORE_QUERY_MAX + 1];
+    bind_text(q, 1, "");
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)cap + 1);
+    if (search) {
+        store_upper(query, upper);
+        bind_text(q, 3, query);
+        bind_text(q, 4, upper);
+    }
+    if (sqlite3_step(q) != SQLITE_ROW)
+        return done(q, fail(s, e, "count SKUs"));
+    *count = (size_t)sqlite3_column_int64(q, 0);
+    return done(q, 0);
+}
+
+static int sq_transit_search(struct store *st, const char *query, size_t limit,
+                             struct position_list *out, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_TRANSIT_SEARCH, e);
+    if (!q)
+        return e->code;
+    char upper[STORE_QUERY_MAX + 1];
+    store_upper(query, upper);
+    bind_text(q, 1, query);
+    bind_text(q, 2, upper);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)limit);
+    return read_position_rows(s, q, out, e);
 }
 
 static int sq_position_import(struct store *st, const struct position *p, int64_t run,
@@ -2364,4 +2453,6 @@ static const struct store_ops sqlite_ops = {
     .user_add = sq_user_add,
     .user_hash = sq_user_hash,
     .check = sq_check,
+    .sku_count = sq_sku_count,
+    .transit_search = sq_transit_search,
 };

@@ -109,8 +109,9 @@ struct store_ops {
     int (*order_lock)(struct store *st, const char *id, err_t *e);
     /* Whether a SKU has a product or a position. */
     int (*sku_exists)(struct store *st, const char *sku, bool *exists, err_t *e);
-    /* Up to limit SKUs > after (products and positions), by sku; q filters on a substring
-     * of sku or product name when not NULL/empty. Caller frees *out. */
+    /* Up to limit SKUs > after (products and positions), by sku; q, when not NULL/empty,
+     * keeps the SKUs that start with q as typed or in capitals (store_upper) and those whose
+     * product name starts with q in any case. Caller frees *out. */
     int (*sku_page)(struct store *st, const char *after, size_t limit, const char *q,
                     struct sku_entry **out, size_t *n, err_t *e);
 
@@ -238,7 +239,22 @@ struct store_ops {
                     size_t cap, err_t *e);
     int (*idem_put)(struct store *st, const char *scope, const char *key, const char *result,
                     err_t *e);
+
+    /* --- the console at catalog scale --- */
+    /* How many SKUs sku_page would list for q, counted up to cap + 1 only: *count > cap
+     * means "more than cap". */
+    int (*sku_count)(struct store *st, const char *q, size_t cap, size_t *count, err_t *e);
+    /* Up to limit transit positions whose sku or transit_ref starts with q (as typed or in
+     * capitals), by sku, location, transit_ref; appended to out. */
+    int (*transit_search)(struct store *st, const char *q, size_t limit,
+                          struct position_list *out, err_t *e);
 };
+
+/* Longest search term the store takes (sku_page's q, transit_search). */
+#define STORE_QUERY_MAX 100
+/* q with ASCII letters in capitals, for the SKU and transitRef prefix searches: ids are
+ * case-sensitive, and most are written in capitals. out holds STORE_QUERY_MAX + 1 bytes. */
+void store_upper(const char *q, char out[STORE_QUERY_MAX + 1]);
 
 struct store {
     const struct store_ops *ops;
