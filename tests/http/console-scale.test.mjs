@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { HEADER, assertError, startServer } from './lib/server.mjs';
+import { createSku, placeOrder } from './lib/shop.mjs';
 
 let srv;
 before(async () => {
@@ -116,5 +117,19 @@ describe('GET /v1/transit-positions (key): the receipts search', () => {
     assert.deepEqual([keys(r), r.more], [['OTHERY/RCPTREF9', 'RCPTX1/SHIPA'], true]);
     const all = await search('RCPT', '&limit=4');
     assert.equal(all.more, false);
+  });
+});
+
+describe('GET /v1/orders: keyset pages', () => {
+  test('a page exactly full has no next cursor', async () => {
+    const sku = await createSku(srv, { onhand: 10 });
+    const a = await placeOrder(srv, [{ sku, quantity: 1 }]);
+    const b = await placeOrder(srv, [{ sku, quantity: 1 }]);
+    const full = await skus('/v1/orders?limit=2');
+    assert.deepEqual([full.items.map((o) => o.id), full.nextCursor], [[b.id, a.id], null]);
+    const first = await skus('/v1/orders?limit=1');
+    assert.deepEqual([first.items.map((o) => o.id), first.nextCursor], [[b.id], b.id]);
+    const last = await skus(`/v1/orders?limit=1&cursor=${b.id}`);
+    assert.deepEqual([last.items.map((o) => o.id), last.nextCursor], [[a.id], null]);
   });
 });
