@@ -187,11 +187,13 @@ async function loadInventory() {
   const r = await api('/v1/inventory' + qs({ limit: 50, q: invQ, cursor: inv.cursor() }));
   if (seq !== invSeq) return; // a newer search or refresh is on its way
   if (!r.ok) return say(st, errMsg(r), 1);
-  const items = r.data.items, match = invQ ? ` matching “${invQ}”` : '';
-  say(st, items.length ? `${plural(items.length, 'SKU')}${match}, page ${inv.stack.length}.` : `No SKU${match}.`);
+  const items = r.data.items, match = invQ ? ` matching “${invQ}”` : '', n = r.data.total;
+  // Counting stops at 10,000 (the count must stay cheap at 1M SKUs): then "more than".
+  say(st, items.length ? `${r.data.totalExact ? '' : 'More than '}${n.toLocaleString('en')} SKU${n === 1 ? '' : 's'}${match}, page ${
+    inv.stack.length}.` : `No SKU${match}.`);
   $('#inv-table').replaceChildren(items.length ? table('Inventory by SKU',
-    ['SKU', 'Name', 'On hand', 'In transit', 'Allocated', 'Available', 'Status', 'Oversold'], items,
-    (i) => [h('code', { class: 'id' }, i.sku), i.name, i.onhand, transits(i), i.allocated, i.available, badge(i.status),
+    ['SKU', 'Name', 'On hand', 'In transit', 'Reserved', 'Allocated', 'Available', 'Status', 'Oversold'], items,
+    (i) => [h('code', { class: 'id' }, i.sku), i.name, i.onhand, transits(i), i.reserved, i.allocated, i.available, badge(i.status),
       i.oversold ? badge('OVERSOLD') : 'No']) : '');
   inv.show(r.data.nextCursor);
 }
@@ -349,33 +351,39 @@ async function cancelOrder(o, msg) {
 
 /* --- receipts --- */
 
-const rcForm = $('#rc-form'), rcPos = $('#rc-pos');
+const rcForm = $('#rc-form');
+let rcSeq = 0, rcTimer;
 
-/* Every transit position, from all pages of the overview, to pick from. */
+/* Transit positions whose SKU or reference starts with the search, 20 at most: never a list
+ * of every position (1M SKUs, 100k purchase orders). */
 async function loadReceipts() {
-  const opts = [], keep = rcPos.value;
-  let cursor = '';
-  do {
-    const r = await api('/v1/inventory' + qs({ limit: 500, cursor }));
-    if (!r.ok) return say('#rc-error', errMsg(r));
-    for (const i of r.data.items) for (const p of i.positions) {
-      if (p.stockType !== 'intransit') continue;
-      opts.push(h('option', { value: [i.sku, p.locationId, p.transitRef].join(' ') },
-        `${i.sku} · ${p.transitRef} at ${p.locationId}: ${p.quantity} units (${p.allocatedQuantity} allocated), ${
-          p.transitStockDate ? 'stock ' + p.transitStockDate : 'no date'}`));
-    }
-    cursor = r.data.nextCursor;
-  } while (cursor);
-  rcPos.replaceChildren(rcPos.options[0], ...opts);
-  rcPos.value = keep;
+  const q = $('#rc-q').value.trim(), st = $('#rc-status'), seq = ++rcSeq;
+  $('#rc-found').replaceChildren();
+  if (!q) return say(st, '');
+  say(st, 'Searching…');
+  const r = await api('/v1/transit-positions' + qs({ q, limit: 20 }));
+  if (seq !== rcSeq) return; // a newer search is on its way
+  if (!r.ok) return say(st, errMsg(r), 1);
+  const items = r.data.items;
+  say(st, items.length ? `${r.data.more ? 'The first ' : ''}${plural(items.length, 'transit position')} starting with “${q}”${
+    r.data.more ? ': type more to narrow the search' : ''}.` : `No transit position starts with “${q}”.`);
+  $('#rc-found').replaceChildren(items.length ? table('Matching transit positions',
+    ['SKU', 'Reference', 'Location', 'Units', 'Allocated', 'Stock date', 'Action'], items,
+    (p) => [h('code', { class: 'id' }, p.sku), h('code', {}, p.transitRef), p.locationId, p.quantity, p.allocatedQuantity,
+      p.transitStockDate || 'no date', h('button', { type: 'button', 'aria-label': `Use ${p.sku} ${p.transitRef} at ${p.locationId}`,
+        onclick: () => {
+          for (const k of ['sku', 'locationId', 'transitRef']) rcForm.elements[k].value = p[k];
+          rcForm.elements.quantity.focus();
+        } }, 'Use')]) : '');
 }
 
-// Ids are letters and digits only, so a space separates them safely in the option value.
-rcPos.onchange = () => {
-  const [sku = '', loc = '', ref = ''] = rcPos.value.split(' ');
-  rcForm.elements.sku.value = sku;
-  rcForm.elements.locationId.value = loc;
-  rcForm.elements.transitRef.value = ref;
+$('#rc-search').onsubmit = (e) => {
+  e.preventDefault();
+  loadReceipts();
+};
+$('#rc-q').oninput = () => {
+  clearTimeout(rcTimer);
+  rcTimer = setTimeout(loadReceipts, 250);
 };
 
 rcForm.onsubmit = async (e) => {
