@@ -115,6 +115,11 @@ enum stmt_id {
  * name in any case. Columns compare in the "C" collation (bytes), where chr(1114111), the
  * last code point, bounds a prefix range. */
 #define PREFIX_OF(col, p) col " >= " p " AND " col " < " p " || chr(1114111)"
+/* Keyset pages, newest first: below the cursor row's seq (no row for an unknown cursor, so an
+ * empty page), or below every seq without one. */
+#define OLDER_THAN(table, cursor)                                                             \
+    "CASE WHEN " cursor " IS NULL THEN 9223372036854775807 ELSE (SELECT seq FROM " table      \
+    " WHERE id = " cursor ") END"
 #define SKU_BRANCH(from, where)                                                               \
     "(SELECT sku FROM " from " WHERE sku > $1" where " ORDER BY sku LIMIT $2)"
 /* The distinct SKUs of positions, one index descent each (a loose index scan): a GROUP BY
@@ -190,8 +195,8 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_IMPORT_ERRORS] = "SELECT line, col, value, message FROM import_errors "
                         "WHERE import_id = $1 ORDER BY n LIMIT $2",
     [Q_IMPORT_LIST] = "SELECT id, source, file_name, status, total_rows, rows_applied, "
-                      "total_errors, created_at, finished_at FROM imports "
-                      "ORDER BY seq DESC LIMIT $1",
+                      "total_errors, created_at, finished_at FROM imports WHERE seq < "
+                      OLDER_THAN("imports", "$2::text") " ORDER BY seq DESC LIMIT $1",
     [Q_SETTINGS_GET] = "SELECT key, value FROM settings",
     [Q_SETTINGS_PUT] = "INSERT INTO settings(key, value) VALUES($1, $2) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -300,7 +305,7 @@ static const char *const stmt_sql[Q_COUNT] = {
                         "next_attempt_at = $5 WHERE id = $1",
     [Q_OUTBOX_LIST] = "SELECT id, kind, order_id, from_addr, to_addr, subject, status, "
                       "attempts, last_error, next_attempt_at, created_at FROM outbox "
-                      "ORDER BY seq DESC LIMIT $1",
+                      "WHERE seq < " OLDER_THAN("outbox", "$2::text") " ORDER BY seq DESC LIMIT $1",
     [Q_USER_ADD] = "INSERT INTO users(name, hash) VALUES($1, $2) ON CONFLICT (name) DO NOTHING",
     [Q_USER_HASH] = "SELECT hash FROM users WHERE name = $1",
     [Q_SESSION_ADD] = "INSERT INTO sessions(token_hash, \"user\", csrf, expires_at) "
@@ -1313,6 +1318,8 @@ static int pg_sku_count(struct store *st, const char *query, size_t cap, size_t 
     if (rc)
         return rc;
     *count = (size_t)col_i64(r, 0, 0);
+    if (*count > cap + 1) /* each branch stops at cap + 1, their union may hold more */
+        *count = cap + 1;
     PQclear(r);
     return 0;
 }
@@ -1518,12 +1525,13 @@ static void row_job(const PGresult *r, int i, void *dst)
     read_job(r, i, dst);
 }
 
-static int pg_import_list(struct store *st, size_t limit, struct import_job **out, size_t *n,
-                          err_t *e)
+static int pg_import_list(struct store *st, const char *before, size_t limit,
+                          struct import_job **out, size_t *n, err_t *e)
 {
     struct pg_store *s = S(st);
     struct params p = {0};
     p_limit(&p, limit);
+    p_text(&p, before && *before ? before : NULL);
     void *v = NULL;
     int rc = list_rows(s, Q_IMPORT_LIST, &p, sizeof **out, row_job, &v, n, e,
                        "list import jobs");
@@ -2391,12 +2399,13 @@ static void row_email(const PGresult *r, int i, void *dst)
     read_email(r, i, dst);
 }
 
-static int pg_outbox_list(struct store *st, size_t limit, struct email **out, size_t *n,
-                          err_t *e)
+static int pg_outbox_list(struct store *st, const char *before, size_t limit,
+                          struct email **out, size_t *n, err_t *e)
 {
     struct pg_store *s = S(st);
     struct params p = {0};
     p_limit(&p, limit);
+    p_text(&p, before && *before ? before : NULL);
     void *v = NULL;
     int rc = list_rows(s, Q_OUTBOX_LIST, &p, sizeof **out, row_email, &v, n, e,
                        "list the outbox");

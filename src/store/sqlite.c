@@ -118,6 +118,12 @@ enum stmt_id {
  * one lower bound per range, so "after the cursor and from the prefix" is one bound: SKUs
  * are letters and digits, and the first of them after c is c || '0'. */
 #define PREFIX_OF(col, p) col " >= " p " AND " col " < " p " || char(1114111)"
+/* Keyset pages, newest first: the bound is the cursor row's key (no row for an unknown
+ * cursor, so an empty page), or past every row without one. One range, so the index seeks to
+ * it rather than scanning from the newest row. */
+#define OLDER_THAN(table, key, cursor)                                                        \
+    "CASE WHEN " cursor " IS NULL THEN 9223372036854775807 ELSE (SELECT " key " FROM " table  \
+    " WHERE id = " cursor ") END"
 #define SKU_BRANCH(from, where)                                                               \
     "SELECT sku FROM (SELECT sku FROM " from " WHERE " where " ORDER BY sku LIMIT ?2)"
 #define SKU_PREFIX(p) "sku >= max(" p ", ?1 || '0') AND sku < " p " || char(1114111)"
@@ -183,8 +189,8 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_IMPORT_ERRORS] = "SELECT line, col, value, message FROM import_errors "
                         "WHERE import_id = ?1 ORDER BY n",
     [Q_IMPORT_LIST] = "SELECT id, source, file_name, status, total_rows, rows_applied, "
-                      "total_errors, created_at, finished_at FROM imports "
-                      "ORDER BY rowid DESC LIMIT ?1",
+                      "total_errors, created_at, finished_at FROM imports WHERE rowid < "
+                      OLDER_THAN("imports", "rowid", "?2") " ORDER BY rowid DESC LIMIT ?1",
     [Q_SETTINGS_GET] = "SELECT key, value FROM settings",
     [Q_SETTINGS_PUT] = "INSERT INTO settings(key, value) VALUES(?1, ?2) "
                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -222,9 +228,8 @@ static const char *const stmt_sql[Q_COUNT] = {
                          "ORDER BY n",
     [Q_PAYMENT_GET] = "SELECT provider, ref, authorized, captured, voided, refunded "
                       "FROM payments WHERE order_id = ?1",
-    [Q_ORDER_PAGE] = "SELECT id FROM orders WHERE ?1 IS NULL OR "
-                     "number < (SELECT number FROM orders WHERE id = ?1) "
-                     "ORDER BY number DESC LIMIT ?2",
+    [Q_ORDER_PAGE] = "SELECT id FROM orders WHERE number < " OLDER_THAN("orders", "number", "?1")
+                     " ORDER BY number DESC LIMIT ?2",
     [Q_ORDER_BY_SHIPMENT] = "SELECT order_id FROM shipments WHERE id = ?1",
     [Q_ORDER_SET_STATUS] = "UPDATE orders SET status = ?2 WHERE id = ?1",
     [Q_SHIPMENT_UPDATE] = "UPDATE shipments SET status = ?2, tracking_number = ?3, "
@@ -280,7 +285,8 @@ static const char *const stmt_sql[Q_COUNT] = {
                         "next_attempt_at = ?5 WHERE id = ?1",
     [Q_OUTBOX_LIST] = "SELECT id, kind, order_id, from_addr, to_addr, subject, status, "
                       "attempts, last_error, next_attempt_at, created_at FROM outbox "
-                      "ORDER BY rowid DESC LIMIT ?1",
+                      "WHERE rowid < " OLDER_THAN("outbox", "rowid", "?2")
+                      " ORDER BY rowid DESC LIMIT ?1",
     [Q_USER_ADD] = "INSERT INTO users(name, hash) VALUES(?1, ?2)",
     [Q_USER_HASH] = "SELECT hash FROM users WHERE name = ?1",
     [Q_IS_EMPTY] = "SELECT EXISTS(SELECT 1 FROM locations) OR EXISTS(SELECT 1 FROM products) "
@@ -906,6 +912,8 @@ static int sq_sku_count(struct store *st, const char *query, size_t cap, size_t 
     if (sqlite3_step(q) != SQLITE_ROW)
         return done(q, fail(s, e, "count SKUs"));
     *count = (size_t)sqlite3_column_int64(q, 0);
+    if (*count > cap + 1) /* each branch stops at cap + 1, their union may hold more */
+        *count = cap + 1;
     return done(q, 0);
 }
 
@@ -1038,8 +1046,8 @@ static int sq_import_get(struct store *st, const char *id, struct import_job *jo
     return done(q, 0);
 }
 
-static int sq_import_list(struct store *st, size_t limit, struct import_job **out, size_t *n,
-                          err_t *e)
+static int sq_import_list(struct store *st, const char *before, size_t limit,
+                          struct import_job **out, size_t *n, err_t *e)
 {
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_IMPORT_LIST, e);
@@ -1049,6 +1057,8 @@ static int sq_import_list(struct store *st, size_t limit, struct import_job **ou
     if (!v)
         return done(q, err_set(e, ERR_NOMEM, "out of memory"));
     sqlite3_bind_int64(q, 1, (sqlite3_int64)limit);
+    if (before && *before)
+        bind_text(q, 2, before);
     size_t len = 0;
     int rc = SQLITE_DONE;
     while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW)
@@ -2025,8 +2035,8 @@ static int sq_outbox_update(struct store *st, const struct email *m, err_t *e)
     return update_one(s, q, e, "save an email's delivery", "email", m->id);
 }
 
-static int sq_outbox_list(struct store *st, size_t limit, struct email **out, size_t *n,
-                          err_t *e)
+static int sq_outbox_list(struct store *st, const char *before, size_t limit,
+                          struct email **out, size_t *n, err_t *e)
 {
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_OUTBOX_LIST, e);
@@ -2036,6 +2046,8 @@ static int sq_outbox_list(struct store *st, size_t limit, struct email **out, si
     if (!v)
         return err_set(e, ERR_NOMEM, "out of memory");
     sqlite3_bind_int64(q, 1, (sqlite3_int64)limit);
+    if (before && *before)
+        bind_text(q, 2, before);
     size_t len = 0;
     int rc = SQLITE_DONE;
     while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW)

@@ -129,9 +129,10 @@ struct store_ops {
     int (*import_save)(struct store *st, const struct import_job *job, err_t *e);
     /* Fills job including its listed errors (owned by job). */
     int (*import_get)(struct store *st, const char *id, struct import_job *job, err_t *e);
-    /* Newest first, without errors. Caller frees *out with free(). */
-    int (*import_list)(struct store *st, size_t limit, struct import_job **out, size_t *n,
-                       err_t *e);
+    /* Newest first, without errors, older than job `before` when given. Caller frees *out
+     * with free(). */
+    int (*import_list)(struct store *st, const char *before, size_t limit,
+                       struct import_job **out, size_t *n, err_t *e);
 
     int (*settings_get)(struct store *st, struct settings *out, err_t *e);
     int (*settings_put)(struct store *st, const struct settings *s, err_t *e);
@@ -200,9 +201,9 @@ struct store_ops {
                         err_t *e);
     /* Saves status, attempts, last_error and next_attempt_at. */
     int (*outbox_update)(struct store *st, const struct email *m, err_t *e);
-    /* Newest first, without bodies. Caller frees *out. */
-    int (*outbox_list)(struct store *st, size_t limit, struct email **out, size_t *n,
-                       err_t *e);
+    /* Newest first, without bodies, older than email `before` when given. Caller frees *out. */
+    int (*outbox_list)(struct store *st, const char *before, size_t limit, struct email **out,
+                       size_t *n, err_t *e);
 
     /* --- console users --- */
     int (*user_add)(struct store *st, const char *name, const char *hash, err_t *e);
@@ -241,8 +242,8 @@ struct store_ops {
                     err_t *e);
 
     /* --- the console at catalog scale --- */
-    /* How many SKUs sku_page would list for q, counted up to cap + 1 only: *count > cap
-     * means "more than cap". */
+    /* How many SKUs sku_page would list for q, counted up to cap + 1 only: *count is
+     * cap + 1 for "more than cap". */
     int (*sku_count)(struct store *st, const char *q, size_t cap, size_t *count, err_t *e);
     /* Up to limit transit positions whose sku or transit_ref starts with q (as typed or in
      * capitals), by sku, location, transit_ref; appended to out. */

@@ -133,3 +133,47 @@ describe('GET /v1/orders: keyset pages', () => {
     assert.deepEqual([last.items.map((o) => o.id), last.nextCursor], [[a.id], null]);
   });
 });
+
+/* Every page of a newest-first list, following nextCursor; asserts the pages are bounded. */
+async function allPages(base, limit) {
+  const ids = [];
+  for (let cursor = '', pages = 0; ; pages++) {
+    assert.ok(pages < 100, 'pagination does not end');
+    const r = await skus(`${base}?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+    assert.ok(r.items.length <= limit && r.items.length > 0, `page of ${r.items.length}`);
+    ids.push(...r.items.map((i) => i.id));
+    if (r.nextCursor === null) return ids;
+    assert.equal(r.nextCursor, r.items.at(-1).id);
+    cursor = r.nextCursor;
+  }
+}
+
+describe('import history and outbox: keyset pages, newest first', () => {
+  test('GET /v1/inventory/imports pages with cursor', async () => {
+    const mine = [];
+    for (const q of [1, 2, 3]) {
+      const r = await srv.importCsv(`${HEADER}\nHIST${q},WH1,onhand,${q},0,,,\n`);
+      assert.equal(r.status, 201, r.text);
+      mine.unshift(r.json.id);
+    }
+    const ids = await allPages('/v1/inventory/imports', 2);
+    assert.deepEqual(ids.slice(0, 3), mine);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.deepEqual(await allPages('/v1/inventory/imports', 200), ids);
+    const full = await skus(`/v1/inventory/imports?limit=${ids.length}`);
+    assert.equal(full.nextCursor, null);
+    const unknown = await skus('/v1/inventory/imports?cursor=imp_unknown');
+    assert.deepEqual([unknown.items, unknown.nextCursor], [[], null]);
+  });
+
+  test('GET /v1/outbox pages with cursor', async () => {
+    const sku = await createSku(srv, { onhand: 10 });
+    for (let i = 0; i < 3; i++) await placeOrder(srv, [{ sku, quantity: 1 }]);
+    const ids = await allPages('/v1/outbox', 2);
+    assert.ok(ids.length >= 3);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.deepEqual(await allPages('/v1/outbox', 500), ids);
+    const full = await skus(`/v1/outbox?limit=${ids.length}`);
+    assert.equal(full.nextCursor, null);
+  });
+});

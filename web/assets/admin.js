@@ -265,13 +265,16 @@ function jobView(job) {
   ].filter(Boolean);
 }
 
+const impPg = pager($('#imp-pager'), () => loadImports());
+
 async function loadImports() {
   const st = $('#imp-hist-status');
   say(st, 'Loading imports…');
-  const r = await api('/v1/inventory/imports?limit=200');
+  const r = await api('/v1/inventory/imports' + qs({ limit: 50, cursor: impPg.cursor() }));
   if (!r.ok) return say(st, errMsg(r), 1);
   const items = r.data.items;
-  say(st, items.length ? `${plural(items.length, 'import')}, newest first.` : 'No import yet.');
+  say(st, items.length ? `${plural(items.length, 'import')}, newest first, page ${impPg.stack.length}.` : 'No import yet.');
+  impPg.show(r.data.nextCursor);
   $('#imp-hist').replaceChildren(items.length ? table('Import jobs, newest first',
     ['Started', 'File', 'Source', 'Status', 'Rows', 'Applied', 'Errors', 'Details'], items,
     (j) => [when(j.createdAt), j.fileName || '', j.source.toUpperCase(), badge(j.status), j.totalRows,
@@ -475,13 +478,16 @@ setForm.onsubmit = async (e) => {
 
 /* --- outbox --- */
 
+const outPg = pager($('#out-pager'), () => loadOutbox());
+
 async function loadOutbox() {
   const st = $('#out-status');
   say(st, 'Loading emails…');
-  const r = await api('/v1/outbox?limit=200');
+  const r = await api('/v1/outbox' + qs({ limit: 50, cursor: outPg.cursor() }));
   if (!r.ok) return say(st, errMsg(r), 1);
   const items = r.data.items;
-  say(st, items.length ? `${plural(items.length, 'email')}, newest first.` : 'No email yet.');
+  say(st, items.length ? `${plural(items.length, 'email')}, newest first, page ${outPg.stack.length}.` : 'No email yet.');
+  outPg.show(r.data.nextCursor);
   $('#out-list').replaceChildren(items.length ? table('Emails, newest first',
     ['Queued', 'Kind', 'To', 'Subject', 'Status', 'Attempts', 'Last error'], items,
     (m) => [when(m.createdAt), label(m.kind), m.to, m.subject, badge(m.status), m.attempts, m.lastError || '']) : '');
