@@ -5,8 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newPage, startServer } from './lib/browser.mjs';
-import { orderBody } from '../http/lib/shop.mjs';
-import { VIEWS, addUser, buildCatalog, login, openView, searchReceipts } from './lib/console.mjs';
+import { VIEWS, addOrders, addUser, buildCatalog, login, openView, searchReceipts } from './lib/console.mjs';
 
 const SKUS = 1_000_000;
 const POS = 100_000;
@@ -21,14 +20,7 @@ describe('console at 1M SKUs and 100k purchase orders', () => {
     srv = await startServer({ demo: false });
     const job = await buildCatalog(srv, { skus: SKUS, pos: POS });
     assert.equal(job.rowsApplied, SKUS + POS);
-    // A few products and orders, so names, orders and emails show too.
-    const products = Array.from({ length: 20 }, (_, i) => ({ sku: `SKU${String(i).padStart(7, '0')}`,
-      name: `Scale product ${i}`, price: 1000 + i, currency: 'USD' }));
-    assert.equal((await srv.api('/v1/products', { key: true, body: products })).status, 200);
-    for (const sku of ['SKU0000004', 'SKU0000007']) {
-      const o = await srv.api('/v1/orders', { body: orderBody([{ sku, quantity: 1 }]) });
-      assert.equal(o.status, 201, o.text);
-    }
+    await addOrders(srv);
     await addUser(srv);
     browser = await launch();
     page = await newPage(browser);

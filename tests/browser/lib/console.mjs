@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { HEADER } from '../../http/lib/server.mjs';
+import { orderBody } from '../../http/lib/shop.mjs';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -40,6 +41,19 @@ export async function buildCatalog(srv, size) {
   assert.equal(imp.code, 0, imp.stderr);
   fs.rmSync(file);
   return JSON.parse(imp.stdout);
+}
+
+/* Products for the first 20 SKUs ("Scale product 0".."19") and two orders, so names, orders
+ * and emails show too. */
+export async function addOrders(srv) {
+  const products = Array.from({ length: 20 }, (_, i) => ({ sku: `SKU${String(i).padStart(7, '0')}`,
+    name: `Scale product ${i}`, price: 1000 + i, currency: 'USD' }));
+  const p = await srv.api('/v1/products', { key: true, body: products });
+  assert.equal(p.status, 200, p.text);
+  for (const sku of ['SKU0000004', 'SKU0000007']) {
+    const o = await srv.api('/v1/orders', { body: orderBody([{ sku, quantity: 1 }]) });
+    assert.equal(o.status, 201, o.text);
+  }
 }
 
 export async function addUser(srv) {
