@@ -376,13 +376,13 @@ describe('merchant console', () => {
     assert.equal(await page.getByLabel('Transit reference', { exact: true }).inputValue(), 'PO1001');
 
     // A transit reference nobody has: the server's 404 in place.
-    await page.getByLabel('Transit reference').fill('PO9999');
+    await page.getByLabel('Transit reference', { exact: true }).fill('PO9999');
     await page.getByLabel('Quantity received').fill('1');
     await page.getByRole('button', { name: 'Record receipt' }).click();
     await until(async () => assert.equal(await page.locator('#rc-error').textContent(),
       'No transit position PO9999 of TSHIRT1 at WH1.'));
 
-    await page.getByLabel('Transit reference').fill('PO1001');
+    await page.getByLabel('Transit reference', { exact: true }).fill('PO1001');
     await page.getByRole('button', { name: 'Record receipt' }).click();
     const result = page.getByRole('region', { name: 'Receipt recorded' });
     await result.waitFor();
