@@ -40,6 +40,7 @@ int orders_cancel_h(struct http_req *r, struct http_resp *out);
 int shipments_ship_h(struct http_req *r, struct http_resp *out);
 int receipts_create_h(struct http_req *r, struct http_resp *out);
 int outbox_list_h(struct http_req *r, struct http_resp *out);
+int transit_positions_h(struct http_req *r, struct http_resp *out);
 
 int session_create_h(struct http_req *r, struct http_resp *out);
 int session_get_h(struct http_req *r, struct http_resp *out);

@@ -115,3 +115,11 @@ int store_copy(struct store *from, struct store *to, size_t *rows, err_t *e)
     *rows = c.rows;
     return rc;
 }
+
+void store_upper(const char *q, char out[STORE_QUERY_MAX + 1])
+{
+    size_t i = 0;
+    for (; q[i] && i < STORE_QUERY_MAX; i++)
+        out[i] = q[i] >= 'a' && q[i] <= 'z' ? (char)(q[i] - 'a' + 'A') : q[i];
+    out[i] = '\0';
+}

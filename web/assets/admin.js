@@ -187,11 +187,13 @@ async function loadInventory() {
   const r = await api('/v1/inventory' + qs({ limit: 50, q: invQ, cursor: inv.cursor() }));
   if (seq !== invSeq) return; // a newer search or refresh is on its way
   if (!r.ok) return say(st, errMsg(r), 1);
-  const items = r.data.items, match = invQ ? ` matching “${invQ}”` : '';
-  say(st, items.length ? `${plural(items.length, 'SKU')}${match}, page ${inv.stack.length}.` : `No SKU${match}.`);
+  const items = r.data.items, match = invQ ? ` matching “${invQ}”` : '', n = r.data.total;
+  // Counting stops at 10,000 (the count must stay cheap at 1M SKUs): then "more than".
+  say(st, items.length ? `${r.data.totalExact ? '' : 'More than '}${n.toLocaleString('en')} SKU${n === 1 ? '' : 's'}${match}, page ${
+    inv.stack.length}.` : `No SKU${match}.`);
   $('#inv-table').replaceChildren(items.length ? table('Inventory by SKU',
-    ['SKU', 'Name', 'On hand', 'In transit', 'Allocated', 'Available', 'Status', 'Oversold'], items,
-    (i) => [h('code', { class: 'id' }, i.sku), i.name, i.onhand, transits(i), i.allocated, i.available, badge(i.status),
+    ['SKU', 'Name', 'On hand', 'In transit', 'Reserved', 'Allocated', 'Available', 'Status', 'Oversold'], items,
+    (i) => [h('code', { class: 'id' }, i.sku), i.name, i.onhand, transits(i), i.reserved, i.allocated, i.available, badge(i.status),
       i.oversold ? badge('OVERSOLD') : 'No']) : '');
   inv.show(r.data.nextCursor);
 }
@@ -263,13 +265,16 @@ function jobView(job) {
   ].filter(Boolean);
 }
 
+const impPg = pager($('#imp-pager'), () => loadImports());
+
 async function loadImports() {
   const st = $('#imp-hist-status');
   say(st, 'Loading imports…');
-  const r = await api('/v1/inventory/imports?limit=200');
+  const r = await api('/v1/inventory/imports' + qs({ limit: 50, cursor: impPg.cursor() }));
   if (!r.ok) return say(st, errMsg(r), 1);
   const items = r.data.items;
-  say(st, items.length ? `${plural(items.length, 'import')}, newest first.` : 'No import yet.');
+  say(st, items.length ? `${plural(items.length, 'import')}, newest first, page ${impPg.stack.length}.` : 'No import yet.');
+  impPg.show(r.data.nextCursor);
   $('#imp-hist').replaceChildren(items.length ? table('Import jobs, newest first',
     ['Started', 'File', 'Source', 'Status', 'Rows', 'Applied', 'Errors', 'Details'], items,
     (j) => [when(j.createdAt), j.fileName || '', j.source.toUpperCase(), badge(j.status), j.totalRows,
@@ -349,33 +354,39 @@ async function cancelOrder(o, msg) {
 
 /* --- receipts --- */
 
-const rcForm = $('#rc-form'), rcPos = $('#rc-pos');
+const rcForm = $('#rc-form');
+let rcSeq = 0, rcTimer;
 
-/* Every transit position, from all pages of the overview, to pick from. */
+/* Transit positions whose SKU or reference starts with the search, 20 at most: never a list
+ * of every position (1M SKUs, 100k purchase orders). */
 async function loadReceipts() {
-  const opts = [], keep = rcPos.value;
-  let cursor = '';
-  do {
-    const r = await api('/v1/inventory' + qs({ limit: 500, cursor }));
-    if (!r.ok) return say('#rc-error', errMsg(r));
-    for (const i of r.data.items) for (const p of i.positions) {
-      if (p.stockType !== 'intransit') continue;
-      opts.push(h('option', { value: [i.sku, p.locationId, p.transitRef].join(' ') },
-        `${i.sku} · ${p.transitRef} at ${p.locationId}: ${p.quantity} units (${p.allocatedQuantity} allocated), ${
-          p.transitStockDate ? 'stock ' + p.transitStockDate : 'no date'}`));
-    }
-    cursor = r.data.nextCursor;
-  } while (cursor);
-  rcPos.replaceChildren(rcPos.options[0], ...opts);
-  rcPos.value = keep;
+  const q = $('#rc-q').value.trim(), st = $('#rc-status'), seq = ++rcSeq;
+  $('#rc-found').replaceChildren();
+  if (!q) return say(st, '');
+  say(st, 'Searching…');
+  const r = await api('/v1/transit-positions' + qs({ q, limit: 20 }));
+  if (seq !== rcSeq) return; // a newer search is on its way
+  if (!r.ok) return say(st, errMsg(r), 1);
+  const items = r.data.items;
+  say(st, items.length ? `${r.data.more ? 'The first ' : ''}${plural(items.length, 'transit position')} starting with “${q}”${
+    r.data.more ? ': type more to narrow the search' : ''}.` : `No transit position starts with “${q}”.`);
+  $('#rc-found').replaceChildren(items.length ? table('Matching transit positions',
+    ['SKU', 'Reference', 'Location', 'Units', 'Allocated', 'Stock date', 'Action'], items,
+    (p) => [h('code', { class: 'id' }, p.sku), h('code', {}, p.transitRef), p.locationId, p.quantity, p.allocatedQuantity,
+      p.transitStockDate || 'no date', h('button', { type: 'button', 'aria-label': `Use ${p.sku} ${p.transitRef} at ${p.locationId}`,
+        onclick: () => {
+          for (const k of ['sku', 'locationId', 'transitRef']) rcForm.elements[k].value = p[k];
+          rcForm.elements.quantity.focus();
+        } }, 'Use')]) : '');
 }
 
-// Ids are letters and digits only, so a space separates them safely in the option value.
-rcPos.onchange = () => {
-  const [sku = '', loc = '', ref = ''] = rcPos.value.split(' ');
-  rcForm.elements.sku.value = sku;
-  rcForm.elements.locationId.value = loc;
-  rcForm.elements.transitRef.value = ref;
+$('#rc-search').onsubmit = (e) => {
+  e.preventDefault();
+  loadReceipts();
+};
+$('#rc-q').oninput = () => {
+  clearTimeout(rcTimer);
+  rcTimer = setTimeout(loadReceipts, 250);
 };
 
 rcForm.onsubmit = async (e) => {
@@ -467,13 +478,16 @@ setForm.onsubmit = async (e) => {
 
 /* --- outbox --- */
 
+const outPg = pager($('#out-pager'), () => loadOutbox());
+
 async function loadOutbox() {
   const st = $('#out-status');
   say(st, 'Loading emails…');
-  const r = await api('/v1/outbox?limit=200');
+  const r = await api('/v1/outbox' + qs({ limit: 50, cursor: outPg.cursor() }));
   if (!r.ok) return say(st, errMsg(r), 1);
   const items = r.data.items;
-  say(st, items.length ? `${plural(items.length, 'email')}, newest first.` : 'No email yet.');
+  say(st, items.length ? `${plural(items.length, 'email')}, newest first, page ${outPg.stack.length}.` : 'No email yet.');
+  outPg.show(r.data.nextCursor);
   $('#out-list').replaceChildren(items.length ? table('Emails, newest first',
     ['Queued', 'Kind', 'To', 'Subject', 'Status', 'Attempts', 'Last error'], items,
     (m) => [when(m.createdAt), label(m.kind), m.to, m.subject, badge(m.status), m.attempts, m.lastError || '']) : '');
