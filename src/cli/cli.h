@@ -33,5 +33,6 @@ int cli_demo(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
+int cli_products(int argc, char **argv);
 
 #endif

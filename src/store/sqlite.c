@@ -95,6 +95,11 @@ enum stmt_id {
     Q_CHECK_OVERCAPTURE,
     Q_CHECK_CAPTURED,
     Q_CHECK_CONFIRMATION,
+    Q_IMPORT_UNSOLD,
+    Q_IMPORT_WARNING_SAVE,
+    Q_IMPORT_WARNING_TOTAL,
+    Q_IMPORT_WARNINGS,
+    Q_PRODUCT_FIND,
     Q_COUNT
 };
 
@@ -303,6 +308,20 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_CHECK_CONFIRMATION] =
         "SELECT o.number, o.id FROM orders o WHERE NOT EXISTS (SELECT 1 FROM outbox m "
         "WHERE m.order_id = o.id AND m.kind = 'order_confirmation') ORDER BY o.number",
+    /* Products (SPEC 5.3). The run's positions, in key order, so DISTINCT is cheap. */
+    [Q_IMPORT_UNSOLD] =
+        "SELECT sku, count(*) OVER () FROM (SELECT DISTINCT sku FROM positions po "
+        "WHERE import_run = ?1 AND NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = po.sku)) "
+        "ORDER BY sku LIMIT ?2",
+    [Q_IMPORT_WARNING_SAVE] = "INSERT INTO import_warnings(import_id, n, sku, message) "
+                              "VALUES(?1, ?2, ?3, ?4)",
+    [Q_IMPORT_WARNING_TOTAL] = "UPDATE imports SET total_warnings = ?2 WHERE id = ?1",
+    [Q_IMPORT_WARNINGS] = "SELECT w.sku, w.message, i.total_warnings FROM imports i "
+                          "JOIN import_warnings w ON w.import_id = i.id WHERE i.id = ?1 "
+                          "ORDER BY w.n",
+    [Q_PRODUCT_FIND] = "SELECT sku, name, price, currency, description, image_url "
+                       "FROM products WHERE sku > ?1 AND (instr(lower(sku), lower(?3)) > 0 "
+                       "OR instr(lower(name), lower(?3)) > 0) ORDER BY sku LIMIT ?2",
 };
 
 /* Each entry moves the schema from version i to i + 1. */
@@ -387,6 +406,10 @@ static const char *const migrations[] = {
     /* Console sessions: only a hash of the cookie's token is kept. */
     "CREATE TABLE sessions(token_hash BLOB PRIMARY KEY, user TEXT NOT NULL,"
     "  csrf TEXT NOT NULL, expires_at INTEGER NOT NULL);",
+    /* 3: inventory jobs list the SKUs they wrote that have no product (SPEC 5.3). */
+    "ALTER TABLE imports ADD COLUMN total_warnings INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE import_warnings(import_id TEXT NOT NULL, n INTEGER NOT NULL,"
+    "  sku TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY(import_id, n)) WITHOUT ROWID;",
 };
 
 struct sqlite_store {
@@ -858,6 +881,8 @@ static int sq_position_import(struct store *st, const struct position *p, int64_
     return done(q, 0);
 }
 
+static int save_warnings(struct sqlite_store *s, const struct import_job *job, err_t *e);
+
 static int sq_import_save(struct store *st, const struct import_job *job, err_t *e)
 {
     struct sqlite_store *s = S(st);
@@ -897,7 +922,7 @@ static int sq_import_save(struct store *st, const struct import_job *job, err_t 
             return done(q, fail(s, e, "save the import errors"));
         done(q, 0);
     }
-    return 0;
+    return save_warnings(s, job, e);
 }
 
 static void read_job(sqlite3_stmt *q, struct import_job *job)
@@ -914,7 +939,10 @@ static void read_job(sqlite3_stmt *q, struct import_job *job)
     col_copy(q, 8, job->finished_at, sizeof job->finished_at);
 }
 
-static int sq_import_get(struct store *st, const char *id, struct import_job *job, err_t *e)
+static int load_warnings(struct sqlite_store *s, struct import_job *job, err_t *e);
+
+static int import_get_errors(struct store *st, const char *id, struct import_job *job,
+                             err_t *e)
 {
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_IMPORT_GET, e);
@@ -947,6 +975,17 @@ static int sq_import_get(struct store *st, const char *id, struct import_job *jo
         col_copy(q, 3, ie->message, sizeof ie->message);
     }
     return done(q, 0);
+}
+
+static int sq_import_get(struct store *st, const char *id, struct import_job *job, err_t *e)
+{
+    memset(job, 0, sizeof *job);
+    int rc = import_get_errors(st, id, job, e);
+    if (!rc)
+        rc = load_warnings(S(st), job, e);
+    if (rc)
+        import_job_free(job);
+    return rc;
 }
 
 static int sq_import_list(struct store *st, size_t limit, struct import_job **out, size_t *n,
@@ -2300,6 +2339,102 @@ static int sq_check(struct store *st, store_check_fn report, void *ctx, size_t *
     return rc;
 }
 
+/* --- products (SPEC 5.3) --- */
+
+static int save_warnings(struct sqlite_store *s, const struct import_job *job, err_t *e)
+{
+    sqlite3_stmt *q;
+    if (!job->total_warnings)
+        return 0;
+    if (!(q = stmt(s, Q_IMPORT_WARNING_TOTAL, e)))
+        return e->code;
+    bind_text(q, 1, job->id);
+    sqlite3_bind_int64(q, 2, job->total_warnings);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return done(q, fail(s, e, "save the import warnings"));
+    done(q, 0);
+    if (!(q = stmt(s, Q_IMPORT_WARNING_SAVE, e)))
+        return e->code;
+    for (size_t i = 0; i < job->nwarnings; i++) {
+        bind_text(q, 1, job->id);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
+        bind_text(q, 3, job->warnings[i].sku);
+        bind_text(q, 4, job->warnings[i].message);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            return done(q, fail(s, e, "save the import warnings"));
+        done(q, 0);
+    }
+    return 0;
+}
+
+static int load_warnings(struct sqlite_store *s, struct import_job *job, err_t *e)
+{
+    sqlite3_stmt *q = stmt(s, Q_IMPORT_WARNINGS, e);
+    if (!q)
+        return e->code;
+    job->warnings = calloc(IMPORT_WARNINGS_MAX, sizeof *job->warnings);
+    if (!job->warnings)
+        return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+    bind_text(q, 1, job->id);
+    int rc;
+    while (job->nwarnings < IMPORT_WARNINGS_MAX && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct import_warning *w = &job->warnings[job->nwarnings++];
+        col_copy(q, 0, w->sku, sizeof w->sku);
+        col_copy(q, 1, w->message, sizeof w->message);
+        job->total_warnings = sqlite3_column_int64(q, 2);
+    }
+    return done(q, 0);
+}
+
+static int sq_import_unsold(struct store *st, int64_t run, struct import_job *job, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_IMPORT_UNSOLD, e);
+    if (!q)
+        return e->code;
+    if (!job->warnings && !(job->warnings = calloc(IMPORT_WARNINGS_MAX, sizeof *job->warnings)))
+        return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+    sqlite3_bind_int64(q, 1, run);
+    sqlite3_bind_int64(q, 2, IMPORT_WARNINGS_MAX);
+    int rc;
+    job->nwarnings = 0;
+    job->total_warnings = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        import_warning_set(&job->warnings[job->nwarnings++],
+                           (const char *)sqlite3_column_text(q, 0));
+        job->total_warnings = sqlite3_column_int64(q, 1);
+    }
+    if (rc != SQLITE_DONE)
+        return done(q, fail(s, e, "look for SKUs without a product"));
+    return done(q, 0);
+}
+
+static int sq_product_find(struct store *st, const char *after, size_t limit, const char *qs,
+                           struct product **out, size_t *n, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_PRODUCT_FIND, e);
+    if (!q)
+        return e->code;
+    struct product *v = calloc(limit ? limit : 1, sizeof *v);
+    if (!v)
+        return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+    bind_text(q, 1, after ? after : "");
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+    bind_text(q, 3, qs);
+    size_t len = 0;
+    int rc = SQLITE_DONE;
+    while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW)
+        read_product(q, &v[len++]);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        free(v);
+        return done(q, fail(s, e, "search products"));
+    }
+    *out = v;
+    *n = len;
+    return done(q, 0);
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .group_commit = true,
@@ -2364,4 +2499,6 @@ static const struct store_ops sqlite_ops = {
     .user_add = sq_user_add,
     .user_hash = sq_user_hash,
     .check = sq_check,
+    .import_unsold = sq_import_unsold,
+    .product_find = sq_product_find,
 };

@@ -238,6 +238,15 @@ struct store_ops {
                     size_t cap, err_t *e);
     int (*idem_put)(struct store *st, const char *scope, const char *key, const char *result,
                     err_t *e);
+
+    /* --- products (SPEC 5.3) --- */
+    /* After import_apply, inside the import's transaction: the SKUs the run wrote that have
+     * no product (not for sale), by sku, into job->warnings (at most IMPORT_WARNINGS_MAX;
+     * owned by job) and job->total_warnings. import_save and import_get keep them. */
+    int (*import_unsold)(struct store *st, int64_t run, struct import_job *job, err_t *e);
+    /* Like product_page, only products whose sku or name contains q (ASCII case ignored). */
+    int (*product_find)(struct store *st, const char *after, size_t limit, const char *q,
+                        struct product **out, size_t *n, err_t *e);
 };
 
 struct store {
