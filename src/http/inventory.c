@@ -175,12 +175,15 @@ static json_t *summary_row(const struct sku_entry *se, const struct item *it)
         allocated += p->allocated;
         oversold |= position_oversold(p);
     }
-    return json_pack(
+    json_t *row = json_pack(
         "{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:b, s:o}", "sku", se->sku, "name", se->name,
         "onhand", (json_int_t)onhand, "intransit", (json_int_t)intransit, "allocated",
         (json_int_t)allocated, "available", (json_int_t)it->avail.available_total, "status",
         promise_status_name(it->avail.status), "oversold", oversold, "positions",
         view_positions(it));
+    /* Only SKUs with a product are for sale (SPEC 5.3); a product always has a name. */
+    json_object_set_new(row, "forSale", json_boolean(se->name[0] != '\0'));
+    return row;
 }
 
 int inventory_list(struct http_req *r, struct http_resp *out)

@@ -74,8 +74,11 @@ export function badge(status) {
 
 // A product picture, or its initials on a tinted square when there is none.
 export function media(p, alt = '') {
-  // Only same-origin images: the storefront loads nothing from other hosts.
-  if (/^\/(?!\/)/.test(p.imageUrl || '')) return el('img', { src: p.imageUrl, alt, class: 'media' });
+  // A path on this server, or an https:// URL (the API accepts no other): product pictures
+  // usually live on a CDN.
+  if (/^(\/(?!\/)|https:\/\/)/i.test(p.imageUrl || '')) {
+    return el('img', { src: p.imageUrl, alt, class: 'media', loading: 'lazy' });
+  }
   const initials = p.name.split(/\s+/).slice(0, 2).map((w) => w[0]).join('').toUpperCase();
   return el('div', { class: 'media', 'aria-hidden': 'true' }, initials);
 }
