@@ -147,11 +147,11 @@ json_t *view_job(const struct import_job *job, bool with_errors)
             json_array_append_new(warns, json_pack("{s:s, s:s}", "sku", job->warnings[i].sku,
                                                    "message", job->warnings[i].message));
         json_object_set_new(o, "warnings", warns);
+        json_object_set_new(o, "totalWarnings", json_integer(job->total_warnings));
     }
     /* Product and inventory jobs share one history; kind tells them apart. */
     json_object_set_new(o, "kind",
                         json_string(job->source == IMPORT_PRODUCTS ? "products" : "inventory"));
-    json_object_set_new(o, "totalWarnings", json_integer(job->total_warnings));
     json_object_set_new(o, "createdAt", json_string(job->created_at));
     json_object_set_new(o, "finishedAt", json_string(job->finished_at));
     return o;
