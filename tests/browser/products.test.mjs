@@ -57,7 +57,7 @@ describe('console products and storefront images', () => {
   });
 
   const overviewRow = async (sku) => {
-    await page.getByLabel('Search SKU or name').first().fill(sku);
+    await page.getByLabel('Search SKU or name', { exact: true }).fill(sku);
     await page.locator('#inv-search').getByRole('button', { name: 'Search' }).click();
     await until(async () => assert.match(await page.locator('#inv-status').textContent(), new RegExp(`matching “${sku}”`)));
     return (await cells(page.locator('#inv-table table'))).find((r) => r[0] === sku);
@@ -82,10 +82,10 @@ describe('console products and storefront images', () => {
     const table = page.getByRole('table', { name: 'Products by SKU' });
     await until(async () => assert.equal((await cells(table)).length, 12));
     assert.deepEqual((await cells(table)).find((r) => r[0] === 'TSHIRT1'), ['TSHIRT1', 'Organic cotton T-shirt', '$25.00', 'In stock', '125']);
-    await page.locator('#prod-q').fill('mug');
+    await page.getByLabel('Search products by SKU or name').fill('mug');
     await page.locator('#prod-search').getByRole('button', { name: 'Search' }).click();
     await until(async () => assert.deepEqual((await cells(table)).map((r) => r[0]), ['MUG3']));
-    await page.locator('#prod-q').fill('LAMP');
+    await page.getByLabel('Search products by SKU or name').fill('LAMP');
     await page.locator('#prod-search').getByRole('button', { name: 'Search' }).click();
     await until(async () => assert.equal(await page.locator('#prod-status').textContent(), 'No product matching “LAMP”.'));
     await checkA11y(page, 'products page');
