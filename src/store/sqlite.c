@@ -2372,12 +2372,11 @@ static int load_warnings(struct sqlite_store *s, struct import_job *job, err_t *
     sqlite3_stmt *q = stmt(s, Q_IMPORT_WARNINGS, e);
     if (!q)
         return e->code;
-    job->warnings = calloc(IMPORT_WARNINGS_MAX, sizeof *job->warnings);
-    if (!job->warnings)
-        return done(q, err_set(e, ERR_NOMEM, "out of memory"));
     bind_text(q, 1, job->id);
-    int rc;
-    while (job->nwarnings < IMPORT_WARNINGS_MAX && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (job->nwarnings < IMPORT_WARNINGS_MAX && sqlite3_step(q) == SQLITE_ROW) {
+        if (!job->warnings &&
+            !(job->warnings = calloc(IMPORT_WARNINGS_MAX, sizeof *job->warnings)))
+            return done(q, err_set(e, ERR_NOMEM, "out of memory"));
         struct import_warning *w = &job->warnings[job->nwarnings++];
         col_copy(q, 0, w->sku, sizeof w->sku);
         col_copy(q, 1, w->message, sizeof w->message);
@@ -2392,14 +2391,15 @@ static int sq_import_unsold(struct store *st, int64_t run, struct import_job *jo
     sqlite3_stmt *q = stmt(s, Q_IMPORT_UNSOLD, e);
     if (!q)
         return e->code;
-    if (!job->warnings && !(job->warnings = calloc(IMPORT_WARNINGS_MAX, sizeof *job->warnings)))
-        return done(q, err_set(e, ERR_NOMEM, "out of memory"));
     sqlite3_bind_int64(q, 1, run);
     sqlite3_bind_int64(q, 2, IMPORT_WARNINGS_MAX);
     int rc;
     job->nwarnings = 0;
     job->total_warnings = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (!job->warnings &&
+            !(job->warnings = calloc(IMPORT_WARNINGS_MAX, sizeof *job->warnings)))
+            return done(q, err_set(e, ERR_NOMEM, "out of memory"));
         import_warning_set(&job->warnings[job->nwarnings++],
                            (const char *)sqlite3_column_text(q, 0));
         job->total_warnings = sqlite3_column_int64(q, 1);
