@@ -321,6 +321,18 @@ int importrow_header(const struct importrow_value *names, size_t n, int *map,
     size_t i;
     int c;
 
+    /* Spreadsheets in many locales save "CSV" with semicolons between values: one error
+     * that says so, not one per column the header then seems to lack. */
+    for (i = 0; i < n; i++)
+        if (memchr(names[i].s, ';', names[i].len)) {
+            report(&r, -1, &names[i], "the header has ';' between column names: values must "
+                                      "be separated by commas (save the file as "
+                                      "comma-separated CSV)");
+            for (i = 0; i < n; i++)
+                map[i] = -1;
+            return r.n;
+        }
+
     for (i = 0; i < n; i++) {
         c = importrow_column(names[i].s, names[i].len, false);
         if (c < 0) {

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ingest/csv.h"
 #include "util/ids.h"
@@ -147,6 +148,18 @@ static void on_row_error(void *ctx, int col, const char *value, size_t vlen, con
     importer_error(rc->im, rc->line, col, value, vlen, msg);
 }
 
+/* The location a wrong-case id meant ("wh1" for WH1). Looked for only while errors are
+ * still listed, so a file of a million bad rows does not scan the locations a million times. */
+static const struct location *near_location(const struct importer *im, const char *id)
+{
+    if (im->job.nerrors == IMPORT_ERRORS_MAX)
+        return NULL;
+    for (size_t i = 0; i < im->nlocations; i++)
+        if (!strcasecmp(im->locations[i].id, id))
+            return &im->locations[i];
+    return NULL;
+}
+
 int importer_row(struct importer *im, int64_t line, const struct importrow_value vals[COL_COUNT],
                  err_t *e)
 {
@@ -163,10 +176,16 @@ int importer_row(struct importer *im, int64_t line, const struct importrow_value
     struct location key;
     memcpy(key.id, p.location_id, sizeof key.id);
     if (!im->nlocations || !bsearch(&key, im->locations, im->nlocations, sizeof key, loc_cmp)) {
-        char msg[160];
-        snprintf(msg, sizeof msg,
-                 "location %s does not exist: add it first (sellahead location add)",
-                 p.location_id);
+        char msg[256];
+        const struct location *near = near_location(im, p.location_id);
+        if (near)
+            snprintf(msg, sizeof msg,
+                     "location %s does not exist: location ids are case-sensitive, did you "
+                     "mean %s?", p.location_id, near->id);
+        else
+            snprintf(msg, sizeof msg,
+                     "location %s does not exist: add it first (sellahead location add)",
+                     p.location_id);
         importer_error(im, line, COL_LOCATION_ID, vals[COL_LOCATION_ID].s,
                        vals[COL_LOCATION_ID].len, msg);
         return 0;
@@ -284,6 +303,14 @@ static int on_record(void *ctx, const struct csv_record *rec)
     }
     if (!c->header_ok) /* rows cannot be read without a valid header; its errors say why */
         return importer_row(c->im, (int64_t)rec->line, NULL, c->e);
+    size_t filled = 0;
+    for (size_t i = 0; i < rec->nfields; i++)
+        filled += rec->fields[i].len > 0;
+    if (!filled) { /* what a spreadsheet leaves of a row it cleared: one error, not one a column */
+        importer_error(c->im, (int64_t)rec->line, -1, NULL, 0,
+                       "this line is an empty row (only commas): delete it");
+        return importer_row(c->im, (int64_t)rec->line, NULL, c->e);
+    }
     if (rec->nfields != c->nfields) {
         char msg[160];
         snprintf(msg, sizeof msg, "this line has %zu values but the header has %zu columns",

@@ -90,6 +90,12 @@ enum stmt_id {
     Q_CHECK_OVERCAPTURE,
     Q_CHECK_CAPTURED,
     Q_CHECK_CONFIRMATION,
+    Q_HOLDS_STOCK,
+    Q_USER_LIST,
+    Q_USER_SET_HASH,
+    Q_USER_REMOVE,
+    Q_APIKEY_LIST,
+    Q_APIKEY_REVOKE,
     Q_IMPORT_UNSOLD,
     Q_IMPORT_WARNING_SAVE,
     Q_IMPORT_WARNING_TOTAL,
@@ -318,6 +324,15 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_CHECK_CONFIRMATION] =
         "SELECT o.number, o.id FROM orders o WHERE NOT EXISTS (SELECT 1 FROM outbox m "
         "WHERE m.order_id = o.id AND m.kind = 'order_confirmation') ORDER BY o.number",
+    [Q_HOLDS_STOCK] = "SELECT EXISTS(SELECT 1 FROM orders), EXISTS(SELECT 1 FROM positions)",
+    [Q_USER_LIST] = "SELECT name, created_at FROM users ORDER BY name",
+    /* The user's sessions end with the change; the count is the UPDATE's (or DELETE's). */
+    [Q_USER_SET_HASH] = "WITH ended AS (DELETE FROM sessions WHERE \"user\" = $1) "
+                        "UPDATE users SET hash = $2 WHERE name = $1",
+    [Q_USER_REMOVE] = "WITH ended AS (DELETE FROM sessions WHERE \"user\" = $1) "
+                      "DELETE FROM users WHERE name = $1",
+    [Q_APIKEY_LIST] = "SELECT name, created_at FROM api_keys ORDER BY name, created_at",
+    [Q_APIKEY_REVOKE] = "DELETE FROM api_keys WHERE name = $1",
     /* Products (SPEC 5.3); the same statements as SQLite's. */
     [Q_IMPORT_UNSOLD] =
         "SELECT sku, count(*) OVER () FROM (SELECT DISTINCT sku FROM positions po "
@@ -1049,6 +1064,8 @@ static int pg_location_add(struct store *st, const struct location *l, err_t *e)
 
 static int pg_location_list(struct store *st, struct location **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     PGresult *r;
     int rc = exec_stmt(s, Q_LOCATION_LIST, NULL, &r, e, "list locations");
@@ -1143,6 +1160,8 @@ static void row_product(const PGresult *r, int i, void *dst)
 static int pg_product_page(struct store *st, const char *after, size_t limit,
                            struct product **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
     p_text(&p, after ? after : "");
@@ -1231,6 +1250,8 @@ static void row_sku(const PGresult *r, int i, void *dst)
 static int pg_sku_page(struct store *st, const char *after, size_t limit, const char *query,
                        struct sku_entry **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
     p_text(&p, after ? after : "");
@@ -1463,6 +1484,8 @@ static void row_job(const PGresult *r, int i, void *dst)
 static int pg_import_list(struct store *st, size_t limit, struct import_job **out, size_t *n,
                           err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
     p_limit(&p, limit);
@@ -1916,6 +1939,8 @@ static void row_order_id(const PGresult *r, int i, void *dst)
 static int pg_order_page(struct store *st, const char *before, size_t limit,
                          char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
 {
+    *ids = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
     p_text(&p, before && *before ? before : NULL);
@@ -2077,6 +2102,8 @@ static int pg_alloc_add(struct store *st, const char *shipment_id, const struct 
 static int pg_alloc_list(struct store *st, const char *shipment_id, const struct position *key,
                          struct alloc_row **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     if (!shipment_id && !key)
         return err_set(e, ERR_INVALID, "name a shipment or a position to list allocations");
@@ -2165,6 +2192,8 @@ static int pg_cart_create(struct store *st, const char *id, err_t *e)
 static int pg_cart_lines(struct store *st, const char *id, struct shipment_item **out,
                          size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
     p_text(&p, id);
@@ -2336,6 +2365,8 @@ static void row_email(const PGresult *r, int i, void *dst)
 static int pg_outbox_list(struct store *st, size_t limit, struct email **out, size_t *n,
                           err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
     p_limit(&p, limit);
@@ -2675,6 +2706,79 @@ static int pg_after_copy(struct store *st, err_t *e)
                e, "continue the order numbers");
 }
 
+/* --- console users and API keys, managed from the CLI --- */
+
+static int pg_holds_stock(struct store *st, bool *orders, bool *positions, err_t *e)
+{
+    *orders = *positions = false;
+    PGresult *r;
+    int rc = exec_stmt(S(st), Q_HOLDS_STOCK, NULL, &r, e, "look into the database");
+    if (rc)
+        return rc;
+    *orders = PQgetvalue(r, 0, 0)[0] == 't';
+    *positions = PQgetvalue(r, 0, 1)[0] == 't';
+    PQclear(r);
+    return 0;
+}
+
+static void row_named(const PGresult *r, int i, void *dst)
+{
+    struct store_named *v = dst;
+    col_copy(r, i, 0, v->name, sizeof v->name);
+    col_copy(r, i, 1, v->created_at, sizeof v->created_at);
+}
+
+static int named_list(struct store *st, enum stmt_id id, struct store_named **out, size_t *n,
+                      err_t *e, const char *what)
+{
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
+    void *v = NULL;
+    int rc = list_rows(S(st), id, NULL, sizeof **out, row_named, &v, n, e, what);
+    if (!rc)
+        *out = v;
+    return rc;
+}
+
+static int pg_user_list(struct store *st, struct store_named **out, size_t *n, err_t *e)
+{
+    return named_list(st, Q_USER_LIST, out, n, e, "list the users");
+}
+
+static int pg_apikey_list(struct store *st, struct store_named **out, size_t *n, err_t *e)
+{
+    return named_list(st, Q_APIKEY_LIST, out, n, e, "list the API keys");
+}
+
+static int pg_user_set_hash(struct store *st, const char *name, const char *hash, err_t *e)
+{
+    struct params p = {0};
+    p_text(&p, name);
+    p_text(&p, hash);
+    return update_one(S(st), Q_USER_SET_HASH, &p, e, "change a password", "user", name);
+}
+
+static int pg_user_remove(struct store *st, const char *name, err_t *e)
+{
+    struct params p = {0};
+    p_text(&p, name);
+    return update_one(S(st), Q_USER_REMOVE, &p, e, "remove a user", "user", name);
+}
+
+static int pg_apikey_revoke(struct store *st, const char *name, size_t *n, err_t *e)
+{
+    struct params p = {0};
+    p_text(&p, name);
+    int64_t count = 0;
+    *n = 0;
+    int rc = exec_count(S(st), Q_APIKEY_REVOKE, &p, &count, e, "revoke an API key");
+    if (!rc && count == 0)
+        rc = err_set(e, ERR_NOTFOUND, "no API key named %s", name);
+    if (!rc)
+        *n = (size_t)count;
+    return rc;
+}
+
 /* --- products (SPEC 5.3) --- */
 
 static int save_warnings(struct pg_store *s, const struct import_job *job, err_t *e)
@@ -2827,6 +2931,12 @@ static const struct store_ops postgres_ops = {
     .session_get = pg_session_get,
     .session_delete = pg_session_delete,
     .check = pg_check,
+    .holds_stock = pg_holds_stock,
+    .user_list = pg_user_list,
+    .user_set_hash = pg_user_set_hash,
+    .user_remove = pg_user_remove,
+    .apikey_list = pg_apikey_list,
+    .apikey_revoke = pg_apikey_revoke,
     .import_unsold = pg_import_unsold,
     .product_find = pg_product_find,
 };

@@ -95,6 +95,13 @@ enum stmt_id {
     Q_CHECK_OVERCAPTURE,
     Q_CHECK_CAPTURED,
     Q_CHECK_CONFIRMATION,
+    Q_HOLDS_STOCK,
+    Q_USER_LIST,
+    Q_USER_SET_HASH,
+    Q_USER_REMOVE,
+    Q_USER_SESSIONS_END,
+    Q_APIKEY_LIST,
+    Q_APIKEY_REVOKE,
     Q_IMPORT_UNSOLD,
     Q_IMPORT_WARNING_SAVE,
     Q_IMPORT_WARNING_TOTAL,
@@ -308,6 +315,13 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_CHECK_CONFIRMATION] =
         "SELECT o.number, o.id FROM orders o WHERE NOT EXISTS (SELECT 1 FROM outbox m "
         "WHERE m.order_id = o.id AND m.kind = 'order_confirmation') ORDER BY o.number",
+    [Q_HOLDS_STOCK] = "SELECT EXISTS(SELECT 1 FROM orders), EXISTS(SELECT 1 FROM positions)",
+    [Q_USER_LIST] = "SELECT name, created_at FROM users ORDER BY name",
+    [Q_USER_SET_HASH] = "UPDATE users SET hash = ?2 WHERE name = ?1",
+    [Q_USER_REMOVE] = "DELETE FROM users WHERE name = ?1",
+    [Q_USER_SESSIONS_END] = "DELETE FROM sessions WHERE user = ?1",
+    [Q_APIKEY_LIST] = "SELECT name, created_at FROM api_keys ORDER BY name, created_at",
+    [Q_APIKEY_REVOKE] = "DELETE FROM api_keys WHERE name = ?1",
     /* Products (SPEC 5.3). The run's positions, in key order, so DISTINCT is cheap. */
     [Q_IMPORT_UNSOLD] =
         "SELECT sku, count(*) OVER () FROM (SELECT DISTINCT sku FROM positions po "
@@ -687,6 +701,8 @@ static int sq_location_add(struct store *st, const struct location *l, err_t *e)
 
 static int sq_location_list(struct store *st, struct location **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_LOCATION_LIST, e);
     if (!q)
@@ -765,6 +781,8 @@ static int sq_product_get(struct store *st, const char *sku, struct product *out
 static int sq_product_page(struct store *st, const char *after, size_t limit,
                            struct product **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_PRODUCT_PAGE, e);
     if (!q)
@@ -831,6 +849,8 @@ static int sq_sku_exists(struct store *st, const char *sku, bool *exists, err_t 
 static int sq_sku_page(struct store *st, const char *after, size_t limit, const char *query,
                        struct sku_entry **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_SKU_PAGE, e);
     if (!q)
@@ -991,6 +1011,8 @@ static int sq_import_get(struct store *st, const char *id, struct import_job *jo
 static int sq_import_list(struct store *st, size_t limit, struct import_job **out, size_t *n,
                           err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_IMPORT_LIST, e);
     if (!q)
@@ -1517,6 +1539,8 @@ static int sq_order_get(struct store *st, const char *id, struct order_rec *o, e
 static int sq_order_page(struct store *st, const char *before, size_t limit,
                          char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
 {
+    *ids = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_ORDER_PAGE, e);
     if (!q)
@@ -1709,6 +1733,8 @@ static int sq_alloc_add(struct store *st, const char *shipment_id, const struct 
 static int sq_alloc_list(struct store *st, const char *shipment_id, const struct position *key,
                          struct alloc_row **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     if (!shipment_id && !key)
         return err_set(e, ERR_INVALID, "name a shipment or a position to list allocations");
@@ -1804,6 +1830,8 @@ static int sq_cart_create(struct store *st, const char *id, err_t *e)
 static int sq_cart_lines(struct store *st, const char *id, struct shipment_item **out,
                          size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_CART_LINES, e);
     if (!q)
@@ -1978,6 +2006,8 @@ static int sq_outbox_update(struct store *st, const struct email *m, err_t *e)
 static int sq_outbox_list(struct store *st, size_t limit, struct email **out, size_t *n,
                           err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_OUTBOX_LIST, e);
     if (!q)
@@ -2339,6 +2369,115 @@ static int sq_check(struct store *st, store_check_fn report, void *ctx, size_t *
     return rc;
 }
 
+/* --- console users and API keys, managed from the CLI --- */
+
+static int sq_holds_stock(struct store *st, bool *orders, bool *positions, err_t *e)
+{
+    *orders = *positions = false;
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_HOLDS_STOCK, e);
+    if (!q)
+        return e->code;
+    if (sqlite3_step(q) != SQLITE_ROW)
+        return done(q, fail(s, e, "look into the database"));
+    *orders = sqlite3_column_int(q, 0) != 0;
+    *positions = sqlite3_column_int(q, 1) != 0;
+    return done(q, 0);
+}
+
+static int named_list(struct sqlite_store *s, enum stmt_id id, struct store_named **out,
+                      size_t *n, err_t *e, const char *what)
+{
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
+    sqlite3_stmt *q = stmt(s, id, e);
+    if (!q)
+        return e->code;
+    struct store_named *v = NULL;
+    size_t len = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct store_named *nv = realloc(v, ncap * sizeof *nv);
+            if (!nv) {
+                free(v);
+                return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+            }
+            v = nv;
+            cap = ncap;
+        }
+        col_copy(q, 0, v[len].name, sizeof v[len].name);
+        col_copy(q, 1, v[len].created_at, sizeof v[len].created_at);
+        len++;
+    }
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return done(q, fail(s, e, what));
+    }
+    *out = v;
+    *n = len;
+    return done(q, 0);
+}
+
+static int sq_user_list(struct store *st, struct store_named **out, size_t *n, err_t *e)
+{
+    return named_list(S(st), Q_USER_LIST, out, n, e, "list the users");
+}
+
+static int sq_apikey_list(struct store *st, struct store_named **out, size_t *n, err_t *e)
+{
+    return named_list(S(st), Q_APIKEY_LIST, out, n, e, "list the API keys");
+}
+
+/* Runs a statement whose ?1 is a name (and ?2, when given, a second text); *changed counts
+ * the rows it changed. */
+static int by_name(struct sqlite_store *s, enum stmt_id id, const char *name, const char *v2,
+                   size_t *changed, err_t *e, const char *what)
+{
+    sqlite3_stmt *q = stmt(s, id, e);
+    if (!q)
+        return e->code;
+    bind_text(q, 1, name);
+    if (v2)
+        bind_text(q, 2, v2);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return done(q, fail(s, e, what));
+    *changed = (size_t)sqlite3_changes(s->db);
+    return done(q, 0);
+}
+
+static int sq_user_set_hash(struct store *st, const char *name, const char *hash, err_t *e)
+{
+    size_t n = 0, ended;
+    int rc = by_name(S(st), Q_USER_SET_HASH, name, hash, &n, e, "change a password");
+    if (!rc && !n)
+        rc = err_set(e, ERR_NOTFOUND, "no user %s", name);
+    if (!rc)
+        rc = by_name(S(st), Q_USER_SESSIONS_END, name, NULL, &ended, e, "end the sessions");
+    return rc;
+}
+
+static int sq_user_remove(struct store *st, const char *name, err_t *e)
+{
+    size_t n = 0, ended;
+    int rc = by_name(S(st), Q_USER_REMOVE, name, NULL, &n, e, "remove a user");
+    if (!rc && !n)
+        rc = err_set(e, ERR_NOTFOUND, "no user %s", name);
+    if (!rc)
+        rc = by_name(S(st), Q_USER_SESSIONS_END, name, NULL, &ended, e, "end the sessions");
+    return rc;
+}
+
+static int sq_apikey_revoke(struct store *st, const char *name, size_t *n, err_t *e)
+{
+    *n = 0;
+    int rc = by_name(S(st), Q_APIKEY_REVOKE, name, NULL, n, e, "revoke an API key");
+    if (!rc && !*n)
+        rc = err_set(e, ERR_NOTFOUND, "no API key named %s", name);
+    return rc;
+}
+
 /* --- products (SPEC 5.3) --- */
 
 static int save_warnings(struct sqlite_store *s, const struct import_job *job, err_t *e)
@@ -2499,6 +2638,12 @@ static const struct store_ops sqlite_ops = {
     .user_add = sq_user_add,
     .user_hash = sq_user_hash,
     .check = sq_check,
+    .holds_stock = sq_holds_stock,
+    .user_list = sq_user_list,
+    .user_set_hash = sq_user_set_hash,
+    .user_remove = sq_user_remove,
+    .apikey_list = sq_apikey_list,
+    .apikey_revoke = sq_apikey_revoke,
     .import_unsold = sq_import_unsold,
     .product_find = sq_product_find,
 };

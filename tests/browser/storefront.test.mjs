@@ -2,9 +2,9 @@
 // from one batch call, the PDP for every availability case, a quantity split across on-hand
 // and transit stock, a mixed cart that becomes an order with several shipments, errors shown
 // in place, accessibility (axe) and layout at 375 px on every page, and the JS budget.
-import { test, before, after } from 'node:test';
+import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, checkA11y, screenshot, startServer } from './lib/browser.mjs';
+import { launch, newPage, checkA11y, layoutShift, screenshot, startServer } from './lib/browser.mjs';
 
 const JS_BUDGET = 25 * 1000; // bytes, every storefront script together
 const DESKTOP = { width: 1280, height: 900 };
@@ -14,23 +14,30 @@ const ADDRESS = { name: 'Ada Lovelace', line1: '12 Analytical Row', line2: 'Flat
 
 let srv;
 let browser;
-const scripts = new Set(); // every script URL a storefront page loaded
-const foreign = []; // requests that left the server: none are allowed
+const foreign = []; // requests that left the server: none are allowed (checked after each test)
 
 before(async () => {
-  srv = await startServer();
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
+});
+// A fresh demo server for every test: orders and settings of one never reach another.
+beforeEach(async () => {
+  srv = await startServer();
+});
+afterEach(async () => {
   await srv?.stop();
+  srv = undefined;
+  assert.deepEqual(foreign.splice(0), [], 'requests outside the server');
 });
 
 async function open(path, viewport = DESKTOP) {
   const page = await newPage(browser, viewport);
+  page.scripts = new Set(); // every script URL the page loaded
   page.on('request', (r) => {
     if (!r.url().startsWith(srv.url) && !r.url().startsWith('data:')) foreign.push(r.url());
-    if (r.resourceType() === 'script') scripts.add(r.url());
+    if (r.resourceType() === 'script') page.scripts.add(r.url());
   });
   if (path) await goto(page, path);
   return page;
@@ -63,15 +70,6 @@ async function review(page, name) {
   await page.reload();
   await ready(page);
 }
-
-// Cumulative layout shift since navigation (buffered entries, not caused by input).
-const layoutShift = (page) => page.evaluate(() => new Promise((resolve) => {
-  let sum = 0;
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if (!e.hadRecentInput) sum += e.value;
-  }).observe({ type: 'layout-shift', buffered: true });
-  setTimeout(() => resolve(sum), 100);
-}));
 
 const text = async (loc) => (await loc.innerText()).replace(/\s+/g, ' ').trim();
 
@@ -371,21 +369,17 @@ test('the merchant\'s static backorder message reaches the PLP, PDP and cart as 
   const put = (backorderMessage) =>
     srv.api('/v1/settings', { method: 'PUT', key: true, body: { backorderMessage } });
   assert.equal((await put(msg)).status, 200);
-  try {
-    const page = await open('/');
-    assert.equal(await text(page.locator('[data-sku="HOODIE2"] .delivery')), msg);
-    // A pre-order keeps its dated range.
-    assert.match(await text(page.locator('[data-sku="JACKET8"] .delivery')), /Dec 20–Dec 23/);
-    await goto(page, '/p/HOODIE2');
-    assert.equal(await text(page.locator('#avail .delivery')), msg);
-    await page.click('#add-btn');
-    await page.locator('#add-status').filter({ hasText: 'Added' }).waitFor();
-    await goto(page, '/cart');
-    assert.match(await text(page.locator('[data-group="later"]')), new RegExp(msg));
-    page.assertClean();
-  } finally {
-    await put('');
-  }
+  const page = await open('/');
+  assert.equal(await text(page.locator('[data-sku="HOODIE2"] .delivery')), msg);
+  // A pre-order keeps its dated range.
+  assert.match(await text(page.locator('[data-sku="JACKET8"] .delivery')), /Dec 20–Dec 23/);
+  await goto(page, '/p/HOODIE2');
+  assert.equal(await text(page.locator('#avail .delivery')), msg);
+  await page.click('#add-btn');
+  await page.locator('#add-status').filter({ hasText: 'Added' }).waitFor();
+  await goto(page, '/cart');
+  assert.match(await text(page.locator('[data-group="later"]')), new RegExp(msg));
+  page.assertClean();
 });
 
 test('order page without a valid token says so', async () => {
@@ -398,12 +392,12 @@ test('order page without a valid token says so', async () => {
 });
 
 test('budget: every storefront script together is at most 25 KB; nothing loads from elsewhere', async () => {
-  // Every page, so that the set of scripts is complete even if earlier tests were skipped.
+  // Every page, so that the set of scripts is complete.
   const page = await open();
   for (const p of ['/', '/p/TSHIRT1', '/cart', '/checkout', '/orders/ord_x?token=x']) await goto(page, p);
   let total = 0;
   const sizes = {};
-  for (const u of scripts) {
+  for (const u of page.scripts) {
     const r = await fetch(u);
     assert.equal(r.status, 200, u);
     const n = (await r.arrayBuffer()).byteLength;
@@ -415,6 +409,5 @@ test('budget: every storefront script together is at most 25 KB; nothing loads f
     assert.ok(`/assets/${f}` in sizes, `${f} was loaded`);
   }
   assert.ok(total <= JS_BUDGET, `storefront JS is ${total} bytes, over ${JS_BUDGET}`);
-  assert.deepEqual(foreign, [], 'requests outside the server');
   page.assertClean(['status of 404']);
 });

@@ -586,6 +586,23 @@ static void test_header_unknown_columns(void **state)
                         "column 9 of the header has no name: the columns are " COLUMN_LIST);
 }
 
+/* A spreadsheet's semicolon-separated "CSV": one error that says to use commas. */
+static void test_header_semicolons(void **state)
+{
+    struct sink s;
+    int map[1];
+
+    (void)state;
+    assert_int_equal(header(&s, map, "sku;locationId;stockType;quantity;transitRef;"
+                                     "transitOrderDate;transitStockDate"),
+                     1);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(map[0], -1);
+    assert_string_equal(s.e[0].message,
+                        "the header has ';' between column names: values must be separated by "
+                        "commas (save the file as comma-separated CSV)");
+}
+
 static void test_header_names_case_sensitive(void **state)
 {
     struct sink s;
@@ -747,6 +764,7 @@ int main(void)
         cmocka_unit_test(test_header_any_order),
         cmocka_unit_test(test_header_reserved_quantity_may_be_absent),
         cmocka_unit_test(test_header_unknown_columns),
+        cmocka_unit_test(test_header_semicolons),
         cmocka_unit_test(test_header_names_case_sensitive),
         cmocka_unit_test(test_header_aliases_not_in_csv),
         cmocka_unit_test(test_header_required_columns_exactly_once),
