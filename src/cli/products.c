@@ -11,7 +11,8 @@ static const char products_usage[] =
     "usage: sellahead products import FILE.csv [--db D]\n"
     "       sellahead products template\n"
     "\n"
-    "import: upserts products from a CSV file, all or nothing, and prints the job as JSON.\n"
+    "import: upserts products from a CSV file, all or nothing, and prints the job as JSON\n"
+    "(a one-line summary on stderr).\n"
     "Columns sku,name,price (minor units: 1999 for 19.99) and the optional currency (default\n"
     "USD), description and imageUrl (an https:// URL). Exit code 1 when the job FAILED; its\n"
     "errors name line, column and value. Only SKUs with a product are for sale.\n"
@@ -51,6 +52,7 @@ int cli_products(int argc, char **argv)
         return 1;
     }
     int failed = job.status != IMPORT_COMPLETED;
+    cli_import_summary(&job);
     rc = view_print(view_job(&job, true));
     import_job_free(&job);
     return rc || failed ? 1 : 0;

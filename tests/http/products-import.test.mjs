@@ -216,6 +216,7 @@ describe('sellahead products import', () => {
     fs.writeFileSync(ok, 'sku,name,price,imageUrl\nCLI1,From the CLI,1234,https://cdn.example.com/cli1.png\n');
     let r = await srv.cli(['products', 'import', ok]);
     assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, 'COMPLETED: 1 row applied\n');
     const job = JSON.parse(r.stdout);
     assertProductJob(job, { fileName: 'cli-products.csv', status: 'COMPLETED', totalRows: 1, rowsApplied: 1, totalRowsErrors: 0 });
     const p = await product('CLI1');
@@ -226,6 +227,7 @@ describe('sellahead products import', () => {
     fs.writeFileSync(bad, 'sku,name,price,imageUrl\nCLI2,Bad,1,http://cdn.example.com/x.png\n');
     r = await srv.cli(['products', 'import', bad]);
     assert.equal(r.code, 1);
+    assert.match(r.stderr, /^FAILED: 1 error in 1 row; first: line 2, column imageUrl, imageUrl "http:/);
     const failed = JSON.parse(r.stdout);
     assert.equal(failed.status, 'FAILED');
     assert.deepEqual(failed.errors.map((e) => [e.line, e.column]), [[2, 'imageUrl']]);
