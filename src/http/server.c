@@ -510,6 +510,15 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
     struct http_req *r = &c->req;
     bool path_known;
     c->route = route_find(method, url, r, &path_known);
+    /* Unknown storefront paths get the store's HTML 404 page; API paths (/v1/..., any
+     * /vN, /healthz...) keep JSON. */
+    static const struct route not_found_page = {"GET", "", web_not_found, BODY_NONE,
+                                                AUTH_PUBLIC, false};
+    size_t digits = url[0] == '/' && url[1] == 'v' ? strspn(url + 2, "0123456789") : 0;
+    bool api = (digits && (url[2 + digits] == '/' || !url[2 + digits])) ||
+               !strncmp(url, "/healthz", 8);
+    if (!c->route && !path_known && !api && !strcmp(method, "GET"))
+        c->route = &not_found_page;
     if (!c->route) {
         if (path_known)
             set_early(c, 405, "METHOD_NOT_ALLOWED", "this method is not allowed here");
@@ -752,6 +761,8 @@ int http_serve(const struct http_config *cfg, err_t *e)
                        cfg->port);
     }
     unsigned port = bound_port(fd);
+    /* Links in emails default to this server's own address (publicUrl, SPEC 5.6). */
+    settings_default_port(port ? port : cfg->port);
     /* A password in the database URL stays out of the log. */
     const char *at = strchr(cfg->db_url, '@'), *scheme = strstr(cfg->db_url, "://");
     fprintf(stderr, "sellahead: listening on http://%s:%u (%u threads, database %.*s%s)\n",

@@ -1539,6 +1539,8 @@ static void settings_apply(struct settings *s, const char *k, const char *v)
         snprintf(s->store_name, sizeof s->store_name, "%s", v);
     else if (!strcmp(k, "fromEmail"))
         snprintf(s->from_email, sizeof s->from_email, "%s", v);
+    else if (!strcmp(k, "publicUrl") && *v)
+        snprintf(s->public_url, sizeof s->public_url, "%s", v);
     else if (!strcmp(k, "holidays")) {
         s->nholidays = 0;
         for (const char *p = v; *p && s->nholidays < SETTINGS_MAX_HOLIDAYS;) {
@@ -1595,6 +1597,7 @@ static int pg_settings_put(struct store *st, const struct settings *set, err_t *
         {"captureOn", settings_capture_name(set->capture_on)},
         {"storeName", set->store_name},
         {"fromEmail", set->from_email},
+        {"publicUrl", settings_public_url_stored(set)},
     };
     int rc = 0;
     for (size_t i = 0; !rc && i < sizeof kv / sizeof kv[0]; i++) {
