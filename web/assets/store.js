@@ -69,11 +69,7 @@ export function badge(status, stockDate) {
 }
 
 export function media(p, alt = '') {
-  // A path on this server, or an https:// URL (the API takes no other): pictures usually
-  // live on a CDN.
-  if (/^(\/(?!\/)|https:\/\/)/i.test(p.imageUrl || '')) {
-    return el('img', { src: p.imageUrl, alt, class: 'media', loading: 'lazy' });
-  }
+  if (/^(\/(?!\/)|https:\/\/)/i.test(p.imageUrl || '')) return el('img', { src: p.imageUrl, alt, class: 'media' });
   const initials = p.name.split(/\s+/).slice(0, 2).map((w) => w[0]).join('').toUpperCase();
   return el('div', { class: 'media', 'aria-hidden': 'true' }, initials);
 }
