@@ -38,10 +38,6 @@ describe('console products and storefront images', () => {
     srv = await startServer();
     const u = await srv.cli(['user', 'add', 'admin'], { input: PASSWORD + '\n' });
     assert.equal(u.code, 0, u.stderr);
-    // Stock for a SKU that has no product yet: not for sale.
-    const inv = await srv.importCsv(`${HEADER}\nLAMP9,WH1,onhand,6,0,,,\n`);
-    assert.equal(inv.status, 201, inv.text);
-    assert.deepEqual(inv.json.warnings.map((w) => w.sku), ['LAMP9']);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sellahead-products-'));
     browser = await launch();
     page = await newPage(browser);
@@ -69,6 +65,17 @@ describe('console products and storefront images', () => {
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('heading', { level: 1, name: 'Inventory Overview' }).waitFor();
+    // Stock for a SKU that has no product yet: the import warns, the overview marks it.
+    const csv = path.join(tmp, 'lamp.csv');
+    fs.writeFileSync(csv, `${HEADER}\nLAMP9,WH1,onhand,6,0,,,\n`);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import inventory from CSV' });
+    await dialog.getByLabel('CSV file').setInputFiles(csv);
+    await dialog.getByRole('button', { name: 'Upload' }).click();
+    await until(async () => assert.match(await dialog.getByRole('status').textContent(), /Import completed: 1 row applied/));
+    assert.equal(await dialog.getByText('without a product').textContent(), '1 SKU without a product, not for sale: LAMP9');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
     const row = await overviewRow('LAMP9');
     assert.equal(row[1], 'Not for sale');
     assert.equal((await overviewRow('MUG3'))[1], 'Stoneware mug');

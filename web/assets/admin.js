@@ -484,7 +484,7 @@ $('#out-refresh').onclick = loadOutbox;
 /* --- products: only SKUs with a product are for sale (SPEC 5.3) --- */
 
 const nameCell = (i) => (i.forSale === false ? badge('NOT_FOR_SALE') : i.name);
-const warnView = (job) => (job.totalWarnings ? h('p', { class: 'warn' },
+const warnView = (job) => (job.totalWarnings ? h('p', {},
   `${plural(job.totalWarnings, 'SKU')} without a product, not for sale: `,
   job.warnings.map((w) => w.sku).join(', '), job.totalWarnings > job.warnings.length ? ', …' : '') : null);
 
