@@ -274,7 +274,7 @@ describe('POST /v1/products shares the row rules', () => {
 
 describe('GET /v1/products?q=', () => {
   test('searches SKU and name, any case, keyset-paginated', async () => {
-    const csv = 'sku,name,price\nQA1,Blue teapot,1\nQA2,Red kettle,1\nQB3,blue TEA cup,1\n';
+    const csv = 'sku,name,price\nQA1,Blue teapot,1\nQA2,Red kettle,1\nQB3,blue TEA cup,1\nQC4,100% wool_cap,1\n';
     assert.equal((await importProducts(csv)).status, 201);
     let r = await srv.api('/v1/products?q=TEA&limit=1');
     assert.deepEqual(r.json.items.map((p) => p.sku), ['QA1']);
@@ -283,6 +283,11 @@ describe('GET /v1/products?q=', () => {
     assert.deepEqual(r.json.items.map((p) => p.sku), ['QB3']);
     r = await srv.api('/v1/products?q=qa2');
     assert.deepEqual(r.json.items.map((p) => p.sku), ['QA2']);
+    // Wildcards of SQL's LIKE are plain text here.
+    for (const q of ['%', '_', '0% w']) {
+      r = await srv.api(`/v1/products?q=${encodeURIComponent(q)}`);
+      assert.deepEqual(r.json.items.map((p) => p.sku), ['QC4'], q);
+    }
   });
 });
 
