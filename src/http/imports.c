@@ -96,7 +96,7 @@ int imports_errors_csv(struct http_req *r, struct http_resp *out)
     for (size_t i = 0; i < job.nerrors; i++) {
         const struct import_error *ie = &job.errors[i];
         fprintf(f, "%lld,", (long long)ie->line);
-        csv_put(f, ie->col >= 0 ? importrow_columns[ie->col] : "", false);
+        csv_put(f, ie->col >= 0 ? import_column_name(job.source, ie->col) : "", false);
         csv_put(f, ie->has_value ? ie->value : "", false);
         csv_put(f, ie->message, true);
     }

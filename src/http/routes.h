@@ -23,6 +23,8 @@ int locations_create(struct http_req *r, struct http_resp *out);
 int products_upsert(struct http_req *r, struct http_resp *out);
 int products_list(struct http_req *r, struct http_resp *out);
 int products_get(struct http_req *r, struct http_resp *out);
+int products_import(struct http_req *r, struct http_resp *out);
+int products_template(struct http_req *r, struct http_resp *out);
 
 int settings_get_h(struct http_req *r, struct http_resp *out);
 int settings_put_h(struct http_req *r, struct http_resp *out);

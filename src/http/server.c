@@ -50,6 +50,8 @@ static const struct route routes[] = {
     {"GET", "/v1/inventory/*", inventory_get, BODY_NONE, AUTH_PUBLIC, false},
     {"GET", "/v1/locations", locations_list, BODY_NONE, AUTH_PUBLIC, false},
     {"POST", "/v1/locations", locations_create, BODY_JSON, AUTH_KEY, false},
+    {"GET", "/v1/products/template.csv", products_template, BODY_NONE, AUTH_PUBLIC, false},
+    {"POST", "/v1/products/imports", products_import, BODY_UPLOAD, AUTH_KEY, false},
     {"GET", "/v1/products", products_list, BODY_NONE, AUTH_PUBLIC, false},
     {"POST", "/v1/products", products_upsert, BODY_BULK, AUTH_KEY, false},
     {"GET", "/v1/products/*", products_get, BODY_NONE, AUTH_PUBLIC, false},

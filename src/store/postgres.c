@@ -100,6 +100,11 @@ enum stmt_id {
     Q_SKU_COUNT,
     Q_SKU_SEARCH_COUNT,
     Q_TRANSIT_SEARCH,
+    Q_IMPORT_UNSOLD,
+    Q_IMPORT_WARNING_SAVE,
+    Q_IMPORT_WARNING_TOTAL,
+    Q_IMPORT_WARNINGS,
+    Q_PRODUCT_FIND,
     Q_COUNT
 };
 
@@ -373,6 +378,20 @@ static const char *const stmt_sql[Q_COUNT] = {
                          TRANSIT_BY_SKU("$2::text") " UNION " TRANSIT_BY_REF("$1::text")
                          " UNION " TRANSIT_BY_REF("$2::text")
                          ") t ORDER BY sku, location_id, transit_ref LIMIT $3",
+    /* Products (SPEC 5.3); the same statements as SQLite's. */
+    [Q_IMPORT_UNSOLD] =
+        "SELECT sku, count(*) OVER () FROM (SELECT DISTINCT sku FROM positions po "
+        "WHERE import_run = $1 AND NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = po.sku)) "
+        "d ORDER BY sku LIMIT $2",
+    [Q_IMPORT_WARNING_SAVE] = "INSERT INTO import_warnings(import_id, n, sku, message) "
+                              "VALUES($1, $2, $3, $4)",
+    [Q_IMPORT_WARNING_TOTAL] = "UPDATE imports SET total_warnings = $2 WHERE id = $1",
+    [Q_IMPORT_WARNINGS] = "SELECT w.sku, w.message, i.total_warnings FROM imports i "
+                          "JOIN import_warnings w ON w.import_id = i.id WHERE i.id = $1 "
+                          "ORDER BY w.n LIMIT $2",
+    [Q_PRODUCT_FIND] = "SELECT sku, name, price, currency, description, image_url "
+                       "FROM products WHERE sku > $1 AND (strpos(lower(sku), lower($3)) > 0 "
+                       "OR strpos(lower(name), lower($3)) > 0) ORDER BY sku LIMIT $2",
 };
 
 /* Each entry moves the schema from version i to i + 1; the same tables and columns as the
@@ -467,6 +486,10 @@ static const char *const migrations[] = {
     "CREATE INDEX positions_transit_ref ON positions(transit_ref, sku, location_id)"
     "  WHERE stock_type = 1;"
     "CREATE INDEX products_name_lower ON products((lower(name) COLLATE \"C\"));",
+    /* 4: inventory jobs list the SKUs they wrote that have no product (SPEC 5.3). */
+    "ALTER TABLE imports ADD COLUMN total_warnings BIGINT NOT NULL DEFAULT 0;"
+    "CREATE TABLE import_warnings(import_id TEXT NOT NULL, n INTEGER NOT NULL,"
+    "  sku TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY(import_id, n));",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -1460,6 +1483,9 @@ static int pg_import_apply(struct store *st, int64_t run_id, err_t *e)
 
 /* --- imports --- */
 
+static int save_warnings(struct pg_store *s, const struct import_job *job, err_t *e);
+static int load_warnings(struct pg_store *s, struct import_job *job, err_t *e);
+
 static int pg_import_save(struct store *st, const struct import_job *job, err_t *e)
 {
     struct pg_store *s = S(st);
@@ -1488,7 +1514,7 @@ static int pg_import_save(struct store *st, const struct import_job *job, err_t 
         p_text(&q, ie->message);
         rc = run(s, Q_IMPORT_ERROR_SAVE, &q, e, "save the import errors");
     }
-    return rc;
+    return rc ? rc : save_warnings(s, job, e);
 }
 
 static void read_job(const PGresult *r, int i, struct import_job *job)
@@ -1505,7 +1531,8 @@ static void read_job(const PGresult *r, int i, struct import_job *job)
     col_copy(r, i, 8, job->finished_at, sizeof job->finished_at);
 }
 
-static int pg_import_get(struct store *st, const char *id, struct import_job *job, err_t *e)
+static int import_get_errors(struct store *st, const char *id, struct import_job *job,
+                             err_t *e)
 {
     struct pg_store *s = S(st);
     struct params p = {0};
@@ -1540,6 +1567,17 @@ static int pg_import_get(struct store *st, const char *id, struct import_job *jo
     }
     PQclear(r);
     return 0;
+}
+
+static int pg_import_get(struct store *st, const char *id, struct import_job *job, err_t *e)
+{
+    memset(job, 0, sizeof *job);
+    int rc = import_get_errors(st, id, job, e);
+    if (!rc)
+        rc = load_warnings(S(st), job, e);
+    if (rc)
+        import_job_free(job);
+    return rc;
 }
 
 static void row_job(const PGresult *r, int i, void *dst)
@@ -2850,6 +2888,94 @@ static int pg_apikey_revoke(struct store *st, const char *name, size_t *n, err_t
     return rc;
 }
 
+/* --- products (SPEC 5.3) --- */
+
+static int save_warnings(struct pg_store *s, const struct import_job *job, err_t *e)
+{
+    if (!job->total_warnings)
+        return 0;
+    struct params p = {0};
+    p_text(&p, job->id);
+    p_int(&p, job->total_warnings);
+    int rc = run(s, Q_IMPORT_WARNING_TOTAL, &p, e, "save the import warnings");
+    for (size_t i = 0; !rc && i < job->nwarnings; i++) {
+        struct params q = {0};
+        p_text(&q, job->id);
+        p_int(&q, (int64_t)i);
+        p_text(&q, job->warnings[i].sku);
+        p_text(&q, job->warnings[i].message);
+        rc = run(s, Q_IMPORT_WARNING_SAVE, &q, e, "save the import warnings");
+    }
+    return rc;
+}
+
+static int load_warnings(struct pg_store *s, struct import_job *job, err_t *e)
+{
+    struct params p = {0};
+    p_text(&p, job->id);
+    p_limit(&p, IMPORT_WARNINGS_MAX);
+    PGresult *r;
+    int rc = exec_stmt(s, Q_IMPORT_WARNINGS, &p, &r, e, "read an import job's warnings");
+    if (rc)
+        return rc;
+    int rows = PQntuples(r);
+    if (rows && !(job->warnings = calloc((size_t)rows, sizeof *job->warnings))) {
+        PQclear(r);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < rows; i++) {
+        struct import_warning *w = &job->warnings[job->nwarnings++];
+        col_copy(r, i, 0, w->sku, sizeof w->sku);
+        col_copy(r, i, 1, w->message, sizeof w->message);
+        job->total_warnings = col_i64(r, i, 2);
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int pg_import_unsold(struct store *st, int64_t run_id, struct import_job *job, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_int(&p, run_id);
+    p_limit(&p, IMPORT_WARNINGS_MAX);
+    PGresult *r;
+    int rc = exec_stmt(s, Q_IMPORT_UNSOLD, &p, &r, e, "look for SKUs without a product");
+    if (rc)
+        return rc;
+    int rows = PQntuples(r);
+    free(job->warnings);
+    job->warnings = NULL;
+    job->nwarnings = 0;
+    job->total_warnings = 0;
+    if (rows && !(job->warnings = calloc((size_t)rows, sizeof *job->warnings))) {
+        PQclear(r);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < rows; i++) {
+        import_warning_set(&job->warnings[job->nwarnings++], PQgetvalue(r, i, 0));
+        job->total_warnings = col_i64(r, i, 1);
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int pg_product_find(struct store *st, const char *after, size_t limit, const char *q,
+                           struct product **out, size_t *n, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_text(&p, after ? after : "");
+    p_limit(&p, limit);
+    p_text(&p, q);
+    void *v = NULL;
+    int rc = list_rows(s, Q_PRODUCT_FIND, &p, sizeof **out, row_product, &v, n, e,
+                       "search products");
+    if (!rc)
+        *out = v;
+    return rc;
+}
+
 static const struct store_ops postgres_ops = {
     .group_commit = false,
     .name = "postgres",
@@ -2922,4 +3048,6 @@ static const struct store_ops postgres_ops = {
     .apikey_revoke = pg_apikey_revoke,
     .sku_count = pg_sku_count,
     .transit_search = pg_transit_search,
+    .import_unsold = pg_import_unsold,
+    .product_find = pg_product_find,
 };

@@ -272,6 +272,15 @@ struct store_ops {
      * capitals), by sku, location, transit_ref; appended to out. */
     int (*transit_search)(struct store *st, const char *q, size_t limit,
                           struct position_list *out, err_t *e);
+
+    /* --- products (SPEC 5.3) --- */
+    /* After import_apply, inside the import's transaction: the SKUs the run wrote that have
+     * no product (not for sale), by sku, into job->warnings (at most IMPORT_WARNINGS_MAX;
+     * owned by job) and job->total_warnings. import_save and import_get keep them. */
+    int (*import_unsold)(struct store *st, int64_t run, struct import_job *job, err_t *e);
+    /* Like product_page, only products whose sku or name contains q (ASCII case ignored). */
+    int (*product_find)(struct store *st, const char *after, size_t limit, const char *q,
+                        struct product **out, size_t *n, err_t *e);
 };
 
 /* Longest search term the store takes (sku_page's q, transit_search). */

@@ -119,7 +119,7 @@ function showLogin(note) {
   for (const v of document.querySelectorAll('.view')) v.hidden = true;
   for (const d of document.querySelectorAll('dialog[open]')) d.close();
   // Nothing of the last session stays in the page.
-  for (const id of ['inv-table', 'imp-hist', 'imp-detail-body', 'ord-list', 'rc-result-body', 'out-list'])
+  for (const id of ['inv-table', 'imp-hist', 'imp-detail-body', 'ord-list', 'rc-result-body', 'out-list', 'prod-table'])
     document.getElementById(id).replaceChildren();
   $('#login').hidden = false;
   say('#login-note', note || '');
@@ -193,7 +193,7 @@ async function loadInventory() {
     inv.stack.length}.` : `No SKU${match}.`);
   $('#inv-table').replaceChildren(items.length ? table('Inventory by SKU',
     ['SKU', 'Name', 'On hand', 'In transit', 'Reserved', 'Allocated', 'Available', 'Status', 'Oversold'], items,
-    (i) => [h('code', { class: 'id' }, i.sku), i.name, i.onhand, transits(i), i.reserved, i.allocated, i.available, badge(i.status),
+    (i) => [h('code', { class: 'id' }, i.sku), nameCell(i), i.onhand, transits(i), i.reserved, i.allocated, i.available, badge(i.status),
       i.oversold ? badge('OVERSOLD') : 'No']) : '');
   inv.show(r.data.nextCursor);
 }
@@ -262,6 +262,7 @@ function jobView(job) {
     job.totalRowsErrors > n ? h('p', {}, `The first ${n} of ${job.totalRowsErrors} errors are listed.`) : null,
     n ? h('p', {}, h('a', { href: `/v1/inventory/imports/${job.id}/errors.csv`, download: `${job.id}-errors.csv` },
       'Download errors.csv')) : null,
+    warnView(job),
   ].filter(Boolean);
 }
 
@@ -277,7 +278,7 @@ async function loadImports() {
   impPg.show(r.data.nextCursor);
   $('#imp-hist').replaceChildren(items.length ? table('Import jobs, newest first',
     ['Started', 'File', 'Source', 'Status', 'Rows', 'Applied', 'Errors', 'Details'], items,
-    (j) => [when(j.createdAt), j.fileName || '', j.source.toUpperCase(), badge(j.status), j.totalRows,
+    (j) => [when(j.createdAt), j.fileName || '', j.kind === 'products' ? 'Products CSV' : j.source.toUpperCase(), badge(j.status), j.totalRows,
       j.rowsApplied, j.totalRowsErrors, j.totalRowsErrors ? h('button', { type: 'button',
         'aria-label': `Show errors of ${j.fileName || 'API import'} started ${when(j.createdAt)}`,
         onclick: () => showJob(j.id) }, 'Show errors') : '']) : '');
@@ -493,6 +494,63 @@ async function loadOutbox() {
     (m) => [when(m.createdAt), label(m.kind), m.to, m.subject, badge(m.status), m.attempts, m.lastError || '']) : '');
 }
 $('#out-refresh').onclick = loadOutbox;
+
+/* --- products: only SKUs with a product are for sale (SPEC 5.3) --- */
+
+const nameCell = (i) => (i.forSale === false ? badge('NOT_FOR_SALE') : i.name);
+const warnView = (job) => (job.totalWarnings ? h('p', {},
+  `${plural(job.totalWarnings, 'SKU')} without a product, not for sale: `,
+  job.warnings.map((w) => w.sku).join(', '), job.totalWarnings > job.warnings.length ? ', …' : '') : null);
+
+const prod = pager($('#prod-pager'), loadProducts);
+let prodQ = '';
+loaders.products = loadProducts;
+
+async function loadProducts() {
+  const st = $('#prod-status');
+  say(st, 'Loading products…');
+  const r = await api('/v1/products' + qs({ limit: 50, q: prodQ, cursor: prod.cursor() }));
+  if (!r.ok) return say(st, errMsg(r), 1);
+  const items = r.data.items, match = prodQ ? ` matching “${prodQ}”` : '';
+  say(st, items.length ? `${plural(items.length, 'product')}${match}, page ${prod.stack.length}.` : `No product${match}.`);
+  $('#prod-table').replaceChildren(items.length ? table('Products by SKU',
+    ['SKU', 'Name', 'Price', 'Status', 'Available'], items,
+    (p) => [h('code', { class: 'id' }, p.sku), p.name, money(p.price, p.currency), badge(p.status), p.availableTotal]) : '');
+  prod.show(r.data.nextCursor);
+}
+
+$('#prod-search').onsubmit = (e) => {
+  e.preventDefault();
+  prodQ = $('#prod-q').value.trim();
+  prod.reset();
+  loadProducts();
+};
+
+const pimp = $('#pimport');
+$('#pimport-open').onclick = () => {
+  $('#pimport-form').reset();
+  say('#pimport-status', '');
+  $('#pimport-result').replaceChildren();
+  pimp.showModal();
+};
+$('#pimport-close').onclick = () => pimp.close();
+pimp.addEventListener('close', () => $('#pimport-open').focus());
+$('#pimport-form').onsubmit = async (e) => {
+  e.preventDefault();
+  const file = $('#pimport-file').files[0], st = $('#pimport-status');
+  $('#pimport-result').replaceChildren();
+  if (!file) return say(st, 'Choose a CSV file first.', 1);
+  say(st, `Uploading ${file.name}…`);
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const job = (await api('/v1/products/imports', { method: 'POST', form })).data;
+  if (!job?.status) return say(st, errMsg({ data: job }), 1);
+  const ok = job.status === 'COMPLETED';
+  say(st, ok ? `Import completed: ${plural(job.rowsApplied, 'product')} saved.`
+    : `Import failed: ${plural(job.totalRowsErrors, 'error')}, nothing changed. Correct the file and upload it again.`, !ok);
+  $('#pimport-result').replaceChildren(...jobView(job));
+  if (ok) loadProducts();
+};
 
 /* --- start: an existing session comes back with its CSRF token --- */
 
