@@ -105,18 +105,50 @@ struct demo_product {
 };
 
 static const struct demo_product products[] = {
-    {"TSHIRT1", "Organic cotton T-shirt", "In stock, with more on a purchase order.", 2500},
-    {"HOODIE2", "Heavyweight hoodie", "Sold ahead on backorder, no date yet.", 6500},
-    {"MUG3", "Stoneware mug", "In stock.", 1800},
-    {"CAP4", "Canvas cap", "Pre-order: two purchase orders with different dates.", 2200},
-    {"SOCKS5", "Merino socks", "Sold out.", 1500},
-    {"BOTTLE6", "Steel water bottle", "Pre-order whose stock date has passed.", 3000},
-    {"TOTE7", "Canvas tote bag", "A few in stock, then backorder.", 2000},
-    {"JACKET8", "Rain jacket", "Pre-order arriving in three weeks.", 12000},
-    {"SCARF9", "Wool scarf", "In stock.", 3500},
-    {"BEANIE10", "Knit beanie", "Not stocked yet.", 1900},
-    {"POSTER11", "Art print poster", "In stock, some reserved by another channel.", 1200},
-    {"NOTEBOOK12", "Dot-grid notebook", "Three left, more arriving next week.", 1400},
+    {"TSHIRT1", "Organic cotton T-shirt",
+     "Soft, breathable GOTS-certified organic cotton in a relaxed everyday fit. "
+     "Pre-shrunk, so it keeps its shape wash after wash.",
+     2500},
+    {"HOODIE2", "Heavyweight hoodie",
+     "A 400 g brushed-back fleece hoodie with a lined hood and a kangaroo pocket. Made in "
+     "small batches: order now to reserve yours.",
+     6500},
+    {"MUG3", "Stoneware mug",
+     "Hand-glazed stoneware that holds 350 ml of coffee and keeps it warm. Dishwasher and "
+     "microwave safe.",
+     1800},
+    {"CAP4", "Canvas cap",
+     "Washed cotton canvas with an adjustable brass buckle. Unstructured, so it packs "
+     "flat.",
+     2200},
+    {"SOCKS5", "Merino socks",
+     "Fine merino wool with a cushioned sole: warm in winter, cool in summer, never itchy.",
+     1500},
+    {"BOTTLE6", "Steel water bottle",
+     "Double-walled stainless steel: drinks stay cold for 24 hours or hot for 12. 750 ml, "
+     "leak-proof lid.",
+     3000},
+    {"TOTE7", "Canvas tote bag",
+     "A sturdy 12 oz canvas tote with long handles and an inside pocket for your keys.",
+     2000},
+    {"JACKET8", "Rain jacket",
+     "A lightweight, fully seam-taped rain jacket that packs into its own pocket. "
+     "Breathable and windproof.",
+     12000},
+    {"SCARF9", "Wool scarf",
+     "A generous lambswool scarf, woven in Scotland and brushed for softness.",
+     3500},
+    {"BEANIE10", "Knit beanie",
+     "A chunky rib-knit beanie in recycled wool. One size, with a fold-up cuff.",
+     1900},
+    {"POSTER11", "Art print poster",
+     "A giclee print on 230 g matte paper, signed by the artist. 50 x 70 cm, frame not "
+     "included.",
+     1200},
+    {"NOTEBOOK12", "Dot-grid notebook",
+     "A5, 160 pages of 100 g dot-grid paper that takes fountain pen ink without bleeding. "
+     "Lies flat.",
+     1400},
 };
 
 /* sku, stockType, quantity, reserved, transitRef, order date offset, stock date offset

@@ -50,6 +50,8 @@ static const struct route routes[] = {
     {"GET", "/v1/inventory/*", inventory_get, BODY_NONE, AUTH_PUBLIC, false},
     {"GET", "/v1/locations", locations_list, BODY_NONE, AUTH_PUBLIC, false},
     {"POST", "/v1/locations", locations_create, BODY_JSON, AUTH_KEY, false},
+    {"GET", "/v1/products/template.csv", products_template, BODY_NONE, AUTH_PUBLIC, false},
+    {"POST", "/v1/products/imports", products_import, BODY_UPLOAD, AUTH_KEY, false},
     {"GET", "/v1/products", products_list, BODY_NONE, AUTH_PUBLIC, false},
     {"POST", "/v1/products", products_upsert, BODY_BULK, AUTH_KEY, false},
     {"GET", "/v1/products/*", products_get, BODY_NONE, AUTH_PUBLIC, false},
@@ -64,6 +66,7 @@ static const struct route routes[] = {
     {"POST", "/v1/orders/*/cancel", orders_cancel_h, BODY_JSON, AUTH_PUBLIC, false},
     {"POST", "/v1/shipments/*/ship", shipments_ship_h, BODY_JSON, AUTH_KEY, false},
     {"GET", "/v1/outbox", outbox_list_h, BODY_NONE, AUTH_KEY, false},
+    {"GET", "/v1/transit-positions", transit_positions_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/settings", settings_get_h, BODY_NONE, AUTH_PUBLIC, false},
     {"GET", "/", web_page, BODY_NONE, AUTH_PUBLIC, false},
     {"GET", "/p/*", web_page, BODY_NONE, AUTH_PUBLIC, false},
@@ -508,6 +511,15 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
     struct http_req *r = &c->req;
     bool path_known;
     c->route = route_find(method, url, r, &path_known);
+    /* Unknown storefront paths get the store's HTML 404 page; API paths (/v1/..., any
+     * /vN, /healthz...) keep JSON. */
+    static const struct route not_found_page = {"GET", "", web_not_found, BODY_NONE,
+                                                AUTH_PUBLIC, false};
+    size_t digits = url[0] == '/' && url[1] == 'v' ? strspn(url + 2, "0123456789") : 0;
+    bool api = (digits && (url[2 + digits] == '/' || !url[2 + digits])) ||
+               !strncmp(url, "/healthz", 8);
+    if (!c->route && !path_known && !api && !strcmp(method, "GET"))
+        c->route = &not_found_page;
     if (!c->route) {
         if (path_known)
             set_early(c, 405, "METHOD_NOT_ALLOWED", "this method is not allowed here");
@@ -750,6 +762,8 @@ int http_serve(const struct http_config *cfg, err_t *e)
                        cfg->port);
     }
     unsigned port = bound_port(fd);
+    /* Links in emails default to this server's own address (publicUrl, SPEC 5.6). */
+    settings_default_port(port ? port : cfg->port);
     /* A password in the database URL stays out of the log. */
     const char *at = strchr(cfg->db_url, '@'), *scheme = strstr(cfg->db_url, "://");
     fprintf(stderr, "sellahead: listening on http://%s:%u (%u threads, database %.*s%s)\n",

@@ -135,13 +135,23 @@ json_t *view_job(const struct import_job *job, bool with_errors)
             const struct import_error *ie = &job->errors[i];
             json_array_append_new(
                 errs, json_pack("{s:I, s:o, s:o, s:s}", "line", (json_int_t)ie->line, "column",
-                                ie->col >= 0 ? json_string(importrow_columns[ie->col])
-                                             : json_null(),
+                                ie->col >= 0
+                                    ? json_string(import_column_name(job->source, ie->col))
+                                    : json_null(),
                                 "value", ie->has_value ? json_string(ie->value) : json_null(),
                                 "message", ie->message));
         }
         json_object_set_new(o, "errors", errs);
+        json_t *warns = json_array();
+        for (size_t i = 0; i < job->nwarnings; i++)
+            json_array_append_new(warns, json_pack("{s:s, s:s}", "sku", job->warnings[i].sku,
+                                                   "message", job->warnings[i].message));
+        json_object_set_new(o, "warnings", warns);
+        json_object_set_new(o, "totalWarnings", json_integer(job->total_warnings));
     }
+    /* Product and inventory jobs share one history; kind tells them apart. */
+    json_object_set_new(o, "kind",
+                        json_string(job->source == IMPORT_PRODUCTS ? "products" : "inventory"));
     json_object_set_new(o, "createdAt", json_string(job->created_at));
     json_object_set_new(o, "finishedAt", json_string(job->finished_at));
     return o;
@@ -152,7 +162,7 @@ json_t *view_settings(const struct settings *s)
     json_t *hol = json_array();
     for (size_t i = 0; i < s->nholidays; i++)
         json_array_append_new(hol, view_date(s->holidays[i]));
-    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:b, s:o, s:s, s:s, s:s}",
+    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:b, s:o, s:s, s:s, s:s, s:s}",
                      "inStockMinDays", s->in_stock_min_days, "inStockMaxDays",
                      s->in_stock_max_days, "preorderBufferMinDays",
                      s->preorder_buffer_min_days, "preorderBufferMaxDays",
@@ -160,7 +170,7 @@ json_t *view_settings(const struct settings *s)
                      "backorderMaxDays", s->backorder_max_days, "backorderMessage",
                      s->backorder_message, "businessDays", s->business_days, "holidays", hol,
                      "captureOn", settings_capture_name(s->capture_on), "storeName",
-                     s->store_name, "fromEmail", s->from_email);
+                     s->store_name, "fromEmail", s->from_email, "publicUrl", s->public_url);
 }
 
 json_t *view_product(const struct product *p, const struct item *it)
@@ -173,6 +183,9 @@ json_t *view_product(const struct product *p, const struct item *it)
         json_object_set_new(o, "status", json_string(promise_status_name(a->status)));
         json_object_set_new(o, "addToCart", json_boolean(a->add_to_cart));
         json_object_set_new(o, "availableTotal", json_integer(a->available_total));
+        /* As in 5.1: a dated first unit is a pre-order, an undated one a backorder. */
+        json_object_set_new(o, "stockDate",
+                            a->stock_date != DATE_NONE ? view_date(a->stock_date) : json_null());
         json_object_set_new(o, "expectedDelivery",
                             a->has_expected ? view_range(&a->expected) : json_null());
     }

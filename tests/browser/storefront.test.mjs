@@ -92,26 +92,35 @@ async function orderCount() {
   return r.json.items.length;
 }
 
-test('PLP: one batch call gives every badge: in stock, backorder with its range, out of stock', async () => {
+test('PLP: one batch call gives every badge: in stock, pre-order, backorder with its range, out of stock', async () => {
   const page = await open();
   const calls = [];
   page.on('request', (r) => { if (r.url().includes('/v1/')) calls.push(new URL(r.url()).pathname); });
   await goto(page, '/');
   const api = (await srv.api('/v1/products?limit=100')).json.items;
   const bySku = Object.fromEntries(api.map((p) => [p.sku, p]));
-  assert.equal(await page.locator('#products > li').count(), api.length);
+  // Orderable products first; the rest gather under "Currently unavailable".
+  assert.equal(await page.locator('#products > li').count(), api.filter((p) => p.addToCart).length);
+  assert.equal(await page.locator('#unavailable > li').count(), api.filter((p) => !p.addToCart).length);
 
-  const card = (sku) => page.locator(`#products [data-sku="${sku}"]`);
+  const card = (sku) => page.locator(`[data-sku="${sku}"]`);
   assert.equal(await text(card('TSHIRT1').locator('.badge')), 'In stock');
   assert.equal(await text(card('TSHIRT1').locator('.price')), '$25.00');
   assert.equal(await card('TSHIRT1').locator('a').getAttribute('href'), '/p/TSHIRT1');
-  for (const sku of ['HOODIE2', 'JACKET8', 'CAP4']) {
-    assert.equal(await text(card(sku).locator('.badge')), 'Backorder', sku);
-    assert.equal(await text(card(sku).locator('.delivery')), bySku[sku].expectedDelivery.message, sku);
+  // Dated transit stock is a pre-order, undated a backorder; the badge's word is not repeated.
+  for (const [sku, badge] of [['HOODIE2', 'Backorder'], ['JACKET8', 'Pre-order'], ['CAP4', 'Pre-order']]) {
+    assert.equal(await text(card(sku).locator('.badge')), badge, sku);
+    assert.equal(bySku[sku].stockDate !== null, badge === 'Pre-order', `${sku} stockDate`);
+    assert.match(bySku[sku].expectedDelivery.message, /^Backorder: expected delivery /, sku);
+    assert.equal(await text(card(sku).locator('.delivery')),
+      bySku[sku].expectedDelivery.message.replace('Backorder: expected', 'Expected'), sku);
   }
-  assert.match(await text(card('JACKET8').locator('.delivery')), /^Backorder: expected delivery Dec 20–Dec 23$/);
-  assert.equal(await text(card('SOCKS5').locator('.badge')), 'Out of stock');
-  assert.equal(await text(card('BEANIE10').locator('.badge')), 'Out of stock');
+  assert.equal(await text(card('JACKET8').locator('.avail')), 'Pre-order Expected delivery Dec 20–Dec 23');
+  assert.equal(await text(card('HOODIE2').locator('.avail')), 'Backorder Expected delivery Dec 11–Dec 25');
+  assert.equal(await text(card('TSHIRT1').locator('.avail')), 'In stock Delivery Nov 28–Nov 30');
+  for (const sku of ['SOCKS5', 'BEANIE10']) {
+    assert.equal(await text(page.locator(`#unavailable [data-sku="${sku}"] .badge`)), 'Out of stock', sku);
+  }
 
   assert.deepEqual(calls.filter((p) => p.startsWith('/v1/products')), ['/v1/products'],
     'the PLP reads the catalog with one batch call');
@@ -122,13 +131,14 @@ test('PLP: one batch call gives every badge: in stock, backorder with its range,
 
 test('PDP: every availability case shows the API message; Add to cart follows addToCart', async () => {
   const cases = [
-    { sku: 'TSHIRT1', badge: 'In stock', message: /^In stock\. Delivery Nov 28–Nov 30$/, enabled: true },
-    { sku: 'MUG3', badge: 'In stock', message: /^In stock\./, enabled: true },
+    // The API's message without the word the badge already says ("In stock.", "Backorder:").
+    { sku: 'TSHIRT1', badge: 'In stock', message: /^Delivery Nov 28–Nov 30$/, lead: 'In stock. ', enabled: true },
+    { sku: 'MUG3', badge: 'In stock', message: /^Delivery /, lead: 'In stock. ', enabled: true },
     // Pre-order: stock date + buffer (2..5 days).
-    { sku: 'JACKET8', badge: 'Backorder', message: /^Backorder: expected delivery Dec 20–Dec 23$/, enabled: true },
-    { sku: 'CAP4', badge: 'Backorder', message: /^Backorder: expected delivery Dec 9–Dec 12$/, enabled: true },
+    { sku: 'JACKET8', badge: 'Pre-order', message: /^Expected delivery Dec 20–Dec 23$/, lead: 'Backorder: ', enabled: true },
+    { sku: 'CAP4', badge: 'Pre-order', message: /^Expected delivery Dec 9–Dec 12$/, lead: 'Backorder: ', enabled: true },
     // Backorder without a PO: the merchant's static range (today + 14..28 days).
-    { sku: 'HOODIE2', badge: 'Backorder', message: /^Backorder: expected delivery Dec 11–Dec 25$/, enabled: true },
+    { sku: 'HOODIE2', badge: 'Backorder', message: /^Expected delivery Dec 11–Dec 25$/, lead: 'Backorder: ', enabled: true },
     { sku: 'SOCKS5', badge: 'Out of stock', message: /^Currently unavailable$/, enabled: false },
   ];
   const page = await open();
@@ -140,7 +150,10 @@ test('PDP: every availability case shows the API message; Add to cart follows ad
     assert.equal(await text(page.locator('#avail .badge')), c.badge, c.sku);
     const shown = await text(page.locator('#avail .delivery'));
     assert.match(shown, c.message, c.sku);
-    if (item.expectedDelivery) assert.equal(shown, item.expectedDelivery.message, `${c.sku}: the API's text`);
+    if (item.expectedDelivery) {
+      const rest = c.lead === 'Backorder: ' ? shown[0].toLowerCase() + shown.slice(1) : shown;
+      assert.equal(item.expectedDelivery.message, c.lead + rest, `${c.sku}: the API's text`);
+    }
     assert.equal(await page.locator('#add-btn').isEnabled(), c.enabled, `${c.sku} Add to cart`);
     assert.equal(item.addToCart, c.enabled);
     assert.equal(await page.locator('#qty').getAttribute('max'), String(Math.max(item.availableTotal, 1)));
@@ -201,6 +214,10 @@ test('mixed cart: ships now / ships later, then an order with several shipments'
   assert.equal(await text(page.locator('[data-total="subtotal"]')), '$815.00');
   assert.equal(await text(page.locator('[data-total="now"]')), '$625.00');
   assert.equal(await text(page.locator('[data-total="later"]')), '$190.00');
+  // Money words true for captureOn=shipment: nothing is charged before it ships.
+  assert.match(await text(page.locator('.summary')),
+    /Charged when in-stock items ship \$625\.00 Charged when backordered items ship \$190\.00/);
+  assert.doesNotMatch(await text(page.locator('main')), /charged now/i);
   await review(page, 'cart');
 
   await page.click('text=Check out');
@@ -212,6 +229,10 @@ test('mixed cart: ships now / ships later, then an order with several shipments'
   assert.match(await text(charges.nth(2)), /\$65\.00 charged when this shipment ships/);
   assert.equal(await text(page.locator('#summary [data-total="now"]')), '$625.00');
   assert.equal(await text(page.locator('#summary [data-total="later"]')), '$190.00');
+  assert.match(await text(charges.nth(0)), /\$625\.00 charged when this shipment ships/);
+  assert.match(await text(page.locator('#summary')),
+    /Charged when in-stock items ship \$625\.00 Charged when backordered items ship \$190\.00/);
+  assert.doesNotMatch(await text(page.locator('main')), /charged now/i);
   await review(page, 'checkout');
 
   const before = await orderCount();
@@ -229,7 +250,11 @@ test('mixed cart: ships now / ships later, then an order with several shipments'
   assert.match(await text(ships.nth(0)), /Ready to ship In stock\. Delivery Nov 28–Nov 30 25 × Organic cotton T-shirt/);
   assert.match(await text(ships.nth(1)), /awaiting stock Backorder: expected delivery Dec 17–Dec 20 5 × Organic cotton T-shirt/);
   assert.match(await text(ships.nth(2)), /awaiting stock Backorder: expected delivery Dec 11–Dec 25 1 × Heavyweight hoodie/);
-  assert.match(await text(page.locator('main')), /Authorized \$815\.00 Captured \$0\.00/);
+  assert.match(await text(page.locator('main')), /Authorized on your card \$815\.00 Charged so far \$0\.00/);
+  for (const i of [0, 1, 2]) assert.match(await text(ships.nth(i)), /Charged when it ships \$/);
+  // GB: the postcode on its own line after the city; the country by name.
+  assert.deepEqual((await page.locator('address').innerText()).split('\n').map((l) => l.trim()).filter(Boolean),
+    ['Ada Lovelace', '12 Analytical Row', 'Flat 3', 'London', 'N1 9GU', 'United Kingdom']);
   await review(page, 'order');
 
   // The API agrees: one order more, three shipments by source.
@@ -251,7 +276,8 @@ test('mixed cart: ships now / ships later, then an order with several shipments'
   await page.reload();
   await ready(page);
   assert.match(await text(ships.nth(0)), /Shipped .*Tracking number TRACK123/);
-  assert.match(await text(page.locator('main')), /Captured \$625\.00/);
+  assert.match(await text(page.locator('main')), /Charged so far \$625\.00/);
+  assert.match(await text(ships.nth(0)), /Charged \$625\.00/);
 
   // The cart is spent: the header shows no count and the cart page is empty.
   await goto(page, '/cart');

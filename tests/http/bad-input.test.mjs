@@ -469,9 +469,13 @@ describe('HTTP: malformed, wrong type, too large, no key, not found', () => {
   });
 
   test('unknown route → 404 NOT_FOUND', async () => {
-    for (const p of ['/v2/inventory/MUG3', '/v1/inventorys', '/v1/inventory/imports/x/y/z', '/admin/api']) {
+    for (const p of ['/v2/inventory/MUG3', '/v1/inventorys', '/v1/inventory/imports/x/y/z']) {
       assertError(await srv.api(p), 404, 'NOT_FOUND');
     }
+    // Not an API path: the storefront's HTML 404 page (SPEC 7).
+    const page = await srv.api('/admin/api');
+    assert.equal(page.status, 404);
+    assert.match(page.headers.get('content-type'), /^text\/html/);
     assertError(await srv.api('/nope', { method: 'POST', body: { a: 1 } }), 404, 'NOT_FOUND');
   });
 });

@@ -62,11 +62,17 @@ function assertConfirmation(m, order, { email, chargedNow, chargedLater }) {
       assert.match(body, /ships now/i, where);
       assert.ok(body.includes(s.expectedDelivery.message), `${s.expectedDelivery.message}; ${where}`);
     }
-    const now = new RegExp(`charged now[^\\n]{0,40}?${moneyPattern(chargedNow).source}`, 'i');
-    assert.match(body, now, `charged now ${chargedNow}; ${where}`);
+    // Money words true under captureOn=shipment: nothing is "charged now" that is only held.
+    assert.doesNotMatch(body, /charged now|charged later/i, where);
+    const now = new RegExp(`charged when in-stock items ship[^\\n]{0,40}?${moneyPattern(chargedNow).source}`, 'i');
+    if (chargedNow > 0) assert.match(body, now, `charged when in-stock items ship ${chargedNow}; ${where}`);
+    else assert.doesNotMatch(body, /in-stock items ship/i, where);
+    for (const s of order.shipments) {
+      assert.match(body, new RegExp(`charged when it ships[^\\n]{0,40}?${moneyPattern(s.amount).source}`, 'i'), where);
+    }
     if (chargedLater > 0) {
-      const later = new RegExp(`charged later[^\\n]{0,40}?${moneyPattern(chargedLater).source}`, 'i');
-      assert.match(body, later, `charged later ${chargedLater}; ${where}`);
+      const later = new RegExp(`charged when backordered items ship[^\\n]{0,40}?${moneyPattern(chargedLater).source}`, 'i');
+      assert.match(body, later, `charged when backordered items ship ${chargedLater}; ${where}`);
       // What each backordered shipment will cost when it ships.
       for (const s of waiting) assert.match(body, moneyPattern(s.amount), `${s.amount}; ${where}`);
     }
@@ -165,7 +171,7 @@ describe('file mode (--mail-dir)', () => {
     assertConfirmation(m, o, { email: to, chargedNow: 0, chargedLater: 6500 });
   });
 
-  test('captureOn=order: the confirmation says all was charged now', async (t) => {
+  test('captureOn=order: the confirmation says all was charged at order', async (t) => {
     const own = await ownServer(t, { demo: true }); // its settings change
     const to = uniqueEmail('capture');
     await putSettings(own, { captureOn: 'order' });
@@ -174,7 +180,10 @@ describe('file mode (--mail-dir)', () => {
     const m = await waitFor(() => emlFiles(own.mailDir).find((x) => x.headers.to?.includes(to)),
       { what: 'the confirmation .eml', interval: 100 });
     assertBothParts(m);
-    assert.match(textPart(m), new RegExp(`charged now[^\\n]{0,40}?${moneyPattern(8300).source}`, 'i'));
+    for (const body of [textPart(m), htmlText(htmlPart(m))]) {
+      assert.match(body, new RegExp(`charged at order[^\\n]{0,40}?${moneyPattern(8300).source}`, 'i'), body);
+      assert.doesNotMatch(body, /charged when it ships|items ship:|charged now/i, body);
+    }
   });
 });
 
