@@ -119,6 +119,12 @@ static int load_lines(struct store *st, struct order_line *lines, size_t n,
             return err_set(e, ERR_INVALID,
                            "all items must share one currency (%s is in %s, not %s)", p.sku,
                            p.currency, currency);
+        /* A price from before prices were checked: refused here, where prices enter. */
+        if (p.price < 0 || p.price > PRODUCT_PRICE_MAX)
+            return err_set(e, ERR_INVALID,
+                           "the price of %s (%lld minor units) is above the highest price, "
+                           "%lld: correct it in the catalog",
+                           p.sku, (long long)p.price, (long long)PRODUCT_PRICE_MAX);
         memcpy(lines[i].name, p.name, sizeof lines[i].name);
         lines[i].unit_price = p.price;
         rc = lock ? st->ops->positions_lock(st, lines[i].sku, &lists[i], e)
@@ -128,6 +134,16 @@ static int load_lines(struct store *st, struct order_line *lines, size_t n,
         position_sort(lists[i].v, lists[i].n);
     }
     return 0;
+}
+
+/* order_plan's failure as a sentence. */
+static int plan_failed(int rc, const struct order_plan *plan, err_t *e)
+{
+    if (rc == ERR_INVALID)
+        return err_set(e, ERR_INVALID,
+                       "the amount of %s or the order total with it does not fit in 64 bits",
+                       plan->overflow_sku);
+    return err_set(e, ERR_NOMEM, "out of memory");
 }
 
 int orders_preview(struct store *st, struct order_line *lines, size_t n,
@@ -143,9 +159,8 @@ int orders_preview(struct store *st, struct order_line *lines, size_t n,
     struct order_stock stock[ORDER_MAX_LINES];
     for (size_t i = 0; i < n; i++)
         stock[i] = (struct order_stock){lists[i].v, lists[i].n};
-    return order_plan(lines, n, stock, &s, date_today(), plan) ? err_set(e, ERR_NOMEM,
-                                                                          "out of memory")
-                                                                : 0;
+    rc = order_plan(lines, n, stock, &s, date_today(), plan);
+    return rc ? plan_failed(rc, plan, e) : 0;
 }
 
 /* Turns a plan into the order record: shipments with ids, items and amounts. */
@@ -242,7 +257,7 @@ static int place_tx(struct store *st, struct place_req *req, struct place_result
     for (size_t i = 0; i < req->nlines; i++)
         stock[i] = (struct order_stock){lists[i].v, lists[i].n};
     if ((rc = order_plan(req->lines, req->nlines, stock, &s, today, &plan))) {
-        rc = err_set(e, ERR_NOMEM, "out of memory");
+        rc = plan_failed(rc, &plan, e);
         goto out;
     }
     if (plan.nshortages) {

@@ -96,6 +96,15 @@ int order_plan(struct order_line *lines, size_t n, const struct order_stock *sto
                const struct settings *s, date_t today, struct order_plan *out)
 {
     memset(out, 0, sizeof *out);
+    /* Amounts first, checked: every shipment's amount is a part of the total, so once the
+     * total fits in 64 bits, so does every sum made while planning. */
+    for (size_t i = 0; i < n; i++)
+        if (__builtin_mul_overflow(lines[i].quantity, lines[i].unit_price, &lines[i].amount) ||
+            __builtin_add_overflow(out->total, lines[i].amount, &out->total)) {
+            snprintf(out->overflow_sku, sizeof out->overflow_sku, "%s", lines[i].sku);
+            out->total = 0;
+            return ERR_INVALID;
+        }
     size_t alloc_cap = 16, ship_cap = 8;
     out->allocs = malloc(alloc_cap * sizeof *out->allocs);
     out->shipments = malloc(ship_cap * sizeof *out->shipments);
@@ -105,8 +114,6 @@ int order_plan(struct order_line *lines, size_t n, const struct order_stock *sto
         return ERR_NOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        lines[i].amount = lines[i].quantity * lines[i].unit_price;
-        out->total += lines[i].amount;
         int rc = plan_line(out, i, &lines[i], &stock[i], s, today, &alloc_cap, &ship_cap);
         if (rc) {
             order_plan_free(out);

@@ -70,6 +70,9 @@ struct order_plan {
     struct order_shortage *shortages;
     size_t nshortages;
     int64_t total;
+    /* On ERR_INVALID: the line whose amount, or the order total with it, does not fit in
+     * 64 bits. */
+    char overflow_sku[ID_MAX + 1];
 };
 
 /* The positions of one line's SKU, in allocation order. */
@@ -83,7 +86,8 @@ size_t order_merge_lines(struct order_line *lines, size_t n);
 /* Allocates every line over its SKU's positions (stock[i] for lines[i]) by the allocation
  * order and groups the allocations into shipments: one per onhand location, one per
  * transit position, onhand first. Sets each line's amount. When a line is short, the plan
- * lists it in shortages and must not be placed. Returns 0 or ERR_NOMEM. */
+ * lists it in shortages and must not be placed. Returns 0, ERR_NOMEM, or ERR_INVALID when an
+ * amount does not fit in 64 bits (overflow_sku names the line). */
 int order_plan(struct order_line *lines, size_t n, const struct order_stock *stock,
                const struct settings *s, date_t today, struct order_plan *out);
 void order_plan_free(struct order_plan *p);

@@ -62,6 +62,9 @@ static void product_parse(json_t *o, size_t idx, struct product *p, json_t *deta
     json_t *price = json_object_get(o, "price");
     if (!json_is_integer(price) || json_integer_value(price) < 0)
         PROBLEM("price", "price must be a whole number of minor units (cents), 0 or more");
+    else if (json_integer_value(price) > PRODUCT_PRICE_MAX)
+        PROBLEM("price", "price must be at most %lld minor units (10^12)",
+                (long long)PRODUCT_PRICE_MAX);
     else
         p->price = json_integer_value(price);
     if ((m = opt_text(o, "currency", 3, p->currency, false)))
