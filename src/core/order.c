@@ -205,9 +205,41 @@ void order_rec_free(struct order_rec *o)
         free(o->shipments[i].items);
     free(o->shipments);
     free(o->lines);
+    free(o->events);
     o->shipments = NULL;
     o->lines = NULL;
-    o->nshipments = o->nlines = 0;
+    o->events = NULL;
+    o->nshipments = o->nlines = o->nevents = 0;
+}
+
+static const char *const intent_kinds[] = {"authorize", "reauthorize", "capture", "void",
+                                            "refund"};
+static const char *const intent_statuses[] = {"PENDING", "SUCCEEDED", "FAILED"};
+
+const char *intent_kind_name(int kind)
+{
+    return kind >= 0 && kind < 5 ? intent_kinds[kind] : "unknown";
+}
+
+const char *intent_status_name(int status)
+{
+    return status >= 0 && status < 3 ? intent_statuses[status] : "unknown";
+}
+
+int intent_kind_parse(const char *name)
+{
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(name, intent_kinds[i]))
+            return i;
+    return -1;
+}
+
+int intent_status_parse(const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(name, intent_statuses[i]))
+            return i;
+    return -1;
 }
 
 int order_payment_status(const struct payment *p)

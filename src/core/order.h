@@ -133,6 +133,35 @@ struct payment {
     int64_t authorized, captured, voided, refunded;
 };
 
+/* A provider call, recorded before it is made (an intent) and its outcome after: the
+ * payment ledger of an order (payment.events). */
+enum intent_kind { INTENT_AUTHORIZE, INTENT_REAUTHORIZE, INTENT_CAPTURE, INTENT_VOID,
+                   INTENT_REFUND };
+enum intent_status { INTENT_PENDING, INTENT_SUCCEEDED, INTENT_FAILED };
+
+struct pay_intent {
+    char id[ORDER_ID_MAX]; /* also the idempotency key sent to the provider */
+    char order_id[ORDER_ID_MAX];
+    char shipment_id[ORDER_ID_MAX]; /* "" when not about one shipment */
+    int kind;
+    int status;
+    int64_t amount;
+    char currency[4];
+    char provider[16];
+    char token[64]; /* authorize: the shopper's card token */
+    char ref[64];   /* the authorization: given to captures, voids, refunds; set by authorize */
+    char error[256];
+    int64_t created; /* unix seconds */
+    char at[24];     /* when the outcome was recorded (or created, while pending), ISO UTC */
+    int code;        /* after a FAILED call: the provider's ERR_ code (not stored) */
+};
+
+const char *intent_kind_name(int kind);
+const char *intent_status_name(int status);
+/* The enum value of a name; -1 when unknown. */
+int intent_kind_parse(const char *name);
+int intent_status_parse(const char *name);
+
 struct address {
     char name[ADDRESS_FIELD_MAX + 1];
     char line1[ADDRESS_FIELD_MAX + 1];
@@ -179,6 +208,8 @@ struct order_rec {
     struct shipment_rec *shipments; /* owned */
     size_t nshipments;
     struct payment payment;
+    struct pay_intent *events; /* owned; oldest first */
+    size_t nevents;
 };
 
 void order_rec_free(struct order_rec *o);

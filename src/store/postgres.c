@@ -90,6 +90,13 @@ enum stmt_id {
     Q_CHECK_OVERCAPTURE,
     Q_CHECK_CAPTURED,
     Q_CHECK_CONFIRMATION,
+    Q_INTENT_ADD,
+    Q_INTENT_SETTLE,
+    Q_INTENT_PENDING,
+    Q_INTENTS_BY_ORDER,
+    Q_TESTPAY_RECORD,
+    Q_CHECK_LEDGER_OVER,
+    Q_CHECK_LEDGER_SUM,
     Q_COUNT
 };
 
@@ -102,6 +109,13 @@ enum stmt_id {
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
     "a.quantity FROM allocations a JOIN shipments s ON s.id = a.shipment_id "
 #define NOW_ISO "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define INTENT_COLS                                                                           \
+    "SELECT id, order_id, shipment_id, kind, status, amount, currency, provider, token, ref, " \
+    "error, created, at FROM payment_intents "
+/* What the succeeded intents of one kind moved, in a query over payment_intents i. */
+#define LEDGER_SUM(kind)                                                                      \
+    "coalesce(sum(CASE WHEN i.kind = '" kind "' AND i.status = 'SUCCEEDED' THEN i.amount "     \
+    "END), 0)"
 
 /* Parameters are always bound ($n, sent as text); a few carry a cast where PostgreSQL
  * cannot infer a type from the context ($1::text IS NULL). */
@@ -313,6 +327,32 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_CHECK_CONFIRMATION] =
         "SELECT o.number, o.id FROM orders o WHERE NOT EXISTS (SELECT 1 FROM outbox m "
         "WHERE m.order_id = o.id AND m.kind = 'order_confirmation') ORDER BY o.number",
+    [Q_INTENT_ADD] =
+        "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency, "
+        "provider, token, ref, error, created, at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+        "$10, $11, $12, " NOW_ISO ")",
+    [Q_INTENT_SETTLE] = "UPDATE payment_intents SET status = $2, ref = $3, error = $4, "
+                        "at = " NOW_ISO " WHERE id = $1 AND status = 'PENDING'",
+    [Q_INTENT_PENDING] = INTENT_COLS "WHERE status = 'PENDING' AND created <= $1 ORDER BY seq",
+    [Q_INTENTS_BY_ORDER] = INTENT_COLS "WHERE order_id = $1 ORDER BY seq",
+    [Q_TESTPAY_RECORD] =
+        "INSERT INTO test_payments(key, kind, amount, code, ref, message, calls) "
+        "VALUES($1, $2, $3, $4, $5, $6, 1) ON CONFLICT (key) DO UPDATE SET "
+        "calls = test_payments.calls + 1 RETURNING code, ref, message",
+    [Q_CHECK_LEDGER_OVER] =
+        "SELECT o.number, o.id, " LEDGER_SUM("authorize") ", " LEDGER_SUM("capture") ", "
+        LEDGER_SUM("refund") " FROM orders o JOIN payment_intents i ON i.order_id = o.id "
+        "GROUP BY o.number, o.id HAVING " LEDGER_SUM("capture") " - " LEDGER_SUM("refund")
+        " > " LEDGER_SUM("authorize") " ORDER BY o.number",
+    [Q_CHECK_LEDGER_SUM] =
+        "SELECT o.number, o.id, p.authorized, p.captured, p.voided, p.refunded, "
+        "coalesce(l.a, 0), coalesce(l.c, 0), coalesce(l.v, 0), coalesce(l.r, 0) "
+        "FROM orders o JOIN payments p ON p.order_id = o.id LEFT JOIN (SELECT i.order_id, "
+        LEDGER_SUM("authorize") " AS a, " LEDGER_SUM("capture") " AS c, " LEDGER_SUM("void")
+        " AS v, " LEDGER_SUM("refund") " AS r FROM payment_intents i GROUP BY i.order_id) l "
+        "ON l.order_id = o.id WHERE p.authorized <> coalesce(l.a, 0) OR "
+        "p.captured <> coalesce(l.c, 0) OR p.voided <> coalesce(l.v, 0) OR "
+        "p.refunded <> coalesce(l.r, 0) ORDER BY o.number",
 };
 
 /* Each entry moves the schema from version i to i + 1; the same tables and columns as the
@@ -400,6 +440,38 @@ static const char *const migrations[] = {
     "  created_at TEXT NOT NULL DEFAULT " NOW_ISO ");"
     "CREATE TABLE sessions(token_hash BYTEA PRIMARY KEY, \"user\" TEXT NOT NULL,"
     "  csrf TEXT NOT NULL, expires_at BIGINT NOT NULL);",
+    /* payment intents, the ledger of provider calls (kind and status by name), and the test
+     * provider's own record. Orders placed before get the intents their payment row and
+     * captures tell of, so the ledger covers every order. */
+    "CREATE TABLE payment_intents(seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    "  id TEXT COLLATE \"C\" NOT NULL UNIQUE, order_id TEXT COLLATE \"C\" NOT NULL,"
+    "  shipment_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,"
+    "  amount BIGINT NOT NULL, currency TEXT NOT NULL, provider TEXT NOT NULL,"
+    "  token TEXT NOT NULL, ref TEXT NOT NULL, error TEXT NOT NULL, created BIGINT NOT NULL,"
+    "  at TEXT NOT NULL);"
+    "CREATE INDEX payment_intents_order ON payment_intents(order_id);"
+    "CREATE INDEX payment_intents_status ON payment_intents(status, created);"
+    "CREATE TABLE test_payments(key TEXT COLLATE \"C\" PRIMARY KEY, kind TEXT NOT NULL,"
+    "  amount BIGINT NOT NULL, code INTEGER NOT NULL, ref TEXT NOT NULL,"
+    "  message TEXT NOT NULL, calls INTEGER NOT NULL);"
+    "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency,"
+    "  provider, token, ref, error, created, at) SELECT 'pi_auth_' || p.order_id, p.order_id,"
+    "  '', 'authorize', 'SUCCEEDED', p.authorized, o.currency, p.provider, '', p.ref, '', 0,"
+    "  o.created_at FROM payments p JOIN orders o ON o.id = p.order_id ORDER BY o.number;"
+    "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency,"
+    "  provider, token, ref, error, created, at) SELECT 'pi_cap_' || c.id, c.order_id,"
+    "  coalesce(c.shipment_id, ''), 'capture', 'SUCCEEDED', c.amount, o.currency, p.provider,"
+    "  '', p.ref, '', 0, c.created_at FROM captures c JOIN orders o ON o.id = c.order_id"
+    "  JOIN payments p ON p.order_id = c.order_id ORDER BY c.id;"
+    "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency,"
+    "  provider, token, ref, error, created, at) SELECT 'pi_void_' || p.order_id, p.order_id,"
+    "  '', 'void', 'SUCCEEDED', p.voided, o.currency, p.provider, '', p.ref, '', 0,"
+    "  o.created_at FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.voided > 0;"
+    "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency,"
+    "  provider, token, ref, error, created, at) SELECT 'pi_refund_' || p.order_id,"
+    "  p.order_id, '', 'refund', 'SUCCEEDED', p.refunded, o.currency, p.provider, '', p.ref,"
+    "  '', 0, o.created_at FROM payments p JOIN orders o ON o.id = p.order_id"
+    "  WHERE p.refunded > 0;",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -1608,6 +1680,114 @@ static int pg_idem_get(struct store *st, const char *scope, const char *key, cha
  * for the first transaction and, once that committed, changes nothing: ERR_CONFLICT, as a
  * unique violation, without failing the transaction. Run again, the caller's idem_get finds
  * the first request's result to replay (orders turn this into ERR_RETRY). */
+/* --- payment intents --- */
+
+static int pg_intent_add(struct store *st, const struct pay_intent *in, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_text(&p, in->id);
+    p_text(&p, in->order_id);
+    p_text(&p, in->shipment_id);
+    p_text(&p, intent_kind_name(in->kind));
+    p_text(&p, intent_status_name(in->status));
+    p_int(&p, in->amount);
+    p_text(&p, in->currency);
+    p_text(&p, in->provider);
+    p_text(&p, in->token);
+    p_text(&p, in->ref);
+    p_text(&p, in->error);
+    p_int(&p, in->created);
+    return run(s, Q_INTENT_ADD, &p, e, "record a payment intent");
+}
+
+static int pg_intent_settle(struct store *st, const struct pay_intent *in, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_text(&p, in->id);
+    p_text(&p, intent_status_name(in->status));
+    p_text(&p, in->ref);
+    p_text(&p, in->error);
+    int64_t n = 0;
+    int rc = exec_count(s, Q_INTENT_SETTLE, &p, &n, e, "record a payment's outcome");
+    if (!rc && n == 0)
+        rc = err_set(e, ERR_CONFLICT, "payment %s was already resolved", in->id);
+    return rc;
+}
+
+/* The rows of an intent query with one parameter. */
+static int read_intents(struct pg_store *s, enum stmt_id id, const struct params *p,
+                        struct pay_intent **out, size_t *n, err_t *e)
+{
+    PGresult *r;
+    int rc = exec_stmt(s, id, p, &r, e, "read payment intents");
+    if (rc)
+        return rc;
+    size_t rows = (size_t)PQntuples(r);
+    if (rows && !(*out = calloc(rows, sizeof **out)))
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < rows; i++) {
+        struct pay_intent *in = &(*out)[(*n)++];
+        int row = (int)i;
+        col_copy(r, row, 0, in->id, sizeof in->id);
+        col_copy(r, row, 1, in->order_id, sizeof in->order_id);
+        col_copy(r, row, 2, in->shipment_id, sizeof in->shipment_id);
+        in->kind = intent_kind_parse(col_str(r, row, 3));
+        in->status = intent_status_parse(col_str(r, row, 4));
+        in->amount = col_i64(r, row, 5);
+        col_copy(r, row, 6, in->currency, sizeof in->currency);
+        col_copy(r, row, 7, in->provider, sizeof in->provider);
+        col_copy(r, row, 8, in->token, sizeof in->token);
+        col_copy(r, row, 9, in->ref, sizeof in->ref);
+        col_copy(r, row, 10, in->error, sizeof in->error);
+        in->created = col_i64(r, row, 11);
+        col_copy(r, row, 12, in->at, sizeof in->at);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int pg_intent_pending(struct store *st, int64_t before, struct pay_intent **out,
+                             size_t *n, err_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    struct params p = {0};
+    p_int(&p, before);
+    int rc = read_intents(S(st), Q_INTENT_PENDING, &p, out, n, e);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static int pg_testpay_record(struct store *st, const char *key, const char *kind,
+                             int64_t amount, int *code, char ref[64], char msg[256], err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_text(&p, key);
+    p_text(&p, kind);
+    p_int(&p, amount);
+    p_int(&p, *code);
+    p_text(&p, ref);
+    p_text(&p, msg);
+    PGresult *r;
+    int rc = exec_stmt(s, Q_TESTPAY_RECORD, &p, &r, e, "record a test payment");
+    if (rc)
+        return rc;
+    if (PQntuples(r) == 1) {
+        *code = col_int(r, 0, 0);
+        col_copy(r, 0, 1, ref, 64);
+        col_copy(r, 0, 2, msg, 256);
+    }
+    PQclear(r);
+    return 0;
+}
+
 static int pg_idem_put(struct store *st, const char *scope, const char *key, const char *result,
                        err_t *e)
 {
@@ -1839,7 +2019,7 @@ static int load_order_parts(struct pg_store *s, struct order_rec *o, err_t *e)
         pay->status = order_payment_status(pay);
     }
     PQclear(r);
-    return 0;
+    return read_intents(s, Q_INTENTS_BY_ORDER, &p, &o->events, &o->nevents, e);
 }
 
 static int pg_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e)
@@ -2479,6 +2659,25 @@ static void fmt_confirmation(const PGresult *r, int i, char *msg, size_t cap)
              (long long)col_i64(r, i, 0), col_str(r, i, 1));
 }
 
+static void fmt_ledger_over(const PGresult *r, int i, char *msg, size_t cap)
+{
+    snprintf(msg, cap, "order %lld (%s): its payment events capture %lld and refund %lld, "
+             "more than the %lld authorized", (long long)col_i64(r, i, 0), col_str(r, i, 1),
+             (long long)col_i64(r, i, 3), (long long)col_i64(r, i, 4),
+             (long long)col_i64(r, i, 2));
+}
+
+static void fmt_ledger_sum(const PGresult *r, int i, char *msg, size_t cap)
+{
+    snprintf(msg, cap, "order %lld (%s) records authorized %lld, captured %lld, voided %lld, "
+             "refunded %lld but its payment events add up to %lld, %lld, %lld, %lld",
+             (long long)col_i64(r, i, 0), col_str(r, i, 1), (long long)col_i64(r, i, 2),
+             (long long)col_i64(r, i, 3), (long long)col_i64(r, i, 4),
+             (long long)col_i64(r, i, 5), (long long)col_i64(r, i, 6),
+             (long long)col_i64(r, i, 7), (long long)col_i64(r, i, 8),
+             (long long)col_i64(r, i, 9));
+}
+
 static const struct {
     enum stmt_id id;
     check_fmt fmt;
@@ -2487,6 +2686,7 @@ static const struct {
     {Q_CHECK_NEGATIVE, fmt_negative},         {Q_CHECK_CLOSED_ALLOC, fmt_closed},
     {Q_CHECK_NO_PAYMENT, fmt_no_payment},     {Q_CHECK_OVERCAPTURE, fmt_overcapture},
     {Q_CHECK_CAPTURED, fmt_captured},         {Q_CHECK_CONFIRMATION, fmt_confirmation},
+    {Q_CHECK_LEDGER_OVER, fmt_ledger_over},   {Q_CHECK_LEDGER_SUM, fmt_ledger_sum},
 };
 
 /* A callback asking to stop ends the check early; that is not an error. */
@@ -2683,6 +2883,10 @@ static const struct store_ops postgres_ops = {
     .apikey_hash = pg_apikey_hash,
     .idem_get = pg_idem_get,
     .idem_put = pg_idem_put,
+    .intent_add = pg_intent_add,
+    .intent_settle = pg_intent_settle,
+    .intent_pending = pg_intent_pending,
+    .testpay_record = pg_testpay_record,
     .order_next_number = pg_order_next_number,
     .order_insert = pg_order_insert,
     .order_get = pg_order_get,

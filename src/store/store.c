@@ -67,6 +67,12 @@ const struct store_table store_tables[] = {
      "rowid", "seq"},
     {"users", COLS("name", "hash", "created_at"), "name", "name"},
     {"sessions", COLS("token_hash", "user", "csrf", "expires_at"), "token_hash", "token_hash"},
+    {"payment_intents",
+     COLS("id", "order_id", "shipment_id", "kind", "status", "amount", "currency", "provider",
+          "token", "ref", "error", "created", "at"),
+     "seq", "seq"},
+    {"test_payments", COLS("key", "kind", "amount", "code", "ref", "message", "calls"), "key",
+     "key"},
 };
 
 const size_t store_ntables = sizeof store_tables / sizeof store_tables[0];

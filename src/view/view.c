@@ -249,6 +249,16 @@ json_t *view_order(const struct order_rec *o, bool with_token)
                                   (json_int_t)p->authorized, "captured",
                                   (json_int_t)p->captured, "voided", (json_int_t)p->voided,
                                   "refunded", (json_int_t)p->refunded));
+    /* The ledger: every provider call, with its outcome (PENDING until it is known). */
+    json_t *events = json_array();
+    for (size_t i = 0; i < o->nevents; i++) {
+        const struct pay_intent *in = &o->events[i];
+        json_array_append_new(events, json_pack("{s:s, s:I, s:s, s:s}", "kind",
+                                                intent_kind_name(in->kind), "amount",
+                                                (json_int_t)in->amount, "status",
+                                                intent_status_name(in->status), "at", in->at));
+    }
+    json_object_set_new(json_object_get(doc, "payment"), "events", events);
     const struct address *a = &o->address;
     json_object_set_new(doc, "shippingAddress",
                         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", a->name, "line1",
