@@ -375,7 +375,18 @@ static int prepare_attempt(struct store *st, void *arg, err_t *e)
     return prepare_tx(st, arg, e);
 }
 
-/* The authorization's outcome is recorded with the order it pays for, or not at all. */
+/* The intent that releases the authorization of an order that was not placed. */
+static int add_void(struct store *st, struct place_job *j, err_t *e)
+{
+    struct payment p = {0};
+    snprintf(p.provider, sizeof p.provider, "%s", j->auth.provider);
+    snprintf(p.ref, sizeof p.ref, "%s", j->auth.ref);
+    return payments_intent(st, &j->next, j->order_id, NULL, INTENT_VOID, j->auth.amount, &p,
+                           j->auth.currency, NULL, e);
+}
+
+/* The authorization's outcome is recorded with the order it pays for, or with the void
+ * when another request placed this Idempotency-Key first (its order is the answer). */
 static int place_attempt(struct store *st, void *arg, err_t *e)
 {
     struct place_job *j = arg;
@@ -384,7 +395,11 @@ static int place_attempt(struct store *st, void *arg, err_t *e)
     int rc = payments_settle(st, &j->auth, e);
     if (rc == ERR_CONFLICT)
         j->lost = true;
-    return rc ? rc : place_tx(st, j, e);
+    if (!rc)
+        rc = place_tx(st, j, e);
+    if (!rc && j->out->replay)
+        rc = add_void(st, j, e);
+    return rc;
 }
 
 /* A placement that failed after the card was authorized: the hold is released. */
@@ -392,14 +407,7 @@ static int void_attempt(struct store *st, void *arg, err_t *e)
 {
     struct place_job *j = arg;
     int rc = payments_settle(st, &j->auth, e);
-    if (!rc) {
-        struct payment p = {0};
-        snprintf(p.provider, sizeof p.provider, "%s", j->auth.provider);
-        snprintf(p.ref, sizeof p.ref, "%s", j->auth.ref);
-        rc = payments_intent(st, &j->next, j->order_id, NULL, INTENT_VOID, j->auth.amount, &p,
-                             j->auth.currency, NULL, e);
-    }
-    return rc;
+    return rc ? rc : add_void(st, j, e);
 }
 
 static void place_finish(struct place_job *j, int rc, const err_t *e)
@@ -476,8 +484,13 @@ void orders_place_step(struct store *st, struct place_job *j)
          * answer waits until the authorization is voided. */
         j->rc = rc;
         j->err = e;
-        if ((rc = tx_run(st, void_attempt, j, &e)))
+        if (rc && (rc = tx_run(st, void_attempt, j, &e))) {
+            if (rc == ERR_CONFLICT) { /* recovery resolved it meanwhile, and voids it */
+                rc = j->rc;
+                e = j->err;
+            }
             break;
+        }
         j->step = PLACE_VOIDED;
         j->call_due = true;
         return;
