@@ -440,11 +440,20 @@ void orders_place_free(struct place_job *j)
     j->lines = NULL;
 }
 
-/* The placed order as stored, with its payment events. */
-static int reload(struct store *st, struct place_job *j, err_t *e)
+/* The placed order as stored, with its payment events. It is placed already: when it
+ * cannot be read back, the answer is the order as placed, with its authorization. */
+static void reload(struct store *st, struct place_job *j)
 {
-    order_rec_free(&j->out->order);
-    return st->ops->order_get(st, j->order_id, &j->out->order, e);
+    struct order_rec o;
+    err_t e;
+    if (st->ops->order_get(st, j->order_id, &o, &e) == 0) {
+        order_rec_free(&j->out->order);
+        j->out->order = o;
+    } else if (!j->out->order.events && (j->out->order.events = malloc(sizeof j->auth))) {
+        j->out->order.events[0] = j->auth;
+        j->out->order.nevents = 1;
+        ids_now(j->out->order.events[0].at);
+    }
 }
 
 void orders_place_step(struct store *st, struct place_job *j)
@@ -477,7 +486,7 @@ void orders_place_step(struct store *st, struct place_job *j)
             j->step = PLACE_CAPTURED;
             if ((j->call_due = j->next.id[0] != '\0'))
                 return;
-            rc = reload(st, j, &e);
+            reload(st, j);
             break;
         }
         /* Placement failed, or another request placed this Idempotency-Key first: the
@@ -495,10 +504,11 @@ void orders_place_step(struct store *st, struct place_job *j)
         j->call_due = true;
         return;
     case PLACE_CAPTURED:
+        /* The order is placed: an outcome that cannot be recorded now stays PENDING, and
+         * recovery records it later. */
         if (j->next.status != INTENT_PENDING)
-            rc = payments_settle_tx(st, &j->next, &e);
-        if (!rc)
-            rc = reload(st, j, &e);
+            payments_settle_tx(st, &j->next, &e);
+        reload(st, j);
         break;
     case PLACE_VOIDED:
         if (j->next.status == INTENT_PENDING || !(rc = payments_settle_tx(st, &j->next, &e))) {
