@@ -1,5 +1,6 @@
 #include "app/tx.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,9 @@ int tx_test_retry(const char *what, int *attempt)
         return 0;
     size_t n = strlen(what);
     for (const char *p = list; (p = strstr(p, what)); p += n)
-        if ((p == list || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+        if ((p == list || p[-1] == ',') && (p[n] == '\0' || p[n] == ',')) {
+            fprintf(stderr, "sellahead: SELLAHEAD_TEST_RETRY: %s runs again\n", what);
             return ERR_RETRY;
+        }
     return 0;
 }

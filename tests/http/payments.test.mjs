@@ -124,6 +124,9 @@ describe('a forced retry moves no money twice', () => {
     const sku = await createSku(srv, { price: 2100, onhand: 3 });
     const order = await placeOrder(srv, [{ sku, quantity: 2 }]);
     assert.equal((await ship(srv, order.shipments[0].id)).status, 200);
+    // Both transactions did run twice.
+    assert.match(srv.stderr, /SELLAHEAD_TEST_RETRY: place runs again/);
+    assert.match(srv.stderr, /SELLAHEAD_TEST_RETRY: ship runs again/);
     assert.deepEqual(await providerCalls(srv), ['authorize 4200 1', 'capture 4200 1']);
     const o = await getOrder(srv, order.id);
     assert.deepEqual(events(o), ['authorize 4200 SUCCEEDED', 'capture 4200 SUCCEEDED']);
