@@ -662,12 +662,103 @@ static int settle_intents(struct store *st, struct pay_intent *v, size_t n,
     return st->ops->order_get(st, id, order, e);
 }
 
+/* --- authorizations that expire (SPEC 5.5) --- */
+
+/* The order's authorization now: the latest that succeeded (its card, its business date). */
+static const struct pay_intent *current_auth(const struct order_rec *o)
+{
+    const struct pay_intent *cur = NULL;
+    for (size_t i = 0; i < o->nevents; i++)
+        if ((o->events[i].kind == INTENT_AUTHORIZE || o->events[i].kind == INTENT_REAUTHORIZE) &&
+            o->events[i].status == INTENT_SUCCEEDED)
+            cur = &o->events[i];
+    return cur;
+}
+
+struct reauth_ctx {
+    const char *shipment_id;
+    struct pay_intent intent; /* id "" when the authorization still holds */
+};
+
+/* Before a READY shipment is captured: when the authorization is older than
+ * authorizationValidDays, the intent of a re-authorization of its amount. */
+static int reauth_attempt(struct store *st, void *arg, err_t *e)
+{
+    struct reauth_ctx *c = arg;
+    memset(&c->intent, 0, sizeof c->intent);
+    char order_id[ORDER_ID_MAX];
+    struct order_rec o;
+    struct settings s;
+    int rc = st->ops->order_by_shipment(st, c->shipment_id, order_id, e);
+    if (rc == ERR_NOTFOUND)
+        return 0; /* ship_tx answers it */
+    if (rc || (rc = st->ops->order_lock(st, order_id, e)) ||
+        (rc = st->ops->settings_get(st, &s, e)) ||
+        (rc = st->ops->order_get(st, order_id, &o, e)))
+        return rc;
+    const struct shipment_rec *sh = find_shipment(&o, c->shipment_id);
+    const struct pay_intent *cur = current_auth(&o);
+    const struct payment *p = &o.payment;
+    int64_t left = p->authorized - p->captured - p->voided;
+    int64_t charge = sh && sh->amount < left ? sh->amount : left;
+    if (sh && sh->status == SHIP_READY && charge > 0 && cur && cur->day != DATE_NONE &&
+        date_today() - cur->day >= s.authorization_valid_days)
+        rc = payments_intent(st, &c->intent, o.id, sh->id, INTENT_REAUTHORIZE, charge, p,
+                             o.currency, cur->token, e);
+    order_rec_free(&o);
+    return rc;
+}
+
+/* A declined re-authorization: recorded, the shipment waits for a new card and the shopper
+ * is asked for one. */
+static int reauth_settle_attempt(struct store *st, void *arg, err_t *e)
+{
+    struct reauth_ctx *c = arg;
+    int rc = payments_settle(st, &c->intent, e);
+    if (rc || c->intent.status == INTENT_SUCCEEDED)
+        return rc;
+    struct order_rec o;
+    if ((rc = st->ops->order_lock(st, c->intent.order_id, e)) ||
+        (rc = st->ops->order_get(st, c->intent.order_id, &o, e)))
+        return rc;
+    struct shipment_rec *sh = find_shipment(&o, c->shipment_id);
+    struct settings s;
+    struct email m = {0};
+    if (sh) {
+        sh->payment_required = true;
+        if (!(rc = st->ops->shipment_update(st, sh, e)) &&
+            !(rc = st->ops->settings_get(st, &s, e)))
+            rc = compose_payment_required(&o, sh, &s, &m) ? err_set(e, ERR_NOMEM, "out of memory")
+                                                         : queue_email(st, &m, e);
+    }
+    order_rec_free(&o);
+    return rc;
+}
+
+/* Renews an expired authorization before a capture; ERR_PAYMENT when the card declines. */
+static int reauthorize(struct store *st, const char *shipment_id, err_t *e)
+{
+    struct reauth_ctx c = {.shipment_id = shipment_id};
+    int rc = tx_run(st, reauth_attempt, &c, e);
+    if (rc || !c.intent.id[0])
+        return rc;
+    if ((rc = payments_call(st, &c.intent, e)) || (rc = tx_run(st, reauth_settle_attempt, &c, e)))
+        return rc;
+    if (c.intent.status == INTENT_FAILED)
+        return err_set(e, ERR_PAYMENT,
+                       "the card declined the renewed authorization: the shipment waits for a "
+                       "new card, and the shopper was asked for one");
+    return 0;
+}
+
 int orders_ship(struct store *st, const char *shipment_id, const char *tracking,
                 struct order_rec *order, err_t *e)
 {
     memset(order, 0, sizeof *order);
     struct ship_ctx c = {.shipment_id = shipment_id, .tracking = tracking, .order = order};
-    int rc = tx_run(st, ship_attempt, &c, e);
+    int rc = reauthorize(st, shipment_id, e);
+    if (!rc)
+        rc = tx_run(st, ship_attempt, &c, e);
     if (!rc)
         rc = settle_intents(st, &c.capture, 1, order, e);
     if (rc)
@@ -747,6 +838,53 @@ int orders_cancel(struct store *st, const char *order_id, struct order_rec *orde
         rc = settle_intents(st, c.intents, 2, order, e);
     if (rc)
         order_rec_free(order);
+    return rc;
+}
+
+/* --- a new card (SPEC 5.5) --- */
+
+struct card_ctx {
+    const char *order_id, *token;
+    struct pay_intent intent;
+};
+
+/* The intent of an authorization of what is left to capture, on the new card. */
+static int card_attempt(struct store *st, void *arg, err_t *e)
+{
+    struct card_ctx *c = arg;
+    struct order_rec o;
+    int rc = st->ops->order_lock(st, c->order_id, e);
+    if (!rc)
+        rc = st->ops->order_get(st, c->order_id, &o, e);
+    if (rc == ERR_NOTFOUND)
+        return err_set(e, ERR_NOTFOUND, "no order %s", c->order_id);
+    if (rc)
+        return rc;
+    const struct payment *p = &o.payment;
+    int64_t left = p->authorized - p->captured - p->voided;
+    if (o.status == ORDER_CANCELLED || left <= 0)
+        rc = err_set(e, ERR_CONFLICT, "order %s has nothing left to pay", c->order_id);
+    else
+        rc = payments_intent(st, &c->intent, o.id, NULL, INTENT_REAUTHORIZE, left, p,
+                             o.currency, c->token, e);
+    order_rec_free(&o);
+    return rc;
+}
+
+int orders_new_card(struct store *st, const char *order_id, const char *token,
+                    struct order_rec *order, err_t *e)
+{
+    memset(order, 0, sizeof *order);
+    if (!token[0])
+        return err_set(e, ERR_INVALID, "token is required: {\"token\": \"tok_visa\"}");
+    struct card_ctx c = {.order_id = order_id, .token = token};
+    int rc = tx_run(st, card_attempt, &c, e);
+    if (!rc && !(rc = payments_call(st, &c.intent, e)))
+        rc = payments_settle_tx(st, &c.intent, e);
+    if (!rc && c.intent.status == INTENT_FAILED)
+        rc = err_set(e, c.intent.code, "%s", c.intent.error);
+    if (!rc)
+        rc = st->ops->order_get(st, order_id, order, e);
     return rc;
 }
 

@@ -68,6 +68,11 @@ void orders_place_free(struct place_job *j);
 int orders_ship(struct store *st, const char *shipment_id, const char *tracking,
                 struct order_rec *order, err_t *e);
 int orders_cancel(struct store *st, const char *order_id, struct order_rec *order, err_t *e);
+/* The shopper's new card for what is left to capture (after a declined re-authorization):
+ * it is authorized and becomes the order's authorization; shipments waiting for a card may
+ * ship. ERR_PAYMENT when it is declined too, ERR_CONFLICT when nothing is left to pay. */
+int orders_new_card(struct store *st, const char *order_id, const char *token,
+                    struct order_rec *order, err_t *e);
 
 /* Receives qty units of a transit position; released gets the ids of shipments that became
  * READY, oldest first (caller frees). */

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "app/tx.h"
+#include "core/date.h"
 #include "pay/pay.h"
 #include "util/ids.h"
 
@@ -26,6 +27,7 @@ int payments_intent(struct store *st, struct pay_intent *in, const char *order_i
     snprintf(in->ref, sizeof in->ref, "%s", p->ref);
     snprintf(in->token, sizeof in->token, "%s", token ? token : "");
     in->created = (int64_t)time(NULL);
+    in->day = date_today();
     return st->ops->intent_add(st, in, e);
 }
 
@@ -46,7 +48,7 @@ int payments_call(struct store *st, struct pay_intent *in, err_t *e)
     in->status = rc ? INTENT_FAILED : INTENT_SUCCEEDED;
     in->code = rc;
     snprintf(in->error, sizeof in->error, "%.255s", rc ? pe.msg : "");
-    if (!rc && in->kind == INTENT_AUTHORIZE)
+    if (!rc && (in->kind == INTENT_AUTHORIZE || in->kind == INTENT_REAUTHORIZE))
         snprintf(in->ref, sizeof in->ref, "%s", ref);
     return 0;
 }
@@ -69,6 +71,15 @@ int payments_settle(struct store *st, const struct pay_intent *in, err_t *e)
         p->voided += in->amount;
     } else if (in->kind == INTENT_REFUND) {
         p->refunded += in->amount;
+    } else if (in->kind == INTENT_REAUTHORIZE) {
+        /* A renewed hold on what was authorized: the figures stay, the reference changes,
+         * and the shipments that waited for a card may ship. */
+        snprintf(p->ref, sizeof p->ref, "%s", in->ref);
+        for (size_t i = 0; !rc && i < o.nshipments; i++)
+            if (o.shipments[i].payment_required) {
+                o.shipments[i].payment_required = false;
+                rc = st->ops->shipment_update(st, &o.shipments[i], e);
+            }
     }
     if (!rc)
         rc = st->ops->payment_update(st, o.id, p, e);

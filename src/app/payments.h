@@ -24,7 +24,8 @@ int payments_intent(struct store *st, struct pay_intent *in, const char *order_i
 int payments_call(struct store *st, struct pay_intent *in, err_t *e);
 
 /* Inside the caller's transaction: records the outcome and, for a succeeded capture, void
- * or refund, adds it to the order's payment figures. ERR_CONFLICT when the intent was
+ * or refund, adds it to the order's payment figures; a succeeded re-authorization becomes
+ * the order's authorization (figures unchanged) and clears its shipments' paymentRequired. ERR_CONFLICT when the intent was
  * already resolved elsewhere (recovery). An authorization changes no figures: the
  * placement that asked for it writes them with the order. */
 int payments_settle(struct store *st, const struct pay_intent *in, err_t *e);

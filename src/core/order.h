@@ -152,6 +152,7 @@ struct pay_intent {
     char ref[64];   /* the authorization: given to captures, voids, refunds; set by authorize */
     char error[256];
     int64_t created; /* unix seconds */
+    date_t day;      /* the business date it was recorded on (DATE_NONE: not known) */
     char at[24];     /* when the outcome was recorded (or created, while pending), ISO UTC */
     int code;        /* after a FAILED call: the provider's ERR_ code (not stored) */
 };
@@ -189,6 +190,7 @@ struct shipment_rec {
     int64_t amount;
     char tracking_number[TRACKING_MAX + 1];
     char shipped_at[24];
+    bool payment_required; /* its capture needs a new card: the re-authorization failed */
     struct shipment_item *items; /* owned */
     size_t nitems;
 };

@@ -24,6 +24,8 @@ struct settings {
     int capture_on;
     char store_name[SETTINGS_TEXT_MAX];
     char from_email[SETTINGS_TEXT_MAX];
+    /* How many days a card authorization holds; a capture after that re-authorizes. */
+    int authorization_valid_days;
 };
 
 #define SETTINGS_DAYS 6

@@ -268,3 +268,32 @@ int orders_cancel_h(struct http_req *r, struct http_resp *out)
     order_rec_free(&o);
     return http_json(out, 200, doc);
 }
+
+/* POST /v1/orders/{id}/payment {"token"}: a new card, by the shopper (?token=) or a key. */
+int orders_payment_h(struct http_req *r, struct http_resp *out)
+{
+    struct order_rec o;
+    if (open_order(r, out, &o))
+        return 0;
+    order_rec_free(&o);
+    json_t *body;
+    if (http_body_json(r, out, &body))
+        return 0;
+    json_t *t = json_object_get(body, "token");
+    char token[64] = "";
+    if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_string(t) ||
+        json_string_length(t) == 0 || json_string_length(t) >= sizeof token) {
+        json_decref(body);
+        return http_error(out, 422, "VALIDATION_FAILED",
+                          "the body must be {\"token\": \"tok_visa\"}: the new card's token",
+                          NULL);
+    }
+    snprintf(token, sizeof token, "%s", json_string_value(t));
+    json_decref(body);
+    err_t e;
+    if (orders_new_card(r->st, r->params[0], token, &o, &e))
+        return http_fail(out, &e);
+    json_t *doc = view_order(&o, false);
+    order_rec_free(&o);
+    return http_json(out, 200, doc);
+}

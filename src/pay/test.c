@@ -1,5 +1,6 @@
-/* The built-in `test` provider: tok_visa authorizes, tok_declined is declined, anything else
- * is unknown. Captures, voids and refunds always succeed. It honours idempotency keys like a
+/* The built-in `test` provider: tok_visa authorizes, tok_declined is declined,
+ * tok_reauth_declined authorizes but declines every re-authorization, anything else is
+ * unknown. Captures, voids and refunds always succeed. It honours idempotency keys like a
  * real provider: its first answer to a key is kept in a table of its own (test_payments),
  * which survives restarts, and a second call with that key gets that answer again (the
  * table's calls column counts the calls, for tests).
@@ -25,10 +26,13 @@ static int test_answer(const struct pay_call *c, char ref[PAY_REF_MAX], err_t *e
     }
     if (!strcmp(c->token, "tok_declined"))
         return err_set(e, ERR_PAYMENT, "the card was declined");
-    if (strcmp(c->token, "tok_visa"))
+    if (!strcmp(c->token, "tok_reauth_declined") && c->kind == INTENT_REAUTHORIZE)
+        return err_set(e, ERR_PAYMENT, "the card declined the renewed authorization");
+    if (strcmp(c->token, "tok_visa") && strcmp(c->token, "tok_reauth_declined"))
         return err_set(e, ERR_INVALID,
                        "unknown payment token \"%.40s\": the test provider accepts tok_visa "
-                       "and declines tok_declined",
+                       "(and tok_reauth_declined, whose re-authorizations it declines) and "
+                       "declines tok_declined",
                        c->token);
     ids_new("auth", ref, PAY_REF_MAX);
     return 0;

@@ -103,15 +103,15 @@ enum stmt_id {
 #define POSITION_KEY "sku = $1 AND location_id = $2 AND stock_type = $3 AND transit_ref = $4"
 #define SHIPMENT_COLS                                                                         \
     "SELECT id, order_id, seq, status, stock_type, location_id, transit_ref, stock_date, "    \
-    "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at "      \
-    "FROM shipments "
+    "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at, "    \
+    "payment_required FROM shipments "
 #define ALLOC_COLS                                                                            \
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
     "a.quantity FROM allocations a JOIN shipments s ON s.id = a.shipment_id "
 #define NOW_ISO "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define INTENT_COLS                                                                           \
     "SELECT id, order_id, shipment_id, kind, status, amount, currency, provider, token, ref, " \
-    "error, created, at FROM payment_intents "
+    "error, created, at, day FROM payment_intents "
 /* What the succeeded intents of one kind moved, in a query over payment_intents i. */
 #define LEDGER_SUM(kind)                                                                      \
     "coalesce(sum(CASE WHEN i.kind = '" kind "' AND i.status = 'SUCCEEDED' THEN i.amount "     \
@@ -220,7 +220,7 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_ORDER_BY_SHIPMENT] = "SELECT order_id FROM shipments WHERE id = $1",
     [Q_ORDER_SET_STATUS] = "UPDATE orders SET status = $2 WHERE id = $1",
     [Q_SHIPMENT_UPDATE] = "UPDATE shipments SET status = $2, tracking_number = $3, "
-                          "shipped_at = $4 WHERE id = $1",
+                          "shipped_at = $4, payment_required = $5 WHERE id = $1",
     [Q_PAYMENT_UPDATE] = "UPDATE payments SET provider = $2, ref = $3, authorized = $4, "
                          "captured = $5, voided = $6, refunded = $7 WHERE order_id = $1",
     [Q_CAPTURE_ADD] = "INSERT INTO captures(order_id, shipment_id, amount) VALUES($1, $2, $3)",
@@ -329,8 +329,8 @@ static const char *const stmt_sql[Q_COUNT] = {
         "WHERE m.order_id = o.id AND m.kind = 'order_confirmation') ORDER BY o.number",
     [Q_INTENT_ADD] =
         "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency, "
-        "provider, token, ref, error, created, at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-        "$10, $11, $12, " NOW_ISO ")",
+        "provider, token, ref, error, created, at, day) VALUES($1, $2, $3, $4, $5, $6, $7, "
+        "$8, $9, $10, $11, $12, " NOW_ISO ", $13)",
     [Q_INTENT_SETTLE] = "UPDATE payment_intents SET status = $2, ref = $3, error = $4, "
                         "at = " NOW_ISO " WHERE id = $1 AND status = 'PENDING'",
     [Q_INTENT_PENDING] = INTENT_COLS "WHERE status = 'PENDING' AND created <= $1 ORDER BY seq",
@@ -448,7 +448,8 @@ static const char *const migrations[] = {
     "  shipment_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,"
     "  amount BIGINT NOT NULL, currency TEXT NOT NULL, provider TEXT NOT NULL,"
     "  token TEXT NOT NULL, ref TEXT NOT NULL, error TEXT NOT NULL, created BIGINT NOT NULL,"
-    "  at TEXT NOT NULL);"
+    "  at TEXT NOT NULL, day INTEGER);"
+    "ALTER TABLE shipments ADD COLUMN payment_required INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX payment_intents_order ON payment_intents(order_id);"
     "CREATE INDEX payment_intents_status ON payment_intents(status, created);"
     "CREATE TABLE test_payments(key TEXT COLLATE \"C\" PRIMARY KEY, kind TEXT NOT NULL,"
@@ -1554,6 +1555,8 @@ static void settings_apply(struct settings *s, const char *k, const char *v)
         s->business_days = !strcmp(v, "1");
     else if (!strcmp(k, "captureOn"))
         settings_capture_parse(v, &s->capture_on);
+    else if (!strcmp(k, "authorizationValidDays"))
+        settings_int(v, &s->authorization_valid_days);
     else if (!strcmp(k, "storeName"))
         snprintf(s->store_name, sizeof s->store_name, "%s", v);
     else if (!strcmp(k, "fromEmail"))
@@ -1601,6 +1604,8 @@ static int pg_settings_put(struct store *st, const struct settings *set, err_t *
         h[i * DATE_STRLEN + 10] = ',';
         h[i * DATE_STRLEN + 11] = '\0';
     }
+    char valid_days[16];
+    snprintf(valid_days, sizeof valid_days, "%d", set->authorization_valid_days);
     const char *kv[][2] = {
         {"inStockMinDays", num[0]},
         {"inStockMaxDays", num[1]},
@@ -1612,6 +1617,7 @@ static int pg_settings_put(struct store *st, const struct settings *set, err_t *
         {"businessDays", set->business_days ? "1" : "0"},
         {"holidays", h},
         {"captureOn", settings_capture_name(set->capture_on)},
+        {"authorizationValidDays", valid_days},
         {"storeName", set->store_name},
         {"fromEmail", set->from_email},
     };
@@ -1698,6 +1704,7 @@ static int pg_intent_add(struct store *st, const struct pay_intent *in, err_t *e
     p_text(&p, in->ref);
     p_text(&p, in->error);
     p_int(&p, in->created);
+    p_date(&p, in->day);
     return run(s, Q_INTENT_ADD, &p, e, "record a payment intent");
 }
 
@@ -1743,6 +1750,7 @@ static int read_intents(struct pg_store *s, enum stmt_id id, const struct params
         col_copy(r, row, 10, in->error, sizeof in->error);
         in->created = col_i64(r, row, 11);
         col_copy(r, row, 12, in->at, sizeof in->at);
+        in->day = col_date(r, row, 13);
     }
     PQclear(r);
     return rc;
@@ -1944,6 +1952,7 @@ static void read_shipment(const PGresult *r, int i, struct shipment_rec *sh)
     sh->amount = col_i64(r, i, 11);
     col_copy(r, i, 12, sh->tracking_number, sizeof sh->tracking_number);
     col_copy(r, i, 13, sh->shipped_at, sizeof sh->shipped_at);
+    sh->payment_required = col_int(r, i, 14) != 0;
 }
 
 /* Fills sh->items, which the caller owns even when this fails. */
@@ -2115,6 +2124,7 @@ static int pg_shipment_update(struct store *st, const struct shipment_rec *sh, e
     p_int(&p, sh->status);
     p_text(&p, sh->tracking_number);
     p_text(&p, sh->shipped_at);
+    p_int(&p, sh->payment_required);
     return update_one(s, Q_SHIPMENT_UPDATE, &p, e, "save a shipment", "shipment", sh->id);
 }
 

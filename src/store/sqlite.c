@@ -110,15 +110,15 @@ enum stmt_id {
 #define POSITION_KEY "sku = ?1 AND location_id = ?2 AND stock_type = ?3 AND transit_ref = ?4"
 #define SHIPMENT_COLS                                                                         \
     "SELECT id, order_id, seq, status, stock_type, location_id, transit_ref, stock_date, "    \
-    "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at "      \
-    "FROM shipments "
+    "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at, "    \
+    "payment_required FROM shipments "
 #define ALLOC_COLS                                                                            \
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
     "a.quantity FROM allocations a JOIN shipments s ON s.id = a.shipment_id "
 #define NOW_ISO "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 #define INTENT_COLS                                                                           \
     "SELECT id, order_id, shipment_id, kind, status, amount, currency, provider, token, ref, " \
-    "error, created, at FROM payment_intents "
+    "error, created, at, day FROM payment_intents "
 /* What the succeeded intents of one kind moved, in a query over payment_intents i. */
 #define LEDGER_SUM(kind)                                                                      \
     "coalesce(sum(CASE WHEN i.kind = '" kind "' AND i.status = 'SUCCEEDED' THEN i.amount "     \
@@ -218,7 +218,7 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_ORDER_BY_SHIPMENT] = "SELECT order_id FROM shipments WHERE id = ?1",
     [Q_ORDER_SET_STATUS] = "UPDATE orders SET status = ?2 WHERE id = ?1",
     [Q_SHIPMENT_UPDATE] = "UPDATE shipments SET status = ?2, tracking_number = ?3, "
-                          "shipped_at = ?4 WHERE id = ?1",
+                          "shipped_at = ?4, payment_required = ?5 WHERE id = ?1",
     [Q_PAYMENT_UPDATE] = "UPDATE payments SET provider = ?2, ref = ?3, authorized = ?4, "
                          "captured = ?5, voided = ?6, refunded = ?7 WHERE order_id = ?1",
     [Q_CAPTURE_ADD] = "INSERT INTO captures(order_id, shipment_id, amount) VALUES(?1, ?2, ?3)",
@@ -321,8 +321,8 @@ static const char *const stmt_sql[Q_COUNT] = {
         "WHERE m.order_id = o.id AND m.kind = 'order_confirmation') ORDER BY o.number",
     [Q_INTENT_ADD] =
         "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency, "
-        "provider, token, ref, error, created, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-        "?10, ?11, ?12, " NOW_ISO ")",
+        "provider, token, ref, error, created, at, day) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9, ?10, ?11, ?12, " NOW_ISO ", ?13)",
     [Q_INTENT_SETTLE] = "UPDATE payment_intents SET status = ?2, ref = ?3, error = ?4, "
                         "at = " NOW_ISO " WHERE id = ?1 AND status = 'PENDING'",
     [Q_INTENT_PENDING] = INTENT_COLS "WHERE status = 'PENDING' AND created <= ?1 ORDER BY seq",
@@ -438,7 +438,8 @@ static const char *const migrations[] = {
     "  order_id TEXT NOT NULL, shipment_id TEXT NOT NULL, kind TEXT NOT NULL,"
     "  status TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,"
     "  provider TEXT NOT NULL, token TEXT NOT NULL, ref TEXT NOT NULL, error TEXT NOT NULL,"
-    "  created INTEGER NOT NULL, at TEXT NOT NULL);"
+    "  created INTEGER NOT NULL, at TEXT NOT NULL, day INTEGER);"
+    "ALTER TABLE shipments ADD COLUMN payment_required INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX payment_intents_order ON payment_intents(order_id);"
     "CREATE INDEX payment_intents_status ON payment_intents(status, created);"
     "CREATE TABLE test_payments(key TEXT PRIMARY KEY, kind TEXT NOT NULL,"
@@ -1078,6 +1079,8 @@ static void settings_apply(struct settings *s, const char *k, const char *v)
         s->business_days = !strcmp(v, "1");
     else if (!strcmp(k, "captureOn"))
         settings_capture_parse(v, &s->capture_on);
+    else if (!strcmp(k, "authorizationValidDays"))
+        settings_int(v, &s->authorization_valid_days);
     else if (!strcmp(k, "storeName"))
         snprintf(s->store_name, sizeof s->store_name, "%s", v);
     else if (!strcmp(k, "fromEmail"))
@@ -1138,11 +1141,14 @@ static int sq_settings_put(struct store *st, const struct settings *set, err_t *
         holidays[i * DATE_STRLEN + 10] = ',';
         holidays[i * DATE_STRLEN + 11] = '\0';
     }
+    char valid_days[16];
+    snprintf(valid_days, sizeof valid_days, "%d", set->authorization_valid_days);
     const char *kv[][2] = {
         {"backorderMessage", set->backorder_message},
         {"businessDays", set->business_days ? "1" : "0"},
         {"holidays", holidays},
         {"captureOn", settings_capture_name(set->capture_on)},
+        {"authorizationValidDays", valid_days},
         {"storeName", set->store_name},
         {"fromEmail", set->from_email},
     };
@@ -1281,6 +1287,7 @@ static int sq_intent_add(struct store *st, const struct pay_intent *in, err_t *e
     bind_text(q, 10, in->ref);
     bind_text(q, 11, in->error);
     sqlite3_bind_int64(q, 12, in->created);
+    bind_date(q, 13, in->day);
     if (sqlite3_step(q) != SQLITE_DONE)
         return done(q, fail(s, e, "record a payment intent"));
     return done(q, 0);
@@ -1319,6 +1326,7 @@ static void read_intent(sqlite3_stmt *q, struct pay_intent *in)
     col_copy(q, 10, in->error, sizeof in->error);
     in->created = sqlite3_column_int64(q, 11);
     col_copy(q, 12, in->at, sizeof in->at);
+    in->day = col_date(q, 13);
 }
 
 /* The rows of a bound intent query. */
@@ -1559,6 +1567,7 @@ static void read_shipment(sqlite3_stmt *q, struct shipment_rec *sh)
     sh->amount = sqlite3_column_int64(q, 11);
     col_copy(q, 12, sh->tracking_number, sizeof sh->tracking_number);
     col_copy(q, 13, sh->shipped_at, sizeof sh->shipped_at);
+    sh->payment_required = sqlite3_column_int(q, 14) != 0;
 }
 
 /* Fills sh->items, which the caller owns even when this fails. */
@@ -1756,6 +1765,7 @@ static int sq_shipment_update(struct store *st, const struct shipment_rec *sh, e
     sqlite3_bind_int(q, 2, sh->status);
     bind_text(q, 3, sh->tracking_number);
     bind_text(q, 4, sh->shipped_at);
+    sqlite3_bind_int(q, 5, sh->payment_required);
     return update_one(s, q, e, "save a shipment", "shipment", sh->id);
 }
 

@@ -152,7 +152,7 @@ json_t *view_settings(const struct settings *s)
     json_t *hol = json_array();
     for (size_t i = 0; i < s->nholidays; i++)
         json_array_append_new(hol, view_date(s->holidays[i]));
-    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:b, s:o, s:s, s:s, s:s}",
+    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:b, s:o, s:s, s:s, s:s, s:i}",
                      "inStockMinDays", s->in_stock_min_days, "inStockMaxDays",
                      s->in_stock_max_days, "preorderBufferMinDays",
                      s->preorder_buffer_min_days, "preorderBufferMaxDays",
@@ -160,7 +160,8 @@ json_t *view_settings(const struct settings *s)
                      "backorderMaxDays", s->backorder_max_days, "backorderMessage",
                      s->backorder_message, "businessDays", s->business_days, "holidays", hol,
                      "captureOn", settings_capture_name(s->capture_on), "storeName",
-                     s->store_name, "fromEmail", s->from_email);
+                     s->store_name, "fromEmail", s->from_email, "authorizationValidDays",
+                     s->authorization_valid_days);
 }
 
 json_t *view_product(const struct product *p, const struct item *it)
@@ -209,6 +210,8 @@ json_t *view_shipment(const struct shipment_rec *sh)
                                                "quantity", (json_int_t)sh->items[i].quantity));
     json_object_set_new(o, "lines", lines);
     json_object_set_new(o, "amount", json_integer(sh->amount));
+    if (sh->payment_required) /* its re-authorization was declined: a new card is needed */
+        json_object_set_new(o, "paymentRequired", json_true());
     json_object_set_new(o, "expectedDelivery", view_range(&sh->expected));
     json_object_set_new(o, "trackingNumber",
                         sh->tracking_number[0] ? json_string(sh->tracking_number) : json_null());

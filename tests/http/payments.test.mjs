@@ -199,3 +199,75 @@ describe('a server killed between a provider call and its outcome', () => {
     }
   });
 });
+
+// SPEC 5.5: an authorization holds authorizationValidDays days (default 7). The order is
+// placed by `base` on 2026-11-27; `later` shares its database on 2026-12-05, 8 days on.
+describe('authorizations expire: re-authorization at capture, a new card when declined', () => {
+  let base;
+  let later;
+  before(async () => {
+    base = await startServer();
+    later = await startServer({ db: base.db, today: '2026-12-05' });
+  });
+  afterEach(async () => {
+    await assertCheck(base);
+  });
+  after(async () => {
+    await later?.stop();
+    await base?.stop();
+  });
+
+  test('authorizationValidDays: 7 by default, 0..365', async () => {
+    assert.equal((await base.api('/v1/settings', { key: true })).json.authorizationValidDays, 7);
+    const r = await base.api('/v1/settings', { method: 'PUT', key: true, body: { authorizationValidDays: 366 } });
+    assertError(r, 422, 'VALIDATION_FAILED', /authorizationValidDays/);
+  });
+
+  test('within the validity the capture uses the authorization as it is', async () => {
+    const sku = await createSku(base, { price: 1100, onhand: 2 });
+    const order = await placeOrder(base, [{ sku, quantity: 1 }]);
+    assert.equal((await ship(base, order.shipments[0].id)).status, 200);
+    assert.deepEqual(events(await getOrder(base, order.id)),
+      ['authorize 1100 SUCCEEDED', 'capture 1100 SUCCEEDED']);
+  });
+
+  test('after it, the shipment is re-authorized first, then captured', async () => {
+    const sku = await createSku(base, { price: 1200, onhand: 2 });
+    const order = await placeOrder(base, [{ sku, quantity: 1 }]);
+    assert.equal((await ship(later, order.shipments[0].id)).status, 200);
+    const o = await getOrder(later, order.id);
+    assert.deepEqual(events(o),
+      ['authorize 1200 SUCCEEDED', 'reauthorize 1200 SUCCEEDED', 'capture 1200 SUCCEEDED']);
+    assert.equal(o.payment.captured, 1200);
+    assert.equal(o.shipments[0].status, 'SHIPPED');
+  });
+
+  test('tok_reauth_declined: 402, READY with paymentRequired, an email; a new card ships it', async () => {
+    const sku = await createSku(base, { price: 1300, onhand: 2 });
+    const order = await placeOrder(base, [{ sku, quantity: 1 }], { token: 'tok_reauth_declined' });
+    const shp = order.shipments[0].id;
+    const r = await ship(later, shp);
+    assertError(r, 402, 'PAYMENT_DECLINED', /new card/);
+    let o = await getOrder(later, order.id);
+    assert.equal(o.shipments[0].status, 'READY');
+    assert.equal(o.shipments[0].paymentRequired, true);
+    assert.deepEqual(events(o), ['authorize 1300 SUCCEEDED', 'reauthorize 1300 FAILED']);
+    const mail = (await later.api('/v1/outbox?limit=500', { key: true })).json.items
+      .filter((m) => m.kind === 'payment_required' && m.subject.includes(String(order.number)));
+    assert.equal(mail.length, 1, JSON.stringify(mail));
+
+    const pay = (token, q = `?token=${order.accessToken}`) => later.api(
+      `/v1/orders/${order.id}/payment${q}`, { body: { token } });
+    assertError(await pay('tok_visa', ''), 401, 'UNAUTHORIZED');
+    assertError(await pay('tok_declined'), 402, 'PAYMENT_DECLINED');
+    const ok = await pay('tok_visa');
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json.shipments[0].paymentRequired, undefined);
+    assert.equal((await ship(later, shp)).status, 200);
+    o = await getOrder(later, order.id);
+    assert.deepEqual(events(o), ['authorize 1300 SUCCEEDED', 'reauthorize 1300 FAILED',
+      'reauthorize 1300 FAILED', 'reauthorize 1300 SUCCEEDED', 'capture 1300 SUCCEEDED']);
+    assert.equal(o.payment.captured, 1300);
+    assertError(await pay('tok_visa'), 409, 'CONFLICT');
+  });
+});
