@@ -34,11 +34,43 @@ function render(o) {
         row('Status', PAYMENT[o.payment.status] || o.payment.status),
         row('Authorized', m(o.payment.authorized)),
         row('Captured', m(o.payment.captured)))),
+    newCard(o),
     el('section', { 'aria-labelledby': 'addr-title' },
       el('h2', { id: 'addr-title' }, 'Shipping to'),
       el('address', {}, [a.name, a.line1, a.line2, `${a.postalCode} ${a.city}`, a.country]
         .filter(Boolean).flatMap((s) => [s, el('br')]))));
 }
+
+// A shipment whose renewed card authorization was declined waits for a new card
+// (paymentRequired): the shopper gives one here (POST /v1/orders/{id}/payment).
+function newCard(o) {
+  const waiting = o.shipments.filter((s) => s.paymentRequired);
+  if (!waiting.length) return '';
+  const form = el('form', { class: 'new-card', 'aria-labelledby': 'card-title' },
+    el('h2', { id: 'card-title' }, 'Your card is needed'),
+    el('p', {}, `Your card declined the payment for ${waiting.length === 1 ? 'a shipment that is' : 'shipments that are'} ready to ship. Give a new card and it ships.`),
+    el('div', { class: 'field' },
+      el('label', { for: 'new-token' }, 'Test card'),
+      el('select', { id: 'new-token', name: 'token' },
+        el('option', { value: 'tok_visa' }, 'Visa test card (approved)'),
+        el('option', { value: 'tok_declined' }, 'Test card that is declined'))),
+    el('button', { type: 'submit' }, 'Use this card'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const { id, token } = where();
+    try {
+      render(await api(`/v1/orders/${encodeURIComponent(id)}/payment?token=${encodeURIComponent(token)}`,
+        { method: 'POST', body: { token: form.token.value } }));
+      $('status').textContent = 'Thank you: the new card was accepted.';
+    } catch (e) {
+      $('status').textContent = e.message;
+    }
+  });
+  return form;
+}
+
+const where = () => ({ id: decodeURIComponent(location.pathname.split('/')[2] || ''),
+  token: new URLSearchParams(location.search).get('token') });
 
 async function load() {
   loadHeader();
