@@ -13,6 +13,7 @@ function render(o) {
   const row = (k, v, attrs = {}) => [el('dt', {}, k), el('dd', attrs, v)];
   document.title = `Order ${o.number} · sellahead`;
   $('title').textContent = `Order ${o.number}`;
+  card.hidden = !o.shipments.some((s) => s.paymentRequired);
   root.replaceChildren(
     el('dl', { class: 'facts' },
       row('Status', ORDER[o.status] || o.status, { 'data-order-status': o.status }),
@@ -34,43 +35,15 @@ function render(o) {
         row('Status', PAYMENT[o.payment.status] || o.payment.status),
         row('Authorized', m(o.payment.authorized)),
         row('Captured', m(o.payment.captured)))),
-    newCard(o),
     el('section', { 'aria-labelledby': 'addr-title' },
       el('h2', { id: 'addr-title' }, 'Shipping to'),
       el('address', {}, [a.name, a.line1, a.line2, `${a.postalCode} ${a.city}`, a.country]
         .filter(Boolean).flatMap((s) => [s, el('br')]))));
 }
 
-// A shipment whose renewed card authorization was declined waits for a new card
-// (paymentRequired): the shopper gives one here (POST /v1/orders/{id}/payment).
-function newCard(o) {
-  const waiting = o.shipments.filter((s) => s.paymentRequired);
-  if (!waiting.length) return '';
-  const form = el('form', { class: 'new-card', 'aria-labelledby': 'card-title' },
-    el('h2', { id: 'card-title' }, 'Your card is needed'),
-    el('p', {}, `Your card declined the payment for ${waiting.length === 1 ? 'a shipment that is' : 'shipments that are'} ready to ship. Give a new card and it ships.`),
-    el('div', { class: 'field' },
-      el('label', { for: 'new-token' }, 'Test card'),
-      el('select', { id: 'new-token', name: 'token' },
-        el('option', { value: 'tok_visa' }, 'Visa test card (approved)'),
-        el('option', { value: 'tok_declined' }, 'Test card that is declined'))),
-    el('button', { type: 'submit' }, 'Use this card'));
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const { id, token } = where();
-    try {
-      render(await api(`/v1/orders/${encodeURIComponent(id)}/payment?token=${encodeURIComponent(token)}`,
-        { method: 'POST', body: { token: form.token.value } }));
-      $('status').textContent = 'Thank you: the new card was accepted.';
-    } catch (e) {
-      $('status').textContent = e.message;
-    }
-  });
-  return form;
-}
-
-const where = () => ({ id: decodeURIComponent(location.pathname.split('/')[2] || ''),
-  token: new URLSearchParams(location.search).get('token') });
+const card = $('card'); // order.html: a new card for a shipment with paymentRequired
+card.onsubmit = (e) => (e.preventDefault(), api(`${location.pathname.replace('/o', '/v1/o')}/payment${location.search}`,
+  { method: 'POST', body: { token: card.token.value } }).then(render, (x) => { $('status').textContent = x.message; }));
 
 async function load() {
   loadHeader();
