@@ -805,6 +805,10 @@ static int cancel_tx(struct store *st, const char *order_id, struct order_rec *o
     if (refund > 0 && (rc = payments_intent(st, &intents[1], o->id, NULL, INTENT_REFUND,
                                             refund, p, o->currency, NULL, e)))
         return rc;
+    /* The email tells what the void and refund will release and give back; the stored
+     * figures change as each is settled. */
+    p->voided += uncaptured > 0 ? uncaptured : 0;
+    p->refunded += refund;
     struct settings s;
     struct email m = {0};
     if ((rc = order_changed(st, o, &s, e)))

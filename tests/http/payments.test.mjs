@@ -5,12 +5,14 @@
 // or psql. SELLAHEAD_TEST_PAY_FAIL=after-call kills the server between a provider call and
 // its outcome; SELLAHEAD_TEST_RETRY=place,ship makes placement and ship lose one race.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 
 import { assertError, ISO_TIME, startServer } from './lib/server.mjs';
 import {
-  assertCheck, cancel, createSku, getOrder, orderIds, placeOrder, placeOrderRaw, putSettings,
-  ship, sql, state,
+  assertCheck, cancel, createSku, getOrder, parseEml, placeOrder, placeOrderRaw, putSettings,
+  ship, sql, state, waitFor,
 } from './lib/shop.mjs';
 
 const events = (o) => o.payment.events.map((ev) => `${ev.kind} ${ev.amount} ${ev.status}`);
@@ -69,6 +71,12 @@ describe('the ledger on the order', () => {
       const o = await getOrder(srv, order.id);
       assert.deepEqual(events(o), ['authorize 1400 SUCCEEDED', 'capture 1400 SUCCEEDED', 'refund 1400 SUCCEEDED']);
       assert.equal(o.payment.refunded, 1400);
+      // The cancellation email tells of the refund (settled after the email was queued).
+      const mail = await waitFor(() => fs.existsSync(srv.mailDir) && fs.readdirSync(srv.mailDir)
+        .map((f) => parseEml(fs.readFileSync(path.join(srv.mailDir, f))))
+        .find((m) => m.subject.includes(`Order ${order.number} cancelled`)), { what: 'the cancellation email' });
+      const text = mail.parts.find((x) => x.type === 'text/plain').text;
+      assert.match(text, /Refunded: \$14\.00/);
     } finally {
       await putSettings(srv, { captureOn: 'shipment' });
     }
