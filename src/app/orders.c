@@ -532,22 +532,6 @@ void orders_place_call(struct store *st, struct place_job *j)
         place_finish(j, rc, &e);
 }
 
-int orders_place(struct store *st, struct place_req *req, struct place_result *out, err_t *e)
-{
-    struct place_job j;
-    if (orders_place_init(&j, req, out))
-        return err_set(e, ERR_NOMEM, "out of memory");
-    while (!j.done) {
-        orders_place_step(st, &j);
-        if (j.call_due)
-            orders_place_call(st, &j);
-    }
-    orders_place_free(&j);
-    if (j.rc)
-        *e = j.err;
-    return j.rc;
-}
-
 void orders_result_free(struct place_result *r)
 {
     order_rec_free(&r->order);

@@ -29,8 +29,6 @@ struct place_result {
 
 /* Checks the shopper's input (email, address, quantities); ERR_INVALID with a message. */
 int orders_validate(const struct place_req *req, err_t *e);
-/* Places an order: all the steps below, one after the other. */
-int orders_place(struct store *st, struct place_req *req, struct place_result *out, err_t *e);
 void orders_result_free(struct place_result *r);
 
 /* A placement in steps, so that no provider call is inside a transaction (app/payments.h):
@@ -39,7 +37,8 @@ void orders_result_free(struct place_result *r);
  * or when that fails the void's intent; the call; 3. the capture's (captureOn=order) or
  * void's outcome. A declined card or a failed allocation leaves no order, no allocation
  * and no live authorization. Each step runs in a transaction of its own; the server's group
- * commit runs the steps of many placements in one batch and the calls between batches. */
+ * commit runs the steps of many placements in one batch and the calls between batches; a
+ * caller without it runs step, call (when call_due), step... until done. */
 enum place_step { PLACE_PREPARE, PLACE_AUTHORIZED, PLACE_CAPTURED, PLACE_VOIDED };
 
 struct place_job {
