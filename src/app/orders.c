@@ -440,19 +440,18 @@ void orders_place_free(struct place_job *j)
     j->lines = NULL;
 }
 
-/* The placed order as stored, with its payment events. It is placed already: when it
- * cannot be read back, the answer is the order as placed, with its authorization. */
-static void reload(struct store *st, struct place_job *j)
+/* Adds a settled intent to the placed order's events and figures, as order_get would read
+ * them back. */
+static void add_event(struct order_rec *o, const struct pay_intent *in)
 {
-    struct order_rec o;
-    err_t e;
-    if (st->ops->order_get(st, j->order_id, &o, &e) == 0) {
-        order_rec_free(&j->out->order);
-        j->out->order = o;
-    } else if (!j->out->order.events && (j->out->order.events = malloc(sizeof j->auth))) {
-        j->out->order.events[0] = j->auth;
-        j->out->order.nevents = 1;
-        ids_now(j->out->order.events[0].at);
+    struct pay_intent *v = realloc(o->events, (o->nevents + 1) * sizeof *v);
+    if (!v)
+        return; /* the answer lacks the event; the order has it */
+    o->events = v;
+    v[o->nevents++] = *in;
+    if (in->kind == INTENT_CAPTURE && in->status == INTENT_SUCCEEDED) {
+        o->payment.captured += in->amount;
+        o->payment.status = order_payment_status(&o->payment);
     }
 }
 
@@ -483,10 +482,10 @@ void orders_place_step(struct store *st, struct place_job *j)
             break;
         }
         if (!rc && !j->out->replay) {
+            add_event(&j->out->order, &j->auth);
             j->step = PLACE_CAPTURED;
             if ((j->call_due = j->next.id[0] != '\0'))
                 return;
-            reload(st, j);
             break;
         }
         /* Placement failed, or another request placed this Idempotency-Key first: the
@@ -506,9 +505,9 @@ void orders_place_step(struct store *st, struct place_job *j)
     case PLACE_CAPTURED:
         /* The order is placed: an outcome that cannot be recorded now stays PENDING, and
          * recovery records it later. */
-        if (j->next.status != INTENT_PENDING)
-            payments_settle_tx(st, &j->next, &e);
-        reload(st, j);
+        if (j->next.status != INTENT_PENDING && payments_settle_tx(st, &j->next, &e))
+            j->next.status = INTENT_PENDING;
+        add_event(&j->out->order, &j->next);
         break;
     case PLACE_VOIDED:
         if (j->next.status == INTENT_PENDING || !(rc = payments_settle_tx(st, &j->next, &e))) {

@@ -28,6 +28,7 @@ int payments_intent(struct store *st, struct pay_intent *in, const char *order_i
     snprintf(in->token, sizeof in->token, "%s", token ? token : "");
     in->created = (int64_t)time(NULL);
     in->day = date_today();
+    ids_now(in->at);
     return st->ops->intent_add(st, in, e);
 }
 
@@ -46,6 +47,7 @@ int payments_call(struct store *st, struct pay_intent *in, err_t *e)
         return rc; /* unknown outcome: stays PENDING */
     }
     in->status = rc ? INTENT_FAILED : INTENT_SUCCEEDED;
+    ids_now(in->at); /* when the outcome was learnt */
     in->code = rc;
     snprintf(in->error, sizeof in->error, "%.255s", rc ? pe.msg : "");
     if (!rc && (in->kind == INTENT_AUTHORIZE || in->kind == INTENT_REAUTHORIZE))

@@ -153,7 +153,7 @@ struct pay_intent {
     char error[256];
     int64_t created; /* unix seconds */
     date_t day;      /* the business date it was recorded on (DATE_NONE: not known) */
-    char at[24];     /* when the outcome was recorded (or created, while pending), ISO UTC */
+    char at[24];     /* when the outcome was learnt (or the intent made, while pending), UTC */
     int code;        /* after a FAILED call: the provider's ERR_ code (not stored) */
 };
 

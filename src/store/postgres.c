@@ -330,9 +330,9 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_INTENT_ADD] =
         "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency, "
         "provider, token, ref, error, created, at, day) VALUES($1, $2, $3, $4, $5, $6, $7, "
-        "$8, $9, $10, $11, $12, " NOW_ISO ", $13)",
+        "$8, $9, $10, $11, $12, $14, $13)",
     [Q_INTENT_SETTLE] = "UPDATE payment_intents SET status = $2, ref = $3, error = $4, "
-                        "at = " NOW_ISO " WHERE id = $1 AND status = 'PENDING'",
+                        "at = $5 WHERE id = $1 AND status = 'PENDING'",
     [Q_INTENT_PENDING] = INTENT_COLS "WHERE status = 'PENDING' AND created <= $1 ORDER BY seq",
     [Q_INTENTS_BY_ORDER] = INTENT_COLS "WHERE order_id = $1 ORDER BY seq",
     [Q_TESTPAY_RECORD] =
@@ -1705,6 +1705,7 @@ static int pg_intent_add(struct store *st, const struct pay_intent *in, err_t *e
     p_text(&p, in->error);
     p_int(&p, in->created);
     p_date(&p, in->day);
+    p_text(&p, in->at);
     return run(s, Q_INTENT_ADD, &p, e, "record a payment intent");
 }
 
@@ -1716,6 +1717,7 @@ static int pg_intent_settle(struct store *st, const struct pay_intent *in, err_t
     p_text(&p, intent_status_name(in->status));
     p_text(&p, in->ref);
     p_text(&p, in->error);
+    p_text(&p, in->at);
     int64_t n = 0;
     int rc = exec_count(s, Q_INTENT_SETTLE, &p, &n, e, "record a payment's outcome");
     if (!rc && n == 0)

@@ -322,9 +322,9 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_INTENT_ADD] =
         "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency, "
         "provider, token, ref, error, created, at, day) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-        "?8, ?9, ?10, ?11, ?12, " NOW_ISO ", ?13)",
+        "?8, ?9, ?10, ?11, ?12, ?14, ?13)",
     [Q_INTENT_SETTLE] = "UPDATE payment_intents SET status = ?2, ref = ?3, error = ?4, "
-                        "at = " NOW_ISO " WHERE id = ?1 AND status = 'PENDING'",
+                        "at = ?5 WHERE id = ?1 AND status = 'PENDING'",
     [Q_INTENT_PENDING] = INTENT_COLS "WHERE status = 'PENDING' AND created <= ?1 ORDER BY seq",
     [Q_INTENTS_BY_ORDER] = INTENT_COLS "WHERE order_id = ?1 ORDER BY seq",
     [Q_TESTPAY_RECORD] =
@@ -1288,6 +1288,7 @@ static int sq_intent_add(struct store *st, const struct pay_intent *in, err_t *e
     bind_text(q, 11, in->error);
     sqlite3_bind_int64(q, 12, in->created);
     bind_date(q, 13, in->day);
+    bind_text(q, 14, in->at);
     if (sqlite3_step(q) != SQLITE_DONE)
         return done(q, fail(s, e, "record a payment intent"));
     return done(q, 0);
@@ -1303,6 +1304,7 @@ static int sq_intent_settle(struct store *st, const struct pay_intent *in, err_t
     bind_text(q, 2, intent_status_name(in->status));
     bind_text(q, 3, in->ref);
     bind_text(q, 4, in->error);
+    bind_text(q, 5, in->at);
     if (sqlite3_step(q) != SQLITE_DONE)
         return done(q, fail(s, e, "record a payment's outcome"));
     if (sqlite3_changes(s->db) == 0)

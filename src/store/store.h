@@ -245,7 +245,7 @@ struct store_ops {
     /* --- payment intents (app/payments.c) and the test provider's own record --- */
     /* Records a PENDING intent, in the caller's transaction. */
     int (*intent_add)(struct store *st, const struct pay_intent *in, err_t *e);
-    /* Saves a PENDING intent's outcome (status, ref, error; at becomes now). ERR_CONFLICT,
+    /* Saves a PENDING intent's outcome (status, ref, error, at). ERR_CONFLICT,
      * nothing changed, when it is no longer PENDING: someone else resolved it. */
     int (*intent_settle)(struct store *st, const struct pay_intent *in, err_t *e);
     /* PENDING intents created at or before `before` (unix seconds), oldest first. Caller
