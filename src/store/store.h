@@ -293,6 +293,22 @@ struct store_ops {
     /* Like product_page, only products whose sku or name contains q (ASCII case ignored). */
     int (*product_find)(struct store *st, const char *after, size_t limit, const char *q,
                         struct product **out, size_t *n, err_t *e);
+
+    /* --- payment intents (app/payments.c) and the test provider's own record --- */
+    /* Records a PENDING intent, in the caller's transaction. */
+    int (*intent_add)(struct store *st, const struct pay_intent *in, err_t *e);
+    /* Saves a PENDING intent's outcome (status, ref, error, at). ERR_CONFLICT,
+     * nothing changed, when it is no longer PENDING: someone else resolved it. */
+    int (*intent_settle)(struct store *st, const struct pay_intent *in, err_t *e);
+    /* PENDING intents created at or before `before` (unix seconds), oldest first. Caller
+     * frees *out. */
+    int (*intent_pending)(struct store *st, int64_t before, struct pay_intent **out, size_t *n,
+                          err_t *e);
+    /* Outside any transaction, committed at once: the test provider's answer to key. When
+     * the key is new, *code, ref and msg are stored as its answer; when it is known, they
+     * are replaced by the stored ones. Counts the calls per key. */
+    int (*testpay_record)(struct store *st, const char *key, const char *kind, int64_t amount,
+                          int *code, char ref[64], char msg[256], err_t *e);
 };
 
 /* Longest search term the store takes (sku_page's q, transit_search). */

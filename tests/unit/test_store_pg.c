@@ -97,7 +97,7 @@ static void wait_for_lock_wait(void)
 
 /* --- schema --- */
 
-#define SCHEMA_VERSION 5 /* the number of migrations in postgres.c */
+#define SCHEMA_VERSION 6 /* the number of migrations in postgres.c */
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
