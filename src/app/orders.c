@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "app/payments.h"
+#include "app/replan.h"
 #include "app/tx.h"
 #include "core/country.h"
 #include "mail/compose.h"
@@ -885,109 +886,47 @@ int orders_new_card(struct store *st, const char *order_id, const char *token,
 
 /* --- receipts --- */
 
-static int receive_tx(struct store *st, const struct position *key, int64_t qty,
-                      char (**released)[ORDER_ID_MAX], size_t *nreleased, err_t *e)
-{
-    /* Locked: concurrent receipts and placements see the allocations as they are. */
-    struct position_list pl = {0};
-    int rc = st->ops->positions_lock(st, key->sku, &pl, e);
-    if (rc)
-        return rc;
-    const struct position *transit = NULL;
-    for (size_t i = 0; i < pl.n; i++)
-        if (pl.v[i].stock_type == STOCK_INTRANSIT &&
-            !strcmp(pl.v[i].location_id, key->location_id) &&
-            !strcmp(pl.v[i].transit_ref, key->transit_ref))
-            transit = &pl.v[i];
-    if (!transit) {
-        position_list_free(&pl);
-        return err_set(e, ERR_NOTFOUND, "no transit position %s of %s at %s", key->transit_ref,
-                       key->sku, key->location_id);
-    }
-    int64_t in_transit = transit->quantity;
-    struct position tkey = *transit;
-    position_list_free(&pl);
-    if (qty > in_transit)
-        return err_set(e, ERR_INVALID, "cannot receive %lld units: only %lld are in transit",
-                       (long long)qty, (long long)in_transit);
-
-    struct alloc_row *claims;
-    size_t n;
-    if ((rc = st->ops->alloc_list(st, NULL, &tkey, &claims, &n, e)))
-        return rc;
-    struct receipt_claim *rc_claims = calloc(n ? n : 1, sizeof *rc_claims);
-    int64_t *moved = calloc(n ? n : 1, sizeof *moved);
-    *released = calloc(n ? n : 1, sizeof **released);
-    *nreleased = 0;
-    if (!rc_claims || !moved || !*released) {
-        rc = err_set(e, ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++)
-        rc_claims[i] = (struct receipt_claim){claims[i].shipment_seq, claims[i].quantity};
-    int64_t total = order_receipt(rc_claims, n, qty, moved);
-
-    struct position okey = {0};
-    memcpy(okey.sku, tkey.sku, sizeof okey.sku);
-    memcpy(okey.location_id, tkey.location_id, sizeof okey.location_id);
-    okey.stock_type = STOCK_ONHAND;
-    okey.order_date = okey.stock_date = DATE_NONE;
-    if ((rc = st->ops->position_adjust(st, &tkey, -qty, -total, e)) ||
-        (rc = st->ops->position_adjust(st, &okey, qty, total, e)))
-        goto out;
-    for (size_t i = 0; i < n && !rc; i++) {
-        if (!moved[i])
-            continue;
-        const char *sid = claims[i].shipment_id;
-        if ((rc = st->ops->alloc_add(st, sid, &tkey, -moved[i], e)) ||
-            (rc = st->ops->alloc_add(st, sid, &okey, moved[i], e)))
-            break;
-        if (moved[i] < claims[i].quantity)
-            continue; /* part of it still waits on the transit position */
-        struct shipment_rec sh;
-        if ((rc = st->ops->shipment_get(st, sid, &sh, e)))
-            break;
-        free(sh.items);
-        sh.items = NULL;
-        sh.nitems = 0;
-        if (sh.status == SHIP_AWAITING_STOCK) {
-            sh.status = SHIP_READY;
-            if (!(rc = st->ops->shipment_update(st, &sh, e)))
-                memcpy((*released)[(*nreleased)++], sid, ORDER_ID_MAX);
-        }
-    }
-out:
-    free(claims);
-    free(rc_claims);
-    free(moved);
-    if (rc) {
-        free(*released);
-        *released = NULL;
-        *nreleased = 0;
-    }
-    return rc;
-}
-
 struct receive_ctx {
     const struct position *key;
+    const char *at;
     int64_t qty;
     char (**released)[ORDER_ID_MAX];
     size_t *nreleased;
+    int64_t *surplus;
 };
 
 static int receive_attempt(struct store *st, void *arg, err_t *e)
 {
     struct receive_ctx *c = arg;
-    return receive_tx(st, c->key, c->qty, c->released, c->nreleased, e);
+    free(*c->released); /* a retried attempt starts again */
+    return replan_receive(st, c->key, c->at, c->qty, c->released, c->nreleased, c->surplus, e);
 }
 
-int orders_receive(struct store *st, const struct position *key, int64_t qty,
-                   char (**released)[ORDER_ID_MAX], size_t *nreleased, err_t *e)
+int orders_receive(struct store *st, const struct position *key, const char *at, int64_t qty,
+                   char (**released)[ORDER_ID_MAX], size_t *nreleased, int64_t *surplus,
+                   err_t *e)
 {
     *released = NULL;
     *nreleased = 0;
+    *surplus = 0;
     if (qty < 1 || qty > 2147483647)
         return err_set(e, ERR_INVALID, "quantity must be a whole number from 1 to 2147483647");
-    struct receive_ctx c = {key, qty, released, nreleased};
+    if (at && *at) { /* the position's own location is checked by finding the position */
+        struct location *locs;
+        size_t n;
+        int rc = st->ops->location_list(st, &locs, &n, e);
+        if (rc)
+            return rc;
+        bool known = false;
+        for (size_t i = 0; i < n && !known; i++)
+            known = !strcmp(locs[i].id, at);
+        free(locs);
+        if (!known)
+            return err_named(e, ERR_INVALID, "VALIDATION_FAILED",
+                             "receivedAt: location %s does not exist", at);
+    } else {
+        at = key->location_id;
+    }
+    struct receive_ctx c = {key, at, qty, released, nreleased, surplus};
     return tx_run(st, receive_attempt, &c, e);
 }

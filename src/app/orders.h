@@ -73,10 +73,12 @@ int orders_cancel(struct store *st, const char *order_id, struct order_rec *orde
 int orders_new_card(struct store *st, const char *order_id, const char *token,
                     struct order_rec *order, err_t *e);
 
-/* Receives qty units of a transit position; released gets the ids of shipments that became
- * READY, oldest first (caller frees). */
-int orders_receive(struct store *st, const struct position *key, int64_t qty,
-                   char (**released)[ORDER_ID_MAX], size_t *nreleased, err_t *e);
+/* Receives qty units of a transit position at location `at` (NULL: the position's);
+ * released gets the ids of shipments that became READY, oldest first (caller frees);
+ * surplus the units beyond the position's quantity (SPEC 5.2). */
+int orders_receive(struct store *st, const struct position *key, const char *at, int64_t qty,
+                   char (**released)[ORDER_ID_MAX], size_t *nreleased, int64_t *surplus,
+                   err_t *e);
 
 /* Loads lines' products and positions and plans them without placing anything, as the cart
  * shows it. stock positions are owned by *lists (one per line; caller frees each). */
