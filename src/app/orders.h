@@ -67,6 +67,10 @@ void orders_place_free(struct place_job *j);
 int orders_ship(struct store *st, const char *shipment_id, const char *tracking,
                 struct order_rec *order, err_t *e);
 int orders_cancel(struct store *st, const char *order_id, struct order_rec *order, err_t *e);
+/* Cancels one shipment that has not shipped (SPEC 5.5): token is the order's access token
+ * from a shopper, NULL for a key holder; a wrong token answers like an unknown shipment. */
+int orders_cancel_shipment(struct store *st, const char *shipment_id, const char *token,
+                           struct order_rec *order, err_t *e);
 /* The shopper's new card for what is left to capture (after a declined re-authorization):
  * it is authorized and becomes the order's authorization; shipments waiting for a card may
  * ship. ERR_PAYMENT when it is declined too, ERR_CONFLICT when nothing is left to pay. */
