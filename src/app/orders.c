@@ -5,7 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "app/payments.h"
+#include "app/replan.h"
 #include "app/tx.h"
 #include "core/country.h"
 #include "mail/compose.h"
@@ -757,60 +760,114 @@ int orders_ship(struct store *st, const char *shipment_id, const char *tracking,
     return rc;
 }
 
-static int cancel_tx(struct store *st, const char *order_id, struct order_rec *o,
-                     struct pay_intent intents[2], err_t *e)
+/* Cancels one open shipment (shipment_id) or every open shipment of the order (NULL). A
+ * shopper's token, when given, must be the order's (a key holder passes NULL). Payment:
+ * what is no longer needed is refunded (charged ahead, captureOn=order) or, once nothing
+ * is left to capture, the rest of the authorization is voided (SPEC 5.5). Freed units go to
+ * the orders that wait (5.7 rule 4). */
+static int cancel_tx(struct store *st, const char *order_id, const char *shipment_id,
+                     const char *token, struct order_rec *o, struct pay_intent intents[2],
+                     err_t *e)
 {
-    int rc = st->ops->order_lock(st, order_id, e);
+    char oid[ORDER_ID_MAX];
+    int rc = 0;
+    if (shipment_id && (rc = st->ops->order_by_shipment(st, shipment_id, oid, e)) == 0)
+        order_id = oid;
+    if (!rc)
+        rc = st->ops->order_lock(st, order_id, e);
     if (!rc)
         rc = st->ops->order_get(st, order_id, o, e);
+    if (!rc && token &&
+        (strlen(token) != strlen(o->access_token) ||
+         sodium_memcmp(token, o->access_token, strlen(token)) != 0))
+        rc = ERR_NOTFOUND; /* a wrong token looks like an unknown id */
     if (rc == ERR_NOTFOUND)
-        return err_set(e, ERR_NOTFOUND, "no order %s", order_id);
+        return shipment_id ? err_named(e, ERR_NOTFOUND, "SHIPMENT_NOT_FOUND",
+                                       "no shipment %s", shipment_id)
+                           : err_set(e, ERR_NOTFOUND, "no order %s", order_id);
     if (rc)
         return rc;
-    if (o->status == ORDER_CANCELLED)
+    if (!shipment_id && o->status == ORDER_CANCELLED)
         return err_set(e, ERR_CONFLICT, "order %s is already cancelled", order_id);
-    int64_t cancelled = 0;
+    int64_t cancelled = 0, shipped = 0, open_after = 0;
+    const struct shipment_rec *only = NULL;
     for (size_t i = 0; i < o->nshipments; i++) {
         struct shipment_rec *sh = &o->shipments[i];
+        if (sh->status == SHIP_SHIPPED)
+            shipped += sh->amount;
         if (sh->status != SHIP_READY && sh->status != SHIP_AWAITING_STOCK)
             continue;
+        if (shipment_id && strcmp(sh->id, shipment_id)) {
+            open_after += sh->amount;
+            continue;
+        }
         if ((rc = drop_allocations(st, sh->id, false, e)))
             return rc;
         sh->status = SHIP_CANCELLED;
         cancelled += sh->amount;
+        only = sh;
         if ((rc = st->ops->shipment_update(st, sh, e)))
             return rc;
     }
     if (cancelled == 0)
-        return err_set(e, ERR_CONFLICT,
-                       "order %s has nothing left to cancel: its shipments have shipped or "
-                       "were cancelled",
-                       order_id);
-    /* Release what was never charged; give back what was charged ahead (captureOn=order). */
+        return shipment_id ? err_set(e, ERR_CONFLICT,
+                                     "shipment %s has shipped or was cancelled already",
+                                     shipment_id)
+                           : err_set(e, ERR_CONFLICT,
+                                     "order %s has nothing left to cancel: its shipments "
+                                     "have shipped or were cancelled",
+                                     order_id);
+    /* Keep what pays for what shipped and what is still open; give back what was charged
+     * beyond it; release the hold once nothing is left to capture. */
     struct payment *p = &o->payment;
+    int64_t kept = p->captured - p->refunded, still = shipped + open_after;
+    int64_t refund = kept > still ? kept - still : 0;
     int64_t uncaptured = p->authorized - p->captured - p->voided;
-    int64_t refund = cancelled - uncaptured > 0 ? cancelled - uncaptured : 0;
-    if (uncaptured > 0 && (rc = payments_intent(st, &intents[0], o->id, NULL, INTENT_VOID,
-                                                uncaptured, p, o->currency, NULL, e)))
+    int64_t hold = still > kept ? still - kept : 0;
+    int64_t release = hold == 0 && uncaptured > 0 ? uncaptured : 0;
+    if (release > 0 && (rc = payments_intent(st, &intents[0], o->id, NULL, INTENT_VOID,
+                                             release, p, o->currency, NULL, e)))
         return rc;
     if (refund > 0 && (rc = payments_intent(st, &intents[1], o->id, NULL, INTENT_REFUND,
                                             refund, p, o->currency, NULL, e)))
         return rc;
     /* The email tells what the void and refund will release and give back; the stored
      * figures change as each is settled. */
-    p->voided += uncaptured > 0 ? uncaptured : 0;
+    p->voided += release;
     p->refunded += refund;
+    struct payment pay = *p;
+    char only_id[ORDER_ID_MAX] = "";
+    if (only)
+        memcpy(only_id, only->id, sizeof only_id);
+    for (size_t i = 0; !rc && i < o->nshipments; i++) {
+        const struct shipment_rec *sh = &o->shipments[i];
+        if (sh->status != SHIP_CANCELLED || (shipment_id && sh != only))
+            continue;
+        for (size_t k = 0; !rc && k < sh->nitems; k++)
+            rc = replan_sku_now(st, sh->items[k].sku, e);
+    }
+    /* Re-planning may have moved this order's other shipments too: read it again. */
+    order_rec_free(o);
+    memset(o, 0, sizeof *o);
+    if (rc || (rc = st->ops->order_get(st, order_id, o, e)))
+        return rc;
+    o->payment = pay;
+    if (shipment_id)
+        only = find_shipment(o, only_id);
     struct settings s;
     struct email m = {0};
     if ((rc = order_changed(st, o, &s, e)))
         return rc;
-    if (compose_order_cancelled(o, cancelled, &s, &m))
+    if (shipment_id && !only)
+        return err_set(e, ERR_STORE, "shipment %s vanished while it was cancelled", only_id);
+    if (shipment_id ? compose_shipment_cancelled(o, only, refund, &s, &m)
+                    : compose_order_cancelled(o, cancelled, &s, &m))
         return err_set(e, ERR_NOMEM, "out of memory");
     return queue_email(st, &m, e);
 }
 
 struct cancel_ctx {
-    const char *order_id;
+    const char *order_id, *shipment_id, *token;
     struct order_rec *order;
     struct pay_intent intents[2]; /* the void and the refund, when there are */
 };
@@ -821,19 +878,31 @@ static int cancel_attempt(struct store *st, void *arg, err_t *e)
     order_rec_free(c->order);
     memset(c->order, 0, sizeof *c->order);
     memset(c->intents, 0, sizeof c->intents);
-    return cancel_tx(st, c->order_id, c->order, c->intents, e);
+    return cancel_tx(st, c->order_id, c->shipment_id, c->token, c->order, c->intents, e);
+}
+
+static int cancel_run(struct store *st, struct cancel_ctx *c, err_t *e)
+{
+    memset(c->order, 0, sizeof *c->order);
+    int rc = tx_run(st, cancel_attempt, c, e);
+    if (!rc)
+        rc = settle_intents(st, c->intents, 2, c->order, e);
+    if (rc)
+        order_rec_free(c->order);
+    return rc;
 }
 
 int orders_cancel(struct store *st, const char *order_id, struct order_rec *order, err_t *e)
 {
-    memset(order, 0, sizeof *order);
     struct cancel_ctx c = {.order_id = order_id, .order = order};
-    int rc = tx_run(st, cancel_attempt, &c, e);
-    if (!rc)
-        rc = settle_intents(st, c.intents, 2, order, e);
-    if (rc)
-        order_rec_free(order);
-    return rc;
+    return cancel_run(st, &c, e);
+}
+
+int orders_cancel_shipment(struct store *st, const char *shipment_id, const char *token,
+                           struct order_rec *order, err_t *e)
+{
+    struct cancel_ctx c = {.shipment_id = shipment_id, .token = token, .order = order};
+    return cancel_run(st, &c, e);
 }
 
 /* --- a new card (SPEC 5.5) --- */
@@ -885,109 +954,47 @@ int orders_new_card(struct store *st, const char *order_id, const char *token,
 
 /* --- receipts --- */
 
-static int receive_tx(struct store *st, const struct position *key, int64_t qty,
-                      char (**released)[ORDER_ID_MAX], size_t *nreleased, err_t *e)
-{
-    /* Locked: concurrent receipts and placements see the allocations as they are. */
-    struct position_list pl = {0};
-    int rc = st->ops->positions_lock(st, key->sku, &pl, e);
-    if (rc)
-        return rc;
-    const struct position *transit = NULL;
-    for (size_t i = 0; i < pl.n; i++)
-        if (pl.v[i].stock_type == STOCK_INTRANSIT &&
-            !strcmp(pl.v[i].location_id, key->location_id) &&
-            !strcmp(pl.v[i].transit_ref, key->transit_ref))
-            transit = &pl.v[i];
-    if (!transit) {
-        position_list_free(&pl);
-        return err_set(e, ERR_NOTFOUND, "no transit position %s of %s at %s", key->transit_ref,
-                       key->sku, key->location_id);
-    }
-    int64_t in_transit = transit->quantity;
-    struct position tkey = *transit;
-    position_list_free(&pl);
-    if (qty > in_transit)
-        return err_set(e, ERR_INVALID, "cannot receive %lld units: only %lld are in transit",
-                       (long long)qty, (long long)in_transit);
-
-    struct alloc_row *claims;
-    size_t n;
-    if ((rc = st->ops->alloc_list(st, NULL, &tkey, &claims, &n, e)))
-        return rc;
-    struct receipt_claim *rc_claims = calloc(n ? n : 1, sizeof *rc_claims);
-    int64_t *moved = calloc(n ? n : 1, sizeof *moved);
-    *released = calloc(n ? n : 1, sizeof **released);
-    *nreleased = 0;
-    if (!rc_claims || !moved || !*released) {
-        rc = err_set(e, ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++)
-        rc_claims[i] = (struct receipt_claim){claims[i].shipment_seq, claims[i].quantity};
-    int64_t total = order_receipt(rc_claims, n, qty, moved);
-
-    struct position okey = {0};
-    memcpy(okey.sku, tkey.sku, sizeof okey.sku);
-    memcpy(okey.location_id, tkey.location_id, sizeof okey.location_id);
-    okey.stock_type = STOCK_ONHAND;
-    okey.order_date = okey.stock_date = DATE_NONE;
-    if ((rc = st->ops->position_adjust(st, &tkey, -qty, -total, e)) ||
-        (rc = st->ops->position_adjust(st, &okey, qty, total, e)))
-        goto out;
-    for (size_t i = 0; i < n && !rc; i++) {
-        if (!moved[i])
-            continue;
-        const char *sid = claims[i].shipment_id;
-        if ((rc = st->ops->alloc_add(st, sid, &tkey, -moved[i], e)) ||
-            (rc = st->ops->alloc_add(st, sid, &okey, moved[i], e)))
-            break;
-        if (moved[i] < claims[i].quantity)
-            continue; /* part of it still waits on the transit position */
-        struct shipment_rec sh;
-        if ((rc = st->ops->shipment_get(st, sid, &sh, e)))
-            break;
-        free(sh.items);
-        sh.items = NULL;
-        sh.nitems = 0;
-        if (sh.status == SHIP_AWAITING_STOCK) {
-            sh.status = SHIP_READY;
-            if (!(rc = st->ops->shipment_update(st, &sh, e)))
-                memcpy((*released)[(*nreleased)++], sid, ORDER_ID_MAX);
-        }
-    }
-out:
-    free(claims);
-    free(rc_claims);
-    free(moved);
-    if (rc) {
-        free(*released);
-        *released = NULL;
-        *nreleased = 0;
-    }
-    return rc;
-}
-
 struct receive_ctx {
     const struct position *key;
+    const char *at;
     int64_t qty;
     char (**released)[ORDER_ID_MAX];
     size_t *nreleased;
+    int64_t *surplus;
 };
 
 static int receive_attempt(struct store *st, void *arg, err_t *e)
 {
     struct receive_ctx *c = arg;
-    return receive_tx(st, c->key, c->qty, c->released, c->nreleased, e);
+    free(*c->released); /* a retried attempt starts again */
+    return replan_receive(st, c->key, c->at, c->qty, c->released, c->nreleased, c->surplus, e);
 }
 
-int orders_receive(struct store *st, const struct position *key, int64_t qty,
-                   char (**released)[ORDER_ID_MAX], size_t *nreleased, err_t *e)
+int orders_receive(struct store *st, const struct position *key, const char *at, int64_t qty,
+                   char (**released)[ORDER_ID_MAX], size_t *nreleased, int64_t *surplus,
+                   err_t *e)
 {
     *released = NULL;
     *nreleased = 0;
+    *surplus = 0;
     if (qty < 1 || qty > 2147483647)
         return err_set(e, ERR_INVALID, "quantity must be a whole number from 1 to 2147483647");
-    struct receive_ctx c = {key, qty, released, nreleased};
+    if (at && *at) { /* the position's own location is checked by finding the position */
+        struct location *locs;
+        size_t n;
+        int rc = st->ops->location_list(st, &locs, &n, e);
+        if (rc)
+            return rc;
+        bool known = false;
+        for (size_t i = 0; i < n && !known; i++)
+            known = !strcmp(locs[i].id, at);
+        free(locs);
+        if (!known)
+            return err_named(e, ERR_INVALID, "VALIDATION_FAILED",
+                             "receivedAt: location %s does not exist", at);
+    } else {
+        at = key->location_id;
+    }
+    struct receive_ctx c = {key, at, qty, released, nreleased, surplus};
     return tx_run(st, receive_attempt, &c, e);
 }

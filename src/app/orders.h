@@ -67,16 +67,22 @@ void orders_place_free(struct place_job *j);
 int orders_ship(struct store *st, const char *shipment_id, const char *tracking,
                 struct order_rec *order, err_t *e);
 int orders_cancel(struct store *st, const char *order_id, struct order_rec *order, err_t *e);
+/* Cancels one shipment that has not shipped (SPEC 5.5): token is the order's access token
+ * from a shopper, NULL for a key holder; a wrong token answers like an unknown shipment. */
+int orders_cancel_shipment(struct store *st, const char *shipment_id, const char *token,
+                           struct order_rec *order, err_t *e);
 /* The shopper's new card for what is left to capture (after a declined re-authorization):
  * it is authorized and becomes the order's authorization; shipments waiting for a card may
  * ship. ERR_PAYMENT when it is declined too, ERR_CONFLICT when nothing is left to pay. */
 int orders_new_card(struct store *st, const char *order_id, const char *token,
                     struct order_rec *order, err_t *e);
 
-/* Receives qty units of a transit position; released gets the ids of shipments that became
- * READY, oldest first (caller frees). */
-int orders_receive(struct store *st, const struct position *key, int64_t qty,
-                   char (**released)[ORDER_ID_MAX], size_t *nreleased, err_t *e);
+/* Receives qty units of a transit position at location `at` (NULL: the position's);
+ * released gets the ids of shipments that became READY, oldest first (caller frees);
+ * surplus the units beyond the position's quantity (SPEC 5.2). */
+int orders_receive(struct store *st, const struct position *key, const char *at, int64_t qty,
+                   char (**released)[ORDER_ID_MAX], size_t *nreleased, int64_t *surplus,
+                   err_t *e);
 
 /* Loads lines' products and positions and plans them without placing anything, as the cart
  * shows it. stock positions are owned by *lists (one per line; caller frees each). */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/order.h"
 #include "core/promise.h"
 #include "core/replan.h"
 #include "util/ids.h"
@@ -29,7 +30,31 @@ struct sku_plan {
     struct replan_result res;
     const struct settings *s;
     date_t today;
+    struct released *released; /* when set: shipments that became READY are added */
 };
+
+/* Shipments a receipt (and the re-plan after it) made READY, oldest order first. */
+struct released {
+    char (*ids)[ORDER_ID_MAX];
+    size_t n, cap;
+};
+
+static int add_released(struct released *r, const char *id, err_t *e)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (!strcmp(r->ids[i], id))
+            return 0;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8;
+        char(*v)[ORDER_ID_MAX] = realloc(r->ids, cap * sizeof *v);
+        if (!v)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        r->ids = v;
+        r->cap = cap;
+    }
+    snprintf(r->ids[r->n++], ORDER_ID_MAX, "%s", id);
+    return 0;
+}
 
 static const struct position *key_of(const struct sku_plan *p, size_t source)
 {
@@ -286,6 +311,10 @@ static int write_order(struct store *st, const struct sku_plan *p, struct order_
         if (x->is_new && !x->dropped)
             rc = st->ops->shipment_add(st, &x->rec, e);
     }
+    /* A receipt releases the READY shipments its units moved into. */
+    for (size_t k = 0; !rc && p->released && k < w->nmoves; k++)
+        if (w->ws[w->moves[k].to].rec.status == SHIP_READY)
+            rc = add_released(p->released, w->ws[w->moves[k].to].rec.id, e);
     for (size_t k = 0; !rc && k < w->nmoves; k++) {
         const struct move *m = &w->moves[k];
         const struct position *from = key_of(p, m->from_src), *to = key_of(p, m->to_src);
@@ -370,72 +399,178 @@ static int by_order(const void *a, const void *b)
     return strcmp(x->shipment_id, y->shipment_id);
 }
 
-static int replan_one(struct store *st, const char *sku, const struct settings *s,
-                      date_t today, err_t *e)
+static void plan_free(struct sku_plan *p)
 {
-    struct sku_plan p;
-    memset(&p, 0, sizeof p);
-    p.sku = sku;
-    p.s = s;
-    p.today = today;
-    snprintf(p.unsourced.sku, sizeof p.unsourced.sku, "%s", sku);
-    p.unsourced.stock_type = STOCK_UNSOURCED;
-    p.unsourced.order_date = p.unsourced.stock_date = DATE_NONE;
-    struct replan_alloc *ra = NULL;
-    size_t *changed = NULL;
-    int rc = st->ops->positions_lock(st, sku, &p.pl, e);
+    free(p->claims);
+    replan_result_free(&p->res);
+    position_list_free(&p->pl);
+}
+
+/* Locks the SKU's positions and reads every allocation on them, unsourced ones included. */
+static int plan_load(struct store *st, const char *sku, const struct settings *s, date_t today,
+                     struct sku_plan *p, err_t *e)
+{
+    memset(p, 0, sizeof *p);
+    p->sku = sku;
+    p->s = s;
+    p->today = today;
+    snprintf(p->unsourced.sku, sizeof p->unsourced.sku, "%s", sku);
+    p->unsourced.stock_type = STOCK_UNSOURCED;
+    p->unsourced.order_date = p->unsourced.stock_date = DATE_NONE;
+    int rc = st->ops->positions_lock(st, sku, &p->pl, e);
     if (rc)
-        goto out;
-    position_sort(p.pl.v, p.pl.n);
-    for (size_t i = 0; !rc && i < p.pl.n; i++)
-        rc = add_claims(&p, i, st, e);
-    if (!rc)
-        rc = add_claims(&p, REPLAN_UNSOURCED, st, e);
-    if (rc || !p.nclaims)
-        goto out;
-    ra = malloc(p.nclaims * sizeof *ra);
-    changed = malloc(p.nclaims * sizeof *changed);
-    if (!ra || !changed) {
-        rc = err_set(e, ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t k = 0; k < p.nclaims; k++)
-        ra[k] = (struct replan_alloc){p.claims[k].order, p.claims[k].source, p.claims[k].quantity};
-    if (replan_sku(p.pl.v, p.pl.n, ra, p.nclaims, s, today, &p.res)) {
-        rc = err_set(e, ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t j = 0; j < p.res.n; j++) {
-        struct claim *c = &p.claims[p.res.v[j].alloc];
+        return rc;
+    position_sort(p->pl.v, p->pl.n);
+    for (size_t i = 0; !rc && i < p->pl.n; i++)
+        rc = add_claims(p, i, st, e);
+    return rc ? rc : add_claims(p, REPLAN_UNSOURCED, st, e);
+}
+
+/* Writes p->res: every order with a claim that changed, oldest order first. */
+static int plan_apply(struct store *st, struct sku_plan *p, err_t *e)
+{
+    for (size_t j = 0; j < p->res.n; j++) {
+        struct claim *c = &p->claims[p->res.v[j].alloc];
         if (!c->npieces++)
             c->first = j;
     }
+    size_t *changed = malloc((p->nclaims ? p->nclaims : 1) * sizeof *changed);
+    if (!changed)
+        return err_set(e, ERR_NOMEM, "out of memory");
     size_t nchanged = 0;
-    for (size_t k = 0; k < p.nclaims; k++)
-        if (!claim_unchanged(&p, &p.claims[k]))
+    for (size_t k = 0; k < p->nclaims; k++)
+        if (!claim_unchanged(p, &p->claims[k]))
             changed[nchanged++] = k;
-    sort_claims = p.claims;
+    sort_claims = p->claims;
     qsort(changed, nchanged, sizeof *changed, by_order);
-    /* Oldest order first, one order (and its lock) at a time. */
+    int rc = 0;
     for (size_t a = 0, b; !rc && a < nchanged; a = b) {
-        for (b = a + 1; b < nchanged && p.claims[changed[b]].order == p.claims[changed[a]].order;)
+        for (b = a + 1; b < nchanged && p->claims[changed[b]].order == p->claims[changed[a]].order;)
             b++;
-        rc = replan_order(st, &p, changed + a, b - a, e);
+        rc = replan_order(st, p, changed + a, b - a, e);
     }
-out:
-    free(ra);
     free(changed);
-    free(p.claims);
-    replan_result_free(&p.res);
-    position_list_free(&p.pl);
     return rc;
+}
+
+static int replan_one(struct store *st, const char *sku, const struct settings *s,
+                      date_t today, struct released *released, err_t *e)
+{
+    struct sku_plan p;
+    int rc = plan_load(st, sku, s, today, &p, e);
+    p.released = released;
+    if (!rc && p.nclaims) {
+        struct replan_alloc *ra = malloc(p.nclaims * sizeof *ra);
+        if (!ra)
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+        for (size_t k = 0; !rc && k < p.nclaims; k++)
+            ra[k] = (struct replan_alloc){p.claims[k].order, p.claims[k].source,
+                                          p.claims[k].quantity};
+        if (!rc && replan_sku(p.pl.v, p.pl.n, ra, p.nclaims, s, today, &p.res))
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+        free(ra);
+        if (!rc)
+            rc = plan_apply(st, &p, e);
+    }
+    plan_free(&p);
+    return rc;
+}
+
+static size_t find_position(const struct position_list *pl, const struct position *key)
+{
+    for (size_t i = 0; i < pl->n; i++)
+        if (pl->v[i].stock_type == key->stock_type &&
+            !strcmp(pl->v[i].location_id, key->location_id) &&
+            !strcmp(pl->v[i].transit_ref, key->transit_ref))
+            return i;
+    return SIZE_MAX;
+}
+
+int replan_receive(struct store *st, const struct position *key, const char *at, int64_t qty,
+                   char (**released)[ORDER_ID_MAX], size_t *nreleased, int64_t *surplus,
+                   err_t *e)
+{
+    *released = NULL;
+    *nreleased = 0;
+    *surplus = 0;
+    struct settings s;
+    struct sku_plan p;
+    struct position_list pl = {0};
+    struct released rel = {0};
+    struct receipt_claim *rcl = NULL;
+    int64_t *moved = NULL;
+    date_t today = date_today();
+    memset(&p, 0, sizeof p);
+    int rc = st->ops->settings_get(st, &s, e);
+    /* Locked: concurrent receipts and placements see the allocations as they are. */
+    if (rc || (rc = st->ops->positions_lock(st, key->sku, &pl, e)))
+        goto out;
+    size_t t = find_position(&pl, key);
+    if (t == SIZE_MAX) {
+        rc = err_set(e, ERR_NOTFOUND, "no transit position %s of %s at %s", key->transit_ref,
+                     key->sku, key->location_id);
+        goto out;
+    }
+    struct position tkey = pl.v[t], okey = {0};
+    snprintf(okey.sku, sizeof okey.sku, "%s", key->sku);
+    snprintf(okey.location_id, sizeof okey.location_id, "%s", at);
+    okey.stock_type = STOCK_ONHAND;
+    okey.order_date = okey.stock_date = DATE_NONE;
+    /* Units beyond the position are stock all the same (SPEC 5.2). */
+    int64_t from_position = qty < tkey.quantity ? qty : tkey.quantity;
+    *surplus = qty - from_position;
+    if ((rc = st->ops->position_adjust(st, &tkey, -from_position, 0, e)) ||
+        (rc = st->ops->position_adjust(st, &okey, qty, 0, e)) ||
+        (rc = plan_load(st, key->sku, &s, today, &p, e)))
+        goto out;
+    t = find_position(&p.pl, &tkey);
+    size_t o = find_position(&p.pl, &okey);
+    /* Strictly first come, first served: the oldest orders' units on the position move. */
+    rcl = calloc(p.nclaims + 1, sizeof *rcl);
+    moved = calloc(p.nclaims + 1, sizeof *moved);
+    if (!rcl || !moved) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    size_t nt = 0;
+    for (size_t k = 0; k < p.nclaims; k++)
+        if (p.claims[k].source == t)
+            rcl[nt++] = (struct receipt_claim){p.claims[k].order, p.claims[k].quantity};
+    order_receipt(rcl, nt, from_position, moved);
+    if (!(p.res.v = calloc(p.nclaims * 2 + 1, sizeof *p.res.v))) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t k = 0, i = 0; k < p.nclaims; k++) {
+        const struct claim *c = &p.claims[k];
+        int64_t m = c->source == t ? moved[i++] : 0;
+        if (m)
+            p.res.v[p.res.n++] = (struct replan_piece){k, o, m};
+        if (c->quantity > m)
+            p.res.v[p.res.n++] = (struct replan_piece){k, c->source, c->quantity - m};
+    }
+    p.released = &rel;
+    if (!(rc = plan_apply(st, &p, e)))
+        rc = replan_one(st, key->sku, &s, today, &rel, e); /* the rest goes to who waits */
+out:
+    free(rcl);
+    free(moved);
+    plan_free(&p);
+    position_list_free(&pl);
+    if (rc) {
+        free(rel.ids);
+        return rc;
+    }
+    *released = rel.ids;
+    *nreleased = rel.n;
+    return 0;
 }
 
 int replan_sku_now(struct store *st, const char *sku, err_t *e)
 {
     struct settings s;
     int rc = st->ops->settings_get(st, &s, e);
-    return rc ? rc : replan_one(st, sku, &s, date_today(), e);
+    return rc ? rc : replan_one(st, sku, &s, date_today(), NULL, e);
 }
 
 int replan_import(struct store *st, int64_t run, err_t *e)
@@ -448,7 +583,7 @@ int replan_import(struct store *st, int64_t run, err_t *e)
         rc = st->ops->settings_get(st, &s, e);
     date_t today = date_today();
     for (size_t i = 0; !rc && i < n; i++)
-        rc = replan_one(st, skus[i], &s, today, e);
+        rc = replan_one(st, skus[i], &s, today, NULL, e);
     free(skus);
     return rc;
 }

@@ -10,6 +10,14 @@
 /* Re-plans every SKU whose positions import run changed a value of. Inside the caller's
  * write transaction. */
 int replan_import(struct store *st, int64_t run, err_t *e);
+/* A receipt (SPEC 5.2): qty units of the transit position key arrived at location `at`
+ * (usually key's). The oldest orders' units on it move to that onhand position, splitting a
+ * shipment that is covered in part; units beyond the position's quantity are surplus onhand
+ * stock; then the SKU is re-planned, so freed units serve who waits. released: the
+ * shipments that became READY (caller frees). */
+int replan_receive(struct store *st, const struct position *key, const char *at, int64_t qty,
+                   char (**released)[ORDER_ID_MAX], size_t *nreleased, int64_t *surplus,
+                   err_t *e);
 /* Re-plans one SKU (its positions are locked until the transaction ends). */
 int replan_sku_now(struct store *st, const char *sku, err_t *e);
 

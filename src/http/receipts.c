@@ -11,14 +11,16 @@ int receipts_create_h(struct http_req *r, struct http_resp *out)
     if (http_body_json(r, out, &body))
         return 0;
     struct position key = {0};
-    const char *fields[3] = {"sku", "locationId", "transitRef"};
-    char *dst[3] = {key.sku, key.location_id, key.transit_ref};
-    bool ok = json_is_object(body) && json_object_size(body) == 4;
-    for (int i = 0; ok && i < 3; i++) {
+    char at[ID_MAX + 1] = "";
+    const char *fields[4] = {"sku", "locationId", "transitRef", "receivedAt"};
+    char *dst[4] = {key.sku, key.location_id, key.transit_ref, at};
+    json_t *rat = json_object_get(body, "receivedAt");
+    bool ok = json_is_object(body) && json_object_size(body) == (rat ? 5u : 4u);
+    for (int i = 0; ok && i < (rat ? 4 : 3); i++) {
         json_t *v = json_object_get(body, fields[i]);
         char msg[256];
         ok = json_is_string(v) &&
-             importrow_id(i == 0 ? COL_SKU : i == 1 ? COL_LOCATION_ID : COL_TRANSIT_REF,
+             importrow_id(i == 0 ? COL_SKU : i == 2 ? COL_TRANSIT_REF : COL_LOCATION_ID,
                           json_string_value(v), json_string_length(v), msg, sizeof msg) == 0;
         if (ok)
             memcpy(dst[i], json_string_value(v), json_string_length(v) + 1);
@@ -30,17 +32,20 @@ int receipts_create_h(struct http_req *r, struct http_resp *out)
     if (!ok)
         return http_error(out, 422, "VALIDATION_FAILED",
                           "the body must be {\"sku\", \"locationId\", \"transitRef\", "
-                          "\"quantity\"} with letters-and-digits ids and a whole quantity",
+                          "\"quantity\"} and optionally \"receivedAt\", with letters-and-digits "
+                          "ids and a whole quantity",
                           NULL);
     key.stock_type = STOCK_INTRANSIT;
     char(*released)[ORDER_ID_MAX];
     size_t n;
+    int64_t surplus;
     err_t e;
-    if (orders_receive(r->st, &key, qty, &released, &n, &e))
+    if (orders_receive(r->st, &key, at, qty, &released, &n, &surplus, &e))
         return http_fail(out, &e);
     json_t *ids = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(ids, json_string(released[i]));
     free(released);
-    return http_json(out, 200, json_pack("{s:o}", "released", ids));
+    return http_json(out, 200, json_pack("{s:o, s:I}", "released", ids, "surplus",
+                                         (json_int_t)surplus));
 }

@@ -40,3 +40,30 @@ int shipments_ship_h(struct http_req *r, struct http_resp *out)
     order_rec_free(&o);
     return http_json(out, 200, doc);
 }
+
+int shipments_cancel_h(struct http_req *r, struct http_resp *out)
+{
+    if (r->body_len) {
+        json_t *body;
+        if (http_body_json(r, out, &body))
+            return 0;
+        bool ok = json_is_object(body) && json_object_size(body) == 0;
+        json_decref(body);
+        if (!ok)
+            return http_error(out, 422, "VALIDATION_FAILED",
+                              "cancelling a shipment takes no body (or {})", NULL);
+    }
+    const char *token = NULL;
+    if (!http_has_key(r) && !(token = http_query(r, "token")))
+        return http_error(out, 401, "UNAUTHORIZED",
+                          "this shipment needs its order's access token (?token=) or an API key",
+                          NULL);
+    struct order_rec o;
+    err_t e;
+    if (orders_cancel_shipment(r->st, r->params[0], token, &o, &e))
+        return http_fail(out, &e);
+    http_mail_wake();
+    json_t *doc = view_order(&o, false);
+    order_rec_free(&o);
+    return http_json(out, 200, doc);
+}

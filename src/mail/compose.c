@@ -495,22 +495,27 @@ int compose_shipment_shipped(const struct order_rec *o, const struct shipment_re
     return doc_close(&d, m);
 }
 
-int compose_order_cancelled(const struct order_rec *o, int64_t cancelled,
-                            const struct settings *s, struct email *m)
+/* An order cancel (only == NULL: every shipment now CANCELLED) or one shipment's. */
+static int cancelled_mail(const struct order_rec *o, const struct shipment_rec *only,
+                          int64_t cancelled, int64_t refunded, const struct settings *s,
+                          struct email *m)
 {
-    email_head(m, "order_cancelled", o, s);
-    bool all = o->status == ORDER_CANCELLED;
+    email_head(m, only ? "shipment_cancelled" : "order_cancelled", o, s);
+    bool all = !only && o->status == ORDER_CANCELLED;
     snprintf(m->subject, sizeof m->subject,
-             all ? "Order %lld cancelled" : "Order %lld: unshipped items cancelled",
+             only  ? "Order %lld: a shipment was cancelled"
+             : all ? "Order %lld cancelled"
+                   : "Order %lld: unshipped items cancelled",
              (long long)o->number);
-    /* What was charged ahead comes back as a refund; the rest was only held. */
-    int64_t refunded = o->payment.refunded < cancelled ? o->payment.refunded : cancelled;
-    if (refunded < 0)
-        refunded = 0;
     int64_t released = cancelled - refunded;
 
     char intro[SETTINGS_TEXT_MAX + 128];
-    if (all)
+    if (only)
+        snprintf(intro, sizeof intro,
+                 "One shipment of your order %lld from %s has been cancelled. The rest of "
+                 "your order is not affected.",
+                 (long long)o->number, s->store_name);
+    else if (all)
         snprintf(intro, sizeof intro, "Your order %lld from %s has been cancelled.",
                  (long long)o->number, s->store_name);
     else
@@ -525,15 +530,16 @@ int compose_order_cancelled(const struct order_rec *o, int64_t cancelled,
     para(&d, intro);
     section(&d, "Cancelled");
     for (size_t i = 0; i < o->nshipments; i++)
-        if (o->shipments[i].status == SHIP_CANCELLED)
+        if (only ? &o->shipments[i] == only : o->shipments[i].status == SHIP_CANCELLED)
             ship_items(&d, &o->shipments[i]);
     field(&d, "Cancelled amount", money(cancelled, o->currency).s, NULL);
 
     section(&d, "Payment");
     if (released > 0)
-        field(&d, "Released", money(released, o->currency).s,
-              "This amount was only held on your card, never charged, and has been "
-              "released.");
+        field(&d, only ? "Not charged" : "Released", money(released, o->currency).s,
+              only ? "This amount will not be charged to your card."
+                   : "This amount was only held on your card, never charged, and has been "
+                     "released.");
     if (refunded > 0)
         field(&d, "Refunded", money(refunded, o->currency).s,
               "This amount was charged when you ordered and has been refunded.");
@@ -544,6 +550,20 @@ int compose_order_cancelled(const struct order_rec *o, int64_t cancelled,
         field(&d, "Charged", money(kept, o->currency).s, "For the items that shipped.");
     link(&d);
     return doc_close(&d, m);
+}
+
+int compose_order_cancelled(const struct order_rec *o, int64_t cancelled,
+                            const struct settings *s, struct email *m)
+{
+    /* What was charged ahead comes back as a refund; the rest was only held. */
+    int64_t refunded = o->payment.refunded < cancelled ? o->payment.refunded : cancelled;
+    return cancelled_mail(o, NULL, cancelled, refunded < 0 ? 0 : refunded, s, m);
+}
+
+int compose_shipment_cancelled(const struct order_rec *o, const struct shipment_rec *sh,
+                               int64_t refunded, const struct settings *s, struct email *m)
+{
+    return cancelled_mail(o, sh, sh->amount, refunded, s, m);
 }
 
 /* --- payment_required (SPEC 5.5: a re-authorization was declined) --- */

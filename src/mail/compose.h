@@ -41,6 +41,10 @@ int compose_shipment_shipped(const struct order_rec *o, const struct shipment_re
  * refunded; the rest was never charged and is said to be released. */
 int compose_order_cancelled(const struct order_rec *o, int64_t cancelled,
                             const struct settings *s, struct email *out);
+/* One shipment cancelled (shipment_cancelled): its items and amount, what of it was
+ * refunded (charged ahead) and that the rest will not be charged. */
+int compose_shipment_cancelled(const struct order_rec *o, const struct shipment_rec *sh,
+                               int64_t refunded, const struct settings *s, struct email *out);
 /* A READY shipment whose re-authorization was declined: what waits, its amount, and the
  * order page where the shopper gives a new card. */
 int compose_payment_required(const struct order_rec *o, const struct shipment_rec *sh,

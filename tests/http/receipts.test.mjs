@@ -27,7 +27,7 @@ const poSku = (quantity = 20, ref = 'POR1') =>
   createSku(srv, { price: 1000, transit: [{ ref, quantity, orderDate: '2026-11-20', stockDate: '2026-12-15' }] });
 
 describe('release order', () => {
-  test('three orders of 4 on one PO: 6 releases only the first, 2 more the second', async () => {
+  test('three orders of 4 on one PO: 6 releases the first and splits the second, 2 more the rest', async () => {
     const sku = await poSku(20);
     const a = await placeOrder(srv, [{ sku, quantity: 4 }]);
     const b = await placeOrder(srv, [{ sku, quantity: 4 }]);
@@ -37,9 +37,13 @@ describe('release order', () => {
 
     let r = await receive(srv, sku, 'POR1', 6);
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json, { released: [a.shipments[0].id] });
+    const bAfter = (await getOrder(srv, b.id)).shipments;
+    assert.deepEqual(bAfter.map((s) => [s.status, s.stockType, s.lines[0].quantity]),
+      [['AWAITING_STOCK', 'intransit', 2], ['READY', 'onhand', 2]], 'the second is split: its received part is a new READY shipment');
+    assert.equal(bAfter[0].id, b.shipments[0].id);
+    const bReady = bAfter[1].id;
+    assert.deepEqual(r.json, { released: [a.shipments[0].id, bReady], surplus: 0 });
     assert.deepEqual(await statusOf(a), ['READY']);
-    assert.deepEqual(await statusOf(b), ['AWAITING_STOCK'], 'the second is split: 2 onhand, 2 in transit');
     assert.deepEqual(await statusOf(c), ['AWAITING_STOCK']);
     // 4 (first) + 2 (second) moved onhand; 2 (second) + 4 (third) still on the PO.
     assert.deepEqual(pick(await position(srv, sku)), { quantity: 6, allocatedQuantity: 6, available: 0 });
@@ -52,15 +56,15 @@ describe('release order', () => {
 
     r = await receive(srv, sku, 'POR1', 2);
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json, { released: [b.shipments[0].id] });
-    assert.deepEqual(await statusOf(b), ['READY']);
+    assert.deepEqual(r.json, { released: [bReady], surplus: 0 }, 'one shipment per source: the rest joins the READY one');
+    assert.deepEqual((await getOrder(srv, b.id)).shipments.map((s) => [s.id, s.status, s.lines[0].quantity]), [[bReady, 'READY', 4]]);
     assert.deepEqual(await statusOf(c), ['AWAITING_STOCK']);
     assert.deepEqual(pick(await position(srv, sku)), { quantity: 8, allocatedQuantity: 8, available: 0 });
     assert.deepEqual(pick(await position(srv, sku, 'POR1')), { quantity: 12, allocatedQuantity: 4, available: 8 });
 
     // Both ship; the onhand units leave with them.
     assert.equal((await ship(srv, a.shipments[0].id, 'A')).status, 200);
-    assert.equal((await ship(srv, b.shipments[0].id, 'B')).status, 200);
+    assert.equal((await ship(srv, bReady, 'B')).status, 200);
     assert.deepEqual(pick(await position(srv, sku)), { quantity: 0, allocatedQuantity: 0, available: 0 });
     assert.equal((await getOrder(srv, b.id)).payment.captured, 4000);
   });
@@ -70,7 +74,7 @@ describe('release order', () => {
     const a = await placeOrder(srv, [{ sku, quantity: 4 }]);
     const r = await receive(srv, sku, 'POR1', 10);
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json, { released: [a.shipments[0].id] });
+    assert.deepEqual(r.json, { released: [a.shipments[0].id], surplus: 0 });
     assert.deepEqual(pick(await position(srv, sku)), { quantity: 10, allocatedQuantity: 4, available: 6 });
     assert.deepEqual(pick(await position(srv, sku, 'POR1')), { quantity: 10, allocatedQuantity: 0, available: 10 });
     const doc = await srv.item(sku);
@@ -87,7 +91,7 @@ describe('release order', () => {
     const sku = await createSku(srv, { onhand: 2, transit: [{ ref: 'POR2', quantity: 9, stockDate: '2026-12-15' }] });
     const r = await receive(srv, sku, 'POR2', 9);
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json, { released: [] });
+    assert.deepEqual(r.json, { released: [], surplus: 0 });
     assert.deepEqual(pick(await position(srv, sku)), { quantity: 11, allocatedQuantity: 0, available: 11 });
     assert.deepEqual(pick(await position(srv, sku, 'POR2')), { quantity: 0, allocatedQuantity: 0, available: 0 });
   });
@@ -98,17 +102,19 @@ describe('release order', () => {
     const small = await placeOrder(srv, [{ sku, quantity: 1 }]);
     let r = await receive(srv, sku, 'POR1', 1);
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json, { released: [] });
-    assert.deepEqual(await statusOf(big), ['AWAITING_STOCK']);
+    const part = (await getOrder(srv, big.id)).shipments[1];
+    assert.deepEqual([part.status, part.lines], ['READY', [{ sku, quantity: 1 }]], 'the older order gets the unit');
+    assert.deepEqual(r.json, { released: [part.id], surplus: 0 });
+    assert.deepEqual(await statusOf(big), ['AWAITING_STOCK', 'READY']);
     assert.deepEqual(await statusOf(small), ['AWAITING_STOCK']);
     assert.deepEqual(pick(await position(srv, sku)), { quantity: 1, allocatedQuantity: 1, available: 0 });
     r = await receive(srv, sku, 'POR1', 4);
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json, { released: [big.shipments[0].id, small.shipments[0].id] }, 'oldest first');
+    assert.deepEqual(r.json, { released: [part.id, small.shipments[0].id], surplus: 0 }, 'oldest first');
     assert.deepEqual(pick(await position(srv, sku)), { quantity: 5, allocatedQuantity: 5, available: 0 });
   });
 
-  test('only shipments of the received position are released', async () => {
+  test('units a receipt leaves free go to orders waiting on a later source (SPEC 5.7 rule 4)', async () => {
     const sku = await createSku(srv, {
       transit: [
         { ref: 'POEARLY', quantity: 5, stockDate: '2026-12-10' },
@@ -121,9 +127,12 @@ describe('release order', () => {
     assert.equal(late.shipments[0].transitRef, 'POLATE');
     const r = await receive(srv, sku, 'POLATE', 5);
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json, { released: [late.shipments[0].id] });
-    assert.deepEqual(await statusOf(early), ['AWAITING_STOCK']);
-    assert.deepEqual(pick(await position(srv, sku)), { quantity: 5, allocatedQuantity: 2, available: 3 });
+    const e = (await getOrder(srv, early.id)).shipments;
+    assert.deepEqual(e.map((s) => [s.status, s.stockType, s.lines[0].quantity]),
+      [['AWAITING_STOCK', 'intransit', 2], ['READY', 'onhand', 3]]);
+    assert.deepEqual(r.json, { released: [late.shipments[0].id, e[1].id], surplus: 0 });
+    assert.deepEqual(pick(await position(srv, sku)), { quantity: 5, allocatedQuantity: 5, available: 0 });
+    assert.deepEqual(pick(await position(srv, sku, 'POEARLY')), { quantity: 5, allocatedQuantity: 2, available: 3 });
   });
 
   test('a backorder position (no stock date) can be received too', async () => {
@@ -132,7 +141,7 @@ describe('release order', () => {
     assert.equal(o.shipments[0].stockDate, null);
     const r = await receive(srv, sku, 'ADVR', 3);
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json, { released: [o.shipments[0].id] });
+    assert.deepEqual(r.json, { released: [o.shipments[0].id], surplus: 0 });
     assert.equal((await ship(srv, o.shipments[0].id)).status, 200);
     assert.deepEqual(pick(await position(srv, sku)), { quantity: 0, allocatedQuantity: 0, available: 0 });
     assert.deepEqual(pick(await position(srv, sku, 'ADVR')), { quantity: 5, allocatedQuantity: 0, available: 5 });
@@ -141,7 +150,8 @@ describe('release order', () => {
   test('cancelling a split shipment releases both parts', async () => {
     const sku = await poSku(10);
     const a = await placeOrder(srv, [{ sku, quantity: 4 }]);
-    assert.deepEqual((await receive(srv, sku, 'POR1', 2)).json, { released: [] });
+    const part = await receive(srv, sku, 'POR1', 2);
+    assert.equal(part.json.released.length, 1, part.text);
     const r = await cancel(srv, a.id);
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.status, 'CANCELLED');
@@ -180,11 +190,12 @@ describe('refusals', () => {
     await unchanged();
   });
 
-  test('more than in transit: 422', async () => {
+  test('receivedAt naming no location: 422', async () => {
     snap = await srv.item(sku);
-    const r = await receive(srv, sku, 'POX', 11);
-    assert.equal(r.status, 422, r.text);
-    assert.ok(r.json?.error?.code, r.text);
+    const r = await srv.api('/v1/inventory/receipts', { key: true,
+      body: { sku, locationId: 'WH1', transitRef: 'POX', quantity: 1, receivedAt: 'WH404' } });
+    assertError(r, 422, 'VALIDATION_FAILED');
+    assert.equal(r.json.error.message, 'receivedAt: location WH404 does not exist');
     await unchanged();
   });
 
@@ -227,6 +238,45 @@ describe('refusals', () => {
     assert.deepEqual(pick(await position(srv, sku, 'POX')), { quantity: 0, allocatedQuantity: 0, available: 0 });
     assert.deepEqual(pick(await position(srv, sku)), { quantity: 10, allocatedQuantity: 3, available: 7 });
     const again = await receive(srv, sku, 'POX', 1);
-    assert.equal(again.status, 422, again.text);
+    assert.deepEqual([again.status, again.json], [200, { released: [], surplus: 1 }], 'beyond the position: surplus stock');
+    assert.deepEqual(pick(await position(srv, sku)), { quantity: 11, allocatedQuantity: 3, available: 8 });
+  });
+});
+
+describe('receipts that do not match the plan (SPEC 5.2)', () => {
+  test('units beyond the position are surplus onhand stock, and serve unsourced units first', async () => {
+    const sku = await poSku(5, 'POS1');
+    const a = await placeOrder(srv, [{ sku, quantity: 5 }]);
+    // The PO is cut to 3: 2 units of the order wait unsourced.
+    const cut = await srv.bulk([{ sku, locationId: 'WH1', stockType: 'intransit', transitRef: 'POS1', quantity: 3,
+      transitOrderDate: '2026-11-20', transitStockDate: '2026-12-15' }]);
+    assert.equal(cut.status, 201, cut.text);
+    assert.deepEqual((await getOrder(srv, a.id)).shipments.map((s) => [s.stockType, s.lines[0].quantity]),
+      [['intransit', 3], ['unsourced', 2]]);
+    // All 5 arrive after all.
+    const r = await receive(srv, sku, 'POS1', 5);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.surplus, 2);
+    const after = (await getOrder(srv, a.id)).shipments;
+    assert.deepEqual(after.map((s) => [s.stockType, s.status, s.lines[0].quantity]), [['onhand', 'READY', 5]]);
+    assert.deepEqual(r.json.released, [after[0].id]);
+    assert.deepEqual(pick(await position(srv, sku)), { quantity: 5, allocatedQuantity: 5, available: 0 });
+    assert.deepEqual(pick(await position(srv, sku, 'POS1')), { quantity: 0, allocatedQuantity: 0, available: 0 });
+    await assertCheck(srv);
+  });
+
+  test('receivedAt: the units land at another location', async () => {
+    const loc = await srv.api('/v1/locations', { key: true, body: { locationId: 'WH7', name: 'Overflow' } });
+    assert.equal(loc.status, 201, loc.text);
+    const sku = await poSku(4, 'POT1');
+    const a = await placeOrder(srv, [{ sku, quantity: 3 }]);
+    const r = await srv.api('/v1/inventory/receipts', { key: true,
+      body: { sku, locationId: 'WH1', transitRef: 'POT1', quantity: 4, receivedAt: 'WH7' } });
+    assert.equal(r.status, 200, r.text);
+    const s = (await getOrder(srv, a.id)).shipments;
+    assert.deepEqual(s.map((x) => [x.stockType, x.locationId, x.status]), [['onhand', 'WH7', 'READY']]);
+    const wh7 = (await srv.item(sku)).positions.find((p) => p.stockType === 'onhand' && p.locationId === 'WH7');
+    assert.deepEqual(pick(wh7), { quantity: 4, allocatedQuantity: 3, available: 1 });
+    await assertCheck(srv);
   });
 });
