@@ -358,8 +358,10 @@ describe('merchant console', () => {
   });
 
   it('records a receipt for a transit position and releases the waiting shipment', async () => {
-    // 25 on hand and 1 on PO1001: the second shipment waits for the purchase order.
+    // 25 on hand and 1 on PO1001: the second shipment waits for the purchase order. Once
+    // received, its unit joins the order's READY shipment at WH1 (one shipment per source).
     const order = await placeOrder(srv, [{ sku: 'TSHIRT1', quantity: 26 }]);
+    const ready = order.shipments.find((s) => s.status === 'READY');
     const waiting = order.shipments.find((s) => s.status === 'AWAITING_STOCK');
     assert.equal(waiting.transitRef, 'PO1001');
 
@@ -387,17 +389,18 @@ describe('merchant console', () => {
     const result = page.getByRole('region', { name: 'Receipt recorded' });
     await result.waitFor();
     assert.equal(await page.locator('#rc-error').textContent(), '');
-    assert.deepEqual(await result.getByRole('listitem').allTextContents(), [waiting.id], await result.textContent());
+    assert.deepEqual(await result.getByRole('listitem').allTextContents(), [ready.id], await result.textContent());
     assert.equal(await page.evaluate(() => document.activeElement.id), 'rc-result-title');
     await capture('receipts');
 
     await result.getByRole('link', { name: 'Go to orders' }).click();
     const card = page.locator('article', { has: page.getByRole('heading', { name: `Order #${order.number}` }) });
     await until(async () => {
-      const row = await rowCells(card.getByRole('row').filter({ hasText: waiting.id }));
-      assert.equal(row[2], 'Ready');
+      const row = await rowCells(card.getByRole('row').filter({ hasText: ready.id }));
+      assert.deepEqual([row[2], row[3]], ['Ready', '26 × TSHIRT1']);
     });
-    assert.equal(await card.getByRole('button', { name: `Ship ${waiting.id}` }).count(), 1);
+    assert.equal(await card.getByRole('row').filter({ hasText: waiting.id }).count(), 0);
+    assert.equal(await card.getByRole('button', { name: `Ship ${ready.id}` }).count(), 1);
   });
 
   it('changes a setting: an invalid value shows its error in place, a valid one saves', async () => {

@@ -323,7 +323,8 @@ function orderCard(o) {
     table(`Shipments of order #${o.number}`,
       ['Shipment', 'Source', 'Status', 'Items', 'Expected delivery', 'Tracking', 'Action'], o.shipments,
       (s) => [h('code', { class: 'id' }, s.id),
-        s.stockType === 'onhand' ? `On hand at ${s.locationId}` : `${s.transitRef} at ${s.locationId}, stock ${s.stockDate || 'no date'}`,
+        s.stockType === 'onhand' ? `On hand at ${s.locationId}` : s.stockType === 'unsourced' ? 'No source yet'
+          : `${s.transitRef} at ${s.locationId}, stock ${s.stockDate || 'no date'}`,
         badge(s.status), items(s.lines), s.expectedDelivery.message,
         s.trackingNumber ? [h('code', {}, s.trackingNumber), ` ${when(s.shippedAt)}`] : '',
         s.status === 'READY' ? h('button', { type: 'button', 'aria-label': `Ship ${s.id}`,
