@@ -40,6 +40,7 @@ int orders_get_h(struct http_req *r, struct http_resp *out);
 int orders_list_h(struct http_req *r, struct http_resp *out);
 int orders_cancel_h(struct http_req *r, struct http_resp *out);
 int shipments_cancel_h(struct http_req *r, struct http_resp *out);
+int purchase_orders_list_h(struct http_req *r, struct http_resp *out);
 int orders_payment_h(struct http_req *r, struct http_resp *out);
 int shipments_ship_h(struct http_req *r, struct http_resp *out);
 int receipts_create_h(struct http_req *r, struct http_resp *out);

@@ -68,6 +68,7 @@ static const struct route routes[] = {
     {"POST", "/v1/orders/*/payment", orders_payment_h, BODY_JSON, AUTH_PUBLIC, false},
     {"POST", "/v1/shipments/*/ship", shipments_ship_h, BODY_JSON, AUTH_KEY, false},
     {"POST", "/v1/shipments/*/cancel", shipments_cancel_h, BODY_JSON, AUTH_PUBLIC, false},
+    {"GET", "/v1/purchase-orders", purchase_orders_list_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/outbox", outbox_list_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/transit-positions", transit_positions_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/settings", settings_get_h, BODY_NONE, AUTH_PUBLIC, false},

@@ -109,6 +109,7 @@ enum stmt_id {
     Q_SHIPMENT_ITEMS_DELETE,
     Q_SHIPMENT_DELETE,
     Q_REPLAN_SKUS,
+    Q_TRANSIT_PAGE,
     Q_INTENT_ADD,
     Q_INTENT_SETTLE,
     Q_INTENT_PENDING,
@@ -321,6 +322,12 @@ static const char *const stmt_sql[Q_COUNT] = {
         "expected_message = $9, amount = $10 WHERE id = $1",
     [Q_SHIPMENT_ITEMS_DELETE] = "DELETE FROM shipment_items WHERE shipment_id = $1",
     [Q_SHIPMENT_DELETE] = "DELETE FROM shipments WHERE id = $1",
+    [Q_TRANSIT_PAGE] = "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, "
+                       "quantity, reserved, allocated FROM positions WHERE stock_type = 1 AND "
+                       "(sku, location_id, transit_ref) > ($1::text, $2::text, $3::text) AND "
+                       "($4::text IS NULL OR sku = $4::text) AND "
+                       "($5::bigint IS NULL OR stock_date < $5::bigint) "
+                       "ORDER BY sku, location_id, transit_ref LIMIT $6",
     [Q_REPLAN_SKUS] = "SELECT DISTINCT p.sku FROM positions p WHERE p.changed_run = $1 AND "
                       "EXISTS(SELECT 1 FROM allocations a WHERE a.sku = p.sku) ORDER BY p.sku",
     [Q_SHIPMENT_GET] = SHIPMENT_COLS "WHERE id = $1",
@@ -1373,6 +1380,22 @@ static int pg_transit_search(struct store *st, const char *query, size_t limit,
     p_limit(&p, limit);
     PGresult *r;
     int rc = exec_stmt(s, Q_TRANSIT_SEARCH, &p, &r, e, "search transit positions");
+    return rc ? rc : position_rows(r, out, e);
+}
+
+static int pg_transit_page(struct store *st, const struct position *after, const char *sku,
+                           date_t overdue_before, size_t limit, struct position_list *out,
+                           err_t *e)
+{
+    struct params p = {0};
+    p_text(&p, after ? after->sku : "");
+    p_text(&p, after ? after->location_id : "");
+    p_text(&p, after ? after->transit_ref : "");
+    p_text(&p, sku);
+    p_date(&p, overdue_before);
+    p_limit(&p, limit);
+    PGresult *r;
+    int rc = exec_stmt(S(st), Q_TRANSIT_PAGE, &p, &r, e, "list purchase orders");
     return rc ? rc : position_rows(r, out, e);
 }
 
@@ -3353,6 +3376,7 @@ static const struct store_ops postgres_ops = {
     .shipment_save = pg_shipment_save,
     .shipment_delete = pg_shipment_delete,
     .replan_skus = pg_replan_skus,
+    .transit_page = pg_transit_page,
     .cart_create = pg_cart_create,
     .cart_lines = pg_cart_lines,
     .cart_set = pg_cart_set,

@@ -115,6 +115,7 @@ enum stmt_id {
     Q_SHIPMENT_ITEMS_DELETE,
     Q_SHIPMENT_DELETE,
     Q_REPLAN_SKUS,
+    Q_TRANSIT_PAGE,
     Q_INTENT_ADD,
     Q_INTENT_SETTLE,
     Q_INTENT_PENDING,
@@ -308,6 +309,13 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_SHIPMENT_DELETE] = "DELETE FROM shipments WHERE id = ?1",
     /* SKUs whose positions an import changed and that hold open allocations (unsourced
      * ones included): only these need re-planning. */
+    /* Purchase orders (SPEC 5.8): transit positions after the cursor key, of one SKU (?4)
+     * or all, only those whose stock date is before ?5 (overdue) when given. */
+    [Q_TRANSIT_PAGE] = "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, "
+                       "quantity, reserved, allocated FROM positions WHERE stock_type = 1 AND "
+                       "(sku, location_id, transit_ref) > (?1, ?2, ?3) AND "
+                       "(?4 IS NULL OR sku = ?4) AND (?5 IS NULL OR stock_date < ?5) "
+                       "ORDER BY sku, location_id, transit_ref LIMIT ?6",
     [Q_REPLAN_SKUS] = "SELECT DISTINCT p.sku FROM positions p WHERE p.changed_run = ?1 AND "
                       "EXISTS(SELECT 1 FROM allocations a WHERE a.sku = p.sku) ORDER BY p.sku",
     [Q_SHIPMENT_GET] = SHIPMENT_COLS "WHERE id = ?1",
@@ -1081,6 +1089,24 @@ static int sq_transit_search(struct store *st, const char *query, size_t limit,
     bind_text(q, 1, query);
     bind_text(q, 2, upper);
     sqlite3_bind_int64(q, 3, (sqlite3_int64)limit);
+    return read_position_rows(s, q, out, e);
+}
+
+static int sq_transit_page(struct store *st, const struct position *after, const char *sku,
+                           date_t overdue_before, size_t limit, struct position_list *out,
+                           err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_TRANSIT_PAGE, e);
+    if (!q)
+        return e->code;
+    bind_text(q, 1, after ? after->sku : "");
+    bind_text(q, 2, after ? after->location_id : "");
+    bind_text(q, 3, after ? after->transit_ref : "");
+    if (sku)
+        bind_text(q, 4, sku);
+    bind_date(q, 5, overdue_before);
+    sqlite3_bind_int64(q, 6, (sqlite3_int64)limit);
     return read_position_rows(s, q, out, e);
 }
 
@@ -3121,6 +3147,7 @@ static const struct store_ops sqlite_ops = {
     .shipment_save = sq_shipment_save,
     .shipment_delete = sq_shipment_delete,
     .replan_skus = sq_replan_skus,
+    .transit_page = sq_transit_page,
     .cart_create = sq_cart_create,
     .cart_lines = sq_cart_lines,
     .cart_set = sq_cart_set,
