@@ -767,7 +767,8 @@ static void check_text(struct reporter *r, int col, const struct importrow_value
         report(r, col, v, "%s is %zu bytes long: at most %zu allowed", name, v->len, max);
         return;
     }
-    memcpy(dst, v->s, v->len);
+    if (v->len) /* an absent optional value has no bytes (s may be NULL) */
+        memcpy(dst, v->s, v->len);
     dst[v->len] = '\0';
 }
 
