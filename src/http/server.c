@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "app/readmodel.h"
 #include "core/date.h"
 #include "http/http.h"
 #include "http/routes.h"
@@ -678,13 +679,18 @@ int http_serve(const struct http_config *cfg, err_t *e)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if ((rc = readmodel_start(cfg->db_url, e)))
+        return rc;
     const char *smtp = getenv("SELLAHEAD_SMTP_URL");
     if ((rc = worker_start(cfg->db_url, smtp && *smtp ? smtp : NULL, cfg->mail_dir,
-                           &mail_worker)))
+                           &mail_worker))) {
+        readmodel_stop();
         return err_set(e, rc, "cannot start the mail worker");
+    }
     if ((rc = group_start(e))) {
         worker_stop(mail_worker);
         mail_worker = NULL;
+        readmodel_stop();
         return rc;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
@@ -700,6 +706,7 @@ int http_serve(const struct http_config *cfg, err_t *e)
         group_stop();
         worker_stop(mail_worker);
         mail_worker = NULL;
+        readmodel_stop();
         return err_set(e, ERR_IO, "cannot listen on %s:%u (is the port in use?)", cfg->host,
                        cfg->port);
     }
@@ -720,5 +727,6 @@ int http_serve(const struct http_config *cfg, err_t *e)
     MHD_stop_daemon(d);
     worker_stop(mail_worker);
     mail_worker = NULL;
+    readmodel_stop();
     return 0;
 }

@@ -95,6 +95,10 @@ enum stmt_id {
     Q_CHECK_OVERCAPTURE,
     Q_CHECK_CAPTURED,
     Q_CHECK_CONFIRMATION,
+    Q_CHANGES_SINCE,
+    Q_CHANGES_HEAD,
+    Q_CHANGES_PRUNE,
+    Q_POSITIONS_PAGE,
     Q_COUNT
 };
 
@@ -303,6 +307,14 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_CHECK_CONFIRMATION] =
         "SELECT o.number, o.id FROM orders o WHERE NOT EXISTS (SELECT 1 FROM outbox m "
         "WHERE m.order_id = o.id AND m.kind = 'order_confirmation') ORDER BY o.number",
+    [Q_CHANGES_SINCE] = "SELECT seq, sku FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [Q_CHANGES_HEAD] = "SELECT coalesce((SELECT seq FROM sqlite_sequence "
+                       "WHERE name = 'changes'), 0)",
+    [Q_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq <= ?1",
+    [Q_POSITIONS_PAGE] =
+        "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
+        "reserved, allocated FROM positions WHERE sku IN (SELECT DISTINCT sku FROM positions "
+        "WHERE sku > ?1 ORDER BY sku LIMIT ?2) ORDER BY sku",
 };
 
 /* Each entry moves the schema from version i to i + 1. */
@@ -387,6 +399,27 @@ static const char *const migrations[] = {
     /* Console sessions: only a hash of the cookie's token is kept. */
     "CREATE TABLE sessions(token_hash BLOB PRIMARY KEY, user TEXT NOT NULL,"
     "  csrf TEXT NOT NULL, expires_at INTEGER NOT NULL);",
+    /* 3: the change log that keeps every server's availability read model fresh (SPEC 8).
+     * AUTOINCREMENT: a seq is never handed out twice, even after pruning. */
+    "CREATE TABLE changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, sku TEXT NOT NULL);"
+    "CREATE TRIGGER positions_ins AFTER INSERT ON positions"
+    "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
+    "CREATE TRIGGER positions_upd AFTER UPDATE ON positions"
+    "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
+    "CREATE TRIGGER positions_del AFTER DELETE ON positions"
+    "  BEGIN INSERT INTO changes(sku) VALUES(old.sku); END;"
+    "CREATE TRIGGER products_ins AFTER INSERT ON products"
+    "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
+    "CREATE TRIGGER products_upd AFTER UPDATE ON products"
+    "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
+    "CREATE TRIGGER products_del AFTER DELETE ON products"
+    "  BEGIN INSERT INTO changes(sku) VALUES(old.sku); END;"
+    "CREATE TRIGGER settings_ins AFTER INSERT ON settings"
+    "  BEGIN INSERT INTO changes(sku) VALUES(''); END;"
+    "CREATE TRIGGER settings_upd AFTER UPDATE ON settings"
+    "  BEGIN INSERT INTO changes(sku) VALUES(''); END;"
+    "CREATE TRIGGER settings_del AFTER DELETE ON settings"
+    "  BEGIN INSERT INTO changes(sku) VALUES(''); END;",
 };
 
 struct sqlite_store {
@@ -588,9 +621,10 @@ static int sq_commit(struct store *st, err_t *e)
         return exec(s, Q_RELEASE, e, "commit");
     }
     int rc = exec(s, Q_COMMIT, e, "commit");
-    if (rc == 0)
+    if (rc == 0) {
         atomic_fetch_add(&local_commits, 1);
-    else
+        store_committed();
+    } else
         exec(s, Q_ROLLBACK, NULL, "roll back");
     return rc;
 }
@@ -768,14 +802,10 @@ static int sq_product_page(struct store *st, const char *after, size_t limit,
     return done(q, 0);
 }
 
-static int sq_positions_by_sku(struct store *st, const char *sku, struct position_list *out,
-                               err_t *e)
+/* Steps q (columns as Q_POSITIONS_BY_SKU) to its end, appending each position to out. */
+static int read_positions(struct sqlite_store *s, sqlite3_stmt *q, struct position_list *out,
+                          err_t *e)
 {
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = stmt(s, Q_POSITIONS_BY_SKU, e);
-    if (!q)
-        return e->code;
-    bind_text(q, 1, sku);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         struct position p = {0};
@@ -794,6 +824,17 @@ static int sq_positions_by_sku(struct store *st, const char *sku, struct positio
     if (rc != SQLITE_DONE)
         return done(q, fail(s, e, "read positions"));
     return done(q, 0);
+}
+
+static int sq_positions_by_sku(struct store *st, const char *sku, struct position_list *out,
+                               err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_POSITIONS_BY_SKU, e);
+    if (!q)
+        return e->code;
+    bind_text(q, 1, sku);
+    return read_positions(s, q, out, e);
 }
 
 static int sq_sku_exists(struct store *st, const char *sku, bool *exists, err_t *e)
@@ -2316,6 +2357,63 @@ static int sq_check(struct store *st, store_check_fn report, void *ctx, size_t *
     return rc;
 }
 
+/* --- change log --- */
+
+static int sq_changes_since(struct store *st, int64_t after, size_t limit, store_change_fn fn,
+                            void *ctx, int64_t *xmin, int64_t *xmax, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    *xmin = *xmax = 0; /* one writer at a time: commits come in seq order */
+    sqlite3_stmt *q = stmt(s, Q_CHANGES_SINCE, e);
+    if (!q)
+        return e->code;
+    sqlite3_bind_int64(q, 1, after);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if (fn(ctx, sqlite3_column_int64(q, 0), col_str(q, 1)))
+            return done(q, 0);
+    if (rc != SQLITE_DONE)
+        return done(q, fail(s, e, "read the change log"));
+    return done(q, 0);
+}
+
+static int sq_changes_head(struct store *st, int64_t *head, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_CHANGES_HEAD, e);
+    if (!q)
+        return e->code;
+    if (sqlite3_step(q) != SQLITE_ROW)
+        return done(q, fail(s, e, "read the change log"));
+    *head = sqlite3_column_int64(q, 0);
+    return done(q, 0);
+}
+
+static int sq_changes_prune(struct store *st, int64_t upto, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_CHANGES_PRUNE, e);
+    if (!q)
+        return e->code;
+    sqlite3_bind_int64(q, 1, upto);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return done(q, fail(s, e, "prune the change log"));
+    return done(q, 0);
+}
+
+static int sq_positions_page(struct store *st, const char *after, size_t limit,
+                             struct position_list *out, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_POSITIONS_PAGE, e);
+    if (!q)
+        return e->code;
+    bind_text(q, 1, after ? after : "");
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+    return read_positions(s, q, out, e);
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .group_commit = true,
@@ -2380,4 +2478,8 @@ static const struct store_ops sqlite_ops = {
     .user_add = sq_user_add,
     .user_hash = sq_user_hash,
     .check = sq_check,
+    .changes_since = sq_changes_since,
+    .changes_head = sq_changes_head,
+    .changes_prune = sq_changes_prune,
+    .positions_page = sq_positions_page,
 };

@@ -1,3 +1,4 @@
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,4 +115,16 @@ int store_copy(struct store *from, struct store *to, size_t *rows, err_t *e)
     from->ops->rollback(from);
     *rows = c.rows;
     return rc;
+}
+
+static atomic_uint_fast64_t commits;
+
+uint64_t store_commits(void)
+{
+    return (uint64_t)atomic_load(&commits);
+}
+
+void store_committed(void)
+{
+    atomic_fetch_add(&commits, 1);
 }
