@@ -522,7 +522,8 @@ static void advance(int64_t xmin)
             sync_.cursor = sync_.pend[k].seq;
         k++;
     }
-    memmove(sync_.pend, sync_.pend + k, (sync_.npend - k) * sizeof *sync_.pend);
+    if (k)
+        memmove(sync_.pend, sync_.pend + k, (sync_.npend - k) * sizeof *sync_.pend);
     sync_.npend -= k;
     size_t i = 0;
     while (i < sync_.nseen && sync_.seen[i] <= sync_.cursor + 1) {
@@ -530,7 +531,8 @@ static void advance(int64_t xmin)
             sync_.cursor++;
         i++;
     }
-    memmove(sync_.seen, sync_.seen + i, (sync_.nseen - i) * sizeof *sync_.seen);
+    if (i)
+        memmove(sync_.seen, sync_.seen + i, (sync_.nseen - i) * sizeof *sync_.seen);
     sync_.nseen -= i;
 }
 
@@ -555,7 +557,8 @@ static int catch_up_log(err_t *e)
             rc = full_load(e);
             break;
         }
-        qsort(pg.skus, pg.n, sizeof pg.skus[0], cmp_sku);
+        if (pg.n)
+            qsort(pg.skus, pg.n, sizeof pg.skus[0], cmp_sku);
         for (size_t i = 0; !rc && i < pg.n; i++)
             if (pg.skus[i][0] && (i == 0 || strcmp(pg.skus[i], pg.skus[i - 1])))
                 rc = refresh_sku(pg.skus[i], e);
@@ -739,6 +742,24 @@ static void doc_keep(struct shard *sh, uint64_t h, const char *sku, uint64_t id,
     free(doc);
 }
 
+/* The promise goes last in the document (view_item), so it is the quantity-less document
+ * with ,"promise":{...} before its closing brace: byte for byte what view_item makes. */
+static int append_promise(struct buf *out, const struct position *v, size_t n, int64_t qty,
+                          const struct settings *s, date_t today)
+{
+    json_t *p = view_promise(v, n, qty, s, today);
+    char *txt = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    if (!txt)
+        return ERR_NOMEM;
+    out->len--; /* the closing brace */
+    buf_puts(out, ",\"promise\":");
+    buf_puts(out, txt);
+    buf_puts(out, "}");
+    free(txt);
+    return 0;
+}
+
 int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, bool *found,
                   err_t *e)
 {
@@ -752,40 +773,48 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
     struct item it = {.found = false};
     snprintf(it.sku, sizeof it.sku, "%s", sku);
     uint64_t id = 0;
+    bool cached = false;
+    size_t start = out->len;
     pthread_rwlock_rdlock(&sh->lock);
     const struct rm_entry *en = lookup(sh, h, sku);
     if (en && en->found) {
-        if (!qty && en->doc && en->doc_stamp == stamp) {
+        cached = en->doc && en->doc_stamp == stamp;
+        if (cached)
             buf_put(out, en->doc, en->doc_len);
-            pthread_rwlock_unlock(&sh->lock);
-            *found = true;
-            return out->oom ? err_set(e, ERR_NOMEM, "out of memory") : 0;
+        if (qty || !cached) {
+            if (en->npos > LOCAL_POSITIONS && !(v = malloc(en->npos * sizeof *v))) {
+                pthread_rwlock_unlock(&sh->lock);
+                return err_set(e, ERR_NOMEM, "out of memory");
+            }
+            expand(en, v);
         }
-        if (en->npos > LOCAL_POSITIONS && !(v = malloc(en->npos * sizeof *v))) {
-            pthread_rwlock_unlock(&sh->lock);
-            return err_set(e, ERR_NOMEM, "out of memory");
-        }
-        expand(en, v);
         it.found = true;
         it.positions.n = en->npos;
         id = en->id;
     }
     pthread_rwlock_unlock(&sh->lock);
-    it.positions.v = v;
-    promise_availability(v, it.positions.n, s, today, &it.avail);
-    json_t *doc = view_item(&it, qty, s, today);
-    char *txt = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
+    int rc = 0;
+    if (!cached) {
+        it.positions.v = v;
+        promise_availability(v, it.positions.n, s, today, &it.avail);
+        json_t *doc = view_item(&it, 0, s, today);
+        char *txt = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+        json_decref(doc);
+        if (txt) {
+            size_t len = strlen(txt);
+            buf_put(out, txt, len);
+            if (it.found)
+                doc_keep(sh, h, sku, id, stamp, txt, len);
+            else
+                free(txt);
+        } else {
+            rc = ERR_NOMEM;
+        }
+    }
+    if (!rc && qty && !out->oom && out->len > start)
+        rc = append_promise(out, v, it.positions.n, qty, s, today);
     if (v != local)
         free(v);
-    if (!txt)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    size_t len = strlen(txt);
-    buf_put(out, txt, len);
-    if (!qty && it.found)
-        doc_keep(sh, h, sku, id, stamp, txt, len);
-    else
-        free(txt);
     *found = it.found;
-    return out->oom ? err_set(e, ERR_NOMEM, "out of memory") : 0;
+    return rc || out->oom ? err_set(e, ERR_NOMEM, "out of memory") : 0;
 }

@@ -133,4 +133,21 @@ describe('freshness across servers and the CLI (SPEC 8)', () => {
     await seenWithin(b, sku, (d) => d.expectedDelivery?.from === before.expectedDelivery.from,
       'the settings change back');
   });
+
+  test('a SKU with 12 positions: every one listed in allocation order, the promise spans them', async () => {
+    const transit = Array.from({ length: 11 }, (_, i) => ({
+      ref: `PO${String(i).padStart(2, '0')}`, quantity: 1, stockDate: `2026-12-${String(10 + i).padStart(2, '0')}`,
+    }));
+    const sku = await createSku(a, { onhand: 1, transit });
+    for (const srv of [a, b]) {
+      const doc = await seenWithin(srv, sku, (d) => d.availableTotal === 12, '12 positions', { quantity: 12 });
+      assert.deepEqual(doc.positions.map((p) => p.transitRef ?? 'onhand'),
+        ['onhand', ...transit.map((t) => t.ref)]);
+      assert.equal(doc.promise.fulfillable, true);
+      assert.deepEqual(doc.promise.allocations.map((x) => x.quantity), Array(12).fill(1));
+      const plain = await srv.item(sku);
+      assert.deepEqual(plain.positions, doc.positions);
+      assert.equal(plain.promise, undefined);
+    }
+  });
 });
