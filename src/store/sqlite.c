@@ -308,9 +308,9 @@ static const char *const stmt_sql[Q_COUNT] = {
         "SELECT o.number, o.id FROM orders o WHERE NOT EXISTS (SELECT 1 FROM outbox m "
         "WHERE m.order_id = o.id AND m.kind = 'order_confirmation') ORDER BY o.number",
     [Q_CHANGES_SINCE] = "SELECT seq, sku FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-    [Q_CHANGES_HEAD] = "SELECT coalesce((SELECT seq FROM sqlite_sequence "
-                       "WHERE name = 'changes'), 0)",
-    [Q_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq <= ?1",
+    [Q_CHANGES_HEAD] = "SELECT coalesce(max(seq), 0) FROM changes",
+    [Q_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq <= ?1 "
+                        "AND seq < (SELECT max(seq) FROM changes)",
     [Q_POSITIONS_PAGE] =
         "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
         "reserved, allocated FROM positions WHERE sku IN (SELECT DISTINCT sku FROM positions "
@@ -400,8 +400,9 @@ static const char *const migrations[] = {
     "CREATE TABLE sessions(token_hash BLOB PRIMARY KEY, user TEXT NOT NULL,"
     "  csrf TEXT NOT NULL, expires_at INTEGER NOT NULL);",
     /* 3: the change log that keeps every server's availability read model fresh (SPEC 8).
-     * AUTOINCREMENT: a seq is never handed out twice, even after pruning. */
-    "CREATE TABLE changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, sku TEXT NOT NULL);"
+     * A new seq is the largest + 1; pruning always keeps the last row, so none comes twice
+     * (AUTOINCREMENT would cost a write of sqlite_sequence per change). */
+    "CREATE TABLE changes(seq INTEGER PRIMARY KEY, sku TEXT NOT NULL);"
     "CREATE TRIGGER positions_ins AFTER INSERT ON positions"
     "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
     "CREATE TRIGGER positions_upd AFTER UPDATE ON positions"
