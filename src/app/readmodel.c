@@ -619,6 +619,7 @@ static void catch_up(void)
 static void *poll_main(void *arg)
 {
     (void)arg;
+    bool failing = false;
     pthread_mutex_lock(&sync_.lock);
     while (!sync_.stopping) {
         struct timespec ts;
@@ -630,8 +631,13 @@ static void *poll_main(void *arg)
         if (sync_.stopping)
             break;
         err_t e;
-        if (sync_once(&e))
-            fprintf(stderr, "availability read model: %s\n", e.msg);
+        bool ok = sync_once(&e) == 0;
+        /* Once per outage, not every POLL_MS. */
+        if (!ok && !failing)
+            fprintf(stderr, "availability read model: cannot read changes: %s\n", e.msg);
+        if (ok && failing)
+            fprintf(stderr, "availability read model: caught up again\n");
+        failing = !ok;
     }
     pthread_mutex_unlock(&sync_.lock);
     return NULL;
