@@ -100,11 +100,11 @@ static void wait_for_lock_wait(void)
 static void test_migrations_idempotent(void **state)
 {
     struct fixture *fx = *state;
-    assert_int_equal(sql_int("SELECT version FROM schema_version"), 2);
+    assert_int_equal(sql_int("SELECT version FROM schema_version"), 3);
     assert_int_equal(sql_int("SELECT count(*) FROM schema_version"), 1);
     ops(fx)->close(fx->st);
     fx->st = open_db(); /* a second open changes nothing */
-    assert_int_equal(sql_int("SELECT version FROM schema_version"), 2);
+    assert_int_equal(sql_int("SELECT version FROM schema_version"), 3);
     assert_int_equal(sql_int("SELECT count(*) FROM schema_version"), 1);
     /* (that the data stays is test_store.c's test_reopen_keeps_data) */
 
@@ -157,7 +157,7 @@ static void test_concurrent_migrations(void **state)
                 fail_msg("opener %d: %s", i, o[i].e.msg);
             o[i].st->ops->close(o[i].st);
         }
-        assert_int_equal(sql_int("SELECT version FROM schema_version"), 2);
+        assert_int_equal(sql_int("SELECT version FROM schema_version"), 3);
         assert_int_equal(sql_int("SELECT count(*) FROM schema_version"), 1);
     }
 }
