@@ -2,7 +2,7 @@
  * each behind a read-write lock; an entry is immutable once published (an update replaces
  * it whole), except for the rendered quantity-less document it may carry, set under the
  * shard's write lock. Location ids and transit refs are interned, so a position costs 48
- * bytes. One connection (sync.st), behind sync.lock, reads the change log. */
+ * bytes. One connection (sync_.st), behind sync_.lock, reads the change log. */
 #include "app/readmodel.h"
 
 #include <jansson.h>
