@@ -66,8 +66,15 @@ fuzz:
 		src/core/err.c -o build-fuzz/fuzz_csv
 	build-fuzz/fuzz_csv -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus fuzz/corpus/csv
 
+# The HTTP and browser test files run in a random order (node 20 has no --test-shuffle), two
+# HTTP files at a time: no test may depend on another's leftovers. The order is printed;
+# TEST_ORDER=cat runs them sorted, TEST_ORDER='shuf --random-source=FILE' repeats one.
+TEST_ORDER ?= shuf
+HTTP_TESTS = $$(ls tests/http/*.test.mjs | $(TEST_ORDER))
+
 http: $(BUILD)/sellahead
-	SELLAHEAD_BIN=$(abspath $(BUILD)/sellahead) node --test --test-concurrency=2 tests/http/
+	@files="$(HTTP_TESTS)"; echo "== tests/http in this order:" $$files; \
+	SELLAHEAD_BIN=$(abspath $(BUILD)/sellahead) node --test --test-concurrency=2 $$files
 
 # The storage tests (test_store's postgres group, test_store_pg) and the whole HTTP suite again
 # on PostgreSQL: a throwaway cluster (scripts/pg-test: initdb into a temporary folder, a free
@@ -84,9 +91,9 @@ http-pg: $(BUILD)/sellahead $(BUILD)/tests/test_store $(BUILD)/tests/test_store_
 		echo "== $(BUILD)/tests/$$t"; \
 		SELLAHEAD_TEST_PG_URL=$$url $(BUILD)/tests/$$t; \
 	done; \
-	echo "== tests/http on PostgreSQL"; \
+	files="$(HTTP_TESTS)"; echo "== tests/http on PostgreSQL in this order:" $$files; \
 	SELLAHEAD_TEST_PG_URL=$$url SELLAHEAD_BIN=$(abspath $(BUILD)/sellahead) \
-		node --test --test-concurrency=2 tests/http/
+		node --test --test-concurrency=2 $$files
 
 # npm packages pinned by package-lock.json; installed again only when the lock changes.
 node_modules/.installed: package-lock.json
@@ -94,7 +101,8 @@ node_modules/.installed: package-lock.json
 	@touch $@
 
 browser: $(BUILD)/sellahead node_modules/.installed
-	SELLAHEAD_BIN=$(abspath $(BUILD)/sellahead) node --test --test-concurrency=1 tests/browser/
+	@files="$$(ls tests/browser/*.test.mjs | $(TEST_ORDER))"; echo "== tests/browser in this order:" $$files; \
+	SELLAHEAD_BIN=$(abspath $(BUILD)/sellahead) node --test --test-concurrency=1 $$files
 
 test: deps
 	@$(MAKE) --no-print-directory all unit
@@ -105,6 +113,13 @@ test: deps
 run: deps
 	@$(MAKE) --no-print-directory all
 	@[ -f sellahead.db ] || $(BUILD)/sellahead demo --db sellahead.db
+	@if $(BUILD)/sellahead user list --db sellahead.db | grep -q '"items":\[\]'; then \
+		echo "No console user yet. To log in at http://127.0.0.1:$(PORT)/admin, create one"; \
+		echo "(in another terminal; it asks for a password twice):"; \
+		echo "    $(BUILD)/sellahead user add NAME --db sellahead.db"; \
+	else \
+		echo "Console: http://127.0.0.1:$(PORT)/admin (users: $(BUILD)/sellahead user list --db sellahead.db)"; \
+	fi
 	$(BUILD)/sellahead serve --db sellahead.db --port $(PORT)
 
 clean:

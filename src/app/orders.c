@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "app/tx.h"
+#include "core/country.h"
 #include "mail/compose.h"
 #include "pay/pay.h"
 #include "util/ids.h"
@@ -45,6 +46,11 @@ int orders_validate(const struct place_req *req, err_t *e)
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (!required[i].value[0])
             return err_set(e, ERR_INVALID, "%s is required", required[i].name);
+    if (!country_valid(req->address.country))
+        return err_set(e, ERR_INVALID,
+                       "shippingAddress.country must be an ISO 3166-1 alpha-2 code in capitals "
+                       "(e.g. US, GB, DE), not \"%.40s\"",
+                       req->address.country);
     if (!req->payment_token[0])
         return err_set(e, ERR_INVALID, "payment.token is required");
     if (!req->cart_id && req->nlines == 0)

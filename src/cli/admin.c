@@ -1,18 +1,39 @@
-/* Administration commands: API keys and the demo data. */
+/* Administration commands: API keys, console users, the demo data, check and migrate. */
+#include <jansson.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "ingest/import.h"
 #include "util/apikey.h"
+#include "view/view.h"
+
+/* Prints users or keys as {"items": [{"name", "createdAt"}]}. */
+static int print_named(const struct store_named *v, size_t n)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, json_pack("{s:s, s:s}", "name", v[i].name, "createdAt",
+                                               v[i].created_at));
+    return view_print(json_pack("{s:o}", "items", items)) ? 1 : 0;
+}
 
 static const char apikey_usage[] =
-    "usage: sellahead apikey create NAME [--db D]\n"
+    "usage: sellahead apikey create|revoke NAME [--db D]\n"
+    "       sellahead apikey list [--db D]\n"
     "\n"
-    "Creates an API key for the key-protected endpoints and prints it alone on one line.\n"
-    "It is shown once; only its hash is stored. Send it as Authorization: Bearer <key>.\n";
+    "API keys open the key-protected endpoints: send one as Authorization: Bearer <key>.\n"
+    "  create NAME   creates a key and prints it alone on one line. It is shown once; only\n"
+    "                its hash is stored, so a lost key is revoked and replaced.\n"
+    "  list          prints every key's name and creation time as JSON, never the key:\n"
+    "                {\"items\": [{\"name\": ..., \"createdAt\": ...}]}\n"
+    "  revoke NAME   deletes every key with that name; requests with it get 401 at once, on\n"
+    "                every server using the database.\n";
 
 int cli_apikey(int argc, char **argv)
 {
@@ -20,15 +41,45 @@ int cli_apikey(int argc, char **argv)
     int rc = cli_parse(argc, argv, "db", apikey_usage, &a);
     if (rc || a.help)
         return rc;
-    if (a.npos != 2 || strcmp(a.pos[0], "create") || !*a.pos[1]) {
+    const char *verb = a.npos ? a.pos[0] : "";
+    bool named = !strcmp(verb, "create") || !strcmp(verb, "revoke");
+    if (named ? a.npos != 2 || !*a.pos[1] : strcmp(verb, "list") || a.npos != 1) {
         fputs(apikey_usage, stderr);
         return 2;
+    }
+    if (named && strlen(a.pos[1]) > ID_MAX) {
+        fprintf(stderr, "sellahead: NAME must be 1 to %d characters\n", ID_MAX);
+        return 1;
     }
     struct store *st;
     if (cli_store(&a, &st))
         return 1;
-    char key[APIKEY_MAX];
     err_t e;
+    if (!strcmp(verb, "list")) {
+        struct store_named *v = NULL;
+        size_t n = 0;
+        rc = st->ops->apikey_list(st, &v, &n, &e);
+        st->ops->close(st);
+        if (!rc)
+            rc = print_named(v, n);
+        else
+            fprintf(stderr, "sellahead: %s\n", e.msg);
+        free(v);
+        return rc ? 1 : 0;
+    }
+    if (!strcmp(verb, "revoke")) {
+        size_t n = 0;
+        rc = st->ops->apikey_revoke(st, a.pos[1], &n, &e);
+        st->ops->close(st);
+        if (rc) {
+            fprintf(stderr, "sellahead: %s\n", e.msg);
+            return 1;
+        }
+        fprintf(stderr, "sellahead: revoked %zu API key%s named %s\n", n, n == 1 ? "" : "s",
+                a.pos[1]);
+        return 0;
+    }
+    char key[APIKEY_MAX];
     rc = apikey_create(st, a.pos[1], key, &e);
     st->ops->close(st);
     if (rc) {
@@ -40,11 +91,13 @@ int cli_apikey(int argc, char **argv)
 }
 
 static const char demo_usage[] =
-    "usage: sellahead demo [--db D]\n"
+    "usage: sellahead demo [--force] [--db D]\n"
     "\n"
     "Loads a demo catalog, location WH1 and inventory covering every availability case:\n"
     "in stock, in stock plus a purchase order, two purchase orders, backorder without a\n"
-    "date, a stock date in the past, and out of stock. Dates are relative to today.\n";
+    "date, a stock date in the past, and out of stock. Dates are relative to today.\n"
+    "A database that already holds orders or inventory is left alone (exit 1): the demo\n"
+    "would overwrite its stock levels. --force loads it anyway.\n";
 
 struct demo_product {
     const char *sku, *name, *description;
@@ -52,18 +105,50 @@ struct demo_product {
 };
 
 static const struct demo_product products[] = {
-    {"TSHIRT1", "Organic cotton T-shirt", "In stock, with more on a purchase order.", 2500},
-    {"HOODIE2", "Heavyweight hoodie", "Sold ahead on backorder, no date yet.", 6500},
-    {"MUG3", "Stoneware mug", "In stock.", 1800},
-    {"CAP4", "Canvas cap", "Pre-order: two purchase orders with different dates.", 2200},
-    {"SOCKS5", "Merino socks", "Sold out.", 1500},
-    {"BOTTLE6", "Steel water bottle", "Pre-order whose stock date has passed.", 3000},
-    {"TOTE7", "Canvas tote bag", "A few in stock, then backorder.", 2000},
-    {"JACKET8", "Rain jacket", "Pre-order arriving in three weeks.", 12000},
-    {"SCARF9", "Wool scarf", "In stock.", 3500},
-    {"BEANIE10", "Knit beanie", "Not stocked yet.", 1900},
-    {"POSTER11", "Art print poster", "In stock, some reserved by another channel.", 1200},
-    {"NOTEBOOK12", "Dot-grid notebook", "Three left, more arriving next week.", 1400},
+    {"TSHIRT1", "Organic cotton T-shirt",
+     "Soft, breathable GOTS-certified organic cotton in a relaxed everyday fit. "
+     "Pre-shrunk, so it keeps its shape wash after wash.",
+     2500},
+    {"HOODIE2", "Heavyweight hoodie",
+     "A 400 g brushed-back fleece hoodie with a lined hood and a kangaroo pocket. Made in "
+     "small batches: order now to reserve yours.",
+     6500},
+    {"MUG3", "Stoneware mug",
+     "Hand-glazed stoneware that holds 350 ml of coffee and keeps it warm. Dishwasher and "
+     "microwave safe.",
+     1800},
+    {"CAP4", "Canvas cap",
+     "Washed cotton canvas with an adjustable brass buckle. Unstructured, so it packs "
+     "flat.",
+     2200},
+    {"SOCKS5", "Merino socks",
+     "Fine merino wool with a cushioned sole: warm in winter, cool in summer, never itchy.",
+     1500},
+    {"BOTTLE6", "Steel water bottle",
+     "Double-walled stainless steel: drinks stay cold for 24 hours or hot for 12. 750 ml, "
+     "leak-proof lid.",
+     3000},
+    {"TOTE7", "Canvas tote bag",
+     "A sturdy 12 oz canvas tote with long handles and an inside pocket for your keys.",
+     2000},
+    {"JACKET8", "Rain jacket",
+     "A lightweight, fully seam-taped rain jacket that packs into its own pocket. "
+     "Breathable and windproof.",
+     12000},
+    {"SCARF9", "Wool scarf",
+     "A generous lambswool scarf, woven in Scotland and brushed for softness.",
+     3500},
+    {"BEANIE10", "Knit beanie",
+     "A chunky rib-knit beanie in recycled wool. One size, with a fold-up cuff.",
+     1900},
+    {"POSTER11", "Art print poster",
+     "A giclee print on 230 g matte paper, signed by the artist. 50 x 70 cm, frame not "
+     "included.",
+     1200},
+    {"NOTEBOOK12", "Dot-grid notebook",
+     "A5, 160 pages of 100 g dot-grid paper that takes fountain pen ink without bleeding. "
+     "Lies flat.",
+     1400},
 };
 
 /* sku, stockType, quantity, reserved, transitRef, order date offset, stock date offset
@@ -141,7 +226,7 @@ static int demo_inventory(struct store *st, err_t *e)
 int cli_demo(int argc, char **argv)
 {
     struct cli_args a;
-    int rc = cli_parse(argc, argv, "db", demo_usage, &a);
+    int rc = cli_parse(argc, argv, "db force", demo_usage, &a);
     if (rc || a.help)
         return rc;
     if (a.npos) {
@@ -153,7 +238,16 @@ int cli_demo(int argc, char **argv)
         return 1;
     err_t e;
     struct location wh = {"WH1", "Main warehouse"};
+    bool orders = false, positions = false;
     rc = st->ops->begin(st, true, &e);
+    if (!rc)
+        rc = st->ops->holds_stock(st, &orders, &positions, &e);
+    if (!rc && (orders || positions) && !a.force)
+        rc = err_set(&e, ERR_CONFLICT,
+                     "the database already holds %s; the demo would overwrite its stock "
+                     "levels. Nothing was changed (--force loads it anyway)",
+                     orders && positions ? "orders and inventory" : orders ? "orders"
+                                                                           : "inventory");
     if (!rc && (rc = st->ops->location_add(st, &wh, &e)) == ERR_CONFLICT)
         rc = 0; /* loading the demo twice refreshes it */
     for (size_t i = 0; !rc && i < sizeof products / sizeof products[0]; i++) {
@@ -179,10 +273,91 @@ int cli_demo(int argc, char **argv)
 }
 
 static const char user_usage[] =
-    "usage: sellahead user add NAME [--db D]\n"
+    "usage: sellahead user add|passwd|remove NAME [--db D]\n"
+    "       sellahead user list [--db D]\n"
     "\n"
-    "Creates a merchant console user. The password is read from standard input (one line,\n"
-    "at least 8 characters) and stored as an Argon2id hash.\n";
+    "Manages the merchant console's users (log in at /admin).\n"
+    "  add NAME      creates a user\n"
+    "  passwd NAME   sets a new password; the user's console sessions end\n"
+    "  remove NAME   removes the user; their console sessions end\n"
+    "  list          prints the users as JSON: {\"items\": [{\"name\": ..., \"createdAt\": ...}]}\n"
+    "The password (at least 8 characters) is read from the terminal without echo and asked\n"
+    "twice; when standard input is not a terminal, it is its first line:\n"
+    "  printf '%s\\n' \"$PASSWORD\" | sellahead user add merchant\n"
+    "Only an Argon2id hash of it is stored.\n";
+
+#define PASSWORD_MAX 1024
+
+static struct termios saved_tty;
+
+/* Ctrl-C at the prompt must not leave the terminal without echo. */
+static void restore_tty(int sig)
+{
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Reads one line into pw (newline removed); on a terminal, after a prompt and without echo.
+ * Echo goes off before the prompt shows and nothing typed is flushed, so a line typed as
+ * soon as the prompt appears is neither echoed nor lost. */
+static int read_line(const char *prompt, bool tty, char pw[PASSWORD_MAX])
+{
+    bool quiet = tty && tcgetattr(STDIN_FILENO, &saved_tty) == 0;
+    if (quiet) {
+        struct termios t = saved_tty;
+        t.c_lflag &= ~(tcflag_t)ECHO;
+        t.c_lflag |= ECHONL;
+        signal(SIGINT, restore_tty);
+        signal(SIGTERM, restore_tty);
+        tcsetattr(STDIN_FILENO, TCSANOW, &t);
+    }
+    if (tty)
+        fputs(prompt, stderr);
+    bool got = fgets(pw, PASSWORD_MAX, stdin) != NULL;
+    if (quiet) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+    }
+    if (!got) {
+        fputs("sellahead: no password given\n", stderr);
+        return 1;
+    }
+    size_t len = strcspn(pw, "\r\n");
+    if (!pw[len] && !feof(stdin)) {
+        fprintf(stderr, "sellahead: the password must be under %d characters\n", PASSWORD_MAX);
+        return 1;
+    }
+    pw[len] = '\0';
+    return 0;
+}
+
+/* Asks for a password (twice on a terminal) and hashes it into hash. */
+static int ask_password(const char *name, char hash[crypto_pwhash_STRBYTES])
+{
+    char pw[PASSWORD_MAX], again[PASSWORD_MAX], prompt[128];
+    bool tty = isatty(STDIN_FILENO);
+    snprintf(prompt, sizeof prompt, "password for %s: ", name);
+    int rc = read_line(prompt, tty, pw);
+    if (!rc && strlen(pw) < 8) {
+        fputs("sellahead: the password must be at least 8 characters\n", stderr);
+        rc = 1;
+    }
+    if (!rc && tty && !(rc = read_line("the same password again: ", tty, again)) &&
+        strcmp(pw, again)) {
+        fputs("sellahead: the two passwords differ; nothing was changed\n", stderr);
+        rc = 1;
+    }
+    if (!rc && crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                 crypto_pwhash_MEMLIMIT_INTERACTIVE)) {
+        fputs("sellahead: out of memory while hashing the password\n", stderr);
+        rc = 1;
+    }
+    sodium_memzero(pw, sizeof pw);
+    sodium_memzero(again, sizeof again);
+    return rc;
+}
 
 int cli_user(int argc, char **argv)
 {
@@ -190,42 +365,69 @@ int cli_user(int argc, char **argv)
     int rc = cli_parse(argc, argv, "db", user_usage, &a);
     if (rc || a.help)
         return rc;
-    if (a.npos != 2 || strcmp(a.pos[0], "add") || !*a.pos[1] || strlen(a.pos[1]) > 64) {
+    const char *verb = a.npos ? a.pos[0] : "";
+    bool list = !strcmp(verb, "list");
+    bool known = list || !strcmp(verb, "add") || !strcmp(verb, "passwd") ||
+                 !strcmp(verb, "remove");
+    if (!known || a.npos != (list ? 1 : 2) || (!list && !*a.pos[1])) {
         fputs(user_usage, stderr);
         return 2;
     }
-    char pw[1024];
-    if (isatty(STDIN_FILENO))
-        fputs("password: ", stderr);
-    if (!fgets(pw, sizeof pw, stdin)) {
-        fputs("sellahead: no password on standard input\n", stderr);
-        return 1;
-    }
-    pw[strcspn(pw, "\r\n")] = '\0';
-    if (strlen(pw) < 8) {
-        sodium_memzero(pw, sizeof pw);
-        fputs("sellahead: the password must be at least 8 characters\n", stderr);
-        return 1;
-    }
-    char hash[crypto_pwhash_STRBYTES];
-    rc = crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                           crypto_pwhash_MEMLIMIT_INTERACTIVE);
-    sodium_memzero(pw, sizeof pw);
-    if (rc) {
-        fputs("sellahead: out of memory while hashing the password\n", stderr);
+    const char *name = list ? "" : a.pos[1];
+    if (strlen(name) > ID_MAX) {
+        fprintf(stderr, "sellahead: NAME must be 1 to %d characters\n", ID_MAX);
         return 1;
     }
     struct store *st;
     if (cli_store(&a, &st))
         return 1;
     err_t e;
-    rc = st->ops->user_add(st, a.pos[1], hash, &e);
+    char hash[crypto_pwhash_STRBYTES];
+    bool add = !strcmp(verb, "add");
+    if (add || !strcmp(verb, "passwd")) {
+        /* Before asking for a password: whether the user exists (passwd) or not (add). */
+        rc = st->ops->user_hash(st, name, hash, sizeof hash, &e);
+        if (add)
+            rc = rc == ERR_NOTFOUND ? 0
+                 : rc               ? rc
+                                    : err_set(&e, ERR_CONFLICT, "user %s already exists", name);
+        if (rc)
+            fprintf(stderr, "sellahead: %s\n", e.msg);
+        if (rc || ask_password(name, hash)) {
+            st->ops->close(st);
+            return 1;
+        }
+    }
+    if (list) {
+        struct store_named *v = NULL;
+        size_t n = 0;
+        rc = st->ops->user_list(st, &v, &n, &e);
+        st->ops->close(st);
+        if (!rc)
+            rc = print_named(v, n);
+        else
+            fprintf(stderr, "sellahead: %s\n", e.msg);
+        free(v);
+        return rc ? 1 : 0;
+    }
+    /* One transaction: the user and their sessions change together. */
+    rc = st->ops->begin(st, true, &e);
+    if (!rc)
+        rc = add                       ? st->ops->user_add(st, name, hash, &e)
+             : !strcmp(verb, "passwd") ? st->ops->user_set_hash(st, name, hash, &e)
+                                       : st->ops->user_remove(st, name, &e);
+    if (!rc)
+        rc = st->ops->commit(st, &e);
+    st->ops->rollback(st);
     st->ops->close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
     }
-    fprintf(stderr, "sellahead: user %s created\n", a.pos[1]);
+    fprintf(stderr, "sellahead: user %s %s\n", name,
+            add                       ? "created; log in at /admin"
+            : !strcmp(verb, "passwd") ? "has a new password; their console sessions ended"
+                                      : "removed; their console sessions ended");
     return 0;
 }
 

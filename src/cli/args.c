@@ -62,6 +62,14 @@ int cli_parse(int argc, char **argv, const char *allowed, const char *usage,
         }
         memcpy(key, name, len);
         key[len] = '\0';
+        if (!strcmp(key, "force")) { /* the one flag without a value */
+            if (eq) {
+                fprintf(stderr, "sellahead: option --force takes no value\n");
+                goto bad;
+            }
+            a->force = true;
+            continue;
+        }
         const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
         if (!value) {
             fprintf(stderr, "sellahead: option --%s needs a value\n", key);

@@ -14,6 +14,7 @@ struct cli_args {
     int npos;
     const char *db, *host, *port, *web, *mail_dir, *quantity, *from, *to;
     bool help;
+    bool force; /* --force, where allowed */
 };
 
 /* Parses argv (after the command words). allowed is a space-separated list of flag names

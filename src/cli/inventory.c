@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -12,14 +13,72 @@
 static const char import_usage[] =
     "usage: sellahead import FILE.csv [--db D]\n"
     "\n"
-    "Imports inventory positions from a CSV file, all or nothing, and prints the job as JSON.\n"
+    "Imports inventory positions from a CSV file, all or nothing, and prints the job as JSON\n"
+    "on stdout. A one-line summary goes to stderr (\"COMPLETED: 4 rows applied\", or\n"
+    "\"FAILED: 3 errors in 200,000 rows; first: ...\"), and on a terminal the progress.\n"
     "Exit code 1 when the job FAILED; its errors name line, column and value.\n"
     "The format is described by `sellahead template` and docs/import-guide.md.\n";
 
+/* 1234567 as "1,234,567": row counts people read at a glance. */
+static const char *thousands(int64_t n, char buf[32])
+{
+    char digits[24];
+    int len = snprintf(digits, sizeof digits, "%lld", (long long)n);
+    char *p = buf;
+    for (int i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0)
+            *p++ = ',';
+        *p++ = digits[i];
+    }
+    *p = '\0';
+    return buf;
+}
+
+/* A size as "143.0 KB" or "200.5 MB". */
+static const char *size_text(uint64_t bytes, char buf[32])
+{
+    if (bytes < 1000000)
+        snprintf(buf, 32, "%.1f KB", (double)bytes / 1e3);
+    else
+        snprintf(buf, 32, "%.1f MB", (double)bytes / 1e6);
+    return buf;
+}
+
+/* On a terminal: how far the import has read, as a share of the file's size when known. */
 static void progress(void *ctx, uint64_t bytes, int64_t rows)
 {
-    (void)ctx;
-    fprintf(stderr, "\rimporting: %.1f MB, %lld rows", (double)bytes / 1e6, (long long)rows);
+    uint64_t size = *(const uint64_t *)ctx;
+    char r[32], done[32], total[32];
+    thousands(rows, r);
+    if (size)
+        fprintf(stderr, "\rimporting: %3d%% of %s, %s rows",
+                (int)(bytes >= size ? 100 : bytes * 100 / size), size_text(size, total), r);
+    else
+        fprintf(stderr, "\rimporting: %s, %s rows", size_text(bytes, done), r);
+}
+
+/* One line for people on stderr; the JSON on stdout stays the record for programs. */
+static void summary(const struct import_job *job)
+{
+    char rows[32], errs[32];
+    thousands(job->total_rows, rows);
+    if (job->status == IMPORT_COMPLETED) {
+        fprintf(stderr, "COMPLETED: %s row%s applied\n", thousands(job->rows_applied, errs),
+                job->rows_applied == 1 ? "" : "s");
+        return;
+    }
+    fprintf(stderr, "FAILED: %s error%s in %s row%s", thousands(job->total_errors, errs),
+            job->total_errors == 1 ? "" : "s", rows, job->total_rows == 1 ? "" : "s");
+    if (job->nerrors) {
+        const struct import_error *f = &job->errors[0];
+        fputs("; first: ", stderr);
+        if (f->line)
+            fprintf(stderr, "line %lld, ", (long long)f->line);
+        if (f->col >= 0 && f->col < COL_COUNT)
+            fprintf(stderr, "column %s, ", importrow_columns[f->col]);
+        fputs(f->message, stderr);
+    }
+    fputs("; nothing was applied\n", stderr);
 }
 
 int cli_import(int argc, char **argv)
@@ -34,10 +93,15 @@ int cli_import(int argc, char **argv)
     }
     const char *path = a.pos[0];
     FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "sellahead: cannot open %s: %s\n", path, strerror(errno));
+    struct stat sb = {0};
+    if (!f || fstat(fileno(f), &sb) || S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "sellahead: cannot read %s: %s\n", path,
+                f && S_ISDIR(sb.st_mode) ? "it is a directory, not a CSV file" : strerror(errno));
+        if (f)
+            fclose(f);
         return 1;
     }
+    uint64_t size = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
     struct store *st;
     if (cli_store(&a, &st)) {
         fclose(f);
@@ -48,7 +112,7 @@ int cli_import(int argc, char **argv)
     struct import_job job = {0};
     err_t e;
     bool tty = isatty(STDERR_FILENO);
-    rc = import_csv(st, f, &o, &job, tty ? progress : NULL, NULL, &e);
+    rc = import_csv(st, f, &o, &job, tty ? progress : NULL, &size, &e);
     if (tty)
         fputc('\n', stderr);
     fclose(f);
@@ -58,6 +122,7 @@ int cli_import(int argc, char **argv)
         return 1;
     }
     int failed = job.status != IMPORT_COMPLETED;
+    summary(&job);
     rc = view_print(view_job(&job, true));
     import_job_free(&job);
     return rc || failed ? 1 : 0;

@@ -12,7 +12,8 @@ static const char usage[] =
     "Serves the HTTP API, the storefront and the merchant console.\n"
     "  --db D        SQLite file or postgresql:// URL (default $SELLAHEAD_DB or ./sellahead.db)\n"
     "  --host H      address to listen on (default 127.0.0.1)\n"
-    "  --port P      port (default 8080; 0 picks a free one, printed on stderr)\n"
+    "  --port P      port (default 8080; 0 picks a free one, printed on stderr). A port\n"
+    "                another process listens on is refused: exit 1, \"port P is already in use\"\n"
     "  --web DIR     storefront and console files (default: the web folder shipped\n"
     "                beside the binary, else ./web)\n"
     "  --mail-dir D  where emails are written without SMTP (default ./mail)\n";

@@ -87,9 +87,23 @@ static int plan_line(struct order_plan *out, size_t li, const struct order_line 
     return 0;
 }
 
-static int ship_cmp_key(const struct order_shipment *s)
+/* Onhand shipments first, so "ships now" reads before "ships later"; what ships later
+ * soonest first: by the end of its range (the date promised, as 5.7 ranks "delivers
+ * later"), then its start. > 0 when a goes after b. */
+static int ship_cmp(const struct order_shipment *a, const struct order_shipment *b)
 {
-    return s->stock_type == STOCK_ONHAND ? 0 : 1;
+    int ta = a->stock_type != STOCK_ONHAND, tb = b->stock_type != STOCK_ONHAND;
+    if (ta != tb || !ta)
+        return ta - tb;
+    /* An undated range (none yet) goes last. */
+    int64_t x[2] = {a->expected.to, a->expected.from}, y[2] = {b->expected.to, b->expected.from};
+    for (int i = 0; i < 2; i++) {
+        x[i] = x[i] == DATE_NONE ? INT64_MAX : x[i];
+        y[i] = y[i] == DATE_NONE ? INT64_MAX : y[i];
+        if (x[i] != y[i])
+            return x[i] > y[i] ? 1 : -1;
+    }
+    return 0;
 }
 
 int order_plan(struct order_line *lines, size_t n, const struct order_stock *stock,
@@ -113,10 +127,9 @@ int order_plan(struct order_line *lines, size_t n, const struct order_stock *sto
             return rc;
         }
     }
-    /* Onhand shipments first (stable), so "ships now" reads before "ships later". */
+    /* A stable insertion sort: few shipments, equal ones keep the allocation order. */
     for (size_t i = 1; i < out->nshipments; i++) {
-        for (size_t j = i; j > 0 && ship_cmp_key(&out->shipments[j - 1]) >
-                                        ship_cmp_key(&out->shipments[j]);
+        for (size_t j = i; j > 0 && ship_cmp(&out->shipments[j - 1], &out->shipments[j]) > 0;
              j--) {
             struct order_shipment t = out->shipments[j];
             out->shipments[j] = out->shipments[j - 1];

@@ -1,9 +1,24 @@
 #include "core/settings.h"
 
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SETTINGS_DAYS_MAX 365
+
+/* Set once by serve when bound; atomic, as requests may already be read by then. */
+static atomic_uint default_port = 8080;
+
+void settings_default_port(unsigned port)
+{
+    atomic_store(&default_port, port);
+}
+
+static void default_public_url(char *out, size_t cap)
+{
+    snprintf(out, cap, "http://127.0.0.1:%u", atomic_load(&default_port));
+}
 
 static void copy_text(char dst[SETTINGS_TEXT_MAX], const char *src)
 {
@@ -28,6 +43,40 @@ void settings_defaults(struct settings *s)
     s->capture_on = CAPTURE_SHIPMENT;
     copy_text(s->store_name, "sellahead demo store");
     copy_text(s->from_email, "orders@sellahead.local");
+    default_public_url(s->public_url, sizeof s->public_url);
+}
+
+const char *settings_public_url_stored(const struct settings *s)
+{
+    char def[64];
+    default_public_url(def, sizeof def);
+    return strcmp(s->public_url, def) ? s->public_url : "";
+}
+
+/* An absolute http(s) URL with a host, no query or fragment, nothing an email client or
+ * an HTML attribute would misread; a trailing slash is dropped (links append "/orders/..."). */
+static int check_public_url(char *url, err_t *e)
+{
+    size_t scheme = !strncmp(url, "http://", 7) ? 7 : !strncmp(url, "https://", 8) ? 8 : 0;
+    const char *host = url + scheme;
+    if (!scheme || !*host || *host == '/' || *host == ':')
+        return err_set(e, ERR_INVALID,
+                       "publicUrl must be an absolute http:// or https:// URL with a host, "
+                       "e.g. https://shop.example.com");
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+        if (*p == '?' || *p == '#')
+            return err_set(e, ERR_INVALID, "publicUrl must not have a query (?) or a "
+                                           "fragment (#): links add their own");
+        if (*p <= ' ' || *p >= 0x7f || *p == '"' || *p == '\'' || *p == '<' || *p == '>' ||
+            *p == '\\' || *p == '`' || *p == '{' || *p == '}' || *p == '|' || *p == '^')
+            return err_set(e, ERR_INVALID,
+                           "publicUrl must be a plain URL (no spaces, quotes or brackets)");
+    }
+    /* The host's first character is not a slash, so this stops before it. */
+    size_t n = strlen(url);
+    while (url[n - 1] == '/')
+        url[--n] = '\0';
+    return 0;
 }
 
 /* One min/max pair of day buffers, named as the JSON fields so messages point at them. */
@@ -93,6 +142,11 @@ int settings_validate(struct settings *s, err_t *e)
     if (!terminated(s->from_email, sizeof s->from_email))
         return err_set(e, ERR_INVALID, "fromEmail must be shorter than %d bytes",
                        SETTINGS_TEXT_MAX);
+    if (!terminated(s->public_url, sizeof s->public_url))
+        return err_set(e, ERR_INVALID, "publicUrl must be shorter than %d bytes",
+                       SETTINGS_TEXT_MAX);
+    if (check_public_url(s->public_url, e))
+        return e->code;
 
     /* date_add binary-searches holidays, so they must be sorted and unique. */
     if (s->nholidays > 1) {

@@ -24,6 +24,10 @@ struct settings {
     int capture_on;
     char store_name[SETTINGS_TEXT_MAX];
     char from_email[SETTINGS_TEXT_MAX];
+    /* The storefront's address for links in emails, no trailing slash. settings_defaults
+     * fills in the process's default (settings_default_port); stores keep only a value that
+     * differs from it, so a store that never set one follows the server's port. */
+    char public_url[SETTINGS_TEXT_MAX];
 };
 
 #define SETTINGS_DAYS 6
@@ -40,5 +44,12 @@ struct calendar settings_calendar(const struct settings *s);
 const char *settings_capture_name(int capture_on);
 /* "shipment" / "order" -> enum; ERR_INVALID otherwise. */
 int settings_capture_parse(const char *name, int *out);
+
+/* The port the default publicUrl (http://127.0.0.1:<port>) names: `serve` sets the port it
+ * listens on once it is bound; other commands keep 8080, serve's default port. */
+void settings_default_port(unsigned port);
+/* The publicUrl to store: "" when it is the default, so the default keeps following the
+ * port; otherwise s->public_url. */
+const char *settings_public_url_stored(const struct settings *s);
 
 #endif

@@ -50,5 +50,7 @@ bool session_valid(struct http_req *r);
 
 int web_page(struct http_req *r, struct http_resp *out);
 int web_asset(struct http_req *r, struct http_resp *out);
+/* The storefront's HTML 404 page (web/404.html), status 404. */
+int web_not_found(struct http_req *r, struct http_resp *out);
 
 #endif

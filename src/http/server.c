@@ -1,8 +1,10 @@
 /* The HTTP server on libmicrohttpd: a thread pool sized to the cores, one store connection
  * per thread, routing, request bodies (JSON buffered, CSV uploads spooled to a temporary
  * file), and the response written on the last callback so keep-alive stays on. */
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -507,6 +509,15 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
     struct http_req *r = &c->req;
     bool path_known;
     c->route = route_find(method, url, r, &path_known);
+    /* Unknown storefront paths get the store's HTML 404 page; API paths (/v1/..., any
+     * /vN, /healthz...) keep JSON. */
+    static const struct route not_found_page = {"GET", "", web_not_found, BODY_NONE,
+                                                AUTH_PUBLIC, false};
+    size_t digits = url[0] == '/' && url[1] == 'v' ? strspn(url + 2, "0123456789") : 0;
+    bool api = (digits && (url[2 + digits] == '/' || !url[2 + digits])) ||
+               !strncmp(url, "/healthz", 8);
+    if (!c->route && !path_known && !api && !strcmp(method, "GET"))
+        c->route = &not_found_page;
     if (!c->route) {
         if (path_known)
             set_early(c, 405, "METHOD_NOT_ALLOWED", "this method is not allowed here");
@@ -662,6 +673,45 @@ static int resolve(const char *host, unsigned port, struct sockaddr_storage *ss,
     return 0;
 }
 
+/* The listening socket, bound here rather than by libmicrohttpd so that a port already taken
+ * is named as such. SO_REUSEADDR only lets a restart bind past connections in TIME_WAIT;
+ * never SO_REUSEPORT, which would let a second server share the port and answer half the
+ * requests from its own database. */
+static int listen_on(const struct sockaddr_storage *ss, const struct http_config *cfg,
+                     int *out, err_t *e)
+{
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return err_set(e, ERR_IO, "cannot create a socket: %s", strerror(errno));
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (ss->ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                              : sizeof(struct sockaddr_in);
+    if (bind(fd, (const struct sockaddr *)ss, len) || listen(fd, SOMAXCONN)) {
+        int err = errno;
+        close(fd);
+        if (err == EADDRINUSE)
+            return err_set(e, ERR_IO, "port %u is already in use (stop the other process or "
+                           "choose another --port)", cfg->port);
+        return err_set(e, ERR_IO, "cannot listen on %s:%u: %s", cfg->host, cfg->port,
+                       strerror(err));
+    }
+    *out = fd;
+    return 0;
+}
+
+static unsigned bound_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len))
+        return 0;
+    return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                          : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
 int http_serve(const struct http_config *cfg, err_t *e)
 {
     config = cfg;
@@ -669,7 +719,8 @@ int http_serve(const struct http_config *cfg, err_t *e)
         return err_set(e, ERR_NOMEM, "cannot create thread state");
     struct sockaddr_storage ss;
     int rc = resolve(cfg->host, cfg->port, &ss, e);
-    if (rc)
+    int fd = -1;
+    if (rc || (rc = listen_on(&ss, cfg, &fd, e)))
         return rc;
     /* Handle SIGINT/SIGTERM by sigwait in this thread; the pool threads inherit the mask. */
     sigset_t sigs;
@@ -679,17 +730,21 @@ int http_serve(const struct http_config *cfg, err_t *e)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if ((rc = readmodel_start(cfg->db_url, e)))
+    if ((rc = readmodel_start(cfg->db_url, e))) {
+        close(fd);
         return rc;
+    }
     const char *smtp = getenv("SELLAHEAD_SMTP_URL");
     if ((rc = worker_start(cfg->db_url, smtp && *smtp ? smtp : NULL, cfg->mail_dir,
                            &mail_worker))) {
+        close(fd);
         readmodel_stop();
         return err_set(e, rc, "cannot start the mail worker");
     }
     if ((rc = group_start(e))) {
         worker_stop(mail_worker);
         mail_worker = NULL;
+        close(fd);
         readmodel_stop();
         return rc;
     }
@@ -698,23 +753,26 @@ int http_serve(const struct http_config *cfg, err_t *e)
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT, 4096u,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        MHD_OPTION_END);
     if (!d) {
         group_stop();
         worker_stop(mail_worker);
         mail_worker = NULL;
+        close(fd);
         readmodel_stop();
-        return err_set(e, ERR_IO, "cannot listen on %s:%u (is the port in use?)", cfg->host,
+        return err_set(e, ERR_IO, "cannot start the HTTP server on %s:%u", cfg->host,
                        cfg->port);
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned port = bound_port(fd);
+    /* Links in emails default to this server's own address (publicUrl, SPEC 5.6). */
+    settings_default_port(port ? port : cfg->port);
     /* A password in the database URL stays out of the log. */
     const char *at = strchr(cfg->db_url, '@'), *scheme = strstr(cfg->db_url, "://");
     fprintf(stderr, "sellahead: listening on http://%s:%u (%u threads, database %.*s%s)\n",
-            cfg->host, info ? info->port : cfg->port, cfg->threads,
+            cfg->host, port ? port : cfg->port, cfg->threads,
             at && scheme ? (int)(scheme + 3 - cfg->db_url) : (int)strlen(cfg->db_url),
             cfg->db_url, at && scheme ? at : "");
     int sig;

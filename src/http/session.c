@@ -181,6 +181,20 @@ int session_create_h(struct http_req *r, struct http_resp *out)
                                          "expiresIn", (json_int_t)SESSION_SECONDS));
 }
 
+/* Not logged in. Says whether any console user exists, and nothing more about them, so the
+ * login page can tell a first-time merchant how to create one. */
+static int not_logged_in(struct http_req *r, struct http_resp *out)
+{
+    struct store_named *users = NULL;
+    size_t n = 0;
+    err_t e;
+    if (r->st->ops->user_list(r->st, &users, &n, &e))
+        return http_fail(out, &e);
+    free(users);
+    return http_error(out, 401, "UNAUTHORIZED", "not logged in",
+                      json_pack("[{s:b}]", "usersExist", n > 0));
+}
+
 int session_get_h(struct http_req *r, struct http_resp *out)
 {
     /* The console asks this on load to learn its CSRF token, which the cookie alone proves. */
@@ -190,11 +204,11 @@ int session_get_h(struct http_req *r, struct http_resp *out)
     int64_t expires;
     err_t e;
     if (!token || strlen(token) != IDS_TOKEN_LEN)
-        return http_error(out, 401, "UNAUTHORIZED", "not logged in", NULL);
+        return not_logged_in(r, out);
     token_hash(token, th);
     if (r->st->ops->session_get(r->st, th, user, csrf, &expires, &e) ||
         expires < (int64_t)time(NULL))
-        return http_error(out, 401, "UNAUTHORIZED", "not logged in", NULL);
+        return not_logged_in(r, out);
     return http_json(out, 200, json_pack("{s:s, s:s, s:I}", "user", user, "csrfToken", csrf,
                                          "expiresIn", (json_int_t)(expires - time(NULL))));
 }

@@ -56,6 +56,10 @@ static const char *apply(struct settings *s, const char *key, json_t *v)
         return set_text(v, s->from_email, sizeof s->from_email) || !strchr(s->from_email, '@')
                    ? "must be an email address"
                    : NULL;
+    if (!strcmp(key, "publicUrl"))
+        return set_text(v, s->public_url, sizeof s->public_url)
+                   ? "must be an absolute http(s) URL of at most 500 characters"
+                   : NULL;
     if (!strcmp(key, "businessDays")) {
         if (!json_is_boolean(v))
             return "must be true or false";

@@ -60,6 +60,14 @@ int web_page(struct http_req *r, struct http_resp *out)
     return http_error(out, 404, "NOT_FOUND", "no such page", NULL);
 }
 
+int web_not_found(struct http_req *r, struct http_resp *out)
+{
+    int rc = send_file(r, out, "404.html");
+    if (!rc && out->status == 200)
+        out->status = 404;
+    return rc;
+}
+
 int web_asset(struct http_req *r, struct http_resp *out)
 {
     const char *name = r->params[0];

@@ -196,13 +196,23 @@ static void field(struct doc *d, const char *label, const char *value, const cha
     out(&d->h, "</p>\n");
 }
 
+/* The order page with its token, absolute from publicUrl: a link works from any mail client. */
+void compose_order_url(const struct order_rec *o, const struct settings *s, char *out,
+                       size_t cap)
+{
+    snprintf(out, cap, "%s/orders/%s?token=%s", s->public_url, o->id, o->access_token);
+}
+
 static void link(struct doc *d)
 {
-    const struct order_rec *o = d->o;
+    char url[COMPOSE_URL_MAX];
+    compose_order_url(d->o, d->s, url, sizeof url);
     section(d, "Your order page");
-    out(&d->t, "/orders/%s?token=%s\n", o->id, o->access_token);
-    out(&d->h, "<p style=\"margin:0 0 12px;word-break:break-all\">/orders/%s?token=%s</p>\n",
-        o->id, o->access_token);
+    out(&d->t, "%s\n", url);
+    out(&d->h,
+        "<p style=\"margin:0 0 12px;word-break:break-all\"><a href=\"%s\" "
+        "style=\"color:#1d4ed8\">%s</a></p>\n",
+        url, url);
 }
 
 /* Finishes both parts and hands them to out, or frees them on a failed allocation. */
@@ -412,24 +422,24 @@ int compose_order_confirmation(const struct order_rec *o, const struct settings 
         ship_expected(&d, sh);
         if (sh->status == SHIP_CANCELLED)
             continue;
-        if (s->capture_on == CAPTURE_ORDER)
-            field(&d, "Charged now", money(sh->amount, o->currency).s, NULL);
-        else
-            field(&d, "Charged when it ships", money(sh->amount, o->currency).s, NULL);
+        field(&d, s->capture_on == CAPTURE_ORDER ? "Charged at order" : "Charged when it ships",
+              money(sh->amount, o->currency).s, NULL);
     }
 
+    /* The same words as the storefront (docs/storefront.md, "Money words"): true under
+     * both capture policies, never "charged now" for what is only held until it ships. */
     section(&d, "Payment");
     if (s->capture_on == CAPTURE_ORDER) {
-        field(&d, "Charged now", money(now, o->currency).s,
-              "The whole order is charged when you place it.");
-        if (waiting)
-            field(&d, "Charged later", money(later, o->currency).s,
-                  "Nothing more is charged when the backordered items ship.");
+        field(&d, "Charged at order", money(now, o->currency).s,
+              waiting ? "The whole order was charged when you placed it; nothing more is "
+                        "charged when the backordered items ship."
+                      : "The whole order was charged when you placed it.");
     } else {
-        field(&d, "Charged now", money(now, o->currency).s,
-              now ? "In-stock items are charged as they ship, which is now." : NULL);
+        if (now)
+            field(&d, "Charged when in-stock items ship", money(now, o->currency).s,
+                  "Until a shipment ships, its amount is only held on your card.");
         if (waiting)
-            field(&d, "Charged later", money(later, o->currency).s,
+            field(&d, "Charged when backordered items ship", money(later, o->currency).s,
                   "Each backordered shipment is charged when it ships (amounts above).");
     }
     field(&d, "Total", money(o->total, o->currency).s, NULL);

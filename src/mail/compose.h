@@ -13,18 +13,24 @@
 #include "core/settings.h"
 
 #define COMPOSE_MONEY_MAX 48
+#define COMPOSE_URL_MAX (SETTINGS_TEXT_MAX + 128)
 
 /* Formats minor units with the currency: 9000 USD -> "$90.00", EUR "€90.00", GBP "£90.00";
  * other currencies "90.00 XYZ" (no decimals for zero-decimal ones such as JPY). Thousands
  * are grouped with commas. */
 void compose_money(int64_t minor, const char *currency, char *out, size_t cap);
 
+/* Every link in an email: publicUrl + "/orders/{id}?token={accessToken}". */
+void compose_order_url(const struct order_rec *o, const struct settings *s, char *out,
+                       size_t cap);
+
 /* Each fills *out (kind, order_id, from, to, subject, text, html; status PENDING, no id)
  * and returns 0, or ERR_NOMEM with *out left without bodies. The caller owns out->text and
  * out->html (email_free). */
 
 /* Placement: every line, each shipment (ships now / on backorder, with its expected
- * delivery message verbatim), what is charged now and later, the order page path. */
+ * delivery message verbatim), what is charged when (at order or as each shipment ships),
+ * the order page link. */
 int compose_order_confirmation(const struct order_rec *o, const struct settings *s,
                                date_t today, struct email *out);
 /* One shipment left: its items, tracking number and the amount charged for it. */

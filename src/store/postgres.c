@@ -90,6 +90,12 @@ enum stmt_id {
     Q_CHECK_OVERCAPTURE,
     Q_CHECK_CAPTURED,
     Q_CHECK_CONFIRMATION,
+    Q_HOLDS_STOCK,
+    Q_USER_LIST,
+    Q_USER_SET_HASH,
+    Q_USER_REMOVE,
+    Q_APIKEY_LIST,
+    Q_APIKEY_REVOKE,
     Q_CHANGES_SINCE,
     Q_CHANGES_HEAD,
     Q_CHANGES_PRUNE,
@@ -317,6 +323,15 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_CHECK_CONFIRMATION] =
         "SELECT o.number, o.id FROM orders o WHERE NOT EXISTS (SELECT 1 FROM outbox m "
         "WHERE m.order_id = o.id AND m.kind = 'order_confirmation') ORDER BY o.number",
+    [Q_HOLDS_STOCK] = "SELECT EXISTS(SELECT 1 FROM orders), EXISTS(SELECT 1 FROM positions)",
+    [Q_USER_LIST] = "SELECT name, created_at FROM users ORDER BY name",
+    /* The user's sessions end with the change; the count is the UPDATE's (or DELETE's). */
+    [Q_USER_SET_HASH] = "WITH ended AS (DELETE FROM sessions WHERE \"user\" = $1) "
+                        "UPDATE users SET hash = $2 WHERE name = $1",
+    [Q_USER_REMOVE] = "WITH ended AS (DELETE FROM sessions WHERE \"user\" = $1) "
+                      "DELETE FROM users WHERE name = $1",
+    [Q_APIKEY_LIST] = "SELECT name, created_at FROM api_keys ORDER BY name, created_at",
+    [Q_APIKEY_REVOKE] = "DELETE FROM api_keys WHERE name = $1",
     /* The rows and the snapshot's bounds come from the one statement's snapshot. */
     [Q_CHANGES_SINCE] =
         "SELECT c.seq, c.sku, pg_snapshot_xmin(x.s)::text, pg_snapshot_xmax(x.s)::text "
@@ -1536,6 +1551,8 @@ static void settings_apply(struct settings *s, const char *k, const char *v)
         snprintf(s->store_name, sizeof s->store_name, "%s", v);
     else if (!strcmp(k, "fromEmail"))
         snprintf(s->from_email, sizeof s->from_email, "%s", v);
+    else if (!strcmp(k, "publicUrl") && *v)
+        snprintf(s->public_url, sizeof s->public_url, "%s", v);
     else if (!strcmp(k, "holidays")) {
         s->nholidays = 0;
         for (const char *p = v; *p && s->nholidays < SETTINGS_MAX_HOLIDAYS;) {
@@ -1592,6 +1609,7 @@ static int pg_settings_put(struct store *st, const struct settings *set, err_t *
         {"captureOn", settings_capture_name(set->capture_on)},
         {"storeName", set->store_name},
         {"fromEmail", set->from_email},
+        {"publicUrl", settings_public_url_stored(set)},
     };
     int rc = 0;
     for (size_t i = 0; !rc && i < sizeof kv / sizeof kv[0]; i++) {
@@ -2703,6 +2721,79 @@ static int pg_after_copy(struct store *st, err_t *e)
                e, "continue the order numbers");
 }
 
+/* --- console users and API keys, managed from the CLI --- */
+
+static int pg_holds_stock(struct store *st, bool *orders, bool *positions, err_t *e)
+{
+    *orders = *positions = false;
+    PGresult *r;
+    int rc = exec_stmt(S(st), Q_HOLDS_STOCK, NULL, &r, e, "look into the database");
+    if (rc)
+        return rc;
+    *orders = PQgetvalue(r, 0, 0)[0] == 't';
+    *positions = PQgetvalue(r, 0, 1)[0] == 't';
+    PQclear(r);
+    return 0;
+}
+
+static void row_named(const PGresult *r, int i, void *dst)
+{
+    struct store_named *v = dst;
+    col_copy(r, i, 0, v->name, sizeof v->name);
+    col_copy(r, i, 1, v->created_at, sizeof v->created_at);
+}
+
+static int named_list(struct store *st, enum stmt_id id, struct store_named **out, size_t *n,
+                      err_t *e, const char *what)
+{
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
+    void *v = NULL;
+    int rc = list_rows(S(st), id, NULL, sizeof **out, row_named, &v, n, e, what);
+    if (!rc)
+        *out = v;
+    return rc;
+}
+
+static int pg_user_list(struct store *st, struct store_named **out, size_t *n, err_t *e)
+{
+    return named_list(st, Q_USER_LIST, out, n, e, "list the users");
+}
+
+static int pg_apikey_list(struct store *st, struct store_named **out, size_t *n, err_t *e)
+{
+    return named_list(st, Q_APIKEY_LIST, out, n, e, "list the API keys");
+}
+
+static int pg_user_set_hash(struct store *st, const char *name, const char *hash, err_t *e)
+{
+    struct params p = {0};
+    p_text(&p, name);
+    p_text(&p, hash);
+    return update_one(S(st), Q_USER_SET_HASH, &p, e, "change a password", "user", name);
+}
+
+static int pg_user_remove(struct store *st, const char *name, err_t *e)
+{
+    struct params p = {0};
+    p_text(&p, name);
+    return update_one(S(st), Q_USER_REMOVE, &p, e, "remove a user", "user", name);
+}
+
+static int pg_apikey_revoke(struct store *st, const char *name, size_t *n, err_t *e)
+{
+    struct params p = {0};
+    p_text(&p, name);
+    int64_t count = 0;
+    *n = 0;
+    int rc = exec_count(S(st), Q_APIKEY_REVOKE, &p, &count, e, "revoke an API key");
+    if (!rc && count == 0)
+        rc = err_set(e, ERR_NOTFOUND, "no API key named %s", name);
+    if (!rc)
+        *n = (size_t)count;
+    return rc;
+}
+
 /* --- change log --- */
 
 static int pg_changes_since(struct store *st, int64_t after, size_t limit, store_change_fn fn,
@@ -2826,6 +2917,12 @@ static const struct store_ops postgres_ops = {
     .session_get = pg_session_get,
     .session_delete = pg_session_delete,
     .check = pg_check,
+    .holds_stock = pg_holds_stock,
+    .user_list = pg_user_list,
+    .user_set_hash = pg_user_set_hash,
+    .user_remove = pg_user_remove,
+    .apikey_list = pg_apikey_list,
+    .apikey_revoke = pg_apikey_revoke,
     .changes_since = pg_changes_since,
     .changes_head = pg_changes_head,
     .changes_prune = pg_changes_prune,

@@ -95,6 +95,13 @@ enum stmt_id {
     Q_CHECK_OVERCAPTURE,
     Q_CHECK_CAPTURED,
     Q_CHECK_CONFIRMATION,
+    Q_HOLDS_STOCK,
+    Q_USER_LIST,
+    Q_USER_SET_HASH,
+    Q_USER_REMOVE,
+    Q_USER_SESSIONS_END,
+    Q_APIKEY_LIST,
+    Q_APIKEY_REVOKE,
     Q_CHANGES_SINCE,
     Q_CHANGES_HEAD,
     Q_CHANGES_PRUNE,
@@ -307,6 +314,13 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_CHECK_CONFIRMATION] =
         "SELECT o.number, o.id FROM orders o WHERE NOT EXISTS (SELECT 1 FROM outbox m "
         "WHERE m.order_id = o.id AND m.kind = 'order_confirmation') ORDER BY o.number",
+    [Q_HOLDS_STOCK] = "SELECT EXISTS(SELECT 1 FROM orders), EXISTS(SELECT 1 FROM positions)",
+    [Q_USER_LIST] = "SELECT name, created_at FROM users ORDER BY name",
+    [Q_USER_SET_HASH] = "UPDATE users SET hash = ?2 WHERE name = ?1",
+    [Q_USER_REMOVE] = "DELETE FROM users WHERE name = ?1",
+    [Q_USER_SESSIONS_END] = "DELETE FROM sessions WHERE user = ?1",
+    [Q_APIKEY_LIST] = "SELECT name, created_at FROM api_keys ORDER BY name, created_at",
+    [Q_APIKEY_REVOKE] = "DELETE FROM api_keys WHERE name = ?1",
     [Q_CHANGES_SINCE] = "SELECT seq, sku FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [Q_CHANGES_HEAD] = "SELECT coalesce(max(seq), 0) FROM changes",
     [Q_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq <= ?1 "
@@ -1049,6 +1063,8 @@ static void settings_apply(struct settings *s, const char *k, const char *v)
         snprintf(s->store_name, sizeof s->store_name, "%s", v);
     else if (!strcmp(k, "fromEmail"))
         snprintf(s->from_email, sizeof s->from_email, "%s", v);
+    else if (!strcmp(k, "publicUrl") && *v)
+        snprintf(s->public_url, sizeof s->public_url, "%s", v);
     else if (!strcmp(k, "holidays")) {
         s->nholidays = 0;
         for (const char *p = v; *p && s->nholidays < SETTINGS_MAX_HOLIDAYS;) {
@@ -1112,6 +1128,7 @@ static int sq_settings_put(struct store *st, const struct settings *set, err_t *
         {"captureOn", settings_capture_name(set->capture_on)},
         {"storeName", set->store_name},
         {"fromEmail", set->from_email},
+        {"publicUrl", settings_public_url_stored(set)},
     };
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
         int rc = put_setting(s, kv[i][0], kv[i][1], e);
@@ -2358,6 +2375,115 @@ static int sq_check(struct store *st, store_check_fn report, void *ctx, size_t *
     return rc;
 }
 
+/* --- console users and API keys, managed from the CLI --- */
+
+static int sq_holds_stock(struct store *st, bool *orders, bool *positions, err_t *e)
+{
+    *orders = *positions = false;
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_HOLDS_STOCK, e);
+    if (!q)
+        return e->code;
+    if (sqlite3_step(q) != SQLITE_ROW)
+        return done(q, fail(s, e, "look into the database"));
+    *orders = sqlite3_column_int(q, 0) != 0;
+    *positions = sqlite3_column_int(q, 1) != 0;
+    return done(q, 0);
+}
+
+static int named_list(struct sqlite_store *s, enum stmt_id id, struct store_named **out,
+                      size_t *n, err_t *e, const char *what)
+{
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
+    sqlite3_stmt *q = stmt(s, id, e);
+    if (!q)
+        return e->code;
+    struct store_named *v = NULL;
+    size_t len = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct store_named *nv = realloc(v, ncap * sizeof *nv);
+            if (!nv) {
+                free(v);
+                return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+            }
+            v = nv;
+            cap = ncap;
+        }
+        col_copy(q, 0, v[len].name, sizeof v[len].name);
+        col_copy(q, 1, v[len].created_at, sizeof v[len].created_at);
+        len++;
+    }
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return done(q, fail(s, e, what));
+    }
+    *out = v;
+    *n = len;
+    return done(q, 0);
+}
+
+static int sq_user_list(struct store *st, struct store_named **out, size_t *n, err_t *e)
+{
+    return named_list(S(st), Q_USER_LIST, out, n, e, "list the users");
+}
+
+static int sq_apikey_list(struct store *st, struct store_named **out, size_t *n, err_t *e)
+{
+    return named_list(S(st), Q_APIKEY_LIST, out, n, e, "list the API keys");
+}
+
+/* Runs a statement whose ?1 is a name (and ?2, when given, a second text); *changed counts
+ * the rows it changed. */
+static int by_name(struct sqlite_store *s, enum stmt_id id, const char *name, const char *v2,
+                   size_t *changed, err_t *e, const char *what)
+{
+    sqlite3_stmt *q = stmt(s, id, e);
+    if (!q)
+        return e->code;
+    bind_text(q, 1, name);
+    if (v2)
+        bind_text(q, 2, v2);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return done(q, fail(s, e, what));
+    *changed = (size_t)sqlite3_changes(s->db);
+    return done(q, 0);
+}
+
+static int sq_user_set_hash(struct store *st, const char *name, const char *hash, err_t *e)
+{
+    size_t n = 0, ended;
+    int rc = by_name(S(st), Q_USER_SET_HASH, name, hash, &n, e, "change a password");
+    if (!rc && !n)
+        rc = err_set(e, ERR_NOTFOUND, "no user %s", name);
+    if (!rc)
+        rc = by_name(S(st), Q_USER_SESSIONS_END, name, NULL, &ended, e, "end the sessions");
+    return rc;
+}
+
+static int sq_user_remove(struct store *st, const char *name, err_t *e)
+{
+    size_t n = 0, ended;
+    int rc = by_name(S(st), Q_USER_REMOVE, name, NULL, &n, e, "remove a user");
+    if (!rc && !n)
+        rc = err_set(e, ERR_NOTFOUND, "no user %s", name);
+    if (!rc)
+        rc = by_name(S(st), Q_USER_SESSIONS_END, name, NULL, &ended, e, "end the sessions");
+    return rc;
+}
+
+static int sq_apikey_revoke(struct store *st, const char *name, size_t *n, err_t *e)
+{
+    *n = 0;
+    int rc = by_name(S(st), Q_APIKEY_REVOKE, name, NULL, n, e, "revoke an API key");
+    if (!rc && !*n)
+        rc = err_set(e, ERR_NOTFOUND, "no API key named %s", name);
+    return rc;
+}
+
 /* --- change log --- */
 
 static int sq_changes_since(struct store *st, int64_t after, size_t limit, store_change_fn fn,
@@ -2479,6 +2605,12 @@ static const struct store_ops sqlite_ops = {
     .user_add = sq_user_add,
     .user_hash = sq_user_hash,
     .check = sq_check,
+    .holds_stock = sq_holds_stock,
+    .user_list = sq_user_list,
+    .user_set_hash = sq_user_set_hash,
+    .user_remove = sq_user_remove,
+    .apikey_list = sq_apikey_list,
+    .apikey_revoke = sq_apikey_revoke,
     .changes_since = sq_changes_since,
     .changes_head = sq_changes_head,
     .changes_prune = sq_changes_prune,

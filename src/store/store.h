@@ -69,6 +69,12 @@ typedef int (*store_change_fn)(void *ctx, int64_t seq, const char *sku);
 /* One broken invariant, as a sentence; nonzero stops the check. */
 typedef int (*store_check_fn)(void *ctx, const char *problem);
 
+/* A console user or an API key as listed: its name and creation time, never a secret. */
+struct store_named {
+    char name[ID_MAX + 1];
+    char created_at[24]; /* 2026-11-27T10:00:00Z */
+};
+
 /* Every function returns 0 or a negative ERR_* and fills the err_t. A list function's
  * outputs (*out, *n) are set before anything can fail: NULL and 0 on failure, so the
  * caller's free() is always safe. */
@@ -245,6 +251,20 @@ struct store_ops {
     int (*idem_put)(struct store *st, const char *scope, const char *key, const char *result,
                     err_t *e);
 
+    /* --- console users and API keys, managed from the CLI --- */
+    /* Whether the database holds any order, and any inventory position (sellahead demo
+     * refuses to overwrite them). */
+    int (*holds_stock)(struct store *st, bool *orders, bool *positions, err_t *e);
+    /* Users by name. Caller frees *out. */
+    int (*user_list)(struct store *st, struct store_named **out, size_t *n, err_t *e);
+    /* A new password hash; ends the user's sessions. ERR_NOTFOUND for an unknown user. */
+    int (*user_set_hash)(struct store *st, const char *name, const char *hash, err_t *e);
+    /* Removes the user and ends their sessions. ERR_NOTFOUND for an unknown user. */
+    int (*user_remove)(struct store *st, const char *name, err_t *e);
+    /* Keys by name (names need not be unique). Caller frees *out. */
+    int (*apikey_list)(struct store *st, struct store_named **out, size_t *n, err_t *e);
+    /* Deletes every key with that name; *n counts them. ERR_NOTFOUND when there is none. */
+    int (*apikey_revoke)(struct store *st, const char *name, size_t *n, err_t *e);
     /* --- change log (the availability read model, SPEC 8) ---
      * Every change of a position, product or the settings appends (seq, sku) in the same
      * transaction (triggers). seq grows with each change but, on PostgreSQL, commits may

@@ -152,7 +152,7 @@ json_t *view_settings(const struct settings *s)
     json_t *hol = json_array();
     for (size_t i = 0; i < s->nholidays; i++)
         json_array_append_new(hol, view_date(s->holidays[i]));
-    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:b, s:o, s:s, s:s, s:s}",
+    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:b, s:o, s:s, s:s, s:s, s:s}",
                      "inStockMinDays", s->in_stock_min_days, "inStockMaxDays",
                      s->in_stock_max_days, "preorderBufferMinDays",
                      s->preorder_buffer_min_days, "preorderBufferMaxDays",
@@ -160,7 +160,7 @@ json_t *view_settings(const struct settings *s)
                      "backorderMaxDays", s->backorder_max_days, "backorderMessage",
                      s->backorder_message, "businessDays", s->business_days, "holidays", hol,
                      "captureOn", settings_capture_name(s->capture_on), "storeName",
-                     s->store_name, "fromEmail", s->from_email);
+                     s->store_name, "fromEmail", s->from_email, "publicUrl", s->public_url);
 }
 
 json_t *view_product(const struct product *p, const struct item *it)
@@ -173,6 +173,9 @@ json_t *view_product(const struct product *p, const struct item *it)
         json_object_set_new(o, "status", json_string(promise_status_name(a->status)));
         json_object_set_new(o, "addToCart", json_boolean(a->add_to_cart));
         json_object_set_new(o, "availableTotal", json_integer(a->available_total));
+        /* As in 5.1: a dated first unit is a pre-order, an undated one a backorder. */
+        json_object_set_new(o, "stockDate",
+                            a->stock_date != DATE_NONE ? view_date(a->stock_date) : json_null());
         json_object_set_new(o, "expectedDelivery",
                             a->has_expected ? view_range(&a->expected) : json_null());
     }

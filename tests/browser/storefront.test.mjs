@@ -2,9 +2,9 @@
 // from one batch call, the PDP for every availability case, a quantity split across on-hand
 // and transit stock, a mixed cart that becomes an order with several shipments, errors shown
 // in place, accessibility (axe) and layout at 375 px on every page, and the JS budget.
-import { test, before, after } from 'node:test';
+import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, checkA11y, screenshot, startServer } from './lib/browser.mjs';
+import { launch, newPage, checkA11y, layoutShift, screenshot, startServer } from './lib/browser.mjs';
 
 const JS_BUDGET = 25 * 1000; // bytes, every storefront script together
 const DESKTOP = { width: 1280, height: 900 };
@@ -14,23 +14,30 @@ const ADDRESS = { name: 'Ada Lovelace', line1: '12 Analytical Row', line2: 'Flat
 
 let srv;
 let browser;
-const scripts = new Set(); // every script URL a storefront page loaded
-const foreign = []; // requests that left the server: none are allowed
+const foreign = []; // requests that left the server: none are allowed (checked after each test)
 
 before(async () => {
-  srv = await startServer();
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
+});
+// A fresh demo server for every test: orders and settings of one never reach another.
+beforeEach(async () => {
+  srv = await startServer();
+});
+afterEach(async () => {
   await srv?.stop();
+  srv = undefined;
+  assert.deepEqual(foreign.splice(0), [], 'requests outside the server');
 });
 
 async function open(path, viewport = DESKTOP) {
   const page = await newPage(browser, viewport);
+  page.scripts = new Set(); // every script URL the page loaded
   page.on('request', (r) => {
     if (!r.url().startsWith(srv.url) && !r.url().startsWith('data:')) foreign.push(r.url());
-    if (r.resourceType() === 'script') scripts.add(r.url());
+    if (r.resourceType() === 'script') page.scripts.add(r.url());
   });
   if (path) await goto(page, path);
   return page;
@@ -64,15 +71,6 @@ async function review(page, name) {
   await ready(page);
 }
 
-// Cumulative layout shift since navigation (buffered entries, not caused by input).
-const layoutShift = (page) => page.evaluate(() => new Promise((resolve) => {
-  let sum = 0;
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if (!e.hadRecentInput) sum += e.value;
-  }).observe({ type: 'layout-shift', buffered: true });
-  setTimeout(() => resolve(sum), 100);
-}));
-
 const text = async (loc) => (await loc.innerText()).replace(/\s+/g, ' ').trim();
 
 async function addFromPdp(page, sku, quantity) {
@@ -94,26 +92,35 @@ async function orderCount() {
   return r.json.items.length;
 }
 
-test('PLP: one batch call gives every badge: in stock, backorder with its range, out of stock', async () => {
+test('PLP: one batch call gives every badge: in stock, pre-order, backorder with its range, out of stock', async () => {
   const page = await open();
   const calls = [];
   page.on('request', (r) => { if (r.url().includes('/v1/')) calls.push(new URL(r.url()).pathname); });
   await goto(page, '/');
   const api = (await srv.api('/v1/products?limit=100')).json.items;
   const bySku = Object.fromEntries(api.map((p) => [p.sku, p]));
-  assert.equal(await page.locator('#products > li').count(), api.length);
+  // Orderable products first; the rest gather under "Currently unavailable".
+  assert.equal(await page.locator('#products > li').count(), api.filter((p) => p.addToCart).length);
+  assert.equal(await page.locator('#unavailable > li').count(), api.filter((p) => !p.addToCart).length);
 
-  const card = (sku) => page.locator(`#products [data-sku="${sku}"]`);
+  const card = (sku) => page.locator(`[data-sku="${sku}"]`);
   assert.equal(await text(card('TSHIRT1').locator('.badge')), 'In stock');
   assert.equal(await text(card('TSHIRT1').locator('.price')), '$25.00');
   assert.equal(await card('TSHIRT1').locator('a').getAttribute('href'), '/p/TSHIRT1');
-  for (const sku of ['HOODIE2', 'JACKET8', 'CAP4']) {
-    assert.equal(await text(card(sku).locator('.badge')), 'Backorder', sku);
-    assert.equal(await text(card(sku).locator('.delivery')), bySku[sku].expectedDelivery.message, sku);
+  // Dated transit stock is a pre-order, undated a backorder; the badge's word is not repeated.
+  for (const [sku, badge] of [['HOODIE2', 'Backorder'], ['JACKET8', 'Pre-order'], ['CAP4', 'Pre-order']]) {
+    assert.equal(await text(card(sku).locator('.badge')), badge, sku);
+    assert.equal(bySku[sku].stockDate !== null, badge === 'Pre-order', `${sku} stockDate`);
+    assert.match(bySku[sku].expectedDelivery.message, /^Backorder: expected delivery /, sku);
+    assert.equal(await text(card(sku).locator('.delivery')),
+      bySku[sku].expectedDelivery.message.replace('Backorder: expected', 'Expected'), sku);
   }
-  assert.match(await text(card('JACKET8').locator('.delivery')), /^Backorder: expected delivery Dec 20–Dec 23$/);
-  assert.equal(await text(card('SOCKS5').locator('.badge')), 'Out of stock');
-  assert.equal(await text(card('BEANIE10').locator('.badge')), 'Out of stock');
+  assert.equal(await text(card('JACKET8').locator('.avail')), 'Pre-order Expected delivery Dec 20–Dec 23');
+  assert.equal(await text(card('HOODIE2').locator('.avail')), 'Backorder Expected delivery Dec 11–Dec 25');
+  assert.equal(await text(card('TSHIRT1').locator('.avail')), 'In stock Delivery Nov 28–Nov 30');
+  for (const sku of ['SOCKS5', 'BEANIE10']) {
+    assert.equal(await text(page.locator(`#unavailable [data-sku="${sku}"] .badge`)), 'Out of stock', sku);
+  }
 
   assert.deepEqual(calls.filter((p) => p.startsWith('/v1/products')), ['/v1/products'],
     'the PLP reads the catalog with one batch call');
@@ -124,13 +131,14 @@ test('PLP: one batch call gives every badge: in stock, backorder with its range,
 
 test('PDP: every availability case shows the API message; Add to cart follows addToCart', async () => {
   const cases = [
-    { sku: 'TSHIRT1', badge: 'In stock', message: /^In stock\. Delivery Nov 28–Nov 30$/, enabled: true },
-    { sku: 'MUG3', badge: 'In stock', message: /^In stock\./, enabled: true },
+    // The API's message without the word the badge already says ("In stock.", "Backorder:").
+    { sku: 'TSHIRT1', badge: 'In stock', message: /^Delivery Nov 28–Nov 30$/, lead: 'In stock. ', enabled: true },
+    { sku: 'MUG3', badge: 'In stock', message: /^Delivery /, lead: 'In stock. ', enabled: true },
     // Pre-order: stock date + buffer (2..5 days).
-    { sku: 'JACKET8', badge: 'Backorder', message: /^Backorder: expected delivery Dec 20–Dec 23$/, enabled: true },
-    { sku: 'CAP4', badge: 'Backorder', message: /^Backorder: expected delivery Dec 9–Dec 12$/, enabled: true },
+    { sku: 'JACKET8', badge: 'Pre-order', message: /^Expected delivery Dec 20–Dec 23$/, lead: 'Backorder: ', enabled: true },
+    { sku: 'CAP4', badge: 'Pre-order', message: /^Expected delivery Dec 9–Dec 12$/, lead: 'Backorder: ', enabled: true },
     // Backorder without a PO: the merchant's static range (today + 14..28 days).
-    { sku: 'HOODIE2', badge: 'Backorder', message: /^Backorder: expected delivery Dec 11–Dec 25$/, enabled: true },
+    { sku: 'HOODIE2', badge: 'Backorder', message: /^Expected delivery Dec 11–Dec 25$/, lead: 'Backorder: ', enabled: true },
     { sku: 'SOCKS5', badge: 'Out of stock', message: /^Currently unavailable$/, enabled: false },
   ];
   const page = await open();
@@ -142,7 +150,10 @@ test('PDP: every availability case shows the API message; Add to cart follows ad
     assert.equal(await text(page.locator('#avail .badge')), c.badge, c.sku);
     const shown = await text(page.locator('#avail .delivery'));
     assert.match(shown, c.message, c.sku);
-    if (item.expectedDelivery) assert.equal(shown, item.expectedDelivery.message, `${c.sku}: the API's text`);
+    if (item.expectedDelivery) {
+      const rest = c.lead === 'Backorder: ' ? shown[0].toLowerCase() + shown.slice(1) : shown;
+      assert.equal(item.expectedDelivery.message, c.lead + rest, `${c.sku}: the API's text`);
+    }
     assert.equal(await page.locator('#add-btn').isEnabled(), c.enabled, `${c.sku} Add to cart`);
     assert.equal(item.addToCart, c.enabled);
     assert.equal(await page.locator('#qty').getAttribute('max'), String(Math.max(item.availableTotal, 1)));
@@ -203,6 +214,10 @@ test('mixed cart: ships now / ships later, then an order with several shipments'
   assert.equal(await text(page.locator('[data-total="subtotal"]')), '$815.00');
   assert.equal(await text(page.locator('[data-total="now"]')), '$625.00');
   assert.equal(await text(page.locator('[data-total="later"]')), '$190.00');
+  // Money words true for captureOn=shipment: nothing is charged before it ships.
+  assert.match(await text(page.locator('.summary')),
+    /Charged when in-stock items ship \$625\.00 Charged when backordered items ship \$190\.00/);
+  assert.doesNotMatch(await text(page.locator('main')), /charged now/i);
   await review(page, 'cart');
 
   await page.click('text=Check out');
@@ -214,6 +229,10 @@ test('mixed cart: ships now / ships later, then an order with several shipments'
   assert.match(await text(charges.nth(2)), /\$65\.00 charged when this shipment ships/);
   assert.equal(await text(page.locator('#summary [data-total="now"]')), '$625.00');
   assert.equal(await text(page.locator('#summary [data-total="later"]')), '$190.00');
+  assert.match(await text(charges.nth(0)), /\$625\.00 charged when this shipment ships/);
+  assert.match(await text(page.locator('#summary')),
+    /Charged when in-stock items ship \$625\.00 Charged when backordered items ship \$190\.00/);
+  assert.doesNotMatch(await text(page.locator('main')), /charged now/i);
   await review(page, 'checkout');
 
   const before = await orderCount();
@@ -231,7 +250,11 @@ test('mixed cart: ships now / ships later, then an order with several shipments'
   assert.match(await text(ships.nth(0)), /Ready to ship In stock\. Delivery Nov 28–Nov 30 25 × Organic cotton T-shirt/);
   assert.match(await text(ships.nth(1)), /awaiting stock Backorder: expected delivery Dec 17–Dec 20 5 × Organic cotton T-shirt/);
   assert.match(await text(ships.nth(2)), /awaiting stock Backorder: expected delivery Dec 11–Dec 25 1 × Heavyweight hoodie/);
-  assert.match(await text(page.locator('main')), /Authorized \$815\.00 Captured \$0\.00/);
+  assert.match(await text(page.locator('main')), /Authorized on your card \$815\.00 Charged so far \$0\.00/);
+  for (const i of [0, 1, 2]) assert.match(await text(ships.nth(i)), /Charged when it ships \$/);
+  // GB: the postcode on its own line after the city; the country by name.
+  assert.deepEqual((await page.locator('address').innerText()).split('\n').map((l) => l.trim()).filter(Boolean),
+    ['Ada Lovelace', '12 Analytical Row', 'Flat 3', 'London', 'N1 9GU', 'United Kingdom']);
   await review(page, 'order');
 
   // The API agrees: one order more, three shipments by source.
@@ -253,7 +276,8 @@ test('mixed cart: ships now / ships later, then an order with several shipments'
   await page.reload();
   await ready(page);
   assert.match(await text(ships.nth(0)), /Shipped .*Tracking number TRACK123/);
-  assert.match(await text(page.locator('main')), /Captured \$625\.00/);
+  assert.match(await text(page.locator('main')), /Charged so far \$625\.00/);
+  assert.match(await text(ships.nth(0)), /Charged \$625\.00/);
 
   // The cart is spent: the header shows no count and the cart page is empty.
   await goto(page, '/cart');
@@ -371,21 +395,17 @@ test('the merchant\'s static backorder message reaches the PLP, PDP and cart as 
   const put = (backorderMessage) =>
     srv.api('/v1/settings', { method: 'PUT', key: true, body: { backorderMessage } });
   assert.equal((await put(msg)).status, 200);
-  try {
-    const page = await open('/');
-    assert.equal(await text(page.locator('[data-sku="HOODIE2"] .delivery')), msg);
-    // A pre-order keeps its dated range.
-    assert.match(await text(page.locator('[data-sku="JACKET8"] .delivery')), /Dec 20–Dec 23/);
-    await goto(page, '/p/HOODIE2');
-    assert.equal(await text(page.locator('#avail .delivery')), msg);
-    await page.click('#add-btn');
-    await page.locator('#add-status').filter({ hasText: 'Added' }).waitFor();
-    await goto(page, '/cart');
-    assert.match(await text(page.locator('[data-group="later"]')), new RegExp(msg));
-    page.assertClean();
-  } finally {
-    await put('');
-  }
+  const page = await open('/');
+  assert.equal(await text(page.locator('[data-sku="HOODIE2"] .delivery')), msg);
+  // A pre-order keeps its dated range.
+  assert.match(await text(page.locator('[data-sku="JACKET8"] .delivery')), /Dec 20–Dec 23/);
+  await goto(page, '/p/HOODIE2');
+  assert.equal(await text(page.locator('#avail .delivery')), msg);
+  await page.click('#add-btn');
+  await page.locator('#add-status').filter({ hasText: 'Added' }).waitFor();
+  await goto(page, '/cart');
+  assert.match(await text(page.locator('[data-group="later"]')), new RegExp(msg));
+  page.assertClean();
 });
 
 test('order page without a valid token says so', async () => {
@@ -398,12 +418,12 @@ test('order page without a valid token says so', async () => {
 });
 
 test('budget: every storefront script together is at most 25 KB; nothing loads from elsewhere', async () => {
-  // Every page, so that the set of scripts is complete even if earlier tests were skipped.
+  // Every page, so that the set of scripts is complete.
   const page = await open();
   for (const p of ['/', '/p/TSHIRT1', '/cart', '/checkout', '/orders/ord_x?token=x']) await goto(page, p);
   let total = 0;
   const sizes = {};
-  for (const u of scripts) {
+  for (const u of page.scripts) {
     const r = await fetch(u);
     assert.equal(r.status, 200, u);
     const n = (await r.arrayBuffer()).byteLength;
@@ -415,6 +435,5 @@ test('budget: every storefront script together is at most 25 KB; nothing loads f
     assert.ok(`/assets/${f}` in sizes, `${f} was loaded`);
   }
   assert.ok(total <= JS_BUDGET, `storefront JS is ${total} bytes, over ${JS_BUDGET}`);
-  assert.deepEqual(foreign, [], 'requests outside the server');
   page.assertClean(['status of 404']);
 });

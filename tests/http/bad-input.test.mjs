@@ -15,7 +15,6 @@ after(async () => {
   await srv?.stop();
 });
 
-let caseCount = 0;
 
 const PRE = 'TSHIRT1,WH1,onhand,999,0,,,'; // line 2
 const POST = 'MUG3,WH1,onhand,777,0,,,'; // line 4
@@ -159,7 +158,14 @@ const CSV_CASES = [
     { line: 1, column: null, message: /unknown column/ },
     { line: 1, column: null, value: null, message: 'required column "sku" is missing' },
   ]],
-  ['no header: the first line is data', `${PRE}\n${POST}\n`, null],
+  // No header: line 1 is read as one and fails as a whole; nothing else can be read.
+  ['no header: the first line is data', `${PRE}\n${POST}\n`, [
+    ...['TSHIRT1', 'WH1', 'onhand', '999', '0'].map((v) =>
+      ({ line: 1, column: null, value: v, message: new RegExp(`^unknown column "${v}": the columns are sku, locationId,`) })),
+    ...[6, 7, 8].map((n) => ({ line: 1, column: null, value: null, message: new RegExp(`^column ${n} of the header has no name`) })),
+    ...['sku', 'locationId', 'stockType', 'quantity', 'transitRef', 'transitOrderDate', 'transitStockDate'].map((c) =>
+      ({ line: 1, column: null, value: null, message: `required column "${c}" is missing` })),
+  ]],
   // ---- file ----
   ['file name with a space (multipart)', file(row()), [{ line: 0, column: null, value: null, message: /file name "my stock\.csv" contains a space/ }],
     { fileName: 'my stock.csv', multipart: true }],
@@ -176,23 +182,10 @@ const CSV_CASES = [
 
 describe('CSV import: every rule of SPEC section 3', () => {
   for (const [name, csv, errors, opts] of CSV_CASES) {
-    caseCount++;
     test(name, async () => {
       const r = await unchanged(() => srv.importCsv(csv, { fileName: 'inventory.csv', ...opts }));
-      if (errors) {
-        const job = assertFailedJob(r, errors);
-        assert.equal(job.source, 'csv');
-      } else {
-        // A file without header: line 1 fails as a header, nothing else can be read.
-        assert.equal(r.status, 422);
-        assert.equal(r.json.status, 'FAILED');
-        assert.ok(r.json.errors.length > 0);
-        for (const e of r.json.errors) {
-          assert.equal(e.line, 1);
-          assert.equal(e.column, null);
-        }
-        assert.ok(r.json.errors.some((e) => /unknown column "TSHIRT1"/.test(e.message)));
-      }
+      const job = assertFailedJob(r, errors);
+      assert.equal(job.source, 'csv');
     });
   }
 
@@ -304,7 +297,6 @@ describe('bulk API: the same rules, line = 1-based array index', () => {
     ['duplicate position', [good, rec(), rec({ quantity: 6 })], [{ line: 3, column: 'sku', value: 'NEWSKU1', message: /appears more than once/ }]],
   ];
   for (const [name, body, errors] of BULK_CASES) {
-    caseCount++;
     test(name, async () => {
       const r = await unchanged(() => srv.bulk(body));
       const job = assertFailedJob(r, errors);
@@ -313,13 +305,11 @@ describe('bulk API: the same rules, line = 1-based array index', () => {
     });
   }
 
-  caseCount++;
   test('body an object, not an array → 422', async () => {
     const r = await unchanged(() => srv.bulk(good));
     assertError(r, 422, 'VALIDATION_FAILED', /array/);
   });
 
-  caseCount++;
   test('body a JSON scalar (well-formed, not an array) → 422, not 400', async () => {
     for (const body of ['"TSHIRT1"', 'null', '42']) {
       const r = await unchanged(() => srv.api('/v1/inventory/bulk', {
@@ -344,7 +334,6 @@ describe('HTTP: malformed, wrong type, too large, no key, not found', () => {
     ['/v1/products', '', { line: 1, column: 0, position: 0 }],
   ];
   for (const [path, body, where] of MALFORMED) {
-    caseCount++;
     test(`malformed JSON to ${path} → 400 at line ${where.line}, column ${where.column}`, async () => {
       const r = await unchanged(() => srv.api(path, { body, key: true, headers: json }));
       assertError(r, 400, 'MALFORMED_JSON', new RegExp(`line ${where.line}, column ${where.column}`));
@@ -361,7 +350,6 @@ describe('HTTP: malformed, wrong type, too large, no key, not found', () => {
     ['/v1/inventory/query', 'application/x-www-form-urlencoded', 'items=MUG3'],
   ];
   for (const [path, type, body] of WRONG_TYPE) {
-    caseCount++;
     test(`${type ?? 'no content type'} to ${path} → 415`, async () => {
       const headers = type ? { 'content-type': type } : {};
       const r = await unchanged(async () => {
@@ -373,7 +361,6 @@ describe('HTTP: malformed, wrong type, too large, no key, not found', () => {
     });
   }
 
-  caseCount++;
   test('multipart without a boundary → 400', async () => {
     const r = await unchanged(() => srv.api('/v1/inventory/imports', {
       body: `${HEADER}\n${PRE}\n`, key: true, headers: { 'content-type': 'multipart/form-data' },
@@ -381,7 +368,6 @@ describe('HTTP: malformed, wrong type, too large, no key, not found', () => {
     assertError(r, 400, 'MALFORMED_REQUEST');
   });
 
-  caseCount++;
   test('multipart without the "file" field → 400, no job', async () => {
     const fd = new FormData();
     fd.append('upload', new Blob([`${HEADER}\n${PRE}\n`], { type: 'text/csv' }), 'inventory.csv');
@@ -391,7 +377,6 @@ describe('HTTP: malformed, wrong type, too large, no key, not found', () => {
     assert.equal((await srv.api('/v1/inventory/imports', { key: true })).json.items.length, jobs);
   });
 
-  caseCount++;
   test('JSON body over 1 MiB to /v1/locations → 413', async () => {
     const body = JSON.stringify({ locationId: 'BIG1', name: 'x'.repeat((1 << 20) + 10) });
     const r = await srv.api('/v1/locations', { body, key: true, headers: json });
@@ -400,7 +385,6 @@ describe('HTTP: malformed, wrong type, too large, no key, not found', () => {
     assert.equal(ids.includes('BIG1'), false);
   });
 
-  caseCount++;
   test('JSON body over 1 MiB to /v1/inventory/query → 413; exactly 1 MiB is read', async () => {
     const pad = (n) => `{"items": []${' '.repeat(n - 13)}}`;
     assertError(await srv.api('/v1/inventory/query', { body: pad((1 << 20) + 1), headers: json }), 413, 'PAYLOAD_TOO_LARGE');
@@ -408,7 +392,6 @@ describe('HTTP: malformed, wrong type, too large, no key, not found', () => {
     assert.equal(ok.status, 200, ok.text);
   });
 
-  caseCount++;
   test('chunked JSON body over 1 MiB (no Content-Length) → 413', async () => {
     const chunk = new TextEncoder().encode(' '.repeat(64 * 1024));
     let sent = 0;
@@ -449,7 +432,6 @@ describe('HTTP: malformed, wrong type, too large, no key, not found', () => {
     ['an empty Bearer', { authorization: 'Bearer ' }],
   ];
   for (const [method, path, body, type] of KEYED) {
-    caseCount++;
     test(`${method} ${path} without a valid key → 401`, async () => {
       const keyId = srv.key.split('.')[0];
       for (const [what, h] of BAD_AUTH) {
@@ -471,14 +453,12 @@ describe('HTTP: malformed, wrong type, too large, no key, not found', () => {
     assert.equal((await srv.api('/v1/settings')).json.inStockMinDays, 1);
   });
 
-  caseCount++;
   test('unknown SKU → 404 SKU_NOT_FOUND', async () => {
     for (const sku of ['NOSUCHSKU', 'has%20space', 'x'.repeat(65)]) {
       assertError(await srv.api(`/v1/inventory/${sku}`), 404, 'SKU_NOT_FOUND');
     }
   });
 
-  caseCount++;
   test('a path segment is percent-decoded once, not twice', async () => {
     // %2533 is "%33": the SKU "MUG%33" does not exist (decoding twice would give MUG3).
     assertError(await srv.api('/v1/inventory/MUG%2533'), 404, 'SKU_NOT_FOUND');
@@ -488,15 +468,14 @@ describe('HTTP: malformed, wrong type, too large, no key, not found', () => {
     assert.equal(once.json.sku, 'MUG3');
   });
 
-  caseCount++;
   test('unknown route → 404 NOT_FOUND', async () => {
-    for (const p of ['/v2/inventory/MUG3', '/v1/inventorys', '/v1/inventory/imports/x/y/z', '/admin/api']) {
+    for (const p of ['/v2/inventory/MUG3', '/v1/inventorys', '/v1/inventory/imports/x/y/z']) {
       assertError(await srv.api(p), 404, 'NOT_FOUND');
     }
+    // Not an API path: the storefront's HTML 404 page (SPEC 7).
+    const page = await srv.api('/admin/api');
+    assert.equal(page.status, 404);
+    assert.match(page.headers.get('content-type'), /^text\/html/);
     assertError(await srv.api('/nope', { method: 'POST', body: { a: 1 } }), 404, 'NOT_FOUND');
-  });
-
-  test(`at least 45 distinct bad-input cases (${caseCount})`, () => {
-    assert.ok(caseCount >= 45, String(caseCount));
   });
 });

@@ -73,7 +73,10 @@ describe('usage and --help', () => {
     [['apikey', 'delete', 'x']],
     [['demo', 'extra']],
     [['user', 'add']],
-    [['user', 'remove', 'x']],
+    [['user', 'delete', 'x']],
+    [['user', 'list', 'x']],
+    [['apikey', 'list', 'x']],
+    [['demo', '--force=yes']],
     [['check', 'extra']],
     [['serve', '--port', 'http']],
     [['serve', '--port', '70000']],
@@ -118,7 +121,7 @@ describe('sellahead import', () => {
     assert.equal(job.rowsApplied, 4);
     assert.equal(job.totalRowsErrors, 0);
     assert.deepEqual(job.errors, []);
-    assert.equal(r.stderr, '', 'no progress when stderr is not a terminal');
+    assert.equal(r.stderr, 'COMPLETED: 4 rows applied\n', 'a summary, no progress when not a terminal');
     assert.equal((await srv.item('MUG3')).availableStockQuantity, 50);
     const got = await srv.api(`/v1/inventory/imports/${job.id}`, { key: true });
     assert.deepEqual(got.json, job);
@@ -261,10 +264,12 @@ describe('sellahead location add / apikey create', () => {
     assert.equal((await srv.api('/v1/inventory/imports', { key: ka + 'x' })).status, 401);
   });
 
-  test('demo twice refreshes instead of failing', async () => {
+  test('demo on a database with inventory: exit 1, nothing changed', async () => {
+    const before = await srv.snapshot();
     const r = await srv.cli(['demo', '--db', srv.db]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal((await srv.item('MUG3')).availableStockQuantity, 40);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /already holds inventory.*--force/);
+    assert.deepEqual(await srv.snapshot(), before);
   });
 });
 

@@ -32,9 +32,13 @@ describe('health', () => {
   });
 
   test('unknown routes: 404 NOT_FOUND in the error envelope', async () => {
-    for (const p of ['/nope', '/v1', '/v1/', '/v1/inventoryx', '/v1/inventory/MUG3/extra', '/healthz/']) {
+    for (const p of ['/v1', '/v1/', '/v1/inventoryx', '/v1/inventory/MUG3/extra', '/healthz/']) {
       assertError(await srv.api(p), 404, 'NOT_FOUND');
     }
+    // A storefront path: the store's HTML 404 page instead (SPEC 7).
+    const page = await srv.api('/nope');
+    assert.equal(page.status, 404);
+    assert.match(page.headers.get('content-type'), /^text\/html/);
   });
 
   test('a known path with the wrong method: 405', async () => {

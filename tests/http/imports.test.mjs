@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   HEADER, ISO_TIME, assertError, assertFailedJob, fixture, startServer,
 } from './lib/server.mjs';
+import { ownServer } from './lib/shop.mjs';
 
 let srv;
 before(async () => {
@@ -63,7 +64,8 @@ function parseCsv(text) {
 }
 
 describe('POST /v1/inventory/imports', () => {
-  test('multipart upload of a valid file: 201 COMPLETED, positions set', async () => {
+  test('multipart upload of a valid file: 201 COMPLETED, positions set', async (t) => {
+    const srv = await ownServer(t, { demo: true }); // the demo's SCARF9, untouched by other tests
     const r = await srv.importCsv(fixture('valid.csv'), { fileName: 'valid.csv', multipart: true });
     assert.equal(r.status, 201, r.text);
     assert.equal(r.headers.get('content-type'), 'application/json; charset=utf-8');
@@ -131,21 +133,25 @@ describe('POST /v1/inventory/imports', () => {
 });
 
 describe('import jobs: list, get, errors.csv', () => {
+  // A server of its own: the job list holds the demo's job and these two, nothing else.
+  let srv;
+  let demoJobs;
   let ok;
   let failed;
   before(async () => {
+    srv = await startServer({ demo: true });
+    demoJobs = (await srv.api('/v1/inventory/imports', { key: true })).json.items.map((j) => j.id);
     ok = (await srv.importCsv(`${HEADER}\nMUG3,WH1,onhand,40,0,,,\n`, { fileName: 'first.csv' })).json;
     failed = (await srv.importCsv(fixture('bad-mixed.csv'), { fileName: 'second.csv' })).json;
+  });
+  after(async () => {
+    await srv?.stop();
   });
 
   test('list is newest first', async () => {
     const r = await srv.api('/v1/inventory/imports', { key: true });
     assert.equal(r.status, 200, r.text);
-    const ids = r.json.items.map((j) => j.id);
-    assert.equal(ids[0], failed.id);
-    assert.equal(ids[1], ok.id);
-    assert.ok(ids.length >= 6);
-    assert.equal(new Set(ids).size, ids.length);
+    assert.deepEqual(r.json.items.map((j) => j.id), [failed.id, ok.id, ...demoJobs]);
     const first = r.json.items[1];
     for (const k of ['id', 'source', 'fileName', 'status', 'totalRows', 'rowsApplied', 'totalRowsErrors', 'createdAt', 'finishedAt']) {
       assert.deepEqual(first[k], ok[k], k);
@@ -267,13 +273,14 @@ describe('POST /v1/inventory/bulk', () => {
 
   test('Idempotency-Key on a failed job replays the failure', async () => {
     const key = `idem-fail-${Date.now()}`;
-    const bad = [{ sku: 'MUG3', locationId: 'WH1', type: 'Stock', totalQuantity: -1 }];
+    assert.equal((await srv.bulk([{ sku: 'REPLAY1', locationId: 'WH1', type: 'Stock', totalQuantity: 42 }])).status, 201);
+    const bad = [{ sku: 'REPLAY1', locationId: 'WH1', type: 'Stock', totalQuantity: -1 }];
     const first = await srv.bulk(bad, { 'Idempotency-Key': key });
     assert.equal(first.status, 422);
-    const retry = await srv.bulk([{ sku: 'MUG3', locationId: 'WH1', type: 'Stock', totalQuantity: 5 }], { 'Idempotency-Key': key });
+    const retry = await srv.bulk([{ sku: 'REPLAY1', locationId: 'WH1', type: 'Stock', totalQuantity: 5 }], { 'Idempotency-Key': key });
     assert.equal(retry.status, 422);
     assert.equal(retry.json.id, first.json.id);
-    assert.equal((await srv.item('MUG3')).availableStockQuantity, 42);
+    assert.equal((await srv.item('REPLAY1')).availableStockQuantity, 42);
   });
 
   test('without Idempotency-Key every call is a new job', async () => {
@@ -303,7 +310,8 @@ describe('POST /v1/inventory/bulk', () => {
 });
 
 describe('all or nothing for CSV files', () => {
-  test('one bad row in a file changes no position', async () => {
+  test('one bad row in a file changes no position', async (t) => {
+    const srv = await ownServer(t, { demo: true }); // the demo's TSHIRT1: 25 onhand
     const before = await srv.snapshot();
     const good = [
       'TSHIRT1,WH1,onhand,1,0,,,', 'TSHIRT1,WH1,intransit,2,0,PO1001,2026-11-20,2026-12-15',
@@ -410,21 +418,21 @@ describe('content types with parameters, large files', () => {
 
   // ~1 MB: many read chunks and multipart pieces; line numbers must stay exact across them.
   const N = 25000;
-  const big = (bad) => {
+  const big = (bad, prefix) => {
     const rows = [HEADER];
-    for (let i = 1; i <= N; i++) rows.push(i === bad ? `BIG${i},WH1,onhand,x${i},0,,,` : `BIG${i},WH1,onhand,${i},0,,,`);
+    for (let i = 1; i <= N; i++) rows.push(i === bad ? `${prefix}${i},WH1,onhand,x${i},0,,,` : `${prefix}${i},WH1,onhand,${i},0,,,`);
     return rows.join('\n') + '\n';
   };
 
   test('a large file with one bad row deep inside: exact line, nothing applied', async () => {
-    const r = await srv.importCsv(big(17777), { fileName: 'big.csv', multipart: true });
+    const r = await srv.importCsv(big(17777, 'BAD'), { fileName: 'big.csv', multipart: true });
     assertFailedJob(r, [{ line: 17778, column: 'quantity', value: 'x17777', message: /'x' \(0x78\) at position 1/ }]);
     assert.equal(r.json.totalRows, N);
-    for (const sku of ['BIG1', 'BIG17776', `BIG${N}`]) assertError(await srv.api(`/v1/inventory/${sku}`), 404, 'SKU_NOT_FOUND');
+    for (const sku of ['BAD1', 'BAD17776', `BAD${N}`]) assertError(await srv.api(`/v1/inventory/${sku}`), 404, 'SKU_NOT_FOUND');
   });
 
   test('the same large file without the bad row: every row applied', async () => {
-    const r = await srv.importCsv(big(0), { fileName: 'big.csv', multipart: true });
+    const r = await srv.importCsv(big(0, 'BIG'), { fileName: 'big.csv', multipart: true });
     assert.equal(r.status, 201, r.text);
     assert.equal(r.json.rowsApplied, N);
     for (const i of [1, 4096, 17777, N]) assert.equal((await srv.item(`BIG${i}`)).availableStockQuantity, i);

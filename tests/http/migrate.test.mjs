@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startServer, run } from './lib/server.mjs';
+import { PG_ONLY, startServer, run } from './lib/server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let srv;
@@ -58,7 +58,7 @@ test('usage errors exit 2', async () => {
   assert.equal((await run(['migrate'])).code, 2);
 });
 
-test('into an empty PostgreSQL database', { skip: !process.env.SELLAHEAD_TEST_PG_URL && 'no test cluster' },
+test('into an empty PostgreSQL database', { skip: PG_ONLY },
   async () => {
     const name = `migrate_${process.pid}_${Date.now()}`;
     const url = execFileSync(path.join(ROOT, 'scripts/pg-test'),

@@ -56,8 +56,8 @@ describe('GET /v1/products', () => {
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json, {
       sku: 'CAP4', name: 'Canvas cap', price: 2200, currency: 'USD',
-      description: 'Pre-order: two purchase orders with different dates.', imageUrl: '',
-      status: 'IN_TRANSIT', addToCart: true, availableTotal: 90,
+      description: 'Washed cotton canvas with an adjustable brass buckle. Unstructured, so it packs flat.',
+      imageUrl: '', status: 'IN_TRANSIT', addToCart: true, availableTotal: 90, stockDate: '2026-12-07',
       expectedDelivery: { from: '2026-12-09', to: '2026-12-12', message: 'Backorder: expected delivery Dec 9–Dec 12' },
     });
   });
@@ -82,7 +82,7 @@ describe('POST /v1/products', () => {
     assert.deepEqual({ ...g.json, expectedDelivery: undefined }, {
       sku: 'GLOVES13', name: 'Leather gloves', price: 4900, currency: 'EUR', description: 'Warm.',
       imageUrl: 'https://img.example/g.jpg', status: 'OUT_OF_STOCK', addToCart: false, availableTotal: 0,
-      expectedDelivery: undefined,
+      stockDate: null, expectedDelivery: undefined,
     });
     const m = await srv.api('/v1/products/MUG3');
     assert.equal(m.json.name, 'Big stoneware mug');

@@ -14,12 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { PGBIN, PG_TEST, PG_URL, run, runProgram, startServer } from './lib/server.mjs';
+import { PGBIN, PG_ONLY as SKIP, PG_TEST, run, runProgram, startServer } from './lib/server.mjs';
 import {
-  assertCheck, createSku, getOrder, orderBody, orderIds, outbox, sleep, waitFor,
+  assertCheck, closedPort, createSku, getOrder, orderBody, orderIds, outbox, sleep, waitFor,
 } from './lib/shop.mjs';
-
-const SKIP = !PG_URL && 'PostgreSQL only: set SELLAHEAD_TEST_PG_URL to a test cluster (make http-pg does)';
 
 /** One POST /v1/orders with a time limit; resolves {status, json, ms, t0, t1, timedOut}. */
 async function order(srv, items, { headers = {}, timeout = 10000, email = 'scale@example.com' } = {}) {
@@ -101,7 +99,7 @@ describe('two servers on one PostgreSQL database', { skip: SKIP }, () => {
       });
       const results = await Promise.all(Array.from({ length: 48 },
         (_, i) => order(i % 2 ? b : a, [{ sku, quantity: 1 }], { email: `racer${i}@example.com` })));
-      for (const r of results) assert.ok(!r.timedOut && r.ms < 10000, `answered in time: ${r.text}`);
+      for (const r of results) assert.ok(!r.timedOut, `answered, not hung: ${r.text}`);
       const wins = results.filter((r) => r.status === 201);
       const losses = results.filter((r) => r.status === 409);
       assert.equal(wins.length, 12, `exactly the 12 units on offer: ${tally(results)}`);
@@ -170,9 +168,9 @@ describe('two servers on one PostgreSQL database', { skip: SKIP }, () => {
     }
     const results = await Promise.all(jobs);
     assert.equal(results.filter((r) => r.status === 201).length, 40, tally(results));
-    // A deadlock costs PostgreSQL's deadlock_timeout (1 s) per detection: none may happen.
-    assert.ok(Math.max(...results.map((r) => r.ms)) < 3000,
-      `slowest order took ${Math.max(...results.map((r) => r.ms))} ms`);
+    // A deadlock is retried and so still ends in 201, but each one costs PostgreSQL's
+    // deadlock_timeout: none may happen. The store logs every one with its SQLSTATE.
+    for (const srv of [a, b]) assert.doesNotMatch(srv.stderr, /\[40P01\]/, 'a deadlock');
     let units = 0;
     for (const sku of skus) {
       units += (await itemWithin(a, sku, (d) => d.positions[0].allocatedQuantity > 0))
@@ -187,7 +185,7 @@ describe('two servers on one PostgreSQL database', { skip: SKIP }, () => {
     const headers = { 'Idempotency-Key': `scale-idem-${process.pid}-${Date.now()}` };
     const rs = await Promise.all(Array.from({ length: 10 },
       (_, i) => order(i % 2 ? b : a, [{ sku, quantity: 3 }], { headers })));
-    for (const r of rs) assert.ok(r.status === 200 || r.status === 201, `${r.status}: ${r.text}`);
+    for (const r of rs) assert.equal(r.status, 201, `the first answer again: ${r.text}`);
     const ids = new Set(rs.map((r) => r.json.id));
     assert.equal(ids.size, 1, `one order id for all: ${[...ids]}`);
     assert.equal(new Set(rs.map((r) => r.json.number)).size, 1);
@@ -330,7 +328,9 @@ describe('losing the database under load', { skip: SKIP }, () => {
       assert.equal(s.code, 0, `pg_ctl stop: ${s.stdout}${s.stderr}`);
       const stoppedAt = Date.now();
       phase = 'down';
-      await sleep(3000);
+      // Down until enough requests were refused for the checks below, however long that takes.
+      await waitFor(() => results.filter((r) => r.t0 >= stoppedAt && r.status === 503).length >= 5,
+        { timeout: 20000, what: '5 requests refused while the database is down' });
       const startAt = Date.now();
       const st = await startCluster();
       assert.equal(st.code, 0, `pg_ctl start: ${st.stdout}${st.stderr}`);
@@ -344,7 +344,7 @@ describe('losing the database under load', { skip: SKIP }, () => {
 
       // Every request answered, in time, as an order or a 503 UNAVAILABLE; never a 500.
       for (const r of results) {
-        assert.ok(!r.timedOut && r.ms < 10000, `answered within 10 s: ${r.ms} ms ${r.text}`);
+        assert.ok(!r.timedOut, `answered, not hung: ${r.text}`);
         assert.ok(r.status === 201 || r.status === 503, `201 or 503, got ${r.status}: ${r.text}`);
         if (r.status === 503) {
           assert.equal(r.json?.error?.code, 'UNAVAILABLE', r.text);
@@ -389,15 +389,26 @@ describe('losing the database under load', { skip: SKIP }, () => {
 });
 
 describe('a database that cannot be reached', { skip: SKIP }, () => {
-  test('sellahead serve --db postgresql://127.0.0.1:1/x: a clear message, exit 1', async () => {
+  // A port held bound but not listening: connections are refused, and nothing can start
+  // listening there while the tests run.
+  let held;
+  let url;
+  before(async () => {
+    held = await closedPort();
+    url = `postgresql://127.0.0.1:${held.port}/x`;
+  });
+  after(async () => {
+    await held?.close();
+  });
+
+  test('sellahead serve --db postgresql://127.0.0.1:PORT/x (nobody there): a clear message, exit 1', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellahead-unreach-'));
     try {
-      const t0 = Date.now();
-      const r = await run(['serve', '--db', 'postgresql://127.0.0.1:1/x', '--port', '0',
-        '--mail-dir', path.join(dir, 'mail')], { cwd: dir, timeout: 30000 });
+      // Gives up promptly: run() kills it (a signal) if it is still trying after 15 s.
+      const r = await run(['serve', '--db', url, '--port', '0',
+        '--mail-dir', path.join(dir, 'mail')], { cwd: dir, timeout: 15000 });
       assert.equal(r.signal, null, `killed (hung?): ${r.stderr}`);
       assert.equal(r.code, 1, `exit 1: ${r.stderr}`);
-      assert.ok(Date.now() - t0 < 15000, 'gives up promptly');
       assert.match(r.stderr, /^sellahead: /m);
       assert.match(r.stderr, /PostgreSQL/i, r.stderr);
       assert.match(r.stderr, /connect/i, r.stderr);
@@ -411,7 +422,7 @@ describe('a database that cannot be reached', { skip: SKIP }, () => {
 
   test('the CLI too: sellahead check / import against it exit 1 with the same message', async () => {
     for (const args of [['check'], ['inventory', 'MUG3'], ['location', 'add', 'X1', 'x']]) {
-      const r = await run([...args, '--db', 'postgresql://127.0.0.1:1/x']);
+      const r = await run([...args, '--db', url]);
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /^sellahead: .*PostgreSQL/im, r.stderr);
       assert.equal(r.stdout, '');

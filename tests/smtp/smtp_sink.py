@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """A tiny SMTP server for tests: saves each message it receives to OUT/<n>.eml.
 
-    /usr/bin/python3 tests/smtp/smtp_sink.py --port 2525 --out /tmp/mail [--fail]
+    /usr/bin/python3 tests/smtp/smtp_sink.py [--port 2525] --out /tmp/mail [--fail]
 
 n counts up from 1 (after any <n>.eml already in OUT). Next to each message, <n>.json holds
 the envelope (mail_from, rcpt_tos). With --fail every RCPT is answered 550 and nothing is
-saved. Prints "ready" on stdout once it listens; stops on SIGINT or SIGTERM.
+saved. --port 0 (the default) lets the system pick a free port: nothing can take it between
+choosing and binding. Prints "ready PORT" on stdout once it listens; stops on SIGINT or SIGTERM.
 
 Uses Debian's python3-aiosmtpd, so run it with /usr/bin/python3.
 """
@@ -53,21 +54,29 @@ class Sink:
         return "250 Message accepted"
 
 
+class BoundController(Controller):
+    """Learns the port the system bound (--port 0) before aiosmtpd connects to it."""
+
+    def _trigger_server(self):
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--out", required=True)
     ap.add_argument("--fail", action="store_true", help="answer every RCPT with 550")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
-    controller = Controller(Sink(args.out, args.fail), hostname=args.host, port=args.port)
+    controller = BoundController(Sink(args.out, args.fail), hostname=args.host, port=args.port)
     controller.start()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    print("ready", flush=True)
+    print(f"ready {controller.port}", flush=True)
     try:
         while not stop.wait(1):  # a timeout keeps the main thread open to signals
             pass

@@ -94,6 +94,7 @@ static void fixture_init(struct fixture *f, int capture_on)
     f->s.capture_on = capture_on;
     snprintf(f->s.store_name, sizeof f->s.store_name, "Acme Outfitters");
     snprintf(f->s.from_email, sizeof f->s.from_email, "orders@acme.example");
+    snprintf(f->s.public_url, sizeof f->s.public_url, "https://acme.example/shop");
 
     struct order_rec *o = &f->o;
     snprintf(o->id, sizeof o->id, "ord_abc");
@@ -166,7 +167,8 @@ static void check_confirmation_part(const char *p)
     assert_order(p, "Shipment 2 of 3 " EMDASH, "Backorder: expected delivery Dec 17" DASH "Dec 20");
     assert_order(p, "Shipment 3 of 3 " EMDASH, "Made to order: ships in 4" DASH "6 weeks");
     assert_order(p, "Ships now", "On backorder");
-    assert_contains(p, "/orders/ord_abc?token=0123456789abcdef0123456789abcdef");
+    /* The one link: absolute, from publicUrl. */
+    assert_contains(p, "https://acme.example/shop/orders/ord_abc?token=0123456789abcdef0123456789abcdef");
 }
 
 static void test_confirmation_capture_shipment(void **state)
@@ -200,13 +202,19 @@ static void test_confirmation_capture_shipment(void **state)
     assert_contains(t, "Shipment 3 of 3 " EMDASH " On backorder\n- 1 " TIMES
                        " Poster (POSTER1)\nMade to order: ships in 4" DASH
                        "6 weeks\nCharged when it ships: $15.00\n");
-    assert_contains(t, "Charged now: $50.00\n");
-    assert_contains(t, "Charged later: $55.00\n");
+    /* Words true for captureOn=shipment: nothing is charged before it ships. */
+    assert_contains(t, "Charged when in-stock items ship: $50.00\n");
+    assert_contains(t, "Charged when backordered items ship: $55.00\n");
     assert_contains(t, "Total: $105.00\n");
+    assert_lacks(t, "Charged now");
+    assert_lacks(t, "Charged at order");
+    assert_contains(t, "\nhttps://acme.example/shop/orders/ord_abc?token=0123456789abcdef0123456789abcdef\n");
     /* HTML says the same figures. */
     const char *h = m.html;
-    assert_contains(h, "Charged now: <strong>$50.00</strong>");
-    assert_contains(h, "Charged later: <strong>$55.00</strong>");
+    assert_contains(h, "Charged when in-stock items ship: <strong>$50.00</strong>");
+    assert_contains(h, "Charged when backordered items ship: <strong>$55.00</strong>");
+    assert_contains(h, "<a href=\"https://acme.example/shop/orders/ord_abc?token="
+                       "0123456789abcdef0123456789abcdef\"");
     assert_contains(h, "Charged when it ships: <strong>$40.00</strong>");
     assert_contains(h, "Charged when it ships: <strong>$15.00</strong>");
     assert_contains(h, "<!DOCTYPE html>");
@@ -222,11 +230,12 @@ static void test_confirmation_capture_order(void **state)
     assert_int_equal(compose_order_confirmation(&f.o, &f.s, D("2026-11-27"), &m), 0);
     check_confirmation_part(m.text);
     check_confirmation_part(m.html);
-    assert_contains(m.text, "Charged now: $105.00\n");
-    assert_contains(m.text, "Charged later: $0.00\n");
+    assert_contains(m.text, "Charged at order: $105.00\n");
+    assert_contains(m.text, "Charged at order: $40.00\n");
     assert_lacks(m.text, "Charged when it ships");
-    assert_contains(m.html, "Charged now: <strong>$105.00</strong>");
-    assert_contains(m.html, "Charged later: <strong>$0.00</strong>");
+    assert_lacks(m.text, "Charged now");
+    assert_lacks(m.text, "items ship:");
+    assert_contains(m.html, "Charged at order: <strong>$105.00</strong>");
     email_free(&m);
 }
 
@@ -239,13 +248,15 @@ static void test_confirmation_subjects(void **state)
     f.o.nshipments = 1; /* only the READY one */
     assert_int_equal(compose_order_confirmation(&f.o, &f.s, D("2026-11-27"), &m), 0);
     assert_string_equal(m.subject, "Order 1001 confirmed");
-    assert_lacks(m.text, "Charged later");
+    assert_lacks(m.text, "backordered items ship");
     email_free(&m);
     f.o.shipments = &f.ships[1]; /* only backorders */
     f.o.nshipments = 2;
     assert_int_equal(compose_order_confirmation(&f.o, &f.s, D("2026-11-27"), &m), 0);
     assert_string_equal(m.subject, "Order 1001 confirmed " EMDASH " on backorder");
-    assert_contains(m.text, "Charged now: $0.00\n");
+    /* Nothing ships now: no "in-stock" line at $0.00. */
+    assert_lacks(m.text, "in-stock items");
+    assert_contains(m.text, "Charged when backordered items ship: $55.00\n");
     email_free(&m);
 }
 

@@ -97,6 +97,32 @@ static void test_two_onhand_lines_at_one_location_share_a_shipment(void **state)
     order_plan_free(&p);
 }
 
+/* What ships later is listed soonest first across lines: the first line's PO arrives last. */
+static void test_later_shipments_sorted_by_expected_delivery(void **state)
+{
+    (void)state;
+    struct settings s;
+    settings_defaults(&s);
+    struct position a[] = {pos("A", "WH1", STOCK_INTRANSIT, "POA", "2027-01-10", 5)};
+    struct position b[] = {pos("B", "WH1", STOCK_INTRANSIT, "ADVB", NULL, 5)};
+    struct position c[] = {pos("C", "WH1", STOCK_ONHAND, "", NULL, 1),
+                           pos("C", "WH1", STOCK_INTRANSIT, "POC", "2026-12-01", 5)};
+    struct order_line lines[] = {line("A", 1, 100), line("B", 1, 100), line("C", 2, 100)};
+    struct order_stock stock[] = {{a, 1}, {b, 1}, {c, 2}};
+    struct order_plan p;
+    assert_int_equal(order_plan(lines, 3, stock, &s, d("2026-11-27"), &p), 0);
+    assert_int_equal(p.nshipments, 4);
+    assert_int_equal(p.shipments[0].stock_type, STOCK_ONHAND);
+    /* POC: Dec 3-6; ADVB (backorder): Dec 11-25; POA: Jan 12-15. */
+    assert_string_equal(p.shipments[1].transit_ref, "POC");
+    assert_string_equal(p.shipments[2].transit_ref, "ADVB");
+    assert_string_equal(p.shipments[3].transit_ref, "POA");
+    for (size_t i = 0; i < p.nallocs; i++)
+        assert_string_equal(p.allocs[i].pos.transit_ref,
+                            p.shipments[p.allocs[i].shipment].transit_ref);
+    order_plan_free(&p);
+}
+
 static void test_short_line_is_listed_and_nothing_allocated_for_it(void **state)
 {
     (void)state;
@@ -182,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_order_status_follows_shipments),
         cmocka_unit_test(test_receipt_releases_oldest_first_and_may_cover_in_part),
         cmocka_unit_test(test_payment_status_from_amounts),
+        cmocka_unit_test(test_later_shipments_sorted_by_expected_delivery),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

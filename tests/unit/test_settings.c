@@ -187,6 +187,39 @@ static void test_settings_capture_on_is_shipment_or_order(void **state)
     assert_string_equal(e.msg, "captureOn must be \"shipment\" or \"order\"");
 }
 
+/* publicUrl: the process's default until set; stored only when it differs; normalised. */
+static void test_settings_public_url(void **state)
+{
+    (void)state;
+    struct settings s;
+    settings_defaults(&s);
+    assert_string_equal(s.public_url, "http://127.0.0.1:8080");
+    assert_string_equal(settings_public_url_stored(&s), "");
+    settings_default_port(9123);
+    settings_defaults(&s);
+    assert_string_equal(s.public_url, "http://127.0.0.1:9123");
+    assert_string_equal(settings_public_url_stored(&s), "");
+
+    err_t e = {0};
+    snprintf(s.public_url, sizeof s.public_url, "https://shop.example.com/store//");
+    assert_int_equal(settings_validate(&s, &e), 0);
+    assert_string_equal(s.public_url, "https://shop.example.com/store");
+    assert_string_equal(settings_public_url_stored(&s), "https://shop.example.com/store");
+    snprintf(s.public_url, sizeof s.public_url, "http://a/");
+    assert_int_equal(settings_validate(&s, &e), 0);
+    assert_string_equal(s.public_url, "http://a");
+
+    const char *bad[] = {"", "shop.example.com", "ftp://x", "http://", "https:///x",
+                         "http://:80", "https://x/?a=1", "https://x#f", "https://a b",
+                         "https://x/\"<", "HTTP://x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(s.public_url, sizeof s.public_url, "%s", bad[i]);
+        assert_int_equal(settings_validate(&s, &e), ERR_INVALID);
+        assert_memory_equal(e.msg, "publicUrl ", 10);
+    }
+    settings_default_port(8080);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_settings_holidays_are_bounded),
         cmocka_unit_test(test_settings_calendar_points_into_settings),
         cmocka_unit_test(test_settings_capture_on_is_shipment_or_order),
+        cmocka_unit_test(test_settings_public_url),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

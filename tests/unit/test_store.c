@@ -879,6 +879,73 @@ static void test_sessions(void **state)
     assert_string_equal(user, "carol");
 }
 
+/* --- managing users and keys (sellahead user / apikey) --- */
+
+static void test_user_and_key_management(void **state)
+{
+    struct fixture *fx = *state;
+    err_t e = {0};
+    bool orders = true, positions = true;
+    assert_int_equal(ops(fx)->holds_stock(fx->st, &orders, &positions, &e), 0);
+    assert_false(orders);
+    assert_false(positions);
+    struct position k = key("NEW1", NULL);
+    begin(fx);
+    assert_int_equal(ops(fx)->position_adjust(fx->st, &k, 7, 0, &e), 0);
+    commit(fx);
+    assert_int_equal(ops(fx)->holds_stock(fx->st, &orders, &positions, &e), 0);
+    assert_false(orders);
+    assert_true(positions);
+
+    assert_int_equal(ops(fx)->user_add(fx->st, "bob", "h1", &e), 0);
+    assert_int_equal(ops(fx)->user_add(fx->st, "alice", "h1", &e), 0);
+    struct store_named *list = NULL;
+    size_t n = 0;
+    assert_int_equal(ops(fx)->user_list(fx->st, &list, &n, &e), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0].name, "alice");
+    assert_string_equal(list[1].name, "bob");
+    assert_int_equal(strlen(list[0].created_at), 20);
+    free(list);
+
+    /* A new password or a removal ends the user's sessions, and only theirs. */
+    unsigned char ha[SESSION_HASH_LEN], hb[SESSION_HASH_LEN];
+    memset(ha, 1, sizeof ha);
+    memset(hb, 2, sizeof hb);
+    const char *csrf = "0123456789abcdef0123456789abcdef";
+    assert_int_equal(ops(fx)->session_add(fx->st, ha, "alice", csrf, 1000, &e), 0);
+    assert_int_equal(ops(fx)->session_add(fx->st, hb, "bob", csrf, 1000, &e), 0);
+    assert_int_equal(ops(fx)->user_set_hash(fx->st, "alice", "h2", &e), 0);
+    char got[16], user[ID_MAX + 1], tok[SESSION_CSRF_LEN + 1];
+    int64_t exp;
+    assert_int_equal(ops(fx)->user_hash(fx->st, "alice", got, sizeof got, &e), 0);
+    assert_string_equal(got, "h2");
+    assert_int_equal(ops(fx)->session_get(fx->st, ha, user, tok, &exp, &e), ERR_NOTFOUND);
+    assert_int_equal(ops(fx)->session_get(fx->st, hb, user, tok, &exp, &e), 0);
+    assert_int_equal(ops(fx)->user_set_hash(fx->st, "carol", "h2", &e), ERR_NOTFOUND);
+    assert_string_equal(e.msg, "no user carol");
+    assert_int_equal(ops(fx)->user_remove(fx->st, "bob", &e), 0);
+    assert_int_equal(ops(fx)->session_get(fx->st, hb, user, tok, &exp, &e), ERR_NOTFOUND);
+    assert_int_equal(ops(fx)->user_hash(fx->st, "bob", got, sizeof got, &e), ERR_NOTFOUND);
+    assert_int_equal(ops(fx)->user_remove(fx->st, "bob", &e), ERR_NOTFOUND);
+
+    unsigned char hash[APIKEY_HASH_LEN] = {0};
+    assert_int_equal(ops(fx)->apikey_add(fx->st, "sk_1", "ci", hash, &e), 0);
+    assert_int_equal(ops(fx)->apikey_add(fx->st, "sk_2", "ci", hash, &e), 0);
+    assert_int_equal(ops(fx)->apikey_add(fx->st, "sk_3", "app", hash, &e), 0);
+    assert_int_equal(ops(fx)->apikey_list(fx->st, &list, &n, &e), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(list[0].name, "app");
+    assert_string_equal(list[2].name, "ci");
+    free(list);
+    assert_int_equal(ops(fx)->apikey_revoke(fx->st, "ci", &n, &e), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(ops(fx)->apikey_hash(fx->st, "sk_1", hash, &e), ERR_NOTFOUND);
+    assert_int_equal(ops(fx)->apikey_hash(fx->st, "sk_3", hash, &e), 0);
+    assert_int_equal(ops(fx)->apikey_revoke(fx->st, "ci", &n, &e), ERR_NOTFOUND);
+    assert_string_equal(e.msg, "no API key named ci");
+}
+
 /* --- check --- */
 
 /* One order whose books balance: 2 T-shirts allocated onhand for shipment a1, one on PO1
@@ -1118,6 +1185,7 @@ static const struct CMUnitTest tests[] = {
     STORE_TEST(test_check_consistent_database),
     STORE_TEST(test_check_finds_planted_mismatch),
     STORE_TEST(test_check_reports_each_kind),
+    STORE_TEST(test_user_and_key_management),
     STORE_TEST(test_change_log),
     STORE_TEST(test_positions_page),
 };

@@ -482,4 +482,8 @@ $('#out-refresh').onclick = loadOutbox;
 
 /* --- start: an existing session comes back with its CSRF token --- */
 
-api('/v1/session').then((r) => (r.ok ? showApp(r.data) : showLogin()));
+// A new installation has no console user yet: the login page says how to create one.
+const NO_USERS = 'No console user exists yet. Create one on the server with ' +
+  '"sellahead user add NAME" (it asks for a password), then log in here.';
+api('/v1/session').then((r) => (r.ok ? showApp(r.data)
+  : showLogin(r.data?.error?.details?.[0]?.usersExist === false ? NO_USERS : '')));

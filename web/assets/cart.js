@@ -1,10 +1,10 @@
-// Cart: the lines with their promises, the shipments they would become ("ships now" /
-// "ships later"), and the totals. Every edit re-renders from the server's answer.
+// Cart: lines, the shipments they would become, totals; redrawn from each answer.
 import { api, money, el, $, loadHeader, loadCart, showCartCount, insufficientText,
-  nameOf, shipmentLines, totals } from './store.js';
+  nameOf, shipmentLines, totals, storeSettings, chargeRows } from './store.js';
 
 const root = $('cart');
 let cart;
+let captureOn = 'shipment';
 
 // Quantity 0 removes the line (DELETE); anything else sets it (PUT).
 async function update(sku, quantity) {
@@ -16,7 +16,6 @@ async function update(sku, quantity) {
       quantity ? { method: 'PUT', body: { quantity } } : { method: 'DELETE' });
     render();
     $('status').textContent = quantity ? `${name}: quantity set to ${quantity}.` : `${name} removed.`;
-    // The row was redrawn: put focus back where the shopper was, or on the list.
     ($(`q-${sku}`) || $('items-title') || $('main')).focus();
   } catch (e) {
     err.textContent = e.code === 'INSUFFICIENT_INVENTORY' ? insufficientText(e, cart.lines) : e.message;
@@ -33,7 +32,6 @@ function lineRow(line) {
       el('h3', {}, el('a', { href: `/p/${encodeURIComponent(sku)}` }, name)),
       el('p', { class: 'amount' }, money(line.amount, cart.totals.currency))),
     el('p', { class: 'hint' }, `${money(line.unitPrice, cart.totals.currency)} each`),
-    // Where the units come from and when they arrive, from the line's promise.
     el('ul', { class: 'notes' }, allocs.map((a) => el('li', { class: a.stockType === 'onhand' ? 'now' : 'later' },
       allocs.length > 1 ? `${a.quantity} · ${a.expectedDelivery.message}` : a.expectedDelivery.message))),
     !line.fulfillable && el('div', { class: 'flag' },
@@ -53,7 +51,6 @@ function lineRow(line) {
     el('p', { class: 'error', role: 'alert', id: `err-${sku}` }));
 }
 
-// One group of shipments, each with the API's delivery sentence and what it carries.
 function group(key, title, shipments) {
   return shipments.length > 0 && el('section', { class: `group ${key}`, 'data-group': key, 'aria-labelledby': `g-${key}` },
     el('h3', { id: `g-${key}` }, title),
@@ -82,8 +79,7 @@ function render() {
         group('later', later.length > 1 ? `Ships later, in ${later.length} shipments` : 'Ships later', later))),
     el('aside', { class: 'summary', 'aria-labelledby': 'sum-title' },
       el('h2', { id: 'sum-title' }, 'Order summary'),
-      totals([['subtotal', 'Subtotal', t.subtotal], ['now', 'Charged now', t.chargedNow],
-        ['later', 'Charged when backordered items ship', t.chargedLater]], t.currency),
+      totals([['subtotal', 'Subtotal', t.subtotal], ...chargeRows(t, captureOn)], t.currency),
       cart.lines.every((l) => l.fulfillable)
         ? el('a', { class: 'button', href: '/checkout' }, 'Check out')
         : el('p', { class: 'error' }, 'Some items cannot be ordered in that quantity. Update them to check out.')));
@@ -92,7 +88,7 @@ function render() {
 async function load() {
   loadHeader({ cart: false });
   try {
-    cart = await loadCart();
+    [cart, { captureOn }] = await Promise.all([loadCart(), storeSettings()]);
   } catch (e) {
     $('status').textContent = `The cart could not be loaded: ${e.message}`;
   }

@@ -1,17 +1,15 @@
-// Checkout: what is charged now and what later (from the cart's shipments and totals), the
-// shopper's details, and the order itself. Errors stay on the page, next to the form.
+// Checkout: what is charged when, the shopper's details, the order. Errors stay in place.
 import { api, money, el, $, loadHeader, loadCart, forgetCart, showCartCount, insufficientText,
-  shipmentLines, totals } from './store.js';
+  shipmentLines, totals, storeSettings, chargeRows } from './store.js';
 
 const form = $('checkout');
 const error = $('error');
 let cart;
+let captureOn = 'shipment';
 
 function renderSummary() {
   const t = cart.totals;
-  const later = cart.shipments.filter((s) => !s.shipsNow);
-  // Per-shipment charges exist only when payment is captured shipment by shipment.
-  const perShipment = t.chargedLater > 0;
+  const perShipment = captureOn !== 'order';
   $('summary-body').replaceChildren(...[
     el('ul', { class: 'lines compact' }, cart.lines.map((l) => el('li', {},
       el('span', {}, `${l.quantity} × ${l.name}`), el('span', {}, money(l.amount, t.currency))))),
@@ -21,15 +19,13 @@ function renderSummary() {
     el('ul', { class: 'charges' }, cart.shipments.map((s) => el('li', { class: s.shipsNow ? 'now' : 'later' },
       el('p', { class: 'delivery' }, s.expectedDelivery.message),
       shipmentLines(s, cart.lines),
-      !s.shipsNow && perShipment &&
-        el('p', { class: 'charge' }, `${money(s.amount, t.currency)} charged when this shipment ships`)))),
-    totals([['subtotal', 'Total', t.subtotal], ['now', 'Charged now', t.chargedNow],
-      ['later', 'Charged later, as backordered items ship', later.length ? t.chargedLater : null]], t.currency),
+      el('p', { class: 'charge' }, `${money(s.amount, t.currency)} ${perShipment
+        ? 'charged when this shipment ships' : 'charged at order'}`)))),
+    totals([['subtotal', 'Total', t.subtotal], ...chargeRows(t, captureOn)], t.currency),
   ].filter(Boolean));
 }
 
-// One random key per attempt: should the same request reach the server twice, it answers
-// with the first order instead of placing another.
+// One key per attempt: a request that reaches the server twice places one order.
 function idempotencyKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)),
     (b) => b.toString(16).padStart(2, '0')).join('');
@@ -41,7 +37,6 @@ function explain(e) {
   }
   if (e.code === 'PAYMENT_DECLINED') return `Payment declined: ${e.message}. Choose another card and try again.`;
   if (e.status === 422) {
-    // "shippingAddress.city is required": point at the field the server names.
     const field = /^(?:shippingAddress\.)?(\w+)/.exec(e.message);
     const input = field && form.elements[field[1]];
     if (input) {
@@ -71,12 +66,12 @@ form.addEventListener('submit', async (ev) => {
       body: { cartId: cart.id, email: f.email.value.trim(), shippingAddress: address,
         payment: { token: f.token.value } },
     });
-    forgetCart(); // the server emptied it; the next visit starts a new one
+    forgetCart(); // the server emptied it
+    sessionStorage.setItem('sellahead.placed', order.id); // for the thanks
     location.assign(`/orders/${encodeURIComponent(order.id)}?token=${encodeURIComponent(order.accessToken)}`);
   } catch (e) {
     error.replaceChildren(...[explain(e)].flat());
     $('place').disabled = false;
-    // Stock moved since the page loaded: redraw the summary so the short line is flagged.
     if (e.status === 409) api(`/v1/carts/${encodeURIComponent(cart.id)}`).then((c) => { cart = c; renderSummary(); }, () => {});
   }
 });
@@ -84,7 +79,7 @@ form.addEventListener('submit', async (ev) => {
 async function load() {
   loadHeader({ cart: false });
   try {
-    cart = await loadCart();
+    [cart, { captureOn }] = await Promise.all([loadCart(), storeSettings()]);
   } catch (e) {
     $('summary-body').textContent = `Your cart could not be loaded: ${e.message}`;
     return $('cols').removeAttribute('aria-busy');

@@ -1,19 +1,40 @@
-// Order status for the shopper, opened with the order's access token from the link.
-import { api, money, el, $, loadHeader, shipmentLines } from './store.js';
+// The order for its token: thanks after placing, charges, Cancel while nothing has shipped.
+import { api, money, el, $, loadHeader, shipmentLines, addressLines } from './store.js';
 
 const ORDER = { PLACED: 'Placed', PARTIALLY_SHIPPED: 'Partially shipped', SHIPPED: 'Shipped', CANCELLED: 'Cancelled' };
 const SHIPMENT = { READY: 'Ready to ship', AWAITING_STOCK: 'On backorder, awaiting stock', SHIPPED: 'Shipped', CANCELLED: 'Cancelled' };
 const PAYMENT = { AUTHORIZED: 'Authorized', PARTIALLY_CAPTURED: 'Partly charged', CAPTURED: 'Charged', VOIDED: 'Voided', REFUNDED: 'Refunded' };
 
 const root = $('order');
+const thanks = $('thanks');
+const id = decodeURIComponent(location.pathname.split('/')[2] || '');
+const token = new URLSearchParams(location.search).get('token');
+const orderApi = (path = '', opts) =>
+  api(`/v1/orders/${encodeURIComponent(id)}${path}?token=${encodeURIComponent(token)}`, opts);
+
+async function cancel(ev) {
+  if (!confirm('Cancel the whole order? This cannot be undone.')) return;
+  ev.target.disabled = true;
+  try {
+    render(await orderApi('/cancel', { method: 'POST' }));
+    $('status').textContent = 'Your order has been cancelled.';
+  } catch (e) {
+    ev.target.disabled = false;
+    $('status').textContent = `The order could not be cancelled: ${e.message}`;
+  }
+}
 
 function render(o) {
   const m = (n) => money(n, o.currency);
-  const a = o.shippingAddress;
   const row = (k, v, attrs = {}) => [el('dt', {}, k), el('dd', attrs, v)];
+  const has = (st) => o.shipments.some((s) => s.status === st);
+  const shipped = o.shipments.filter((s) => s.status === 'SHIPPED').reduce((n, s) => n + s.amount, 0);
+  // Money words (docs/storefront.md): more captured than shipped means charged at order.
+  const charge = (s) => ({ SHIPPED: 'Charged', CANCELLED: 'Amount' })[s.status]
+    || (o.payment.captured > shipped ? 'Charged at order' : 'Charged when it ships');
   document.title = `Order ${o.number} · sellahead`;
   $('title').textContent = `Order ${o.number}`;
-  root.replaceChildren(
+  root.replaceChildren(...[thanks,
     el('dl', { class: 'facts' },
       row('Status', ORDER[o.status] || o.status, { 'data-order-status': o.status }),
       row('Email', o.email),
@@ -26,27 +47,30 @@ function render(o) {
       el('p', { class: 'delivery' }, s.expectedDelivery.message),
       shipmentLines(s, o.lines),
       el('dl', { class: 'facts' },
-        row('Amount', m(s.amount)),
+        row(charge(s), m(s.amount)),
         row('Tracking number', s.trackingNumber || 'Not shipped yet')))))),
     el('section', { 'aria-labelledby': 'pay-title' },
       el('h2', { id: 'pay-title' }, 'Payment'),
       el('dl', { class: 'facts' },
         row('Status', PAYMENT[o.payment.status] || o.payment.status),
-        row('Authorized', m(o.payment.authorized)),
-        row('Captured', m(o.payment.captured)))),
+        row('Authorized on your card', m(o.payment.authorized)),
+        row('Charged so far', m(o.payment.captured)),
+        o.payment.refunded > 0 && row('Refunded', m(o.payment.refunded)))),
     el('section', { 'aria-labelledby': 'addr-title' },
       el('h2', { id: 'addr-title' }, 'Shipping to'),
-      el('address', {}, [a.name, a.line1, a.line2, `${a.postalCode} ${a.city}`, a.country]
-        .filter(Boolean).flatMap((s) => [s, el('br')]))));
+      el('address', {}, addressLines(o.shippingAddress).flatMap((s) => [s, el('br')]))),
+  ].filter(Boolean));
+  thanks.hidden = sessionStorage.getItem('sellahead.placed') !== o.id || o.status === 'CANCELLED';
+  $('cancel-box').hidden = has('SHIPPED') || !(has('READY') || has('AWAITING_STOCK'));
 }
+
+$('cancel').onclick = cancel;
 
 async function load() {
   loadHeader();
-  const id = decodeURIComponent(location.pathname.split('/')[2] || '');
-  const token = new URLSearchParams(location.search).get('token');
   try {
     if (!token) throw new Error('This link is missing its access token. Use the link from your confirmation email.');
-    render(await api(`/v1/orders/${encodeURIComponent(id)}?token=${encodeURIComponent(token)}`));
+    render(await orderApi());
   } catch (e) {
     $('title').textContent = 'Order not found';
     root.replaceChildren(el('p', {}, e.status === 404

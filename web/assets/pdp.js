@@ -1,5 +1,4 @@
-// Product page: the product, its availability for the chosen quantity (the API's promise),
-// and Add to cart. Every delivery sentence is the API's own text.
+// Product page: availability for the chosen quantity (the API's promise) and Add to cart.
 import { api, money, el, $, badge, deliveryText, loadHeader, media, addToCart, showCartCount,
   insufficientText, plural } from './store.js';
 
@@ -13,7 +12,7 @@ let seq = 0; // answers can come back out of order; only the newest is drawn
 const quantity = () => Math.max(1, Math.min(parseInt(qty.value, 10) || 1, item ? item.availableTotal : 1));
 
 function renderAvailability() {
-  $('avail').replaceChildren(badge(item.status), ' ',
+  $('avail').replaceChildren(badge(item.status, item.stockDate), ' ',
     el('span', { class: 'delivery' }, deliveryText(item.expectedDelivery)));
   const max = item.availableTotal;
   qty.max = Math.max(max, 1);
@@ -23,13 +22,13 @@ function renderAvailability() {
   renderSplit(item.promise);
 }
 
-// How a quantity would ship: several allocations mean several deliveries.
 function renderSplit(promise) {
   const split = $('split');
   const allocs = (promise && promise.allocations) || [];
   if (!promise || (promise.fulfillable && allocs.length < 2)) return split.replaceChildren();
   if (!promise.fulfillable) {
-    return split.replaceChildren(el('p', {}, `Only ${item.availableTotal} can be ordered.`));
+    return split.replaceChildren(el('p', {}, item.availableTotal
+      ? `Only ${item.availableTotal} can be ordered.` : 'Not available to order right now.'));
   }
   const sum = (type) => allocs.filter((a) => a.stockType === type).reduce((s, a) => s + a.quantity, 0);
   const now = sum('onhand');
@@ -58,7 +57,7 @@ let timer;
 qty.addEventListener('input', () => {
   $('add-status').textContent = '';
   $('add-error').textContent = '';
-  // The input may not exceed what can be ordered: clamp as soon as the shopper overshoots.
+  // Clamp to what can be ordered as soon as the shopper overshoots.
   if (item && parseInt(qty.value, 10) > item.availableTotal) qty.value = item.availableTotal;
   clearTimeout(timer);
   timer = setTimeout(refresh, 200);
@@ -77,7 +76,6 @@ $('add').addEventListener('submit', async (ev) => {
     $('add-status').replaceChildren(`Added ${n} × ${product.name} to your cart. `,
       el('a', { href: '/cart' }, 'View cart'));
   } catch (e) {
-    // The server counts what the cart already holds; say so when that made the difference.
     const inCart = e.code === 'INSUFFICIENT_INVENTORY' && e.details[0] ? e.details[0].requested - n : 0;
     $('add-error').textContent = e.code === 'INSUFFICIENT_INVENTORY'
       ? insufficientText(e, [product]) + (inCart > 0 ? ` Your cart already has ${inCart}.` : '') : e.message;

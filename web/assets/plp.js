@@ -1,8 +1,9 @@
-// Product listing: one batch call gives every product with its availability summary,
-// so the badges never cost a request per product.
+// Product listing, one batch call per page. Orderable first: each page (by SKU) is split and
+// the rest gathers under "Currently unavailable" (docs/storefront.md).
 import { api, money, el, $, badge, deliveryText, loadHeader, media } from './store.js';
 
 const list = $('products');
+const unavailable = $('unavailable');
 const more = $('more');
 let cursor = '';
 
@@ -11,7 +12,7 @@ function card(p) {
     media(p),
     el('h2', {}, el('a', { href: `/p/${encodeURIComponent(p.sku)}` }, p.name)),
     el('p', { class: 'price' }, money(p.price, p.currency)),
-    el('p', { class: 'avail' }, badge(p.status), ' ',
+    el('p', { class: 'avail' }, badge(p.status, p.stockDate), ' ',
       el('span', { class: 'delivery' }, deliveryText(p.expectedDelivery))));
 }
 
@@ -20,8 +21,9 @@ async function load() {
   try {
     const page = await api(`/v1/products?limit=100&cursor=${encodeURIComponent(cursor)}`);
     if (!cursor) list.replaceChildren();
-    list.append(...page.items.map(card));
-    if (!list.children.length) $('status').textContent = 'No products yet.';
+    list.append(...page.items.filter((p) => p.addToCart).map(card));
+    unavailable.append(...page.items.filter((p) => !p.addToCart).map(card));
+    if (!list.children.length && !unavailable.children.length) $('status').textContent = 'No products yet.';
     cursor = page.nextCursor;
     more.hidden = !cursor;
   } catch (e) {

@@ -1,11 +1,9 @@
-// Shared storefront helpers: the API client, money, the cart id, the header, DOM building.
-// Every delivery promise shown to the shopper is text from the API: no date maths here.
+// Shared storefront helpers. Every delivery promise is the API's text: no date maths here.
 
-// An error with the server's status, code and details, for the page to explain.
 const apiError = (status, code, message, details = []) =>
   Object.assign(new Error(message), { status, code, details });
 
-// JSON in and out; a non-2xx answer throws an apiError with the server's code and message.
+// JSON in and out; a non-2xx answer throws with the server's status, code and details.
 export async function api(path, { method = 'GET', body, headers = {} } = {}) {
   const init = { method, headers: { Accept: 'application/json', ...headers } };
   if (body !== undefined) {
@@ -27,14 +25,14 @@ export async function api(path, { method = 'GET', body, headers = {} } = {}) {
   return data;
 }
 
-// Prices are integers in minor units; the currency's own digits say where the point goes.
+// Minor units; the currency's own digits say where the point goes.
 const formats = {};
 export function money(minor, currency = 'USD') {
   const f = formats[currency] ||= new Intl.NumberFormat('en-US', { style: 'currency', currency });
   return f.format(minor / 10 ** f.resolvedOptions().maximumFractionDigits);
 }
 
-// Element builder: text children become text nodes, so API strings are never parsed as HTML.
+// Text children become text nodes: API strings are never parsed as HTML.
 export function el(tag, attrs = {}, ...kids) {
   const n = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -48,47 +46,45 @@ export function el(tag, attrs = {}, ...kids) {
 
 export const $ = (id) => document.getElementById(id);
 
-// A SKU's product name from a cart's or order's lines.
 export const nameOf = (lines, sku) => (lines.find((l) => l.sku === sku) || { name: sku }).name;
 
-// What a shipment carries: "2 × Stoneware mug".
 export const shipmentLines = (s, lines) =>
   el('ul', {}, s.lines.map((l) => el('li', {}, `${l.quantity} × ${nameOf(lines, l.sku)}`)));
 
-// The money summary: [key, label, amount] rows; a row without an amount is left out.
 export const totals = (rows, currency) => el('dl', { class: 'totals' }, rows.filter((r) => r[2] != null)
   .map(([key, label, amount]) => [el('dt', {}, label), el('dd', { 'data-total': key }, money(amount, currency))]));
 
-// "1 ships now" / "25 ship now".
 export const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
+// Dated transit stock is a pre-order, undated a backorder (stockDate).
 const AVAIL = {
   IN_STOCK: ['In stock', 'ok'],
-  IN_TRANSIT: ['Backorder', 'later'],
-  OUT_OF_STOCK: ['Out of stock', 'none'],
+  PREORDER: ['Pre-order', 'later'],
+  BACKORDER: ['Backorder', 'later'],
 };
-export function badge(status) {
-  const [text, cls] = AVAIL[status] || AVAIL.OUT_OF_STOCK;
+export function badge(status, stockDate) {
+  const [text, cls] = AVAIL[status === 'IN_TRANSIT' ? (stockDate ? 'PREORDER' : 'BACKORDER') : status]
+    || ['Out of stock', 'none'];
   return el('span', { class: `badge ${cls}` }, text);
 }
 
-// A product picture, or its initials on a tinted square when there is none.
 export function media(p, alt = '') {
-  // Only same-origin images: the storefront loads nothing from other hosts.
   if (/^\/(?!\/)/.test(p.imageUrl || '')) return el('img', { src: p.imageUrl, alt, class: 'media' });
   const initials = p.name.split(/\s+/).slice(0, 2).map((w) => w[0]).join('').toUpperCase();
   return el('div', { class: 'media', 'aria-hidden': 'true' }, initials);
 }
 
-// The availability sentence: the API's message, or a plain word when there is no range.
-export const deliveryText = (ed) => (ed && ed.message) || 'Currently unavailable';
+// Beside a badge, without the badge's word ("Backorder: expected …").
+export function deliveryText(ed) {
+  const m = ((ed && ed.message) || '').replace(/^(Backorder:|In stock\.) /, '');
+  return m ? m[0].toUpperCase() + m.slice(1) : 'Currently unavailable';
+}
 
-// --- the cart: one id per browser, created on the first add ---
 const CART_KEY = 'sellahead.cartId';
 export const cartId = () => localStorage.getItem(CART_KEY);
 export const forgetCart = () => localStorage.removeItem(CART_KEY);
 
-// This browser's cart, or null when there is none (a cart the server forgot is dropped).
+// The cart, or null (a cart the server forgot is dropped).
 export async function loadCart() {
   try {
     return cartId() && await api(`/v1/carts/${encodeURIComponent(cartId())}`);
@@ -109,7 +105,6 @@ export async function addToCart(sku, quantity) {
     try {
       return await api(`/v1/carts/${encodeURIComponent(id)}/items`, { method: 'POST', body: { sku, quantity } });
     } catch (e) {
-      // A cart the server no longer knows (a reset store): start a new one, once.
       if (e.code !== 'CART_NOT_FOUND' || attempt) throw e;
       forgetCart();
     }
@@ -121,19 +116,32 @@ export function showCartCount(cart) {
   for (const c of document.querySelectorAll('[data-cart-count]')) c.textContent = n ? `(${n})` : '';
 }
 
-// Store name from the public settings; the cart count unless the page loads the cart itself.
+let settings;
+export const storeSettings = () => (settings ||= api('/v1/settings'));
+
+// Money words (docs/storefront.md): true under both capture policies.
+export const chargeRows = (t, captureOn) => (captureOn === 'order' ? [['now', 'Charged at order', t.chargedNow]]
+  : [['now', 'Charged when in-stock items ship', t.chargedNow || null],
+    ['later', 'Charged when backordered items ship', t.chargedLater || null]]);
+
 export function loadHeader({ cart = true } = {}) {
-  api('/v1/settings').then((s) => {
+  storeSettings().then((s) => {
     if (!s.storeName) return;
     for (const b of document.querySelectorAll('[data-store-name]')) b.textContent = s.storeName;
   }, () => {});
   if (cart) loadCart().then(showCartCount, () => {});
 }
 
-// A 409 INSUFFICIENT_INVENTORY carries what is left: say it in shopper terms.
 export function insufficientText(err, lines) {
   const d = err.details[0];
   if (!d) return err.message;
   const name = nameOf(lines, d.sku);
   return d.availableTotal ? `Only ${d.availableTotal} of ${name} can be ordered.` : `${name} is no longer available.`;
 }
+
+// The country's usual order: c city, z postal code, / new line; others "z c".
+const FORMATS = { US: 'c z', CA: 'c z', AU: 'c z', NZ: 'c z', IN: 'c z', SG: 'c z', JP: 'c z', GB: 'c/z', IE: 'c/z' };
+export const addressLines = (a) => [a.name, a.line1, a.line2,
+  ...(FORMATS[a.country] || 'z c').split('/').map((l) => l.replace(/[cz]/g, (t) => (t < 'z' ? a.city : a.postalCode))),
+  /^[A-Z]{2}$/.test(a.country) ? new Intl.DisplayNames('en', { type: 'region' }).of(a.country) : a.country,
+].filter(Boolean);

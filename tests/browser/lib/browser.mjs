@@ -23,10 +23,16 @@ export async function launch() {
 }
 
 /* A page with the given viewport; failed requests and console errors fail the test at
- * the end (call page.assertClean()). */
+ * the end (call page.assertClean()). Its layout shifts are summed for layoutShift(). */
 export async function newPage(browser, { width = 1280, height = 900 } = {}) {
   const context = await browser.newContext({ viewport: { width, height } });
   const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.layoutShiftSum = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (!e.hadRecentInput) window.layoutShiftSum += e.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
@@ -57,4 +63,22 @@ export async function screenshot(page, name) {
     printed = true;
   }
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/* Waits until the page has settled: no network request for 500 ms, the web fonts loaded and
+ * two frames painted after that. A layout shift measured then includes the late ones (a font
+ * swap, an answer that arrived last), which a fixed pause can miss. */
+export async function settle(page) {
+  await page.waitForLoadState('networkidle');
+  await page.evaluate(async () => {
+    await document.fonts.ready;
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  });
+}
+
+/* Cumulative layout shift since the last navigation (not caused by input), read once the page
+ * has settled. newPage's init script sums the entries from the start of every document. */
+export async function layoutShift(page) {
+  await settle(page);
+  return page.evaluate(() => window.layoutShiftSum);
 }

@@ -19,6 +19,9 @@ export const PG_TEST = path.join(ROOT, 'scripts', 'pg-test');
 export const PG_URL = process.env.SELLAHEAD_TEST_PG_URL || '';
 /** The backend this run tests: 'postgres' when SELLAHEAD_TEST_PG_URL is set, else 'sqlite'. */
 export const BACKEND = PG_URL ? 'postgres' : 'sqlite';
+/** `{ skip: PG_ONLY }` for a PostgreSQL-only test: false when a test cluster is given, else the
+ * reason the skip prints. */
+export const PG_ONLY = !PG_URL && 'PostgreSQL only: set SELLAHEAD_TEST_PG_URL to a test cluster (make http-pg does)';
 /** The PostgreSQL client programs of the cluster scripts/pg-test runs. */
 export const PGBIN = process.env.PGBIN || '/usr/lib/postgresql/15/bin';
 export const TODAY = '2026-11-27';

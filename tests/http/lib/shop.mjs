@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { startServer } from './server.mjs';
 
 export const SMTP_SINK = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
   '../../smtp/smtp_sink.py');
@@ -175,79 +176,107 @@ export async function waitFor(fn, { timeout = 10000, interval = 50, what = 'cond
   }
 }
 
-/** A TCP port nobody listens on right now. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+// A bound TCP socket that never listens: connections to its port are refused (RST), and no
+// other program can take the port while the socket is open. Node cannot bind without
+// listening, so a small python3 process holds it until its stdin closes.
+const HOLD_PORT = "import socket,sys\n" +
+  "s=socket.socket()\ns.bind(('127.0.0.1',0))\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()";
+
+async function holdPort() {
+  const child = spawn('/usr/bin/python3', ['-c', HOLD_PORT], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exit = new Promise((resolve) => child.on('exit', resolve));
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (/^\d+\n/.test(out)) resolve(parseInt(out, 10));
     });
+    child.on('error', reject);
+    exit.then((code) => reject(new Error(`the port holder exited (${code}) before binding`)));
   });
+  return { port, child, exit };
 }
 
-/** Starts tests/smtp/smtp_sink.py on a free port with its own output directory.
- * Resolves {port, url, dir, stop(), messages()} once it printed "ready". */
+/** A TCP port on 127.0.0.1 where nobody listens and nobody can start to: resolves
+ * {port, url (smtp://127.0.0.1:port), close()}; the port stays held until close(). */
+export async function closedPort() {
+  const { port, child, exit } = await holdPort();
+  return {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    close() {
+      child.stdin.end();
+      return exit;
+    },
+  };
+}
+
+/** A TCP port nobody listens on, held (as closedPort does) until this test process ends.
+ * Kept for old callers; prefer closedPort(), or let servers bind port 0 and say which. */
+export async function freePort() {
+  const { port, child } = await holdPort();
+  for (const x of [child, child.stdin, child.stdout]) x.unref();
+  return port;
+}
+
+/** Starts tests/smtp/smtp_sink.py on a port the system picks (--port 0) with its own output
+ * directory. Resolves {port, url, dir, stop(), messages()} once it printed "ready PORT". */
 export async function startSmtpSink({ fail = false } = {}) {
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellahead-smtp-'));
-    const args = [SMTP_SINK, '--port', String(port), '--out', dir];
-    if (fail) args.push('--fail');
-    const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    const ready = await new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), 10000);
-      child.stdout.setEncoding('utf8');
-      child.stderr.setEncoding('utf8');
-      child.stdout.on('data', (d) => {
-        out += d;
-        if (/ready/.test(out)) {
-          clearTimeout(timer);
-          resolve(true);
-        }
-      });
-      child.stderr.on('data', (d) => { err += d; });
-      child.on('error', () => { clearTimeout(timer); resolve(false); });
-      exit.then(() => { clearTimeout(timer); resolve(false); });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sellahead-smtp-'));
+  const args = [SMTP_SINK, '--port', '0', '--out', dir];
+  if (fail) args.push('--fail');
+  const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const port = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(0), 10000);
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /^ready (\d+)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(parseInt(m[1], 10));
+      }
     });
-    if (!ready) {
-      child.kill('SIGKILL');
-      fs.rmSync(dir, { recursive: true, force: true });
-      if (attempt < 3) continue; // the port was taken in between: try another
-      throw new Error(`smtp_sink did not start:\n${out}\n${err}`);
-    }
-    return {
-      port,
-      url: `smtp://127.0.0.1:${port}`,
-      dir,
-      get stderr() { return err; },
-      /** [{name, eml, envelope}] in arrival order. */
-      messages() {
-        return fs.readdirSync(dir).filter((f) => /^\d+\.eml$/.test(f))
-          .sort((a, b) => parseInt(a, 10) - parseInt(b, 10))
-          .map((f) => {
-            const base = path.join(dir, f.replace(/\.eml$/, ''));
-            let envelope = null;
-            try {
-              envelope = JSON.parse(fs.readFileSync(`${base}.json`, 'utf8'));
-            } catch { /* written just before the .eml; absent only in a race */ }
-            return { name: f, eml: fs.readFileSync(`${base}.eml`), envelope };
-          });
-      },
-      async stop() {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exit;
-        clearTimeout(t);
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('error', () => { clearTimeout(timer); resolve(0); });
+    exit.then(() => { clearTimeout(timer); resolve(0); });
+  });
+  if (!port) {
+    child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`smtp_sink did not start:\n${out}\n${err}`);
   }
+  return {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    dir,
+    get stderr() { return err; },
+    /** [{name, eml, envelope}] in arrival order. */
+    messages() {
+      return fs.readdirSync(dir).filter((f) => /^\d+\.eml$/.test(f))
+        .sort((a, b) => parseInt(a, 10) - parseInt(b, 10))
+        .map((f) => {
+          const base = path.join(dir, f.replace(/\.eml$/, ''));
+          let envelope = null;
+          try {
+            envelope = JSON.parse(fs.readFileSync(`${base}.json`, 'utf8'));
+          } catch { /* written just before the .eml; absent only in a race */ }
+          return { name: f, eml: fs.readFileSync(`${base}.eml`), envelope };
+        });
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exit;
+      clearTimeout(t);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 // --- a small RFC 5322 / MIME reader: enough for multipart/alternative with QP or base64 ---
@@ -345,4 +374,21 @@ export function moneyPattern(minor) {
   const cents = String(minor % 100).padStart(2, '0');
   const grouped = whole.toLocaleString('en-US');
   return new RegExp(`(?:${grouped}|${whole})\\.${cents}`);
+}
+
+/** Waits until nothing in the outbox is PENDING (every queued email delivered or given up)
+ * and resolves the entries: a count taken after this also sees a late duplicate. */
+export function outboxSettled(srv, opts = {}) {
+  return waitFor(async () => {
+    const items = await outbox(srv);
+    return items.every((m) => m.status !== 'PENDING') && items;
+  }, { what: 'an outbox with nothing PENDING', interval: 100, ...opts });
+}
+
+/** A server of its own for the test t (node:test's context), stopped when t ends: for a test
+ * that changes settings or needs data nobody else touches. opts as for startServer. */
+export async function ownServer(t, opts = {}) {
+  const srv = await startServer(opts);
+  t.after(() => srv.stop());
+  return srv;
 }
