@@ -11,6 +11,7 @@ static const char usage[] =
     "  serve                 run the HTTP API, storefront and console\n"
     "  import FILE.csv       import inventory from a CSV file (all or nothing)\n"
     "  template              print the CSV import template\n"
+    "  products import FILE  import the catalog from a CSV file (all or nothing)\n"
     "  inventory SKU         print a SKU's availability as JSON\n"
     "  location add ID NAME  create a location\n"
     "  apikey create NAME    create an API key (also: apikey list, apikey revoke NAME)\n"
@@ -32,6 +33,7 @@ int main(int argc, char **argv)
         {"inventory", cli_inventory}, {"location", cli_location}, {"apikey", cli_apikey},
         {"demo", cli_demo},           {"user", cli_user},     {"check", cli_check},
         {"migrate", cli_migrate},
+        {"products", cli_products},
     };
     if (argc < 2) {
         fputs(usage, stderr);

@@ -34,5 +34,8 @@ int cli_demo(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
+int cli_products(int argc, char **argv);
+/* The one-line summary of an import job on stderr (for people; stdout has the JSON). */
+void cli_import_summary(const struct import_job *job);
 
 #endif

@@ -58,13 +58,17 @@ static void progress(void *ctx, uint64_t bytes, int64_t rows)
 }
 
 /* One line for people on stderr; the JSON on stdout stays the record for programs. */
-static void summary(const struct import_job *job)
+void cli_import_summary(const struct import_job *job)
 {
     char rows[32], errs[32];
     thousands(job->total_rows, rows);
     if (job->status == IMPORT_COMPLETED) {
-        fprintf(stderr, "COMPLETED: %s row%s applied\n", thousands(job->rows_applied, errs),
+        fprintf(stderr, "COMPLETED: %s row%s applied", thousands(job->rows_applied, errs),
                 job->rows_applied == 1 ? "" : "s");
+        if (job->total_warnings)
+            fprintf(stderr, "; %s SKU%s without a product, not for sale (see warnings)",
+                    thousands(job->total_warnings, errs), job->total_warnings == 1 ? "" : "s");
+        fputc('\n', stderr);
         return;
     }
     fprintf(stderr, "FAILED: %s error%s in %s row%s", thousands(job->total_errors, errs),
@@ -74,8 +78,8 @@ static void summary(const struct import_job *job)
         fputs("; first: ", stderr);
         if (f->line)
             fprintf(stderr, "line %lld, ", (long long)f->line);
-        if (f->col >= 0 && f->col < COL_COUNT)
-            fprintf(stderr, "column %s, ", importrow_columns[f->col]);
+        if (f->col >= 0)
+            fprintf(stderr, "column %s, ", import_column_name(job->source, f->col));
         fputs(f->message, stderr);
     }
     fputs("; nothing was applied\n", stderr);
@@ -122,7 +126,7 @@ int cli_import(int argc, char **argv)
         return 1;
     }
     int failed = job.status != IMPORT_COMPLETED;
-    summary(&job);
+    cli_import_summary(&job);
     rc = view_print(view_job(&job, true));
     import_job_free(&job);
     return rc || failed ? 1 : 0;

@@ -624,6 +624,9 @@ void import_job_free(struct import_job *job)
     free(job->errors);
     job->errors = NULL;
     job->nerrors = 0;
+    free(job->warnings);
+    job->warnings = NULL;
+    job->nwarnings = 0;
 }
 
 struct first_msg {
@@ -656,3 +659,251 @@ const char importrow_template[] =
     "TSHIRT1,WH1,onhand,25,0,,,\n"
     "TSHIRT1,WH1,intransit,100,0,PO1001,2026-11-20,2026-12-15\n"
     "HOODIE2,WH1,intransit,50,0,ADV2,2026-11-20,\n";
+
+/* ---- products (SPEC 5.3) ---- */
+
+const char *const productrow_columns[PCOL_COUNT] = {
+    [PCOL_SKU] = "sku",
+    [PCOL_NAME] = "name",
+    [PCOL_PRICE] = "price",
+    [PCOL_CURRENCY] = "currency",
+    [PCOL_DESCRIPTION] = "description",
+    [PCOL_IMAGE_URL] = "imageUrl",
+};
+
+#define PCOL_OPTIONAL ((1u << PCOL_CURRENCY) | (1u << PCOL_DESCRIPTION) | (1u << PCOL_IMAGE_URL))
+
+const char *import_column_name(int source, int col)
+{
+    if (source == IMPORT_PRODUCTS)
+        return col >= 0 && col < PCOL_COUNT ? productrow_columns[col] : NULL;
+    return col >= 0 && col < COL_COUNT ? importrow_columns[col] : NULL;
+}
+
+void import_warning_set(struct import_warning *w, const char *sku)
+{
+    snprintf(w->sku, sizeof w->sku, "%s", sku);
+    snprintf(w->message, sizeof w->message,
+             "%s has no product, so it is not for sale: add it with a products import", sku);
+}
+
+int productrow_column(const char *name, size_t len)
+{
+    int c;
+
+    for (c = 0; c < PCOL_COUNT; c++)
+        if (eq_exact(name, len, productrow_columns[c]))
+            return c;
+    return -1;
+}
+
+int productrow_header(const struct importrow_value *names, size_t n, int *map,
+                      importrow_error_fn on_error, void *ctx)
+{
+    static const char list[] = "sku, name, price, currency, description, imageUrl";
+    struct reporter r = {on_error, ctx, 0};
+    size_t seen[PCOL_COUNT] = {0};
+    char e[ECHO_CAP];
+    size_t i;
+    int c;
+
+    for (i = 0; i < n; i++) {
+        const struct importrow_value *v = &names[i];
+
+        c = productrow_column(v->s, v->len);
+        map[i] = c < 0 || seen[c]++ ? -1 : c;
+        if (c >= 0)
+            continue;
+        if (v->len == 0) {
+            report(&r, -1, v, "column %zu of the header has no name: the columns are %s",
+                   i + 1, list);
+            continue;
+        }
+        echo(e, v->s, v->len);
+        for (c = 0; c < PCOL_COUNT && !eq_nocase(v->s, v->len, productrow_columns[c]); c++)
+            ;
+        if (c < PCOL_COUNT)
+            report(&r, -1, v, "unknown column \"%s\": column names are case-sensitive, did you "
+                   "mean \"%s\"?", e, productrow_columns[c]);
+        else if (importrow_column(v->s, v->len, true) >= 0)
+            report(&r, -1, v, "unknown column \"%s\": this is an inventory file, import it "
+                   "with sellahead import (the products columns are %s)", e, list);
+        else
+            report(&r, -1, v, "unknown column \"%s\": the columns are %s", e, list);
+    }
+    for (c = 0; c < PCOL_COUNT; c++) {
+        struct importrow_value v = {productrow_columns[c], strlen(productrow_columns[c])};
+
+        if (seen[c] > 1)
+            report(&r, -1, &v, "column \"%s\" appears %zu times", v.s, seen[c]);
+        else if (seen[c] == 0 && !(PCOL_OPTIONAL & (1u << c)))
+            report(&r, -1, NULL, "required column \"%s\" is missing", v.s);
+    }
+    return r.n;
+}
+
+/* Text of at most max bytes, valid UTF-8, without control characters (but line breaks and
+ * tabs when multiline). Copies it into dst when it passes. */
+static void check_text(struct reporter *r, int col, const struct importrow_value *v,
+                       size_t max, bool multiline, char *dst)
+{
+    const unsigned char *p = (const unsigned char *)v->s;
+    const char *name = productrow_columns[col];
+    size_t i, k, pos = 1;
+    char what[64];
+    uint32_t cp;
+
+    for (i = 0; i < v->len; i += k, pos++) {
+        k = utf8_decode(p + i, v->len - i, &cp);
+        if (cp == UTF8_BAD || ((cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) &&
+                               !(multiline && (cp == '\n' || cp == '\r' || cp == '\t')))) {
+            describe_char(what, sizeof what, cp, p + i, k);
+            report(r, col, v, "%s: character %s at position %zu is not allowed%s", name, what,
+                   pos, multiline ? "" : ": a name is one line of text");
+            return;
+        }
+    }
+    if (v->len > max) {
+        report(r, col, v, "%s is %zu bytes long: at most %zu allowed", name, v->len, max);
+        return;
+    }
+    memcpy(dst, v->s, v->len);
+    dst[v->len] = '\0';
+}
+
+static void check_price(struct reporter *r, const struct importrow_value *v, int64_t *out)
+{
+    const unsigned char *p = (const unsigned char *)v->s;
+    size_t i, k, sig = 0;
+    int64_t n = 0;
+    char what[64], e[ECHO_CAP];
+    uint32_t cp;
+
+    *out = 0;
+    if (v->len == 0) {
+        report(r, PCOL_PRICE, v, "price is required");
+        return;
+    }
+    for (i = 0; i < v->len && p[i] >= '0' && p[i] <= '9'; i++) {
+        if (sig == 0 && p[i] == '0')
+            continue;
+        if (++sig <= 13) /* 14 significant digits exceed 10^12 */
+            n = n * 10 + (p[i] - '0');
+    }
+    if (i < v->len) {
+        k = utf8_decode(p + i, v->len - i, &cp);
+        describe_char(what, sizeof what, cp, p + i, k);
+        report(r, PCOL_PRICE, v,
+               "price must be a whole number of minor units (1999 for 19.99): character %s at "
+               "position %zu is not allowed",
+               what, i + 1);
+        return;
+    }
+    if (sig > 13 || n > PRODUCT_PRICE_MAX) {
+        report(r, PCOL_PRICE, v, "price %s is larger than %lld", echo(e, v->s, v->len),
+               (long long)PRODUCT_PRICE_MAX);
+        return;
+    }
+    *out = n;
+}
+
+static void check_currency(struct reporter *r, const struct importrow_value *v, char dst[4])
+{
+    char e[ECHO_CAP];
+    size_t i;
+
+    memcpy(dst, "USD", 4);
+    if (v->len == 0)
+        return;
+    for (i = 0; i < v->len && v->s[i] >= 'A' && v->s[i] <= 'Z'; i++)
+        ;
+    if (i != 3 || v->len != 3) {
+        report(r, PCOL_CURRENCY, v,
+               "currency \"%s\" must be an ISO 4217 code of three capital letters, such as USD",
+               echo(e, v->s, v->len));
+        return;
+    }
+    memcpy(dst, v->s, 3);
+}
+
+/* https://host[/...]: browsers block http:// pictures on an https shop, and other schemes
+ * are no picture at all. Only visible ASCII: anything else must be percent-encoded. */
+static void check_image_url(struct reporter *r, const struct importrow_value *v,
+                            char dst[PRODUCT_URL_MAX + 1])
+{
+    static const char scheme[] = "https://";
+    const unsigned char *p = (const unsigned char *)v->s;
+    size_t n = sizeof scheme - 1, i, k;
+    char what[64], e[ECHO_CAP];
+    uint32_t cp;
+
+    dst[0] = '\0';
+    if (v->len == 0)
+        return;
+    echo(e, v->s, v->len);
+    if (v->len < n || !eq_nocase(v->s, n, scheme)) {
+        if (v->len >= 7 && eq_nocase(v->s, 7, "http://"))
+            report(r, PCOL_IMAGE_URL, v,
+                   "imageUrl \"%s\" must use https://, not http://: browsers block http:// "
+                   "images on a shop served over https",
+                   e);
+        else
+            report(r, PCOL_IMAGE_URL, v,
+                   "imageUrl \"%s\" must be an https:// URL, such as "
+                   "https://cdn.example.com/tshirt.jpg",
+                   e);
+        return;
+    }
+    for (i = 0; i < v->len; i += k) {
+        k = utf8_decode(p + i, v->len - i, &cp);
+        if (cp <= 0x20 || cp >= 0x7F || cp == '"' || cp == '<' || cp == '>' || cp == '\\') {
+            describe_char(what, sizeof what, cp, p + i, k);
+            report(r, PCOL_IMAGE_URL, v,
+                   "imageUrl: character %s at byte %zu is not allowed in a URL: percent-encode "
+                   "it",
+                   what, i + 1);
+            return;
+        }
+    }
+    if (n == v->len || v->s[n] == '/' || v->s[n] == '?' || v->s[n] == '#') {
+        report(r, PCOL_IMAGE_URL, v, "imageUrl \"%s\" has no host name after https://", e);
+        return;
+    }
+    if (v->len > PRODUCT_URL_MAX) {
+        report(r, PCOL_IMAGE_URL, v, "imageUrl is %zu bytes long: at most %d allowed", v->len,
+               PRODUCT_URL_MAX);
+        return;
+    }
+    memcpy(dst, v->s, v->len);
+    dst[v->len] = '\0';
+}
+
+int productrow_parse(const struct importrow_value vals[PCOL_COUNT], struct product *out,
+                     importrow_error_fn on_error, void *ctx)
+{
+    struct reporter r = {on_error, ctx, 0};
+    const struct importrow_value *name = &vals[PCOL_NAME];
+    size_t i;
+
+    _Static_assert((int)PCOL_SKU == (int)COL_SKU, "check_id names the column by enum import_col");
+    memset(out, 0, sizeof *out);
+    required_id(&r, COL_SKU, &vals[PCOL_SKU], out->sku);
+    for (i = 0; i < name->len && name->s[i] == ' '; i++)
+        ;
+    if (i == name->len)
+        report(&r, PCOL_NAME, name, "name is required");
+    else
+        check_text(&r, PCOL_NAME, name, PRODUCT_NAME_MAX, false, out->name);
+    check_price(&r, &vals[PCOL_PRICE], &out->price);
+    check_currency(&r, &vals[PCOL_CURRENCY], out->currency);
+    check_text(&r, PCOL_DESCRIPTION, &vals[PCOL_DESCRIPTION], PRODUCT_TEXT_MAX, true,
+               out->description);
+    check_image_url(&r, &vals[PCOL_IMAGE_URL], out->image_url);
+    return r.n;
+}
+
+const char productrow_template[] =
+    "sku,name,price,currency,description,imageUrl\n"
+    "TSHIRT1,Organic cotton T-shirt,2500,USD,Soft and heavy. Ships from our warehouse.,"
+    "https://cdn.example.com/tshirt1.jpg\n"
+    "HOODIE2,Zip hoodie,5900,USD,\"Brushed fleece, two pockets.\",\n";

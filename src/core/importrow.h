@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/catalog.h"
 #include "core/position.h"
 
 enum import_col {
@@ -83,8 +84,60 @@ struct import_job {
     struct import_error *errors; /* owned; at most IMPORT_ERRORS_MAX */
     size_t nerrors;
     char created_at[24], finished_at[24]; /* "2026-11-27T10:00:00Z" */
+    /* Inventory jobs: SKUs written that have no product, so are not for sale. */
+    struct import_warning *warnings; /* owned; at most IMPORT_WARNINGS_MAX */
+    size_t nwarnings;
+    int64_t total_warnings;
 };
 
+#define IMPORT_WARNINGS_MAX 1000
+
+struct import_warning {
+    char sku[ID_MAX + 1];
+    char message[160];
+};
+
+/* The warning an inventory job gives a SKU without a product. */
+void import_warning_set(struct import_warning *w, const char *sku);
+
 void import_job_free(struct import_job *job);
+
+/* --- products (SPEC 5.3): the catalog CSV and POST /v1/products check values with the same
+ * rules. Column indexes share struct import_error.col with enum import_col; a job's source
+ * (IMPORT_PRODUCTS) tells which names they stand for. --- */
+
+enum product_col {
+    PCOL_SKU = 0,
+    PCOL_NAME,
+    PCOL_PRICE,
+    PCOL_CURRENCY,
+    PCOL_DESCRIPTION,
+    PCOL_IMAGE_URL,
+    PCOL_COUNT
+};
+
+#define IMPORT_PRODUCTS 2         /* a job's source: the products CSV */
+#define PRODUCT_PRICE_MAX 1000000000000LL /* 10^12 minor units */
+
+extern const char *const productrow_columns[PCOL_COUNT];
+
+/* Column for a header name (or a JSON field name); -1 when unknown. */
+int productrow_column(const char *name, size_t len);
+
+/* Like importrow_header for the products CSV: sku, name and price are required. */
+int productrow_header(const struct importrow_value *names, size_t n, int *map,
+                      importrow_error_fn on_error, void *ctx);
+
+/* Checks one product (values indexed by enum product_col; absent = len 0) and fills out;
+ * an empty currency is USD. Returns the number of errors reported through on_error. */
+int productrow_parse(const struct importrow_value vals[PCOL_COUNT], struct product *out,
+                     importrow_error_fn on_error, void *ctx);
+
+/* The products CSV template: header and two example rows. */
+extern const char productrow_template[];
+
+/* The name of column col of a job's errors: inventory or product columns by source. NULL
+ * for -1. */
+const char *import_column_name(int source, int col);
 
 #endif

@@ -39,13 +39,16 @@ int imports_list(struct http_req *r, struct http_resp *out)
     struct import_job *jobs;
     size_t n;
     err_t e;
-    if (r->st->ops->import_list(r->st, http_limit(r, 50, 200), &jobs, &n, &e))
+    size_t limit = http_limit(r, 50, 200);
+    /* One row more than the page tells whether another page follows. */
+    if (r->st->ops->import_list(r->st, http_query(r, "cursor"), limit + 1, &jobs, &n, &e))
         return http_fail(out, &e);
     json_t *items = json_array();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && i < limit; i++)
         json_array_append_new(items, view_job(&jobs[i], false));
+    json_t *next = n > limit ? json_string(jobs[limit - 1].id) : json_null();
     free(jobs);
-    return http_json(out, 200, json_pack("{s:o}", "items", items));
+    return http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
 }
 
 int imports_get(struct http_req *r, struct http_resp *out)
@@ -93,7 +96,7 @@ int imports_errors_csv(struct http_req *r, struct http_resp *out)
     for (size_t i = 0; i < job.nerrors; i++) {
         const struct import_error *ie = &job.errors[i];
         fprintf(f, "%lld,", (long long)ie->line);
-        csv_put(f, ie->col >= 0 ? importrow_columns[ie->col] : "", false);
+        csv_put(f, ie->col >= 0 ? import_column_name(job.source, ie->col) : "", false);
         csv_put(f, ie->has_value ? ie->value : "", false);
         csv_put(f, ie->message, true);
     }

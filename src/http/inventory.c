@@ -110,7 +110,7 @@ int inventory_query(struct http_req *r, struct http_resp *out)
 
 static json_t *summary_row(const struct sku_entry *se, const struct item *it)
 {
-    int64_t onhand = 0, intransit = 0, allocated = 0;
+    int64_t onhand = 0, intransit = 0, reserved = 0, allocated = 0;
     bool oversold = false;
     for (size_t i = 0; i < it->positions.n; i++) {
         const struct position *p = &it->positions.v[i];
@@ -118,29 +118,57 @@ static json_t *summary_row(const struct sku_entry *se, const struct item *it)
             onhand += p->quantity;
         else
             intransit += p->quantity;
+        reserved += p->reserved;
         allocated += p->allocated;
         oversold |= position_oversold(p);
     }
-    return json_pack(
+    json_t *row = json_pack(
         "{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:b, s:o}", "sku", se->sku, "name", se->name,
         "onhand", (json_int_t)onhand, "intransit", (json_int_t)intransit, "allocated",
         (json_int_t)allocated, "available", (json_int_t)it->avail.available_total, "status",
         promise_status_name(it->avail.status), "oversold", oversold, "positions",
         view_positions(it));
+    json_object_set_new(row, "reserved", json_integer(reserved));
+    /* Only SKUs with a product are for sale (SPEC 5.3); a product always has a name. */
+    json_object_set_new(row, "forSale", json_boolean(se->name[0] != '\0'));
+    return row;
+}
+
+/* Counting every match of a search over 1M SKUs would cost a scan per page; past this many
+ * the overview says "more than". */
+#define LIST_COUNT_CAP 10000
+
+/* A search term: at most STORE_QUERY_MAX bytes; NULL when absent or empty. */
+static int parse_q(struct http_req *r, const char **q, err_t *e)
+{
+    *q = http_query(r, "q");
+    if (*q && strlen(*q) > STORE_QUERY_MAX)
+        return err_set(e, ERR_INVALID, "q must be at most %d characters", STORE_QUERY_MAX);
+    if (*q && !**q)
+        *q = NULL;
+    return 0;
 }
 
 int inventory_list(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct settings s;
-    if (http_settings(r, &s, &e))
+    const char *q;
+    if (parse_q(r, &q, &e) || http_settings(r, &s, &e))
         return http_fail(out, &e);
-    size_t limit = http_limit(r, 50, 500);
+    size_t limit = http_limit(r, 50, 500), count;
     struct sku_entry *skus;
     size_t n;
-    if (r->st->ops->sku_page(r->st, http_query(r, "cursor"), limit, http_query(r, "q"), &skus,
-                             &n, &e))
+    /* One row more than the page tells whether another page follows. */
+    if (r->st->ops->sku_page(r->st, http_query(r, "cursor"), limit + 1, q, &skus, &n, &e))
         return http_fail(out, &e);
+    bool more = n > limit;
+    if (more)
+        n = limit;
+    if (r->st->ops->sku_count(r->st, q, LIST_COUNT_CAP, &count, &e)) {
+        free(skus);
+        return http_fail(out, &e);
+    }
     date_t today = date_today();
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -153,9 +181,42 @@ int inventory_list(struct http_req *r, struct http_resp *out)
         json_array_append_new(items, summary_row(&skus[i], &it));
         view_item_free(&it);
     }
-    json_t *next = n == limit ? json_string(skus[n - 1].sku) : json_null();
+    json_t *next = more ? json_string(skus[n - 1].sku) : json_null();
     free(skus);
-    return http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
+    return http_json(out, 200,
+                     json_pack("{s:o, s:o, s:I, s:b}", "items", items, "nextCursor", next, "total",
+                               (json_int_t)(count > LIST_COUNT_CAP ? LIST_COUNT_CAP : count),
+                               "totalExact", count <= LIST_COUNT_CAP));
+}
+
+/* The receipts form's search: transit positions by SKU or transitRef prefix, a few at a
+ * time, never the whole list. */
+int transit_positions_h(struct http_req *r, struct http_resp *out)
+{
+    err_t e;
+    const char *q;
+    if (parse_q(r, &q, &e))
+        return http_fail(out, &e);
+    size_t limit = http_limit(r, 20, 100);
+    struct position_list l = {0};
+    if (r->st->ops->transit_search(r->st, q ? q : "", limit + 1, &l, &e)) {
+        position_list_free(&l);
+        return http_fail(out, &e);
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < l.n && i < limit; i++) {
+        const struct position *p = &l.v[i];
+        json_array_append_new(
+            items, json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I}", "sku", p->sku,
+                             "locationId", p->location_id, "transitRef", p->transit_ref,
+                             "transitOrderDate", view_date(p->order_date), "transitStockDate",
+                             view_date(p->stock_date), "quantity", (json_int_t)p->quantity,
+                             "reservedQuantity", (json_int_t)p->reserved, "allocatedQuantity",
+                             (json_int_t)p->allocated));
+    }
+    bool more = l.n > limit;
+    position_list_free(&l);
+    return http_json(out, 200, json_pack("{s:o, s:b}", "items", items, "more", more));
 }
 
 int inventory_template(struct http_req *r, struct http_resp *out)

@@ -206,8 +206,12 @@ int orders_list_h(struct http_req *r, struct http_resp *out)
     err_t e;
     size_t limit = http_limit(r, 50, 200), n;
     char(*ids)[ORDER_ID_MAX];
-    if (r->st->ops->order_page(r->st, http_query(r, "cursor"), limit, &ids, &n, &e))
+    /* One row more than the page tells whether another page follows. */
+    if (r->st->ops->order_page(r->st, http_query(r, "cursor"), limit + 1, &ids, &n, &e))
         return http_fail(out, &e);
+    bool more = n > limit;
+    if (more)
+        n = limit;
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         struct order_rec o;
@@ -219,7 +223,7 @@ int orders_list_h(struct http_req *r, struct http_resp *out)
         json_array_append_new(items, view_order(&o, false));
         order_rec_free(&o);
     }
-    json_t *next = n == limit ? json_string(ids[n - 1]) : json_null();
+    json_t *next = more ? json_string(ids[n - 1]) : json_null();
     free(ids);
     return http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
 }

@@ -8,11 +8,14 @@ int outbox_list_h(struct http_req *r, struct http_resp *out)
     struct email *v;
     size_t n;
     err_t e;
-    if (r->st->ops->outbox_list(r->st, http_limit(r, 50, 500), &v, &n, &e))
+    size_t limit = http_limit(r, 50, 500);
+    /* One row more than the page tells whether another page follows. */
+    if (r->st->ops->outbox_list(r->st, http_query(r, "cursor"), limit + 1, &v, &n, &e))
         return http_fail(out, &e);
     json_t *items = json_array();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && i < limit; i++)
         json_array_append_new(items, view_email(&v[i]));
+    json_t *next = n > limit ? json_string(v[limit - 1].id) : json_null();
     free(v);
-    return http_json(out, 200, json_pack("{s:o}", "items", items));
+    return http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
 }

@@ -1,81 +1,65 @@
 /* The catalog: products with their availability summary. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/routes.h"
+#include "ingest/import.h"
 #include "view/view.h"
 
-/* Optional string field of at most max bytes; returns a message or NULL. */
-static const char *opt_text(json_t *o, const char *key, size_t max, char *dst, bool required)
+struct problems {
+    json_t *details;
+    size_t idx;
+    unsigned skip; /* columns already reported for a value of the wrong JSON type */
+};
+
+static void add_problem(struct problems *p, const char *field, const char *msg)
 {
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v)) {
-        dst[0] = '\0';
-        return required ? "is required" : NULL;
-    }
-    if (!json_is_string(v))
-        return "must be a string";
-    if (json_string_length(v) > max || strlen(json_string_value(v)) != json_string_length(v))
-        return "is too long";
-    if (required && json_string_length(v) == 0)
-        return "is required";
-    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
-    return NULL;
+    json_array_append_new(p->details, json_pack("{s:I, s:s, s:s}", "index", (json_int_t)p->idx,
+                                                "field", field, "message", msg));
 }
 
-/* Checks one product; adds {"index","field","message"} to details for each problem. */
+static void on_problem(void *ctx, int col, const char *value, size_t vlen, const char *msg)
+{
+    struct problems *p = ctx;
+    (void)value;
+    (void)vlen;
+    if (col < 0 || !(p->skip & (1u << col)))
+        add_problem(p, col >= 0 ? productrow_columns[col] : "", msg);
+}
+
+/* Checks one product with the products CSV's row rules (the JSON values become the text a
+ * CSV row would hold); adds {"index","field","message"} to details for each problem. */
 static void product_parse(json_t *o, size_t idx, struct product *p, json_t *details)
 {
-    static const char *const known[] = {"sku",         "name",    "price", "currency",
-                                        "description", "imageUrl"};
-    char msg[256], idmsg[256];
-#define PROBLEM(field, ...)                                                                   \
-    do {                                                                                      \
-        snprintf(msg, sizeof msg, __VA_ARGS__);                                               \
-        json_array_append_new(details, json_pack("{s:I, s:s, s:s}", "index", (json_int_t)idx, \
-                                                 "field", field, "message", msg));            \
-    } while (0)
+    struct problems pr = {details, idx, 0};
+    char msg[160], price[24];
     if (!json_is_object(o)) {
-        PROBLEM("", "each product must be a JSON object");
+        add_problem(&pr, "", "each product must be a JSON object");
         return;
     }
+    struct importrow_value vals[PCOL_COUNT] = {{NULL, 0}};
     const char *key;
     json_t *v;
     json_object_foreach(o, key, v) {
-        bool ok = false;
-        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-            ok |= !strcmp(key, known[i]);
-        if (!ok)
-            PROBLEM(key, "unknown field \"%.60s\"", key);
+        int col = productrow_column(key, strlen(key));
+        if (col < 0) {
+            snprintf(msg, sizeof msg, "unknown field \"%.60s\"", key);
+            add_problem(&pr, key, msg);
+        } else if (col == PCOL_PRICE && json_is_integer(v)) {
+            int n = snprintf(price, sizeof price, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+            vals[col] = (struct importrow_value){price, (size_t)n};
+        } else if (col != PCOL_PRICE && json_is_string(v)) {
+            vals[col] = (struct importrow_value){json_string_value(v), json_string_length(v)};
+        } else if (!json_is_null(v)) {
+            snprintf(msg, sizeof msg, "%s must be %s", key,
+                     col == PCOL_PRICE ? "a whole number of minor units (1999 for 19.99)"
+                                       : "a string");
+            add_problem(&pr, key, msg);
+            pr.skip |= 1u << col; /* the rules would call it missing as well */
+        }
     }
-    const char *sku = json_string_value(json_object_get(o, "sku"));
-    if (!sku)
-        PROBLEM("sku", "sku is required");
-    else if (importrow_id(COL_SKU, sku, strlen(sku), idmsg, sizeof idmsg) == 0)
-        snprintf(p->sku, sizeof p->sku, "%s", sku);
-    else
-        PROBLEM("sku", "%s", idmsg);
-    const char *m;
-    if ((m = opt_text(o, "name", PRODUCT_NAME_MAX, p->name, true)))
-        PROBLEM("name", "name %s (at most %d characters)", m, PRODUCT_NAME_MAX);
-    json_t *price = json_object_get(o, "price");
-    if (!json_is_integer(price) || json_integer_value(price) < 0)
-        PROBLEM("price", "price must be a whole number of minor units (cents), 0 or more");
-    else
-        p->price = json_integer_value(price);
-    if ((m = opt_text(o, "currency", 3, p->currency, false)))
-        PROBLEM("currency", "currency %s", m);
-    else if (!p->currency[0])
-        memcpy(p->currency, "USD", 4);
-    else if (strlen(p->currency) != 3 || !isupper((unsigned char)p->currency[0]) ||
-             !isupper((unsigned char)p->currency[1]) || !isupper((unsigned char)p->currency[2]))
-        PROBLEM("currency", "currency must be an ISO 4217 code such as USD");
-    if ((m = opt_text(o, "description", PRODUCT_TEXT_MAX, p->description, false)))
-        PROBLEM("description", "description %s", m);
-    if ((m = opt_text(o, "imageUrl", PRODUCT_URL_MAX, p->image_url, false)))
-        PROBLEM("imageUrl", "imageUrl %s", m);
-#undef PROBLEM
+    productrow_parse(vals, p, on_problem, &pr);
 }
 
 int products_upsert(struct http_req *r, struct http_resp *out)
@@ -126,7 +110,12 @@ int products_list(struct http_req *r, struct http_resp *out)
     size_t limit = http_limit(r, 50, 200);
     struct product *v;
     size_t n;
-    if (r->st->ops->product_page(r->st, http_query(r, "cursor"), limit, &v, &n, &e))
+    const char *q = http_query(r, "q");
+    int rc = q && *q ? r->st->ops->product_find(r->st, http_query(r, "cursor"), limit, q, &v,
+                                                &n, &e)
+                     : r->st->ops->product_page(r->st, http_query(r, "cursor"), limit, &v, &n,
+                                                &e);
+    if (rc)
         return http_fail(out, &e);
     date_t today = date_today();
     json_t *items = json_array();
@@ -163,4 +152,34 @@ int products_get(struct http_req *r, struct http_resp *out)
     json_t *doc = view_product(&p, &it);
     view_item_free(&it);
     return http_json(out, 200, doc);
+}
+
+/* POST /v1/products/imports: the products CSV, as multipart field "file" or text/csv with
+ * ?fileName=. 201 with a COMPLETED job, 422 with a FAILED one. */
+int products_import(struct http_req *r, struct http_resp *out)
+{
+    const char *ct = http_header(r, "Content-Type");
+    if (!r->upload_name && ct && !strncasecmp(ct, "multipart/form-data", 19))
+        return http_error(out, 400, "MALFORMED_REQUEST",
+                          "the multipart body has no \"file\" field: send the CSV file as "
+                          "field \"file\"",
+                          NULL);
+    const char *name = r->upload_name ? r->upload_name : http_query(r, "fileName");
+    struct import_job job;
+    err_t e;
+    if (import_products_csv(r->st, r->upload, name, &job, &e))
+        return http_fail(out, &e);
+    int rc = http_json(out, job.status == IMPORT_COMPLETED ? 201 : 422, view_job(&job, true));
+    import_job_free(&job);
+    return rc;
+}
+
+int products_template(struct http_req *r, struct http_resp *out)
+{
+    (void)r;
+    snprintf(out->header_name, sizeof out->header_name, "Content-Disposition");
+    snprintf(out->header_value, sizeof out->header_value,
+             "attachment; filename=\"products-template.csv\"");
+    return http_bytes(out, 200, "text/csv; charset=utf-8", productrow_template,
+                      strlen(productrow_template));
 }

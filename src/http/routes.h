@@ -23,6 +23,8 @@ int locations_create(struct http_req *r, struct http_resp *out);
 int products_upsert(struct http_req *r, struct http_resp *out);
 int products_list(struct http_req *r, struct http_resp *out);
 int products_get(struct http_req *r, struct http_resp *out);
+int products_import(struct http_req *r, struct http_resp *out);
+int products_template(struct http_req *r, struct http_resp *out);
 
 int settings_get_h(struct http_req *r, struct http_resp *out);
 int settings_put_h(struct http_req *r, struct http_resp *out);
@@ -40,6 +42,7 @@ int orders_cancel_h(struct http_req *r, struct http_resp *out);
 int shipments_ship_h(struct http_req *r, struct http_resp *out);
 int receipts_create_h(struct http_req *r, struct http_resp *out);
 int outbox_list_h(struct http_req *r, struct http_resp *out);
+int transit_positions_h(struct http_req *r, struct http_resp *out);
 
 int session_create_h(struct http_req *r, struct http_resp *out);
 int session_get_h(struct http_req *r, struct http_resp *out);

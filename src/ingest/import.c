@@ -96,7 +96,12 @@ static size_t utf8_cut(const char *s, size_t len, size_t max)
 void importer_error(struct importer *im, int64_t line, int col, const char *value, size_t vlen,
                     const char *message)
 {
-    struct import_job *job = &im->job;
+    import_job_error(&im->job, line, col, value, vlen, message);
+}
+
+void import_job_error(struct import_job *job, int64_t line, int col, const char *value,
+                      size_t vlen, const char *message)
+{
     job->total_errors++;
     if (job->nerrors == IMPORT_ERRORS_MAX)
         return;
@@ -218,6 +223,8 @@ int importer_finish(struct importer *im, struct import_job *job, err_t *e)
         j->status = IMPORT_COMPLETED;
         j->rows_applied = j->total_rows;
         rc = st->ops->import_apply(st, im->run, e);
+        if (!rc) /* only SKUs with a product are for sale */
+            rc = st->ops->import_unsold(st, im->run, j, e);
         if (!rc)
             rc = save_job(im, e);
         if (!rc)
@@ -241,6 +248,8 @@ int importer_finish(struct importer *im, struct import_job *job, err_t *e)
     *job = im->job;
     im->job.errors = NULL;
     im->job.nerrors = 0;
+    im->job.warnings = NULL;
+    im->job.nwarnings = 0;
     importer_free(im);
     return 0;
 }

@@ -42,4 +42,14 @@ typedef void (*import_progress_fn)(void *ctx, uint64_t bytes, int64_t rows);
 int import_csv(struct store *st, FILE *in, const struct import_opts *o, struct import_job *job,
                import_progress_fn progress, void *pctx, err_t *e);
 
+/* Adds an error to a job: counted always, listed up to IMPORT_ERRORS_MAX (job->errors must
+ * hold that many). */
+void import_job_error(struct import_job *job, int64_t line, int col, const char *value,
+                      size_t vlen, const char *message);
+
+/* The products CSV (SPEC 5.3): strict, all or nothing, the same job and error format; the
+ * job's source is IMPORT_PRODUCTS. file_name is checked when not NULL. */
+int import_products_csv(struct store *st, FILE *in, const char *file_name,
+                        struct import_job *job, err_t *e);
+
 #endif

@@ -96,6 +96,15 @@ enum stmt_id {
     Q_USER_REMOVE,
     Q_APIKEY_LIST,
     Q_APIKEY_REVOKE,
+    Q_SKU_SEARCH,
+    Q_SKU_COUNT,
+    Q_SKU_SEARCH_COUNT,
+    Q_TRANSIT_SEARCH,
+    Q_IMPORT_UNSOLD,
+    Q_IMPORT_WARNING_SAVE,
+    Q_IMPORT_WARNING_TOTAL,
+    Q_IMPORT_WARNINGS,
+    Q_PRODUCT_FIND,
     Q_CHANGES_SINCE,
     Q_CHANGES_HEAD,
     Q_CHANGES_PRUNE,
@@ -115,6 +124,43 @@ enum stmt_id {
 
 /* Parameters are always bound ($n, sent as text); a few carry a cast where PostgreSQL
  * cannot infer a type from the context ($1::text IS NULL). */
+/* The console's lists at catalog scale (1M SKUs): every branch walks an index from the
+ * cursor $1 and stops after $2 rows, so a page or a search costs the same at any size. A
+ * search term is a prefix: of the SKU as typed ($3) or in capitals ($4), or of the product
+ * name in any case. Columns compare in the "C" collation (bytes), where chr(1114111), the
+ * last code point, bounds a prefix range. */
+#define PREFIX_OF(col, p) col " >= " p " AND " col " < " p " || chr(1114111)"
+/* Keyset pages, newest first: below the cursor row's seq (no row for an unknown cursor, so an
+ * empty page), or below every seq without one. */
+#define OLDER_THAN(table, cursor)                                                             \
+    "CASE WHEN " cursor " IS NULL THEN 9223372036854775807 ELSE (SELECT seq FROM " table      \
+    " WHERE id = " cursor ") END"
+#define SKU_BRANCH(from, where)                                                               \
+    "(SELECT sku FROM " from " WHERE sku > $1" where " ORDER BY sku LIMIT $2)"
+/* The distinct SKUs of positions, one index descent each (a loose index scan): a GROUP BY
+ * may be planned as a scan of the whole table when statistics are missing. */
+#define POSITION_SKUS(where)                                                                  \
+    "(WITH RECURSIVE d(sku) AS ((SELECT sku FROM positions WHERE sku > $1" where              \
+    " ORDER BY sku LIMIT 1) UNION ALL SELECT (SELECT sku FROM positions WHERE sku > d.sku"    \
+    where " ORDER BY sku LIMIT 1) FROM d WHERE d.sku IS NOT NULL) "                           \
+    "SELECT sku FROM d WHERE sku IS NOT NULL LIMIT $2)"
+#define SKU_ALL SKU_BRANCH("products", "") " UNION " POSITION_SKUS("")
+#define SKU_SEARCH                                                                            \
+    SKU_BRANCH("products", " AND " PREFIX_OF("sku", "$3::text"))                              \
+    " UNION " SKU_BRANCH("products", " AND " PREFIX_OF("sku", "$4::text"))                    \
+    " UNION " POSITION_SKUS(" AND " PREFIX_OF("sku", "$3::text"))                             \
+    " UNION " POSITION_SKUS(" AND " PREFIX_OF("sku", "$4::text"))                             \
+    " UNION " SKU_BRANCH("products",                                                          \
+                         " AND " PREFIX_OF("(lower(name) COLLATE \"C\")", "lower($3::text)"))
+/* Transit positions whose SKU or transitRef starts with $1 (or $2, in capitals), $3 at most,
+ * each branch through its partial index of transit positions. */
+#define TRANSIT_BRANCH(col, p, order)                                                         \
+    "(SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "   \
+    "reserved, allocated FROM positions WHERE stock_type = 1 AND " PREFIX_OF(col, p)          \
+    " ORDER BY " order " LIMIT $3)"
+#define TRANSIT_BY_SKU(p) TRANSIT_BRANCH("sku", p, "sku, location_id, transit_ref")
+#define TRANSIT_BY_REF(p) TRANSIT_BRANCH("transit_ref", p, "transit_ref, sku, location_id")
+
 static const char *const stmt_sql[Q_COUNT] = {
     /* DO NOTHING rather than a unique violation: an error would abort the caller's whole
      * transaction, where SQLite leaves it usable. */
@@ -141,12 +187,8 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_ORDER_LOCK] = "SELECT 1 FROM orders WHERE id = $1 FOR UPDATE",
     [Q_SKU_EXISTS] = "SELECT EXISTS(SELECT 1 FROM products WHERE sku = $1) "
                      "OR EXISTS(SELECT 1 FROM positions WHERE sku = $1)",
-    [Q_SKU_PAGE] =
-        "SELECT s.sku, coalesce(p.name, '') FROM "
-        "(SELECT sku FROM products WHERE sku > $1 UNION SELECT sku FROM positions "
-        "WHERE sku > $1) s LEFT JOIN products p ON p.sku = s.sku "
-        "WHERE $3::text IS NULL OR strpos(lower(s.sku), lower($3::text)) > 0 "
-        "OR strpos(lower(coalesce(p.name, '')), lower($3::text)) > 0 ORDER BY s.sku LIMIT $2",
+    [Q_SKU_PAGE] = "SELECT s.sku, coalesce(p.name, '') FROM (" SKU_ALL
+                   ") s LEFT JOIN products p ON p.sku = s.sku ORDER BY s.sku LIMIT $2",
     /* The staged rows of an import (pg_position_import), free of duplicates by then; in key
      * order so concurrent writers lock rows the same way round. */
     [Q_IMPORT_APPLY] =
@@ -168,8 +210,8 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_IMPORT_ERRORS] = "SELECT line, col, value, message FROM import_errors "
                         "WHERE import_id = $1 ORDER BY n LIMIT $2",
     [Q_IMPORT_LIST] = "SELECT id, source, file_name, status, total_rows, rows_applied, "
-                      "total_errors, created_at, finished_at FROM imports "
-                      "ORDER BY seq DESC LIMIT $1",
+                      "total_errors, created_at, finished_at FROM imports WHERE seq < "
+                      OLDER_THAN("imports", "$2::text") " ORDER BY seq DESC LIMIT $1",
     [Q_SETTINGS_GET] = "SELECT key, value FROM settings",
     [Q_SETTINGS_PUT] = "INSERT INTO settings(key, value) VALUES($1, $2) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -278,7 +320,7 @@ static const char *const stmt_sql[Q_COUNT] = {
                         "next_attempt_at = $5 WHERE id = $1",
     [Q_OUTBOX_LIST] = "SELECT id, kind, order_id, from_addr, to_addr, subject, status, "
                       "attempts, last_error, next_attempt_at, created_at FROM outbox "
-                      "ORDER BY seq DESC LIMIT $1",
+                      "WHERE seq < " OLDER_THAN("outbox", "$2::text") " ORDER BY seq DESC LIMIT $1",
     [Q_USER_ADD] = "INSERT INTO users(name, hash) VALUES($1, $2) ON CONFLICT (name) DO NOTHING",
     [Q_USER_HASH] = "SELECT hash FROM users WHERE name = $1",
     [Q_SESSION_ADD] = "INSERT INTO sessions(token_hash, \"user\", csrf, expires_at) "
@@ -332,6 +374,28 @@ static const char *const stmt_sql[Q_COUNT] = {
                       "DELETE FROM users WHERE name = $1",
     [Q_APIKEY_LIST] = "SELECT name, created_at FROM api_keys ORDER BY name, created_at",
     [Q_APIKEY_REVOKE] = "DELETE FROM api_keys WHERE name = $1",
+    [Q_SKU_SEARCH] = "SELECT s.sku, coalesce(p.name, '') FROM (" SKU_SEARCH
+                     ") s LEFT JOIN products p ON p.sku = s.sku ORDER BY s.sku LIMIT $2",
+    [Q_SKU_COUNT] = "SELECT count(*) FROM (" SKU_ALL ") s",
+    [Q_SKU_SEARCH_COUNT] = "SELECT count(*) FROM (" SKU_SEARCH ") s",
+    [Q_TRANSIT_SEARCH] = "SELECT * FROM (" TRANSIT_BY_SKU("$1::text") " UNION "
+                         TRANSIT_BY_SKU("$2::text") " UNION " TRANSIT_BY_REF("$1::text")
+                         " UNION " TRANSIT_BY_REF("$2::text")
+                         ") t ORDER BY sku, location_id, transit_ref LIMIT $3",
+    /* Products (SPEC 5.3); the same statements as SQLite's. */
+    [Q_IMPORT_UNSOLD] =
+        "SELECT sku, count(*) OVER () FROM (SELECT DISTINCT sku FROM positions po "
+        "WHERE import_run = $1 AND NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = po.sku)) "
+        "d ORDER BY sku LIMIT $2",
+    [Q_IMPORT_WARNING_SAVE] = "INSERT INTO import_warnings(import_id, n, sku, message) "
+                              "VALUES($1, $2, $3, $4)",
+    [Q_IMPORT_WARNING_TOTAL] = "UPDATE imports SET total_warnings = $2 WHERE id = $1",
+    [Q_IMPORT_WARNINGS] = "SELECT w.sku, w.message, i.total_warnings FROM imports i "
+                          "JOIN import_warnings w ON w.import_id = i.id WHERE i.id = $1 "
+                          "ORDER BY w.n LIMIT $2",
+    [Q_PRODUCT_FIND] = "SELECT sku, name, price, currency, description, image_url "
+                       "FROM products WHERE sku > $1 AND (strpos(lower(sku), lower($3)) > 0 "
+                       "OR strpos(lower(name), lower($3)) > 0) ORDER BY sku LIMIT $2",
     /* The rows and the snapshot's bounds come from the one statement's snapshot. */
     [Q_CHANGES_SINCE] =
         "SELECT c.seq, c.sku, pg_snapshot_xmin(x.s)::text, pg_snapshot_xmax(x.s)::text "
@@ -431,7 +495,18 @@ static const char *const migrations[] = {
     "  created_at TEXT NOT NULL DEFAULT " NOW_ISO ");"
     "CREATE TABLE sessions(token_hash BYTEA PRIMARY KEY, \"user\" TEXT NOT NULL,"
     "  csrf TEXT NOT NULL, expires_at BIGINT NOT NULL);",
-    /* 3: the change log that keeps every server's availability read model fresh (SPEC 8).
+    /* 3: the console's searches at catalog scale: transit positions by SKU and by
+     * transitRef (partial: onhand rows, most of them, cost nothing), products by name. */
+    "CREATE INDEX positions_transit_sku ON positions(sku, location_id, transit_ref)"
+    "  WHERE stock_type = 1;"
+    "CREATE INDEX positions_transit_ref ON positions(transit_ref, sku, location_id)"
+    "  WHERE stock_type = 1;"
+    "CREATE INDEX products_name_lower ON products((lower(name) COLLATE \"C\"));",
+    /* 4: inventory jobs list the SKUs they wrote that have no product (SPEC 5.3). */
+    "ALTER TABLE imports ADD COLUMN total_warnings BIGINT NOT NULL DEFAULT 0;"
+    "CREATE TABLE import_warnings(import_id TEXT NOT NULL, n INTEGER NOT NULL,"
+    "  sku TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY(import_id, n));",
+    /* 5: the change log that keeps every server's availability read model fresh (SPEC 8).
      * Statement triggers with transition tables: one INSERT ... SELECT per statement, so an
      * import writes its SKUs in one go. */
     "CREATE TABLE changes(seq BIGSERIAL PRIMARY KEY, sku TEXT COLLATE \"C\" NOT NULL);"
@@ -1193,8 +1268,8 @@ static int pg_product_page(struct store *st, const char *after, size_t limit,
     return rc;
 }
 
-/* Appends each row of r (columns as Q_POSITIONS_BY_SKU) to out. */
-static int read_rows_positions(PGresult *r, struct position_list *out, err_t *e)
+/* Appends the rows of r (the positions table's columns in table order) to out; clears r. */
+static int position_rows(PGresult *r, struct position_list *out, err_t *e)
 {
     int rc = 0;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -1213,6 +1288,7 @@ static int read_rows_positions(PGresult *r, struct position_list *out, err_t *e)
             break;
         }
     }
+    PQclear(r);
     return rc;
 }
 
@@ -1224,11 +1300,22 @@ static int read_positions(struct store *st, enum stmt_id id, const char *sku,
     p_text(&p, sku);
     PGresult *r;
     int rc = exec_stmt(s, id, &p, &r, e, "read positions");
-    if (rc)
-        return rc;
-    rc = read_rows_positions(r, out, e);
-    PQclear(r);
-    return rc;
+    return rc ? rc : position_rows(r, out, e);
+}
+
+static int pg_transit_search(struct store *st, const char *query, size_t limit,
+                             struct position_list *out, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    char upper[STORE_QUERY_MAX + 1];
+    store_upper(query, upper);
+    p_text(&p, query);
+    p_text(&p, upper);
+    p_limit(&p, limit);
+    PGresult *r;
+    int rc = exec_stmt(s, Q_TRANSIT_SEARCH, &p, &r, e, "search transit positions");
+    return rc ? rc : position_rows(r, out, e);
 }
 
 static int pg_positions_by_sku(struct store *st, const char *sku, struct position_list *out,
@@ -1281,15 +1368,47 @@ static int pg_sku_page(struct store *st, const char *after, size_t limit, const 
     *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
+    bool search = query && *query;
+    char upper[STORE_QUERY_MAX + 1];
     p_text(&p, after ? after : "");
     p_limit(&p, limit);
-    p_text(&p, query && *query ? query : NULL);
+    if (search) {
+        store_upper(query, upper);
+        p_text(&p, query);
+        p_text(&p, upper);
+    }
     void *v = NULL;
-    int rc = list_rows(s, Q_SKU_PAGE, &p, sizeof **out, row_sku, &v, n, e,
-                       "list SKUs");
+    int rc = list_rows(s, search ? Q_SKU_SEARCH : Q_SKU_PAGE, &p, sizeof **out, row_sku, &v, n,
+                       e, "list SKUs");
     if (!rc)
         *out = v;
     return rc;
+}
+
+static int pg_sku_count(struct store *st, const char *query, size_t cap, size_t *count,
+                        err_t *e)
+{
+    *count = 0; /* a failure leaves the output empty */
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    bool search = query && *query;
+    char upper[STORE_QUERY_MAX + 1];
+    p_text(&p, "");
+    p_limit(&p, cap + 1);
+    if (search) {
+        store_upper(query, upper);
+        p_text(&p, query);
+        p_text(&p, upper);
+    }
+    PGresult *r;
+    int rc = exec_stmt(s, search ? Q_SKU_SEARCH_COUNT : Q_SKU_COUNT, &p, &r, e, "count SKUs");
+    if (rc)
+        return rc;
+    *count = (size_t)col_i64(r, 0, 0);
+    if (*count > cap + 1) /* each branch stops at cap + 1, their union may hold more */
+        *count = cap + 1;
+    PQclear(r);
+    return 0;
 }
 
 /* Imports stream through COPY into a temporary staging table: one round trip per 8 KB
@@ -1406,6 +1525,9 @@ static int pg_import_apply(struct store *st, int64_t run_id, err_t *e)
 
 /* --- imports --- */
 
+static int save_warnings(struct pg_store *s, const struct import_job *job, err_t *e);
+static int load_warnings(struct pg_store *s, struct import_job *job, err_t *e);
+
 static int pg_import_save(struct store *st, const struct import_job *job, err_t *e)
 {
     struct pg_store *s = S(st);
@@ -1434,7 +1556,7 @@ static int pg_import_save(struct store *st, const struct import_job *job, err_t 
         p_text(&q, ie->message);
         rc = run(s, Q_IMPORT_ERROR_SAVE, &q, e, "save the import errors");
     }
-    return rc;
+    return rc ? rc : save_warnings(s, job, e);
 }
 
 static void read_job(const PGresult *r, int i, struct import_job *job)
@@ -1451,7 +1573,8 @@ static void read_job(const PGresult *r, int i, struct import_job *job)
     col_copy(r, i, 8, job->finished_at, sizeof job->finished_at);
 }
 
-static int pg_import_get(struct store *st, const char *id, struct import_job *job, err_t *e)
+static int import_get_errors(struct store *st, const char *id, struct import_job *job,
+                             err_t *e)
 {
     struct pg_store *s = S(st);
     struct params p = {0};
@@ -1488,19 +1611,31 @@ static int pg_import_get(struct store *st, const char *id, struct import_job *jo
     return 0;
 }
 
+static int pg_import_get(struct store *st, const char *id, struct import_job *job, err_t *e)
+{
+    memset(job, 0, sizeof *job);
+    int rc = import_get_errors(st, id, job, e);
+    if (!rc)
+        rc = load_warnings(S(st), job, e);
+    if (rc)
+        import_job_free(job);
+    return rc;
+}
+
 static void row_job(const PGresult *r, int i, void *dst)
 {
     read_job(r, i, dst);
 }
 
-static int pg_import_list(struct store *st, size_t limit, struct import_job **out, size_t *n,
-                          err_t *e)
+static int pg_import_list(struct store *st, const char *before, size_t limit,
+                          struct import_job **out, size_t *n, err_t *e)
 {
     *out = NULL; /* a failure leaves the outputs empty: callers free them */
     *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
     p_limit(&p, limit);
+    p_text(&p, before && *before ? before : NULL);
     void *v = NULL;
     int rc = list_rows(s, Q_IMPORT_LIST, &p, sizeof **out, row_job, &v, n, e,
                        "list import jobs");
@@ -2377,14 +2512,15 @@ static void row_email(const PGresult *r, int i, void *dst)
     read_email(r, i, dst);
 }
 
-static int pg_outbox_list(struct store *st, size_t limit, struct email **out, size_t *n,
-                          err_t *e)
+static int pg_outbox_list(struct store *st, const char *before, size_t limit,
+                          struct email **out, size_t *n, err_t *e)
 {
     *out = NULL; /* a failure leaves the outputs empty: callers free them */
     *n = 0;
     struct pg_store *s = S(st);
     struct params p = {0};
     p_limit(&p, limit);
+    p_text(&p, before && *before ? before : NULL);
     void *v = NULL;
     int rc = list_rows(s, Q_OUTBOX_LIST, &p, sizeof **out, row_email, &v, n, e,
                        "list the outbox");
@@ -2794,6 +2930,94 @@ static int pg_apikey_revoke(struct store *st, const char *name, size_t *n, err_t
     return rc;
 }
 
+/* --- products (SPEC 5.3) --- */
+
+static int save_warnings(struct pg_store *s, const struct import_job *job, err_t *e)
+{
+    if (!job->total_warnings)
+        return 0;
+    struct params p = {0};
+    p_text(&p, job->id);
+    p_int(&p, job->total_warnings);
+    int rc = run(s, Q_IMPORT_WARNING_TOTAL, &p, e, "save the import warnings");
+    for (size_t i = 0; !rc && i < job->nwarnings; i++) {
+        struct params q = {0};
+        p_text(&q, job->id);
+        p_int(&q, (int64_t)i);
+        p_text(&q, job->warnings[i].sku);
+        p_text(&q, job->warnings[i].message);
+        rc = run(s, Q_IMPORT_WARNING_SAVE, &q, e, "save the import warnings");
+    }
+    return rc;
+}
+
+static int load_warnings(struct pg_store *s, struct import_job *job, err_t *e)
+{
+    struct params p = {0};
+    p_text(&p, job->id);
+    p_limit(&p, IMPORT_WARNINGS_MAX);
+    PGresult *r;
+    int rc = exec_stmt(s, Q_IMPORT_WARNINGS, &p, &r, e, "read an import job's warnings");
+    if (rc)
+        return rc;
+    int rows = PQntuples(r);
+    if (rows && !(job->warnings = calloc((size_t)rows, sizeof *job->warnings))) {
+        PQclear(r);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < rows; i++) {
+        struct import_warning *w = &job->warnings[job->nwarnings++];
+        col_copy(r, i, 0, w->sku, sizeof w->sku);
+        col_copy(r, i, 1, w->message, sizeof w->message);
+        job->total_warnings = col_i64(r, i, 2);
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int pg_import_unsold(struct store *st, int64_t run_id, struct import_job *job, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_int(&p, run_id);
+    p_limit(&p, IMPORT_WARNINGS_MAX);
+    PGresult *r;
+    int rc = exec_stmt(s, Q_IMPORT_UNSOLD, &p, &r, e, "look for SKUs without a product");
+    if (rc)
+        return rc;
+    int rows = PQntuples(r);
+    free(job->warnings);
+    job->warnings = NULL;
+    job->nwarnings = 0;
+    job->total_warnings = 0;
+    if (rows && !(job->warnings = calloc((size_t)rows, sizeof *job->warnings))) {
+        PQclear(r);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < rows; i++) {
+        import_warning_set(&job->warnings[job->nwarnings++], PQgetvalue(r, i, 0));
+        job->total_warnings = col_i64(r, i, 1);
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int pg_product_find(struct store *st, const char *after, size_t limit, const char *q,
+                           struct product **out, size_t *n, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_text(&p, after ? after : "");
+    p_limit(&p, limit);
+    p_text(&p, q);
+    void *v = NULL;
+    int rc = list_rows(s, Q_PRODUCT_FIND, &p, sizeof **out, row_product, &v, n, e,
+                       "search products");
+    if (!rc)
+        *out = v;
+    return rc;
+}
+
 /* --- change log --- */
 
 static int pg_changes_since(struct store *st, int64_t after, size_t limit, store_change_fn fn,
@@ -2846,11 +3070,7 @@ static int pg_positions_page(struct store *st, const char *after, size_t limit,
     p_limit(&p, limit);
     PGresult *r;
     int rc = exec_stmt(s, Q_POSITIONS_PAGE, &p, &r, e, "read positions");
-    if (rc)
-        return rc;
-    rc = read_rows_positions(r, out, e);
-    PQclear(r);
-    return rc;
+    return rc ? rc : position_rows(r, out, e);
 }
 
 static const struct store_ops postgres_ops = {
@@ -2923,6 +3143,10 @@ static const struct store_ops postgres_ops = {
     .user_remove = pg_user_remove,
     .apikey_list = pg_apikey_list,
     .apikey_revoke = pg_apikey_revoke,
+    .sku_count = pg_sku_count,
+    .transit_search = pg_transit_search,
+    .import_unsold = pg_import_unsold,
+    .product_find = pg_product_find,
     .changes_since = pg_changes_since,
     .changes_head = pg_changes_head,
     .changes_prune = pg_changes_prune,

@@ -102,6 +102,15 @@ enum stmt_id {
     Q_USER_SESSIONS_END,
     Q_APIKEY_LIST,
     Q_APIKEY_REVOKE,
+    Q_SKU_SEARCH,
+    Q_SKU_COUNT,
+    Q_SKU_SEARCH_COUNT,
+    Q_TRANSIT_SEARCH,
+    Q_IMPORT_UNSOLD,
+    Q_IMPORT_WARNING_SAVE,
+    Q_IMPORT_WARNING_TOTAL,
+    Q_IMPORT_WARNINGS,
+    Q_PRODUCT_FIND,
     Q_CHANGES_SINCE,
     Q_CHANGES_HEAD,
     Q_CHANGES_PRUNE,
@@ -118,6 +127,38 @@ enum stmt_id {
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
     "a.quantity FROM allocations a JOIN shipments s ON s.id = a.shipment_id "
 #define NOW_ISO "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+/* The console's lists at catalog scale (1M SKUs): every branch walks an index from the
+ * cursor ?1 and stops after ?2 rows, so a page or a search costs the same at any size. A
+ * search term is a prefix: of the SKU as typed (?3) or in capitals (?4), or of the product
+ * name in any case. char(1114111), the last code point, bounds a prefix range. SQLite takes
+ * one lower bound per range, so "after the cursor and from the prefix" is one bound: SKUs
+ * are letters and digits, and the first of them after c is c || '0'. */
+#define PREFIX_OF(col, p) col " >= " p " AND " col " < " p " || char(1114111)"
+/* Keyset pages, newest first: the bound is the cursor row's key (no row for an unknown
+ * cursor, so an empty page), or past every row without one. One range, so the index seeks to
+ * it rather than scanning from the newest row. */
+#define OLDER_THAN(table, key, cursor)                                                        \
+    "CASE WHEN " cursor " IS NULL THEN 9223372036854775807 ELSE (SELECT " key " FROM " table  \
+    " WHERE id = " cursor ") END"
+#define SKU_BRANCH(from, where)                                                               \
+    "SELECT sku FROM (SELECT sku FROM " from " WHERE " where " ORDER BY sku LIMIT ?2)"
+#define SKU_PREFIX(p) "sku >= max(" p ", ?1 || '0') AND sku < " p " || char(1114111)"
+#define SKU_ALL                                                                               \
+    SKU_BRANCH("products", "sku > ?1") " UNION " SKU_BRANCH("positions", "sku > ?1 GROUP BY sku")
+#define SKU_SEARCH                                                                            \
+    SKU_BRANCH("products", SKU_PREFIX("?3")) " UNION " SKU_BRANCH("products", SKU_PREFIX("?4")) \
+    " UNION " SKU_BRANCH("positions", SKU_PREFIX("?3") " GROUP BY sku")                       \
+    " UNION " SKU_BRANCH("positions", SKU_PREFIX("?4") " GROUP BY sku")                       \
+    " UNION " SKU_BRANCH("products INDEXED BY products_name_lower",                           \
+                         "sku > ?1 AND " PREFIX_OF("lower(name)", "lower(?3)"))
+/* Transit positions whose SKU or transitRef starts with ?1 (or ?2, in capitals), ?3 at most,
+ * each branch through its partial index of transit positions. */
+#define TRANSIT_BRANCH(col, p, order)                                                         \
+    "SELECT * FROM (SELECT sku, location_id, stock_type, transit_ref, order_date, "           \
+    "stock_date, quantity, reserved, allocated FROM positions WHERE stock_type = 1 AND "      \
+    PREFIX_OF(col, p) " ORDER BY " order " LIMIT ?3)"
+#define TRANSIT_BY_SKU(p) TRANSIT_BRANCH("sku", p, "sku, location_id, transit_ref")
+#define TRANSIT_BY_REF(p) TRANSIT_BRANCH("transit_ref", p, "transit_ref, sku, location_id")
 
 static const char *const stmt_sql[Q_COUNT] = {
     [Q_BEGIN_READ] = "BEGIN",
@@ -144,12 +185,8 @@ static const char *const stmt_sql[Q_COUNT] = {
         "reserved, allocated FROM positions WHERE sku = ?1",
     [Q_SKU_EXISTS] = "SELECT EXISTS(SELECT 1 FROM products WHERE sku = ?1) "
                      "OR EXISTS(SELECT 1 FROM positions WHERE sku = ?1)",
-    [Q_SKU_PAGE] =
-        "SELECT s.sku, coalesce(p.name, '') FROM "
-        "(SELECT sku FROM products WHERE sku > ?1 UNION SELECT sku FROM positions "
-        "WHERE sku > ?1) s LEFT JOIN products p ON p.sku = s.sku "
-        "WHERE ?3 IS NULL OR instr(lower(s.sku), lower(?3)) > 0 "
-        "OR instr(lower(coalesce(p.name, '')), lower(?3)) > 0 ORDER BY s.sku LIMIT ?2",
+    [Q_SKU_PAGE] = "SELECT s.sku, coalesce(p.name, '') FROM (" SKU_ALL
+                   ") s LEFT JOIN products p ON p.sku = s.sku ORDER BY s.sku LIMIT ?2",
     [Q_POSITION_IMPORT] =
         "INSERT INTO positions(sku, location_id, stock_type, transit_ref, order_date, "
         "stock_date, quantity, reserved, allocated, import_run) "
@@ -168,8 +205,8 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_IMPORT_ERRORS] = "SELECT line, col, value, message FROM import_errors "
                         "WHERE import_id = ?1 ORDER BY n",
     [Q_IMPORT_LIST] = "SELECT id, source, file_name, status, total_rows, rows_applied, "
-                      "total_errors, created_at, finished_at FROM imports "
-                      "ORDER BY rowid DESC LIMIT ?1",
+                      "total_errors, created_at, finished_at FROM imports WHERE rowid < "
+                      OLDER_THAN("imports", "rowid", "?2") " ORDER BY rowid DESC LIMIT ?1",
     [Q_SETTINGS_GET] = "SELECT key, value FROM settings",
     [Q_SETTINGS_PUT] = "INSERT INTO settings(key, value) VALUES(?1, ?2) "
                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -207,9 +244,8 @@ static const char *const stmt_sql[Q_COUNT] = {
                          "ORDER BY n",
     [Q_PAYMENT_GET] = "SELECT provider, ref, authorized, captured, voided, refunded "
                       "FROM payments WHERE order_id = ?1",
-    [Q_ORDER_PAGE] = "SELECT id FROM orders WHERE ?1 IS NULL OR "
-                     "number < (SELECT number FROM orders WHERE id = ?1) "
-                     "ORDER BY number DESC LIMIT ?2",
+    [Q_ORDER_PAGE] = "SELECT id FROM orders WHERE number < " OLDER_THAN("orders", "number", "?1")
+                     " ORDER BY number DESC LIMIT ?2",
     [Q_ORDER_BY_SHIPMENT] = "SELECT order_id FROM shipments WHERE id = ?1",
     [Q_ORDER_SET_STATUS] = "UPDATE orders SET status = ?2 WHERE id = ?1",
     [Q_SHIPMENT_UPDATE] = "UPDATE shipments SET status = ?2, tracking_number = ?3, "
@@ -265,7 +301,8 @@ static const char *const stmt_sql[Q_COUNT] = {
                         "next_attempt_at = ?5 WHERE id = ?1",
     [Q_OUTBOX_LIST] = "SELECT id, kind, order_id, from_addr, to_addr, subject, status, "
                       "attempts, last_error, next_attempt_at, created_at FROM outbox "
-                      "ORDER BY rowid DESC LIMIT ?1",
+                      "WHERE rowid < " OLDER_THAN("outbox", "rowid", "?2")
+                      " ORDER BY rowid DESC LIMIT ?1",
     [Q_USER_ADD] = "INSERT INTO users(name, hash) VALUES(?1, ?2)",
     [Q_USER_HASH] = "SELECT hash FROM users WHERE name = ?1",
     [Q_IS_EMPTY] = "SELECT EXISTS(SELECT 1 FROM locations) OR EXISTS(SELECT 1 FROM products) "
@@ -321,6 +358,28 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_USER_SESSIONS_END] = "DELETE FROM sessions WHERE user = ?1",
     [Q_APIKEY_LIST] = "SELECT name, created_at FROM api_keys ORDER BY name, created_at",
     [Q_APIKEY_REVOKE] = "DELETE FROM api_keys WHERE name = ?1",
+    [Q_SKU_SEARCH] = "SELECT s.sku, coalesce(p.name, '') FROM (" SKU_SEARCH
+                     ") s LEFT JOIN products p ON p.sku = s.sku ORDER BY s.sku LIMIT ?2",
+    [Q_SKU_COUNT] = "SELECT count(*) FROM (" SKU_ALL ")",
+    [Q_SKU_SEARCH_COUNT] = "SELECT count(*) FROM (" SKU_SEARCH ")",
+    [Q_TRANSIT_SEARCH] = "SELECT * FROM (" TRANSIT_BY_SKU("?1") " UNION " TRANSIT_BY_SKU("?2")
+                         " UNION " TRANSIT_BY_REF("?1") " UNION " TRANSIT_BY_REF("?2")
+                         ") ORDER BY sku, location_id, transit_ref LIMIT ?3",
+    /* Products (SPEC 5.3). The run's positions, in key order, so DISTINCT is cheap. */
+    [Q_IMPORT_UNSOLD] =
+        "SELECT sku, count(*) OVER () FROM (SELECT DISTINCT sku FROM positions po "
+        "WHERE import_run = ?1 AND NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = po.sku)) "
+        "ORDER BY sku LIMIT ?2",
+    [Q_IMPORT_WARNING_SAVE] = "INSERT INTO import_warnings(import_id, n, sku, message) "
+                              "VALUES(?1, ?2, ?3, ?4)",
+    [Q_IMPORT_WARNING_TOTAL] = "UPDATE imports SET total_warnings = ?2 WHERE id = ?1",
+    [Q_IMPORT_WARNINGS] = "SELECT w.sku, w.message, i.total_warnings FROM imports i "
+                          "JOIN import_warnings w ON w.import_id = i.id WHERE i.id = ?1 "
+                          "ORDER BY w.n",
+    /* LIKE ignores ASCII case and costs a third of lower() + instr() on a scan of 1M rows. */
+    [Q_PRODUCT_FIND] = "SELECT sku, name, price, currency, description, image_url "
+                       "FROM products WHERE sku > ?1 AND (sku LIKE ?3 ESCAPE '\\' "
+                       "OR name LIKE ?3 ESCAPE '\\') ORDER BY sku LIMIT ?2",
     [Q_CHANGES_SINCE] = "SELECT seq, sku FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [Q_CHANGES_HEAD] = "SELECT coalesce(max(seq), 0) FROM changes",
     [Q_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq <= ?1 "
@@ -413,7 +472,18 @@ static const char *const migrations[] = {
     /* Console sessions: only a hash of the cookie's token is kept. */
     "CREATE TABLE sessions(token_hash BLOB PRIMARY KEY, user TEXT NOT NULL,"
     "  csrf TEXT NOT NULL, expires_at INTEGER NOT NULL);",
-    /* 3: the change log that keeps every server's availability read model fresh (SPEC 8).
+    /* 3: the console's searches at catalog scale: transit positions by SKU and by
+     * transitRef (partial: onhand rows, most of them, cost nothing), products by name. */
+    "CREATE INDEX positions_transit_sku ON positions(sku, location_id, transit_ref)"
+    "  WHERE stock_type = 1;"
+    "CREATE INDEX positions_transit_ref ON positions(transit_ref, sku, location_id)"
+    "  WHERE stock_type = 1;"
+    "CREATE INDEX products_name_lower ON products(lower(name));",
+    /* 4: inventory jobs list the SKUs they wrote that have no product (SPEC 5.3). */
+    "ALTER TABLE imports ADD COLUMN total_warnings INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE import_warnings(import_id TEXT NOT NULL, n INTEGER NOT NULL,"
+    "  sku TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY(import_id, n)) WITHOUT ROWID;",
+    /* 5: the change log that keeps every server's availability read model fresh (SPEC 8).
      * A new seq is the largest + 1; pruning always keeps the last row, so none comes twice
      * (AUTOINCREMENT would cost a write of sqlite_sequence per change). */
     "CREATE TABLE changes(seq INTEGER PRIMARY KEY, sku TEXT NOT NULL);"
@@ -817,6 +887,30 @@ static int sq_product_page(struct store *st, const char *after, size_t limit,
     return done(q, 0);
 }
 
+/* Appends the rows of q (the positions table's columns in table order) to out. */
+static int read_position_rows(struct sqlite_store *s, sqlite3_stmt *q,
+                              struct position_list *out, err_t *e)
+{
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct position p = {0};
+        col_copy(q, 0, p.sku, sizeof p.sku);
+        col_copy(q, 1, p.location_id, sizeof p.location_id);
+        p.stock_type = sqlite3_column_int(q, 2);
+        col_copy(q, 3, p.transit_ref, sizeof p.transit_ref);
+        p.order_date = col_date(q, 4);
+        p.stock_date = col_date(q, 5);
+        p.quantity = sqlite3_column_int64(q, 6);
+        p.reserved = sqlite3_column_int64(q, 7);
+        p.allocated = sqlite3_column_int64(q, 8);
+        if (position_list_push(out, &p))
+            return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+    }
+    if (rc != SQLITE_DONE)
+        return done(q, fail(s, e, "read positions"));
+    return done(q, 0);
+}
+
 /* Steps q (columns as Q_POSITIONS_BY_SKU) to its end, appending each position to out. */
 static int read_positions(struct sqlite_store *s, sqlite3_stmt *q, struct position_list *out,
                           err_t *e)
@@ -871,16 +965,21 @@ static int sq_sku_page(struct store *st, const char *after, size_t limit, const 
     *out = NULL; /* a failure leaves the outputs empty: callers free them */
     *n = 0;
     struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = stmt(s, Q_SKU_PAGE, e);
+    bool search = query && *query;
+    sqlite3_stmt *q = stmt(s, search ? Q_SKU_SEARCH : Q_SKU_PAGE, e);
     if (!q)
         return e->code;
     struct sku_entry *v = calloc(limit ? limit : 1, sizeof *v);
     if (!v)
         return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+    char upper[STORE_QUERY_MAX + 1];
     bind_text(q, 1, after ? after : "");
     sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
-    if (query && *query)
+    if (search) {
+        store_upper(query, upper);
         bind_text(q, 3, query);
+        bind_text(q, 4, upper);
+    }
     size_t len = 0;
     int rc = SQLITE_DONE;
     while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -895,6 +994,46 @@ static int sq_sku_page(struct store *st, const char *after, size_t limit, const 
     *out = v;
     *n = len;
     return done(q, 0);
+}
+
+static int sq_sku_count(struct store *st, const char *query, size_t cap, size_t *count,
+                        err_t *e)
+{
+    *count = 0; /* a failure leaves the output empty */
+    struct sqlite_store *s = S(st);
+    bool search = query && *query;
+    sqlite3_stmt *q = stmt(s, search ? Q_SKU_SEARCH_COUNT : Q_SKU_COUNT, e);
+    if (!q)
+        return e->code;
+    char upper[STORE_QUERY_MAX + 1];
+    bind_text(q, 1, "");
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)cap + 1);
+    if (search) {
+        store_upper(query, upper);
+        bind_text(q, 3, query);
+        bind_text(q, 4, upper);
+    }
+    if (sqlite3_step(q) != SQLITE_ROW)
+        return done(q, fail(s, e, "count SKUs"));
+    *count = (size_t)sqlite3_column_int64(q, 0);
+    if (*count > cap + 1) /* each branch stops at cap + 1, their union may hold more */
+        *count = cap + 1;
+    return done(q, 0);
+}
+
+static int sq_transit_search(struct store *st, const char *query, size_t limit,
+                             struct position_list *out, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_TRANSIT_SEARCH, e);
+    if (!q)
+        return e->code;
+    char upper[STORE_QUERY_MAX + 1];
+    store_upper(query, upper);
+    bind_text(q, 1, query);
+    bind_text(q, 2, upper);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)limit);
+    return read_position_rows(s, q, out, e);
 }
 
 static int sq_position_import(struct store *st, const struct position *p, int64_t run,
@@ -919,6 +1058,8 @@ static int sq_position_import(struct store *st, const struct position *p, int64_
     *duplicate = sqlite3_changes(s->db) == 0;
     return done(q, 0);
 }
+
+static int save_warnings(struct sqlite_store *s, const struct import_job *job, err_t *e);
 
 static int sq_import_save(struct store *st, const struct import_job *job, err_t *e)
 {
@@ -959,7 +1100,7 @@ static int sq_import_save(struct store *st, const struct import_job *job, err_t 
             return done(q, fail(s, e, "save the import errors"));
         done(q, 0);
     }
-    return 0;
+    return save_warnings(s, job, e);
 }
 
 static void read_job(sqlite3_stmt *q, struct import_job *job)
@@ -976,7 +1117,10 @@ static void read_job(sqlite3_stmt *q, struct import_job *job)
     col_copy(q, 8, job->finished_at, sizeof job->finished_at);
 }
 
-static int sq_import_get(struct store *st, const char *id, struct import_job *job, err_t *e)
+static int load_warnings(struct sqlite_store *s, struct import_job *job, err_t *e);
+
+static int import_get_errors(struct store *st, const char *id, struct import_job *job,
+                             err_t *e)
 {
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = stmt(s, Q_IMPORT_GET, e);
@@ -1011,8 +1155,19 @@ static int sq_import_get(struct store *st, const char *id, struct import_job *jo
     return done(q, 0);
 }
 
-static int sq_import_list(struct store *st, size_t limit, struct import_job **out, size_t *n,
-                          err_t *e)
+static int sq_import_get(struct store *st, const char *id, struct import_job *job, err_t *e)
+{
+    memset(job, 0, sizeof *job);
+    int rc = import_get_errors(st, id, job, e);
+    if (!rc)
+        rc = load_warnings(S(st), job, e);
+    if (rc)
+        import_job_free(job);
+    return rc;
+}
+
+static int sq_import_list(struct store *st, const char *before, size_t limit,
+                          struct import_job **out, size_t *n, err_t *e)
 {
     *out = NULL; /* a failure leaves the outputs empty: callers free them */
     *n = 0;
@@ -1024,6 +1179,8 @@ static int sq_import_list(struct store *st, size_t limit, struct import_job **ou
     if (!v)
         return done(q, err_set(e, ERR_NOMEM, "out of memory"));
     sqlite3_bind_int64(q, 1, (sqlite3_int64)limit);
+    if (before && *before)
+        bind_text(q, 2, before);
     size_t len = 0;
     int rc = SQLITE_DONE;
     while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW)
@@ -2009,8 +2166,8 @@ static int sq_outbox_update(struct store *st, const struct email *m, err_t *e)
     return update_one(s, q, e, "save an email's delivery", "email", m->id);
 }
 
-static int sq_outbox_list(struct store *st, size_t limit, struct email **out, size_t *n,
-                          err_t *e)
+static int sq_outbox_list(struct store *st, const char *before, size_t limit,
+                          struct email **out, size_t *n, err_t *e)
 {
     *out = NULL; /* a failure leaves the outputs empty: callers free them */
     *n = 0;
@@ -2022,6 +2179,8 @@ static int sq_outbox_list(struct store *st, size_t limit, struct email **out, si
     if (!v)
         return err_set(e, ERR_NOMEM, "out of memory");
     sqlite3_bind_int64(q, 1, (sqlite3_int64)limit);
+    if (before && *before)
+        bind_text(q, 2, before);
     size_t len = 0;
     int rc = SQLITE_DONE;
     while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW)
@@ -2484,6 +2643,116 @@ static int sq_apikey_revoke(struct store *st, const char *name, size_t *n, err_t
     return rc;
 }
 
+/* --- products (SPEC 5.3) --- */
+
+static int save_warnings(struct sqlite_store *s, const struct import_job *job, err_t *e)
+{
+    sqlite3_stmt *q;
+    if (!job->total_warnings)
+        return 0;
+    if (!(q = stmt(s, Q_IMPORT_WARNING_TOTAL, e)))
+        return e->code;
+    bind_text(q, 1, job->id);
+    sqlite3_bind_int64(q, 2, job->total_warnings);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return done(q, fail(s, e, "save the import warnings"));
+    done(q, 0);
+    if (!(q = stmt(s, Q_IMPORT_WARNING_SAVE, e)))
+        return e->code;
+    for (size_t i = 0; i < job->nwarnings; i++) {
+        bind_text(q, 1, job->id);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
+        bind_text(q, 3, job->warnings[i].sku);
+        bind_text(q, 4, job->warnings[i].message);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            return done(q, fail(s, e, "save the import warnings"));
+        done(q, 0);
+    }
+    return 0;
+}
+
+static int load_warnings(struct sqlite_store *s, struct import_job *job, err_t *e)
+{
+    sqlite3_stmt *q = stmt(s, Q_IMPORT_WARNINGS, e);
+    if (!q)
+        return e->code;
+    bind_text(q, 1, job->id);
+    while (job->nwarnings < IMPORT_WARNINGS_MAX && sqlite3_step(q) == SQLITE_ROW) {
+        if (!job->warnings &&
+            !(job->warnings = calloc(IMPORT_WARNINGS_MAX, sizeof *job->warnings)))
+            return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+        struct import_warning *w = &job->warnings[job->nwarnings++];
+        col_copy(q, 0, w->sku, sizeof w->sku);
+        col_copy(q, 1, w->message, sizeof w->message);
+        job->total_warnings = sqlite3_column_int64(q, 2);
+    }
+    return done(q, 0);
+}
+
+static int sq_import_unsold(struct store *st, int64_t run, struct import_job *job, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_IMPORT_UNSOLD, e);
+    if (!q)
+        return e->code;
+    sqlite3_bind_int64(q, 1, run);
+    sqlite3_bind_int64(q, 2, IMPORT_WARNINGS_MAX);
+    int rc;
+    job->nwarnings = 0;
+    job->total_warnings = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (!job->warnings &&
+            !(job->warnings = calloc(IMPORT_WARNINGS_MAX, sizeof *job->warnings)))
+            return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+        import_warning_set(&job->warnings[job->nwarnings++],
+                           (const char *)sqlite3_column_text(q, 0));
+        job->total_warnings = sqlite3_column_int64(q, 1);
+    }
+    if (rc != SQLITE_DONE)
+        return done(q, fail(s, e, "look for SKUs without a product"));
+    return done(q, 0);
+}
+
+static int sq_product_find(struct store *st, const char *after, size_t limit, const char *qs,
+                           struct product **out, size_t *n, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_PRODUCT_FIND, e);
+    if (!q)
+        return e->code;
+    struct product *v = calloc(limit ? limit : 1, sizeof *v);
+    if (!v)
+        return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+    /* %q% with LIKE's own wildcards escaped: the text is matched as it is. */
+    char *pat = malloc(2 * strlen(qs) + 3), *o = pat;
+    if (!pat) {
+        free(v);
+        return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+    }
+    *o++ = '%';
+    for (const char *c = qs; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '\\')
+            *o++ = '\\';
+        *o++ = *c;
+    }
+    *o++ = '%';
+    *o = '\0';
+    bind_text(q, 1, after ? after : "");
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+    sqlite3_bind_text(q, 3, pat, -1, free);
+    size_t len = 0;
+    int rc = SQLITE_DONE;
+    while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW)
+        read_product(q, &v[len++]);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        free(v);
+        return done(q, fail(s, e, "search products"));
+    }
+    *out = v;
+    *n = len;
+    return done(q, 0);
+}
+
 /* --- change log --- */
 
 static int sq_changes_since(struct store *st, int64_t after, size_t limit, store_change_fn fn,
@@ -2611,6 +2880,10 @@ static const struct store_ops sqlite_ops = {
     .user_remove = sq_user_remove,
     .apikey_list = sq_apikey_list,
     .apikey_revoke = sq_apikey_revoke,
+    .sku_count = sq_sku_count,
+    .transit_search = sq_transit_search,
+    .import_unsold = sq_import_unsold,
+    .product_find = sq_product_find,
     .changes_since = sq_changes_since,
     .changes_head = sq_changes_head,
     .changes_prune = sq_changes_prune,

@@ -31,10 +31,12 @@ const struct store_table store_tables[] = {
      "sku, location_id, stock_type, transit_ref", "sku, location_id, stock_type, transit_ref"},
     {"imports",
      COLS("id", "source", "file_name", "status", "total_rows", "rows_applied", "total_errors",
-          "created_at", "finished_at"),
+          "created_at", "finished_at", "total_warnings"),
      "rowid", "seq"},
     {"import_errors", COLS("import_id", "n", "line", "col", "value", "message"),
      "import_id, n", "import_id, n"},
+    {"import_warnings", COLS("import_id", "n", "sku", "message"), "import_id, n",
+     "import_id, n"},
     {"settings", COLS("key", "value"), "key", "key"},
     {"api_keys", COLS("id", "name", "hash", "created_at"), "id", "id"},
     {"idempotency", COLS("scope", "key", "result", "created_at"), "scope, key", "scope, key"},
@@ -115,6 +117,14 @@ int store_copy(struct store *from, struct store *to, size_t *rows, err_t *e)
     from->ops->rollback(from);
     *rows = c.rows;
     return rc;
+}
+
+void store_upper(const char *q, char out[STORE_QUERY_MAX + 1])
+{
+    size_t i = 0;
+    for (; q[i] && i < STORE_QUERY_MAX; i++)
+        out[i] = q[i] >= 'a' && q[i] <= 'z' ? (char)(q[i] - 'a' + 'A') : q[i];
+    out[i] = '\0';
 }
 
 static atomic_uint_fast64_t commits;

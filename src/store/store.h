@@ -121,8 +121,9 @@ struct store_ops {
     int (*order_lock)(struct store *st, const char *id, err_t *e);
     /* Whether a SKU has a product or a position. */
     int (*sku_exists)(struct store *st, const char *sku, bool *exists, err_t *e);
-    /* Up to limit SKUs > after (products and positions), by sku; q filters on a substring
-     * of sku or product name when not NULL/empty. Caller frees *out. */
+    /* Up to limit SKUs > after (products and positions), by sku; q, when not NULL/empty,
+     * keeps the SKUs that start with q as typed or in capitals (store_upper) and those whose
+     * product name starts with q in any case. Caller frees *out. */
     int (*sku_page)(struct store *st, const char *after, size_t limit, const char *q,
                     struct sku_entry **out, size_t *n, err_t *e);
 
@@ -140,9 +141,10 @@ struct store_ops {
     int (*import_save)(struct store *st, const struct import_job *job, err_t *e);
     /* Fills job including its listed errors (owned by job). */
     int (*import_get)(struct store *st, const char *id, struct import_job *job, err_t *e);
-    /* Newest first, without errors. Caller frees *out with free(). */
-    int (*import_list)(struct store *st, size_t limit, struct import_job **out, size_t *n,
-                       err_t *e);
+    /* Newest first, without errors, older than job `before` when given. Caller frees *out
+     * with free(). */
+    int (*import_list)(struct store *st, const char *before, size_t limit,
+                       struct import_job **out, size_t *n, err_t *e);
 
     int (*settings_get)(struct store *st, struct settings *out, err_t *e);
     int (*settings_put)(struct store *st, const struct settings *s, err_t *e);
@@ -211,9 +213,9 @@ struct store_ops {
                         err_t *e);
     /* Saves status, attempts, last_error and next_attempt_at. */
     int (*outbox_update)(struct store *st, const struct email *m, err_t *e);
-    /* Newest first, without bodies. Caller frees *out. */
-    int (*outbox_list)(struct store *st, size_t limit, struct email **out, size_t *n,
-                       err_t *e);
+    /* Newest first, without bodies, older than email `before` when given. Caller frees *out. */
+    int (*outbox_list)(struct store *st, const char *before, size_t limit, struct email **out,
+                       size_t *n, err_t *e);
 
     /* --- console users --- */
     int (*user_add)(struct store *st, const char *name, const char *hash, err_t *e);
@@ -265,6 +267,24 @@ struct store_ops {
     int (*apikey_list)(struct store *st, struct store_named **out, size_t *n, err_t *e);
     /* Deletes every key with that name; *n counts them. ERR_NOTFOUND when there is none. */
     int (*apikey_revoke)(struct store *st, const char *name, size_t *n, err_t *e);
+    /* --- the console at catalog scale --- */
+    /* How many SKUs sku_page would list for q, counted up to cap + 1 only: *count is
+     * cap + 1 for "more than cap". */
+    int (*sku_count)(struct store *st, const char *q, size_t cap, size_t *count, err_t *e);
+    /* Up to limit transit positions whose sku or transit_ref starts with q (as typed or in
+     * capitals), by sku, location, transit_ref; appended to out. */
+    int (*transit_search)(struct store *st, const char *q, size_t limit,
+                          struct position_list *out, err_t *e);
+
+    /* --- products (SPEC 5.3) --- */
+    /* After import_apply, inside the import's transaction: the SKUs the run wrote that have
+     * no product (not for sale), by sku, into job->warnings (at most IMPORT_WARNINGS_MAX;
+     * owned by job) and job->total_warnings. import_save and import_get keep them. */
+    int (*import_unsold)(struct store *st, int64_t run, struct import_job *job, err_t *e);
+    /* Like product_page, only products whose sku or name contains q (ASCII case ignored). */
+    int (*product_find)(struct store *st, const char *after, size_t limit, const char *q,
+                        struct product **out, size_t *n, err_t *e);
+
     /* --- change log (the availability read model, SPEC 8) ---
      * Every change of a position, product or the settings appends (seq, sku) in the same
      * transaction (triggers). seq grows with each change but, on PostgreSQL, commits may
@@ -283,6 +303,12 @@ struct store_ops {
     int (*positions_page)(struct store *st, const char *after, size_t limit,
                           struct position_list *out, err_t *e);
 };
+
+/* Longest search term the store takes (sku_page's q, transit_search). */
+#define STORE_QUERY_MAX 100
+/* q with ASCII letters in capitals, for the SKU and transitRef prefix searches: ids are
+ * case-sensitive, and most are written in capitals. out holds STORE_QUERY_MAX + 1 bytes. */
+void store_upper(const char *q, char out[STORE_QUERY_MAX + 1]);
 
 /* Counts the commits made by this process, on any connection: a reader of the read model
  * catches up with the change log when it moved. */

@@ -135,13 +135,23 @@ json_t *view_job(const struct import_job *job, bool with_errors)
             const struct import_error *ie = &job->errors[i];
             json_array_append_new(
                 errs, json_pack("{s:I, s:o, s:o, s:s}", "line", (json_int_t)ie->line, "column",
-                                ie->col >= 0 ? json_string(importrow_columns[ie->col])
-                                             : json_null(),
+                                ie->col >= 0
+                                    ? json_string(import_column_name(job->source, ie->col))
+                                    : json_null(),
                                 "value", ie->has_value ? json_string(ie->value) : json_null(),
                                 "message", ie->message));
         }
         json_object_set_new(o, "errors", errs);
+        json_t *warns = json_array();
+        for (size_t i = 0; i < job->nwarnings; i++)
+            json_array_append_new(warns, json_pack("{s:s, s:s}", "sku", job->warnings[i].sku,
+                                                   "message", job->warnings[i].message));
+        json_object_set_new(o, "warnings", warns);
+        json_object_set_new(o, "totalWarnings", json_integer(job->total_warnings));
     }
+    /* Product and inventory jobs share one history; kind tells them apart. */
+    json_object_set_new(o, "kind",
+                        json_string(job->source == IMPORT_PRODUCTS ? "products" : "inventory"));
     json_object_set_new(o, "createdAt", json_string(job->created_at));
     json_object_set_new(o, "finishedAt", json_string(job->finished_at));
     return o;

@@ -152,10 +152,12 @@ describe('merchant console', () => {
     const rows = await cells(page.locator('#inv-table table'));
     assert.deepEqual(rows.map((r) => r[0]), DEMO_SKUS);
     const bySku = Object.fromEntries(rows.map((r) => [r[0], r]));
-    // SKU, name, on hand, in transit (with refs and dates), allocated, available, status, oversold
-    assert.deepEqual(bySku.MUG3, ['MUG3', 'Stoneware mug', '40', '0', '0', '40', 'In stock', 'No']);
-    assert.equal(bySku.SOCKS5[6], 'Out of stock');
-    assert.equal(bySku.JACKET8[6], 'In transit');
+    // SKU, name, on hand, in transit (with refs and dates), reserved, allocated, available, status, oversold
+    assert.deepEqual(bySku.MUG3, ['MUG3', 'Stoneware mug', '40', '0', '0', '0', '40', 'In stock', 'No']);
+    assert.equal(bySku.POSTER11[4], '10');
+    assert.equal(bySku.SOCKS5[7], 'Out of stock');
+    assert.equal(bySku.JACKET8[7], 'In transit');
+    assert.equal(await page.locator('#inv-status').textContent(), `${DEMO_SKUS.length} SKUs, page 1.`);
     assert.match(bySku.TSHIRT1[3], /^100\s*PO1001 WH1: 100, stock 2026-12-15$/);
     assert.match(bySku.HOODIE2[3], /ADV2 WH1: 50, no date/);
     assert.match(bySku.CAP4[3], /PO2001 WH1: 30, stock 2026-12-07\s*PO2002 WH1: 60, stock 2027-01-01/);
@@ -255,7 +257,7 @@ describe('merchant console', () => {
       const row = await inventoryRow('MUG3');
       assert.equal(row[2], '77');
       assert.match(row[3], /^12\s*PO777 WH1: 12, stock 2026-12-24$/);
-      assert.equal(row[5], '89');
+      assert.equal(row[6], '89');
     });
 
     await page.keyboard.press('Escape');
@@ -363,22 +365,24 @@ describe('merchant console', () => {
 
     await login();
     await go('Receipts', 'Receipts');
-    const select = page.getByLabel('Transit position');
-    const option = select.locator('option[value="TSHIRT1 WH1 PO1001"]');
-    await until(async () => assert.equal(await option.count(), 1));
-    await select.selectOption('TSHIRT1 WH1 PO1001');
+    // Found by the first characters of its reference, never picked from a list of all.
+    await page.getByLabel('Find the transit position: SKU or transit reference').fill('po1');
+    const found = page.getByRole('table', { name: 'Matching transit positions' });
+    await until(async () => assert.deepEqual((await cells(found)).map((r) => r.slice(0, 3)), [['TSHIRT1', 'PO1001', 'WH1']]));
+    await found.getByRole('button', { name: 'Use TSHIRT1 PO1001 at WH1' }).click();
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'rc-qty');
     assert.equal(await page.getByLabel('SKU', { exact: true }).inputValue(), 'TSHIRT1');
     assert.equal(await page.getByLabel('Location', { exact: true }).inputValue(), 'WH1');
-    assert.equal(await page.getByLabel('Transit reference').inputValue(), 'PO1001');
+    assert.equal(await page.getByLabel('Transit reference', { exact: true }).inputValue(), 'PO1001');
 
     // A transit reference nobody has: the server's 404 in place.
-    await page.getByLabel('Transit reference').fill('PO9999');
+    await page.getByLabel('Transit reference', { exact: true }).fill('PO9999');
     await page.getByLabel('Quantity received').fill('1');
     await page.getByRole('button', { name: 'Record receipt' }).click();
     await until(async () => assert.equal(await page.locator('#rc-error').textContent(),
       'No transit position PO9999 of TSHIRT1 at WH1.'));
 
-    await page.getByLabel('Transit reference').fill('PO1001');
+    await page.getByLabel('Transit reference', { exact: true }).fill('PO1001');
     await page.getByRole('button', { name: 'Record receipt' }).click();
     const result = page.getByRole('region', { name: 'Receipt recorded' });
     await result.waitFor();

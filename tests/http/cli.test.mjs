@@ -122,7 +122,10 @@ describe('sellahead import', () => {
     assert.equal(job.rowsApplied, 4);
     assert.equal(job.totalRowsErrors, 0);
     assert.deepEqual(job.errors, []);
-    assert.equal(r.stderr, 'COMPLETED: 4 rows applied\n', 'a summary, no progress when not a terminal');
+    // NEWHAT1 has no product (SPEC 5.3): a warning, in the job and the summary.
+    assert.deepEqual(job.warnings.map((w) => w.sku), ['NEWHAT1']);
+    assert.equal(r.stderr, 'COMPLETED: 4 rows applied; 1 SKU without a product, not for sale (see warnings)\n',
+      'a summary, no progress when not a terminal');
     // Another process's commit reaches the server's answers within one second (SPEC 8).
     await waitFor(async () => (await srv.item('MUG3')).availableStockQuantity === 50,
       { timeout: 1000, interval: 20, what: 'the CLI import in the server\'s answer' });

@@ -55,9 +55,9 @@ describe('an empty database', () => {
     assert.deepEqual(p.json.items, []);
     assert.equal(p.json.nextCursor, null);
     const j = await srv.api('/v1/inventory/imports', { key: true });
-    assert.deepEqual(j.json, { items: [] });
+    assert.deepEqual(j.json, { items: [], nextCursor: null });
     const inv = await srv.api('/v1/inventory', { key: true });
-    assert.deepEqual(inv.json, { items: [], nextCursor: null });
+    assert.deepEqual(inv.json, { items: [], nextCursor: null, total: 0, totalExact: true });
   });
 
   test('settings have their defaults', async () => {

@@ -426,12 +426,16 @@ describe('GET /v1/inventory (key): the overview', () => {
     assert.equal(r.json.nextCursor, 'HOODIE2');
   });
 
-  test('q searches SKU and name, case-insensitively', async () => {
+  // Prefixes, so an index answers at any catalog size (SPEC 7): SKUs as typed or in capitals,
+  // names in any case.
+  test('q searches SKU and name prefixes', async () => {
     const q = async (s) => (await srv.api(`/v1/inventory?q=${encodeURIComponent(s)}`, { key: true }))
       .json.items.map((i) => i.sku);
     assert.deepEqual(await q('canvas'), ['CAP4', 'TOTE7']);
     assert.deepEqual(await q('tshirt'), ['TSHIRT1']);
-    assert.deepEqual(await q('T-shirt'), ['TSHIRT1']);
+    assert.deepEqual(await q('T'), ['TOTE7', 'TSHIRT1']);
+    assert.deepEqual(await q('ORGANIC cotton t'), ['TSHIRT1']);
+    assert.deepEqual(await q('T-shirt'), []);
     assert.deepEqual(await q('zzzz'), []);
     const paged = await srv.api('/v1/inventory?q=canvas&limit=1', { key: true });
     assert.deepEqual(paged.json.items.map((i) => i.sku), ['CAP4']);

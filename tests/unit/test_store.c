@@ -389,10 +389,39 @@ static void test_catalog_settings_keys(void **state)
     assert_string_equal(sv[1].name, "");
     assert_string_equal(sv[2].sku, "b1");
     free(sv);
-    assert_int_equal(ops(fx)->sku_page(fx->st, NULL, 10, "HAT", &sv, &n, &e), 0);
+    /* Prefixes: of the name in any case, of the SKU as typed or in capitals. */
+    assert_int_equal(ops(fx)->sku_page(fx->st, NULL, 10, "upper h", &sv, &n, &e), 0);
     assert_int_equal(n, 1);
     assert_string_equal(sv[0].sku, "A2");
     free(sv);
+    assert_int_equal(ops(fx)->sku_page(fx->st, NULL, 10, "HAT", &sv, &n, &e), 0);
+    assert_int_equal(n, 0);
+    free(sv);
+    assert_int_equal(ops(fx)->sku_page(fx->st, NULL, 10, "z", &sv, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(sv[0].sku, "Z9");
+    free(sv);
+    size_t count;
+    assert_int_equal(ops(fx)->sku_count(fx->st, NULL, 10, &count, &e), 0);
+    assert_int_equal(count, 3);
+    assert_int_equal(ops(fx)->sku_count(fx->st, NULL, 1, &count, &e), 0);
+    assert_int_equal(count, 2); /* more than the cap of 1 */
+    assert_int_equal(ops(fx)->sku_count(fx->st, "b", 10, &count, &e), 0);
+    assert_int_equal(count, 1);
+
+    /* Transit positions by SKU or reference prefix, never onhand ones. */
+    put_position(fx, "A2", "ZREF1", 5, 0, date_from_ymd(2026, 12, 15));
+    put_position(fx, "b1", "PO7", 6, 0, DATE_NONE);
+    struct position_list tl = {0};
+    assert_int_equal(ops(fx)->transit_search(fx->st, "z", 10, &tl, &e), 0);
+    assert_int_equal(tl.n, 1);
+    assert_string_equal(tl.v[0].transit_ref, "ZREF1");
+    position_list_free(&tl);
+    tl = (struct position_list){0};
+    assert_int_equal(ops(fx)->transit_search(fx->st, "", 1, &tl, &e), 0);
+    assert_int_equal(tl.n, 1);
+    assert_string_equal(tl.v[0].sku, "A2");
+    position_list_free(&tl);
     assert_int_equal(ops(fx)->sku_page(fx->st, "A2", 1, "", &sv, &n, &e), 0);
     assert_int_equal(n, 1);
     assert_string_equal(sv[0].sku, "Z9");
@@ -480,7 +509,7 @@ static void test_import_jobs(void **state)
 
     struct import_job *list = NULL;
     size_t n = 0;
-    assert_int_equal(ops(fx)->import_list(fx->st, 10, &list, &n, &e), 0);
+    assert_int_equal(ops(fx)->import_list(fx->st, NULL, 10, &list, &n, &e), 0);
     assert_int_equal(n, 2);
     assert_string_equal(list[0].id, "imp_b"); /* newest first */
     assert_string_equal(list[1].id, "imp_a");
@@ -814,7 +843,7 @@ static void test_outbox_claim_lease_update_list(void **state)
 
     struct email *list = NULL;
     size_t n = 0;
-    assert_int_equal(ops(fx)->outbox_list(fx->st, 10, &list, &n, &e), 0);
+    assert_int_equal(ops(fx)->outbox_list(fx->st, NULL, 10, &list, &n, &e), 0);
     assert_int_equal(n, 2);
     assert_string_equal(list[0].id, "eml_2");
     assert_int_equal(list[0].status, EMAIL_FAILED);
@@ -826,7 +855,7 @@ static void test_outbox_claim_lease_update_list(void **state)
     assert_int_equal(list[1].status, EMAIL_SENT);
     assert_string_equal(list[1].subject, "Order eml_1");
     free(list);
-    assert_int_equal(ops(fx)->outbox_list(fx->st, 1, &list, &n, &e), 0);
+    assert_int_equal(ops(fx)->outbox_list(fx->st, NULL, 1, &list, &n, &e), 0);
     assert_int_equal(n, 1);
     free(list);
 }

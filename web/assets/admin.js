@@ -119,7 +119,7 @@ function showLogin(note) {
   for (const v of document.querySelectorAll('.view')) v.hidden = true;
   for (const d of document.querySelectorAll('dialog[open]')) d.close();
   // Nothing of the last session stays in the page.
-  for (const id of ['inv-table', 'imp-hist', 'imp-detail-body', 'ord-list', 'rc-result-body', 'out-list'])
+  for (const id of ['inv-table', 'imp-hist', 'imp-detail-body', 'ord-list', 'rc-result-body', 'out-list', 'prod-table'])
     document.getElementById(id).replaceChildren();
   $('#login').hidden = false;
   say('#login-note', note || '');
@@ -187,11 +187,13 @@ async function loadInventory() {
   const r = await api('/v1/inventory' + qs({ limit: 50, q: invQ, cursor: inv.cursor() }));
   if (seq !== invSeq) return; // a newer search or refresh is on its way
   if (!r.ok) return say(st, errMsg(r), 1);
-  const items = r.data.items, match = invQ ? ` matching “${invQ}”` : '';
-  say(st, items.length ? `${plural(items.length, 'SKU')}${match}, page ${inv.stack.length}.` : `No SKU${match}.`);
+  const items = r.data.items, match = invQ ? ` matching “${invQ}”` : '', n = r.data.total;
+  // Counting stops at 10,000 (the count must stay cheap at 1M SKUs): then "more than".
+  say(st, items.length ? `${r.data.totalExact ? '' : 'More than '}${n.toLocaleString('en')} SKU${n === 1 ? '' : 's'}${match}, page ${
+    inv.stack.length}.` : `No SKU${match}.`);
   $('#inv-table').replaceChildren(items.length ? table('Inventory by SKU',
-    ['SKU', 'Name', 'On hand', 'In transit', 'Allocated', 'Available', 'Status', 'Oversold'], items,
-    (i) => [h('code', { class: 'id' }, i.sku), i.name, i.onhand, transits(i), i.allocated, i.available, badge(i.status),
+    ['SKU', 'Name', 'On hand', 'In transit', 'Reserved', 'Allocated', 'Available', 'Status', 'Oversold'], items,
+    (i) => [h('code', { class: 'id' }, i.sku), nameCell(i), i.onhand, transits(i), i.reserved, i.allocated, i.available, badge(i.status),
       i.oversold ? badge('OVERSOLD') : 'No']) : '');
   inv.show(r.data.nextCursor);
 }
@@ -260,19 +262,23 @@ function jobView(job) {
     job.totalRowsErrors > n ? h('p', {}, `The first ${n} of ${job.totalRowsErrors} errors are listed.`) : null,
     n ? h('p', {}, h('a', { href: `/v1/inventory/imports/${job.id}/errors.csv`, download: `${job.id}-errors.csv` },
       'Download errors.csv')) : null,
+    warnView(job),
   ].filter(Boolean);
 }
+
+const impPg = pager($('#imp-pager'), () => loadImports());
 
 async function loadImports() {
   const st = $('#imp-hist-status');
   say(st, 'Loading imports…');
-  const r = await api('/v1/inventory/imports?limit=200');
+  const r = await api('/v1/inventory/imports' + qs({ limit: 50, cursor: impPg.cursor() }));
   if (!r.ok) return say(st, errMsg(r), 1);
   const items = r.data.items;
-  say(st, items.length ? `${plural(items.length, 'import')}, newest first.` : 'No import yet.');
+  say(st, items.length ? `${plural(items.length, 'import')}, newest first, page ${impPg.stack.length}.` : 'No import yet.');
+  impPg.show(r.data.nextCursor);
   $('#imp-hist').replaceChildren(items.length ? table('Import jobs, newest first',
     ['Started', 'File', 'Source', 'Status', 'Rows', 'Applied', 'Errors', 'Details'], items,
-    (j) => [when(j.createdAt), j.fileName || '', j.source.toUpperCase(), badge(j.status), j.totalRows,
+    (j) => [when(j.createdAt), j.fileName || '', j.kind === 'products' ? 'Products CSV' : j.source.toUpperCase(), badge(j.status), j.totalRows,
       j.rowsApplied, j.totalRowsErrors, j.totalRowsErrors ? h('button', { type: 'button',
         'aria-label': `Show errors of ${j.fileName || 'API import'} started ${when(j.createdAt)}`,
         onclick: () => showJob(j.id) }, 'Show errors') : '']) : '');
@@ -349,33 +355,39 @@ async function cancelOrder(o, msg) {
 
 /* --- receipts --- */
 
-const rcForm = $('#rc-form'), rcPos = $('#rc-pos');
+const rcForm = $('#rc-form');
+let rcSeq = 0, rcTimer;
 
-/* Every transit position, from all pages of the overview, to pick from. */
+/* Transit positions whose SKU or reference starts with the search, 20 at most: never a list
+ * of every position (1M SKUs, 100k purchase orders). */
 async function loadReceipts() {
-  const opts = [], keep = rcPos.value;
-  let cursor = '';
-  do {
-    const r = await api('/v1/inventory' + qs({ limit: 500, cursor }));
-    if (!r.ok) return say('#rc-error', errMsg(r));
-    for (const i of r.data.items) for (const p of i.positions) {
-      if (p.stockType !== 'intransit') continue;
-      opts.push(h('option', { value: [i.sku, p.locationId, p.transitRef].join(' ') },
-        `${i.sku} · ${p.transitRef} at ${p.locationId}: ${p.quantity} units (${p.allocatedQuantity} allocated), ${
-          p.transitStockDate ? 'stock ' + p.transitStockDate : 'no date'}`));
-    }
-    cursor = r.data.nextCursor;
-  } while (cursor);
-  rcPos.replaceChildren(rcPos.options[0], ...opts);
-  rcPos.value = keep;
+  const q = $('#rc-q').value.trim(), st = $('#rc-status'), seq = ++rcSeq;
+  $('#rc-found').replaceChildren();
+  if (!q) return say(st, '');
+  say(st, 'Searching…');
+  const r = await api('/v1/transit-positions' + qs({ q, limit: 20 }));
+  if (seq !== rcSeq) return; // a newer search is on its way
+  if (!r.ok) return say(st, errMsg(r), 1);
+  const items = r.data.items;
+  say(st, items.length ? `${r.data.more ? 'The first ' : ''}${plural(items.length, 'transit position')} starting with “${q}”${
+    r.data.more ? ': type more to narrow the search' : ''}.` : `No transit position starts with “${q}”.`);
+  $('#rc-found').replaceChildren(items.length ? table('Matching transit positions',
+    ['SKU', 'Reference', 'Location', 'Units', 'Allocated', 'Stock date', 'Action'], items,
+    (p) => [h('code', { class: 'id' }, p.sku), h('code', {}, p.transitRef), p.locationId, p.quantity, p.allocatedQuantity,
+      p.transitStockDate || 'no date', h('button', { type: 'button', 'aria-label': `Use ${p.sku} ${p.transitRef} at ${p.locationId}`,
+        onclick: () => {
+          for (const k of ['sku', 'locationId', 'transitRef']) rcForm.elements[k].value = p[k];
+          rcForm.elements.quantity.focus();
+        } }, 'Use')]) : '');
 }
 
-// Ids are letters and digits only, so a space separates them safely in the option value.
-rcPos.onchange = () => {
-  const [sku = '', loc = '', ref = ''] = rcPos.value.split(' ');
-  rcForm.elements.sku.value = sku;
-  rcForm.elements.locationId.value = loc;
-  rcForm.elements.transitRef.value = ref;
+$('#rc-search').onsubmit = (e) => {
+  e.preventDefault();
+  loadReceipts();
+};
+$('#rc-q').oninput = () => {
+  clearTimeout(rcTimer);
+  rcTimer = setTimeout(loadReceipts, 250);
 };
 
 rcForm.onsubmit = async (e) => {
@@ -467,18 +479,78 @@ setForm.onsubmit = async (e) => {
 
 /* --- outbox --- */
 
+const outPg = pager($('#out-pager'), () => loadOutbox());
+
 async function loadOutbox() {
   const st = $('#out-status');
   say(st, 'Loading emails…');
-  const r = await api('/v1/outbox?limit=200');
+  const r = await api('/v1/outbox' + qs({ limit: 50, cursor: outPg.cursor() }));
   if (!r.ok) return say(st, errMsg(r), 1);
   const items = r.data.items;
-  say(st, items.length ? `${plural(items.length, 'email')}, newest first.` : 'No email yet.');
+  say(st, items.length ? `${plural(items.length, 'email')}, newest first, page ${outPg.stack.length}.` : 'No email yet.');
+  outPg.show(r.data.nextCursor);
   $('#out-list').replaceChildren(items.length ? table('Emails, newest first',
     ['Queued', 'Kind', 'To', 'Subject', 'Status', 'Attempts', 'Last error'], items,
     (m) => [when(m.createdAt), label(m.kind), m.to, m.subject, badge(m.status), m.attempts, m.lastError || '']) : '');
 }
 $('#out-refresh').onclick = loadOutbox;
+
+/* --- products: only SKUs with a product are for sale (SPEC 5.3) --- */
+
+const nameCell = (i) => (i.forSale === false ? badge('NOT_FOR_SALE') : i.name);
+const warnView = (job) => (job.totalWarnings ? h('p', {},
+  `${plural(job.totalWarnings, 'SKU')} without a product, not for sale: `,
+  job.warnings.map((w) => w.sku).join(', '), job.totalWarnings > job.warnings.length ? ', …' : '') : null);
+
+const prod = pager($('#prod-pager'), loadProducts);
+let prodQ = '';
+loaders.products = loadProducts;
+
+async function loadProducts() {
+  const st = $('#prod-status');
+  say(st, 'Loading products…');
+  const r = await api('/v1/products' + qs({ limit: 50, q: prodQ, cursor: prod.cursor() }));
+  if (!r.ok) return say(st, errMsg(r), 1);
+  const items = r.data.items, match = prodQ ? ` matching “${prodQ}”` : '';
+  say(st, items.length ? `${plural(items.length, 'product')}${match}, page ${prod.stack.length}.` : `No product${match}.`);
+  $('#prod-table').replaceChildren(items.length ? table('Products by SKU',
+    ['SKU', 'Name', 'Price', 'Status', 'Available'], items,
+    (p) => [h('code', { class: 'id' }, p.sku), p.name, money(p.price, p.currency), badge(p.status), p.availableTotal]) : '');
+  prod.show(r.data.nextCursor);
+}
+
+$('#prod-search').onsubmit = (e) => {
+  e.preventDefault();
+  prodQ = $('#prod-q').value.trim();
+  prod.reset();
+  loadProducts();
+};
+
+const pimp = $('#pimport');
+$('#pimport-open').onclick = () => {
+  $('#pimport-form').reset();
+  say('#pimport-status', '');
+  $('#pimport-result').replaceChildren();
+  pimp.showModal();
+};
+$('#pimport-close').onclick = () => pimp.close();
+pimp.addEventListener('close', () => $('#pimport-open').focus());
+$('#pimport-form').onsubmit = async (e) => {
+  e.preventDefault();
+  const file = $('#pimport-file').files[0], st = $('#pimport-status');
+  $('#pimport-result').replaceChildren();
+  if (!file) return say(st, 'Choose a CSV file first.', 1);
+  say(st, `Uploading ${file.name}…`);
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const job = (await api('/v1/products/imports', { method: 'POST', form })).data;
+  if (!job?.status) return say(st, errMsg({ data: job }), 1);
+  const ok = job.status === 'COMPLETED';
+  say(st, ok ? `Import completed: ${plural(job.rowsApplied, 'product')} saved.`
+    : `Import failed: ${plural(job.totalRowsErrors, 'error')}, nothing changed. Correct the file and upload it again.`, !ok);
+  $('#pimport-result').replaceChildren(...jobView(job));
+  if (ok) loadProducts();
+};
 
 /* --- start: an existing session comes back with its CSRF token --- */
 

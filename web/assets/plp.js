@@ -9,7 +9,7 @@ let cursor = '';
 
 function card(p) {
   return el('li', { class: 'card', 'data-sku': p.sku },
-    media(p),
+    media(p, p.name),
     el('h2', {}, el('a', { href: `/p/${encodeURIComponent(p.sku)}` }, p.name)),
     el('p', { class: 'price' }, money(p.price, p.currency)),
     el('p', { class: 'avail' }, badge(p.status, p.stockDate), ' ',

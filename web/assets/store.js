@@ -69,7 +69,7 @@ export function badge(status, stockDate) {
 }
 
 export function media(p, alt = '') {
-  if (/^\/(?!\/)/.test(p.imageUrl || '')) return el('img', { src: p.imageUrl, alt, class: 'media' });
+  if (/^(\/(?!\/)|https:\/\/)/i.test(p.imageUrl || '')) return el('img', { src: p.imageUrl, alt, class: 'media' });
   const initials = p.name.split(/\s+/).slice(0, 2).map((w) => w[0]).join('').toUpperCase();
   return el('div', { class: 'media', 'aria-hidden': 'true' }, initials);
 }
