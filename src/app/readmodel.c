@@ -108,15 +108,23 @@ struct rm_pos {
     uint8_t stock_type;
 };
 
+/* A rendered document, valid for the stamp (settings generation and today) and quantity. */
+struct rm_doc {
+    char *p; /* NULL when none */
+    size_t len;
+    uint64_t stamp;
+    int64_t qty;
+};
+
 struct rm_entry {
     uint64_t id;    /* unique: tells a reader that relocks whether it was replaced */
     uint32_t epoch; /* the full load that made it (stale ones are swept) */
     uint32_t hash;
     bool found;     /* a product or a position exists */
     uint32_t npos;
-    char *doc;      /* the rendered document without promise, or NULL */
-    size_t doc_len;
-    uint64_t doc_stamp; /* settings generation and today it was rendered for */
+    /* [0] without promise; [1] with the promise for the quantity asked last (a listing
+     * page asks for 1 of each). */
+    struct rm_doc doc[2];
     struct rm_pos pos[]; /* allocation order; then the SKU, NUL-terminated */
 };
 
@@ -140,9 +148,10 @@ static void entry_free(struct rm_entry *en)
 {
     if (!en)
         return;
-    if (en->doc)
-        atomic_fetch_sub(&doc_bytes, en->doc_len);
-    free(en->doc);
+    for (int i = 0; i < 2; i++) {
+        atomic_fetch_sub(&doc_bytes, en->doc[i].len);
+        free(en->doc[i].p);
+    }
     free(en);
 }
 
@@ -723,29 +732,29 @@ static void expand(const struct rm_entry *en, struct position *v)
     }
 }
 
-/* Keeps a rendered document on the entry it was rendered from, if that is still current
- * and the budget allows; takes doc. */
-static void doc_keep(struct shard *sh, uint64_t h, const char *sku, uint64_t id,
-                     uint64_t stamp, char *doc, size_t len)
+/* Keeps a rendered document (a copy of len bytes at doc) in slot i of the entry it was
+ * rendered from, if that is still current and the budget allows. */
+static void doc_keep(struct shard *sh, uint64_t h, const char *sku, uint64_t id, int i,
+                     struct rm_doc d)
 {
-    if (atomic_load(&doc_bytes) + len > DOC_BYTES_MAX) {
-        free(doc);
+    if (atomic_load(&doc_bytes) + d.len > DOC_BYTES_MAX)
         return;
-    }
+    char *copy = malloc(d.len);
+    if (!copy)
+        return;
+    memcpy(copy, d.p, d.len);
+    d.p = copy;
     pthread_rwlock_wrlock(&sh->lock);
     struct rm_entry *en = lookup(sh, h, sku);
     if (en && en->id == id) {
-        if (en->doc)
-            atomic_fetch_sub(&doc_bytes, en->doc_len);
-        free(en->doc);
-        en->doc = doc;
-        en->doc_len = len;
-        en->doc_stamp = stamp;
-        atomic_fetch_add(&doc_bytes, len);
-        doc = NULL;
+        atomic_fetch_sub(&doc_bytes, en->doc[i].len);
+        free(en->doc[i].p);
+        en->doc[i] = d;
+        atomic_fetch_add(&doc_bytes, d.len);
+        copy = NULL;
     }
     pthread_rwlock_unlock(&sh->lock);
-    free(doc);
+    free(copy);
 }
 
 /* The promise goes last in the document (view_item), so it is the quantity-less document
@@ -779,46 +788,54 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
     struct item it = {.found = false};
     snprintf(it.sku, sizeof it.sku, "%s", sku);
     uint64_t id = 0;
-    bool cached = false;
+    bool base = false; /* the promise-less document was kept */
     size_t start = out->len;
     pthread_rwlock_rdlock(&sh->lock);
     const struct rm_entry *en = lookup(sh, h, sku);
     if (en && en->found) {
-        cached = en->doc && en->doc_stamp == stamp;
-        if (cached)
-            buf_put(out, en->doc, en->doc_len);
-        if (qty || !cached) {
-            if (en->npos > LOCAL_POSITIONS && !(v = malloc(en->npos * sizeof *v))) {
-                pthread_rwlock_unlock(&sh->lock);
-                return err_set(e, ERR_NOMEM, "out of memory");
-            }
-            expand(en, v);
+        const struct rm_doc *d = &en->doc[qty ? 1 : 0];
+        if (d->p && d->stamp == stamp && d->qty == qty) {
+            buf_put(out, d->p, d->len);
+            pthread_rwlock_unlock(&sh->lock);
+            *found = true;
+            return out->oom ? err_set(e, ERR_NOMEM, "out of memory") : 0;
         }
+        base = en->doc[0].p && en->doc[0].stamp == stamp;
+        if (base)
+            buf_put(out, en->doc[0].p, en->doc[0].len);
+        if (en->npos > LOCAL_POSITIONS && !(v = malloc(en->npos * sizeof *v))) {
+            pthread_rwlock_unlock(&sh->lock);
+            return err_set(e, ERR_NOMEM, "out of memory");
+        }
+        expand(en, v);
         it.found = true;
         it.positions.n = en->npos;
         id = en->id;
     }
     pthread_rwlock_unlock(&sh->lock);
+    it.positions.v = v;
     int rc = 0;
-    if (!cached) {
-        it.positions.v = v;
+    if (!base) {
         promise_availability(v, it.positions.n, s, today, &it.avail);
         json_t *doc = view_item(&it, 0, s, today);
         char *txt = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
         json_decref(doc);
         if (txt) {
-            size_t len = strlen(txt);
-            buf_put(out, txt, len);
-            if (it.found)
-                doc_keep(sh, h, sku, id, stamp, txt, len);
-            else
-                free(txt);
+            buf_puts(out, txt);
+            free(txt);
         } else {
             rc = ERR_NOMEM;
         }
+        if (!rc && !out->oom && it.found)
+            doc_keep(sh, h, sku, id, 0,
+                     (struct rm_doc){out->p + start, out->len - start, stamp, 0});
     }
-    if (!rc && qty && !out->oom && out->len > start)
+    if (!rc && qty && !out->oom) {
         rc = append_promise(out, v, it.positions.n, qty, s, today);
+        if (!rc && !out->oom && it.found)
+            doc_keep(sh, h, sku, id, 1,
+                     (struct rm_doc){out->p + start, out->len - start, stamp, qty});
+    }
     if (v != local)
         free(v);
     *found = it.found;

@@ -109,12 +109,18 @@ describe('freshness across servers and the CLI (SPEC 8)', () => {
   test('a receipt through A (transit to onhand) shows on B', async () => {
     const ref = `PO${uniqueSku('').slice(-8)}`;
     const sku = await createSku(a, { transit: [{ ref, quantity: 10, stockDate: '2026-12-15' }] });
-    await seenWithin(b, sku, (d) => d.availableTransitQuantity === 10, 'the transit stock');
+    // B answers for a quantity before the receipt too: what it kept must not outlive it.
+    const early = await seenWithin(b, sku, (d) => d.availableTransitQuantity === 10, 'the transit stock',
+      { quantity: 2 });
+    assert.deepEqual(early.promise.allocations.map((x) => x.stockType), ['intransit']);
     const r = await receive(a, sku, ref, 4);
     assert.equal(r.status, 200, r.text);
     const doc = await seenWithin(b, sku, (d) => d.availableStockQuantity === 4, 'the receipt');
     assert.equal(doc.availableTransitQuantity, 6);
     assert.equal(doc.inStock, true);
+    const promised = await seenWithin(b, sku, (d) => d.availableStockQuantity === 4, 'the receipt',
+      { quantity: 2 });
+    assert.deepEqual(promised.promise.allocations.map((x) => [x.stockType, x.quantity]), [['onhand', 2]]);
   });
 
   test('a settings change through A changes the delivery estimate on B', async () => {
