@@ -137,6 +137,9 @@ struct shard {
 
 static struct shard shards[SHARDS];
 static atomic_uint_fast64_t next_id;
+/* Moves after every change of any entry: a thread's copy of its last answer is good while
+ * it stands (no shared lock on the path of a SKU asked over and over). */
+static atomic_uint_fast64_t entries_gen;
 static atomic_size_t doc_bytes;
 
 static const char *entry_sku(const struct rm_entry *en)
@@ -244,6 +247,7 @@ static int entry_put(struct rm_entry *en, err_t *e)
         sh->n += !old;
     }
     pthread_rwlock_unlock(&sh->lock);
+    atomic_fetch_add(&entries_gen, 1); /* after publishing: see readmodel_doc */
     entry_free(old);
     return rc;
 }
@@ -360,6 +364,7 @@ static int sweep(err_t *e)
             entry_free(old);
         }
         pthread_rwlock_unlock(&sh->lock);
+        atomic_fetch_add(&entries_gen, 1);
     }
     return 0;
 }
@@ -775,6 +780,34 @@ static int append_promise(struct buf *out, const struct position *v, size_t n, i
     return 0;
 }
 
+/* This thread's last answer for a found SKU, while no entry changed since (inline: a
+ * thread's memory goes with it). */
+#define LAST_MAX 4096
+static _Thread_local struct {
+    uint64_t gen, stamp;
+    int64_t qty;
+    size_t len; /* 0: none */
+    char sku[ID_MAX + 1];
+    char body[LAST_MAX];
+} last;
+
+/* Keeps the answer just appended to out (from start) as this thread's last one. */
+static int remember(const char *sku, uint64_t egen, uint64_t stamp, int64_t qty,
+                    const struct buf *out, size_t start)
+{
+    size_t len = out->len - start;
+    last.len = 0;
+    if (len > LAST_MAX || strlen(sku) > ID_MAX)
+        return 0;
+    memcpy(last.body, out->p + start, len);
+    memcpy(last.sku, sku, strlen(sku) + 1);
+    last.gen = egen;
+    last.stamp = stamp;
+    last.qty = qty;
+    last.len = len;
+    return 0;
+}
+
 int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, bool *found,
                   err_t *e)
 {
@@ -782,6 +815,14 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
     uint32_t gen;
     const struct settings *s = settings_now(&gen);
     uint64_t stamp = (uint64_t)gen << 32 | (uint32_t)today;
+    /* Read before the entry: an answer is never tagged newer than what it was made of. */
+    uint64_t egen = atomic_load(&entries_gen);
+    if (last.len && last.gen == egen && last.stamp == stamp && last.qty == qty &&
+        !strcmp(last.sku, sku)) {
+        buf_put(out, last.body, last.len);
+        *found = true;
+        return out->oom ? err_set(e, ERR_NOMEM, "out of memory") : 0;
+    }
     uint64_t h = hash_str(sku);
     struct shard *sh = shard_of(h);
     struct position local[LOCAL_POSITIONS], *v = local;
@@ -798,7 +839,9 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
             buf_put(out, d->p, d->len);
             pthread_rwlock_unlock(&sh->lock);
             *found = true;
-            return out->oom ? err_set(e, ERR_NOMEM, "out of memory") : 0;
+            if (out->oom)
+                return err_set(e, ERR_NOMEM, "out of memory");
+            return remember(sku, egen, stamp, qty, out, start);
         }
         base = en->doc[0].p && en->doc[0].stamp == stamp;
         if (base)
@@ -839,5 +882,7 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
     if (v != local)
         free(v);
     *found = it.found;
-    return rc || out->oom ? err_set(e, ERR_NOMEM, "out of memory") : 0;
+    if (rc || out->oom)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    return it.found ? remember(sku, egen, stamp, qty, out, start) : 0;
 }
