@@ -13,6 +13,37 @@ int carts_create(struct store *st, char id[ORDER_ID_MAX], err_t *e)
     return st->ops->cart_create(st, id, e);
 }
 
+/* Whether the cart with sku at quantity want still has a total that fits in 64 bits and
+ * only prices that can be charged: a cart that cannot become an order is refused now. */
+static int total_fits(struct store *st, const struct shipment_item *items, size_t n,
+                      const char *sku, int64_t want, err_t *e)
+{
+    int64_t total = 0;
+    for (size_t i = 0; i <= n; i++) {
+        const char *s = i < n ? items[i].sku : sku;
+        int64_t qty = i < n ? items[i].quantity : want, amount;
+        if (i < n && !strcmp(s, sku))
+            continue;
+        struct product p;
+        int rc = st->ops->product_get(st, s, &p, e);
+        if (rc == ERR_NOTFOUND)
+            continue; /* the caller reports sku; orders report a line gone since */
+        if (rc)
+            return rc;
+        if (p.price < 0 || p.price > PRODUCT_PRICE_MAX)
+            return err_set(e, ERR_INVALID,
+                           "the price of %s (%lld minor units) is above the highest price, "
+                           "%lld: correct it in the catalog",
+                           s, (long long)p.price, (long long)PRODUCT_PRICE_MAX);
+        if (__builtin_mul_overflow(qty, p.price, &amount) ||
+            __builtin_add_overflow(total, amount, &total))
+            return err_set(e, ERR_INVALID,
+                           "the amount of %s or the cart total with it does not fit in 64 bits",
+                           s);
+    }
+    return 0;
+}
+
 static int put_tx(struct store *st, const char *id, const char *sku, int64_t qty, bool add,
                   struct cart_refusal *refusal, err_t *e)
 {
@@ -27,15 +58,21 @@ static int put_tx(struct store *st, const char *id, const char *sku, int64_t qty
     for (size_t i = 0; i < n; i++)
         if (!strcmp(items[i].sku, sku))
             have = items[i].quantity;
-    free(items);
     int64_t want = add ? have + qty : qty;
-    if (want == 0)
+    if (want == 0) {
+        free(items);
         return st->ops->cart_set(st, id, sku, 0, e);
+    }
     if (!have && n >= ORDER_MAX_LINES)
-        return err_set(e, ERR_INVALID, "a cart holds at most %d different items",
-                       ORDER_MAX_LINES);
-    if (want > ORDER_QTY_MAX)
-        return err_set(e, ERR_INVALID, "quantity must be from 1 to %d", ORDER_QTY_MAX);
+        rc = err_set(e, ERR_INVALID, "a cart holds at most %d different items",
+                     ORDER_MAX_LINES);
+    else if (want > ORDER_QTY_MAX)
+        rc = err_set(e, ERR_INVALID, "quantity must be from 1 to %d", ORDER_QTY_MAX);
+    else
+        rc = total_fits(st, items, n, sku, want, e);
+    free(items);
+    if (rc)
+        return rc;
     struct product p;
     if ((rc = st->ops->product_get(st, sku, &p, e)))
         return rc == ERR_NOTFOUND ? err_named(e, ERR_NOTFOUND, "SKU_NOT_FOUND",

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/payments.h"
 #include "app/tx.h"
 #include "core/country.h"
 #include "mail/compose.h"
-#include "pay/pay.h"
 #include "util/ids.h"
 
 /* --- input rules --- */
@@ -125,6 +125,12 @@ static int load_lines(struct store *st, struct order_line *lines, size_t n,
             return err_set(e, ERR_INVALID,
                            "all items must share one currency (%s is in %s, not %s)", p.sku,
                            p.currency, currency);
+        /* A price from before prices were checked: refused here, where prices enter. */
+        if (p.price < 0 || p.price > PRODUCT_PRICE_MAX)
+            return err_set(e, ERR_INVALID,
+                           "the price of %s (%lld minor units) is above the highest price, "
+                           "%lld: correct it in the catalog",
+                           p.sku, (long long)p.price, (long long)PRODUCT_PRICE_MAX);
         memcpy(lines[i].name, p.name, sizeof lines[i].name);
         lines[i].unit_price = p.price;
         rc = lock ? st->ops->positions_lock(st, lines[i].sku, &lists[i], e)
@@ -134,6 +140,16 @@ static int load_lines(struct store *st, struct order_line *lines, size_t n,
         position_sort(lists[i].v, lists[i].n);
     }
     return 0;
+}
+
+/* order_plan's failure as a sentence. */
+static int plan_failed(int rc, const struct order_plan *plan, err_t *e)
+{
+    if (rc == ERR_INVALID)
+        return err_set(e, ERR_INVALID,
+                       "the amount of %s or the order total with it does not fit in 64 bits",
+                       plan->overflow_sku);
+    return err_set(e, ERR_NOMEM, "out of memory");
 }
 
 int orders_preview(struct store *st, struct order_line *lines, size_t n,
@@ -149,17 +165,17 @@ int orders_preview(struct store *st, struct order_line *lines, size_t n,
     struct order_stock stock[ORDER_MAX_LINES];
     for (size_t i = 0; i < n; i++)
         stock[i] = (struct order_stock){lists[i].v, lists[i].n};
-    return order_plan(lines, n, stock, &s, date_today(), plan) ? err_set(e, ERR_NOMEM,
-                                                                          "out of memory")
-                                                                : 0;
+    rc = order_plan(lines, n, stock, &s, date_today(), plan);
+    return rc ? plan_failed(rc, plan, e) : 0;
 }
 
-/* Turns a plan into the order record: shipments with ids, items and amounts. */
+/* Turns a plan into the order record with the given id: shipments with ids, items and
+ * amounts. */
 static int build_order(const struct place_req *req, const struct order_plan *plan,
-                       const char currency[4], struct order_rec *o, err_t *e)
+                       const char currency[4], const char *id, struct order_rec *o, err_t *e)
 {
     memset(o, 0, sizeof *o);
-    ids_new("ord", o->id, sizeof o->id);
+    snprintf(o->id, sizeof o->id, "%s", id);
     ids_token(o->access_token);
     ids_now(o->created_at);
     o->status = ORDER_PLACED;
@@ -184,7 +200,7 @@ static int build_order(const struct place_req *req, const struct order_plan *pla
         memcpy(sh->location_id, ps->location_id, sizeof sh->location_id);
         memcpy(sh->transit_ref, ps->transit_ref, sizeof sh->transit_ref);
         sh->stock_date = ps->stock_date;
-        sh->expected = ps->expected;
+        sh->expected = sh->promised = ps->expected;
         sh->amount = ps->amount;
         if (!(sh->items = calloc(plan->nallocs, sizeof *sh->items)))
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -199,22 +215,28 @@ static int build_order(const struct place_req *req, const struct order_plan *pla
     return 0;
 }
 
-/* The steps of a placement inside the transaction. ERR_CONFLICT leaves shortages in out. */
-static int place_tx(struct store *st, struct place_req *req, struct place_result *out,
-                    err_t *e)
+/* The order of a replayed Idempotency-Key, when there is one: 0 with out->replay set. */
+static int replay(struct store *st, const struct place_req *req, struct place_result *out,
+                  err_t *e)
+{
+    char first[ORDER_ID_MAX];
+    int rc = req->idem_key ? st->ops->idem_get(st, "order", req->idem_key, first, sizeof first, e)
+                           : ERR_NOTFOUND;
+    if (rc)
+        return rc == ERR_NOTFOUND ? 0 : rc;
+    out->replay = true;
+    return st->ops->order_get(st, first, &out->order, e);
+}
+
+/* Loads the lines' products and stock and plans them: the lines come from the cart when
+ * there is one. With lock, positions stay locked until the transaction ends. ERR_CONFLICT
+ * leaves the short lines in out. */
+static int plan_lines(struct store *st, struct place_req *req, struct place_result *out,
+                      bool lock, struct position_list *lists, struct order_plan *plan,
+                      char currency[4], struct settings *s, err_t *e)
 {
     int rc;
-    if (req->idem_key) {
-        char first[ORDER_ID_MAX];
-        rc = st->ops->idem_get(st, "order", req->idem_key, first, sizeof first, e);
-        if (rc == 0) {
-            out->replay = true;
-            return st->ops->order_get(st, first, &out->order, e);
-        }
-        if (rc != ERR_NOTFOUND)
-            return rc;
-    }
-    if (req->cart_id) {
+    if (req->cart_id && !lock) {
         struct shipment_item *items;
         size_t n;
         if ((rc = st->ops->cart_lines(st, req->cart_id, &items, &n, e)))
@@ -232,31 +254,71 @@ static int place_tx(struct store *st, struct place_req *req, struct place_result
             return err_set(e, ERR_INVALID, "the cart is empty");
     }
     req->nlines = order_merge_lines(req->lines, req->nlines);
-
-    struct settings s;
-    struct position_list lists[ORDER_MAX_LINES] = {{0}};
     struct order_stock stock[ORDER_MAX_LINES];
-    struct order_plan plan = {0};
-    char currency[4] = "USD";
-    date_t today = date_today();
-    const struct pay_provider *pay = pay_provider("test");
-    rc = load_lines(st, req->lines, req->nlines, lists, currency, true, e);
+    rc = load_lines(st, req->lines, req->nlines, lists, currency, lock, e);
     if (!rc)
-        rc = st->ops->settings_get(st, &s, e);
+        rc = st->ops->settings_get(st, s, e);
     if (rc)
-        goto out;
+        return rc;
     for (size_t i = 0; i < req->nlines; i++)
         stock[i] = (struct order_stock){lists[i].v, lists[i].n};
-    if ((rc = order_plan(req->lines, req->nlines, stock, &s, today, &plan))) {
-        rc = err_set(e, ERR_NOMEM, "out of memory");
-        goto out;
+    if ((rc = order_plan(req->lines, req->nlines, stock, s, date_today(), plan)))
+        return plan_failed(rc, plan, e);
+    if (plan->nshortages) {
+        out->shortages = plan->shortages;
+        out->nshortages = plan->nshortages;
+        plan->shortages = NULL;
+        return err_set(e, ERR_CONFLICT, "not enough inventory for %s", out->shortages[0].sku);
     }
-    if (plan.nshortages) {
-        out->shortages = plan.shortages;
-        out->nshortages = plan.nshortages;
-        plan.shortages = NULL;
-        rc = err_set(e, ERR_CONFLICT, "not enough inventory for %s",
-                     out->shortages[0].sku);
+    return 0;
+}
+
+/* Step 1, in a transaction: the total to authorize, from a plan made without locks (a short
+ * line answers 409 before any card is touched), and the authorization's intent. */
+static int prepare_tx(struct store *st, struct place_job *j, err_t *e)
+{
+    struct place_req *req = j->req;
+    int rc = replay(st, req, j->out, e);
+    if (rc || j->out->replay)
+        return rc;
+    struct settings s;
+    struct position_list lists[ORDER_MAX_LINES] = {{0}};
+    struct order_plan plan = {0};
+    char currency[4] = "USD";
+    rc = plan_lines(st, req, j->out, false, lists, &plan, currency, &s, e);
+    if (!rc) {
+        struct payment p = {.provider = "test"};
+        ids_new("ord", j->order_id, sizeof j->order_id);
+        rc = payments_intent(st, &j->auth, j->order_id, NULL, INTENT_AUTHORIZE, plan.total, &p,
+                             currency, req->payment_token, e);
+    }
+    for (size_t i = 0; i < req->nlines; i++)
+        position_list_free(&lists[i]);
+    order_plan_free(&plan);
+    return rc;
+}
+
+/* Step 2, in a transaction, once the card is authorized: allocate every line, create the
+ * order with its shipments, payment and confirmation email. Under captureOn=order the
+ * capture's intent is recorded too. ERR_CONFLICT leaves shortages in out. */
+static int place_tx(struct store *st, struct place_job *j, err_t *e)
+{
+    struct place_req *req = j->req;
+    struct place_result *out = j->out;
+    int rc = replay(st, req, out, e);
+    if (rc || out->replay)
+        return rc;
+    struct settings s;
+    struct position_list lists[ORDER_MAX_LINES] = {{0}};
+    struct order_plan plan = {0};
+    char currency[4] = "USD";
+    if ((rc = plan_lines(st, req, out, true, lists, &plan, currency, &s, e)))
+        goto out;
+    if (plan.total != j->auth.amount) {
+        rc = err_named(e, ERR_CONFLICT, "PRICE_CHANGED",
+                       "prices changed while the order was placed: the total is now %lld, "
+                       "place the order again",
+                       (long long)plan.total);
         goto out;
     }
     /* The conditional update re-checks availability row by row: with several servers on one
@@ -266,18 +328,12 @@ static int place_tx(struct store *st, struct place_req *req, struct place_result
     if (rc)
         goto out;
     struct order_rec *o = &out->order;
-    if ((rc = build_order(req, &plan, currency, o, e)))
+    if ((rc = build_order(req, &plan, currency, j->order_id, o, e)))
         goto out;
     struct payment *p = &o->payment;
-    snprintf(p->provider, sizeof p->provider, "%s", pay->name);
-    if ((rc = pay->authorize(req->payment_token, o->total, o->currency, p->ref, e)))
-        goto out;
+    snprintf(p->provider, sizeof p->provider, "%s", j->auth.provider);
+    snprintf(p->ref, sizeof p->ref, "%s", j->auth.ref);
     p->authorized = o->total;
-    if (s.capture_on == CAPTURE_ORDER) {
-        if ((rc = pay->capture(p->ref, o->total, e)))
-            goto out;
-        p->captured = o->total;
-    }
     p->status = order_payment_status(p);
     if ((rc = st->ops->order_next_number(st, &o->number, e)) ||
         (rc = st->ops->order_insert(st, o, e)))
@@ -285,11 +341,12 @@ static int place_tx(struct store *st, struct place_req *req, struct place_result
     for (size_t i = 0; i < plan.nallocs && !rc; i++)
         rc = st->ops->alloc_add(st, o->shipments[plan.allocs[i].shipment].id,
                                 &plan.allocs[i].pos, plan.allocs[i].quantity, e);
-    if (!rc && p->captured)
-        rc = st->ops->capture_add(st, o->id, NULL, p->captured, e);
+    if (!rc && s.capture_on == CAPTURE_ORDER && o->total > 0)
+        rc = payments_intent(st, &j->next, o->id, NULL, INTENT_CAPTURE, o->total, p,
+                             o->currency, NULL, e);
     if (!rc) {
         struct email m = {0};
-        rc = compose_order_confirmation(o, &s, today, &m);
+        rc = compose_order_confirmation(o, &s, date_today(), &m);
         rc = rc ? err_set(e, ERR_NOMEM, "out of memory") : queue_email(st, &m, e);
     }
     /* Another server placed the same key first: run again and replay its order. */
@@ -299,6 +356,8 @@ static int place_tx(struct store *st, struct place_req *req, struct place_result
     if (!rc && req->cart_id)
         for (size_t i = 0; i < req->nlines && !rc; i++)
             rc = st->ops->cart_set(st, req->cart_id, req->lines[i].sku, 0, e);
+    if (!rc)
+        rc = tx_test_retry("place", &j->attempt);
 out:
     for (size_t i = 0; i < req->nlines; i++)
         position_list_free(&lists[i]);
@@ -306,39 +365,176 @@ out:
     return rc;
 }
 
-struct place_ctx {
-    struct place_req *req;
-    struct place_result *out;
-    struct order_line *lines; /* as the caller gave them: a cart or a merge changes req's */
-    size_t nlines;
-};
-
-static int place_attempt(struct store *st, void *arg, err_t *e)
+/* Each attempt starts from the caller's lines: a cart or a merge changes req's. */
+static void place_reset(struct place_job *j)
 {
-    struct place_ctx *c = arg;
-    orders_result_free(c->out);
-    memset(c->out, 0, sizeof *c->out);
-    memcpy(c->req->lines, c->lines, c->nlines * sizeof *c->lines);
-    c->req->nlines = c->nlines;
-    return place_tx(st, c->req, c->out, e);
+    orders_result_free(j->out);
+    memset(j->out, 0, sizeof *j->out);
+    memset(&j->next, 0, sizeof j->next);
+    memcpy(j->req->lines, j->lines, j->nlines * sizeof *j->lines);
+    j->req->nlines = j->nlines;
 }
 
-int orders_place(struct store *st, struct place_req *req, struct place_result *out, err_t *e)
+static int prepare_attempt(struct store *st, void *arg, err_t *e)
 {
-    memset(out, 0, sizeof *out);
-    int rc = orders_validate(req, e);
-    if (rc)
-        return rc;
-    struct place_ctx c = {req, out, malloc((req->nlines ? req->nlines : 1) * sizeof *req->lines),
-                          req->nlines};
-    if (!c.lines)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    memcpy(c.lines, req->lines, req->nlines * sizeof *req->lines);
-    rc = tx_run(st, place_attempt, &c, e);
-    free(c.lines);
-    if (rc)
-        order_rec_free(&out->order);
+    place_reset(arg);
+    return prepare_tx(st, arg, e);
+}
+
+/* The intent that releases the authorization of an order that was not placed. */
+static int add_void(struct store *st, struct place_job *j, err_t *e)
+{
+    struct payment p = {0};
+    snprintf(p.provider, sizeof p.provider, "%s", j->auth.provider);
+    snprintf(p.ref, sizeof p.ref, "%s", j->auth.ref);
+    return payments_intent(st, &j->next, j->order_id, NULL, INTENT_VOID, j->auth.amount, &p,
+                           j->auth.currency, NULL, e);
+}
+
+/* The authorization's outcome is recorded with the order it pays for, or with the void
+ * when another request placed this Idempotency-Key first (its order is the answer). */
+static int place_attempt(struct store *st, void *arg, err_t *e)
+{
+    struct place_job *j = arg;
+    place_reset(j);
+    j->lost = false;
+    int rc = payments_settle(st, &j->auth, e);
+    if (rc == ERR_CONFLICT)
+        j->lost = true;
+    if (!rc)
+        rc = place_tx(st, j, e);
+    if (!rc && j->out->replay)
+        rc = add_void(st, j, e);
     return rc;
+}
+
+/* A placement that failed after the card was authorized: the hold is released. */
+static int void_attempt(struct store *st, void *arg, err_t *e)
+{
+    struct place_job *j = arg;
+    int rc = payments_settle(st, &j->auth, e);
+    return rc ? rc : add_void(st, j, e);
+}
+
+static void place_finish(struct place_job *j, int rc, const err_t *e)
+{
+    j->done = true;
+    j->rc = rc;
+    if (rc && e)
+        j->err = *e;
+    if (rc)
+        order_rec_free(&j->out->order);
+}
+
+int orders_place_init(struct place_job *j, struct place_req *req, struct place_result *out)
+{
+    memset(j, 0, sizeof *j);
+    memset(out, 0, sizeof *out);
+    j->req = req;
+    j->out = out;
+    j->nlines = req->nlines;
+    j->lines = malloc(ORDER_MAX_LINES * sizeof *req->lines); /* a cart's lines may come */
+    if (!j->lines)
+        return ERR_NOMEM;
+    memcpy(j->lines, req->lines, req->nlines * sizeof *req->lines);
+    return 0;
+}
+
+void orders_place_free(struct place_job *j)
+{
+    free(j->lines);
+    j->lines = NULL;
+}
+
+/* Adds a settled intent to the placed order's events and figures, as order_get would read
+ * them back. */
+static void add_event(struct order_rec *o, const struct pay_intent *in)
+{
+    struct pay_intent *v = realloc(o->events, (o->nevents + 1) * sizeof *v);
+    if (!v)
+        return; /* the answer lacks the event; the order has it */
+    o->events = v;
+    v[o->nevents++] = *in;
+    if (in->kind == INTENT_CAPTURE && in->status == INTENT_SUCCEEDED) {
+        o->payment.captured += in->amount;
+        o->payment.status = order_payment_status(&o->payment);
+    }
+}
+
+void orders_place_step(struct store *st, struct place_job *j)
+{
+    err_t e = {0};
+    int rc = 0;
+    switch (j->step) {
+    case PLACE_PREPARE:
+        if ((rc = orders_validate(j->req, &e)) || (rc = tx_run(st, prepare_attempt, j, &e)) ||
+            j->out->replay)
+            break;
+        /* From now on every attempt places the lines planned, the cart's included. */
+        j->nlines = j->req->nlines;
+        memcpy(j->lines, j->req->lines, j->nlines * sizeof *j->lines);
+        j->step = PLACE_AUTHORIZED;
+        j->call_due = true;
+        return;
+    case PLACE_AUTHORIZED:
+        if (j->auth.status == INTENT_FAILED) { /* declined: recorded, nothing else */
+            if (!(rc = payments_settle_tx(st, &j->auth, &e)))
+                rc = err_set(&e, j->auth.code, "%s", j->auth.error);
+            break;
+        }
+        rc = tx_run(st, place_attempt, j, &e);
+        if (j->lost) { /* recovery took the authorization meanwhile, and voids it */
+            rc = err_set(&e, ERR_UNAVAILABLE, "the payment could not be completed, try again");
+            break;
+        }
+        if (!rc && !j->out->replay) {
+            add_event(&j->out->order, &j->auth);
+            j->step = PLACE_CAPTURED;
+            if ((j->call_due = j->next.id[0] != '\0'))
+                return;
+            break;
+        }
+        /* Placement failed, or another request placed this Idempotency-Key first: the
+         * answer waits until the authorization is voided. */
+        j->rc = rc;
+        j->err = e;
+        if (rc && (rc = tx_run(st, void_attempt, j, &e))) {
+            if (rc == ERR_CONFLICT) { /* recovery resolved it meanwhile, and voids it */
+                rc = j->rc;
+                e = j->err;
+            }
+            break;
+        }
+        j->step = PLACE_VOIDED;
+        j->call_due = true;
+        return;
+    case PLACE_CAPTURED:
+        /* The order is placed: an outcome that cannot be recorded now stays PENDING, and
+         * recovery records it later. */
+        if (j->next.status != INTENT_PENDING && payments_settle_tx(st, &j->next, &e))
+            j->next.status = INTENT_PENDING;
+        add_event(&j->out->order, &j->next);
+        break;
+    case PLACE_VOIDED:
+        if (j->next.status == INTENT_PENDING || !(rc = payments_settle_tx(st, &j->next, &e))) {
+            rc = j->rc;
+            e = j->err;
+        }
+        break;
+    }
+    place_finish(j, rc, &e);
+}
+
+void orders_place_call(struct store *st, struct place_job *j)
+{
+    j->call_due = false;
+    err_t e = {0};
+    struct pay_intent *in = j->step == PLACE_AUTHORIZED ? &j->auth : &j->next;
+    int rc = payments_call(st, in, &e);
+    /* An unknown outcome: the intent stays PENDING for recovery; the order (if placed) is
+     * answered as it is. */
+    if (rc && j->step == PLACE_AUTHORIZED)
+        place_finish(j, rc, &e);
 }
 
 void orders_result_free(struct place_result *r)
@@ -368,6 +564,8 @@ static int drop_allocations(struct store *st, const char *shipment_id, bool ship
     for (size_t i = 0; !rc && i < n; i++) {
         if (shipped && rows[i].pos.stock_type != STOCK_ONHAND)
             rc = err_set(e, ERR_CONFLICT, "shipment %s still waits for stock", shipment_id);
+        else if (rows[i].pos.stock_type == STOCK_UNSOURCED)
+            continue; /* held on no position */
         else
             rc = st->ops->position_adjust(st, &rows[i].pos, shipped ? -rows[i].quantity : 0,
                                           -rows[i].quantity, e);
@@ -377,7 +575,7 @@ static int drop_allocations(struct store *st, const char *shipment_id, bool ship
 }
 
 static int ship_tx(struct store *st, const char *shipment_id, const char *tracking,
-                   struct order_rec *o, err_t *e)
+                   struct order_rec *o, struct pay_intent *capture, int *attempt, err_t *e)
 {
     char order_id[ORDER_ID_MAX];
     int rc = st->ops->order_by_shipment(st, shipment_id, order_id, e);
@@ -404,30 +602,26 @@ static int ship_tx(struct store *st, const char *shipment_id, const char *tracki
     struct payment *p = &o->payment;
     int64_t left = p->authorized - p->captured - p->voided;
     int64_t charge = sh->amount < left ? sh->amount : left;
-    const struct pay_provider *pay = pay_provider(p->provider);
-    if (charge > 0) {
-        if (!pay)
-            return err_set(e, ERR_STORE, "unknown payment provider %s", p->provider);
-        if ((rc = pay->capture(p->ref, charge, e)) ||
-            (rc = st->ops->capture_add(st, o->id, sh->id, charge, e)))
-            return rc;
-        p->captured += charge;
-        p->status = order_payment_status(p);
-        if ((rc = st->ops->payment_update(st, o->id, p, e)))
-            return rc;
-    }
+    /* The capture is an intent here; the provider is called once this has committed. */
+    if (charge > 0 && (rc = payments_intent(st, capture, o->id, sh->id, INTENT_CAPTURE, charge,
+                                            p, o->currency, NULL, e)))
+        return rc;
     struct settings s;
     struct email m = {0};
     if ((rc = order_changed(st, o, &s, e)))
         return rc;
     if (compose_shipment_shipped(o, sh, charge, &s, &m))
         return err_set(e, ERR_NOMEM, "out of memory");
-    return queue_email(st, &m, e);
+    if ((rc = queue_email(st, &m, e)))
+        return rc;
+    return tx_test_retry("ship", attempt);
 }
 
 struct ship_ctx {
     const char *shipment_id, *tracking;
     struct order_rec *order;
+    struct pay_intent capture;
+    int attempt;
 };
 
 static int ship_attempt(struct store *st, void *arg, err_t *e)
@@ -435,21 +629,136 @@ static int ship_attempt(struct store *st, void *arg, err_t *e)
     struct ship_ctx *c = arg;
     order_rec_free(c->order);
     memset(c->order, 0, sizeof *c->order);
-    return ship_tx(st, c->shipment_id, c->tracking, c->order, e);
+    memset(&c->capture, 0, sizeof c->capture);
+    return ship_tx(st, c->shipment_id, c->tracking, c->order, &c->capture, &c->attempt, e);
+}
+
+/* After a use case committed its intents: calls the provider for each and records the
+ * outcomes, then reloads the order. A call whose outcome is unknown leaves its intent
+ * PENDING for recovery; the order is answered as it is. */
+static int settle_intents(struct store *st, struct pay_intent *v, size_t n,
+                          struct order_rec *order, err_t *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        err_t ce;
+        if (!v[i].id[0] || payments_call(st, &v[i], &ce))
+            continue;
+        int rc = payments_settle_tx(st, &v[i], e);
+        if (rc && rc != ERR_CONFLICT) /* ERR_CONFLICT: recovery recorded it first */
+            return rc;
+    }
+    char id[ORDER_ID_MAX];
+    memcpy(id, order->id, sizeof id);
+    order_rec_free(order);
+    return st->ops->order_get(st, id, order, e);
+}
+
+/* --- authorizations that expire (SPEC 5.5) --- */
+
+/* The order's authorization now: the latest that succeeded (its card, its business date). */
+static const struct pay_intent *current_auth(const struct order_rec *o)
+{
+    const struct pay_intent *cur = NULL;
+    for (size_t i = 0; i < o->nevents; i++)
+        if ((o->events[i].kind == INTENT_AUTHORIZE || o->events[i].kind == INTENT_REAUTHORIZE) &&
+            o->events[i].status == INTENT_SUCCEEDED)
+            cur = &o->events[i];
+    return cur;
+}
+
+struct reauth_ctx {
+    const char *shipment_id;
+    struct pay_intent intent; /* id "" when the authorization still holds */
+};
+
+/* Before a READY shipment is captured: when the authorization is older than
+ * authorizationValidDays, the intent of a re-authorization of its amount. */
+static int reauth_attempt(struct store *st, void *arg, err_t *e)
+{
+    struct reauth_ctx *c = arg;
+    memset(&c->intent, 0, sizeof c->intent);
+    char order_id[ORDER_ID_MAX];
+    struct order_rec o;
+    struct settings s;
+    int rc = st->ops->order_by_shipment(st, c->shipment_id, order_id, e);
+    if (rc == ERR_NOTFOUND)
+        return 0; /* ship_tx answers it */
+    if (rc || (rc = st->ops->order_lock(st, order_id, e)) ||
+        (rc = st->ops->settings_get(st, &s, e)) ||
+        (rc = st->ops->order_get(st, order_id, &o, e)))
+        return rc;
+    const struct shipment_rec *sh = find_shipment(&o, c->shipment_id);
+    const struct pay_intent *cur = current_auth(&o);
+    const struct payment *p = &o.payment;
+    int64_t left = p->authorized - p->captured - p->voided;
+    int64_t charge = sh && sh->amount < left ? sh->amount : left;
+    if (sh && sh->status == SHIP_READY && charge > 0 && cur && cur->day != DATE_NONE &&
+        date_today() - cur->day >= s.authorization_valid_days)
+        rc = payments_intent(st, &c->intent, o.id, sh->id, INTENT_REAUTHORIZE, charge, p,
+                             o.currency, cur->token, e);
+    order_rec_free(&o);
+    return rc;
+}
+
+/* A declined re-authorization: recorded, the shipment waits for a new card and the shopper
+ * is asked for one. */
+static int reauth_settle_attempt(struct store *st, void *arg, err_t *e)
+{
+    struct reauth_ctx *c = arg;
+    int rc = payments_settle(st, &c->intent, e);
+    if (rc || c->intent.status == INTENT_SUCCEEDED)
+        return rc;
+    struct order_rec o;
+    if ((rc = st->ops->order_lock(st, c->intent.order_id, e)) ||
+        (rc = st->ops->order_get(st, c->intent.order_id, &o, e)))
+        return rc;
+    struct shipment_rec *sh = find_shipment(&o, c->shipment_id);
+    struct settings s;
+    struct email m = {0};
+    if (sh) {
+        sh->payment_required = true;
+        if (!(rc = st->ops->shipment_update(st, sh, e)) &&
+            !(rc = st->ops->settings_get(st, &s, e)))
+            rc = compose_payment_required(&o, sh, &s, &m) ? err_set(e, ERR_NOMEM, "out of memory")
+                                                         : queue_email(st, &m, e);
+    }
+    order_rec_free(&o);
+    return rc;
+}
+
+/* Renews an expired authorization before a capture; ERR_PAYMENT when the card declines. */
+static int reauthorize(struct store *st, const char *shipment_id, err_t *e)
+{
+    struct reauth_ctx c = {.shipment_id = shipment_id};
+    int rc = tx_run(st, reauth_attempt, &c, e);
+    if (rc || !c.intent.id[0])
+        return rc;
+    if ((rc = payments_call(st, &c.intent, e)) || (rc = tx_run(st, reauth_settle_attempt, &c, e)))
+        return rc;
+    if (c.intent.status == INTENT_FAILED)
+        return err_set(e, ERR_PAYMENT,
+                       "the card declined the renewed authorization: the shipment waits for a "
+                       "new card, and the shopper was asked for one");
+    return 0;
 }
 
 int orders_ship(struct store *st, const char *shipment_id, const char *tracking,
                 struct order_rec *order, err_t *e)
 {
     memset(order, 0, sizeof *order);
-    struct ship_ctx c = {shipment_id, tracking, order};
-    int rc = tx_run(st, ship_attempt, &c, e);
+    struct ship_ctx c = {.shipment_id = shipment_id, .tracking = tracking, .order = order};
+    int rc = reauthorize(st, shipment_id, e);
+    if (!rc)
+        rc = tx_run(st, ship_attempt, &c, e);
+    if (!rc)
+        rc = settle_intents(st, &c.capture, 1, order, e);
     if (rc)
         order_rec_free(order);
     return rc;
 }
 
-static int cancel_tx(struct store *st, const char *order_id, struct order_rec *o, err_t *e)
+static int cancel_tx(struct store *st, const char *order_id, struct order_rec *o,
+                     struct pay_intent intents[2], err_t *e)
 {
     int rc = st->ops->order_lock(st, order_id, e);
     if (!rc)
@@ -479,20 +788,18 @@ static int cancel_tx(struct store *st, const char *order_id, struct order_rec *o
                        order_id);
     /* Release what was never charged; give back what was charged ahead (captureOn=order). */
     struct payment *p = &o->payment;
-    const struct pay_provider *pay = pay_provider(p->provider);
     int64_t uncaptured = p->authorized - p->captured - p->voided;
     int64_t refund = cancelled - uncaptured > 0 ? cancelled - uncaptured : 0;
-    if (!pay)
-        return err_set(e, ERR_STORE, "unknown payment provider %s", p->provider);
-    if (uncaptured > 0 && (rc = pay->void_auth(p->ref, uncaptured, e)))
+    if (uncaptured > 0 && (rc = payments_intent(st, &intents[0], o->id, NULL, INTENT_VOID,
+                                                uncaptured, p, o->currency, NULL, e)))
         return rc;
-    if (refund > 0 && (rc = pay->refund(p->ref, refund, e)))
+    if (refund > 0 && (rc = payments_intent(st, &intents[1], o->id, NULL, INTENT_REFUND,
+                                            refund, p, o->currency, NULL, e)))
         return rc;
+    /* The email tells what the void and refund will release and give back; the stored
+     * figures change as each is settled. */
     p->voided += uncaptured > 0 ? uncaptured : 0;
     p->refunded += refund;
-    p->status = order_payment_status(p);
-    if ((rc = st->ops->payment_update(st, o->id, p, e)))
-        return rc;
     struct settings s;
     struct email m = {0};
     if ((rc = order_changed(st, o, &s, e)))
@@ -505,6 +812,7 @@ static int cancel_tx(struct store *st, const char *order_id, struct order_rec *o
 struct cancel_ctx {
     const char *order_id;
     struct order_rec *order;
+    struct pay_intent intents[2]; /* the void and the refund, when there are */
 };
 
 static int cancel_attempt(struct store *st, void *arg, err_t *e)
@@ -512,16 +820,66 @@ static int cancel_attempt(struct store *st, void *arg, err_t *e)
     struct cancel_ctx *c = arg;
     order_rec_free(c->order);
     memset(c->order, 0, sizeof *c->order);
-    return cancel_tx(st, c->order_id, c->order, e);
+    memset(c->intents, 0, sizeof c->intents);
+    return cancel_tx(st, c->order_id, c->order, c->intents, e);
 }
 
 int orders_cancel(struct store *st, const char *order_id, struct order_rec *order, err_t *e)
 {
     memset(order, 0, sizeof *order);
-    struct cancel_ctx c = {order_id, order};
+    struct cancel_ctx c = {.order_id = order_id, .order = order};
     int rc = tx_run(st, cancel_attempt, &c, e);
+    if (!rc)
+        rc = settle_intents(st, c.intents, 2, order, e);
     if (rc)
         order_rec_free(order);
+    return rc;
+}
+
+/* --- a new card (SPEC 5.5) --- */
+
+struct card_ctx {
+    const char *order_id, *token;
+    struct pay_intent intent;
+};
+
+/* The intent of an authorization of what is left to capture, on the new card. */
+static int card_attempt(struct store *st, void *arg, err_t *e)
+{
+    struct card_ctx *c = arg;
+    struct order_rec o;
+    int rc = st->ops->order_lock(st, c->order_id, e);
+    if (!rc)
+        rc = st->ops->order_get(st, c->order_id, &o, e);
+    if (rc == ERR_NOTFOUND)
+        return err_set(e, ERR_NOTFOUND, "no order %s", c->order_id);
+    if (rc)
+        return rc;
+    const struct payment *p = &o.payment;
+    int64_t left = p->authorized - p->captured - p->voided;
+    if (o.status == ORDER_CANCELLED || left <= 0)
+        rc = err_set(e, ERR_CONFLICT, "order %s has nothing left to pay", c->order_id);
+    else
+        rc = payments_intent(st, &c->intent, o.id, NULL, INTENT_REAUTHORIZE, left, p,
+                             o.currency, c->token, e);
+    order_rec_free(&o);
+    return rc;
+}
+
+int orders_new_card(struct store *st, const char *order_id, const char *token,
+                    struct order_rec *order, err_t *e)
+{
+    memset(order, 0, sizeof *order);
+    if (!token[0])
+        return err_set(e, ERR_INVALID, "token is required: {\"token\": \"tok_visa\"}");
+    struct card_ctx c = {.order_id = order_id, .token = token};
+    int rc = tx_run(st, card_attempt, &c, e);
+    if (!rc && !(rc = payments_call(st, &c.intent, e)))
+        rc = payments_settle_tx(st, &c.intent, e);
+    if (!rc && c.intent.status == INTENT_FAILED)
+        rc = err_set(e, c.intent.code, "%s", c.intent.error);
+    if (!rc)
+        rc = st->ops->order_get(st, order_id, order, e);
     return rc;
 }
 

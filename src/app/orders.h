@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "core/err.h"
 #include "core/order.h"
 #include "store/store.h"
 
@@ -28,13 +29,49 @@ struct place_result {
 
 /* Checks the shopper's input (email, address, quantities); ERR_INVALID with a message. */
 int orders_validate(const struct place_req *req, err_t *e);
-int orders_place(struct store *st, struct place_req *req, struct place_result *out, err_t *e);
 void orders_result_free(struct place_result *r);
+
+/* A placement in steps, so that no provider call is inside a transaction (app/payments.h):
+ * 1. a plan without locks and the authorization's intent (a short line answers 409 here);
+ * the call; 2. the authorization's outcome with the order (allocations, shipments, email),
+ * or when that fails the void's intent; the call; 3. the capture's (captureOn=order) or
+ * void's outcome. A declined card or a failed allocation leaves no order, no allocation
+ * and no live authorization. Each step runs in a transaction of its own; the server's group
+ * commit runs the steps of many placements in one batch and the calls between batches; a
+ * caller without it runs step, call (when call_due), step... until done. */
+enum place_step { PLACE_PREPARE, PLACE_AUTHORIZED, PLACE_CAPTURED, PLACE_VOIDED };
+
+struct place_job {
+    struct place_req *req;
+    struct place_result *out;
+    int step;
+    bool call_due; /* orders_place_call comes before the next step */
+    bool done;     /* then rc and err are the answer */
+    int rc;
+    err_t err;
+    bool lost; /* recovery resolved the authorization first */
+    int attempt;
+    char order_id[ORDER_ID_MAX];
+    struct pay_intent auth, next; /* next: the capture or void after placement */
+    struct order_line *lines;     /* the caller's, for each attempt */
+    size_t nlines;
+};
+
+/* ERR_NOMEM or 0; orders_place_free afterwards. */
+int orders_place_init(struct place_job *j, struct place_req *req, struct place_result *out);
+void orders_place_step(struct store *st, struct place_job *j);
+void orders_place_call(struct store *st, struct place_job *j);
+void orders_place_free(struct place_job *j);
 
 /* Ships a READY shipment; fills *order with the order after it. */
 int orders_ship(struct store *st, const char *shipment_id, const char *tracking,
                 struct order_rec *order, err_t *e);
 int orders_cancel(struct store *st, const char *order_id, struct order_rec *order, err_t *e);
+/* The shopper's new card for what is left to capture (after a declined re-authorization):
+ * it is authorized and becomes the order's authorization; shipments waiting for a card may
+ * ship. ERR_PAYMENT when it is declined too, ERR_CONFLICT when nothing is left to pay. */
+int orders_new_card(struct store *st, const char *order_id, const char *token,
+                    struct order_rec *order, err_t *e);
 
 /* Receives qty units of a transit position; released gets the ids of shipments that became
  * READY, oldest first (caller frees). */

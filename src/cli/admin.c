@@ -436,7 +436,9 @@ static const char check_usage[] =
     "\n"
     "Verifies the invariants: each position's allocatedQuantity equals the units of its open\n"
     "shipments, no quantity is negative, captures never exceed authorizations, every order\n"
-    "has its confirmation email. Exit code 1 with a report when one is broken.\n";
+    "has its confirmation email, and the payment ledger (payment.events) adds up: captured\n"
+    "minus refunded never above authorized, each kind's events sum to the order's figures.\n"
+    "Exit code 1 with a report when one is broken.\n";
 
 static int print_problem(void *ctx, const char *problem)
 {

@@ -10,6 +10,9 @@
 #define PRODUCT_NAME_MAX 200
 #define PRODUCT_TEXT_MAX 2000
 #define PRODUCT_URL_MAX 1000
+/* The highest price, in minor units (10^12): with ORDER_QTY_MAX units a line still fits in
+ * 64 bits. */
+#define PRODUCT_PRICE_MAX 1000000000000LL
 
 struct product {
     char sku[ID_MAX + 1];

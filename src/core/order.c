@@ -110,6 +110,15 @@ int order_plan(struct order_line *lines, size_t n, const struct order_stock *sto
                const struct settings *s, date_t today, struct order_plan *out)
 {
     memset(out, 0, sizeof *out);
+    /* Amounts first, checked: every shipment's amount is a part of the total, so once the
+     * total fits in 64 bits, so does every sum made while planning. */
+    for (size_t i = 0; i < n; i++)
+        if (__builtin_mul_overflow(lines[i].quantity, lines[i].unit_price, &lines[i].amount) ||
+            __builtin_add_overflow(out->total, lines[i].amount, &out->total)) {
+            snprintf(out->overflow_sku, sizeof out->overflow_sku, "%s", lines[i].sku);
+            out->total = 0;
+            return ERR_INVALID;
+        }
     size_t alloc_cap = 16, ship_cap = 8;
     out->allocs = malloc(alloc_cap * sizeof *out->allocs);
     out->shipments = malloc(ship_cap * sizeof *out->shipments);
@@ -119,8 +128,6 @@ int order_plan(struct order_line *lines, size_t n, const struct order_stock *sto
         return ERR_NOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        lines[i].amount = lines[i].quantity * lines[i].unit_price;
-        out->total += lines[i].amount;
         int rc = plan_line(out, i, &lines[i], &stock[i], s, today, &alloc_cap, &ship_cap);
         if (rc) {
             order_plan_free(out);
@@ -211,9 +218,41 @@ void order_rec_free(struct order_rec *o)
         free(o->shipments[i].items);
     free(o->shipments);
     free(o->lines);
+    free(o->events);
     o->shipments = NULL;
     o->lines = NULL;
-    o->nshipments = o->nlines = 0;
+    o->events = NULL;
+    o->nshipments = o->nlines = o->nevents = 0;
+}
+
+static const char *const intent_kinds[] = {"authorize", "reauthorize", "capture", "void",
+                                            "refund"};
+static const char *const intent_statuses[] = {"PENDING", "SUCCEEDED", "FAILED"};
+
+const char *intent_kind_name(int kind)
+{
+    return kind >= 0 && kind < 5 ? intent_kinds[kind] : "unknown";
+}
+
+const char *intent_status_name(int status)
+{
+    return status >= 0 && status < 3 ? intent_statuses[status] : "unknown";
+}
+
+int intent_kind_parse(const char *name)
+{
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(name, intent_kinds[i]))
+            return i;
+    return -1;
+}
+
+int intent_status_parse(const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(name, intent_statuses[i]))
+            return i;
+    return -1;
 }
 
 int order_payment_status(const struct payment *p)

@@ -70,6 +70,9 @@ struct order_plan {
     struct order_shortage *shortages;
     size_t nshortages;
     int64_t total;
+    /* On ERR_INVALID: the line whose amount, or the order total with it, does not fit in
+     * 64 bits. */
+    char overflow_sku[ID_MAX + 1];
 };
 
 /* The positions of one line's SKU, in allocation order. */
@@ -83,7 +86,8 @@ size_t order_merge_lines(struct order_line *lines, size_t n);
 /* Allocates every line over its SKU's positions (stock[i] for lines[i]) by the allocation
  * order and groups the allocations into shipments: one per onhand location, one per
  * transit position, onhand first. Sets each line's amount. When a line is short, the plan
- * lists it in shortages and must not be placed. Returns 0 or ERR_NOMEM. */
+ * lists it in shortages and must not be placed. Returns 0, ERR_NOMEM, or ERR_INVALID when an
+ * amount does not fit in 64 bits (overflow_sku names the line). */
 int order_plan(struct order_line *lines, size_t n, const struct order_stock *stock,
                const struct settings *s, date_t today, struct order_plan *out);
 void order_plan_free(struct order_plan *p);
@@ -129,6 +133,36 @@ struct payment {
     int64_t authorized, captured, voided, refunded;
 };
 
+/* A provider call, recorded before it is made (an intent) and its outcome after: the
+ * payment ledger of an order (payment.events). */
+enum intent_kind { INTENT_AUTHORIZE, INTENT_REAUTHORIZE, INTENT_CAPTURE, INTENT_VOID,
+                   INTENT_REFUND };
+enum intent_status { INTENT_PENDING, INTENT_SUCCEEDED, INTENT_FAILED };
+
+struct pay_intent {
+    char id[ORDER_ID_MAX]; /* also the idempotency key sent to the provider */
+    char order_id[ORDER_ID_MAX];
+    char shipment_id[ORDER_ID_MAX]; /* "" when not about one shipment */
+    int kind;
+    int status;
+    int64_t amount;
+    char currency[4];
+    char provider[16];
+    char token[64]; /* authorize: the shopper's card token */
+    char ref[64];   /* the authorization: given to captures, voids, refunds; set by authorize */
+    char error[256];
+    int64_t created; /* unix seconds */
+    date_t day;      /* the business date it was recorded on (DATE_NONE: not known) */
+    char at[24];     /* when the outcome was learnt (or the intent made, while pending), UTC */
+    int code;        /* after a FAILED call: the provider's ERR_ code (not stored) */
+};
+
+const char *intent_kind_name(int kind);
+const char *intent_status_name(int status);
+/* The enum value of a name; -1 when unknown. */
+int intent_kind_parse(const char *name);
+int intent_status_parse(const char *name);
+
 struct address {
     char name[ADDRESS_FIELD_MAX + 1];
     char line1[ADDRESS_FIELD_MAX + 1];
@@ -153,9 +187,11 @@ struct shipment_rec {
     char transit_ref[ID_MAX + 1];
     date_t stock_date;
     struct range expected;
+    struct range promised; /* given at placement, never changes (SPEC 5.5) */
     int64_t amount;
     char tracking_number[TRACKING_MAX + 1];
     char shipped_at[24];
+    bool payment_required; /* its capture needs a new card: the re-authorization failed */
     struct shipment_item *items; /* owned */
     size_t nitems;
 };
@@ -175,6 +211,8 @@ struct order_rec {
     struct shipment_rec *shipments; /* owned */
     size_t nshipments;
     struct payment payment;
+    struct pay_intent *events; /* owned; oldest first */
+    size_t nevents;
 };
 
 void order_rec_free(struct order_rec *o);

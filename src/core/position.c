@@ -103,6 +103,8 @@ const char *position_stock_type_name(int stock_type)
         return "onhand";
     case STOCK_INTRANSIT:
         return "intransit";
+    case STOCK_UNSOURCED:
+        return "unsourced";
     default:
         return "unknown";
     }

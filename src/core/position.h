@@ -11,7 +11,9 @@
 
 #define ID_MAX 64 /* sku, locationId, transitRef: [A-Za-z0-9]{1,64} */
 
-enum stock_type { STOCK_ONHAND = 0, STOCK_INTRANSIT = 1 };
+/* STOCK_UNSOURCED is never a position: it marks the units of an order that no position can
+ * cover (SPEC 5.7 rule 3), kept as allocations on (sku, "", STOCK_UNSOURCED, ""). */
+enum stock_type { STOCK_ONHAND = 0, STOCK_INTRANSIT = 1, STOCK_UNSOURCED = 2 };
 
 struct position {
     int64_t id; /* storage row id; 0 when not stored yet */

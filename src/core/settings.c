@@ -43,6 +43,7 @@ void settings_defaults(struct settings *s)
     s->capture_on = CAPTURE_SHIPMENT;
     copy_text(s->store_name, "sellahead demo store");
     copy_text(s->from_email, "orders@sellahead.local");
+    s->authorization_valid_days = 7;
     default_public_url(s->public_url, sizeof s->public_url);
 }
 
@@ -126,6 +127,9 @@ int settings_validate(struct settings *s, err_t *e)
     }
     if (s->capture_on != CAPTURE_SHIPMENT && s->capture_on != CAPTURE_ORDER)
         return err_set(e, ERR_INVALID, "captureOn must be \"shipment\" or \"order\"");
+    if (s->authorization_valid_days < 0 || s->authorization_valid_days > SETTINGS_DAYS_MAX)
+        return err_set(e, ERR_INVALID, "authorizationValidDays must be between 0 and %d",
+                       SETTINGS_DAYS_MAX);
     if (s->nholidays > SETTINGS_MAX_HOLIDAYS)
         return err_set(e, ERR_INVALID, "holidays must not list more than %d dates",
                        SETTINGS_MAX_HOLIDAYS);

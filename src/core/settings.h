@@ -28,6 +28,8 @@ struct settings {
      * fills in the process's default (settings_default_port); stores keep only a value that
      * differs from it, so a store that never set one follows the server's port. */
     char public_url[SETTINGS_TEXT_MAX];
+    /* How many days a card authorization holds; a capture after that re-authorizes. */
+    int authorization_valid_days;
 };
 
 #define SETTINGS_DAYS 6

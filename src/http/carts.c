@@ -42,10 +42,9 @@ static int cart_response(struct http_req *r, struct http_resp *out, const char *
     }
     date_t today = date_today();
     json_t *jl = json_array();
-    int64_t subtotal = 0;
+    int64_t subtotal = plan.total; /* checked by order_plan */
     for (size_t i = 0; i < n; i++) {
         int64_t avail = position_available_total(lists[i].v, lists[i].n);
-        subtotal += lines[i].amount;
         json_array_append_new(
             jl, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:b, s:o}", "sku", lines[i].sku,
                           "name", lines[i].name, "quantity", (json_int_t)lines[i].quantity,

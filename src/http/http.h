@@ -34,6 +34,9 @@ struct http_req {
     char *upload_name; /* file name of the multipart part, or NULL */
     struct store *st;
     const struct http_config *cfg;
+    /* A handler's own state between its steps (see after_commit); job_free frees it. */
+    void *job;
+    void (*job_free)(void *job);
 };
 
 struct http_resp {
@@ -42,6 +45,10 @@ struct http_resp {
     size_t len;
     const char *content_type;
     char header_name[32], header_value[160]; /* one extra header, e.g. Content-Disposition */
+    /* Set instead of an answer when the handler must call out (a payment provider) once
+     * what it wrote is committed: the server commits, calls after_commit outside any
+     * transaction, then runs the handler again (with r->job) until it answers. */
+    void (*after_commit)(struct http_req *r);
 };
 
 typedef int (*http_handler)(struct http_req *r, struct http_resp *out);

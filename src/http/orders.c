@@ -115,47 +115,77 @@ static int parse_place(json_t *b, struct place_req *req, char *cart, struct http
     return 0;
 }
 
+/* A placement between its steps (app/orders.h): the request, its result and the job. */
+struct place_state {
+    struct place_req req;
+    char cart[ORDER_ID_MAX]; /* req.cart_id points here */
+    struct place_result res;
+    struct place_job job;
+};
+
+static void place_state_free(void *p)
+{
+    struct place_state *ps = p;
+    orders_place_free(&ps->job);
+    orders_result_free(&ps->res);
+    free(ps);
+}
+
+static void place_call(struct http_req *r)
+{
+    struct place_state *ps = r->job;
+    orders_place_call(r->st, &ps->job);
+}
+
 int orders_create_h(struct http_req *r, struct http_resp *out)
 {
-    json_t *body;
-    if (http_body_json(r, out, &body))
-        return 0;
-    struct place_req *req = calloc(1, sizeof *req);
-    char cart[ORDER_ID_MAX];
-    if (!req) {
+    struct place_state *ps = r->job;
+    if (!ps) {
+        json_t *body;
+        if (http_body_json(r, out, &body))
+            return 0;
+        if (!(ps = calloc(1, sizeof *ps))) {
+            json_decref(body);
+            return http_error(out, 500, "INTERNAL", "out of memory", NULL);
+        }
+        parse_place(body, &ps->req, ps->cart, out);
         json_decref(body);
-        return http_error(out, 500, "INTERNAL", "out of memory", NULL);
+        if (out->status) {
+            free(ps);
+            return 0;
+        }
+        ps->req.idem_key = http_header(r, "Idempotency-Key");
+        if (orders_place_init(&ps->job, &ps->req, &ps->res)) {
+            free(ps);
+            return http_error(out, 500, "INTERNAL", "out of memory", NULL);
+        }
+        r->job = ps;
+        r->job_free = place_state_free;
     }
-    parse_place(body, req, cart, out);
-    json_decref(body);
-    if (out->status) {
-        free(req);
+    orders_place_step(r->st, &ps->job);
+    if (ps->job.call_due) {
+        out->after_commit = place_call;
         return 0;
     }
-    req->idem_key = http_header(r, "Idempotency-Key");
-    struct place_result res;
-    err_t e;
-    int rc = orders_place(r->st, req, &res, &e);
-    free(req);
-    if (rc == ERR_CONFLICT && res.nshortages) {
+    struct place_result *res = &ps->res;
+    err_t *e = &ps->job.err;
+    int rc = ps->job.rc;
+    if (rc == ERR_CONFLICT && res->nshortages) {
         json_t *details = json_array();
-        for (size_t i = 0; i < res.nshortages; i++)
+        for (size_t i = 0; i < res->nshortages; i++)
             json_array_append_new(details,
-                                  json_pack("{s:s, s:I, s:I}", "sku", res.shortages[i].sku,
-                                            "requested", (json_int_t)res.shortages[i].requested,
+                                  json_pack("{s:s, s:I, s:I}", "sku", res->shortages[i].sku,
+                                            "requested", (json_int_t)res->shortages[i].requested,
                                             "availableTotal",
-                                            (json_int_t)res.shortages[i].available_total));
-        orders_result_free(&res);
-        return http_error(out, 409, "INSUFFICIENT_INVENTORY", e.msg, details);
+                                            (json_int_t)res->shortages[i].available_total));
+        return http_error(out, 409, "INSUFFICIENT_INVENTORY", e->msg, details);
     }
-    if (rc == ERR_CONFLICT)
-        return http_error(out, 409, "INSUFFICIENT_INVENTORY", e.msg, NULL);
+    if (rc == ERR_CONFLICT && !e->name)
+        return http_error(out, 409, "INSUFFICIENT_INVENTORY", e->msg, NULL);
     if (rc)
-        return http_fail(out, &e);
+        return http_fail(out, e);
     http_mail_wake();
-    json_t *doc = view_order(&res.order, true);
-    orders_result_free(&res);
-    return http_json(out, 201, doc);
+    return http_json(out, 201, view_order(&res->order, true));
 }
 
 /* The shopper's token (query ?token=) or a key opens an order. Loads it into *o. */
@@ -238,6 +268,35 @@ int orders_cancel_h(struct http_req *r, struct http_resp *out)
     if (orders_cancel(r->st, r->params[0], &o, &e))
         return http_fail(out, &e);
     http_mail_wake();
+    json_t *doc = view_order(&o, false);
+    order_rec_free(&o);
+    return http_json(out, 200, doc);
+}
+
+/* POST /v1/orders/{id}/payment {"token"}: a new card, by the shopper (?token=) or a key. */
+int orders_payment_h(struct http_req *r, struct http_resp *out)
+{
+    struct order_rec o;
+    if (open_order(r, out, &o))
+        return 0;
+    order_rec_free(&o);
+    json_t *body;
+    if (http_body_json(r, out, &body))
+        return 0;
+    json_t *t = json_object_get(body, "token");
+    char token[64] = "";
+    if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_string(t) ||
+        json_string_length(t) == 0 || json_string_length(t) >= sizeof token) {
+        json_decref(body);
+        return http_error(out, 422, "VALIDATION_FAILED",
+                          "the body must be {\"token\": \"tok_visa\"}: the new card's token",
+                          NULL);
+    }
+    snprintf(token, sizeof token, "%s", json_string_value(t));
+    json_decref(body);
+    err_t e;
+    if (orders_new_card(r->st, r->params[0], token, &o, &e))
+        return http_fail(out, &e);
     json_t *doc = view_order(&o, false);
     order_rec_free(&o);
     return http_json(out, 200, doc);

@@ -39,6 +39,7 @@ int orders_create_h(struct http_req *r, struct http_resp *out);
 int orders_get_h(struct http_req *r, struct http_resp *out);
 int orders_list_h(struct http_req *r, struct http_resp *out);
 int orders_cancel_h(struct http_req *r, struct http_resp *out);
+int orders_payment_h(struct http_req *r, struct http_resp *out);
 int shipments_ship_h(struct http_req *r, struct http_resp *out);
 int receipts_create_h(struct http_req *r, struct http_resp *out);
 int outbox_list_h(struct http_req *r, struct http_resp *out);

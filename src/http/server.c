@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "app/payments.h"
 #include "app/readmodel.h"
 #include "core/date.h"
 #include "http/http.h"
@@ -65,6 +66,7 @@ static const struct route routes[] = {
     {"GET", "/v1/orders", orders_list_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/orders/*", orders_get_h, BODY_NONE, AUTH_PUBLIC, false},
     {"POST", "/v1/orders/*/cancel", orders_cancel_h, BODY_JSON, AUTH_PUBLIC, false},
+    {"POST", "/v1/orders/*/payment", orders_payment_h, BODY_JSON, AUTH_PUBLIC, false},
     {"POST", "/v1/shipments/*/ship", shipments_ship_h, BODY_JSON, AUTH_KEY, false},
     {"GET", "/v1/outbox", outbox_list_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/transit-positions", transit_positions_h, BODY_NONE, AUTH_KEY, false},
@@ -325,51 +327,77 @@ static struct {
     struct store *st;
 } group = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
-static void group_run_batch(struct conn_ctx *batch)
+/* Answers a grouped request: resumes its connection. */
+static void group_answer(struct conn_ctx *c, bool ok, const err_t *e)
+{
+    if (!ok) {
+        free(c->resp.body);
+        memset(&c->resp, 0, sizeof c->resp);
+        http_fail(&c->resp, e);
+    }
+    c->done = true;
+    MHD_resume_connection(c->req.conn);
+}
+
+/* Runs one batch; returns the requests that asked for a call after the commit (their calls
+ * made), which join the next batch: a placement's steps then share their commits with
+ * other requests' too. */
+static struct conn_ctx *group_run_batch(struct conn_ctx *batch)
 {
     err_t e;
     bool ok = group.st->ops->batch_begin(group.st, &e) == 0;
-    for (struct conn_ctx *c = batch; c; c = c->next) {
-        if (!ok)
-            break;
+    for (struct conn_ctx *c = batch; ok && c; c = c->next) {
         c->req.st = group.st;
         c->route->handler(&c->req, &c->resp);
         group.st->ops->rollback(group.st); /* a savepoint a failed handler left open */
     }
     if (ok)
         ok = group.st->ops->batch_end(group.st, true, &e) == 0;
+    struct conn_ctx *carry = NULL, **tail = &carry;
     for (struct conn_ctx *c = batch; c;) {
         struct conn_ctx *next = c->next;
-        if (!ok) {
-            free(c->resp.body);
-            memset(&c->resp, 0, sizeof c->resp);
-            http_fail(&c->resp, &e);
+        if (ok && c->resp.after_commit) {
+            void (*call)(struct http_req *) = c->resp.after_commit;
+            c->resp.after_commit = NULL;
+            call(&c->req);
+            c->next = NULL;
+            *tail = c;
+            tail = &c->next;
+        } else {
+            group_answer(c, ok, &e);
         }
-        c->done = true;
-        MHD_resume_connection(c->req.conn);
         c = next;
     }
     http_mail_wake();
+    return carry;
 }
 
 static void *group_main(void *arg)
 {
     (void)arg;
+    struct conn_ctx *carry = NULL;
     pthread_mutex_lock(&group.lock);
     for (;;) {
-        while (!group.head && !group.stopping)
+        while (!group.head && !carry && !group.stopping)
             pthread_cond_wait(&group.cond, &group.lock);
-        if (!group.head)
+        if (!group.head && !carry)
             break;
-        struct conn_ctx *batch = group.head, *last = batch;
-        for (int n = 1; last->next && n < GROUP_MAX; n++)
-            last = last->next;
-        group.head = last->next;
+        int n = 0;
+        struct conn_ctx *batch = carry, **tail = &batch;
+        for (; *tail; tail = &(*tail)->next)
+            n++;
+        while (group.head && n < GROUP_MAX) {
+            struct conn_ctx *c = group.head;
+            group.head = c->next;
+            c->next = NULL;
+            *tail = c;
+            tail = &c->next;
+            n++;
+        }
         if (!group.head)
             group.tail = NULL;
-        last->next = NULL;
         pthread_mutex_unlock(&group.lock);
-        group_run_batch(batch);
+        carry = group_run_batch(batch);
         pthread_mutex_lock(&group.lock);
     }
     pthread_mutex_unlock(&group.lock);
@@ -444,6 +472,8 @@ static void ctx_free(struct conn_ctx *c)
         MHD_destroy_post_processor(c->pp);
     free(c->early.body);
     free(c->resp.body);
+    if (c->req.job && c->req.job_free)
+        c->req.job_free(c->req.job);
     free(c);
 }
 
@@ -651,11 +681,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (c->req.upload)
         rewind(c->req.upload);
     struct http_resp resp = {0};
-    c->route->handler(&c->req, &resp);
+    for (;;) {
+        c->route->handler(&c->req, &resp);
+        /* A handler that failed mid-transaction must not leave it open for the next
+         * request. */
+        c->req.st->ops->rollback(c->req.st);
+        if (!resp.after_commit)
+            break;
+        void (*call)(struct http_req *) = resp.after_commit;
+        resp.after_commit = NULL;
+        call(&c->req); /* the handler's transactions are committed already */
+    }
     if (!resp.status)
         http_error(&resp, 500, "INTERNAL", "the handler gave no answer", NULL);
-    /* A handler that failed mid-transaction must not leave it open for the next request. */
-    c->req.st->ops->rollback(c->req.st);
     enum MHD_Result ret = send_resp(conn, &resp);
     free(resp.body);
     return ret;
@@ -715,6 +753,27 @@ static unsigned bound_port(int fd)
                                           : ((struct sockaddr_in *)&ss)->sin_port);
 }
 
+/* Provider calls a process left unanswered (it died between a call and its outcome). At
+ * start every PENDING intent is resolved; later only those older than a minute, so a call
+ * still in flight on another server is left to it. */
+#define RECOVER_EVERY_SECONDS 60
+
+static void recover_payments(struct store *st, int64_t min_age)
+{
+    err_t e = {0};
+    size_t n = 0;
+    if (payments_recover(st, min_age, &n, &e))
+        fprintf(stderr, "sellahead: payment recovery: %s\n", e.msg);
+    else if (n)
+        fprintf(stderr, "sellahead: payment recovery: %zu pending provider calls resolved\n",
+                n);
+}
+
+static void recover_tick(struct store *st)
+{
+    recover_payments(st, RECOVER_EVERY_SECONDS);
+}
+
 int http_serve(const struct http_config *cfg, err_t *e)
 {
     config = cfg;
@@ -744,6 +803,16 @@ int http_serve(const struct http_config *cfg, err_t *e)
         readmodel_stop();
         return err_set(e, rc, "cannot start the mail worker");
     }
+    struct store *st;
+    if ((rc = store_open(cfg->db_url, &st, e))) {
+        worker_stop(mail_worker);
+        mail_worker = NULL;
+        close(fd);
+        return rc;
+    }
+    recover_payments(st, 0);
+    st->ops->close(st);
+    worker_every(mail_worker, RECOVER_EVERY_SECONDS, recover_tick);
     if ((rc = group_start(e))) {
         worker_stop(mail_worker);
         mail_worker = NULL;

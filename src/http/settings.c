@@ -66,6 +66,12 @@ static const char *apply(struct settings *s, const char *key, json_t *v)
         s->business_days = json_is_true(v);
         return NULL;
     }
+    if (!strcmp(key, "authorizationValidDays")) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 365)
+            return "must be a whole number of days between 0 and 365";
+        s->authorization_valid_days = (int)json_integer_value(v);
+        return NULL;
+    }
     if (!strcmp(key, "captureOn"))
         return !json_is_string(v) || settings_capture_parse(json_string_value(v), &s->capture_on)
                    ? "must be \"shipment\" or \"order\""

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app/replan.h"
 #include "ingest/csv.h"
 #include "util/ids.h"
 
@@ -223,6 +224,9 @@ int importer_finish(struct importer *im, struct import_job *job, err_t *e)
         j->status = IMPORT_COMPLETED;
         j->rows_applied = j->total_rows;
         rc = st->ops->import_apply(st, im->run, e);
+        /* An import never refuses because of orders: what it took away is planned again. */
+        if (!rc)
+            rc = replan_import(st, im->run, e);
         if (!rc) /* only SKUs with a product are for sale */
             rc = st->ops->import_unsold(st, im->run, j, e);
         if (!rc)

@@ -545,3 +545,27 @@ int compose_order_cancelled(const struct order_rec *o, int64_t cancelled,
     link(&d);
     return doc_close(&d, m);
 }
+
+/* --- payment_required (SPEC 5.5: a re-authorization was declined) --- */
+
+int compose_payment_required(const struct order_rec *o, const struct shipment_rec *sh,
+                             const struct settings *s, struct email *m)
+{
+    email_head(m, "payment_required", o, s);
+    snprintf(m->subject, sizeof m->subject, "Order %lld: your card is needed to ship",
+             (long long)o->number);
+    char intro[SETTINGS_TEXT_MAX + 160];
+    snprintf(intro, sizeof intro,
+             "Part of your order %lld from %s is ready to ship, but your card declined the "
+             "payment for it. Open your order page and give a new card, and it ships.",
+             (long long)o->number, s->store_name);
+    struct doc d;
+    doc_open(&d, o, s, m->subject, m->subject);
+    greeting(&d);
+    para(&d, intro);
+    section(&d, "Ready to ship");
+    ship_items(&d, sh);
+    field(&d, "To be charged", money(sh->amount, o->currency).s, NULL);
+    link(&d);
+    return doc_close(&d, m);
+}

@@ -41,5 +41,9 @@ int compose_shipment_shipped(const struct order_rec *o, const struct shipment_re
  * refunded; the rest was never charged and is said to be released. */
 int compose_order_cancelled(const struct order_rec *o, int64_t cancelled,
                             const struct settings *s, struct email *out);
+/* A READY shipment whose re-authorization was declined: what waits, its amount, and the
+ * order page where the shopper gives a new card. */
+int compose_payment_required(const struct order_rec *o, const struct shipment_rec *sh,
+                             const struct settings *s, struct email *out);
 
 #endif

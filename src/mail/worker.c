@@ -26,6 +26,9 @@ struct worker {
     bool stop, woken;  /* under mu */
     struct store *st;  /* used by the thread only once it runs; NULL after a lost link */
     char *db_url, *smtp_url, *mail_dir;
+    void (*every_fn)(struct store *st); /* under mu */
+    int every_secs;                     /* under mu */
+    time_t every_last;
 };
 
 static bool stopping(struct worker *w)
@@ -155,6 +158,29 @@ static void deliver(struct worker *w, struct email *m)
     }
 }
 
+static void idle_work(struct worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    void (*fn)(struct store *) = w->every_fn;
+    int secs = w->every_secs;
+    pthread_mutex_unlock(&w->mu);
+    time_t now = time(NULL);
+    if (fn && w->st && now - w->every_last >= secs) {
+        w->every_last = now;
+        fn(w->st);
+    }
+}
+
+void worker_every(struct worker *w, int secs, void (*fn)(struct store *st))
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->every_fn = fn;
+    w->every_secs = secs;
+    pthread_mutex_unlock(&w->mu);
+}
+
 static void *run(void *arg)
 {
     struct worker *w = arg;
@@ -166,6 +192,7 @@ static void *run(void *arg)
         int rc = claim(w, &m, &e);
         if (rc == ERR_NOTFOUND) {
             pause = 1;
+            idle_work(w);
             nap(w, IDLE_SECONDS);
             continue;
         }

@@ -14,6 +14,10 @@ int worker_start(const char *db_url, const char *smtp_url, const char *mail_dir,
 /* Tells the worker an email was queued, so it goes out now rather than within a second.
  * Safe from any thread; NULL is ignored. */
 void worker_wake(struct worker *w);
+/* While no email is due, the worker also runs fn on its store at most every `secs` seconds
+ * (the payment recovery rides along: app/payments.c). Safe from any thread. */
+struct store;
+void worker_every(struct worker *w, int secs, void (*fn)(struct store *st));
 /* Stops the thread after the delivery in progress, closes the store and frees w. NULL is
  * ignored. */
 void worker_stop(struct worker *w);

@@ -105,6 +105,17 @@ enum stmt_id {
     Q_IMPORT_WARNING_TOTAL,
     Q_IMPORT_WARNINGS,
     Q_PRODUCT_FIND,
+    Q_SHIPMENT_SAVE,
+    Q_SHIPMENT_ITEMS_DELETE,
+    Q_SHIPMENT_DELETE,
+    Q_REPLAN_SKUS,
+    Q_INTENT_ADD,
+    Q_INTENT_SETTLE,
+    Q_INTENT_PENDING,
+    Q_INTENTS_BY_ORDER,
+    Q_TESTPAY_RECORD,
+    Q_CHECK_LEDGER_OVER,
+    Q_CHECK_LEDGER_SUM,
     Q_CHANGES_SINCE,
     Q_CHANGES_HEAD,
     Q_CHANGES_PRUNE,
@@ -115,12 +126,20 @@ enum stmt_id {
 #define POSITION_KEY "sku = $1 AND location_id = $2 AND stock_type = $3 AND transit_ref = $4"
 #define SHIPMENT_COLS                                                                         \
     "SELECT id, order_id, seq, status, stock_type, location_id, transit_ref, stock_date, "    \
-    "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at "      \
-    "FROM shipments "
+    "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at, "     \
+    "promised_from, promised_to, promised_message, payment_required FROM shipments "
 #define ALLOC_COLS                                                                            \
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
-    "a.quantity FROM allocations a JOIN shipments s ON s.id = a.shipment_id "
+    "a.quantity, o.number, s.stock_date FROM allocations a JOIN shipments s ON s.id = a.shipment_id "      \
+    "JOIN orders o ON o.id = s.order_id "
 #define NOW_ISO "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define INTENT_COLS                                                                           \
+    "SELECT id, order_id, shipment_id, kind, status, amount, currency, provider, token, ref, " \
+    "error, created, at, day FROM payment_intents "
+/* What the succeeded intents of one kind moved, in a query over payment_intents i. */
+#define LEDGER_SUM(kind)                                                                      \
+    "coalesce(sum(CASE WHEN i.kind = '" kind "' AND i.status = 'SUCCEEDED' THEN i.amount "     \
+    "END), 0)"
 
 /* Parameters are always bound ($n, sent as text); a few carry a cast where PostgreSQL
  * cannot infer a type from the context ($1::text IS NULL). */
@@ -193,13 +212,16 @@ static const char *const stmt_sql[Q_COUNT] = {
      * order so concurrent writers lock rows the same way round. */
     [Q_IMPORT_APPLY] =
         "INSERT INTO positions(sku, location_id, stock_type, transit_ref, order_date, "
-        "stock_date, quantity, reserved, allocated, import_run) "
+        "stock_date, quantity, reserved, allocated, import_run, changed_run) "
         "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
-        "reserved, 0, $1 FROM import_stage ORDER BY sku, location_id, stock_type, transit_ref "
-        "ON CONFLICT (sku, location_id, stock_type, transit_ref) DO UPDATE SET "
+        "reserved, 0, $1, $1 FROM import_stage ORDER BY sku, location_id, stock_type, "
+        "transit_ref ON CONFLICT (sku, location_id, stock_type, transit_ref) DO UPDATE SET "
         "order_date = excluded.order_date, stock_date = excluded.stock_date, "
         "quantity = excluded.quantity, reserved = excluded.reserved, "
-        "import_run = excluded.import_run",
+        "import_run = excluded.import_run, changed_run = CASE WHEN (positions.order_date, "
+        "positions.stock_date, positions.quantity, positions.reserved) IS DISTINCT FROM "
+        "(excluded.order_date, excluded.stock_date, excluded.quantity, excluded.reserved) "
+        "THEN excluded.import_run ELSE positions.changed_run END",
     [Q_IMPORT_SAVE] =
         "INSERT INTO imports(id, source, file_name, status, total_rows, rows_applied, "
         "total_errors, created_at, finished_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -236,8 +258,10 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_SHIPMENT_INSERT] =
         "INSERT INTO shipments(id, seq, order_id, n, status, stock_type, location_id, "
         "transit_ref, stock_date, expected_from, expected_to, expected_message, amount, "
-        "tracking_number, shipped_at) VALUES($1, nextval('shipment_seq'), $2, $3, $4, $5, $6, "
-        "$7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq",
+        "tracking_number, shipped_at, promised_from, promised_to, promised_message) "
+        "VALUES($1, nextval('shipment_seq'), $2, coalesce($3::bigint, (SELECT coalesce(max(n), "
+        "-1) + 1 FROM shipments WHERE order_id = $2)), $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+        "$13, $14, $15, $16, $17) RETURNING seq",
     [Q_SHIPMENT_ITEM_INSERT] = "INSERT INTO shipment_items(shipment_id, n, sku, quantity) "
                                "VALUES($1, $2, $3, $4)",
     [Q_PAYMENT_INSERT] = "INSERT INTO payments(order_id, provider, ref, authorized, captured, "
@@ -258,7 +282,7 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_ORDER_BY_SHIPMENT] = "SELECT order_id FROM shipments WHERE id = $1",
     [Q_ORDER_SET_STATUS] = "UPDATE orders SET status = $2 WHERE id = $1",
     [Q_SHIPMENT_UPDATE] = "UPDATE shipments SET status = $2, tracking_number = $3, "
-                          "shipped_at = $4 WHERE id = $1",
+                          "shipped_at = $4, payment_required = $5 WHERE id = $1",
     [Q_PAYMENT_UPDATE] = "UPDATE payments SET provider = $2, ref = $3, authorized = $4, "
                          "captured = $5, voided = $6, refunded = $7 WHERE order_id = $1",
     [Q_CAPTURE_ADD] = "INSERT INTO captures(order_id, shipment_id, amount) VALUES($1, $2, $3)",
@@ -293,8 +317,16 @@ static const char *const stmt_sql[Q_COUNT] = {
                                        "a.location_id, a.stock_type, a.transit_ref",
     [Q_ALLOC_BY_POSITION] = ALLOC_COLS "WHERE a.sku = $1 AND a.location_id = $2 AND "
                                        "a.stock_type = $3 AND a.transit_ref = $4 "
-                                       "ORDER BY s.seq",
+                                       "ORDER BY o.number, s.seq",
     [Q_ALLOC_DELETE] = "DELETE FROM allocations WHERE shipment_id = $1",
+    [Q_SHIPMENT_SAVE] =
+        "UPDATE shipments SET status = $2, stock_type = $3, location_id = $4, "
+        "transit_ref = $5, stock_date = $6, expected_from = $7, expected_to = $8, "
+        "expected_message = $9, amount = $10 WHERE id = $1",
+    [Q_SHIPMENT_ITEMS_DELETE] = "DELETE FROM shipment_items WHERE shipment_id = $1",
+    [Q_SHIPMENT_DELETE] = "DELETE FROM shipments WHERE id = $1",
+    [Q_REPLAN_SKUS] = "SELECT DISTINCT p.sku FROM positions p WHERE p.changed_run = $1 AND "
+                      "EXISTS(SELECT 1 FROM allocations a WHERE a.sku = p.sku) ORDER BY p.sku",
     [Q_SHIPMENT_GET] = SHIPMENT_COLS "WHERE id = $1",
     [Q_CART_CREATE] = "INSERT INTO carts(id) VALUES($1) ON CONFLICT (id) DO NOTHING",
     [Q_CART_EXISTS] = "SELECT 1 FROM carts WHERE id = $1",
@@ -338,12 +370,14 @@ static const char *const stmt_sql[Q_COUNT] = {
         "ORDER BY p.sku, p.location_id, p.stock_type, p.transit_ref",
     [Q_CHECK_ALLOC_ORPHAN] =
         "SELECT a.sku, a.location_id, a.stock_type, a.transit_ref, a.shipment_id, a.quantity "
-        "FROM allocations a WHERE NOT EXISTS (SELECT 1 FROM positions p WHERE "
+        "FROM allocations a WHERE a.stock_type <> 2 AND NOT EXISTS (SELECT 1 FROM "
+        "positions p WHERE "
         "p.sku = a.sku AND p.location_id = a.location_id AND p.stock_type = a.stock_type "
         "AND p.transit_ref = a.transit_ref) ORDER BY a.shipment_id, a.sku",
     [Q_CHECK_NEGATIVE] = "SELECT sku, location_id, stock_type, transit_ref, quantity, "
                          "reserved, allocated FROM positions WHERE quantity < 0 OR "
-                         "reserved < 0 OR allocated < 0 ORDER BY sku, location_id, "
+                         "reserved < 0 OR allocated < 0 OR allocated > GREATEST(0, quantity - "
+                         "reserved) ORDER BY sku, location_id, "
                          "stock_type, transit_ref",
     [Q_CHECK_CLOSED_ALLOC] =
         "SELECT a.sku, a.location_id, a.stock_type, a.transit_ref, a.shipment_id, "
@@ -396,6 +430,32 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_PRODUCT_FIND] = "SELECT sku, name, price, currency, description, image_url "
                        "FROM products WHERE sku > $1 AND (strpos(lower(sku), lower($3)) > 0 "
                        "OR strpos(lower(name), lower($3)) > 0) ORDER BY sku LIMIT $2",
+    [Q_INTENT_ADD] =
+        "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency, "
+        "provider, token, ref, error, created, at, day) VALUES($1, $2, $3, $4, $5, $6, $7, "
+        "$8, $9, $10, $11, $12, $14, $13)",
+    [Q_INTENT_SETTLE] = "UPDATE payment_intents SET status = $2, ref = $3, error = $4, "
+                        "at = $5 WHERE id = $1 AND status = 'PENDING'",
+    [Q_INTENT_PENDING] = INTENT_COLS "WHERE status = 'PENDING' AND created <= $1 ORDER BY seq",
+    [Q_INTENTS_BY_ORDER] = INTENT_COLS "WHERE order_id = $1 ORDER BY seq",
+    [Q_TESTPAY_RECORD] =
+        "INSERT INTO test_payments(key, kind, amount, code, ref, message, calls) "
+        "VALUES($1, $2, $3, $4, $5, $6, 1) ON CONFLICT (key) DO UPDATE SET "
+        "calls = test_payments.calls + 1 RETURNING code, ref, message",
+    [Q_CHECK_LEDGER_OVER] =
+        "SELECT o.number, o.id, " LEDGER_SUM("authorize") ", " LEDGER_SUM("capture") ", "
+        LEDGER_SUM("refund") " FROM orders o JOIN payment_intents i ON i.order_id = o.id "
+        "GROUP BY o.number, o.id HAVING " LEDGER_SUM("capture") " - " LEDGER_SUM("refund")
+        " > " LEDGER_SUM("authorize") " ORDER BY o.number",
+    [Q_CHECK_LEDGER_SUM] =
+        "SELECT o.number, o.id, p.authorized, p.captured, p.voided, p.refunded, "
+        "coalesce(l.a, 0), coalesce(l.c, 0), coalesce(l.v, 0), coalesce(l.r, 0) "
+        "FROM orders o JOIN payments p ON p.order_id = o.id LEFT JOIN (SELECT i.order_id, "
+        LEDGER_SUM("authorize") " AS a, " LEDGER_SUM("capture") " AS c, " LEDGER_SUM("void")
+        " AS v, " LEDGER_SUM("refund") " AS r FROM payment_intents i GROUP BY i.order_id) l "
+        "ON l.order_id = o.id WHERE p.authorized <> coalesce(l.a, 0) OR "
+        "p.captured <> coalesce(l.c, 0) OR p.voided <> coalesce(l.v, 0) OR "
+        "p.refunded <> coalesce(l.r, 0) ORDER BY o.number",
     /* The rows and the snapshot's bounds come from the one statement's snapshot. */
     [Q_CHANGES_SINCE] =
         "SELECT c.seq, c.sku, pg_snapshot_xmin(x.s)::text, pg_snapshot_xmax(x.s)::text "
@@ -506,7 +566,47 @@ static const char *const migrations[] = {
     "ALTER TABLE imports ADD COLUMN total_warnings BIGINT NOT NULL DEFAULT 0;"
     "CREATE TABLE import_warnings(import_id TEXT NOT NULL, n INTEGER NOT NULL,"
     "  sku TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY(import_id, n));",
-    /* 5: the change log that keeps every server's availability read model fresh (SPEC 8).
+    /* 5: promises follow supply (see sqlite.c). */
+    "ALTER TABLE shipments ADD COLUMN promised_from BIGINT,"
+    "  ADD COLUMN promised_to BIGINT, ADD COLUMN promised_message TEXT NOT NULL DEFAULT '';"
+    "UPDATE shipments SET promised_from = expected_from, promised_to = expected_to,"
+    "  promised_message = expected_message;"
+    "ALTER TABLE positions ADD COLUMN changed_run BIGINT;"
+    "CREATE INDEX positions_changed ON positions(changed_run) WHERE changed_run IS NOT NULL;",
+    /* 6: payment intents, the ledger of provider calls (kind and status by name), and the test
+     * provider's own record. Orders placed before get the intents their payment row and
+     * captures tell of, so the ledger covers every order. */
+    "CREATE TABLE payment_intents(seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    "  id TEXT COLLATE \"C\" NOT NULL UNIQUE, order_id TEXT COLLATE \"C\" NOT NULL,"
+    "  shipment_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,"
+    "  amount BIGINT NOT NULL, currency TEXT NOT NULL, provider TEXT NOT NULL,"
+    "  token TEXT NOT NULL, ref TEXT NOT NULL, error TEXT NOT NULL, created BIGINT NOT NULL,"
+    "  at TEXT NOT NULL, day INTEGER);"
+    "ALTER TABLE shipments ADD COLUMN payment_required INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX payment_intents_order ON payment_intents(order_id);"
+    "CREATE INDEX payment_intents_status ON payment_intents(status, created);"
+    "CREATE TABLE test_payments(key TEXT COLLATE \"C\" PRIMARY KEY, kind TEXT NOT NULL,"
+    "  amount BIGINT NOT NULL, code INTEGER NOT NULL, ref TEXT NOT NULL,"
+    "  message TEXT NOT NULL, calls INTEGER NOT NULL);"
+    "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency,"
+    "  provider, token, ref, error, created, at) SELECT 'pi_auth_' || p.order_id, p.order_id,"
+    "  '', 'authorize', 'SUCCEEDED', p.authorized, o.currency, p.provider, '', p.ref, '', 0,"
+    "  o.created_at FROM payments p JOIN orders o ON o.id = p.order_id ORDER BY o.number;"
+    "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency,"
+    "  provider, token, ref, error, created, at) SELECT 'pi_cap_' || c.id, c.order_id,"
+    "  coalesce(c.shipment_id, ''), 'capture', 'SUCCEEDED', c.amount, o.currency, p.provider,"
+    "  '', p.ref, '', 0, c.created_at FROM captures c JOIN orders o ON o.id = c.order_id"
+    "  JOIN payments p ON p.order_id = c.order_id ORDER BY c.id;"
+    "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency,"
+    "  provider, token, ref, error, created, at) SELECT 'pi_void_' || p.order_id, p.order_id,"
+    "  '', 'void', 'SUCCEEDED', p.voided, o.currency, p.provider, '', p.ref, '', 0,"
+    "  o.created_at FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.voided > 0;"
+    "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency,"
+    "  provider, token, ref, error, created, at) SELECT 'pi_refund_' || p.order_id,"
+    "  p.order_id, '', 'refund', 'SUCCEEDED', p.refunded, o.currency, p.provider, '', p.ref,"
+    "  '', 0, o.created_at FROM payments p JOIN orders o ON o.id = p.order_id"
+    "  WHERE p.refunded > 0;",
+    /* 6: the change log that keeps every server's availability read model fresh (SPEC 8).
      * Statement triggers with transition tables: one INSERT ... SELECT per statement, so an
      * import writes its SKUs in one go. */
     "CREATE TABLE changes(seq BIGSERIAL PRIMARY KEY, sku TEXT COLLATE \"C\" NOT NULL);"
@@ -567,7 +667,7 @@ static void quiet(void *arg, const char *message)
 
 /* --- parameters --- */
 
-#define PARAMS_MAX 16
+#define PARAMS_MAX 24
 
 struct params {
     int n;
@@ -1682,6 +1782,8 @@ static void settings_apply(struct settings *s, const char *k, const char *v)
         s->business_days = !strcmp(v, "1");
     else if (!strcmp(k, "captureOn"))
         settings_capture_parse(v, &s->capture_on);
+    else if (!strcmp(k, "authorizationValidDays"))
+        settings_int(v, &s->authorization_valid_days);
     else if (!strcmp(k, "storeName"))
         snprintf(s->store_name, sizeof s->store_name, "%s", v);
     else if (!strcmp(k, "fromEmail"))
@@ -1731,6 +1833,8 @@ static int pg_settings_put(struct store *st, const struct settings *set, err_t *
         h[i * DATE_STRLEN + 10] = ',';
         h[i * DATE_STRLEN + 11] = '\0';
     }
+    char valid_days[16];
+    snprintf(valid_days, sizeof valid_days, "%d", set->authorization_valid_days);
     const char *kv[][2] = {
         {"inStockMinDays", num[0]},
         {"inStockMaxDays", num[1]},
@@ -1742,6 +1846,7 @@ static int pg_settings_put(struct store *st, const struct settings *set, err_t *
         {"businessDays", set->business_days ? "1" : "0"},
         {"holidays", h},
         {"captureOn", settings_capture_name(set->capture_on)},
+        {"authorizationValidDays", valid_days},
         {"storeName", set->store_name},
         {"fromEmail", set->from_email},
         {"publicUrl", settings_public_url_stored(set)},
@@ -1811,6 +1916,126 @@ static int pg_idem_get(struct store *st, const char *scope, const char *key, cha
  * for the first transaction and, once that committed, changes nothing: ERR_CONFLICT, as a
  * unique violation, without failing the transaction. Run again, the caller's idem_get finds
  * the first request's result to replay (orders turn this into ERR_RETRY). */
+/* --- payment intents --- */
+
+static int pg_intent_add(struct store *st, const struct pay_intent *in, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_text(&p, in->id);
+    p_text(&p, in->order_id);
+    p_text(&p, in->shipment_id);
+    p_text(&p, intent_kind_name(in->kind));
+    p_text(&p, intent_status_name(in->status));
+    p_int(&p, in->amount);
+    p_text(&p, in->currency);
+    p_text(&p, in->provider);
+    p_text(&p, in->token);
+    p_text(&p, in->ref);
+    p_text(&p, in->error);
+    p_int(&p, in->created);
+    p_date(&p, in->day);
+    p_text(&p, in->at);
+    return run(s, Q_INTENT_ADD, &p, e, "record a payment intent");
+}
+
+static int pg_intent_settle(struct store *st, const struct pay_intent *in, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_text(&p, in->id);
+    p_text(&p, intent_status_name(in->status));
+    p_text(&p, in->ref);
+    p_text(&p, in->error);
+    p_text(&p, in->at);
+    int64_t n = 0;
+    int rc = exec_count(s, Q_INTENT_SETTLE, &p, &n, e, "record a payment's outcome");
+    if (!rc && n == 0)
+        rc = err_set(e, ERR_CONFLICT, "payment %s was already resolved", in->id);
+    return rc;
+}
+
+/* The rows of an intent query with one parameter. */
+static int read_intents(struct pg_store *s, enum stmt_id id, const struct params *p,
+                        struct pay_intent **out, size_t *n, err_t *e)
+{
+    PGresult *r;
+    int rc = exec_stmt(s, id, p, &r, e, "read payment intents");
+    if (rc)
+        return rc;
+    size_t rows = (size_t)PQntuples(r);
+    if (rows && !(*out = calloc(rows, sizeof **out)))
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < rows; i++) {
+        struct pay_intent *in = &(*out)[(*n)++];
+        int row = (int)i;
+        col_copy(r, row, 0, in->id, sizeof in->id);
+        col_copy(r, row, 1, in->order_id, sizeof in->order_id);
+        col_copy(r, row, 2, in->shipment_id, sizeof in->shipment_id);
+        in->kind = intent_kind_parse(col_str(r, row, 3));
+        in->status = intent_status_parse(col_str(r, row, 4));
+        in->amount = col_i64(r, row, 5);
+        col_copy(r, row, 6, in->currency, sizeof in->currency);
+        col_copy(r, row, 7, in->provider, sizeof in->provider);
+        col_copy(r, row, 8, in->token, sizeof in->token);
+        col_copy(r, row, 9, in->ref, sizeof in->ref);
+        col_copy(r, row, 10, in->error, sizeof in->error);
+        in->created = col_i64(r, row, 11);
+        col_copy(r, row, 12, in->at, sizeof in->at);
+        in->day = col_date(r, row, 13);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int pg_intent_pending(struct store *st, int64_t before, struct pay_intent **out,
+                             size_t *n, err_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    struct params p = {0};
+    p_int(&p, before);
+    int rc = read_intents(S(st), Q_INTENT_PENDING, &p, out, n, e);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static int pg_testpay_record(struct store *st, const char *key, const char *kind,
+                             int64_t amount, int *code, char ref[64], char msg[256], err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_text(&p, key);
+    p_text(&p, kind);
+    p_int(&p, amount);
+    p_int(&p, *code);
+    p_text(&p, ref);
+    p_text(&p, msg);
+    /* Its own transaction without waiting for the WAL flush: the record must outlive a
+     * killed sellahead (the crash tests), which it does once PostgreSQL has it, and a flush
+     * per call would cost every placement one more. */
+    PGresult *r = NULL;
+    int rc = open_tx(s, "BEGIN", e);
+    if (!rc)
+        rc = ctl(s, "SET LOCAL synchronous_commit TO OFF", e, "record a test payment");
+    if (!rc)
+        rc = exec_stmt(s, Q_TESTPAY_RECORD, &p, &r, e, "record a test payment");
+    if (!rc && PQntuples(r) == 1) {
+        *code = col_int(r, 0, 0);
+        col_copy(r, 0, 1, ref, 64);
+        col_copy(r, 0, 2, msg, 256);
+    }
+    PQclear(r);
+    if (!rc)
+        return pg_commit(st, e);
+    pg_rollback(st);
+    return rc;
+}
+
 static int pg_idem_put(struct store *st, const char *scope, const char *key, const char *result,
                        err_t *e)
 {
@@ -1863,7 +2088,10 @@ static int insert_shipment(struct pg_store *s, const char *order_id, size_t n,
     struct params p = {0};
     p_text(&p, sh->id);
     p_text(&p, order_id);
-    p_int(&p, (int64_t)n);
+    if (n == SIZE_MAX) /* the next in its order */
+        p_text(&p, NULL);
+    else
+        p_int(&p, (int64_t)n);
     p_int(&p, sh->status);
     p_int(&p, sh->stock_type);
     p_text(&p, sh->location_id);
@@ -1875,6 +2103,9 @@ static int insert_shipment(struct pg_store *s, const char *order_id, size_t n,
     p_int(&p, sh->amount);
     p_text(&p, sh->tracking_number);
     p_text(&p, sh->shipped_at);
+    p_date(&p, sh->promised.from);
+    p_date(&p, sh->promised.to);
+    p_text(&p, sh->promised.message);
     PGresult *r;
     int rc = exec_stmt(s, Q_SHIPMENT_INSERT, &p, &r, e, "save a shipment");
     if (rc)
@@ -1967,6 +2198,10 @@ static void read_shipment(const PGresult *r, int i, struct shipment_rec *sh)
     sh->amount = col_i64(r, i, 11);
     col_copy(r, i, 12, sh->tracking_number, sizeof sh->tracking_number);
     col_copy(r, i, 13, sh->shipped_at, sizeof sh->shipped_at);
+    sh->promised.from = col_date(r, i, 14);
+    sh->promised.to = col_date(r, i, 15);
+    col_copy(r, i, 16, sh->promised.message, sizeof sh->promised.message);
+    sh->payment_required = col_int(r, i, 17) != 0;
 }
 
 /* Fills sh->items, which the caller owns even when this fails. */
@@ -2042,7 +2277,7 @@ static int load_order_parts(struct pg_store *s, struct order_rec *o, err_t *e)
         pay->status = order_payment_status(pay);
     }
     PQclear(r);
-    return 0;
+    return read_intents(s, Q_INTENTS_BY_ORDER, &p, &o->events, &o->nevents, e);
 }
 
 static int pg_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e)
@@ -2138,6 +2373,7 @@ static int pg_shipment_update(struct store *st, const struct shipment_rec *sh, e
     p_int(&p, sh->status);
     p_text(&p, sh->tracking_number);
     p_text(&p, sh->shipped_at);
+    p_int(&p, sh->payment_required);
     return update_one(s, Q_SHIPMENT_UPDATE, &p, e, "save a shipment", "shipment", sh->id);
 }
 
@@ -2278,6 +2514,8 @@ static int pg_alloc_list(struct store *st, const char *shipment_id, const struct
         int row = (int)i;
         col_copy(r, row, 0, a->shipment_id, sizeof a->shipment_id);
         a->shipment_seq = col_i64(r, row, 1);
+        a->order_number = col_i64(r, row, 7);
+        a->stock_date = col_date(r, row, 8);
         col_copy(r, row, 2, a->pos.sku, sizeof a->pos.sku);
         col_copy(r, row, 3, a->pos.location_id, sizeof a->pos.location_id);
         a->pos.stock_type = col_int(r, row, 4);
@@ -2322,6 +2560,72 @@ static int pg_shipment_get(struct store *st, const char *id, struct shipment_rec
         out->items = NULL;
         out->nitems = 0;
     }
+    return rc;
+}
+
+static int pg_shipment_add(struct store *st, struct shipment_rec *sh, err_t *e)
+{
+    return insert_shipment(S(st), sh->order_id, SIZE_MAX, sh, e);
+}
+
+static int pg_shipment_save(struct store *st, const struct shipment_rec *sh, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_text(&p, sh->id);
+    p_int(&p, sh->status);
+    p_int(&p, sh->stock_type);
+    p_text(&p, sh->location_id);
+    p_text(&p, sh->transit_ref);
+    p_date(&p, sh->stock_date);
+    p_date(&p, sh->expected.from);
+    p_date(&p, sh->expected.to);
+    p_text(&p, sh->expected.message);
+    p_int(&p, sh->amount);
+    int rc = run(s, Q_SHIPMENT_SAVE, &p, e, "save a shipment");
+    struct params d = {0};
+    p_text(&d, sh->id);
+    if (!rc)
+        rc = run(s, Q_SHIPMENT_ITEMS_DELETE, &d, e, "save a shipment's items");
+    for (size_t i = 0; !rc && i < sh->nitems; i++) {
+        struct params q = {0};
+        p_text(&q, sh->id);
+        p_int(&q, (int64_t)i);
+        p_text(&q, sh->items[i].sku);
+        p_int(&q, sh->items[i].quantity);
+        rc = run(s, Q_SHIPMENT_ITEM_INSERT, &q, e, "save a shipment's items");
+    }
+    return rc;
+}
+
+static int pg_shipment_delete(struct store *st, const char *id, err_t *e)
+{
+    const enum stmt_id steps[] = {Q_ALLOC_DELETE, Q_SHIPMENT_ITEMS_DELETE, Q_SHIPMENT_DELETE};
+    struct params p = {0};
+    p_text(&p, id);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < sizeof steps / sizeof steps[0]; i++)
+        rc = run(S(st), steps[i], &p, e, "remove a shipment");
+    return rc;
+}
+
+static void row_replan_sku(const PGresult *r, int i, void *dst)
+{
+    col_copy(r, i, 0, dst, ID_MAX + 1);
+}
+
+static int pg_replan_skus(struct store *st, int64_t run_id, char (**out)[ID_MAX + 1], size_t *n,
+                          err_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    struct params p = {0};
+    p_int(&p, run_id);
+    void *v = NULL;
+    int rc = list_rows(S(st), Q_REPLAN_SKUS, &p, ID_MAX + 1, row_replan_sku, &v, n, e,
+                       "find the SKUs to re-plan");
+    if (!rc)
+        *out = v;
     return rc;
 }
 
@@ -2643,8 +2947,8 @@ static void fmt_negative(const PGresult *r, int i, char *msg, size_t cap)
 {
     char pos[256];
     snprintf(msg, cap,
-             "%s has a negative figure: quantity %lld, reservedQuantity %lld, "
-             "allocatedQuantity %lld",
+             "%s has a negative figure or is oversold: quantity %lld, "
+             "reservedQuantity %lld, allocatedQuantity %lld",
              row_pos(r, i, 0, pos, sizeof pos), (long long)col_i64(r, i, 4),
              (long long)col_i64(r, i, 5), (long long)col_i64(r, i, 6));
 }
@@ -2683,6 +2987,25 @@ static void fmt_confirmation(const PGresult *r, int i, char *msg, size_t cap)
              (long long)col_i64(r, i, 0), col_str(r, i, 1));
 }
 
+static void fmt_ledger_over(const PGresult *r, int i, char *msg, size_t cap)
+{
+    snprintf(msg, cap, "order %lld (%s): its payment events capture %lld and refund %lld, "
+             "more than the %lld authorized", (long long)col_i64(r, i, 0), col_str(r, i, 1),
+             (long long)col_i64(r, i, 3), (long long)col_i64(r, i, 4),
+             (long long)col_i64(r, i, 2));
+}
+
+static void fmt_ledger_sum(const PGresult *r, int i, char *msg, size_t cap)
+{
+    snprintf(msg, cap, "order %lld (%s) records authorized %lld, captured %lld, voided %lld, "
+             "refunded %lld but its payment events add up to %lld, %lld, %lld, %lld",
+             (long long)col_i64(r, i, 0), col_str(r, i, 1), (long long)col_i64(r, i, 2),
+             (long long)col_i64(r, i, 3), (long long)col_i64(r, i, 4),
+             (long long)col_i64(r, i, 5), (long long)col_i64(r, i, 6),
+             (long long)col_i64(r, i, 7), (long long)col_i64(r, i, 8),
+             (long long)col_i64(r, i, 9));
+}
+
 static const struct {
     enum stmt_id id;
     check_fmt fmt;
@@ -2691,6 +3014,7 @@ static const struct {
     {Q_CHECK_NEGATIVE, fmt_negative},         {Q_CHECK_CLOSED_ALLOC, fmt_closed},
     {Q_CHECK_NO_PAYMENT, fmt_no_payment},     {Q_CHECK_OVERCAPTURE, fmt_overcapture},
     {Q_CHECK_CAPTURED, fmt_captured},         {Q_CHECK_CONFIRMATION, fmt_confirmation},
+    {Q_CHECK_LEDGER_OVER, fmt_ledger_over},   {Q_CHECK_LEDGER_SUM, fmt_ledger_sum},
 };
 
 /* A callback asking to stop ends the check early; that is not an error. */
@@ -3103,6 +3427,10 @@ static const struct store_ops postgres_ops = {
     .apikey_hash = pg_apikey_hash,
     .idem_get = pg_idem_get,
     .idem_put = pg_idem_put,
+    .intent_add = pg_intent_add,
+    .intent_settle = pg_intent_settle,
+    .intent_pending = pg_intent_pending,
+    .testpay_record = pg_testpay_record,
     .order_next_number = pg_order_next_number,
     .order_insert = pg_order_insert,
     .order_get = pg_order_get,
@@ -3118,6 +3446,10 @@ static const struct store_ops postgres_ops = {
     .alloc_list = pg_alloc_list,
     .alloc_delete = pg_alloc_delete,
     .shipment_get = pg_shipment_get,
+    .shipment_add = pg_shipment_add,
+    .shipment_save = pg_shipment_save,
+    .shipment_delete = pg_shipment_delete,
+    .replan_skus = pg_replan_skus,
     .cart_create = pg_cart_create,
     .cart_lines = pg_cart_lines,
     .cart_set = pg_cart_set,

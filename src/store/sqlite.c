@@ -111,6 +111,19 @@ enum stmt_id {
     Q_IMPORT_WARNING_TOTAL,
     Q_IMPORT_WARNINGS,
     Q_PRODUCT_FIND,
+    Q_SHIPMENT_SAVE,
+    Q_SHIPMENT_ITEMS_DELETE,
+    Q_SHIPMENT_DELETE,
+    Q_REPLAN_SKUS,
+    Q_INTENT_ADD,
+    Q_INTENT_SETTLE,
+    Q_INTENT_PENDING,
+    Q_INTENTS_BY_ORDER,
+    Q_TESTPAY_RECORD,
+    Q_SYNC_NORMAL,
+    Q_SYNC_FULL,
+    Q_CHECK_LEDGER_OVER,
+    Q_CHECK_LEDGER_SUM,
     Q_CHANGES_SINCE,
     Q_CHANGES_HEAD,
     Q_CHANGES_PRUNE,
@@ -121,11 +134,12 @@ enum stmt_id {
 #define POSITION_KEY "sku = ?1 AND location_id = ?2 AND stock_type = ?3 AND transit_ref = ?4"
 #define SHIPMENT_COLS                                                                         \
     "SELECT id, order_id, seq, status, stock_type, location_id, transit_ref, stock_date, "    \
-    "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at "      \
-    "FROM shipments "
+    "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at, "     \
+    "promised_from, promised_to, promised_message, payment_required FROM shipments "
 #define ALLOC_COLS                                                                            \
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
-    "a.quantity FROM allocations a JOIN shipments s ON s.id = a.shipment_id "
+    "a.quantity, o.number, s.stock_date FROM allocations a JOIN shipments s ON s.id = a.shipment_id "      \
+    "JOIN orders o ON o.id = s.order_id "
 #define NOW_ISO "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 /* The console's lists at catalog scale (1M SKUs): every branch walks an index from the
  * cursor ?1 and stops after ?2 rows, so a page or a search costs the same at any size. A
@@ -159,6 +173,13 @@ enum stmt_id {
     PREFIX_OF(col, p) " ORDER BY " order " LIMIT ?3)"
 #define TRANSIT_BY_SKU(p) TRANSIT_BRANCH("sku", p, "sku, location_id, transit_ref")
 #define TRANSIT_BY_REF(p) TRANSIT_BRANCH("transit_ref", p, "transit_ref, sku, location_id")
+#define INTENT_COLS                                                                           \
+    "SELECT id, order_id, shipment_id, kind, status, amount, currency, provider, token, ref, " \
+    "error, created, at, day FROM payment_intents "
+/* What the succeeded intents of one kind moved, in a query over payment_intents i. */
+#define LEDGER_SUM(kind)                                                                      \
+    "coalesce(sum(CASE WHEN i.kind = '" kind "' AND i.status = 'SUCCEEDED' THEN i.amount "     \
+    "END), 0)"
 
 static const char *const stmt_sql[Q_COUNT] = {
     [Q_BEGIN_READ] = "BEGIN",
@@ -189,12 +210,15 @@ static const char *const stmt_sql[Q_COUNT] = {
                    ") s LEFT JOIN products p ON p.sku = s.sku ORDER BY s.sku LIMIT ?2",
     [Q_POSITION_IMPORT] =
         "INSERT INTO positions(sku, location_id, stock_type, transit_ref, order_date, "
-        "stock_date, quantity, reserved, allocated, import_run) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9) "
+        "stock_date, quantity, reserved, allocated, import_run, changed_run) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?9) "
         "ON CONFLICT(sku, location_id, stock_type, transit_ref) DO UPDATE SET "
         "order_date = excluded.order_date, stock_date = excluded.stock_date, "
         "quantity = excluded.quantity, reserved = excluded.reserved, "
-        "import_run = excluded.import_run WHERE import_run IS NOT excluded.import_run",
+        "import_run = excluded.import_run, changed_run = CASE WHEN (order_date, stock_date, "
+        "quantity, reserved) IS NOT (excluded.order_date, excluded.stock_date, "
+        "excluded.quantity, excluded.reserved) THEN excluded.import_run ELSE changed_run END "
+        "WHERE import_run IS NOT excluded.import_run",
     [Q_IMPORT_SAVE] =
         "INSERT INTO imports(id, source, file_name, status, total_rows, rows_applied, "
         "total_errors, created_at, finished_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -228,8 +252,10 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_SHIPMENT_INSERT] =
         "INSERT INTO shipments(id, seq, order_id, n, status, stock_type, location_id, "
         "transit_ref, stock_date, expected_from, expected_to, expected_message, amount, "
-        "tracking_number, shipped_at) VALUES(?1, (SELECT coalesce(max(seq), 0) + 1 FROM "
-        "shipments), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING seq",
+        "tracking_number, shipped_at, promised_from, promised_to, promised_message) "
+        "VALUES(?1, (SELECT coalesce(max(seq), 0) + 1 FROM shipments), ?2, "
+        "coalesce(?3, (SELECT coalesce(max(n), -1) + 1 FROM shipments WHERE order_id = ?2)), "
+        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING seq",
     [Q_SHIPMENT_ITEM_INSERT] = "INSERT INTO shipment_items(shipment_id, n, sku, quantity) "
                                "VALUES(?1, ?2, ?3, ?4)",
     [Q_PAYMENT_INSERT] = "INSERT INTO payments(order_id, provider, ref, authorized, captured, "
@@ -249,7 +275,7 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_ORDER_BY_SHIPMENT] = "SELECT order_id FROM shipments WHERE id = ?1",
     [Q_ORDER_SET_STATUS] = "UPDATE orders SET status = ?2 WHERE id = ?1",
     [Q_SHIPMENT_UPDATE] = "UPDATE shipments SET status = ?2, tracking_number = ?3, "
-                          "shipped_at = ?4 WHERE id = ?1",
+                          "shipped_at = ?4, payment_required = ?5 WHERE id = ?1",
     [Q_PAYMENT_UPDATE] = "UPDATE payments SET provider = ?2, ref = ?3, authorized = ?4, "
                          "captured = ?5, voided = ?6, refunded = ?7 WHERE order_id = ?1",
     [Q_CAPTURE_ADD] = "INSERT INTO captures(order_id, shipment_id, amount) VALUES(?1, ?2, ?3)",
@@ -276,8 +302,18 @@ static const char *const stmt_sql[Q_COUNT] = {
                                        "a.location_id, a.stock_type, a.transit_ref",
     [Q_ALLOC_BY_POSITION] = ALLOC_COLS "WHERE a.sku = ?1 AND a.location_id = ?2 AND "
                                        "a.stock_type = ?3 AND a.transit_ref = ?4 "
-                                       "ORDER BY s.seq",
+                                       "ORDER BY o.number, s.seq",
     [Q_ALLOC_DELETE] = "DELETE FROM allocations WHERE shipment_id = ?1",
+    [Q_SHIPMENT_SAVE] =
+        "UPDATE shipments SET status = ?2, stock_type = ?3, location_id = ?4, "
+        "transit_ref = ?5, stock_date = ?6, expected_from = ?7, expected_to = ?8, "
+        "expected_message = ?9, amount = ?10 WHERE id = ?1",
+    [Q_SHIPMENT_ITEMS_DELETE] = "DELETE FROM shipment_items WHERE shipment_id = ?1",
+    [Q_SHIPMENT_DELETE] = "DELETE FROM shipments WHERE id = ?1",
+    /* SKUs whose positions an import changed and that hold open allocations (unsourced
+     * ones included): only these need re-planning. */
+    [Q_REPLAN_SKUS] = "SELECT DISTINCT p.sku FROM positions p WHERE p.changed_run = ?1 AND "
+                      "EXISTS(SELECT 1 FROM allocations a WHERE a.sku = p.sku) ORDER BY p.sku",
     [Q_SHIPMENT_GET] = SHIPMENT_COLS "WHERE id = ?1",
     [Q_CART_CREATE] = "INSERT INTO carts(id) VALUES(?1)",
     [Q_CART_EXISTS] = "SELECT 1 FROM carts WHERE id = ?1",
@@ -324,12 +360,14 @@ static const char *const stmt_sql[Q_COUNT] = {
         "ORDER BY p.sku, p.location_id, p.stock_type, p.transit_ref",
     [Q_CHECK_ALLOC_ORPHAN] =
         "SELECT a.sku, a.location_id, a.stock_type, a.transit_ref, a.shipment_id, a.quantity "
-        "FROM allocations a WHERE NOT EXISTS (SELECT 1 FROM positions p WHERE "
+        "FROM allocations a WHERE a.stock_type <> 2 AND NOT EXISTS (SELECT 1 FROM "
+        "positions p WHERE "
         "p.sku = a.sku AND p.location_id = a.location_id AND p.stock_type = a.stock_type "
         "AND p.transit_ref = a.transit_ref) ORDER BY a.shipment_id, a.sku",
     [Q_CHECK_NEGATIVE] = "SELECT sku, location_id, stock_type, transit_ref, quantity, "
                          "reserved, allocated FROM positions WHERE quantity < 0 OR "
-                         "reserved < 0 OR allocated < 0 ORDER BY sku, location_id, "
+                         "reserved < 0 OR allocated < 0 OR allocated > max(0, quantity - "
+                         "reserved) ORDER BY sku, location_id, "
                          "stock_type, transit_ref",
     [Q_CHECK_CLOSED_ALLOC] =
         "SELECT a.sku, a.location_id, a.stock_type, a.transit_ref, a.shipment_id, "
@@ -380,6 +418,34 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_PRODUCT_FIND] = "SELECT sku, name, price, currency, description, image_url "
                        "FROM products WHERE sku > ?1 AND (sku LIKE ?3 ESCAPE '\\' "
                        "OR name LIKE ?3 ESCAPE '\\') ORDER BY sku LIMIT ?2",
+    [Q_INTENT_ADD] =
+        "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency, "
+        "provider, token, ref, error, created, at, day) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9, ?10, ?11, ?12, ?14, ?13)",
+    [Q_INTENT_SETTLE] = "UPDATE payment_intents SET status = ?2, ref = ?3, error = ?4, "
+                        "at = ?5 WHERE id = ?1 AND status = 'PENDING'",
+    [Q_INTENT_PENDING] = INTENT_COLS "WHERE status = 'PENDING' AND created <= ?1 ORDER BY seq",
+    [Q_INTENTS_BY_ORDER] = INTENT_COLS "WHERE order_id = ?1 ORDER BY seq",
+    [Q_TESTPAY_RECORD] =
+        "INSERT INTO test_payments(key, kind, amount, code, ref, message, calls) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, 1) ON CONFLICT(key) DO UPDATE SET "
+        "calls = test_payments.calls + 1 RETURNING code, ref, message",
+    [Q_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+    [Q_SYNC_FULL] = "PRAGMA synchronous = FULL",
+    [Q_CHECK_LEDGER_OVER] =
+        "SELECT o.number, o.id, " LEDGER_SUM("authorize") ", " LEDGER_SUM("capture") ", "
+        LEDGER_SUM("refund") " FROM orders o JOIN payment_intents i ON i.order_id = o.id "
+        "GROUP BY o.id HAVING " LEDGER_SUM("capture") " - " LEDGER_SUM("refund") " > "
+        LEDGER_SUM("authorize") " ORDER BY o.number",
+    [Q_CHECK_LEDGER_SUM] =
+        "SELECT o.number, o.id, p.authorized, p.captured, p.voided, p.refunded, "
+        "coalesce(l.a, 0), coalesce(l.c, 0), coalesce(l.v, 0), coalesce(l.r, 0) "
+        "FROM orders o JOIN payments p ON p.order_id = o.id LEFT JOIN (SELECT i.order_id, "
+        LEDGER_SUM("authorize") " AS a, " LEDGER_SUM("capture") " AS c, " LEDGER_SUM("void")
+        " AS v, " LEDGER_SUM("refund") " AS r FROM payment_intents i GROUP BY i.order_id) l "
+        "ON l.order_id = o.id WHERE p.authorized <> coalesce(l.a, 0) OR "
+        "p.captured <> coalesce(l.c, 0) OR p.voided <> coalesce(l.v, 0) OR "
+        "p.refunded <> coalesce(l.r, 0) ORDER BY o.number",
     [Q_CHANGES_SINCE] = "SELECT seq, sku FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [Q_CHANGES_HEAD] = "SELECT coalesce(max(seq), 0) FROM changes",
     [Q_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq <= ?1 "
@@ -483,7 +549,48 @@ static const char *const migrations[] = {
     "ALTER TABLE imports ADD COLUMN total_warnings INTEGER NOT NULL DEFAULT 0;"
     "CREATE TABLE import_warnings(import_id TEXT NOT NULL, n INTEGER NOT NULL,"
     "  sku TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY(import_id, n)) WITHOUT ROWID;",
-    /* 5: the change log that keeps every server's availability read model fresh (SPEC 8).
+    /* 5: promises follow supply. promised_* is the range given at placement; changed_run
+     * marks the positions whose values an import changed, whose SKUs are re-planned. */
+    "ALTER TABLE shipments ADD COLUMN promised_from INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN promised_to INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN promised_message TEXT NOT NULL DEFAULT '';"
+    "UPDATE shipments SET promised_from = expected_from, promised_to = expected_to,"
+    "  promised_message = expected_message;"
+    "ALTER TABLE positions ADD COLUMN changed_run INTEGER;"
+    "CREATE INDEX positions_changed ON positions(changed_run) WHERE changed_run IS NOT NULL;",
+    /* 6: payment intents, the ledger of provider calls (kind and status by name), and the
+     * test provider's own record. Orders placed before get the intents their payment row
+     * and captures tell of, so the ledger covers every order. */
+    "CREATE TABLE payment_intents(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+    "  order_id TEXT NOT NULL, shipment_id TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  status TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,"
+    "  provider TEXT NOT NULL, token TEXT NOT NULL, ref TEXT NOT NULL, error TEXT NOT NULL,"
+    "  created INTEGER NOT NULL, at TEXT NOT NULL, day INTEGER);"
+    "ALTER TABLE shipments ADD COLUMN payment_required INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX payment_intents_order ON payment_intents(order_id);"
+    "CREATE INDEX payment_intents_status ON payment_intents(status, created);"
+    "CREATE TABLE test_payments(key TEXT PRIMARY KEY, kind TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL, code INTEGER NOT NULL, ref TEXT NOT NULL,"
+    "  message TEXT NOT NULL, calls INTEGER NOT NULL);"
+    "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency,"
+    "  provider, token, ref, error, created, at) SELECT 'pi_auth_' || p.order_id, p.order_id,"
+    "  '', 'authorize', 'SUCCEEDED', p.authorized, o.currency, p.provider, '', p.ref, '', 0,"
+    "  o.created_at FROM payments p JOIN orders o ON o.id = p.order_id ORDER BY o.number;"
+    "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency,"
+    "  provider, token, ref, error, created, at) SELECT 'pi_cap_' || c.id, c.order_id,"
+    "  coalesce(c.shipment_id, ''), 'capture', 'SUCCEEDED', c.amount, o.currency, p.provider,"
+    "  '', p.ref, '', 0, c.created_at FROM captures c JOIN orders o ON o.id = c.order_id"
+    "  JOIN payments p ON p.order_id = c.order_id ORDER BY c.id;"
+    "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency,"
+    "  provider, token, ref, error, created, at) SELECT 'pi_void_' || p.order_id, p.order_id,"
+    "  '', 'void', 'SUCCEEDED', p.voided, o.currency, p.provider, '', p.ref, '', 0,"
+    "  o.created_at FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.voided > 0;"
+    "INSERT INTO payment_intents(id, order_id, shipment_id, kind, status, amount, currency,"
+    "  provider, token, ref, error, created, at) SELECT 'pi_refund_' || p.order_id,"
+    "  p.order_id, '', 'refund', 'SUCCEEDED', p.refunded, o.currency, p.provider, '', p.ref,"
+    "  '', 0, o.created_at FROM payments p JOIN orders o ON o.id = p.order_id"
+    "  WHERE p.refunded > 0;",
+    /* 6: the change log that keeps every server's availability read model fresh (SPEC 8).
      * A new seq is the largest + 1; pruning always keeps the last row, so none comes twice
      * (AUTOINCREMENT would cost a write of sqlite_sequence per change). */
     "CREATE TABLE changes(seq INTEGER PRIMARY KEY, sku TEXT NOT NULL);"
@@ -1216,6 +1323,8 @@ static void settings_apply(struct settings *s, const char *k, const char *v)
         s->business_days = !strcmp(v, "1");
     else if (!strcmp(k, "captureOn"))
         settings_capture_parse(v, &s->capture_on);
+    else if (!strcmp(k, "authorizationValidDays"))
+        settings_int(v, &s->authorization_valid_days);
     else if (!strcmp(k, "storeName"))
         snprintf(s->store_name, sizeof s->store_name, "%s", v);
     else if (!strcmp(k, "fromEmail"))
@@ -1278,11 +1387,14 @@ static int sq_settings_put(struct store *st, const struct settings *set, err_t *
         holidays[i * DATE_STRLEN + 10] = ',';
         holidays[i * DATE_STRLEN + 11] = '\0';
     }
+    char valid_days[16];
+    snprintf(valid_days, sizeof valid_days, "%d", set->authorization_valid_days);
     const char *kv[][2] = {
         {"backorderMessage", set->backorder_message},
         {"businessDays", set->business_days ? "1" : "0"},
         {"holidays", holidays},
         {"captureOn", settings_capture_name(set->capture_on)},
+        {"authorizationValidDays", valid_days},
         {"storeName", set->store_name},
         {"fromEmail", set->from_email},
         {"publicUrl", settings_public_url_stored(set)},
@@ -1402,6 +1514,135 @@ static const char *col_str(sqlite3_stmt *q, int i)
     return v ? (const char *)v : "";
 }
 
+/* --- payment intents --- */
+
+static int sq_intent_add(struct store *st, const struct pay_intent *in, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_INTENT_ADD, e);
+    if (!q)
+        return e->code;
+    bind_text(q, 1, in->id);
+    bind_text(q, 2, in->order_id);
+    bind_text(q, 3, in->shipment_id);
+    bind_text(q, 4, intent_kind_name(in->kind));
+    bind_text(q, 5, intent_status_name(in->status));
+    sqlite3_bind_int64(q, 6, in->amount);
+    bind_text(q, 7, in->currency);
+    bind_text(q, 8, in->provider);
+    bind_text(q, 9, in->token);
+    bind_text(q, 10, in->ref);
+    bind_text(q, 11, in->error);
+    sqlite3_bind_int64(q, 12, in->created);
+    bind_date(q, 13, in->day);
+    bind_text(q, 14, in->at);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return done(q, fail(s, e, "record a payment intent"));
+    return done(q, 0);
+}
+
+static int sq_intent_settle(struct store *st, const struct pay_intent *in, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_INTENT_SETTLE, e);
+    if (!q)
+        return e->code;
+    bind_text(q, 1, in->id);
+    bind_text(q, 2, intent_status_name(in->status));
+    bind_text(q, 3, in->ref);
+    bind_text(q, 4, in->error);
+    bind_text(q, 5, in->at);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return done(q, fail(s, e, "record a payment's outcome"));
+    if (sqlite3_changes(s->db) == 0)
+        return done(q, err_set(e, ERR_CONFLICT, "payment %s was already resolved", in->id));
+    return done(q, 0);
+}
+
+static void read_intent(sqlite3_stmt *q, struct pay_intent *in)
+{
+    memset(in, 0, sizeof *in);
+    col_copy(q, 0, in->id, sizeof in->id);
+    col_copy(q, 1, in->order_id, sizeof in->order_id);
+    col_copy(q, 2, in->shipment_id, sizeof in->shipment_id);
+    in->kind = intent_kind_parse((const char *)sqlite3_column_text(q, 3));
+    in->status = intent_status_parse((const char *)sqlite3_column_text(q, 4));
+    in->amount = sqlite3_column_int64(q, 5);
+    col_copy(q, 6, in->currency, sizeof in->currency);
+    col_copy(q, 7, in->provider, sizeof in->provider);
+    col_copy(q, 8, in->token, sizeof in->token);
+    col_copy(q, 9, in->ref, sizeof in->ref);
+    col_copy(q, 10, in->error, sizeof in->error);
+    in->created = sqlite3_column_int64(q, 11);
+    col_copy(q, 12, in->at, sizeof in->at);
+    in->day = col_date(q, 13);
+}
+
+/* The rows of a bound intent query. */
+static int read_intents(struct sqlite_store *s, sqlite3_stmt *q, struct pay_intent **out,
+                        size_t *n, err_t *e)
+{
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct pay_intent *v = grow(*out, *n, &cap, sizeof *v);
+        if (!v)
+            return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+        *out = v;
+        read_intent(q, &v[(*n)++]);
+    }
+    if (rc != SQLITE_DONE)
+        return done(q, fail(s, e, "read payment intents"));
+    return done(q, 0);
+}
+
+static int sq_intent_pending(struct store *st, int64_t before, struct pay_intent **out,
+                             size_t *n, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *q = stmt(s, Q_INTENT_PENDING, e);
+    if (!q)
+        return e->code;
+    sqlite3_bind_int64(q, 1, before);
+    int rc = read_intents(s, q, out, n, e);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+/* Written without a full sync: the record must survive a killed process (the crash tests),
+ * not a power cut, and a sync per call would bound every placement by the disk. */
+static int sq_testpay_record(struct store *st, const char *key, const char *kind,
+                             int64_t amount, int *code, char ref[64], char msg[256], err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    int rc = exec(s, Q_SYNC_NORMAL, e, "configure the database");
+    sqlite3_stmt *q = rc ? NULL : stmt(s, Q_TESTPAY_RECORD, e);
+    if (!q)
+        return e->code;
+    bind_text(q, 1, key);
+    bind_text(q, 2, kind);
+    sqlite3_bind_int64(q, 3, amount);
+    sqlite3_bind_int(q, 4, *code);
+    bind_text(q, 5, ref);
+    bind_text(q, 6, msg);
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        rc = done(q, fail(s, e, "record a test payment"));
+    } else {
+        *code = sqlite3_column_int(q, 0);
+        col_copy(q, 1, ref, 64);
+        col_copy(q, 2, msg, 256);
+        rc = run(s, q, e, "record a test payment");
+    }
+    int r = exec(s, Q_SYNC_FULL, e, "configure the database");
+    return rc ? rc : r;
+}
+
 /* A malloc'd copy of a text column ("" for NULL); NULL when out of memory. */
 static char *col_dup(sqlite3_stmt *q, int i)
 {
@@ -1460,7 +1701,10 @@ static int insert_shipment(struct sqlite_store *s, const char *order_id, size_t 
         return e->code;
     bind_text(q, 1, sh->id);
     bind_text(q, 2, order_id);
-    sqlite3_bind_int64(q, 3, (sqlite3_int64)n);
+    if (n == SIZE_MAX) /* the next in its order */
+        sqlite3_bind_null(q, 3);
+    else
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)n);
     sqlite3_bind_int(q, 4, sh->status);
     sqlite3_bind_int(q, 5, sh->stock_type);
     bind_text(q, 6, sh->location_id);
@@ -1472,6 +1716,9 @@ static int insert_shipment(struct sqlite_store *s, const char *order_id, size_t 
     sqlite3_bind_int64(q, 12, sh->amount);
     bind_text(q, 13, sh->tracking_number);
     bind_text(q, 14, sh->shipped_at);
+    bind_date(q, 15, sh->promised.from);
+    bind_date(q, 16, sh->promised.to);
+    bind_text(q, 17, sh->promised.message);
     if (sqlite3_step(q) != SQLITE_ROW)
         return done(q, fail(s, e, "save a shipment"));
     sh->seq = sqlite3_column_int64(q, 0);
@@ -1575,6 +1822,10 @@ static void read_shipment(sqlite3_stmt *q, struct shipment_rec *sh)
     sh->amount = sqlite3_column_int64(q, 11);
     col_copy(q, 12, sh->tracking_number, sizeof sh->tracking_number);
     col_copy(q, 13, sh->shipped_at, sizeof sh->shipped_at);
+    sh->promised.from = col_date(q, 14);
+    sh->promised.to = col_date(q, 15);
+    col_copy(q, 16, sh->promised.message, sizeof sh->promised.message);
+    sh->payment_required = sqlite3_column_int(q, 17) != 0;
 }
 
 /* Fills sh->items, which the caller owns even when this fails. */
@@ -1661,7 +1912,12 @@ static int load_order_parts(struct sqlite_store *s, struct order_rec *o, err_t *
     } else if (rc != SQLITE_DONE) {
         return done(q, fail(s, e, "read the order's payment"));
     }
-    return done(q, 0);
+    done(q, 0);
+
+    if (!(q = stmt(s, Q_INTENTS_BY_ORDER, e)))
+        return e->code;
+    bind_text(q, 1, o->id);
+    return read_intents(s, q, &o->events, &o->nevents, e);
 }
 
 static int sq_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e)
@@ -1767,6 +2023,7 @@ static int sq_shipment_update(struct store *st, const struct shipment_rec *sh, e
     sqlite3_bind_int(q, 2, sh->status);
     bind_text(q, 3, sh->tracking_number);
     bind_text(q, 4, sh->shipped_at);
+    sqlite3_bind_int(q, 5, sh->payment_required);
     return update_one(s, q, e, "save a shipment", "shipment", sh->id);
 }
 
@@ -1922,6 +2179,8 @@ static int sq_alloc_list(struct store *st, const char *shipment_id, const struct
         memset(r, 0, sizeof *r);
         col_copy(q, 0, r->shipment_id, sizeof r->shipment_id);
         r->shipment_seq = sqlite3_column_int64(q, 1);
+        r->order_number = sqlite3_column_int64(q, 7);
+        r->stock_date = col_date(q, 8);
         col_copy(q, 2, r->pos.sku, sizeof r->pos.sku);
         col_copy(q, 3, r->pos.location_id, sizeof r->pos.location_id);
         r->pos.stock_type = sqlite3_column_int(q, 4);
@@ -1971,6 +2230,92 @@ static int sq_shipment_get(struct store *st, const char *id, struct shipment_rec
         out->nitems = 0;
     }
     return rc;
+}
+
+static int sq_shipment_add(struct store *st, struct shipment_rec *sh, err_t *e)
+{
+    return insert_shipment(S(st), sh->order_id, SIZE_MAX, sh, e);
+}
+
+static int sq_shipment_save(struct store *st, const struct shipment_rec *sh, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_SHIPMENT_SAVE, e);
+    if (!q)
+        return e->code;
+    bind_text(q, 1, sh->id);
+    sqlite3_bind_int(q, 2, sh->status);
+    sqlite3_bind_int(q, 3, sh->stock_type);
+    bind_text(q, 4, sh->location_id);
+    bind_text(q, 5, sh->transit_ref);
+    bind_date(q, 6, sh->stock_date);
+    bind_date(q, 7, sh->expected.from);
+    bind_date(q, 8, sh->expected.to);
+    bind_text(q, 9, sh->expected.message);
+    sqlite3_bind_int64(q, 10, sh->amount);
+    int rc = run(s, q, e, "save a shipment");
+    if (rc || !(q = stmt(s, Q_SHIPMENT_ITEMS_DELETE, e)))
+        return rc ? rc : e->code;
+    bind_text(q, 1, sh->id);
+    if ((rc = run(s, q, e, "save a shipment's items")) ||
+        !(q = stmt(s, Q_SHIPMENT_ITEM_INSERT, e)))
+        return rc ? rc : e->code;
+    for (size_t i = 0; i < sh->nitems && !rc; i++) {
+        bind_text(q, 1, sh->id);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
+        bind_text(q, 3, sh->items[i].sku);
+        sqlite3_bind_int64(q, 4, sh->items[i].quantity);
+        rc = run(s, q, e, "save a shipment's items");
+    }
+    return rc;
+}
+
+static int sq_shipment_delete(struct store *st, const char *id, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    const int steps[] = {Q_ALLOC_DELETE, Q_SHIPMENT_ITEMS_DELETE, Q_SHIPMENT_DELETE};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        sqlite3_stmt *q = stmt(s, steps[i], e);
+        if (!q)
+            return e->code;
+        bind_text(q, 1, id);
+        int rc = run(s, q, e, "remove a shipment");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int sq_replan_skus(struct store *st, int64_t run_id, char (**out)[ID_MAX + 1], size_t *n,
+                          err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *q = stmt(s, Q_REPLAN_SKUS, e);
+    if (!q)
+        return e->code;
+    sqlite3_bind_int64(q, 1, run_id);
+    char(*v)[ID_MAX + 1] = NULL;
+    size_t len = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        char(*nv)[ID_MAX + 1] = grow(v, len, &cap, sizeof *nv);
+        if (!nv) {
+            free(v);
+            return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+        }
+        v = nv;
+        col_copy(q, 0, v[len++], ID_MAX + 1);
+    }
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return done(q, fail(s, e, "find the SKUs to re-plan"));
+    }
+    done(q, 0);
+    *out = v;
+    *n = len;
+    return 0;
 }
 
 /* --- carts --- */
@@ -2448,8 +2793,8 @@ static void fmt_negative(sqlite3_stmt *q, char *msg, size_t cap)
 {
     char pos[256];
     snprintf(msg, cap,
-             "%s has a negative figure: quantity %lld, reservedQuantity %lld, "
-             "allocatedQuantity %lld",
+             "%s has a negative figure or is oversold: quantity %lld, "
+             "reservedQuantity %lld, allocatedQuantity %lld",
              row_pos(q, 0, pos, sizeof pos), (long long)sqlite3_column_int64(q, 4),
              (long long)sqlite3_column_int64(q, 5), (long long)sqlite3_column_int64(q, 6));
 }
@@ -2488,6 +2833,25 @@ static void fmt_confirmation(sqlite3_stmt *q, char *msg, size_t cap)
              (long long)sqlite3_column_int64(q, 0), col_str(q, 1));
 }
 
+static void fmt_ledger_over(sqlite3_stmt *q, char *msg, size_t cap)
+{
+    snprintf(msg, cap, "order %lld (%s): its payment events capture %lld and refund %lld, "
+             "more than the %lld authorized", (long long)sqlite3_column_int64(q, 0),
+             col_str(q, 1), (long long)sqlite3_column_int64(q, 3),
+             (long long)sqlite3_column_int64(q, 4), (long long)sqlite3_column_int64(q, 2));
+}
+
+static void fmt_ledger_sum(sqlite3_stmt *q, char *msg, size_t cap)
+{
+    snprintf(msg, cap, "order %lld (%s) records authorized %lld, captured %lld, voided %lld, "
+             "refunded %lld but its payment events add up to %lld, %lld, %lld, %lld",
+             (long long)sqlite3_column_int64(q, 0), col_str(q, 1),
+             (long long)sqlite3_column_int64(q, 2), (long long)sqlite3_column_int64(q, 3),
+             (long long)sqlite3_column_int64(q, 4), (long long)sqlite3_column_int64(q, 5),
+             (long long)sqlite3_column_int64(q, 6), (long long)sqlite3_column_int64(q, 7),
+             (long long)sqlite3_column_int64(q, 8), (long long)sqlite3_column_int64(q, 9));
+}
+
 static const struct {
     enum stmt_id id;
     check_fmt fmt;
@@ -2496,6 +2860,7 @@ static const struct {
     {Q_CHECK_NEGATIVE, fmt_negative},         {Q_CHECK_CLOSED_ALLOC, fmt_closed},
     {Q_CHECK_NO_PAYMENT, fmt_no_payment},     {Q_CHECK_OVERCAPTURE, fmt_overcapture},
     {Q_CHECK_CAPTURED, fmt_captured},         {Q_CHECK_CONFIRMATION, fmt_confirmation},
+    {Q_CHECK_LEDGER_OVER, fmt_ledger_over},   {Q_CHECK_LEDGER_SUM, fmt_ledger_sum},
 };
 
 /* A callback asking to stop ends the check early; that is not an error. */
@@ -2849,6 +3214,10 @@ static const struct store_ops sqlite_ops = {
     .apikey_hash = sq_apikey_hash,
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,
+    .intent_add = sq_intent_add,
+    .intent_settle = sq_intent_settle,
+    .intent_pending = sq_intent_pending,
+    .testpay_record = sq_testpay_record,
     .order_next_number = sq_order_next_number,
     .order_insert = sq_order_insert,
     .order_get = sq_order_get,
@@ -2864,6 +3233,10 @@ static const struct store_ops sqlite_ops = {
     .alloc_list = sq_alloc_list,
     .alloc_delete = sq_alloc_delete,
     .shipment_get = sq_shipment_get,
+    .shipment_add = sq_shipment_add,
+    .shipment_save = sq_shipment_save,
+    .shipment_delete = sq_shipment_delete,
+    .replan_skus = sq_replan_skus,
     .cart_create = sq_cart_create,
     .cart_lines = sq_cart_lines,
     .cart_set = sq_cart_set,

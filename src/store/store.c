@@ -50,7 +50,7 @@ const struct store_table store_tables[] = {
     {"shipments",
      COLS("id", "seq", "order_id", "n", "status", "stock_type", "location_id", "transit_ref",
           "stock_date", "expected_from", "expected_to", "expected_message", "amount",
-          "tracking_number", "shipped_at"),
+          "tracking_number", "shipped_at", "payment_required"),
      "seq", "seq"},
     {"shipment_items", COLS("shipment_id", "n", "sku", "quantity"), "shipment_id, n",
      "shipment_id, n"},
@@ -70,6 +70,12 @@ const struct store_table store_tables[] = {
      "rowid", "seq"},
     {"users", COLS("name", "hash", "created_at"), "name", "name"},
     {"sessions", COLS("token_hash", "user", "csrf", "expires_at"), "token_hash", "token_hash"},
+    {"payment_intents",
+     COLS("id", "order_id", "shipment_id", "kind", "status", "amount", "currency", "provider",
+          "token", "ref", "error", "created", "at", "day"),
+     "seq", "seq"},
+    {"test_payments", COLS("key", "kind", "amount", "code", "ref", "message", "calls"), "key",
+     "key"},
 };
 
 const size_t store_ntables = sizeof store_tables / sizeof store_tables[0];

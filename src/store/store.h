@@ -28,6 +28,8 @@ struct store;
 struct alloc_row {
     char shipment_id[ORDER_ID_MAX];
     int64_t shipment_seq;
+    int64_t order_number; /* the order's: re-planning and receipts serve the oldest first */
+    date_t stock_date;    /* the shipment's, as last planned */
     struct position pos; /* key fields only: sku, location_id, stock_type, transit_ref */
     int64_t quantity;
 };
@@ -195,6 +197,16 @@ struct store_ops {
     int (*alloc_delete)(struct store *st, const char *shipment_id, err_t *e);
     /* A shipment's fields by id (items included, caller frees them). */
     int (*shipment_get)(struct store *st, const char *id, struct shipment_rec *out, err_t *e);
+    /* Re-planning (SPEC 5.7): a new shipment of sh->order_id (next n, items included; sets
+     * sh->seq), a shipment's source, range, amount, status and items saved, a shipment
+     * that lost all its units removed with its items and allocations. */
+    int (*shipment_add)(struct store *st, struct shipment_rec *sh, err_t *e);
+    int (*shipment_save)(struct store *st, const struct shipment_rec *sh, err_t *e);
+    int (*shipment_delete)(struct store *st, const char *id, err_t *e);
+    /* SKUs whose positions import run changed a value of and that hold open allocations,
+     * in SKU order. Caller frees *out. */
+    int (*replan_skus)(struct store *st, int64_t run, char (**out)[ID_MAX + 1], size_t *n,
+                       err_t *e);
 
     /* --- carts --- */
     int (*cart_create)(struct store *st, const char *id, err_t *e);
@@ -284,6 +296,22 @@ struct store_ops {
     /* Like product_page, only products whose sku or name contains q (ASCII case ignored). */
     int (*product_find)(struct store *st, const char *after, size_t limit, const char *q,
                         struct product **out, size_t *n, err_t *e);
+
+    /* --- payment intents (app/payments.c) and the test provider's own record --- */
+    /* Records a PENDING intent, in the caller's transaction. */
+    int (*intent_add)(struct store *st, const struct pay_intent *in, err_t *e);
+    /* Saves a PENDING intent's outcome (status, ref, error, at). ERR_CONFLICT,
+     * nothing changed, when it is no longer PENDING: someone else resolved it. */
+    int (*intent_settle)(struct store *st, const struct pay_intent *in, err_t *e);
+    /* PENDING intents created at or before `before` (unix seconds), oldest first. Caller
+     * frees *out. */
+    int (*intent_pending)(struct store *st, int64_t before, struct pay_intent **out, size_t *n,
+                          err_t *e);
+    /* Outside any transaction, committed at once: the test provider's answer to key. When
+     * the key is new, *code, ref and msg are stored as its answer; when it is known, they
+     * are replaced by the stored ones. Counts the calls per key. */
+    int (*testpay_record)(struct store *st, const char *key, const char *kind, int64_t amount,
+                          int *code, char ref[64], char msg[256], err_t *e);
 
     /* --- change log (the availability read model, SPEC 8) ---
      * Every change of a position, product or the settings appends (seq, sku) in the same

@@ -162,7 +162,7 @@ json_t *view_settings(const struct settings *s)
     json_t *hol = json_array();
     for (size_t i = 0; i < s->nholidays; i++)
         json_array_append_new(hol, view_date(s->holidays[i]));
-    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:b, s:o, s:s, s:s, s:s, s:s}",
+    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:b, s:o, s:s, s:s, s:s, s:s, s:i}",
                      "inStockMinDays", s->in_stock_min_days, "inStockMaxDays",
                      s->in_stock_max_days, "preorderBufferMinDays",
                      s->preorder_buffer_min_days, "preorderBufferMaxDays",
@@ -170,7 +170,8 @@ json_t *view_settings(const struct settings *s)
                      "backorderMaxDays", s->backorder_max_days, "backorderMessage",
                      s->backorder_message, "businessDays", s->business_days, "holidays", hol,
                      "captureOn", settings_capture_name(s->capture_on), "storeName",
-                     s->store_name, "fromEmail", s->from_email, "publicUrl", s->public_url);
+                     s->store_name, "fromEmail", s->from_email, "publicUrl", s->public_url,
+                     "authorizationValidDays", s->authorization_valid_days);
 }
 
 json_t *view_product(const struct product *p, const struct item *it)
@@ -208,10 +209,17 @@ int view_print(json_t *doc)
 
 json_t *view_shipment(const struct shipment_rec *sh)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id", sh->id, "status",
+    json_t *o = json_pack("{s:s, s:s, s:s}", "id", sh->id, "status",
                           order_shipment_status_name(sh->status), "stockType",
-                          position_stock_type_name(sh->stock_type), "locationId",
-                          sh->location_id);
+                          position_stock_type_name(sh->stock_type));
+    /* Unsourced units have no source yet (SPEC 5.7 rule 3). */
+    if (sh->stock_type == STOCK_UNSOURCED) {
+        json_object_set_new(o, "locationId", json_null());
+        json_object_set_new(o, "transitRef", json_null());
+        json_object_set_new(o, "stockDate", json_null());
+    } else {
+        json_object_set_new(o, "locationId", json_string(sh->location_id));
+    }
     if (sh->stock_type == STOCK_INTRANSIT) {
         json_object_set_new(o, "transitRef", json_string(sh->transit_ref));
         json_object_set_new(o, "stockDate", view_date(sh->stock_date));
@@ -222,6 +230,9 @@ json_t *view_shipment(const struct shipment_rec *sh)
                                                "quantity", (json_int_t)sh->items[i].quantity));
     json_object_set_new(o, "lines", lines);
     json_object_set_new(o, "amount", json_integer(sh->amount));
+    json_object_set_new(o, "promisedDelivery", view_range(&sh->promised));
+    if (sh->payment_required) /* its re-authorization was declined: a new card is needed */
+        json_object_set_new(o, "paymentRequired", json_true());
     json_object_set_new(o, "expectedDelivery", view_range(&sh->expected));
     json_object_set_new(o, "trackingNumber",
                         sh->tracking_number[0] ? json_string(sh->tracking_number) : json_null());
@@ -262,6 +273,16 @@ json_t *view_order(const struct order_rec *o, bool with_token)
                                   (json_int_t)p->authorized, "captured",
                                   (json_int_t)p->captured, "voided", (json_int_t)p->voided,
                                   "refunded", (json_int_t)p->refunded));
+    /* The ledger: every provider call, with its outcome (PENDING until it is known). */
+    json_t *events = json_array();
+    for (size_t i = 0; i < o->nevents; i++) {
+        const struct pay_intent *in = &o->events[i];
+        json_array_append_new(events, json_pack("{s:s, s:I, s:s, s:s}", "kind",
+                                                intent_kind_name(in->kind), "amount",
+                                                (json_int_t)in->amount, "status",
+                                                intent_status_name(in->status), "at", in->at));
+    }
+    json_object_set_new(json_object_get(doc, "payment"), "events", events);
     const struct address *a = &o->address;
     json_object_set_new(doc, "shippingAddress",
                         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", a->name, "line1",

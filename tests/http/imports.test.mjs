@@ -348,8 +348,8 @@ describe('all or nothing for CSV files', () => {
   });
 });
 
-describe('imports never touch allocatedQuantity (SPEC 3)', () => {
-  test('an import below the allocated units still applies; the position is oversold', async () => {
+describe('imports never refuse because of orders (SPEC 3, 5.7)', () => {
+  test('an import below the allocated units still applies; the orders are re-planned', async () => {
     const order = await srv.api('/v1/orders', {
       body: {
         items: [{ sku: 'JACKET8', quantity: 12 }], email: 'shopper@example.com',
@@ -364,10 +364,13 @@ describe('imports never touch allocatedQuantity (SPEC 3)', () => {
     const r = await srv.importCsv(`${HEADER}\nJACKET8,WH1,intransit,8,0,PO4001,2026-11-22,2026-12-18\n`);
     assert.equal(r.status, 201, r.text);
     const p = po(await srv.item('JACKET8'));
-    assert.deepEqual([p.quantity, p.allocatedQuantity, p.available, p.oversold], [8, 12, 0, true]);
+    assert.deepEqual([p.quantity, p.allocatedQuantity, p.available, p.oversold], [8, 8, 0, false]);
     const row = (await srv.api('/v1/inventory?q=JACKET8', { key: true })).json.items[0];
-    assert.equal(row.oversold, true);
-    assert.equal(row.allocated, 12);
+    assert.equal(row.oversold, false);
+    assert.equal(row.allocated, 8);
+    const placed = await srv.api(`/v1/orders/${order.json.id}`, { key: true });
+    assert.deepEqual(placed.json.shipments.map((s) => [s.stockType, s.lines[0].quantity]),
+      [['intransit', 8], ['unsourced', 4]], 'no other source: 4 units wait unsourced');
 
     const bad = await srv.importCsv(`${HEADER}\nJACKET8,WH1,intransit,30,0,PO4001,2026-11-22,2026-12-18\nJACKET8,WH1,onhand,-1,0,,,\n`);
     assert.equal(bad.status, 422);
@@ -376,7 +379,8 @@ describe('imports never touch allocatedQuantity (SPEC 3)', () => {
     const ok = await srv.bulk([{ sku: 'JACKET8', locationId: 'WH1', type: 'Transit', totalQuantity: 15, transitRef: 'PO4001', transitOrderDate: '2026-11-22', transitStockDate: '2026-12-18' }]);
     assert.equal(ok.status, 201, ok.text);
     const q = po(await srv.item('JACKET8'));
-    assert.deepEqual([q.quantity, q.allocatedQuantity, q.available, q.oversold], [15, 12, 3, false]);
+    assert.deepEqual([q.quantity, q.allocatedQuantity, q.available, q.oversold], [15, 12, 3, false],
+      'new supply serves the unsourced units first');
   });
 });
 

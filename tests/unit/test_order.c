@@ -184,6 +184,35 @@ static void test_receipt_releases_oldest_first_and_may_cover_in_part(void **stat
     assert_int_equal(moved[2], 2);
 }
 
+/* 4611686018427387905 x 4 wraps to 4 in 64 bits: refused, naming the line, nothing planned;
+ * two lines that fit alone but not together name the second. */
+static void test_amounts_that_do_not_fit_in_64_bits_are_refused(void **state)
+{
+    (void)state;
+    struct settings s;
+    settings_defaults(&s);
+    struct position a[] = {pos("BIG", "WH1", STOCK_ONHAND, "", NULL, 10)};
+    struct order_line lines[] = {line("BIG", 4, 4611686018427387905LL)};
+    struct order_stock stock[] = {{a, 1}};
+    struct order_plan p;
+    assert_int_equal(order_plan(lines, 1, stock, &s, d("2026-11-27"), &p), ERR_INVALID);
+    assert_string_equal(p.overflow_sku, "BIG");
+    assert_null(p.allocs);
+    assert_int_equal(p.total, 0);
+    order_plan_free(&p);
+
+    struct position b[] = {pos("B2", "WH1", STOCK_ONHAND, "", NULL, 10)};
+    struct order_line two[] = {line("BIG", 1, INT64_MAX - 5), line("B2", 1, 6)};
+    struct order_stock st2[] = {{a, 1}, {b, 1}};
+    assert_int_equal(order_plan(two, 2, st2, &s, d("2026-11-27"), &p), ERR_INVALID);
+    assert_string_equal(p.overflow_sku, "B2");
+    order_plan_free(&p);
+    two[1].unit_price = 5;
+    assert_int_equal(order_plan(two, 2, st2, &s, d("2026-11-27"), &p), 0);
+    assert_int_equal(p.total, INT64_MAX);
+    order_plan_free(&p);
+}
+
 static void test_payment_status_from_amounts(void **state)
 {
     (void)state;
@@ -209,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_receipt_releases_oldest_first_and_may_cover_in_part),
         cmocka_unit_test(test_payment_status_from_amounts),
         cmocka_unit_test(test_later_shipments_sorted_by_expected_delivery),
+        cmocka_unit_test(test_amounts_that_do_not_fit_in_64_bits_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,6 +216,20 @@ static void make_order(struct fixture *fx, struct order_fx *f, const char *tag)
     o->payment.authorized = 9000;
 }
 
+/* A payment intent already settled, as the ledger of an order holds it. */
+static void add_intent(struct fixture *fx, const char *id, const char *order_id, int kind,
+                       int status, int64_t amount)
+{
+    struct pay_intent in = {.kind = kind, .status = status, .amount = amount,
+                            .currency = "USD", .provider = "test", .created = 1};
+    snprintf(in.id, sizeof in.id, "%s", id);
+    snprintf(in.order_id, sizeof in.order_id, "%s", order_id);
+    err_t e = {0};
+    int rc = ops(fx)->intent_add(fx->st, &in, &e);
+    if (rc)
+        fail_msg("intent_add: %s", e.msg);
+}
+
 static void insert_order(struct fixture *fx, struct order_fx *f, const char *tag)
 {
     err_t e = {0};
@@ -224,6 +238,9 @@ static void insert_order(struct fixture *fx, struct order_fx *f, const char *tag
     int rc = ops(fx)->order_insert(fx->st, &f->o, &e);
     if (rc)
         fail_msg("order_insert: %s", e.msg);
+    char id[ORDER_ID_MAX];
+    snprintf(id, sizeof id, "pi_auth_%s", tag);
+    add_intent(fx, id, f->o.id, INTENT_AUTHORIZE, INTENT_SUCCEEDED, f->o.payment.authorized);
     commit(fx);
 }
 
@@ -999,6 +1016,7 @@ static void consistent_order(struct fixture *fx, struct order_fx *a)
     p.captured = 5000;
     assert_int_equal(ops(fx)->payment_update(fx->st, "ord_a", &p, &e), 0);
     assert_int_equal(ops(fx)->capture_add(fx->st, "ord_a", "shp_a1", 5000, &e), 0);
+    add_intent(fx, "pi_cap_a", "ord_a", INTENT_CAPTURE, INTENT_SUCCEEDED, 5000);
     commit(fx);
     queue_email(fx, "eml_a", "ord_a", 0);
 }
@@ -1064,8 +1082,12 @@ static void test_check_reports_each_kind(void **state)
 
     struct report r = {0};
     /* 2 allocations of a shipped shipment, a's captured figure (5000 vs 6000), b's
-     * captures above its authorization, b's missing confirmation, the ghost's allocation. */
-    assert_int_equal(run_check(fx, &r), 6);
+     * captures above its authorization, b's missing confirmation, the ghost's allocation,
+     * b's captured figure that no payment event tells of. */
+    assert_int_equal(run_check(fx, &r), 7);
+    assert_non_null(strstr(r.all, "order 1002 (ord_b) records authorized 9000, captured 9500, "
+                                  "voided 0, refunded 0 but its payment events add up to "
+                                  "9000, 0, 0, 0"));
     assert_non_null(strstr(r.all, "shipment shp_a1 is SHIPPED but still holds 2 units of "
                                   "TSHIRT1 at WH1 (onhand)"));
     assert_non_null(strstr(r.all, "order 1001 (ord_a) records 5000 captured but its "
@@ -1079,6 +1101,53 @@ static void test_check_reports_each_kind(void **state)
     /* A callback asking to stop ends the check after that problem. */
     struct report first = {.stop_after = 1};
     assert_int_equal(run_check(fx, &first), 1);
+}
+
+/* --- payment intents --- */
+
+static void test_intents_and_test_provider(void **state)
+{
+    struct fixture *fx = *state;
+    err_t e = {0};
+    begin(fx);
+    add_intent(fx, "pi_1", "ord_x", INTENT_AUTHORIZE, INTENT_PENDING, 700);
+    commit(fx);
+    struct pay_intent *v = NULL;
+    size_t n = 0;
+    assert_int_equal(ops(fx)->intent_pending(fx->st, 0, &v, &n, &e), 0);
+    assert_int_equal(n, 0); /* created at 1: not yet at or before 0 */
+    free(v);
+    assert_int_equal(ops(fx)->intent_pending(fx->st, 1, &v, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].id, "pi_1");
+    assert_int_equal(v[0].kind, INTENT_AUTHORIZE);
+    assert_int_equal(v[0].amount, 700);
+    v[0].status = INTENT_SUCCEEDED;
+    snprintf(v[0].ref, sizeof v[0].ref, "auth_1");
+    begin(fx);
+    assert_int_equal(ops(fx)->intent_settle(fx->st, &v[0], &e), 0);
+    commit(fx);
+    begin(fx);
+    assert_int_equal(ops(fx)->intent_settle(fx->st, &v[0], &e), ERR_CONFLICT); /* settled */
+    ops(fx)->rollback(fx->st);
+    free(v);
+    assert_int_equal(ops(fx)->intent_pending(fx->st, 1, &v, &n, &e), 0);
+    assert_int_equal(n, 0);
+    free(v);
+
+    /* The first answer to a key wins. */
+    int code = 0;
+    char ref[64] = "auth_first", msg[256] = "";
+    assert_int_equal(ops(fx)->testpay_record(fx->st, "k1", "authorize", 700, &code, ref, msg,
+                                             &e), 0);
+    code = ERR_PAYMENT;
+    snprintf(ref, sizeof ref, "auth_second");
+    snprintf(msg, sizeof msg, "declined");
+    assert_int_equal(ops(fx)->testpay_record(fx->st, "k1", "authorize", 700, &code, ref, msg,
+                                             &e), 0);
+    assert_int_equal(code, 0);
+    assert_string_equal(ref, "auth_first");
+    assert_string_equal(msg, "");
 }
 
 /* --- the change log and the full scan (the availability read model) --- */
@@ -1215,6 +1284,7 @@ static const struct CMUnitTest tests[] = {
     STORE_TEST(test_check_finds_planted_mismatch),
     STORE_TEST(test_check_reports_each_kind),
     STORE_TEST(test_user_and_key_management),
+    STORE_TEST(test_intents_and_test_provider),
     STORE_TEST(test_change_log),
     STORE_TEST(test_positions_page),
 };

@@ -34,6 +34,7 @@ function render(o) {
     || (o.payment.captured > shipped ? 'Charged at order' : 'Charged when it ships');
   document.title = `Order ${o.number} · sellahead`;
   $('title').textContent = `Order ${o.number}`;
+  card.hidden = !o.shipments.some((s) => s.paymentRequired);
   root.replaceChildren(...[thanks,
     el('dl', { class: 'facts' },
       row('Status', ORDER[o.status] || o.status, { 'data-order-status': o.status }),
@@ -65,6 +66,9 @@ function render(o) {
 }
 
 $('cancel').onclick = cancel;
+const card = $('card'); // order.html: a new card for a shipment with paymentRequired
+card.onsubmit = (e) => (e.preventDefault(), api(`${location.pathname.replace('/o', '/v1/o')}/payment${location.search}`,
+  { method: 'POST', body: { token: card.token.value } }).then(render, (x) => { $('status').textContent = x.message; }));
 
 async function load() {
   loadHeader();

@@ -392,3 +392,20 @@ export async function ownServer(t, opts = {}) {
   t.after(() => srv.stop());
   return srv;
 }
+
+/** Runs one SQL statement on the server's database with the sqlite3 CLI or psql (what a test
+ * sees or plants below the API: old rows, the test provider's own table); resolves the rows
+ * as arrays of strings (columns separated by '|'). */
+export async function sql(srv, query) {
+  const { runProgram, PGBIN } = await import('./server.mjs');
+  let r;
+  if (srv.backend === 'postgres') {
+    const psql = fs.existsSync(path.join(PGBIN, 'psql')) ? path.join(PGBIN, 'psql') : 'psql';
+    r = await runProgram(psql, ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', srv.db,
+      '-c', query]);
+  } else {
+    r = await runProgram('sqlite3', ['-batch', '-cmd', '.timeout 10000', srv.db, query]);
+  }
+  assert.equal(r.code, 0, `${query}: ${r.stderr}`);
+  return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('|'));
+}

@@ -1,0 +1,454 @@
+#include "app/replan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/promise.h"
+#include "core/replan.h"
+#include "util/ids.h"
+
+#define UNSOURCED_MESSAGE "Delayed: we will email you a new date"
+
+/* One allocation row of the SKU being re-planned. */
+struct claim {
+    char shipment_id[ORDER_ID_MAX];
+    int64_t order;
+    size_t source; /* index into the positions, or REPLAN_UNSOURCED */
+    date_t stock_date;
+    int64_t quantity;
+    size_t first, npieces; /* its pieces in the result */
+};
+
+struct sku_plan {
+    const char *sku;
+    struct position_list pl;   /* in allocation order */
+    struct position unsourced; /* the key the SKU's unsourced units are kept under */
+    struct claim *claims;
+    size_t nclaims, cap;
+    struct replan_result res;
+    const struct settings *s;
+    date_t today;
+};
+
+static const struct position *key_of(const struct sku_plan *p, size_t source)
+{
+    return source == REPLAN_UNSOURCED ? &p->unsourced : &p->pl.v[source];
+}
+
+static int add_claims(struct sku_plan *p, size_t source, struct store *st, err_t *e)
+{
+    struct alloc_row *rows;
+    size_t n;
+    int rc = st->ops->alloc_list(st, NULL, key_of(p, source), &rows, &n, e);
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (p->nclaims == p->cap) {
+            size_t cap = p->cap ? p->cap * 2 : 16;
+            struct claim *v = realloc(p->claims, cap * sizeof *v);
+            if (!v) {
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                break;
+            }
+            p->claims = v;
+            p->cap = cap;
+        }
+        struct claim *c = &p->claims[p->nclaims++];
+        memset(c, 0, sizeof *c);
+        memcpy(c->shipment_id, rows[i].shipment_id, sizeof c->shipment_id);
+        c->order = rows[i].order_number;
+        c->source = source;
+        c->stock_date = rows[i].stock_date;
+        c->quantity = rows[i].quantity;
+    }
+    free(rows);
+    return rc;
+}
+
+/* Whether a claim's units stay where they are and its shipment's stock date still holds. */
+static bool claim_unchanged(const struct sku_plan *p, const struct claim *c)
+{
+    if (c->npieces != 1 || p->res.v[c->first].source != c->source)
+        return false;
+    return c->source == REPLAN_UNSOURCED || p->pl.v[c->source].stock_type != STOCK_INTRANSIT ||
+           p->pl.v[c->source].stock_date == c->stock_date;
+}
+
+/* --- one order's shipments, changed in memory, then written --- */
+
+struct ws {
+    struct shipment_rec rec; /* rec.items is owned here once touched */
+    size_t cap;
+    bool is_new, touched, dropped;
+    size_t origin; /* for a new one: the shipment it split from */
+};
+
+struct move {
+    size_t from, to;         /* shipments (ws index) */
+    size_t from_src, to_src; /* sources */
+    int64_t quantity;
+};
+
+struct order_work {
+    struct order_rec o;
+    struct ws *ws;
+    size_t nws, capws;
+    struct move *moves;
+    size_t nmoves, capmoves;
+};
+
+static void work_free(struct order_work *w)
+{
+    for (size_t i = 0; i < w->nws; i++)
+        if (w->ws[i].touched || w->ws[i].is_new)
+            free(w->ws[i].rec.items);
+    free(w->ws);
+    free(w->moves);
+    order_rec_free(&w->o);
+}
+
+static int own_items(struct ws *x, err_t *e)
+{
+    if (x->touched || x->is_new) {
+        x->touched = true;
+        return 0;
+    }
+    struct shipment_item *v = malloc((x->rec.nitems + 1) * sizeof *v);
+    if (!v)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    memcpy(v, x->rec.items, x->rec.nitems * sizeof *v);
+    x->rec.items = v;
+    x->cap = x->rec.nitems + 1;
+    x->touched = true;
+    return 0;
+}
+
+static int items_add(struct ws *x, const char *sku, int64_t q, err_t *e)
+{
+    struct shipment_rec *r = &x->rec;
+    for (size_t i = 0; i < r->nitems; i++) {
+        if (strcmp(r->items[i].sku, sku))
+            continue;
+        r->items[i].quantity += q;
+        if (r->items[i].quantity == 0) {
+            memmove(&r->items[i], &r->items[i + 1], (r->nitems - i - 1) * sizeof *r->items);
+            r->nitems--;
+        }
+        return 0;
+    }
+    if (r->nitems == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 2;
+        struct shipment_item *v = realloc(r->items, cap * sizeof *v);
+        if (!v)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        r->items = v;
+        x->cap = cap;
+    }
+    struct shipment_item *it = &r->items[r->nitems++];
+    memset(it, 0, sizeof *it);
+    snprintf(it->sku, sizeof it->sku, "%s", sku);
+    it->quantity = q;
+    return 0;
+}
+
+static bool same_source(const struct shipment_rec *sh, const struct position *src)
+{
+    if (sh->stock_type != src->stock_type)
+        return false;
+    if (src->stock_type == STOCK_UNSOURCED)
+        return true;
+    return !strcmp(sh->location_id, src->location_id) &&
+           !strcmp(sh->transit_ref, src->transit_ref);
+}
+
+static void set_source(struct shipment_rec *sh, const struct position *src)
+{
+    sh->stock_type = src->stock_type;
+    snprintf(sh->location_id, sizeof sh->location_id, "%s", src->location_id);
+    snprintf(sh->transit_ref, sizeof sh->transit_ref, "%s", src->transit_ref);
+}
+
+/* The order's open shipment on src, or a new one split from shipment `from`. */
+static int target(struct order_work *w, size_t from, const struct position *src, size_t *out,
+                  err_t *e)
+{
+    for (size_t i = 0; i < w->nws; i++) {
+        const struct shipment_rec *sh = &w->ws[i].rec;
+        if ((sh->status == SHIP_READY || sh->status == SHIP_AWAITING_STOCK) &&
+            same_source(sh, src)) {
+            *out = i;
+            return 0;
+        }
+    }
+    if (w->nws == w->capws) {
+        size_t cap = w->capws * 2 + 4;
+        struct ws *v = realloc(w->ws, cap * sizeof *v);
+        if (!v)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        w->ws = v;
+        w->capws = cap;
+    }
+    struct ws *x = &w->ws[w->nws];
+    memset(x, 0, sizeof *x);
+    ids_new("shp", x->rec.id, sizeof x->rec.id);
+    memcpy(x->rec.order_id, w->o.id, sizeof x->rec.order_id);
+    x->rec.promised = w->ws[from].rec.promised;
+    x->rec.status = SHIP_AWAITING_STOCK;
+    set_source(&x->rec, src);
+    x->is_new = x->touched = true;
+    x->origin = from;
+    *out = w->nws++;
+    return 0;
+}
+
+static int add_move(struct order_work *w, struct move m, err_t *e)
+{
+    if (w->nmoves == w->capmoves) {
+        size_t cap = w->capmoves * 2 + 4;
+        struct move *v = realloc(w->moves, cap * sizeof *v);
+        if (!v)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        w->moves = v;
+        w->capmoves = cap;
+    }
+    w->moves[w->nmoves++] = m;
+    return 0;
+}
+
+/* A shipment whose units all moved to one new source keeps its id: it changed source. */
+static void keep_ids(struct order_work *w)
+{
+    for (size_t i = 0; i < w->nws; i++) {
+        struct ws *s = &w->ws[i];
+        if (s->is_new || !s->touched || s->rec.nitems)
+            continue;
+        size_t only = SIZE_MAX, count = 0;
+        for (size_t j = 0; j < w->nws; j++)
+            if (w->ws[j].is_new && !w->ws[j].dropped && w->ws[j].origin == i) {
+                only = j;
+                count++;
+            }
+        if (count != 1)
+            continue;
+        struct ws *t = &w->ws[only];
+        free(s->rec.items);
+        s->rec.items = t->rec.items;
+        s->rec.nitems = t->rec.nitems;
+        s->cap = t->cap;
+        s->rec.stock_type = t->rec.stock_type;
+        memcpy(s->rec.location_id, t->rec.location_id, sizeof s->rec.location_id);
+        memcpy(s->rec.transit_ref, t->rec.transit_ref, sizeof s->rec.transit_ref);
+        t->rec.items = NULL;
+        t->dropped = true;
+        for (size_t k = 0; k < w->nmoves; k++)
+            if (w->moves[k].to == only)
+                w->moves[k].to = i;
+    }
+}
+
+static int64_t unit_price(const struct order_rec *o, const char *sku)
+{
+    for (size_t i = 0; i < o->nlines; i++)
+        if (!strcmp(o->lines[i].sku, sku))
+            return o->lines[i].unit_price;
+    return 0;
+}
+
+/* Source fields, status, range and amount of a changed shipment (SPEC 5.7 rules 5, 6). */
+static void finish_shipment(const struct sku_plan *p, const struct order_rec *o,
+                            struct shipment_rec *sh)
+{
+    sh->amount = 0;
+    for (size_t i = 0; i < sh->nitems; i++)
+        sh->amount += sh->items[i].quantity * unit_price(o, sh->items[i].sku);
+    sh->status = sh->stock_type == STOCK_ONHAND ? SHIP_READY : SHIP_AWAITING_STOCK;
+    sh->stock_date = DATE_NONE;
+    if (sh->stock_type == STOCK_UNSOURCED) {
+        sh->expected.from = sh->expected.to = DATE_NONE;
+        snprintf(sh->expected.message, sizeof sh->expected.message, "%s", UNSOURCED_MESSAGE);
+        return;
+    }
+    struct position src = {.stock_type = sh->stock_type, .stock_date = DATE_NONE};
+    for (size_t i = 0; sh->stock_type == STOCK_INTRANSIT && i < p->pl.n; i++)
+        if (same_source(sh, &p->pl.v[i]))
+            src = p->pl.v[i];
+    sh->stock_date = src.stock_date;
+    promise_range(&src, p->s, p->today, &sh->expected);
+}
+
+static int write_order(struct store *st, const struct sku_plan *p, struct order_work *w,
+                       err_t *e)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < w->nws; i++) {
+        struct ws *x = &w->ws[i];
+        if (x->touched && !x->dropped && x->rec.nitems)
+            finish_shipment(p, &w->o, &x->rec);
+        if (x->is_new && !x->dropped)
+            rc = st->ops->shipment_add(st, &x->rec, e);
+    }
+    for (size_t k = 0; !rc && k < w->nmoves; k++) {
+        const struct move *m = &w->moves[k];
+        const struct position *from = key_of(p, m->from_src), *to = key_of(p, m->to_src);
+        rc = st->ops->alloc_add(st, w->ws[m->from].rec.id, from, -m->quantity, e);
+        if (!rc)
+            rc = st->ops->alloc_add(st, w->ws[m->to].rec.id, to, m->quantity, e);
+        if (!rc && from->stock_type != STOCK_UNSOURCED)
+            rc = st->ops->position_adjust(st, from, 0, -m->quantity, e);
+        if (!rc && to->stock_type != STOCK_UNSOURCED)
+            rc = st->ops->position_adjust(st, to, 0, m->quantity, e);
+    }
+    for (size_t i = 0; !rc && i < w->nws; i++) {
+        struct ws *x = &w->ws[i];
+        if (x->is_new || !x->touched)
+            continue;
+        rc = x->rec.nitems ? st->ops->shipment_save(st, &x->rec, e)
+                           : st->ops->shipment_delete(st, x->rec.id, e);
+    }
+    return rc;
+}
+
+/* Applies the plan to one order: claims[0..n) are its claims with a change. */
+static int replan_order(struct store *st, struct sku_plan *p, const size_t *claims, size_t n,
+                        err_t *e)
+{
+    struct order_work w;
+    memset(&w, 0, sizeof w);
+    char order_id[ORDER_ID_MAX];
+    int rc = st->ops->order_by_shipment(st, p->claims[claims[0]].shipment_id, order_id, e);
+    if (!rc)
+        rc = st->ops->order_lock(st, order_id, e);
+    if (!rc)
+        rc = st->ops->order_get(st, order_id, &w.o, e);
+    if (!rc && !(w.ws = calloc(w.o.nshipments + 4, sizeof *w.ws)))
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+    if (rc)
+        goto out;
+    w.capws = w.o.nshipments + 4;
+    for (size_t i = 0; i < w.o.nshipments; i++)
+        w.ws[w.nws++].rec = w.o.shipments[i];
+
+    for (size_t k = 0; !rc && k < n; k++) {
+        const struct claim *c = &p->claims[claims[k]];
+        size_t s = 0;
+        while (s < w.nws && strcmp(w.ws[s].rec.id, c->shipment_id))
+            s++;
+        if (s == w.nws) {
+            rc = err_set(e, ERR_STORE, "shipment %s is not in its order", c->shipment_id);
+            break;
+        }
+        if ((rc = own_items(&w.ws[s], e)))
+            break;
+        for (size_t j = c->first; !rc && j < c->first + c->npieces; j++) {
+            const struct replan_piece *pc = &p->res.v[j];
+            if (pc->source == c->source)
+                continue;
+            size_t t = 0;
+            if (!(rc = target(&w, s, key_of(p, pc->source), &t, e)) &&
+                !(rc = own_items(&w.ws[t], e)) &&
+                !(rc = items_add(&w.ws[s], p->sku, -pc->quantity, e)) &&
+                !(rc = items_add(&w.ws[t], p->sku, pc->quantity, e)))
+                rc = add_move(&w, (struct move){s, t, c->source, pc->source, pc->quantity}, e);
+        }
+    }
+    if (!rc) {
+        keep_ids(&w);
+        rc = write_order(st, p, &w, e);
+    }
+out:
+    work_free(&w);
+    return rc;
+}
+
+static _Thread_local const struct claim *sort_claims; /* qsort takes no context argument */
+
+static int by_order(const void *a, const void *b)
+{
+    const struct claim *x = &sort_claims[*(const size_t *)a];
+    const struct claim *y = &sort_claims[*(const size_t *)b];
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
+    return strcmp(x->shipment_id, y->shipment_id);
+}
+
+static int replan_one(struct store *st, const char *sku, const struct settings *s,
+                      date_t today, err_t *e)
+{
+    struct sku_plan p;
+    memset(&p, 0, sizeof p);
+    p.sku = sku;
+    p.s = s;
+    p.today = today;
+    snprintf(p.unsourced.sku, sizeof p.unsourced.sku, "%s", sku);
+    p.unsourced.stock_type = STOCK_UNSOURCED;
+    p.unsourced.order_date = p.unsourced.stock_date = DATE_NONE;
+    struct replan_alloc *ra = NULL;
+    size_t *changed = NULL;
+    int rc = st->ops->positions_lock(st, sku, &p.pl, e);
+    if (rc)
+        goto out;
+    position_sort(p.pl.v, p.pl.n);
+    for (size_t i = 0; !rc && i < p.pl.n; i++)
+        rc = add_claims(&p, i, st, e);
+    if (!rc)
+        rc = add_claims(&p, REPLAN_UNSOURCED, st, e);
+    if (rc || !p.nclaims)
+        goto out;
+    ra = malloc(p.nclaims * sizeof *ra);
+    changed = malloc(p.nclaims * sizeof *changed);
+    if (!ra || !changed) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t k = 0; k < p.nclaims; k++)
+        ra[k] = (struct replan_alloc){p.claims[k].order, p.claims[k].source, p.claims[k].quantity};
+    if (replan_sku(p.pl.v, p.pl.n, ra, p.nclaims, s, today, &p.res)) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t j = 0; j < p.res.n; j++) {
+        struct claim *c = &p.claims[p.res.v[j].alloc];
+        if (!c->npieces++)
+            c->first = j;
+    }
+    size_t nchanged = 0;
+    for (size_t k = 0; k < p.nclaims; k++)
+        if (!claim_unchanged(&p, &p.claims[k]))
+            changed[nchanged++] = k;
+    sort_claims = p.claims;
+    qsort(changed, nchanged, sizeof *changed, by_order);
+    /* Oldest order first, one order (and its lock) at a time. */
+    for (size_t a = 0, b; !rc && a < nchanged; a = b) {
+        for (b = a + 1; b < nchanged && p.claims[changed[b]].order == p.claims[changed[a]].order;)
+            b++;
+        rc = replan_order(st, &p, changed + a, b - a, e);
+    }
+out:
+    free(ra);
+    free(changed);
+    free(p.claims);
+    replan_result_free(&p.res);
+    position_list_free(&p.pl);
+    return rc;
+}
+
+int replan_sku_now(struct store *st, const char *sku, err_t *e)
+{
+    struct settings s;
+    int rc = st->ops->settings_get(st, &s, e);
+    return rc ? rc : replan_one(st, sku, &s, date_today(), e);
+}
+
+int replan_import(struct store *st, int64_t run, err_t *e)
+{
+    char(*skus)[ID_MAX + 1];
+    size_t n;
+    struct settings s;
+    int rc = st->ops->replan_skus(st, run, &skus, &n, e);
+    if (!rc && n)
+        rc = st->ops->settings_get(st, &s, e);
+    date_t today = date_today();
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = replan_one(st, skus[i], &s, today, e);
+    free(skus);
+    return rc;
+}
