@@ -1,9 +1,9 @@
 /* Availability: the single-item document, the batch query, the merchant's overview list and
  * the CSV template. */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/readmodel.h"
 #include "http/routes.h"
 #include "view/view.h"
 
@@ -25,87 +25,28 @@ static int parse_quantity(const char *v, int64_t *out, err_t *e)
     return 0;
 }
 
-/* Storefronts ask for the same SKUs over and over while stock rarely moves, so each thread
- * keeps the documents it rendered, valid while the store's version and today are unchanged.
- * Direct-mapped: a collision simply replaces the older entry. */
-#define CACHE_SLOTS 4096
-
-struct cached_doc {
-    uint64_t version;
-    date_t today;
-    int64_t qty;
-    char sku[ID_MAX + 1];
-    char *body;
-    size_t len;
-};
-
-static _Thread_local struct cached_doc *doc_cache;
-static pthread_key_t cache_key; /* frees a thread's cache when the thread ends */
-static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
-
-static void cache_free(void *p)
-{
-    struct cached_doc *c = p;
-    for (size_t i = 0; i < CACHE_SLOTS; i++)
-        free(c[i].body);
-    free(c);
-}
-
-static void cache_key_init(void)
-{
-    pthread_key_create(&cache_key, cache_free);
-}
-
-static struct cached_doc *cache_slot(const char *sku, int64_t qty)
-{
-    if (!doc_cache) {
-        pthread_once(&cache_once, cache_key_init);
-        if (!(doc_cache = calloc(CACHE_SLOTS, sizeof *doc_cache)))
-            return NULL;
-        pthread_setspecific(cache_key, doc_cache);
-    }
-    uint64_t h = 1469598103934665603ull ^ (uint64_t)qty; /* FNV-1a */
-    for (const char *p = sku; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return &doc_cache[h % CACHE_SLOTS];
-}
-
+/* Answers from the read model: no database on this path. */
 int inventory_get(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     int64_t qty;
     if (parse_quantity(http_query(r, "quantity"), &qty, &e))
         return http_fail(out, &e);
-    const char *sku = r->params[0];
-    date_t today = date_today();
-    /* Read the version before the data: a document is never newer-tagged than its data. */
-    uint64_t version = r->st->ops->version(r->st);
-    struct cached_doc *c = strlen(sku) <= ID_MAX ? cache_slot(sku, qty) : NULL;
-    if (c && c->body && c->version == version && c->today == today && c->qty == qty &&
-        !strcmp(c->sku, sku))
-        return http_bytes(out, 200, "application/json; charset=utf-8", c->body, c->len);
-
-    struct settings s;
-    struct item it;
-    if (http_settings(r, &s, &e) || view_item_load(r->st, sku, &s, today, &it, &e))
+    struct buf b = {0};
+    bool found;
+    if (readmodel_doc(r->params[0], qty, date_today(), &b, &found, &e)) {
+        buf_free(&b);
         return http_fail(out, &e);
-    if (!it.found) {
-        view_item_free(&it);
+    }
+    if (!found) {
+        buf_free(&b);
         return http_error(out, 404, "SKU_NOT_FOUND", "no product or inventory with this SKU",
                           NULL);
     }
-    json_t *doc = view_item(&it, qty, &s, today);
-    view_item_free(&it);
-    http_json(out, 200, doc);
-    if (c && out->status == 200) {
-        char *copy = malloc(out->len);
-        if (copy) {
-            memcpy(copy, out->body, out->len);
-            free(c->body);
-            *c = (struct cached_doc){version, today, qty, "", copy, out->len};
-            memcpy(c->sku, sku, strlen(sku) + 1);
-        }
-    }
+    out->status = 200;
+    out->content_type = "application/json; charset=utf-8";
+    out->body = b.p;
+    out->len = b.len;
     return 0;
 }
 
@@ -125,14 +66,9 @@ int inventory_query(struct http_req *r, struct http_resp *out)
         json_decref(body);
         return http_error(out, 422, "VALIDATION_FAILED", "at most 500 items per query", NULL);
     }
-    err_t e;
-    struct settings s;
-    if (http_settings(r, &s, &e)) {
-        json_decref(body);
-        return http_fail(out, &e);
-    }
     date_t today = date_today();
-    json_t *result = json_array();
+    struct buf b = {0};
+    buf_puts(&b, "{\"items\":[");
     size_t i;
     json_t *entry;
     json_array_foreach(items, i, entry) {
@@ -140,7 +76,7 @@ int inventory_query(struct http_req *r, struct http_resp *out)
         json_t *q = json_object_get(entry, "quantity");
         json_int_t qty = q ? json_integer_value(q) : 0;
         if (!sku || (q && (!json_is_integer(q) || qty < 1 || qty > QUANTITY_MAX))) {
-            json_decref(result);
+            buf_free(&b);
             json_decref(body);
             char msg[160];
             snprintf(msg, sizeof msg,
@@ -149,17 +85,27 @@ int inventory_query(struct http_req *r, struct http_resp *out)
                      i, QUANTITY_MAX);
             return http_error(out, 422, "VALIDATION_FAILED", msg, NULL);
         }
-        struct item it;
-        if (view_item_load(r->st, sku, &s, today, &it, &e)) {
-            json_decref(result);
+        err_t e;
+        bool found;
+        if (i)
+            buf_puts(&b, ",");
+        if (readmodel_doc(sku, qty, today, &b, &found, &e)) {
+            buf_free(&b);
             json_decref(body);
             return http_fail(out, &e);
         }
-        json_array_append_new(result, view_item(&it, qty, &s, today));
-        view_item_free(&it);
     }
     json_decref(body);
-    return http_json(out, 200, json_pack("{s:o}", "items", result));
+    buf_puts(&b, "]}");
+    if (b.oom) {
+        buf_free(&b);
+        return http_error(out, 500, "INTERNAL", "out of memory", NULL);
+    }
+    out->status = 200;
+    out->content_type = "application/json; charset=utf-8";
+    out->body = b.p;
+    out->len = b.len;
+    return 0;
 }
 
 static json_t *summary_row(const struct sku_entry *se, const struct item *it)

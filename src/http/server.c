@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "app/payments.h"
+#include "app/readmodel.h"
 #include "core/date.h"
 #include "http/http.h"
 #include "http/routes.h"
@@ -793,10 +794,15 @@ int http_serve(const struct http_config *cfg, err_t *e)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if ((rc = readmodel_start(cfg->db_url, e))) {
+        close(fd);
+        return rc;
+    }
     const char *smtp = getenv("SELLAHEAD_SMTP_URL");
     if ((rc = worker_start(cfg->db_url, smtp && *smtp ? smtp : NULL, cfg->mail_dir,
                            &mail_worker))) {
         close(fd);
+        readmodel_stop();
         return err_set(e, rc, "cannot start the mail worker");
     }
     struct store *st;
@@ -813,6 +819,7 @@ int http_serve(const struct http_config *cfg, err_t *e)
         worker_stop(mail_worker);
         mail_worker = NULL;
         close(fd);
+        readmodel_stop();
         return rc;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
@@ -829,6 +836,7 @@ int http_serve(const struct http_config *cfg, err_t *e)
         worker_stop(mail_worker);
         mail_worker = NULL;
         close(fd);
+        readmodel_stop();
         return err_set(e, ERR_IO, "cannot start the HTTP server on %s:%u", cfg->host,
                        cfg->port);
     }
@@ -851,5 +859,6 @@ int http_serve(const struct http_config *cfg, err_t *e)
     MHD_stop_daemon(d);
     worker_stop(mail_worker);
     mail_worker = NULL;
+    readmodel_stop();
     return 0;
 }

@@ -117,6 +117,10 @@ enum stmt_id {
     Q_TESTPAY_RECORD,
     Q_CHECK_LEDGER_OVER,
     Q_CHECK_LEDGER_SUM,
+    Q_CHANGES_SINCE,
+    Q_CHANGES_HEAD,
+    Q_CHANGES_PRUNE,
+    Q_POSITIONS_PAGE,
     Q_COUNT
 };
 
@@ -459,6 +463,18 @@ static const char *const stmt_sql[Q_COUNT] = {
         "ON l.order_id = o.id WHERE p.authorized <> coalesce(l.a, 0) OR "
         "p.captured <> coalesce(l.c, 0) OR p.voided <> coalesce(l.v, 0) OR "
         "p.refunded <> coalesce(l.r, 0) ORDER BY o.number",
+    /* The rows and the snapshot's bounds come from the one statement's snapshot. */
+    [Q_CHANGES_SINCE] =
+        "SELECT c.seq, c.sku, pg_snapshot_xmin(x.s)::text, pg_snapshot_xmax(x.s)::text "
+        "FROM (SELECT pg_current_snapshot() AS s) x LEFT JOIN LATERAL (SELECT seq, sku "
+        "FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2) c ON true ORDER BY c.seq",
+    [Q_CHANGES_HEAD] = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
+                       "FROM changes_seq_seq",
+    [Q_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq <= $1",
+    [Q_POSITIONS_PAGE] =
+        "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
+        "reserved, allocated FROM positions WHERE sku IN (SELECT DISTINCT sku FROM positions "
+        "WHERE sku > $1 ORDER BY sku LIMIT $2) ORDER BY sku",
 };
 
 /* Each entry moves the schema from version i to i + 1; the same tables and columns as the
@@ -597,6 +613,30 @@ static const char *const migrations[] = {
     "  p.order_id, '', 'refund', 'SUCCEEDED', p.refunded, o.currency, p.provider, '', p.ref,"
     "  '', 0, o.created_at FROM payments p JOIN orders o ON o.id = p.order_id"
     "  WHERE p.refunded > 0;",
+    /* 6: the change log that keeps every server's availability read model fresh (SPEC 8).
+     * Statement triggers with transition tables: one INSERT ... SELECT per statement, so an
+     * import writes its SKUs in one go. */
+    "CREATE TABLE changes(seq BIGSERIAL PRIMARY KEY, sku TEXT COLLATE \"C\" NOT NULL);"
+    "CREATE FUNCTION changes_new() RETURNS trigger LANGUAGE plpgsql AS"
+    "  $$BEGIN INSERT INTO changes(sku) SELECT DISTINCT sku FROM n; RETURN NULL; END$$;"
+    "CREATE FUNCTION changes_old() RETURNS trigger LANGUAGE plpgsql AS"
+    "  $$BEGIN INSERT INTO changes(sku) SELECT DISTINCT sku FROM o; RETURN NULL; END$$;"
+    "CREATE FUNCTION changes_settings() RETURNS trigger LANGUAGE plpgsql AS"
+    "  $$BEGIN INSERT INTO changes(sku) VALUES(''); RETURN NULL; END$$;"
+    "CREATE TRIGGER positions_ins AFTER INSERT ON positions REFERENCING NEW TABLE AS n"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION changes_new();"
+    "CREATE TRIGGER positions_upd AFTER UPDATE ON positions REFERENCING NEW TABLE AS n"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION changes_new();"
+    "CREATE TRIGGER positions_del AFTER DELETE ON positions REFERENCING OLD TABLE AS o"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION changes_old();"
+    "CREATE TRIGGER products_ins AFTER INSERT ON products REFERENCING NEW TABLE AS n"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION changes_new();"
+    "CREATE TRIGGER products_upd AFTER UPDATE ON products REFERENCING NEW TABLE AS n"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION changes_new();"
+    "CREATE TRIGGER products_del AFTER DELETE ON products REFERENCING OLD TABLE AS o"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION changes_old();"
+    "CREATE TRIGGER settings_chg AFTER INSERT OR UPDATE OR DELETE ON settings"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION changes_settings();",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -1168,6 +1208,8 @@ static int pg_commit(struct store *st, err_t *e)
     PQclear(r);
     if (rc)
         pg_rollback(st);
+    else
+        store_committed();
     s->in_tx = false;
     memset(&s->tx_err, 0, sizeof s->tx_err);
     return rc;
@@ -3323,6 +3365,61 @@ static int pg_product_find(struct store *st, const char *after, size_t limit, co
     return rc;
 }
 
+/* --- change log --- */
+
+static int pg_changes_since(struct store *st, int64_t after, size_t limit, store_change_fn fn,
+                            void *ctx, int64_t *xmin, int64_t *xmax, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_int(&p, after);
+    p_limit(&p, limit);
+    PGresult *r;
+    int rc = exec_stmt(s, Q_CHANGES_SINCE, &p, &r, e, "read the change log");
+    if (rc)
+        return rc;
+    int n = PQntuples(r);
+    *xmin = n ? col_i64(r, 0, 2) : 0;
+    *xmax = n ? col_i64(r, 0, 3) : 0;
+    for (int i = 0; i < n && !PQgetisnull(r, i, 0); i++)
+        if (fn(ctx, col_i64(r, i, 0), col_str(r, i, 1)))
+            break;
+    PQclear(r);
+    return 0;
+}
+
+static int pg_changes_head(struct store *st, int64_t *head, err_t *e)
+{
+    struct pg_store *s = S(st);
+    PGresult *r;
+    int rc = exec_stmt(s, Q_CHANGES_HEAD, NULL, &r, e, "read the change log");
+    if (rc)
+        return rc;
+    *head = PQntuples(r) ? col_i64(r, 0, 0) : 0;
+    PQclear(r);
+    return 0;
+}
+
+static int pg_changes_prune(struct store *st, int64_t upto, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_int(&p, upto);
+    return run(s, Q_CHANGES_PRUNE, &p, e, "prune the change log");
+}
+
+static int pg_positions_page(struct store *st, const char *after, size_t limit,
+                             struct position_list *out, err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    p_text(&p, after ? after : "");
+    p_limit(&p, limit);
+    PGresult *r;
+    int rc = exec_stmt(s, Q_POSITIONS_PAGE, &p, &r, e, "read positions");
+    return rc ? rc : position_rows(r, out, e);
+}
+
 static const struct store_ops postgres_ops = {
     .group_commit = false,
     .name = "postgres",
@@ -3406,4 +3503,8 @@ static const struct store_ops postgres_ops = {
     .transit_search = pg_transit_search,
     .import_unsold = pg_import_unsold,
     .product_find = pg_product_find,
+    .changes_since = pg_changes_since,
+    .changes_head = pg_changes_head,
+    .changes_prune = pg_changes_prune,
+    .positions_page = pg_positions_page,
 };

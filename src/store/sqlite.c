@@ -125,6 +125,10 @@ enum stmt_id {
     Q_SYNC_FULL,
     Q_CHECK_LEDGER_OVER,
     Q_CHECK_LEDGER_SUM,
+    Q_CHANGES_SINCE,
+    Q_CHANGES_HEAD,
+    Q_CHANGES_PRUNE,
+    Q_POSITIONS_PAGE,
     Q_COUNT
 };
 
@@ -450,6 +454,14 @@ static const char *const stmt_sql[Q_COUNT] = {
         "ON l.order_id = o.id WHERE p.authorized <> coalesce(l.a, 0) OR "
         "p.captured <> coalesce(l.c, 0) OR p.voided <> coalesce(l.v, 0) OR "
         "p.refunded <> coalesce(l.r, 0) ORDER BY o.number",
+    [Q_CHANGES_SINCE] = "SELECT seq, sku FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [Q_CHANGES_HEAD] = "SELECT coalesce(max(seq), 0) FROM changes",
+    [Q_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq <= ?1 "
+                        "AND seq < (SELECT max(seq) FROM changes)",
+    [Q_POSITIONS_PAGE] =
+        "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
+        "reserved, allocated FROM positions WHERE sku IN (SELECT DISTINCT sku FROM positions "
+        "WHERE sku > ?1 ORDER BY sku LIMIT ?2) ORDER BY sku",
 };
 
 /* Each entry moves the schema from version i to i + 1. */
@@ -586,6 +598,28 @@ static const char *const migrations[] = {
     "  p.order_id, '', 'refund', 'SUCCEEDED', p.refunded, o.currency, p.provider, '', p.ref,"
     "  '', 0, o.created_at FROM payments p JOIN orders o ON o.id = p.order_id"
     "  WHERE p.refunded > 0;",
+    /* 6: the change log that keeps every server's availability read model fresh (SPEC 8).
+     * A new seq is the largest + 1; pruning always keeps the last row, so none comes twice
+     * (AUTOINCREMENT would cost a write of sqlite_sequence per change). */
+    "CREATE TABLE changes(seq INTEGER PRIMARY KEY, sku TEXT NOT NULL);"
+    "CREATE TRIGGER positions_ins AFTER INSERT ON positions"
+    "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
+    "CREATE TRIGGER positions_upd AFTER UPDATE ON positions"
+    "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
+    "CREATE TRIGGER positions_del AFTER DELETE ON positions"
+    "  BEGIN INSERT INTO changes(sku) VALUES(old.sku); END;"
+    "CREATE TRIGGER products_ins AFTER INSERT ON products"
+    "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
+    "CREATE TRIGGER products_upd AFTER UPDATE ON products"
+    "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
+    "CREATE TRIGGER products_del AFTER DELETE ON products"
+    "  BEGIN INSERT INTO changes(sku) VALUES(old.sku); END;"
+    "CREATE TRIGGER settings_ins AFTER INSERT ON settings"
+    "  BEGIN INSERT INTO changes(sku) VALUES(''); END;"
+    "CREATE TRIGGER settings_upd AFTER UPDATE ON settings"
+    "  BEGIN INSERT INTO changes(sku) VALUES(''); END;"
+    "CREATE TRIGGER settings_del AFTER DELETE ON settings"
+    "  BEGIN INSERT INTO changes(sku) VALUES(''); END;",
 };
 
 struct sqlite_store {
@@ -787,9 +821,10 @@ static int sq_commit(struct store *st, err_t *e)
         return exec(s, Q_RELEASE, e, "commit");
     }
     int rc = exec(s, Q_COMMIT, e, "commit");
-    if (rc == 0)
+    if (rc == 0) {
         atomic_fetch_add(&local_commits, 1);
-    else
+        store_committed();
+    } else
         exec(s, Q_ROLLBACK, NULL, "roll back");
     return rc;
 }
@@ -991,6 +1026,30 @@ static int read_position_rows(struct sqlite_store *s, sqlite3_stmt *q,
     return done(q, 0);
 }
 
+/* Steps q (columns as Q_POSITIONS_BY_SKU) to its end, appending each position to out. */
+static int read_positions(struct sqlite_store *s, sqlite3_stmt *q, struct position_list *out,
+                          err_t *e)
+{
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct position p = {0};
+        col_copy(q, 0, p.sku, sizeof p.sku);
+        col_copy(q, 1, p.location_id, sizeof p.location_id);
+        p.stock_type = sqlite3_column_int(q, 2);
+        col_copy(q, 3, p.transit_ref, sizeof p.transit_ref);
+        p.order_date = col_date(q, 4);
+        p.stock_date = col_date(q, 5);
+        p.quantity = sqlite3_column_int64(q, 6);
+        p.reserved = sqlite3_column_int64(q, 7);
+        p.allocated = sqlite3_column_int64(q, 8);
+        if (position_list_push(out, &p))
+            return done(q, err_set(e, ERR_NOMEM, "out of memory"));
+    }
+    if (rc != SQLITE_DONE)
+        return done(q, fail(s, e, "read positions"));
+    return done(q, 0);
+}
+
 static int sq_positions_by_sku(struct store *st, const char *sku, struct position_list *out,
                                err_t *e)
 {
@@ -999,7 +1058,7 @@ static int sq_positions_by_sku(struct store *st, const char *sku, struct positio
     if (!q)
         return e->code;
     bind_text(q, 1, sku);
-    return read_position_rows(s, q, out, e);
+    return read_positions(s, q, out, e);
 }
 
 static int sq_sku_exists(struct store *st, const char *sku, bool *exists, err_t *e)
@@ -3085,6 +3144,63 @@ static int sq_product_find(struct store *st, const char *after, size_t limit, co
     return done(q, 0);
 }
 
+/* --- change log --- */
+
+static int sq_changes_since(struct store *st, int64_t after, size_t limit, store_change_fn fn,
+                            void *ctx, int64_t *xmin, int64_t *xmax, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    *xmin = *xmax = 0; /* one writer at a time: commits come in seq order */
+    sqlite3_stmt *q = stmt(s, Q_CHANGES_SINCE, e);
+    if (!q)
+        return e->code;
+    sqlite3_bind_int64(q, 1, after);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if (fn(ctx, sqlite3_column_int64(q, 0), col_str(q, 1)))
+            return done(q, 0);
+    if (rc != SQLITE_DONE)
+        return done(q, fail(s, e, "read the change log"));
+    return done(q, 0);
+}
+
+static int sq_changes_head(struct store *st, int64_t *head, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_CHANGES_HEAD, e);
+    if (!q)
+        return e->code;
+    if (sqlite3_step(q) != SQLITE_ROW)
+        return done(q, fail(s, e, "read the change log"));
+    *head = sqlite3_column_int64(q, 0);
+    return done(q, 0);
+}
+
+static int sq_changes_prune(struct store *st, int64_t upto, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_CHANGES_PRUNE, e);
+    if (!q)
+        return e->code;
+    sqlite3_bind_int64(q, 1, upto);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return done(q, fail(s, e, "prune the change log"));
+    return done(q, 0);
+}
+
+static int sq_positions_page(struct store *st, const char *after, size_t limit,
+                             struct position_list *out, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_POSITIONS_PAGE, e);
+    if (!q)
+        return e->code;
+    bind_text(q, 1, after ? after : "");
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+    return read_positions(s, q, out, e);
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .group_commit = true,
@@ -3168,4 +3284,8 @@ static const struct store_ops sqlite_ops = {
     .transit_search = sq_transit_search,
     .import_unsold = sq_import_unsold,
     .product_find = sq_product_find,
+    .changes_since = sq_changes_since,
+    .changes_head = sq_changes_head,
+    .changes_prune = sq_changes_prune,
+    .positions_page = sq_positions_page,
 };

@@ -1,3 +1,4 @@
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,4 +131,16 @@ void store_upper(const char *q, char out[STORE_QUERY_MAX + 1])
     for (; q[i] && i < STORE_QUERY_MAX; i++)
         out[i] = q[i] >= 'a' && q[i] <= 'z' ? (char)(q[i] - 'a' + 'A') : q[i];
     out[i] = '\0';
+}
+
+static atomic_uint_fast64_t commits;
+
+uint64_t store_commits(void)
+{
+    return (uint64_t)atomic_load(&commits);
+}
+
+void store_committed(void)
+{
+    atomic_fetch_add(&commits, 1);
 }

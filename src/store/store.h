@@ -65,6 +65,9 @@ typedef int (*store_row_fn)(void *ctx, const struct store_value *vals, err_t *e)
 /* A position that a run names twice, reported at its later line. */
 typedef void (*store_dup_fn)(void *ctx, int64_t line, const struct position *p);
 
+/* One row of the change log (seq, sku; "" for a settings change); nonzero stops. */
+typedef int (*store_change_fn)(void *ctx, int64_t seq, const char *sku);
+
 /* One broken invariant, as a sentence; nonzero stops the check. */
 typedef int (*store_check_fn)(void *ctx, const char *problem);
 
@@ -315,6 +318,24 @@ struct store_ops {
      * are replaced by the stored ones. Counts the calls per key. */
     int (*testpay_record)(struct store *st, const char *key, const char *kind, int64_t amount,
                           int *code, char ref[64], char msg[256], err_t *e);
+
+    /* --- change log (the availability read model, SPEC 8) ---
+     * Every change of a position, product or the settings appends (seq, sku) in the same
+     * transaction (triggers). seq grows with each change but, on PostgreSQL, commits may
+     * land out of seq order: a reader holds a gap open until every transaction that was
+     * running when it saw the gap has ended, which the snapshot bounds tell. */
+    /* Up to limit rows with seq > after, by seq; *xmin: no transaction older than it is
+     * still running; *xmax: every transaction that has begun is older than it (both 0 on
+     * SQLite, where commits come in seq order). */
+    int (*changes_since)(struct store *st, int64_t after, size_t limit, store_change_fn fn,
+                         void *ctx, int64_t *xmin, int64_t *xmax, err_t *e);
+    /* The highest seq handed out so far (committed or not). */
+    int (*changes_head)(struct store *st, int64_t *head, err_t *e);
+    /* Deletes the rows with seq <= upto. */
+    int (*changes_prune)(struct store *st, int64_t upto, err_t *e);
+    /* The positions of up to limit SKUs > after, by SKU (a full scan, page by page). */
+    int (*positions_page)(struct store *st, const char *after, size_t limit,
+                          struct position_list *out, err_t *e);
 };
 
 /* Longest search term the store takes (sku_page's q, transit_search). */
@@ -322,6 +343,11 @@ struct store_ops {
 /* q with ASCII letters in capitals, for the SKU and transitRef prefix searches: ids are
  * case-sensitive, and most are written in capitals. out holds STORE_QUERY_MAX + 1 bytes. */
 void store_upper(const char *q, char out[STORE_QUERY_MAX + 1]);
+
+/* Counts the commits made by this process, on any connection: a reader of the read model
+ * catches up with the change log when it moved. */
+uint64_t store_commits(void);
+void store_committed(void);
 
 struct store {
     const struct store_ops *ops;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { BIN, FIXTURES, HEADER, TEMPLATE, run, startServer } from './lib/server.mjs';
+import { waitFor } from './lib/shop.mjs';
 
 let srv;
 before(async () => {
@@ -125,7 +126,9 @@ describe('sellahead import', () => {
     assert.deepEqual(job.warnings.map((w) => w.sku), ['NEWHAT1']);
     assert.equal(r.stderr, 'COMPLETED: 4 rows applied; 1 SKU without a product, not for sale (see warnings)\n',
       'a summary, no progress when not a terminal');
-    assert.equal((await srv.item('MUG3')).availableStockQuantity, 50);
+    // Another process's commit reaches the server's answers within one second (SPEC 8).
+    await waitFor(async () => (await srv.item('MUG3')).availableStockQuantity === 50,
+      { timeout: 1000, interval: 20, what: 'the CLI import in the server\'s answer' });
     const got = await srv.api(`/v1/inventory/imports/${job.id}`, { key: true });
     assert.deepEqual(got.json, job);
   });
@@ -209,7 +212,9 @@ describe('sellahead import', () => {
     assert.equal(a.code, 0, a.stderr);
     const b = await srv.cli(['import', p], { env: { SELLAHEAD_DB: srv.db } });
     assert.equal(b.code, 0, b.stderr);
-    assert.equal((await srv.item('SCARF9')).availableStockQuantity, 21);
+    // Another process's commit reaches the server's answers within one second (SPEC 8).
+    await waitFor(async () => (await srv.item('SCARF9')).availableStockQuantity === 21,
+      { timeout: 1000, interval: 20, what: 'the CLI import in the server\'s answer' });
   });
 });
 

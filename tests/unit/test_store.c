@@ -1150,6 +1150,120 @@ static void test_intents_and_test_provider(void **state)
     assert_string_equal(msg, "");
 }
 
+/* --- the change log and the full scan (the availability read model) --- */
+
+struct changes {
+    int64_t seq[32];
+    char sku[32][ID_MAX + 1];
+    size_t n;
+};
+
+static int note_change(void *ctx, int64_t seq, const char *sku)
+{
+    struct changes *c = ctx;
+    assert_true(c->n < 32);
+    c->seq[c->n] = seq;
+    snprintf(c->sku[c->n], sizeof c->sku[0], "%s", sku);
+    c->n++;
+    return 0;
+}
+
+static struct changes changes_after(struct fixture *fx, int64_t after, size_t limit)
+{
+    struct changes c = {0};
+    int64_t xmin, xmax;
+    err_t e = {0};
+    assert_int_equal(ops(fx)->changes_since(fx->st, after, limit, note_change, &c, &xmin,
+                                            &xmax, &e),
+                     0);
+    assert_true(xmin <= xmax);
+    return c;
+}
+
+static void test_change_log(void **state)
+{
+    struct fixture *fx = *state;
+    err_t e = {0};
+    int64_t head0, head1;
+    assert_int_equal(ops(fx)->changes_head(fx->st, &head0, &e), 0);
+
+    /* Every write of a position, product or the settings is logged with its SKU ("" for the
+     * settings), in seq order, in the writing transaction. */
+    put_position(fx, "CL1", NULL, 5, 0, DATE_NONE);
+    struct product pr = {.sku = "CL2", .name = "Two", .price = 100, .currency = "USD"};
+    begin(fx);
+    assert_int_equal(ops(fx)->product_upsert(fx->st, &pr, &e), 0);
+    commit(fx);
+    struct settings s;
+    assert_int_equal(ops(fx)->settings_get(fx->st, &s, &e), 0);
+    s.in_stock_max_days++;
+    begin(fx);
+    assert_int_equal(ops(fx)->settings_put(fx->st, &s, &e), 0);
+    commit(fx);
+    struct position k = key("CL1", NULL);
+    begin(fx);
+    assert_int_equal(ops(fx)->position_allocate(fx->st, &k, 2, &e), 0);
+    ops(fx)->rollback(fx->st); /* rolled back: not logged */
+    begin(fx);
+    assert_int_equal(ops(fx)->position_allocate(fx->st, &k, 1, &e), 0);
+    commit(fx);
+
+    /* A backend may log one write as several rows (one per row or per statement). */
+    struct changes c = changes_after(fx, head0, 32);
+    char runs[8][ID_MAX + 1];
+    size_t nruns = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        assert_true(c.seq[i] > (i ? c.seq[i - 1] : head0));
+        if (!nruns || strcmp(runs[nruns - 1], c.sku[i])) {
+            assert_true(nruns < 8);
+            snprintf(runs[nruns++], sizeof runs[0], "%s", c.sku[i]);
+        }
+    }
+    assert_int_equal(nruns, 4);
+    assert_string_equal(runs[0], "CL1");
+    assert_string_equal(runs[1], "CL2");
+    assert_string_equal(runs[2], "");
+    assert_string_equal(runs[3], "CL1");
+    assert_int_equal(ops(fx)->changes_head(fx->st, &head1, &e), 0);
+    assert_true(head1 >= c.seq[c.n - 1]);
+
+    /* limit, after, prune */
+    struct changes one = changes_after(fx, head0, 1);
+    assert_int_equal(one.n, 1);
+    assert_int_equal(one.seq[0], c.seq[0]);
+    assert_int_equal(changes_after(fx, c.seq[c.n - 1], 32).n, 0);
+    assert_int_equal(ops(fx)->changes_prune(fx->st, c.seq[c.n - 2], &e), 0);
+    struct changes left = changes_after(fx, 0, 32);
+    assert_int_equal(left.n, 1);
+    assert_int_equal(left.seq[0], c.seq[c.n - 1]);
+}
+
+static void test_positions_page(void **state)
+{
+    struct fixture *fx = *state;
+    put_position(fx, "PA", NULL, 1, 0, DATE_NONE);
+    put_position(fx, "PA", "PO1", 2, 0, DATE_NONE);
+    put_position(fx, "PB", NULL, 3, 0, DATE_NONE);
+    put_position(fx, "PC", NULL, 4, 0, DATE_NONE);
+    err_t e = {0};
+    /* Whole SKUs: a page of 2 SKUs holds all 3 positions of PA and PB, by SKU. */
+    struct position_list l = {0};
+    assert_int_equal(ops(fx)->positions_page(fx->st, "", 2, &l, &e), 0);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.v[0].sku, "PA");
+    assert_string_equal(l.v[1].sku, "PA");
+    assert_string_equal(l.v[2].sku, "PB");
+    assert_int_equal(l.v[2].quantity, 3);
+    l.n = 0;
+    assert_int_equal(ops(fx)->positions_page(fx->st, "PB", 2, &l, &e), 0);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.v[0].sku, "PC");
+    l.n = 0;
+    assert_int_equal(ops(fx)->positions_page(fx->st, "PC", 2, &l, &e), 0);
+    assert_int_equal(l.n, 0);
+    position_list_free(&l);
+}
+
 /* Every test of the contract, run by each group. */
 #define STORE_TEST(t) cmocka_unit_test_setup_teardown(t, setup, fixture_teardown)
 static const struct CMUnitTest tests[] = {
@@ -1171,6 +1285,8 @@ static const struct CMUnitTest tests[] = {
     STORE_TEST(test_check_reports_each_kind),
     STORE_TEST(test_user_and_key_management),
     STORE_TEST(test_intents_and_test_provider),
+    STORE_TEST(test_change_log),
+    STORE_TEST(test_positions_page),
 };
 
 int main(void)

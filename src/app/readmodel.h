@@ -1,0 +1,25 @@
+/* The availability read model: every SKU's positions in memory, so the public availability
+ * answers (SPEC 5.1, 5.2) never wait on the database. Loaded in one scan at start; kept
+ * fresh from the change log (store.h): at once after this process's own commits, and by a
+ * poller every POLL_MS for other processes' commits (SPEC 8: within one second). */
+#ifndef SELLAHEAD_READMODEL_H
+#define SELLAHEAD_READMODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/date.h"
+#include "core/err.h"
+#include "util/buf.h"
+
+/* Opens its own connection to db_url, loads every SKU and starts the poller. */
+int readmodel_start(const char *db_url, err_t *e);
+void readmodel_stop(void);
+
+/* Appends the SPEC 5.1 document of sku (with the promise for qty > 0) to out. *found is
+ * false when the SKU has neither a product nor a position; the document then carries
+ * "found": false (the batch query's answer for an unknown SKU). */
+int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, bool *found,
+                  err_t *e);
+
+#endif
