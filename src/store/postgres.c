@@ -613,7 +613,7 @@ static const char *const migrations[] = {
     "  p.order_id, '', 'refund', 'SUCCEEDED', p.refunded, o.currency, p.provider, '', p.ref,"
     "  '', 0, o.created_at FROM payments p JOIN orders o ON o.id = p.order_id"
     "  WHERE p.refunded > 0;",
-    /* 6: the change log that keeps every server's availability read model fresh (SPEC 8).
+    /* 7: the change log that keeps every server's availability read model fresh (SPEC 8).
      * Statement triggers with transition tables: one INSERT ... SELECT per statement, so an
      * import writes its SKUs in one go. */
     "CREATE TABLE changes(seq BIGSERIAL PRIMARY KEY, sku TEXT COLLATE \"C\" NOT NULL);"

@@ -598,7 +598,7 @@ static const char *const migrations[] = {
     "  p.order_id, '', 'refund', 'SUCCEEDED', p.refunded, o.currency, p.provider, '', p.ref,"
     "  '', 0, o.created_at FROM payments p JOIN orders o ON o.id = p.order_id"
     "  WHERE p.refunded > 0;",
-    /* 6: the change log that keeps every server's availability read model fresh (SPEC 8).
+    /* 7: the change log that keeps every server's availability read model fresh (SPEC 8).
      * A new seq is the largest + 1; pruning always keeps the last row, so none comes twice
      * (AUTOINCREMENT would cost a write of sqlite_sequence per change). */
     "CREATE TABLE changes(seq INTEGER PRIMARY KEY, sku TEXT NOT NULL);"
