@@ -82,6 +82,7 @@ struct conn_ctx {
     struct http_req req;
     struct http_resp early; /* an answer decided before the body was read */
     bool has_early;
+    bool abort; /* a chunked body far beyond its limit: close the connection */
     size_t body_cap;
     size_t received;
     struct MHD_PostProcessor *pp;
@@ -500,11 +501,86 @@ static void set_early(struct conn_ctx *c, unsigned status, const char *code, con
     c->has_early = true;
 }
 
+/* --- strict HTTP ---
+ * What a proxy in front and this server could frame differently (request smuggling), or what
+ * would make us wait for a body we cannot read, is refused from the headers alone. */
+
+#define URL_LIMIT (8u << 10)      /* path and query string */
+#define HEADERS_LIMIT (16u << 10) /* all header lines together */
+#define MHD_MEMORY (64u << 10)    /* MHD's own buffer: beyond it MHD answers 414/431 itself */
+
+struct header_scan {
+    size_t bytes;
+    unsigned lengths, encodings;
+    const char *length;
+    bool lengths_differ, encoding_unknown;
+};
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    struct header_scan *h = cls;
+    value = value ? value : "";
+    h->bytes += strlen(key) + strlen(value) + 4;
+    if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+        if (h->lengths++ && strcmp(h->length, value))
+            h->lengths_differ = true;
+        h->length = value;
+    } else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+        h->encodings++;
+        if (strcasecmp(value, "chunked"))
+            h->encoding_unknown = true;
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result scan_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 2;
+    return MHD_YES;
+}
+
+/* True when the request was refused (c->early filled). */
+static bool request_refuse(struct conn_ctx *c, const char *url, const char *version)
+{
+    struct MHD_Connection *conn = c->req.conn;
+    size_t url_len = strlen(url);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, scan_arg, &url_len);
+    struct header_scan h = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, &h);
+    if (url_len > URL_LIMIT)
+        set_early(c, 414, "URI_TOO_LONG", "the request URL is too long");
+    else if (h.bytes > HEADERS_LIMIT)
+        set_early(c, 431, "HEADERS_TOO_LARGE", "the request headers are too large");
+    else if (!strcmp(version, MHD_HTTP_VERSION_1_1) && !http_header(&c->req, "Host"))
+        set_early(c, 400, "MALFORMED_REQUEST", "an HTTP/1.1 request needs a Host header");
+    else if (h.lengths_differ)
+        set_early(c, 400, "MALFORMED_REQUEST", "the request has differing Content-Length headers");
+    else if (h.encodings && h.lengths)
+        set_early(c, 400, "MALFORMED_REQUEST",
+                  "the request has both Content-Length and Transfer-Encoding");
+    else if (h.encodings > 1 || h.encoding_unknown)
+        set_early(c, 501, "NOT_IMPLEMENTED", "the only Transfer-Encoding accepted is chunked");
+    return c->has_early;
+}
+
+/* A route that takes no body ignores a small one. */
+static size_t body_limit(enum body_kind kind)
+{
+    return kind == BODY_BULK ? BULK_LIMIT : kind == BODY_UPLOAD ? UPLOAD_LIMIT : JSON_LIMIT;
+}
+
 /* Decides, from the headers alone, whether the request can go on; prepares its body. */
-static void request_start(struct conn_ctx *c, const char *method, const char *url)
+static void request_start(struct conn_ctx *c, const char *method, const char *url,
+                          const char *version)
 {
     struct http_req *r = &c->req;
     bool path_known;
+    if (request_refuse(c, url, version))
+        return;
     c->route = route_find(method, url, r, &path_known);
     if (!c->route) {
         if (path_known)
@@ -530,9 +606,7 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
     /* An empty body needs no content type (e.g. POST .../cancel). */
     bool has_body = (cl && strtoull(cl, NULL, 10) > 0) ||
                     http_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-    size_t limit = c->route->body == BODY_JSON ? JSON_LIMIT
-                   : c->route->body == BODY_BULK ? BULK_LIMIT
-                                                 : UPLOAD_LIMIT;
+    size_t limit = body_limit(c->route->body);
     if (cl && strtoull(cl, NULL, 10) > limit) {
         set_early(c, 413, "PAYLOAD_TOO_LARGE", "the request body is too large");
         return;
@@ -569,14 +643,20 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
 static void request_data(struct conn_ctx *c, const char *data, size_t size)
 {
     struct http_req *r = &c->req;
-    size_t limit = c->route->body == BODY_JSON ? JSON_LIMIT
-                   : c->route->body == BODY_BULK ? BULK_LIMIT
-                                                 : UPLOAD_LIMIT;
+    size_t limit = body_limit(c->route->body);
     c->received += size;
     if (c->received > limit) {
-        set_early(c, 413, "PAYLOAD_TOO_LARGE", "the request body is too large");
+        /* Only a chunked body gets here (a Content-Length is checked on headers), and the
+         * answer can only follow its end: a little more is read and dropped for the 413,
+         * then the connection is closed. */
+        if (c->received > limit + JSON_LIMIT)
+            c->abort = true;
+        else if (!c->has_early)
+            set_early(c, 413, "PAYLOAD_TOO_LARGE", "the request body is too large");
         return;
     }
+    if (c->has_early)
+        return;
     if (c->route->body == BODY_UPLOAD) {
         if (c->pp ? MHD_post_process(c->pp, data, size) != MHD_YES
                   : fwrite(data, 1, size, r->upload) != size)
@@ -608,7 +688,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   void **con_cls)
 {
     (void)cls;
-    (void)version;
     struct conn_ctx *c = *con_cls;
     if (!c) {
         if (!(c = calloc(1, sizeof *c)))
@@ -618,14 +697,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c->req.url = url;
         c->req.cfg = config;
         *con_cls = c;
-        request_start(c, method, url);
-        return MHD_YES;
+        request_start(c, method, url, version);
+        /* Answered now, before any body byte is read: MHD sends no 100 Continue then, and
+         * discards the body by closing the connection. */
+        return c->has_early ? send_resp(conn, &c->early) : MHD_YES;
     }
     if (*upload_data_size) {
-        if (!c->has_early)
-            request_data(c, upload_data, *upload_data_size);
+        request_data(c, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        return MHD_YES;
+        return c->abort ? MHD_NO : MHD_YES;
     }
     if (c->has_early)
         return send_resp(conn, &c->early);
@@ -695,7 +775,10 @@ int http_serve(const struct http_config *cfg, err_t *e)
         flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT, 4096u,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        /* hardening */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MHD_MEMORY,
+        MHD_OPTION_END);
     if (!d) {
         group_stop();
         worker_stop(mail_worker);

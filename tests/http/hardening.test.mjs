@@ -1,0 +1,134 @@
+// Hardening against hostile clients (issue 12): requests decided on their headers alone,
+// strict HTTP framing, idempotency keys that leak nothing, lockouts no flood evicts, logins
+// that do not stall the service, slow clients that cannot take it down.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startServer } from './lib/server.mjs';
+
+let srv;
+before(async () => {
+  srv = await startServer();
+});
+after(() => srv.stop());
+
+/** Sends raw bytes on a new connection; resolves the first response once it is complete
+ * (headers and Content-Length bytes) or the connection closes: {status, headers, body, json,
+ * raw, closed}. status is 0 when nothing came back within `wait` ms ("at once"). */
+function raw(text, { port = new URL(srv.url).port, localAddress, wait = 5000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ port: Number(port), host: '127.0.0.1', localAddress });
+    let buf = Buffer.alloc(0);
+    let done = false;
+    const finish = (closed) => {
+      if (done) return;
+      done = true;
+      const s = buf.toString('latin1');
+      const end = s.indexOf('\r\n\r\n');
+      const res = { status: 0, headers: {}, body: '', json: undefined, raw: s, closed };
+      if (end >= 0) {
+        const lines = s.slice(0, end).split('\r\n');
+        res.status = Number(lines[0].split(' ')[1]);
+        for (const l of lines.slice(1)) {
+          const i = l.indexOf(':');
+          res.headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+        }
+        res.body = buf.subarray(end + 4).toString('utf8');
+        if ((res.headers['content-type'] || '').startsWith('application/json')) {
+          res.json = JSON.parse(res.body);
+        }
+      }
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(res);
+    };
+    const timer = setTimeout(() => finish(false), wait);
+    sock.on('connect', () => sock.write(text));
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      const s = buf.toString('latin1');
+      const end = s.indexOf('\r\n\r\n');
+      if (end < 0 || s.startsWith('HTTP/1.1 100')) return;
+      const m = /\r\ncontent-length: *(\d+)/i.exec(s.slice(0, end));
+      if (m && buf.length >= end + 4 + Number(m[1])) finish(false);
+    });
+    sock.on('close', () => finish(true));
+    sock.on('error', (e) => (done ? undefined : reject(e)));
+  });
+}
+
+function assertJsonError(res, status, code) {
+  assert.equal(res.status, status, res.raw);
+  assert.equal(res.headers['content-type'], 'application/json; charset=utf-8', res.raw);
+  assert.equal(res.json.error.code, code, res.raw);
+  assert.ok(res.json.error.message.length > 0);
+}
+
+const ORDER = JSON.stringify({
+  email: 'a@example.com', items: [{ sku: 'TSHIRT1', quantity: 1 }],
+});
+
+// --- item 4: decided on headers, before any body byte ---
+
+test('a 10 GB Content-Length on POST /v1/orders gets 413 at once, without sending the body', async () => {
+  const res = await raw('POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+    'Content-Length: 10000000000\r\n\r\n');
+  assertJsonError(res, 413, 'PAYLOAD_TOO_LARGE');
+  assert.equal(res.headers.connection, 'close');
+});
+
+test('an unauthenticated upload with Expect: 100-continue gets 401 and no 100 Continue', async () => {
+  const res = await raw('POST /v1/inventory/imports HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n' +
+    'Content-Length: 524288000\r\nExpect: 100-continue\r\n\r\n');
+  assert.doesNotMatch(res.raw, /100 Continue/);
+  assertJsonError(res, 401, 'UNAUTHORIZED');
+});
+
+test('an unauthenticated 1000 MiB upload gets 401 before its body is sent', async () => {
+  const res = await raw('POST /v1/inventory/imports HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n' +
+    `Content-Length: ${1000 * 1024 * 1024}\r\n\r\n`);
+  assertJsonError(res, 401, 'UNAUTHORIZED');
+});
+
+// --- item 6: strict HTTP ---
+
+test('two differing Content-Length headers are refused with 400 and no order is placed', async () => {
+  const before = await srv.api('/v1/orders?limit=500', { key: true });
+  const res = await raw('POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+    `Content-Length: ${ORDER.length}\r\nContent-Length: 2\r\n\r\n${ORDER}`);
+  assertJsonError(res, 400, 'MALFORMED_REQUEST');
+  const afterList = await srv.api('/v1/orders?limit=500', { key: true });
+  assert.equal(afterList.json.items.length, before.json.items.length);
+});
+
+test('Content-Length together with Transfer-Encoding is refused with 400', async () => {
+  const res = await raw('POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+    `Content-Length: ${ORDER.length}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+  assertJsonError(res, 400, 'MALFORMED_REQUEST');
+});
+
+test('Transfer-Encoding other than chunked gets 501 at once', async () => {
+  const res = await raw('POST /v1/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+    'Transfer-Encoding: gzip\r\n\r\n');
+  assertJsonError(res, 501, 'NOT_IMPLEMENTED');
+});
+
+test('HTTP/1.1 without Host is refused with 400; HTTP/1.0 without Host is served', async () => {
+  assertJsonError(await raw('GET /healthz HTTP/1.1\r\n\r\n'), 400, 'MALFORMED_REQUEST');
+  const ok = await raw('GET /healthz HTTP/1.0\r\n\r\n');
+  assert.equal(ok.status, 200, ok.raw);
+});
+
+test('a garbage request line is closed at once, with no answer', async () => {
+  const res = await raw('GARBAGE\r\n\r\n');
+  assert.equal(res.closed, true);
+  assert.equal(res.raw, '');
+});
+
+test('a URL over 8 KiB gets 414 and headers over 16 KiB get 431, both in JSON', async () => {
+  assertJsonError(await raw(`GET /v1/products?q=${'a'.repeat(9000)} HTTP/1.1\r\nHost: x\r\n\r\n`),
+    414, 'URI_TOO_LONG');
+  const big = Array.from({ length: 20 }, (_, i) => `X-Pad-${i}: ${'b'.repeat(1000)}\r\n`).join('');
+  assertJsonError(await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\n${big}\r\n`),
+    431, 'HEADERS_TOO_LARGE');
+});
