@@ -200,7 +200,8 @@ static int place_tx(struct store *st, struct place_req *req, struct place_result
     int rc;
     if (req->idem_key) {
         char first[ORDER_ID_MAX];
-        rc = st->ops->idem_get(st, "order", req->idem_key, first, sizeof first, e);
+        rc = store_idem_find(st, req->idem_scope, req->idem_key, req->idem_fp, first,
+                             sizeof first, e);
         if (rc == 0) {
             out->replay = true;
             return st->ops->order_get(st, first, &out->order, e);
@@ -288,7 +289,8 @@ static int place_tx(struct store *st, struct place_req *req, struct place_result
     }
     /* Another server placed the same key first: run again and replay its order. */
     if (!rc && req->idem_key &&
-        (rc = st->ops->idem_put(st, "order", req->idem_key, o->id, e)) == ERR_CONFLICT)
+        (rc = store_idem_save(st, req->idem_scope, req->idem_key, req->idem_fp, o->id, e)) ==
+            ERR_CONFLICT)
         rc = ERR_RETRY;
     if (!rc && req->cart_id)
         for (size_t i = 0; i < req->nlines && !rc; i++)

@@ -34,6 +34,8 @@ struct http_req {
     char *upload_name; /* file name of the multipart part, or NULL */
     struct store *st;
     const struct http_config *cfg;
+    char idem_scope[256];            /* see http_idem */
+    char body_fp[STORE_FP_LEN + 1];  /* hex BLAKE2b of the body when an Idempotency-Key came */
 };
 
 struct http_resp {
@@ -67,6 +69,11 @@ int http_settings(struct http_req *r, struct settings *s, err_t *e);
 bool http_has_key(struct http_req *r);
 /* A limit=/cursor= pair from the query string, limit clamped to 1..max (default def). */
 size_t http_limit(struct http_req *r, size_t def, size_t max);
+
+/* The request's Idempotency-Key, or NULL; fills r->idem_scope with the endpoint path and the
+ * credential (API key id, console user, or none) the key belongs to. A key over 255
+ * characters fills out with a 422 and returns NULL. */
+const char *http_idem(struct http_req *r, struct http_resp *out);
 
 /* Tells the mail worker that an email was queued, so it goes out at once. */
 void http_mail_wake(void);

@@ -132,7 +132,13 @@ int orders_create_h(struct http_req *r, struct http_resp *out)
         free(req);
         return 0;
     }
-    req->idem_key = http_header(r, "Idempotency-Key");
+    req->idem_key = http_idem(r, out);
+    req->idem_scope = r->idem_scope;
+    req->idem_fp = r->body_fp;
+    if (out->status) {
+        free(req);
+        return 0;
+    }
     struct place_result res;
     err_t e;
     int rc = orders_place(r->st, req, &res, &e);

@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -83,6 +84,8 @@ struct conn_ctx {
     struct http_resp early; /* an answer decided before the body was read */
     bool has_early;
     bool abort; /* a chunked body far beyond its limit: close the connection */
+    crypto_generichash_state fp; /* the body's fingerprint, when an Idempotency-Key came */
+    bool fp_on;
     size_t body_cap;
     size_t received;
     struct MHD_PostProcessor *pp;
@@ -226,6 +229,33 @@ bool http_has_key(struct http_req *r)
     if (auth && !strncasecmp(auth, "Bearer ", 7))
         return apikey_verify(r->st, auth + 7);
     return session_valid(r);
+}
+
+const char *http_idem(struct http_req *r, struct http_resp *out)
+{
+    const char *key = http_header(r, "Idempotency-Key");
+    if (!key)
+        return NULL;
+    if (!*key || strlen(key) > 255) {
+        http_error(out, 422, "VALIDATION_FAILED",
+                   "the Idempotency-Key header must have 1 to 255 characters", NULL);
+        return NULL;
+    }
+    const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    char user[ID_MAX + 1];
+    if (auth && !strncasecmp(auth, "Bearer ", 7)) {
+        auth += 7;
+        if (apikey_verify(r->st, auth))
+            snprintf(r->idem_scope, sizeof r->idem_scope, "%.100s key:%.*s", r->url,
+                     (int)strcspn(auth, "."), auth);
+        else
+            snprintf(r->idem_scope, sizeof r->idem_scope, "%.100s -", r->url);
+    } else if (session_user(r, user)) {
+        snprintf(r->idem_scope, sizeof r->idem_scope, "%.100s user:%s", r->url, user);
+    } else {
+        snprintf(r->idem_scope, sizeof r->idem_scope, "%.100s -", r->url);
+    }
+    return key;
 }
 
 /* Per-thread settings cache: settings are read on every availability answer. */
@@ -637,6 +667,8 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
             set_early(c, 500, "INTERNAL", "cannot store the upload");
         break;
     }
+    if (http_header(r, "Idempotency-Key"))
+        c->fp_on = crypto_generichash_init(&c->fp, NULL, 0, 32) == 0;
 }
 
 /* Takes one chunk of the body. */
@@ -657,6 +689,8 @@ static void request_data(struct conn_ctx *c, const char *data, size_t size)
     }
     if (c->has_early)
         return;
+    if (c->fp_on)
+        crypto_generichash_update(&c->fp, (const unsigned char *)data, size);
     if (c->route->body == BODY_UPLOAD) {
         if (c->pp ? MHD_post_process(c->pp, data, size) != MHD_YES
                   : fwrite(data, 1, size, r->upload) != size)
@@ -690,8 +724,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)cls;
     struct conn_ctx *c = *con_cls;
     if (!c) {
-        if (!(c = calloc(1, sizeof *c)))
+        /* aligned: the hash state in it wants 64 bytes */
+        if (!(c = aligned_alloc(64, sizeof *c)))
             return MHD_NO;
+        memset(c, 0, sizeof *c);
         c->req.conn = conn;
         c->req.method = method;
         c->req.url = url;
@@ -711,6 +747,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return send_resp(conn, &c->early);
     if (c->done)
         return send_resp(conn, &c->resp);
+    if (c->fp_on) {
+        unsigned char h[32];
+        crypto_generichash_final(&c->fp, h, sizeof h);
+        sodium_bin2hex(c->req.body_fp, sizeof c->req.body_fp, h, sizeof h);
+        c->fp_on = false;
+    }
     if (c->route->grouped && group_submit(c))
         return MHD_YES;
     if (c->req.upload)

@@ -29,6 +29,12 @@ static void token_hash(const char *token, unsigned char out[SESSION_HASH_LEN])
 
 bool session_valid(struct http_req *r)
 {
+    char user[ID_MAX + 1];
+    return session_user(r, user);
+}
+
+bool session_user(struct http_req *r, char user[ID_MAX + 1])
+{
     const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
     const char *csrf = http_header(r, "X-CSRF-Token");
     /* Reads change nothing, so links (errors.csv) work with the cookie alone; every other
@@ -37,7 +43,7 @@ bool session_valid(struct http_req *r)
     if (!token || (!csrf && !safe) || strlen(token) != IDS_TOKEN_LEN)
         return false;
     unsigned char hash[SESSION_HASH_LEN];
-    char user[ID_MAX + 1], want[SESSION_CSRF_LEN + 1];
+    char want[SESSION_CSRF_LEN + 1];
     int64_t expires;
     err_t e;
     token_hash(token, hash);

@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startServer } from './lib/server.mjs';
+import { startServer, assertError, HEADER } from './lib/server.mjs';
+import { placeOrderRaw, orderBody, orderIds } from './lib/shop.mjs';
 
 let srv;
 before(async () => {
@@ -131,4 +132,63 @@ test('a URL over 8 KiB gets 414 and headers over 16 KiB get 431, both in JSON', 
   const big = Array.from({ length: 20 }, (_, i) => `X-Pad-${i}: ${'b'.repeat(1000)}\r\n`).join('');
   assertJsonError(await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\n${big}\r\n`),
     431, 'HEADERS_TOO_LARGE');
+});
+
+// --- item 5: idempotency keys scoped per credential and endpoint, with a body fingerprint ---
+
+test('an order Idempotency-Key with other body bytes gets 422 and nothing of the first order', async () => {
+  const key = `idem-order-${Date.now()}`;
+  const headers = { 'Idempotency-Key': key };
+  const first = await placeOrderRaw(srv, [{ sku: 'MUG3', quantity: 1 }],
+    { email: 'first@example.com', headers });
+  assert.equal(first.status, 201, first.text);
+  const again = await placeOrderRaw(srv, [{ sku: 'MUG3', quantity: 1 }],
+    { email: 'first@example.com', headers });
+  assert.equal(again.json.id, first.json.id, again.text);
+  const before = await orderIds(srv);
+  const other = await placeOrderRaw(srv, [{ sku: 'MUG3', quantity: 1 }],
+    { email: 'second@example.com', headers });
+  assertError(other, 422, 'IDEMPOTENCY_KEY_REUSED');
+  assert.doesNotMatch(other.text, new RegExp(`${first.json.id}|${first.json.accessToken}|first@`));
+  assert.deepEqual(await orderIds(srv), before);
+});
+
+test('the same order key from another credential is another key', async () => {
+  const key = `idem-cred-${Date.now()}`;
+  const body = orderBody([{ sku: 'MUG3', quantity: 1 }]);
+  const shop = await srv.api('/v1/orders', { body, headers: { 'Idempotency-Key': key } });
+  assert.equal(shop.status, 201, shop.text);
+  const merchant = await srv.api('/v1/orders',
+    { body, key: true, headers: { 'Idempotency-Key': key } });
+  assert.equal(merchant.status, 201, merchant.text);
+  assert.notEqual(merchant.json.id, shop.json.id);
+});
+
+test('a bulk Idempotency-Key with another body gets 422 and applies nothing', async () => {
+  const sku = `IDEM${Date.now()}`;
+  const key = `idem-bulk-${Date.now()}`;
+  const rec = (q) => [{ sku, locationId: 'WH1', type: 'Stock', totalQuantity: q }];
+  const first = await srv.bulk(rec(5), { 'Idempotency-Key': key });
+  assert.equal(first.status, 201, first.text);
+  assertError(await srv.bulk(rec(9), { 'Idempotency-Key': key }), 422, 'IDEMPOTENCY_KEY_REUSED');
+  assert.equal((await srv.item(sku)).positions.find((p) => p.stockType === 'onhand').quantity, 5);
+  // Another API key has a key space of its own.
+  const k2 = (await srv.cli(['apikey', 'create', 'second'])).stdout.trim();
+  const other = await srv.api('/v1/inventory/bulk',
+    { body: rec(7), key: k2, headers: { 'Idempotency-Key': key } });
+  assert.equal(other.status, 201, other.text);
+  assert.equal((await srv.item(sku)).positions.find((p) => p.stockType === 'onhand').quantity, 7);
+});
+
+test('an upload Idempotency-Key with other file bytes gets 422', async () => {
+  const sku = `IDEMUP${Date.now()}`;
+  const key = `idem-up-${Date.now()}`;
+  const csv = (q) => `${HEADER}\n${sku},WH1,onhand,${q},0,,,\n`;
+  const first = await srv.importCsv(csv(3), { headers: { 'Idempotency-Key': key } });
+  assert.equal(first.status, 201, first.text);
+  const again = await srv.importCsv(csv(3), { headers: { 'Idempotency-Key': key } });
+  assert.equal(again.json.id, first.json.id);
+  assertError(await srv.importCsv(csv(4), { headers: { 'Idempotency-Key': key } }),
+    422, 'IDEMPOTENCY_KEY_REUSED');
+  assert.equal((await srv.item(sku)).positions[0].quantity, 3);
 });
