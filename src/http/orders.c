@@ -85,6 +85,11 @@ static int parse_place(json_t *b, struct place_req *req, char *cart, struct http
         }
         req->nlines = json_array_size(items);
     }
+    json_t *em = json_object_get(b, "email");
+    if (json_is_string(em) && json_string_length(em) > EMAIL_MAX)
+        return http_error(out, 422, "VALIDATION_FAILED",
+                          "email is too long: an email address has at most 254 characters",
+                          NULL);
     if ((m = take(b, "email", req->email, sizeof req->email)))
         return http_error(out, 422, "VALIDATION_FAILED", "email must be a string", NULL);
     json_t *a = json_object_get(b, "shippingAddress");

@@ -573,6 +573,27 @@ static enum MHD_Result scan_arg(void *cls, enum MHD_ValueKind kind, const char *
     return MHD_YES;
 }
 
+/* MHD decodes the path in place: a %00 would end it early ("/assets/a.js%00.png" read as
+ * "/assets/a.js"). Decoded NULs become DEL instead, which request_refuse turns away. */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    size_t n = MHD_http_unescape(s);
+    for (size_t i = 0; i < n; i++)
+        if (!s[i])
+            s[i] = 0x7f;
+    return n;
+}
+
+static bool has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
 /* True when the request was refused (c->early filled). */
 static bool request_refuse(struct conn_ctx *c, const char *url, const char *version)
 {
@@ -583,6 +604,8 @@ static bool request_refuse(struct conn_ctx *c, const char *url, const char *vers
     MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, &h);
     if (url_len > URL_LIMIT)
         set_early(c, 414, "URI_TOO_LONG", "the request URL is too long");
+    else if (has_control(url))
+        set_early(c, 400, "MALFORMED_REQUEST", "the URL path has a control character");
     else if (h.bytes > HEADERS_LIMIT)
         set_early(c, 431, "HEADERS_TOO_LARGE", "the request headers are too large");
     else if (!strcmp(version, MHD_HTTP_VERSION_1_1) && !http_header(&c->req, "Host"))
@@ -820,6 +843,7 @@ int http_serve(const struct http_config *cfg, err_t *e)
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
         /* hardening */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MHD_MEMORY,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_END);
     if (!d) {
         group_stop();

@@ -192,3 +192,20 @@ test('an upload Idempotency-Key with other file bytes gets 422', async () => {
     422, 'IDEMPOTENCY_KEY_REUSED');
   assert.equal((await srv.item(sku)).positions[0].quantity, 3);
 });
+
+// --- item 7: smaller ones ---
+
+test('an email over 254 characters gets its own 422 message', async () => {
+  const email = `${'a'.repeat(250)}@example.com`;
+  const r = await placeOrderRaw(srv, [{ sku: 'MUG3', quantity: 1 }], { email });
+  assertError(r, 422, 'VALIDATION_FAILED', /email is too long.*254/);
+});
+
+test('an encoded NUL or control character in a web path never serves the file', async () => {
+  const ok = await srv.api('/assets/store.js');
+  assert.equal(ok.status, 200);
+  for (const p of ['/assets/store.js%00.png', '/assets/store.js%00', '/assets/store.js%0a',
+    '/v1/products/TSHIRT1%00x']) {
+    assertError(await srv.api(p), 400, 'MALFORMED_REQUEST');
+  }
+});
