@@ -3,6 +3,7 @@
  * file), and the response written on the last callback so keep-alive stays on. */
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -86,6 +87,8 @@ struct conn_ctx {
     bool abort; /* a chunked body far beyond its limit: close the connection */
     crypto_generichash_state fp; /* the body's fingerprint, when an Idempotency-Key came */
     bool fp_on;
+    char addr[64];              /* the client's address, while in the slow-work queue */
+    struct conn_ctx *slow_next; /* in the slow-work queue */
     size_t body_cap;
     size_t received;
     struct MHD_PostProcessor *pp;
@@ -453,6 +456,124 @@ static bool group_submit(struct conn_ctx *c)
     return ok;
 }
 
+/* --- slow work ---
+ * A password check costs ~0.1 s of CPU: on the request threads a burst of logins would stall
+ * every other request. Such requests are suspended and queued (a small bounded queue, a few
+ * per address) for one worker thread of their own, then resumed to finish. */
+
+#define SLOW_QUEUE_MAX 32
+#define SLOW_PER_ADDRESS 4
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct conn_ctx *head, *tail, *busy;
+    size_t queued;
+    bool stopping, running;
+    pthread_t thread;
+} slow = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+void http_offload(struct http_req *r, void (*fn)(void *arg), void *arg)
+{
+    free(r->slow_arg);
+    r->slow_fn = fn;
+    r->slow_arg = arg;
+}
+
+void http_client_addr(struct http_req *r, char *buf, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(buf, cap, "?");
+    if (ci && ci->client_addr)
+        getnameinfo(ci->client_addr,
+                    ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                           : sizeof(struct sockaddr_in),
+                    buf, (socklen_t)cap, NULL, 0, NI_NUMERICHOST);
+}
+
+static void *slow_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&slow.lock);
+    for (;;) {
+        while (!slow.head && !slow.stopping)
+            pthread_cond_wait(&slow.cond, &slow.lock);
+        struct conn_ctx *c = slow.head;
+        if (!c)
+            break;
+        slow.head = c->slow_next;
+        if (!slow.head)
+            slow.tail = NULL;
+        slow.queued--;
+        slow.busy = c;
+        pthread_mutex_unlock(&slow.lock);
+        c->req.slow_fn(c->req.slow_arg);
+        c->req.slow_done = true;
+        pthread_mutex_lock(&slow.lock);
+        slow.busy = NULL;
+        MHD_resume_connection(c->req.conn);
+    }
+    pthread_mutex_unlock(&slow.lock);
+    return NULL;
+}
+
+static int slow_start(void)
+{
+    slow.stopping = false;
+    if (pthread_create(&slow.thread, NULL, slow_main, NULL))
+        return -1;
+    slow.running = true;
+    return 0;
+}
+
+/* Finishes every queued job, then stops the worker. */
+static void slow_stop(void)
+{
+    if (!slow.running)
+        return;
+    pthread_mutex_lock(&slow.lock);
+    slow.stopping = true;
+    pthread_cond_signal(&slow.cond);
+    pthread_mutex_unlock(&slow.lock);
+    pthread_join(slow.thread, NULL);
+    slow.running = false;
+}
+
+/* Queues the request's slow work and suspends it; false with a 429 in out when it cannot. */
+static bool slow_submit(struct conn_ctx *c, struct http_resp *out)
+{
+    http_client_addr(&c->req, c->addr, sizeof c->addr);
+    pthread_mutex_lock(&slow.lock);
+    size_t same = slow.busy && !strcmp(slow.busy->addr, c->addr);
+    for (struct conn_ctx *q = slow.head; q; q = q->slow_next)
+        same += !strcmp(q->addr, c->addr);
+    const char *why = !slow.running || slow.stopping ? "the server is shutting down"
+                      : slow.queued >= SLOW_QUEUE_MAX
+                          ? "the server is busy checking passwords: try again in a moment"
+                      : same >= SLOW_PER_ADDRESS
+                          ? "too many logins at once from your address: try again in a moment"
+                          : NULL;
+    if (!why) {
+        MHD_suspend_connection(c->req.conn);
+        c->slow_next = NULL;
+        if (slow.tail)
+            slow.tail->slow_next = c;
+        else
+            slow.head = c;
+        slow.tail = c;
+        slow.queued++;
+        pthread_cond_signal(&slow.cond);
+    }
+    pthread_mutex_unlock(&slow.lock);
+    if (why) {
+        http_error(out, 429, "TOO_MANY_REQUESTS", why, NULL);
+        snprintf(out->header_name, sizeof out->header_name, "Retry-After");
+        snprintf(out->header_value, sizeof out->header_value, "1");
+    }
+    return !why;
+}
+
 /* --- request lifecycle --- */
 
 static void ctx_free(struct conn_ctx *c)
@@ -462,6 +583,7 @@ static void ctx_free(struct conn_ctx *c)
     for (size_t i = 0; i < c->req.nparams; i++)
         free(c->req.params[i]);
     free(c->req.body);
+    free(c->req.slow_arg);
     free(c->req.upload_name);
     if (c->req.upload)
         fclose(c->req.upload);
@@ -782,6 +904,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rewind(c->req.upload);
     struct http_resp resp = {0};
     c->route->handler(&c->req, &resp);
+    if (!resp.status && c->req.slow_fn && !c->req.slow_done) {
+        c->req.st->ops->rollback(c->req.st);
+        if (slow_submit(c, &resp))
+            return MHD_YES; /* the handler runs again once the work is done */
+    }
     if (!resp.status)
         http_error(&resp, 500, "INTERNAL", "the handler gave no answer", NULL);
     /* A handler that failed mid-transaction must not leave it open for the next request. */
@@ -832,6 +959,12 @@ int http_serve(const struct http_config *cfg, err_t *e)
         mail_worker = NULL;
         return rc;
     }
+    if (slow_start()) {
+        group_stop();
+        worker_stop(mail_worker);
+        mail_worker = NULL;
+        return err_set(e, ERR_NOMEM, "cannot start the password-check thread");
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
@@ -846,6 +979,7 @@ int http_serve(const struct http_config *cfg, err_t *e)
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_END);
     if (!d) {
+        slow_stop();
         group_stop();
         worker_stop(mail_worker);
         mail_worker = NULL;
@@ -866,6 +1000,7 @@ int http_serve(const struct http_config *cfg, err_t *e)
     /* Stop taking connections, finish what is queued, then close. */
     MHD_quiesce_daemon(d);
     group_stop();
+    slow_stop();
     MHD_stop_daemon(d);
     worker_stop(mail_worker);
     mail_worker = NULL;

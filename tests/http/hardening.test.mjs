@@ -3,6 +3,7 @@
 // that do not stall the service, slow clients that cannot take it down.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { startServer, assertError, HEADER } from './lib/server.mjs';
 import { placeOrderRaw, orderBody, orderIds } from './lib/shop.mjs';
@@ -208,4 +209,78 @@ test('an encoded NUL or control character in a web path never serves the file', 
     '/v1/products/TSHIRT1%00x']) {
     assertError(await srv.api(p), 400, 'MALFORMED_REQUEST');
   }
+});
+
+// --- items 2 and 3: logins off the request threads, lockouts that hold ---
+
+/** POST JSON from a given local address (127.0.0.x binds on Linux loopback): one address per
+ * test keeps the per-address limits of one test out of the others. */
+function postFrom(localAddress, p, body) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(srv.url + p);
+    const data = JSON.stringify(body);
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
+      localAddress, agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+    (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, text,
+        headers: { get: (k) => res.headers[k.toLowerCase()] },
+        json: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+const login = (from, name, password) => postFrom(from, '/v1/session', { name, password });
+
+async function addUser(name, password) {
+  const r = await srv.cli(['user', 'add', name], { input: `${password}\n` });
+  assert.equal(r.code, 0, r.stderr);
+}
+
+test('a locked user stays locked through a flood of failed logins with random names', async () => {
+  await addUser('clerk', 'clerk password 1');
+  for (let i = 0; i < 5; i++) assert.equal((await login('127.0.0.3', 'clerk', 'wrong')).status, 401);
+  assertError(await login('127.0.0.3', 'clerk', 'clerk password 1'), 429, 'TOO_MANY_REQUESTS');
+  const statuses = [];
+  for (let i = 0; i < 300; i++) {
+    statuses.push((await login('127.0.0.3', `rnd${i}x${Math.random()}`, 'nope')).status);
+  }
+  // The address is locked after 20 failures: the rest of the flood is refused unhashed.
+  assert.deepEqual(statuses.slice(15), Array(285).fill(429));
+  assertError(await login('127.0.0.3', 'clerk', 'clerk password 1'), 429, 'TOO_MANY_REQUESTS');
+  // The user lock holds from any address.
+  assertError(await login('127.0.0.4', 'clerk', 'clerk password 1'), 429, 'TOO_MANY_REQUESTS');
+});
+
+test('more logins at once from one address than its share get 429 with Retry-After', async () => {
+  const res = await Promise.all(Array.from({ length: 10 }, () => login('127.0.0.5', 'nobody', 'x')));
+  const refused = res.filter((r) => r.status === 429);
+  assert.ok(refused.length >= 1, res.map((r) => r.status).join());
+  for (const r of refused) {
+    assert.equal(r.json.error.code, 'TOO_MANY_REQUESTS');
+    assert.equal(r.headers.get('retry-after'), '1');
+  }
+  assert.deepEqual(res.filter((r) => r.status !== 429).map((r) => r.status),
+    Array(10 - refused.length).fill(401));
+});
+
+test('while 32 logins are checked, /healthz answers before most of them finish', async () => {
+  let finished = 0;
+  const logins = Array.from({ length: 32 }, (_, i) =>
+    login(`127.0.0.${10 + (i % 8)}`, `random${i}`, 'wrong').then((r) => {
+      finished += 1;
+      return r;
+    }));
+  await new Promise((r) => setTimeout(r, 100)); // let them all reach the server
+  const h = await fetch(`${srv.url}/healthz`);
+  assert.equal(h.status, 200);
+  const finishedAtHealth = finished;
+  const res = await Promise.all(logins);
+  assert.deepEqual(res.map((r) => r.status), Array(32).fill(401));
+  assert.ok(finishedAtHealth < 8, `${finishedAtHealth} of 32 logins had finished first`);
 });
