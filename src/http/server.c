@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/date.h"
@@ -574,6 +575,137 @@ static bool slow_submit(struct conn_ctx *c, struct http_resp *out)
     return !why;
 }
 
+/* --- slow clients ---
+ * MHD's timeout only measures idleness: a client sending a header line every few seconds
+ * would hold its connection forever. Each connection has a deadline instead: the request
+ * line within the keep-alive idle time, the headers HEADERS_SECONDS after it, the body at a
+ * minimum rate. A watcher thread shuts down the sockets past it; MHD then closes them. */
+
+#define IDLE_SECONDS 30
+#define HEADERS_SECONDS 10
+#define BODY_SECONDS 30
+#define BODY_MIN_RATE (64u << 10)   /* bytes per second */
+#define PER_ADDRESS_CONNECTIONS 256 /* default of SELLAHEAD_PER_ADDRESS_CONNECTIONS */
+
+struct watch {
+    int fd;
+    time_t deadline; /* 0 while the server works on the request */
+    struct watch *prev, *next;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct watch *head;
+    bool stopping, running;
+    pthread_t thread;
+} watch = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    struct watch *w = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!ci || !(w = calloc(1, sizeof *w)))
+            return;
+        w->fd = ci->connect_fd;
+        w->deadline = time(NULL) + IDLE_SECONDS + HEADERS_SECONDS;
+        pthread_mutex_lock(&watch.lock);
+        w->next = watch.head;
+        if (watch.head)
+            watch.head->prev = w;
+        watch.head = w;
+        pthread_mutex_unlock(&watch.lock);
+        *socket_context = w;
+    } else if (w) { /* closed: called before MHD closes the socket, so fd is still ours */
+        pthread_mutex_lock(&watch.lock);
+        if (w->prev)
+            w->prev->next = w->next;
+        else
+            watch.head = w->next;
+        if (w->next)
+            w->next->prev = w->prev;
+        pthread_mutex_unlock(&watch.lock);
+        free(w);
+        *socket_context = NULL;
+    }
+}
+
+static void watch_set(struct MHD_Connection *conn, time_t deadline)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct watch *w = ci ? ci->socket_context : NULL;
+    if (!w)
+        return;
+    pthread_mutex_lock(&watch.lock);
+    w->deadline = deadline;
+    pthread_mutex_unlock(&watch.lock);
+}
+
+/* Called once the request line is in: the headers must follow soon. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)uri;
+    watch_set(conn, time(NULL) + HEADERS_SECONDS);
+    return NULL;
+}
+
+/* Connections one address may hold (SELLAHEAD_PER_ADDRESS_CONNECTIONS, 0: no limit, for
+ * a server behind a proxy, where every client has the proxy's address). */
+static unsigned per_address_connections(void)
+{
+    const char *v = getenv("SELLAHEAD_PER_ADDRESS_CONNECTIONS");
+    char *end;
+    unsigned long n = v && *v ? strtoul(v, &end, 10) : PER_ADDRESS_CONNECTIONS;
+    return v && *v && (*end || n > 1000000) ? PER_ADDRESS_CONNECTIONS : (unsigned)n;
+}
+
+static void *watch_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&watch.lock);
+    while (!watch.stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait(&watch.cond, &watch.lock, &ts);
+        time_t now = time(NULL);
+        for (struct watch *w = watch.head; w; w = w->next)
+            if (w->deadline && w->deadline < now) {
+                shutdown(w->fd, SHUT_RDWR);
+                w->deadline = 0;
+            }
+    }
+    pthread_mutex_unlock(&watch.lock);
+    return NULL;
+}
+
+static int watch_start(void)
+{
+    watch.stopping = false;
+    if (pthread_create(&watch.thread, NULL, watch_main, NULL))
+        return -1;
+    watch.running = true;
+    return 0;
+}
+
+static void watch_stop(void)
+{
+    if (!watch.running)
+        return;
+    pthread_mutex_lock(&watch.lock);
+    watch.stopping = true;
+    pthread_cond_signal(&watch.cond);
+    pthread_mutex_unlock(&watch.lock);
+    pthread_join(watch.thread, NULL);
+    watch.running = false;
+}
+
 /* --- request lifecycle --- */
 
 static void ctx_free(struct conn_ctx *c)
@@ -598,10 +730,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
     (void)toe;
     ctx_free(*con_cls);
     *con_cls = NULL;
+    watch_set(conn, time(NULL) + IDLE_SECONDS + HEADERS_SECONDS);
 }
 
 static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *resp)
@@ -748,6 +880,18 @@ static size_t body_limit(enum body_kind kind)
     return kind == BODY_BULK ? BULK_LIMIT : kind == BODY_UPLOAD ? UPLOAD_LIMIT : JSON_LIMIT;
 }
 
+/* When the body must be in by: 0 (none) for a request without one. */
+static time_t body_deadline(struct conn_ctx *c)
+{
+    const char *cl = http_header(&c->req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    uint64_t len = cl ? strtoull(cl, NULL, 10) : 0;
+    if (c->has_early || (!len && !http_header(&c->req, MHD_HTTP_HEADER_TRANSFER_ENCODING)))
+        return 0;
+    if (!len) /* chunked: as if it had the route's largest size */
+        len = body_limit(c->route->body);
+    return time(NULL) + BODY_SECONDS + (time_t)(len / BODY_MIN_RATE);
+}
+
 /* Decides, from the headers alone, whether the request can go on; prepares its body. */
 static void request_start(struct conn_ctx *c, const char *method, const char *url,
                           const char *version)
@@ -879,6 +1023,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c->req.cfg = config;
         *con_cls = c;
         request_start(c, method, url, version);
+        watch_set(conn, body_deadline(c));
         /* Answered now, before any body byte is read: MHD sends no 100 Continue then, and
          * discards the body by closing the connection. */
         return c->has_early ? send_resp(conn, &c->early) : MHD_YES;
@@ -892,6 +1037,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return send_resp(conn, &c->early);
     if (c->done)
         return send_resp(conn, &c->resp);
+    watch_set(conn, 0); /* the body is in: no deadline while the server works */
     if (c->fp_on) {
         unsigned char h[32];
         crypto_generichash_final(&c->fp, h, sizeof h);
@@ -959,7 +1105,8 @@ int http_serve(const struct http_config *cfg, err_t *e)
         mail_worker = NULL;
         return rc;
     }
-    if (slow_start()) {
+    if (slow_start() || watch_start()) {
+        slow_stop();
         group_stop();
         worker_stop(mail_worker);
         mail_worker = NULL;
@@ -977,8 +1124,12 @@ int http_serve(const struct http_config *cfg, err_t *e)
         /* hardening */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MHD_MEMORY,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, NULL,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_address_connections(),
         MHD_OPTION_END);
     if (!d) {
+        watch_stop();
         slow_stop();
         group_stop();
         worker_stop(mail_worker);
@@ -1002,6 +1153,7 @@ int http_serve(const struct http_config *cfg, err_t *e)
     group_stop();
     slow_stop();
     MHD_stop_daemon(d);
+    watch_stop();
     worker_stop(mail_worker);
     mail_worker = NULL;
     return 0;

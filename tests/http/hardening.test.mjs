@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { startServer, assertError, HEADER } from './lib/server.mjs';
-import { placeOrderRaw, orderBody, orderIds } from './lib/shop.mjs';
+import { placeOrderRaw, orderBody, orderIds, waitFor } from './lib/shop.mjs';
 
 let srv;
 before(async () => {
@@ -283,4 +283,39 @@ test('while 32 logins are checked, /healthz answers before most of them finish',
   const res = await Promise.all(logins);
   assert.deepEqual(res.map((r) => r.status), Array(32).fill(401));
   assert.ok(finishedAtHealth < 8, `${finishedAtHealth} of 32 logins had finished first`);
+});
+
+// --- item 1: slow clients ---
+
+test('slowloris: one address holds at most 256 connections, each closed at the header deadline, others are served', async () => {
+  const port = Number(new URL(srv.url).port);
+  const socks = [];
+  let closed = 0;
+  const timers = [];
+  try {
+    for (let i = 0; i < 300; i++) {
+      const s = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.20' });
+      s.on('error', () => {});
+      s.on('close', () => { closed += 1; });
+      s.on('connect', () => {
+        s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+        let n = 0;
+        timers.push(setInterval(() => s.write(`X-Slow-${n++}: 1\r\n`), 2000));
+      });
+      socks.push(s);
+    }
+    // Beyond 256 connections from one address, MHD closes the new ones at once.
+    await waitFor(() => closed >= 44, { timeout: 5000, what: 'connections over the limit closed' });
+    // Everyone else is served meanwhile, from this address and from another.
+    const h = await fetch(`${srv.url}/healthz`);
+    assert.equal(h.status, 200);
+    const other = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', { localAddress: '127.0.0.21' });
+    assert.equal(other.status, 200, other.raw);
+    // The headers never end: each slow connection is closed at its deadline (10 s).
+    await waitFor(() => closed === 300, { timeout: 25000, interval: 200,
+      what: 'every slow connection closed' });
+  } finally {
+    for (const t of timers) clearInterval(t);
+    for (const s of socks) s.destroy();
+  }
 });
