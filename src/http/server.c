@@ -215,9 +215,8 @@ int http_body_json(struct http_req *r, struct http_resp *out, json_t **doc)
     return -1;
 }
 
-size_t http_limit(struct http_req *r, size_t def, size_t max)
+static size_t limit_value(const char *v, size_t def, size_t max)
 {
-    const char *v = http_query(r, "limit");
     if (!v || !*v)
         return def;
     char *end;
@@ -225,6 +224,11 @@ size_t http_limit(struct http_req *r, size_t def, size_t max)
     if (*end || n < 1)
         return def;
     return (size_t)n > max ? max : (size_t)n;
+}
+
+size_t http_limit(struct http_req *r, size_t def, size_t max)
+{
+    return limit_value(http_query(r, "limit"), def, max);
 }
 
 bool http_has_key(struct http_req *r)
@@ -484,7 +488,7 @@ void http_offload(struct http_req *r, void (*fn)(void *arg), void *arg)
 void http_client_addr(struct http_req *r, char *buf, size_t cap)
 {
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        r->conn ? MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
     snprintf(buf, cap, "?");
     if (ci && ci->client_addr)
         getnameinfo(ci->client_addr,
