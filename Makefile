@@ -73,7 +73,8 @@ fuzz-replay: $(FUZZERS:%=build-san/tests/fuzz_%)
 # The library is built with clang and the same sanitizers in build-fuzz.
 FUZZ_SECONDS ?= 60
 FUZZ_ARGS    ?= -max_total_time=$(FUZZ_SECONDS)
-FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+                -fno-omit-frame-pointer
 fuzz:
 	@CFLAGS="$(FUZZ_FLAGS)" $(MAKE) --no-print-directory CC=clang BUILD=build-fuzz \
 		build-fuzz/libsellahead.a
@@ -83,7 +84,8 @@ fuzz:
 			-D_DEFAULT_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
 			-o build-fuzz/fuzz_$$f fuzz/fuzz_$$f.c build-fuzz/libsellahead.a $(LDLIBS); \
 		echo "== fuzz $$f"; \
-		build-fuzz/fuzz_$$f -jobs=1 $(FUZZ_ARGS) build-fuzz/corpus/$$f fuzz/corpus/$$f; \
+		build-fuzz/fuzz_$$f -artifact_prefix=build-fuzz/$$f- $(FUZZ_ARGS) \
+			build-fuzz/corpus/$$f fuzz/corpus/$$f; \
 	done
 
 http: $(BUILD)/sellahead

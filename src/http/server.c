@@ -774,7 +774,7 @@ static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const c
     (void)transfer_encoding;
     (void)off;
     struct conn_ctx *c = cls;
-    if (strcmp(key, "file"))
+    if (!key || strcmp(key, "file")) /* MHD passes no key for a part it cannot name */
         return MHD_YES;
     if (!c->req.upload_name)
         c->req.upload_name = strdup(filename ? filename : "");

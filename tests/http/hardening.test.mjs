@@ -319,3 +319,13 @@ test('slowloris: one address holds at most 256 connections, each closed at the h
     for (const s of socks) s.destroy();
   }
 });
+
+// --- found by fuzz/fuzz_multipart: a part MHD cannot name crashed the server ---
+
+test('a multipart part without a parsable name is no file: 400, and the server lives on', async () => {
+  const body = '--abc\r\nContent-Disposition:"form-data; name="file"; filename="a"\r\n\r\nx\r\n--abc--\r\n';
+  const r = await srv.api('/v1/inventory/imports', { body, key: true,
+    headers: { 'content-type': 'multipart/form-data; boundary=abc' } });
+  assertError(r, 400, 'MALFORMED_REQUEST');
+  assert.equal((await srv.api('/healthz')).status, 200);
+});
