@@ -1,8 +1,8 @@
 /* libFuzzer target for the multipart upload reader: MHD's post processor feeding the
  * server's own field callback (on_post_field), as POST /v1/inventory/imports does. The
- * input's first line is the boundary, the rest the body; it is sent over a socket pair to a
- * daemon run from this thread, in pieces whose size the first byte picks. The spooled file
- * must hold no more bytes than the body had.
+ * input's first byte picks the size of the pieces (1 B to 4 KiB) the body is fed in, the rest
+ * of its first line is the boundary, what follows the body; it is sent over a socket pair to
+ * a daemon run from this thread. The spooled file must hold no more bytes than the body had.
  *
  *   make fuzz   (builds build-fuzz/fuzz_multipart and runs it over fuzz/corpus/multipart) */
 #include <errno.h>
@@ -22,7 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
     } while (0)
 
 static struct MHD_Daemon *daemon_;
-static size_t body_size;
+static size_t body_size, piece;
+static char *spool; /* the upload, in memory rather than a temporary file */
+static size_t spool_len;
 
 static enum MHD_Result on_upload(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version,
@@ -38,13 +40,17 @@ static enum MHD_Result on_upload(void *cls, struct MHD_Connection *conn, const c
         CHECK((c = calloc(1, sizeof *c)));
         c->req.conn = conn;
         c->pp = MHD_create_post_processor(conn, 1024, on_post_field, c);
-        CHECK((c->req.upload = tmpfile()));
+        CHECK((c->req.upload = open_memstream(&spool, &spool_len)));
         *con_cls = c;
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (c->pp && !c->has_early && MHD_post_process(c->pp, upload_data, *upload_data_size) != MHD_YES)
-            c->has_early = true; /* the server answers 400 then */
+        /* fed in pieces, as the network may cut it anywhere */
+        for (size_t off = 0; c->pp && !c->has_early && off < *upload_data_size; off += piece) {
+            size_t n = *upload_data_size - off < piece ? *upload_data_size - off : piece;
+            if (MHD_post_process(c->pp, upload_data + off, n) != MHD_YES)
+                c->has_early = true; /* the server answers 400 then */
+        }
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -64,6 +70,8 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)toe;
     ctx_free(*con_cls);
     *con_cls = NULL;
+    free(spool);
+    spool = NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -75,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size < 1)
         return 0;
-    size_t piece = data[0] % 64 + 1;
+    piece = (size_t)1 << (data[0] % 13); /* 1 byte to 4 KiB at a time */
     const uint8_t *nl = memchr(data + 1, '\n', size - 1);
     size_t blen = nl ? (size_t)(nl - data - 1) : 0;
     if (!nl || blen > 70 || memchr(data + 1, '\r', blen) || memchr(data + 1, '\0', blen))
@@ -94,15 +102,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001)};
     CHECK(MHD_add_connection(daemon_, sv[1], (struct sockaddr *)&sa, sizeof sa) == MHD_YES);
     CHECK(write(sv[0], head, (size_t)hl) == hl);
-    size_t sent = 0;
+    CHECK(write(sv[0], body, body_size) == (ssize_t)body_size); /* fits the socket buffer */
     char buf[512];
-    for (int rounds = 0; rounds < 100000; rounds++) {
-        if (sent < body_size) {
-            size_t n = body_size - sent < piece ? body_size - sent : piece;
-            ssize_t w = write(sv[0], body + sent, n);
-            if (w > 0)
-                sent += (size_t)w;
-        }
+    for (int rounds = 0; rounds < 10000; rounds++) {
         MHD_run(daemon_);
         ssize_t r = read(sv[0], buf, sizeof buf);
         if (r == 0 || (r < 0 && errno != EAGAIN))
