@@ -1114,7 +1114,7 @@ int http_serve(const struct http_config *cfg, err_t *e)
         group_stop();
         worker_stop(mail_worker);
         mail_worker = NULL;
-        return err_set(e, ERR_NOMEM, "cannot start the password-check thread");
+        return err_set(e, ERR_NOMEM, "cannot start the password-check and deadline threads");
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME;
