@@ -54,6 +54,7 @@ function startServer() {
   });
 }
 
+const ORDER_SKUS = ['MUG3', 'TSHIRT1', 'HOODIE2', 'CAP4'];
 const ADDRESS = { name: 'A', line1: '1 Road', city: 'Town', postalCode: '12345', country: 'US' };
 const acked = { orders: [], imports: [] };
 const attempted = []; // every import's SKUs and quantity, acknowledged or not
@@ -63,7 +64,7 @@ let importSeq = 0;
 async function oneWrite(url) {
   const r = rnd();
   if (r < 0.6) {
-    const sku = ['MUG3', 'TSHIRT1', 'HOODIE2', 'CAP4'][Math.floor(rnd() * 4)];
+    const sku = ORDER_SKUS[Math.floor(rnd() * ORDER_SKUS.length)];
     const quantity = 1 + Math.floor(rnd() * 3);
     const res = await request(`${url}/v1/orders`, { body: {
       items: [{ sku, quantity }], email: 'crash@example.com', shippingAddress: ADDRESS,
@@ -128,6 +129,11 @@ try {
   key = (await cli(['apikey', 'create', 'crash'])).stdout.trim();
   for (let t = 1; t <= TRIALS; t++) {
     const srv = await startServer();
+    if (t === 1) { // enough stock that orders keep being placed in every trial
+      const stock = await request(`${srv.url}/v1/inventory/bulk`, { key, body: ORDER_SKUS.map(
+        (sku) => ({ sku, locationId: 'WH1', type: 'Stock', totalQuantity: 1000000 })) });
+      assert.equal(stock.status, 201, stock.text);
+    }
     const killAt = 200 + Math.floor(rnd() * 1300);
     const loading = load(srv.url, Date.now() + 60000);
     await new Promise((r) => setTimeout(r, killAt));
