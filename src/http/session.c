@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/lockout.h"
 #include "http/routes.h"
 #include "util/ids.h"
 
@@ -17,7 +18,6 @@
 #define ADDR_FAIL_LIMIT 20    /* ... or per address ... */
 #define FAIL_WINDOW 900       /* ... within this many seconds ... */
 #define LOCK_SECONDS 60       /* ... lock further tries for this long */
-#define FAIL_SLOTS 4096
 
 static void token_hash(const char *token, unsigned char out[SESSION_HASH_LEN])
 {
@@ -52,52 +52,17 @@ bool session_user(struct http_req *r, char user[ID_MAX + 1])
 }
 
 /* --- failed logins, kept in memory: a lock-out need not survive a restart ---
- * Counted per user name (from any address) and per address (for any name). A locked entry
- * is never evicted; when every slot holds a lock, logins that would need a new slot wait. */
+ * Counted per user name (from any address) and per address (for any name); see
+ * core/lockout.h for why no flood lifts a lock. */
 
-static struct fail {
-    char key[ID_MAX + 70]; /* "u:<name>" or "a:<address>" */
-    int failures;
-    time_t first, locked_until;
-} fails[FAIL_SLOTS];
+static struct lockout fails = {.window = FAIL_WINDOW, .lock_seconds = LOCK_SECONDS};
 static pthread_mutex_t fails_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* The key's slot, or (make) a free one: empty, expired, else the oldest unlocked. NULL when
- * every slot holds a lock. Called with fails_lock held. */
-static struct fail *fail_slot(const char *key, time_t now, bool make)
-{
-    struct fail *free_slot = NULL;
-    for (size_t i = 0; i < FAIL_SLOTS; i++) {
-        struct fail *f = &fails[i];
-        if (!strcmp(f->key, key))
-            return f;
-        if (!make || f->locked_until > now)
-            continue;
-        if (!f->key[0] || now - f->first > FAIL_WINDOW)
-            free_slot = f;
-        else if (!free_slot || (free_slot->key[0] && f->first < free_slot->first))
-            free_slot = f;
-    }
-    if (free_slot) {
-        memset(free_slot, 0, sizeof *free_slot);
-        snprintf(free_slot->key, sizeof free_slot->key, "%s", key);
-        free_slot->first = now;
-    }
-    return free_slot;
-}
 
 /* Seconds the key stays locked, 0 when it may try. */
 static long fail_locked(const char *key, time_t now)
 {
     pthread_mutex_lock(&fails_lock);
-    struct fail *f = fail_slot(key, now, false);
-    long left = f && f->locked_until > now ? (long)(f->locked_until - now) : 0;
-    if (!f) { /* untracked: it may try only if a failure could be recorded */
-        bool room = false;
-        for (size_t i = 0; i < FAIL_SLOTS && !room; i++)
-            room = fails[i].locked_until <= now;
-        left = room ? 0 : LOCK_SECONDS;
-    }
+    long left = (long)lockout_left(&fails, key, (int64_t)now);
     pthread_mutex_unlock(&fails_lock);
     return left;
 }
@@ -105,20 +70,7 @@ static long fail_locked(const char *key, time_t now)
 static void fail_note(const char *key, time_t now, bool failed, int limit)
 {
     pthread_mutex_lock(&fails_lock);
-    struct fail *f = fail_slot(key, now, failed);
-    if (f && !failed) {
-        memset(f, 0, sizeof *f);
-    } else if (f) {
-        if (now - f->first > FAIL_WINDOW) {
-            f->failures = 0;
-            f->first = now;
-        }
-        if (++f->failures >= limit) {
-            f->locked_until = now + LOCK_SECONDS;
-            f->failures = 0;
-            f->first = now;
-        }
-    }
+    lockout_note(&fails, key, (int64_t)now, failed, limit);
     pthread_mutex_unlock(&fails_lock);
 }
 
@@ -173,7 +125,7 @@ int session_create_h(struct http_req *r, struct http_resp *out)
         return http_error(out, 422, "VALIDATION_FAILED",
                           "the body must be {\"name\": \"...\", \"password\": \"...\"}", NULL);
     }
-    char ukey[sizeof fails[0].key], akey[sizeof fails[0].key], addr[64], user[ID_MAX + 1];
+    char ukey[LOCKOUT_KEY_MAX + 1], akey[LOCKOUT_KEY_MAX + 1], addr[64], user[ID_MAX + 1];
     time_t now = time(NULL);
     snprintf(user, sizeof user, "%s", name);
     http_client_addr(r, addr, sizeof addr);
