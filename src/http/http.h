@@ -74,8 +74,8 @@ bool http_has_key(struct http_req *r);
 size_t http_limit(struct http_req *r, size_t def, size_t max);
 
 /* The request's Idempotency-Key, or NULL; fills r->idem_scope with the endpoint path and the
- * credential (API key id, console user, or none) the key belongs to. A key over 255
- * characters fills out with a 422 and returns NULL. */
+ * credential (API key id, console user, or none) the key belongs to. An empty key or one
+ * over 255 characters fills out with a 422 and returns NULL. */
 const char *http_idem(struct http_req *r, struct http_resp *out);
 
 /* Hands slow work (password hashing) to the slow-work thread, off the request threads: the
