@@ -329,3 +329,27 @@ test('a multipart part without a parsable name is no file: 400, and the server l
   assertError(r, 400, 'MALFORMED_REQUEST');
   assert.equal((await srv.api('/healthz')).status, 200);
 });
+
+test('SELLAHEAD_PER_ADDRESS_CONNECTIONS sets the cap: a third connection from one address is closed at once', async () => {
+  const small = await startServer({ demo: false, env: { SELLAHEAD_PER_ADDRESS_CONNECTIONS: '2' } });
+  const socks = [];
+  try {
+    const port = Number(new URL(small.url).port);
+    const open = () => new Promise((resolve) => {
+      const s = net.connect({ port, host: '127.0.0.1' });
+      const state = { closed: false };
+      s.on('error', () => {});
+      s.on('close', () => { state.closed = true; });
+      s.on('connect', () => resolve(state));
+      socks.push(s);
+    });
+    const a = await open();
+    const b = await open();
+    const c = await open();
+    await waitFor(() => c.closed, { timeout: 5000, what: 'the third connection closed' });
+    assert.equal(a.closed || b.closed, false);
+  } finally {
+    for (const s of socks) s.destroy();
+    await small.stop();
+  }
+});
