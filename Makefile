@@ -50,21 +50,43 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsellahead.a
 unit: $(UNIT_BIN) fuzz-replay
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-# The fuzz corpus replayed with the ordinary compiler: every input once saved stays fixed.
-$(BUILD)/tests/fuzz_csv: fuzz/replay.c fuzz/fuzz_csv.c $(BUILD)/libsellahead.a
+# The fuzz corpora replayed with gcc under ASan and UBSan (against a sanitized build of the
+# library in build-san): every input once saved stays fixed. One binary per fuzz target.
+FUZZERS   := csv json router multipart
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+.PHONY: san-lib
+san-lib:
+	@$(MAKE) --no-print-directory SANITIZE=1 build-san/libsellahead.a
+
+build-san/tests/fuzz_%: fuzz/replay.c fuzz/fuzz_%.c san-lib
 	@mkdir -p $(dir $@)
-	@$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ fuzz/replay.c fuzz/fuzz_csv.c $(BUILD)/libsellahead.a $(LDFLAGS) $(LDLIBS)
+	@echo "  FUZZ    $@"
+	@$(CC) $(CFLAGS) $(SAN_FLAGS) -Wno-missing-prototypes -o $@ fuzz/replay.c fuzz/fuzz_$*.c \
+		build-san/libsellahead.a $(LDFLAGS) $(SAN_FLAGS) $(LDLIBS)
 
-fuzz-replay: $(BUILD)/tests/fuzz_csv
-	@$(BUILD)/tests/fuzz_csv fuzz/corpus/csv/*
+fuzz-replay: $(FUZZERS:%=build-san/tests/fuzz_%)
+	@set -e; for f in $(FUZZERS); do echo "== fuzz replay $$f"; \
+		build-san/tests/fuzz_$$f fuzz/corpus/$$f/*; done
 
-# Coverage-guided fuzzing with clang's libFuzzer: make fuzz FUZZ_SECONDS=300
+# Coverage-guided fuzzing with clang's libFuzzer, every target in turn over a copy of its
+# corpus: make fuzz FUZZ_SECONDS=300, or FUZZ_ARGS=-runs=10000000 for a number of runs.
+# The library is built with clang and the same sanitizers in build-fuzz.
 FUZZ_SECONDS ?= 60
+FUZZ_ARGS    ?= -max_total_time=$(FUZZ_SECONDS)
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+                -fno-omit-frame-pointer
 fuzz:
-	@mkdir -p build-fuzz/corpus
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc fuzz/fuzz_csv.c src/ingest/csv.c \
-		src/core/err.c -o build-fuzz/fuzz_csv
-	build-fuzz/fuzz_csv -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus fuzz/corpus/csv
+	@CFLAGS="$(FUZZ_FLAGS)" $(MAKE) --no-print-directory CC=clang BUILD=build-fuzz \
+		build-fuzz/libsellahead.a
+	@set -e; for f in $(FUZZERS); do \
+		mkdir -p build-fuzz/corpus/$$f; \
+		clang $(FUZZ_FLAGS) -fsanitize=fuzzer -std=c11 -D_POSIX_C_SOURCE=200809L \
+			-D_DEFAULT_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+			-o build-fuzz/fuzz_$$f fuzz/fuzz_$$f.c build-fuzz/libsellahead.a $(LDLIBS); \
+		echo "== fuzz $$f"; \
+		build-fuzz/fuzz_$$f -artifact_prefix=build-fuzz/$$f- $(FUZZ_ARGS) \
+			build-fuzz/corpus/$$f fuzz/corpus/$$f; \
+	done
 
 # The HTTP and browser test files run in a random order (node 20 has no --test-shuffle), two
 # HTTP files at a time: no test may depend on another's leftovers. The order is printed;

@@ -223,7 +223,8 @@ static int replay(struct store *st, const struct place_req *req, struct place_re
                   err_t *e)
 {
     char first[ORDER_ID_MAX];
-    int rc = req->idem_key ? st->ops->idem_get(st, "order", req->idem_key, first, sizeof first, e)
+    int rc = req->idem_key ? store_idem_find(st, req->idem_scope, req->idem_key, req->idem_fp,
+                                             first, sizeof first, e)
                            : ERR_NOTFOUND;
     if (rc)
         return rc == ERR_NOTFOUND ? 0 : rc;
@@ -354,7 +355,8 @@ static int place_tx(struct store *st, struct place_job *j, err_t *e)
     }
     /* Another server placed the same key first: run again and replay its order. */
     if (!rc && req->idem_key &&
-        (rc = st->ops->idem_put(st, "order", req->idem_key, o->id, e)) == ERR_CONFLICT)
+        (rc = store_idem_save(st, req->idem_scope, req->idem_key, req->idem_fp, o->id, e)) ==
+            ERR_CONFLICT)
         rc = ERR_RETRY;
     if (!rc && req->cart_id)
         for (size_t i = 0; i < req->nlines && !rc; i++)

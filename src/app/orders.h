@@ -18,6 +18,8 @@ struct place_req {
     struct address address;
     char payment_token[64];
     const char *idem_key;
+    const char *idem_scope; /* endpoint and credential the key belongs to */
+    const char *idem_fp;    /* fingerprint of the request body */
 };
 
 struct place_result {

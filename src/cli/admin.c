@@ -188,7 +188,7 @@ static struct importrow_value text(const char *s)
 /* The demo goes through the same import rules as a merchant's file. */
 static int demo_inventory(struct store *st, err_t *e)
 {
-    struct import_opts o = {IMPORT_API, NULL, NULL};
+    struct import_opts o = {IMPORT_API, NULL, NULL, NULL, NULL};
     struct importer *im;
     struct import_job job = {0};
     int rc = importer_begin(st, &o, &im, &job, e);

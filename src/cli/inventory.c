@@ -112,7 +112,7 @@ int cli_import(int argc, char **argv)
         return 1;
     }
     const char *slash = strrchr(path, '/');
-    struct import_opts o = {IMPORT_CSV, slash ? slash + 1 : path, NULL};
+    struct import_opts o = {IMPORT_CSV, slash ? slash + 1 : path, NULL, NULL, NULL};
     struct import_job job = {0};
     err_t e;
     bool tty = isatty(STDERR_FILENO);

@@ -16,7 +16,11 @@ static const char usage[] =
     "                another process listens on is refused: exit 1, \"port P is already in use\"\n"
     "  --web DIR     storefront and console files (default: the web folder shipped\n"
     "                beside the binary, else ./web)\n"
-    "  --mail-dir D  where emails are written without SMTP (default ./mail)\n";
+    "  --mail-dir D  where emails are written without SMTP (default ./mail)\n"
+    "\n"
+    "SELLAHEAD_PER_ADDRESS_CONNECTIONS=N caps the connections one client address may hold\n"
+    "(default 256; 0 = no cap, for a server behind a proxy). Other limits and timeouts:\n"
+    "docs/deploy.md, section 4.\n";
 
 /* The web files bundled with the binary: ../web beside build/sellahead, else ./web. */
 static const char *default_web(char *buf, size_t cap)

@@ -37,6 +37,11 @@ struct http_req {
     /* A handler's own state between its steps (see after_commit); job_free frees it. */
     void *job;
     void (*job_free)(void *job);
+    char idem_scope[256];            /* see http_idem */
+    char body_fp[STORE_FP_LEN + 1];  /* hex BLAKE2b of the body when an Idempotency-Key came */
+    void (*slow_fn)(void *arg);      /* see http_offload */
+    void *slow_arg;
+    bool slow_done;
 };
 
 struct http_resp {
@@ -74,6 +79,20 @@ int http_settings(struct http_req *r, struct settings *s, err_t *e);
 bool http_has_key(struct http_req *r);
 /* A limit=/cursor= pair from the query string, limit clamped to 1..max (default def). */
 size_t http_limit(struct http_req *r, size_t def, size_t max);
+
+/* The request's Idempotency-Key, or NULL; fills r->idem_scope with the endpoint path and the
+ * credential (API key id, console user, or none) the key belongs to. An empty key or one
+ * over 255 characters fills out with a 422 and returns NULL. */
+const char *http_idem(struct http_req *r, struct http_resp *out);
+
+/* Hands slow work (password hashing) to the slow-work thread, off the request threads: the
+ * handler returns without an answer, fn(arg) runs there, then the handler is called again
+ * for the same request with r->slow_done set and r->slow_arg. arg is malloc'd and freed
+ * with the request. Beyond a small queue, or a few at once from one address, the request
+ * gets 429 instead. */
+void http_offload(struct http_req *r, void (*fn)(void *arg), void *arg);
+/* The client's address, numeric. */
+void http_client_addr(struct http_req *r, char *buf, size_t cap);
 
 /* Tells the mail worker that an email was queued, so it goes out at once. */
 void http_mail_wake(void);

@@ -26,7 +26,9 @@ int imports_create(struct http_req *r, struct http_resp *out)
                           "field \"file\"",
                           NULL);
     const char *name = r->upload_name ? r->upload_name : http_query(r, "fileName");
-    struct import_opts o = {IMPORT_CSV, name, http_header(r, "Idempotency-Key")};
+    struct import_opts o = {IMPORT_CSV, name, http_idem(r, out), r->idem_scope, r->body_fp};
+    if (out->status)
+        return 0;
     struct import_job job = {0};
     err_t e;
     if (import_csv(r->st, r->upload, &o, &job, NULL, NULL, &e))
@@ -168,7 +170,11 @@ int imports_bulk(struct http_req *r, struct http_resp *out)
         return http_error(out, 422, "VALIDATION_FAILED",
                           "the body must be a JSON array of inventory records", NULL);
     }
-    struct import_opts o = {IMPORT_API, NULL, http_header(r, "Idempotency-Key")};
+    struct import_opts o = {IMPORT_API, NULL, http_idem(r, out), r->idem_scope, r->body_fp};
+    if (out->status) {
+        json_decref(body);
+        return 0;
+    }
     struct import_job job = {0};
     err_t e;
     int rc = ERR_RETRY;

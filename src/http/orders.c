@@ -85,6 +85,11 @@ static int parse_place(json_t *b, struct place_req *req, char *cart, struct http
         }
         req->nlines = json_array_size(items);
     }
+    json_t *em = json_object_get(b, "email");
+    if (json_is_string(em) && json_string_length(em) > EMAIL_MAX)
+        return http_error(out, 422, "VALIDATION_FAILED",
+                          "email is too long: an email address has at most 254 characters",
+                          NULL);
     if ((m = take(b, "email", req->email, sizeof req->email)))
         return http_error(out, 422, "VALIDATION_FAILED", "email must be a string", NULL);
     json_t *a = json_object_get(b, "shippingAddress");
@@ -154,7 +159,13 @@ int orders_create_h(struct http_req *r, struct http_resp *out)
             free(ps);
             return 0;
         }
-        ps->req.idem_key = http_header(r, "Idempotency-Key");
+        ps->req.idem_key = http_idem(r, out);
+        ps->req.idem_scope = r->idem_scope;
+        ps->req.idem_fp = r->body_fp;
+        if (out->status) {
+            free(ps);
+            return 0;
+        }
         if (orders_place_init(&ps->job, &ps->req, &ps->res)) {
             free(ps);
             return http_error(out, 500, "INTERNAL", "out of memory", NULL);

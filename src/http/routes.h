@@ -53,6 +53,8 @@ int session_delete_h(struct http_req *r, struct http_resp *out);
 /* A console session cookie, with its matching X-CSRF-Token header unless the method is
  * GET or HEAD. */
 bool session_valid(struct http_req *r);
+/* The same, naming the session's user. */
+bool session_user(struct http_req *r, char user[ID_MAX + 1]);
 
 int web_page(struct http_req *r, struct http_resp *out);
 int web_asset(struct http_req *r, struct http_resp *out);

@@ -6,20 +6,18 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <time.h>
 
+#include "core/lockout.h"
 #include "http/routes.h"
 #include "util/ids.h"
 
 #define COOKIE "sh_session"
 #define SESSION_SECONDS (8 * 3600)
-#define FAIL_LIMIT 5          /* failed logins per user and address ... */
+#define FAIL_LIMIT 5          /* failed logins per user name ... */
+#define ADDR_FAIL_LIMIT 20    /* ... or per address ... */
 #define FAIL_WINDOW 900       /* ... within this many seconds ... */
 #define LOCK_SECONDS 60       /* ... lock further tries for this long */
-#define FAIL_SLOTS 256
 
 static void token_hash(const char *token, unsigned char out[SESSION_HASH_LEN])
 {
@@ -29,6 +27,12 @@ static void token_hash(const char *token, unsigned char out[SESSION_HASH_LEN])
 
 bool session_valid(struct http_req *r)
 {
+    char user[ID_MAX + 1];
+    return session_user(r, user);
+}
+
+bool session_user(struct http_req *r, char user[ID_MAX + 1])
+{
     const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
     const char *csrf = http_header(r, "X-CSRF-Token");
     /* Reads change nothing, so links (errors.csv) work with the cookie alone; every other
@@ -37,7 +41,7 @@ bool session_valid(struct http_req *r)
     if (!token || (!csrf && !safe) || strlen(token) != IDS_TOKEN_LEN)
         return false;
     unsigned char hash[SESSION_HASH_LEN];
-    char user[ID_MAX + 1], want[SESSION_CSRF_LEN + 1];
+    char want[SESSION_CSRF_LEN + 1];
     int64_t expires;
     err_t e;
     token_hash(token, hash);
@@ -47,66 +51,26 @@ bool session_valid(struct http_req *r)
     return safe || (strlen(csrf) == strlen(want) && sodium_memcmp(csrf, want, strlen(want)) == 0);
 }
 
-/* --- failed logins, kept in memory: a lock-out need not survive a restart --- */
+/* --- failed logins, kept in memory: a lock-out need not survive a restart ---
+ * Counted per user name (from any address) and per address (for any name); see
+ * core/lockout.h for why no flood lifts a lock. */
 
-static struct {
-    char key[160];
-    int failures;
-    time_t first, locked_until;
-} fails[FAIL_SLOTS];
+static struct lockout fails = {.window = FAIL_WINDOW, .lock_seconds = LOCK_SECONDS};
 static pthread_mutex_t fails_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void fail_key(struct http_req *r, const char *name, char *key, size_t cap)
-{
-    char addr[NI_MAXHOST] = "?";
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr)
-        getnameinfo(ci->client_addr,
-                    ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                           : sizeof(struct sockaddr_in),
-                    addr, sizeof addr, NULL, 0, NI_NUMERICHOST);
-    snprintf(key, cap, "%.64s|%s", name, addr);
-}
 
 /* Seconds the key stays locked, 0 when it may try. */
 static long fail_locked(const char *key, time_t now)
 {
-    long left = 0;
     pthread_mutex_lock(&fails_lock);
-    for (size_t i = 0; i < FAIL_SLOTS; i++)
-        if (!strcmp(fails[i].key, key) && fails[i].locked_until > now)
-            left = (long)(fails[i].locked_until - now);
+    long left = (long)lockout_left(&fails, key, (int64_t)now);
     pthread_mutex_unlock(&fails_lock);
     return left;
 }
 
-static void fail_note(const char *key, time_t now, bool failed)
+static void fail_note(const char *key, time_t now, bool failed, int limit)
 {
     pthread_mutex_lock(&fails_lock);
-    size_t slot = FAIL_SLOTS, oldest = 0;
-    for (size_t i = 0; i < FAIL_SLOTS; i++) {
-        if (!strcmp(fails[i].key, key))
-            slot = i;
-        if (fails[i].first < fails[oldest].first)
-            oldest = i;
-    }
-    if (!failed) {
-        if (slot < FAIL_SLOTS)
-            memset(&fails[slot], 0, sizeof fails[slot]);
-    } else {
-        if (slot == FAIL_SLOTS || now - fails[slot].first > FAIL_WINDOW) {
-            slot = slot == FAIL_SLOTS ? oldest : slot;
-            memset(&fails[slot], 0, sizeof fails[slot]);
-            snprintf(fails[slot].key, sizeof fails[slot].key, "%s", key);
-            fails[slot].first = now;
-        }
-        if (++fails[slot].failures >= FAIL_LIMIT) {
-            fails[slot].locked_until = now + LOCK_SECONDS;
-            fails[slot].failures = 0;
-            fails[slot].first = now;
-        }
-    }
+    lockout_note(&fails, key, (int64_t)now, failed, limit);
     pthread_mutex_unlock(&fails_lock);
 }
 
@@ -131,6 +95,24 @@ static void set_cookie(struct http_resp *out, const char *token, long max_age)
              COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld", token, max_age);
 }
 
+/* A password check, run by the slow-work thread. */
+struct login {
+    bool known, ok;
+    char hash[crypto_pwhash_STRBYTES];
+    char pw[]; /* wiped once checked */
+};
+
+static void login_check(void *arg)
+{
+    struct login *l = arg;
+    /* An unknown user costs the same hashing as a wrong password: names cannot be probed. */
+    pthread_once(&dummy_once, dummy_init);
+    l->ok = crypto_pwhash_str_verify(l->known ? l->hash : dummy_hash, l->pw, strlen(l->pw)) ==
+                0 &&
+            l->known;
+    sodium_memzero(l->pw, strlen(l->pw));
+}
+
 int session_create_h(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
@@ -143,31 +125,45 @@ int session_create_h(struct http_req *r, struct http_resp *out)
         return http_error(out, 422, "VALIDATION_FAILED",
                           "the body must be {\"name\": \"...\", \"password\": \"...\"}", NULL);
     }
-    char key[160], user[ID_MAX + 1];
+    char ukey[LOCKOUT_KEY_MAX + 1], akey[LOCKOUT_KEY_MAX + 1], addr[64], user[ID_MAX + 1];
     time_t now = time(NULL);
     snprintf(user, sizeof user, "%s", name);
-    fail_key(r, user, key, sizeof key);
-    long locked = fail_locked(key, now);
-    if (locked) {
+    http_client_addr(r, addr, sizeof addr);
+    snprintf(ukey, sizeof ukey, "u:%s", user);
+    snprintf(akey, sizeof akey, "a:%s", addr);
+    long locked = fail_locked(ukey, now), alocked = fail_locked(akey, now);
+    if (locked || alocked) {
         json_decref(body);
         char msg[120];
-        snprintf(msg, sizeof msg, "too many failed logins: try again in %ld seconds", locked);
+        snprintf(msg, sizeof msg, "too many failed logins: try again in %ld seconds",
+                 locked > alocked ? locked : alocked);
         return http_error(out, 429, "TOO_MANY_REQUESTS", msg, NULL);
     }
-    char hash[crypto_pwhash_STRBYTES];
     err_t e;
-    int rc = r->st->ops->user_hash(r->st, user, hash, sizeof hash, &e);
-    if (rc && rc != ERR_NOTFOUND) {
+    if (!r->slow_done) { /* first pass: look the user up, then hash off this thread */
+        struct login *l = calloc(1, sizeof *l + strlen(pw) + 1);
+        if (!l) {
+            json_decref(body);
+            return http_error(out, 500, "INTERNAL", "out of memory", NULL);
+        }
+        int rc = r->st->ops->user_hash(r->st, user, l->hash, sizeof l->hash, &e);
+        memcpy(l->pw, pw, strlen(pw) + 1);
         json_decref(body);
-        return http_fail(out, &e);
+        if (rc && rc != ERR_NOTFOUND) {
+            free(l);
+            return http_fail(out, &e);
+        }
+        l->known = rc == 0;
+        http_offload(r, login_check, l);
+        return 0;
     }
-    /* An unknown user costs the same hashing as a wrong password: names cannot be probed. */
-    pthread_once(&dummy_once, dummy_init);
-    bool ok = crypto_pwhash_str_verify(rc ? dummy_hash : hash, pw, strlen(pw)) == 0 && !rc;
     json_decref(body);
-    fail_note(key, now, !ok);
-    if (!ok)
+    bool ok = ((struct login *)r->slow_arg)->ok;
+    fail_note(ukey, now, !ok, FAIL_LIMIT);
+    if (!ok) {
+        fail_note(akey, now, true, ADDR_FAIL_LIMIT);
         return http_error(out, 401, "UNAUTHORIZED", "wrong name or password", NULL);
+    }
 
     char token[IDS_TOKEN_LEN + 1], csrf[SESSION_CSRF_LEN + 1];
     unsigned char th[SESSION_HASH_LEN];

@@ -13,7 +13,8 @@ struct importer {
     struct import_job job;
     int64_t run; /* marks positions written by this job, to find duplicates */
     char idem_key[256];
-    const char *idem_scope; /* uploads and bulk calls keep separate keys */
+    char idem_scope[256];
+    char idem_fp[STORE_FP_LEN + 1];
     bool has_idem;
     struct location *locations; /* sorted by id, for the location rule */
     size_t nlocations;
@@ -53,10 +54,12 @@ int importer_begin(struct store *st, const struct import_opts *o, struct importe
     }
     if (o->idem_key) {
         snprintf(im->idem_key, sizeof im->idem_key, "%s", o->idem_key);
-        im->idem_scope = o->source == IMPORT_API ? "import-bulk" : "import-upload";
+        snprintf(im->idem_scope, sizeof im->idem_scope, "%s", o->idem_scope);
+        snprintf(im->idem_fp, sizeof im->idem_fp, "%s", o->idem_fp);
         im->has_idem = true;
         char first[64];
-        rc = st->ops->idem_get(st, im->idem_scope, im->idem_key, first, sizeof first, e);
+        rc = store_idem_find(st, im->idem_scope, im->idem_key, im->idem_fp, first, sizeof first,
+                             e);
         if (rc == 0)
             rc = st->ops->import_get(st, first, replay, e);
         if (rc != ERR_NOTFOUND) {
@@ -202,9 +205,10 @@ static int save_job(struct importer *im, err_t *e)
 {
     struct store *st = im->st;
     int rc = st->ops->import_save(st, &im->job, e);
-    /* Another server saved a job under this key first: run again to replay it. */
-    if (!rc && im->has_idem &&
-        (rc = st->ops->idem_put(st, im->idem_scope, im->idem_key, im->job.id, e)) ==
+    /* Another server saved a job under this key first: run again to replay it. Only a
+     * completed job (a 2xx answer) is kept for the key (SPEC 5.5). */
+    if (!rc && im->has_idem && im->job.status == IMPORT_COMPLETED &&
+        (rc = store_idem_save(st, im->idem_scope, im->idem_key, im->idem_fp, im->job.id, e)) ==
             ERR_CONFLICT)
         rc = ERR_RETRY;
     return rc;

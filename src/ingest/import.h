@@ -16,6 +16,8 @@ struct import_opts {
     int source;            /* enum import_source */
     const char *file_name; /* checked when not NULL */
     const char *idem_key;  /* replays the first job with this key when not NULL */
+    const char *idem_scope; /* with idem_key: endpoint and credential the key belongs to */
+    const char *idem_fp;    /* with idem_key: fingerprint of the request body */
 };
 
 /* Starts a job inside a write transaction. Returns 1 (not an error) when idem_key names an

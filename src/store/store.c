@@ -1,4 +1,5 @@
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,4 +144,30 @@ uint64_t store_commits(void)
 void store_committed(void)
 {
     atomic_fetch_add(&commits, 1);
+}
+
+/* --- idempotency keys: the result column holds "<fingerprint> <id>" --- */
+
+int store_idem_find(struct store *st, const char *scope, const char *key, const char *fp,
+                    char *id, size_t cap, err_t *e)
+{
+    char stored[STORE_FP_LEN + 1 + 128];
+    int rc = st->ops->idem_get(st, scope, key, stored, sizeof stored, e);
+    if (rc)
+        return rc;
+    const char *sp = strchr(stored, ' ');
+    if (!sp || (size_t)(sp - stored) != strlen(fp) || strncmp(stored, fp, strlen(fp)))
+        return err_named(e, ERR_INVALID, "IDEMPOTENCY_KEY_REUSED",
+                         "this Idempotency-Key was used with a different request body: use "
+                         "a new key for a new request");
+    snprintf(id, cap, "%s", sp + 1);
+    return 0;
+}
+
+int store_idem_save(struct store *st, const char *scope, const char *key, const char *fp,
+                    const char *id, err_t *e)
+{
+    char stored[STORE_FP_LEN + 1 + 128];
+    snprintf(stored, sizeof stored, "%s %s", fp, id);
+    return st->ops->idem_put(st, scope, key, stored, e);
 }

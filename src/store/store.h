@@ -368,4 +368,15 @@ int store_copy(struct store *from, struct store *to, size_t *rows, err_t *e);
  * server cannot be reached. */
 int store_postgres_open(const char *url, struct store **out, err_t *e);
 
+/* Idempotency keys (SPEC 5.5) over idem_get/idem_put. The caller's scope names the endpoint
+ * path and the credential; fp is a fingerprint of the request body bytes, kept with the id
+ * of what the first request produced. */
+#define STORE_FP_LEN 64 /* hex characters */
+/* 0 with the first request's id in id; ERR_NOTFOUND for a new key; ERR_INVALID named
+ * IDEMPOTENCY_KEY_REUSED when the key came with other body bytes. */
+int store_idem_find(struct store *st, const char *scope, const char *key, const char *fp,
+                    char *id, size_t cap, err_t *e);
+int store_idem_save(struct store *st, const char *scope, const char *key, const char *fp,
+                    const char *id, err_t *e);
+
 #endif

@@ -243,14 +243,15 @@ describe('POST /v1/inventory/bulk', () => {
     const key = `idem-${Date.now()}`;
     const first = await srv.bulk([{ sku: 'MUG3', locationId: 'WH1', type: 'Stock', totalQuantity: 41 }], { 'Idempotency-Key': key });
     assert.equal(first.status, 201, first.text);
-    const retry = await srv.bulk([{ sku: 'MUG3', locationId: 'WH1', type: 'Stock', totalQuantity: 99 }], { 'Idempotency-Key': key });
+    await srv.bulk([{ sku: 'MUG3', locationId: 'WH1', type: 'Stock', totalQuantity: 40 }]);
+    const retry = await srv.bulk([{ sku: 'MUG3', locationId: 'WH1', type: 'Stock', totalQuantity: 41 }], { 'Idempotency-Key': key });
     assert.equal(retry.status, 201, retry.text);
     assert.equal(retry.json.id, first.json.id);
     assert.deepEqual(retry.json, first.json);
-    assert.equal((await srv.item('MUG3')).availableStockQuantity, 41);
+    assert.equal((await srv.item('MUG3')).availableStockQuantity, 40, 'the retry applied nothing');
     const list = await srv.api('/v1/inventory/imports?limit=5', { key: true });
     assert.equal(list.json.items.filter((j) => j.id === first.json.id).length, 1);
-    assert.equal(list.json.items[0].id, first.json.id, 'the retry made no new job');
+    assert.equal(list.json.items[1].id, first.json.id, 'the retry made no new job');
 
     const other = await srv.bulk([{ sku: 'MUG3', locationId: 'WH1', type: 'Stock', totalQuantity: 42 }], { 'Idempotency-Key': `${key}-2` });
     assert.equal(other.status, 201);
@@ -260,8 +261,8 @@ describe('POST /v1/inventory/bulk', () => {
 
   test('Idempotency-Key: concurrent retries make one job', async () => {
     const key = `idem-race-${Date.now()}`;
-    const calls = Array.from({ length: 6 }, (_, i) =>
-      srv.bulk([{ sku: 'SCARF9', locationId: 'WH1', type: 'Stock', totalQuantity: 70 + i }], { 'Idempotency-Key': key }));
+    const calls = Array.from({ length: 6 }, () =>
+      srv.bulk([{ sku: 'SCARF9', locationId: 'WH1', type: 'Stock', totalQuantity: 70 }], { 'Idempotency-Key': key }));
     const res = await Promise.all(calls);
     for (const r of res) assert.equal(r.status, 201, r.text);
     const ids = new Set(res.map((r) => r.json.id));
@@ -271,16 +272,16 @@ describe('POST /v1/inventory/bulk', () => {
     assert.equal(list.json.items[0].id, [...ids][0]);
   });
 
-  test('Idempotency-Key on a failed job replays the failure', async () => {
+  test('Idempotency-Key on a failed job is not kept: the corrected retry runs (SPEC 5.5)', async () => {
     const key = `idem-fail-${Date.now()}`;
     assert.equal((await srv.bulk([{ sku: 'REPLAY1', locationId: 'WH1', type: 'Stock', totalQuantity: 42 }])).status, 201);
     const bad = [{ sku: 'REPLAY1', locationId: 'WH1', type: 'Stock', totalQuantity: -1 }];
     const first = await srv.bulk(bad, { 'Idempotency-Key': key });
     assert.equal(first.status, 422);
     const retry = await srv.bulk([{ sku: 'REPLAY1', locationId: 'WH1', type: 'Stock', totalQuantity: 5 }], { 'Idempotency-Key': key });
-    assert.equal(retry.status, 422);
-    assert.equal(retry.json.id, first.json.id);
-    assert.equal((await srv.item('REPLAY1')).availableStockQuantity, 42);
+    assert.equal(retry.status, 201, retry.text);
+    assert.notEqual(retry.json.id, first.json.id);
+    assert.equal((await srv.item('REPLAY1')).availableStockQuantity, 5);
   });
 
   test('without Idempotency-Key every call is a new job', async () => {
