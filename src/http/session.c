@@ -88,11 +88,18 @@ static void dummy_init(void)
         dummy_hash[0] = '\0';
 }
 
-static void set_cookie(struct http_resp *out, const char *token, long max_age)
+/* Secure when the shop is served over https (its publicUrl): the browser then never sends
+ * the session over plain http. */
+static void set_cookie(struct http_req *r, struct http_resp *out, const char *token,
+                       long max_age)
 {
+    struct settings s;
+    err_t e;
+    bool secure = !http_settings(r, &s, &e) && !strncmp(s.public_url, "https://", 8);
     snprintf(out->header_name, sizeof out->header_name, "Set-Cookie");
     snprintf(out->header_value, sizeof out->header_value,
-             COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld", token, max_age);
+             COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s", token, max_age,
+             secure ? "; Secure" : "");
 }
 
 /* A password check, run by the slow-work thread. */
@@ -172,7 +179,7 @@ int session_create_h(struct http_req *r, struct http_resp *out)
     token_hash(token, th);
     if (r->st->ops->session_add(r->st, th, user, csrf, (int64_t)now + SESSION_SECONDS, &e))
         return http_fail(out, &e);
-    set_cookie(out, token, SESSION_SECONDS);
+    set_cookie(r, out, token, SESSION_SECONDS);
     return http_json(out, 200, json_pack("{s:s, s:s, s:I}", "user", user, "csrfToken", csrf,
                                          "expiresIn", (json_int_t)SESSION_SECONDS));
 }
@@ -217,6 +224,6 @@ int session_delete_h(struct http_req *r, struct http_resp *out)
     token_hash(token ? token : "", th);
     if (r->st->ops->session_delete(r->st, th, (int64_t)time(NULL), &e))
         return http_fail(out, &e);
-    set_cookie(out, "", 0);
+    set_cookie(r, out, "", 0);
     return http_json(out, 200, json_pack("{s:s}", "status", "logged out"));
 }

@@ -38,6 +38,24 @@ test('login sets an HttpOnly SameSite=Strict cookie and returns a CSRF token', a
   assert.equal(who.json.csrfToken, r.json.csrfToken);
 });
 
+test('the cookie is Secure once the publicUrl is https, and only then', async () => {
+  const own = await startServer();
+  try {
+    assert.equal((await own.cli(['user', 'add', 'clerk'], { input: `${PASSWORD}\n` })).code, 0);
+    const signIn = () => request(`${own.url}/v1/session`, { body: { name: 'clerk', password: PASSWORD } });
+    const plain = await signIn();
+    assert.equal(plain.status, 200, plain.text);
+    assert.doesNotMatch(plain.headers.get('set-cookie'), /Secure/);
+    const put = await own.api('/v1/settings', { method: 'PUT', key: true, body: { publicUrl: 'https://shop.example.com' } });
+    assert.equal(put.status, 200, put.text);
+    const secure = await signIn();
+    assert.equal(secure.status, 200, secure.text);
+    assert.match(secure.headers.get('set-cookie'), /; Secure$/);
+  } finally {
+    await own.stop();
+  }
+});
+
 test('a session opens key endpoints: GET with the cookie, writes only with X-CSRF-Token', async () => {
   const r = await login();
   const cookie = cookieOf(r);
