@@ -224,7 +224,7 @@ static void test_random_invariants(void **state)
         size_t npos = 1 + (size_t)(rand() % 6);
         pos[0] = onhand(rand() % 6);
         for (size_t i = 1; i < npos; i++) {
-            char ref[8];
+            char ref[24];
             snprintf(ref, sizeof ref, "PO%zu", i);
             pos[i] = transit(ref, dates[rand() % 5], rand() % 12);
             pos[i].reserved = rand() % 3;
