@@ -140,7 +140,8 @@ static int own_items(struct ws *x, err_t *e)
     struct shipment_item *v = malloc((x->rec.nitems + 1) * sizeof *v);
     if (!v)
         return err_set(e, ERR_NOMEM, "out of memory");
-    memcpy(v, x->rec.items, x->rec.nitems * sizeof *v);
+    if (x->rec.nitems)
+        memcpy(v, x->rec.items, x->rec.nitems * sizeof *v);
     x->rec.items = v;
     x->cap = x->rec.nitems + 1;
     x->touched = true;

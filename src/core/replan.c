@@ -78,7 +78,8 @@ static int move_earlier(struct work *w, size_t npos)
     while (moved) {
         moved = false;
         sort_ctx = w;
-        qsort(w->v, w->n, sizeof *w->v, cmp_piece);
+        if (w->n > 1) /* qsort wants a real array, even empty */
+            qsort(w->v, w->n, sizeof *w->v, cmp_piece);
         size_t n = w->n; /* pieces split off in this pass wait for the next */
         for (size_t k = 0; k < n; k++) {
             /* Unsourced units already took every free unit (rules 2 and 3). */
