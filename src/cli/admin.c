@@ -23,6 +23,23 @@ static int print_named(const struct store_named *v, size_t n)
     return view_print(json_pack("{s:o}", "items", items)) ? 1 : 0;
 }
 
+/* Prints the users or keys `list` gives (names and creation times only); closes st. */
+static int list_named(struct store *st, int (*list)(struct store *, struct store_named **,
+                                                    size_t *, err_t *))
+{
+    struct store_named *v = NULL;
+    size_t n = 0;
+    err_t e;
+    int rc = list(st, &v, &n, &e);
+    st->ops->close(st);
+    if (!rc)
+        rc = print_named(v, n);
+    else
+        fprintf(stderr, "sellahead: %s\n", e.msg);
+    free(v);
+    return rc ? 1 : 0;
+}
+
 static const char apikey_usage[] =
     "usage: sellahead apikey create|revoke NAME [--db D]\n"
     "       sellahead apikey list [--db D]\n"
@@ -55,18 +72,8 @@ int cli_apikey(int argc, char **argv)
     if (cli_store(&a, &st))
         return 1;
     err_t e;
-    if (!strcmp(verb, "list")) {
-        struct store_named *v = NULL;
-        size_t n = 0;
-        rc = st->ops->apikey_list(st, &v, &n, &e);
-        st->ops->close(st);
-        if (!rc)
-            rc = print_named(v, n);
-        else
-            fprintf(stderr, "sellahead: %s\n", e.msg);
-        free(v);
-        return rc ? 1 : 0;
-    }
+    if (!strcmp(verb, "list"))
+        return list_named(st, st->ops->apikey_list);
     if (!strcmp(verb, "revoke")) {
         size_t n = 0;
         rc = st->ops->apikey_revoke(st, a.pos[1], &n, &e);
@@ -398,18 +405,8 @@ int cli_user(int argc, char **argv)
             return 1;
         }
     }
-    if (list) {
-        struct store_named *v = NULL;
-        size_t n = 0;
-        rc = st->ops->user_list(st, &v, &n, &e);
-        st->ops->close(st);
-        if (!rc)
-            rc = print_named(v, n);
-        else
-            fprintf(stderr, "sellahead: %s\n", e.msg);
-        free(v);
-        return rc ? 1 : 0;
-    }
+    if (list)
+        return list_named(st, st->ops->user_list);
     /* One transaction: the user and their sessions change together. */
     rc = st->ops->begin(st, true, &e);
     if (!rc)
