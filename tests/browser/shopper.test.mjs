@@ -240,3 +240,19 @@ test('console settings: the storefront address for email links, its default, an 
   assert.equal((await srv.api('/v1/settings')).json.publicUrl, 'https://shop.example.com');
   page.assertClean(['status of 401', 'status of 422']); // logged out at first; the refused save
 });
+
+test('order page: a shipment whose purchase order slipped shows the new range beside the promised one', async () => {
+  const sku = await createSku(srv, { transit: [{ ref: 'POSLIP', quantity: 5, stockDate: '2026-12-15' }] });
+  const o = await placeOrder(srv, [{ sku, quantity: 2 }]);
+  const slip = await srv.bulk([{ sku, locationId: 'WH1', stockType: 'intransit', transitRef: 'POSLIP', quantity: 5,
+    transitOrderDate: '2026-11-20', transitStockDate: '2027-01-20' }]);
+  assert.equal(slip.status, 201, slip.text);
+  const page = await newPage(browser);
+  await goto(page, `/orders/${o.id}?token=${o.accessToken}`);
+  const ship = page.locator('.shipments > li').first();
+  assert.equal(await text(ship.locator('.delivery')), 'Backorder: expected delivery Jan 22, 2027–Jan 25, 2027');
+  assert.equal(await text(ship.locator('.promised')), 'Promised when you ordered: Backorder: expected delivery Dec 17–Dec 20');
+  await checkA11y(page, 'order page with a slipped shipment');
+  await screenshot(page, 'shopper-order-slipped-desktop');
+  page.assertClean();
+});

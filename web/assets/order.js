@@ -46,6 +46,8 @@ function render(o) {
         class: s.status === 'AWAITING_STOCK' ? 'later' : 'now', 'data-status': s.status },
       el('h3', {}, `Shipment ${i + 1}: ${SHIPMENT[s.status] || s.status}`),
       el('p', { class: 'delivery' }, s.expectedDelivery.message),
+      s.promisedDelivery && s.promisedDelivery.to !== s.expectedDelivery.to
+        && el('p', { class: 'promised' }, `Promised when you ordered: ${s.promisedDelivery.message}`),
       shipmentLines(s, o.lines),
       el('dl', { class: 'facts' },
         row(charge(s), m(s.amount)),
