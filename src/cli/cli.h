@@ -35,7 +35,8 @@ int cli_user(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_products(int argc, char **argv);
-/* The one-line summary of an import job on stderr (for people; stdout has the JSON). */
-void cli_import_summary(const struct import_job *job);
+/* A finished import job: a one-line summary on stderr (for people), the job as JSON on
+ * stdout (for programs); frees it. The exit code: 1 unless it COMPLETED and printed. */
+int cli_import_done(struct import_job *job);
 
 #endif

@@ -58,7 +58,7 @@ static void progress(void *ctx, uint64_t bytes, int64_t rows)
 }
 
 /* One line for people on stderr; the JSON on stdout stays the record for programs. */
-void cli_import_summary(const struct import_job *job)
+static void import_summary(const struct import_job *job)
 {
     char rows[32], errs[32];
     thousands(job->total_rows, rows);
@@ -83,6 +83,15 @@ void cli_import_summary(const struct import_job *job)
         fputs(f->message, stderr);
     }
     fputs("; nothing was applied\n", stderr);
+}
+
+int cli_import_done(struct import_job *job)
+{
+    int failed = job->status != IMPORT_COMPLETED;
+    import_summary(job);
+    int rc = view_print(view_job(job, true));
+    import_job_free(job);
+    return rc || failed ? 1 : 0;
 }
 
 int cli_import(int argc, char **argv)
@@ -125,11 +134,7 @@ int cli_import(int argc, char **argv)
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
     }
-    int failed = job.status != IMPORT_COMPLETED;
-    cli_import_summary(&job);
-    rc = view_print(view_job(&job, true));
-    import_job_free(&job);
-    return rc || failed ? 1 : 0;
+    return cli_import_done(&job);
 }
 
 static const char template_usage[] = "usage: sellahead template\n"

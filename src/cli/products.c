@@ -51,9 +51,5 @@ int cli_products(int argc, char **argv)
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
     }
-    int failed = job.status != IMPORT_COMPLETED;
-    cli_import_summary(&job);
-    rc = view_print(view_job(&job, true));
-    import_job_free(&job);
-    return rc || failed ? 1 : 0;
+    return cli_import_done(&job);
 }
