@@ -896,6 +896,21 @@ static int sq_location_add(struct store *st, const struct location *l, err_t *e)
     return done(q, 0);
 }
 
+/* v itself while it has room for element len, else a bigger copy (*cap grows); NULL when
+ * out of memory, and then v is still the caller's. */
+static void *grow(void *v, size_t len, size_t *cap, size_t size)
+{
+    if (len < *cap)
+        return v;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    if (ncap > SIZE_MAX / size)
+        return NULL;
+    void *nv = realloc(v, ncap * size);
+    if (nv)
+        *cap = ncap;
+    return nv;
+}
+
 static int sq_location_list(struct store *st, struct location **out, size_t *n, err_t *e)
 {
     *out = NULL; /* a failure leaves the outputs empty: callers free them */
@@ -908,16 +923,12 @@ static int sq_location_list(struct store *st, struct location **out, size_t *n, 
     size_t len = 0, cap = 0;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            struct location *nv = realloc(v, ncap * sizeof *nv);
-            if (!nv) {
-                free(v);
-                return done(q, err_set(e, ERR_NOMEM, "out of memory"));
-            }
-            v = nv;
-            cap = ncap;
+        struct location *nv = grow(v, len, &cap, sizeof *nv);
+        if (!nv) {
+            free(v);
+            return done(q, err_set(e, ERR_NOMEM, "out of memory"));
         }
+        v = nv;
         col_copy(q, 0, v[len].id, sizeof v[len].id);
         col_copy(q, 1, v[len].name, sizeof v[len].name);
         len++;
@@ -1499,21 +1510,6 @@ static int sq_idem_put(struct store *st, const char *scope, const char *key, con
 }
 
 /* --- orders, shipments, allocations --- */
-
-/* v itself while it has room for element len, else a bigger copy (*cap grows); NULL when
- * out of memory, and then v is still the caller's. */
-static void *grow(void *v, size_t len, size_t *cap, size_t size)
-{
-    if (len < *cap)
-        return v;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    if (ncap > SIZE_MAX / size)
-        return NULL;
-    void *nv = realloc(v, ncap * size);
-    if (nv)
-        *cap = ncap;
-    return nv;
-}
 
 /* Steps a bound statement that returns no rows, then resets it. */
 static int run(struct sqlite_store *s, sqlite3_stmt *q, err_t *e, const char *what)
@@ -2953,16 +2949,12 @@ static int named_list(struct sqlite_store *s, enum stmt_id id, struct store_name
     size_t len = 0, cap = 0;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            struct store_named *nv = realloc(v, ncap * sizeof *nv);
-            if (!nv) {
-                free(v);
-                return done(q, err_set(e, ERR_NOMEM, "out of memory"));
-            }
-            v = nv;
-            cap = ncap;
+        struct store_named *nv = grow(v, len, &cap, sizeof *nv);
+        if (!nv) {
+            free(v);
+            return done(q, err_set(e, ERR_NOMEM, "out of memory"));
         }
+        v = nv;
         col_copy(q, 0, v[len].name, sizeof v[len].name);
         col_copy(q, 1, v[len].created_at, sizeof v[len].created_at);
         len++;
