@@ -85,7 +85,7 @@ static int64_t unix_now(void)
 }
 
 /* Queues a composed email in the current transaction; frees its bodies. */
-static int queue_email(struct store *st, struct email *m, err_t *e)
+int orders_queue_email(struct store *st, struct email *m, err_t *e)
 {
     ids_new("msg", m->id, sizeof m->id);
     ids_now(m->created_at);
@@ -204,6 +204,10 @@ static int build_order(const struct place_req *req, const struct order_plan *pla
         memcpy(sh->transit_ref, ps->transit_ref, sizeof sh->transit_ref);
         sh->stock_date = ps->stock_date;
         sh->expected = sh->promised = ps->expected;
+        /* A stock date already passed at placement was promised as such: the sweep does not
+         * flag it late again. */
+        sh->overdue = ps->stock_type == STOCK_INTRANSIT && ps->stock_date != DATE_NONE &&
+                      ps->stock_date < date_today();
         sh->amount = ps->amount;
         if (!(sh->items = calloc(plan->nallocs, sizeof *sh->items)))
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -351,7 +355,7 @@ static int place_tx(struct store *st, struct place_job *j, err_t *e)
     if (!rc) {
         struct email m = {0};
         rc = compose_order_confirmation(o, &s, date_today(), &m);
-        rc = rc ? err_set(e, ERR_NOMEM, "out of memory") : queue_email(st, &m, e);
+        rc = rc ? err_set(e, ERR_NOMEM, "out of memory") : orders_queue_email(st, &m, e);
     }
     /* Another server placed the same key first: run again and replay its order. */
     if (!rc && req->idem_key &&
@@ -617,7 +621,7 @@ static int ship_tx(struct store *st, const char *shipment_id, const char *tracki
         return rc;
     if (compose_shipment_shipped(o, sh, charge, &s, &m))
         return err_set(e, ERR_NOMEM, "out of memory");
-    if ((rc = queue_email(st, &m, e)))
+    if ((rc = orders_queue_email(st, &m, e)))
         return rc;
     return tx_test_retry("ship", attempt);
 }
@@ -725,7 +729,7 @@ static int reauth_settle_attempt(struct store *st, void *arg, err_t *e)
         if (!(rc = st->ops->shipment_update(st, sh, e)) &&
             !(rc = st->ops->settings_get(st, &s, e)))
             rc = compose_payment_required(&o, sh, &s, &m) ? err_set(e, ERR_NOMEM, "out of memory")
-                                                         : queue_email(st, &m, e);
+                                                         : orders_queue_email(st, &m, e);
     }
     order_rec_free(&o);
     return rc;
@@ -762,17 +766,12 @@ int orders_ship(struct store *st, const char *shipment_id, const char *tracking,
     return rc;
 }
 
-/* Cancels one open shipment (shipment_id) or every open shipment of the order (NULL). A
- * shopper's token, when given, must be the order's (a key holder passes NULL). Payment:
- * what is no longer needed is refunded (charged ahead, captureOn=order) or, once nothing
- * is left to capture, the rest of the authorization is voided (SPEC 5.5). Freed units go to
- * the orders that wait (5.7 rule 4). */
-static int cancel_tx(struct store *st, const char *order_id, const char *shipment_id,
-                     const char *token, struct order_rec *o, struct pay_intent intents[2],
-                     err_t *e)
+int orders_lock_get(struct store *st, const char *order_id, const char *shipment_id,
+                    const char *token, struct order_rec *o, err_t *e)
 {
     char oid[ORDER_ID_MAX];
     int rc = 0;
+    memset(o, 0, sizeof *o);
     if (shipment_id && (rc = st->ops->order_by_shipment(st, shipment_id, oid, e)) == 0)
         order_id = oid;
     if (!rc)
@@ -783,12 +782,30 @@ static int cancel_tx(struct store *st, const char *order_id, const char *shipmen
         (strlen(token) != strlen(o->access_token) ||
          sodium_memcmp(token, o->access_token, strlen(token)) != 0))
         rc = ERR_NOTFOUND; /* a wrong token looks like an unknown id */
+    if (!rc && shipment_id && !find_shipment(o, shipment_id))
+        rc = err_set(e, ERR_STORE, "shipment %s is not in its order", shipment_id);
     if (rc == ERR_NOTFOUND)
         return shipment_id ? err_named(e, ERR_NOTFOUND, "SHIPMENT_NOT_FOUND",
                                        "no shipment %s", shipment_id)
                            : err_set(e, ERR_NOTFOUND, "no order %s", order_id);
+    return rc;
+}
+
+/* Cancels one open shipment (shipment_id) or every open shipment of the order (NULL). A
+ * shopper's token, when given, must be the order's (a key holder passes NULL). Payment:
+ * what is no longer needed is refunded (charged ahead, captureOn=order) or, once nothing
+ * is left to capture, the rest of the authorization is voided (SPEC 5.5). Freed units go to
+ * the orders that wait (5.7 rule 4). */
+static int cancel_tx(struct store *st, const char *order_id, const char *shipment_id,
+                     const char *token, int why, struct order_rec *o,
+                     struct pay_intent intents[2], err_t *e)
+{
+    int rc = orders_lock_get(st, order_id, shipment_id, token, o, e);
     if (rc)
         return rc;
+    char oid[ORDER_ID_MAX]; /* o is read again below */
+    memcpy(oid, o->id, sizeof oid);
+    order_id = oid;
     if (!shipment_id && o->status == ORDER_CANCELLED)
         return err_set(e, ERR_CONFLICT, "order %s is already cancelled", order_id);
     int64_t cancelled = 0, shipped = 0, open_after = 0;
@@ -803,12 +820,22 @@ static int cancel_tx(struct store *st, const char *order_id, const char *shipmen
             open_after += sh->amount;
             continue;
         }
+        struct delay_state *d = &sh->delay.st, probe = *d;
+        if (why == CANCEL_DECLINED && d->consent == CONSENT_NONE)
+            return err_set(e, ERR_CONFLICT, "shipment %s is not delayed", shipment_id);
+        if (why == CANCEL_SILENCE && delay_sweep(&probe, date_today()) != SWEEP_CANCEL)
+            return err_set(e, ERR_CONFLICT, "shipment %s is not waiting for an answer",
+                           shipment_id);
         if ((rc = drop_allocations(st, sh->id, false, e)))
             return rc;
         sh->status = SHIP_CANCELLED;
         cancelled += sh->amount;
         only = sh;
-        if ((rc = st->ops->shipment_update(st, sh, e)))
+        /* Cancelling a delayed shipment answers its delay: no answer is awaited any more. */
+        if (d->consent == CONSENT_PENDING || why != CANCEL_PLAIN)
+            d->consent = CONSENT_DECLINED;
+        if ((rc = d->consent == CONSENT_DECLINED ? st->ops->shipment_save(st, sh, e)
+                                                 : st->ops->shipment_update(st, sh, e)))
             return rc;
     }
     if (cancelled == 0)
@@ -865,11 +892,12 @@ static int cancel_tx(struct store *st, const char *order_id, const char *shipmen
     if (shipment_id ? compose_shipment_cancelled(o, only, refund, &s, &m)
                     : compose_order_cancelled(o, cancelled, &s, &m))
         return err_set(e, ERR_NOMEM, "out of memory");
-    return queue_email(st, &m, e);
+    return orders_queue_email(st, &m, e);
 }
 
 struct cancel_ctx {
     const char *order_id, *shipment_id, *token;
+    int why;
     struct order_rec *order;
     struct pay_intent intents[2]; /* the void and the refund, when there are */
 };
@@ -880,7 +908,8 @@ static int cancel_attempt(struct store *st, void *arg, err_t *e)
     order_rec_free(c->order);
     memset(c->order, 0, sizeof *c->order);
     memset(c->intents, 0, sizeof c->intents);
-    return cancel_tx(st, c->order_id, c->shipment_id, c->token, c->order, c->intents, e);
+    return cancel_tx(st, c->order_id, c->shipment_id, c->token, c->why, c->order, c->intents,
+                     e);
 }
 
 static int cancel_run(struct store *st, struct cancel_ctx *c, err_t *e)
@@ -903,7 +932,14 @@ int orders_cancel(struct store *st, const char *order_id, struct order_rec *orde
 int orders_cancel_shipment(struct store *st, const char *shipment_id, const char *token,
                            struct order_rec *order, err_t *e)
 {
-    struct cancel_ctx c = {.shipment_id = shipment_id, .token = token, .order = order};
+    return orders_cancel_delayed(st, shipment_id, token, CANCEL_PLAIN, order, e);
+}
+
+int orders_cancel_delayed(struct store *st, const char *shipment_id, const char *token, int why,
+                          struct order_rec *order, err_t *e)
+{
+    struct cancel_ctx c = {.shipment_id = shipment_id, .token = token, .why = why,
+                           .order = order};
     return cancel_run(st, &c, e);
 }
 

@@ -121,14 +121,25 @@ enum stmt_id {
     Q_CHANGES_HEAD,
     Q_CHANGES_PRUNE,
     Q_POSITIONS_PAGE,
+    Q_OVERDUE_SKUS,
+    Q_DELAYS_DUE,
+    Q_ORDER_PAGE_DELAYED,
+    Q_SWEEP_LOCK,
+    Q_SWEEP_DONE,
+    Q_CHECK_SWEEP,
     Q_COUNT
 };
 
 #define POSITION_KEY "sku = $1 AND location_id = $2 AND stock_type = $3 AND transit_ref = $4"
+/* A shipment's overdue flag and delay (SPEC 5.8), in read_shipment's and save's order. */
+#define DELAY_COLS                                                                            \
+    "overdue, delay_consent, delay_detected, delay_prev_from, delay_prev_to, delay_exp_from, " \
+    "delay_exp_to, delay_respond_by, delay_required, accepted_to, accepted_undated, "         \
+    "consented_before"
 #define SHIPMENT_COLS                                                                         \
     "SELECT id, order_id, seq, status, stock_type, location_id, transit_ref, stock_date, "    \
     "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at, "     \
-    "promised_from, promised_to, promised_message, payment_required FROM shipments "
+    "promised_from, promised_to, promised_message, payment_required, " DELAY_COLS " FROM shipments "
 #define ALLOC_COLS                                                                            \
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
     "a.quantity, o.number, s.stock_date FROM allocations a JOIN shipments s ON s.id = a.shipment_id "      \
@@ -259,10 +270,10 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_SHIPMENT_INSERT] =
         "INSERT INTO shipments(id, seq, order_id, n, status, stock_type, location_id, "
         "transit_ref, stock_date, expected_from, expected_to, expected_message, amount, "
-        "tracking_number, shipped_at, promised_from, promised_to, promised_message) "
+        "tracking_number, shipped_at, promised_from, promised_to, promised_message, overdue) "
         "VALUES($1, nextval('shipment_seq'), $2, coalesce($3::bigint, (SELECT coalesce(max(n), "
         "-1) + 1 FROM shipments WHERE order_id = $2)), $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-        "$13, $14, $15, $16, $17) RETURNING seq",
+        "$13, $14, $15, $16, $17, $18) RETURNING seq",
     [Q_SHIPMENT_ITEM_INSERT] = "INSERT INTO shipment_items(shipment_id, n, sku, quantity) "
                                "VALUES($1, $2, $3, $4)",
     [Q_PAYMENT_INSERT] = "INSERT INTO payments(order_id, provider, ref, authorized, captured, "
@@ -323,7 +334,11 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_SHIPMENT_SAVE] =
         "UPDATE shipments SET status = $2, stock_type = $3, location_id = $4, "
         "transit_ref = $5, stock_date = $6, expected_from = $7, expected_to = $8, "
-        "expected_message = $9, amount = $10 WHERE id = $1",
+        "expected_message = $9, amount = $10, overdue = $11, delay_consent = $12, "
+        "delay_detected = $13, delay_prev_from = $14, delay_prev_to = $15, "
+        "delay_exp_from = $16, delay_exp_to = $17, delay_respond_by = $18, "
+        "delay_required = $19, accepted_to = $20, accepted_undated = $21, "
+        "consented_before = $22 WHERE id = $1",
     [Q_SHIPMENT_ITEMS_DELETE] = "DELETE FROM shipment_items WHERE shipment_id = $1",
     [Q_SHIPMENT_DELETE] = "DELETE FROM shipments WHERE id = $1",
     [Q_TRANSIT_PAGE] = "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, "
@@ -475,6 +490,26 @@ static const char *const stmt_sql[Q_COUNT] = {
         "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
         "reserved, allocated FROM positions WHERE sku IN (SELECT DISTINCT sku FROM positions "
         "WHERE sku > $1 ORDER BY sku LIMIT $2) ORDER BY sku",
+    /* The sweep (SPEC 5.8): open shipments whose transit stock date has passed and that
+     * are not flagged overdue yet; PENDING delays past respondBy. Partial indexes keep
+     * both to the few rows that match. */
+    [Q_OVERDUE_SKUS] = "SELECT DISTINCT i.sku FROM shipments s JOIN shipment_items i "
+                       "ON i.shipment_id = s.id WHERE s.stock_type = 1 AND s.status <= 1 "
+                       "AND s.overdue = 0 AND s.stock_date < $1 ORDER BY i.sku",
+    [Q_DELAYS_DUE] = "SELECT id FROM shipments WHERE delay_consent = 1 AND status <= 1 "
+                     "AND delay_respond_by < $1 ORDER BY seq",
+    [Q_ORDER_PAGE_DELAYED] =
+        "SELECT o.id FROM orders o WHERE ($1::text IS NULL OR "
+        "o.number < (SELECT number FROM orders WHERE id = $1::text)) AND o.id IN "
+        "(SELECT order_id FROM shipments WHERE delay_consent <> 0 AND status <= 1) "
+        "ORDER BY o.number DESC LIMIT $2",
+    /* One server sweeps at a time ("sweep" in ASCII); held until the transaction ends. */
+    [Q_SWEEP_LOCK] = "SELECT 1 WHERE pg_try_advisory_xact_lock(1937204581)",
+    [Q_SWEEP_DONE] = "INSERT INTO sweeps(day, at) VALUES($1, " NOW_ISO ") "
+                     "ON CONFLICT(day) DO UPDATE SET at = excluded.at",
+    [Q_CHECK_SWEEP] = "SELECT s.id, s.delay_respond_by, w.day FROM shipments s, "
+                      "(SELECT max(day) AS day FROM sweeps) w WHERE s.delay_consent = 1 "
+                      "AND s.status <= 1 AND s.delay_respond_by < w.day ORDER BY s.seq",
 };
 
 /* Each entry moves the schema from version i to i + 1; the same tables and columns as the
@@ -637,6 +672,24 @@ static const char *const migrations[] = {
     "  FOR EACH STATEMENT EXECUTE FUNCTION changes_old();"
     "CREATE TRIGGER settings_chg AFTER INSERT OR UPDATE OR DELETE ON settings"
     "  FOR EACH STATEMENT EXECUTE FUNCTION changes_settings();",
+    /* 8: delays and consent (SPEC 5.8). consent by enum delay_consent (0: no delay);
+     * accepted_to is the range the shopper last accepted (promised_to until then); sweeps
+     * holds the business dates the promise sweep completed. */
+    "ALTER TABLE shipments ADD COLUMN overdue INTEGER NOT NULL DEFAULT 0,"
+    "  ADD COLUMN delay_consent INTEGER NOT NULL DEFAULT 0,"
+    "  ADD COLUMN delay_detected INTEGER, ADD COLUMN delay_prev_from INTEGER,"
+    "  ADD COLUMN delay_prev_to INTEGER, ADD COLUMN delay_exp_from INTEGER,"
+    "  ADD COLUMN delay_exp_to INTEGER, ADD COLUMN delay_respond_by INTEGER,"
+    "  ADD COLUMN delay_required INTEGER NOT NULL DEFAULT 0, ADD COLUMN accepted_to INTEGER,"
+    "  ADD COLUMN accepted_undated INTEGER NOT NULL DEFAULT 0,"
+    "  ADD COLUMN consented_before INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX shipments_overdue ON shipments(stock_date) WHERE stock_type = 1"
+    "  AND status <= 1 AND overdue = 0;"
+    "CREATE INDEX shipments_delayed ON shipments(order_id) WHERE delay_consent <> 0"
+    "  AND status <= 1;"
+    "CREATE INDEX shipments_pending ON shipments(delay_respond_by) WHERE delay_consent = 1"
+    "  AND status <= 1;"
+    "CREATE TABLE sweeps(day INTEGER PRIMARY KEY, at TEXT NOT NULL);",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -1805,8 +1858,8 @@ static void settings_apply(struct settings *s, const char *k, const char *v)
         s->business_days = !strcmp(v, "1");
     else if (!strcmp(k, "captureOn"))
         settings_capture_parse(v, &s->capture_on);
-    else if (!strcmp(k, "authorizationValidDays"))
-        settings_int(v, &s->authorization_valid_days);
+    else if (settings_count(s, k, NULL, NULL))
+        settings_int(v, settings_count(s, k, NULL, NULL));
     else if (!strcmp(k, "storeName"))
         snprintf(s->store_name, sizeof s->store_name, "%s", v);
     else if (!strcmp(k, "fromEmail"))
@@ -1856,8 +1909,11 @@ static int pg_settings_put(struct store *st, const struct settings *set, err_t *
         h[i * DATE_STRLEN + 10] = ',';
         h[i * DATE_STRLEN + 11] = '\0';
     }
-    char valid_days[16];
-    snprintf(valid_days, sizeof valid_days, "%d", set->authorization_valid_days);
+    char counts[SETTINGS_COUNTS][16];
+    struct settings c = *set; /* settings_count hands out writable fields */
+    for (size_t i = 0; i < SETTINGS_COUNTS; i++)
+        snprintf(counts[i], sizeof counts[i], "%d",
+                 *settings_count(&c, settings_count_names[i], NULL, NULL));
     const char *kv[][2] = {
         {"inStockMinDays", num[0]},
         {"inStockMaxDays", num[1]},
@@ -1869,7 +1925,10 @@ static int pg_settings_put(struct store *st, const struct settings *set, err_t *
         {"businessDays", set->business_days ? "1" : "0"},
         {"holidays", h},
         {"captureOn", settings_capture_name(set->capture_on)},
-        {"authorizationValidDays", valid_days},
+        {settings_count_names[0], counts[0]},
+        {settings_count_names[1], counts[1]},
+        {settings_count_names[2], counts[2]},
+        {settings_count_names[3], counts[3]},
         {"storeName", set->store_name},
         {"fromEmail", set->from_email},
         {"publicUrl", settings_public_url_stored(set)},
@@ -2129,6 +2188,7 @@ static int insert_shipment(struct pg_store *s, const char *order_id, size_t n,
     p_date(&p, sh->promised.from);
     p_date(&p, sh->promised.to);
     p_text(&p, sh->promised.message);
+    p_int(&p, sh->overdue);
     PGresult *r;
     int rc = exec_stmt(s, Q_SHIPMENT_INSERT, &p, &r, e, "save a shipment");
     if (rc)
@@ -2225,6 +2285,19 @@ static void read_shipment(const PGresult *r, int i, struct shipment_rec *sh)
     sh->promised.to = col_date(r, i, 15);
     col_copy(r, i, 16, sh->promised.message, sizeof sh->promised.message);
     sh->payment_required = col_int(r, i, 17) != 0;
+    sh->overdue = col_int(r, i, 18) != 0;
+    struct shipment_delay *d = &sh->delay;
+    d->st.consent = col_int(r, i, 19);
+    d->detected = col_date(r, i, 20);
+    d->previous_from = col_date(r, i, 21);
+    d->previous_to = col_date(r, i, 22);
+    d->expected_from = col_date(r, i, 23);
+    d->st.expected_to = col_date(r, i, 24);
+    d->st.respond_by = col_date(r, i, 25);
+    d->st.consent_required = col_int(r, i, 26) != 0;
+    d->st.accepted_to = col_date(r, i, 27);
+    d->st.accepted_undated = col_int(r, i, 28) != 0;
+    d->st.consented_before = col_int(r, i, 29) != 0;
 }
 
 /* Fills sh->items, which the caller owns even when this fails. */
@@ -2344,8 +2417,8 @@ static void row_order_id(const PGresult *r, int i, void *dst)
     col_copy(r, i, 0, dst, ORDER_ID_MAX);
 }
 
-static int pg_order_page(struct store *st, const char *before, size_t limit,
-                         char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
+static int order_page(struct store *st, enum stmt_id id, const char *before, size_t limit,
+                      char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
 {
     *ids = NULL; /* a failure leaves the outputs empty: callers free them */
     *n = 0;
@@ -2354,11 +2427,22 @@ static int pg_order_page(struct store *st, const char *before, size_t limit,
     p_text(&p, before && *before ? before : NULL);
     p_limit(&p, limit);
     void *v = NULL;
-    int rc = list_rows(s, Q_ORDER_PAGE, &p, sizeof **ids, row_order_id, &v, n, e,
-                       "list orders");
+    int rc = list_rows(s, id, &p, sizeof **ids, row_order_id, &v, n, e, "list orders");
     if (!rc)
         *ids = v;
     return rc;
+}
+
+static int pg_order_page(struct store *st, const char *before, size_t limit,
+                         char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
+{
+    return order_page(st, Q_ORDER_PAGE, before, limit, ids, n, e);
+}
+
+static int pg_order_page_delayed(struct store *st, const char *before, size_t limit,
+                                 char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
+{
+    return order_page(st, Q_ORDER_PAGE_DELAYED, before, limit, ids, n, e);
 }
 
 static int pg_order_by_shipment(struct store *st, const char *shipment_id,
@@ -2605,6 +2689,19 @@ static int pg_shipment_save(struct store *st, const struct shipment_rec *sh, err
     p_date(&p, sh->expected.to);
     p_text(&p, sh->expected.message);
     p_int(&p, sh->amount);
+    const struct shipment_delay *dl = &sh->delay;
+    p_int(&p, sh->overdue);
+    p_int(&p, dl->st.consent);
+    p_date(&p, dl->detected);
+    p_date(&p, dl->previous_from);
+    p_date(&p, dl->previous_to);
+    p_date(&p, dl->expected_from);
+    p_date(&p, dl->st.expected_to);
+    p_date(&p, dl->st.respond_by);
+    p_int(&p, dl->st.consent_required);
+    p_date(&p, dl->st.accepted_to);
+    p_int(&p, dl->st.accepted_undated);
+    p_int(&p, dl->st.consented_before);
     int rc = run(s, Q_SHIPMENT_SAVE, &p, e, "save a shipment");
     struct params d = {0};
     p_text(&d, sh->id);
@@ -2650,6 +2747,52 @@ static int pg_replan_skus(struct store *st, int64_t run_id, char (**out)[ID_MAX 
     if (!rc)
         *out = v;
     return rc;
+}
+
+static int pg_overdue_skus(struct store *st, date_t today, char (**out)[ID_MAX + 1], size_t *n,
+                           err_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    struct params p = {0};
+    p_date(&p, today);
+    void *v = NULL;
+    int rc = list_rows(S(st), Q_OVERDUE_SKUS, &p, ID_MAX + 1, row_replan_sku, &v, n, e,
+                       "find overdue shipments");
+    if (!rc)
+        *out = v;
+    return rc;
+}
+
+static int pg_delays_due(struct store *st, date_t today, char (**out)[ORDER_ID_MAX], size_t *n,
+                         err_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    struct params p = {0};
+    p_date(&p, today);
+    void *v = NULL;
+    int rc = list_rows(S(st), Q_DELAYS_DUE, &p, ORDER_ID_MAX, row_order_id, &v, n, e,
+                       "find delays past their answer date");
+    if (!rc)
+        *out = v;
+    return rc;
+}
+
+static int pg_sweep_lock(struct store *st, bool *got, err_t *e)
+{
+    struct params p = {0};
+    int64_t n = 0;
+    int rc = exec_count(S(st), Q_SWEEP_LOCK, &p, &n, e, "take the sweep's lock");
+    *got = !rc && n == 1;
+    return rc;
+}
+
+static int pg_sweep_done(struct store *st, date_t day, err_t *e)
+{
+    struct params p = {0};
+    p_date(&p, day);
+    return run(S(st), Q_SWEEP_DONE, &p, e, "record the sweep");
 }
 
 /* --- carts --- */
@@ -3029,6 +3172,15 @@ static void fmt_ledger_sum(const PGresult *r, int i, char *msg, size_t cap)
              (long long)col_i64(r, i, 9));
 }
 
+static void fmt_sweep(const PGresult *r, int i, char *msg, size_t cap)
+{
+    char by[DATE_STRLEN], day[DATE_STRLEN];
+    date_format(col_date(r, i, 1), by);
+    date_format(col_date(r, i, 2), day);
+    snprintf(msg, cap, "shipment %s has a PENDING delay with respondBy %s, before the last "
+             "sweep on %s", col_str(r, i, 0), by, day);
+}
+
 static const struct {
     enum stmt_id id;
     check_fmt fmt;
@@ -3038,6 +3190,7 @@ static const struct {
     {Q_CHECK_NO_PAYMENT, fmt_no_payment},     {Q_CHECK_OVERCAPTURE, fmt_overcapture},
     {Q_CHECK_CAPTURED, fmt_captured},         {Q_CHECK_CONFIRMATION, fmt_confirmation},
     {Q_CHECK_LEDGER_OVER, fmt_ledger_over},   {Q_CHECK_LEDGER_SUM, fmt_ledger_sum},
+    {Q_CHECK_SWEEP, fmt_sweep},
 };
 
 /* A callback asking to stop ends the check early; that is not an error. */
@@ -3093,7 +3246,7 @@ static int pg_table_rows(struct store *st, const struct store_table *t, store_ro
                          void *ctx, err_t *e)
 {
     struct pg_store *s = S(st);
-    char cols[512], sql[800];
+    char cols[1024], sql[1536];
     column_list(t, cols, sizeof cols);
     snprintf(sql, sizeof sql, "SELECT %s FROM \"%s\" ORDER BY %s", cols, t->name, t->order_pg);
     PGresult *r;
@@ -3140,7 +3293,7 @@ static int pg_table_insert(struct store *st, const struct store_table *t,
                            const struct store_value *vals, err_t *e)
 {
     struct pg_store *s = S(st);
-    char cols[512], marks[5 * STORE_COLS_MAX] = "", sql[800];
+    char cols[1024], marks[5 * STORE_COLS_MAX] = "", sql[1536];
     char num[STORE_COLS_MAX][24];
     const char *pv[STORE_COLS_MAX];
     int plen[STORE_COLS_MAX], pfmt[STORE_COLS_MAX];
@@ -3507,4 +3660,9 @@ static const struct store_ops postgres_ops = {
     .changes_head = pg_changes_head,
     .changes_prune = pg_changes_prune,
     .positions_page = pg_positions_page,
+    .order_page_delayed = pg_order_page_delayed,
+    .overdue_skus = pg_overdue_skus,
+    .delays_due = pg_delays_due,
+    .sweep_lock = pg_sweep_lock,
+    .sweep_done = pg_sweep_done,
 };

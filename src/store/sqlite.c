@@ -129,14 +129,24 @@ enum stmt_id {
     Q_CHANGES_HEAD,
     Q_CHANGES_PRUNE,
     Q_POSITIONS_PAGE,
+    Q_OVERDUE_SKUS,
+    Q_DELAYS_DUE,
+    Q_ORDER_PAGE_DELAYED,
+    Q_SWEEP_DONE,
+    Q_CHECK_SWEEP,
     Q_COUNT
 };
 
 #define POSITION_KEY "sku = ?1 AND location_id = ?2 AND stock_type = ?3 AND transit_ref = ?4"
+/* A shipment's overdue flag and delay (SPEC 5.8), in read_shipment's and save's order. */
+#define DELAY_COLS                                                                            \
+    "overdue, delay_consent, delay_detected, delay_prev_from, delay_prev_to, delay_exp_from, " \
+    "delay_exp_to, delay_respond_by, delay_required, accepted_to, accepted_undated, "         \
+    "consented_before"
 #define SHIPMENT_COLS                                                                         \
     "SELECT id, order_id, seq, status, stock_type, location_id, transit_ref, stock_date, "    \
     "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at, "     \
-    "promised_from, promised_to, promised_message, payment_required FROM shipments "
+    "promised_from, promised_to, promised_message, payment_required, " DELAY_COLS " FROM shipments "
 #define ALLOC_COLS                                                                            \
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
     "a.quantity, o.number, s.stock_date FROM allocations a JOIN shipments s ON s.id = a.shipment_id "      \
@@ -253,10 +263,10 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_SHIPMENT_INSERT] =
         "INSERT INTO shipments(id, seq, order_id, n, status, stock_type, location_id, "
         "transit_ref, stock_date, expected_from, expected_to, expected_message, amount, "
-        "tracking_number, shipped_at, promised_from, promised_to, promised_message) "
+        "tracking_number, shipped_at, promised_from, promised_to, promised_message, overdue) "
         "VALUES(?1, (SELECT coalesce(max(seq), 0) + 1 FROM shipments), ?2, "
         "coalesce(?3, (SELECT coalesce(max(n), -1) + 1 FROM shipments WHERE order_id = ?2)), "
-        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING seq",
+        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING seq",
     [Q_SHIPMENT_ITEM_INSERT] = "INSERT INTO shipment_items(shipment_id, n, sku, quantity) "
                                "VALUES(?1, ?2, ?3, ?4)",
     [Q_PAYMENT_INSERT] = "INSERT INTO payments(order_id, provider, ref, authorized, captured, "
@@ -308,7 +318,11 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_SHIPMENT_SAVE] =
         "UPDATE shipments SET status = ?2, stock_type = ?3, location_id = ?4, "
         "transit_ref = ?5, stock_date = ?6, expected_from = ?7, expected_to = ?8, "
-        "expected_message = ?9, amount = ?10 WHERE id = ?1",
+        "expected_message = ?9, amount = ?10, overdue = ?11, delay_consent = ?12, "
+        "delay_detected = ?13, delay_prev_from = ?14, delay_prev_to = ?15, "
+        "delay_exp_from = ?16, delay_exp_to = ?17, delay_respond_by = ?18, "
+        "delay_required = ?19, accepted_to = ?20, accepted_undated = ?21, "
+        "consented_before = ?22 WHERE id = ?1",
     [Q_SHIPMENT_ITEMS_DELETE] = "DELETE FROM shipment_items WHERE shipment_id = ?1",
     [Q_SHIPMENT_DELETE] = "DELETE FROM shipments WHERE id = ?1",
     /* SKUs whose positions an import changed and that hold open allocations (unsourced
@@ -462,6 +476,23 @@ static const char *const stmt_sql[Q_COUNT] = {
         "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
         "reserved, allocated FROM positions WHERE sku IN (SELECT DISTINCT sku FROM positions "
         "WHERE sku > ?1 ORDER BY sku LIMIT ?2) ORDER BY sku",
+    /* The sweep (SPEC 5.8): open shipments whose transit stock date has passed and that
+     * are not flagged overdue yet; PENDING delays past respondBy. Partial indexes keep
+     * both to the few rows that match. */
+    [Q_OVERDUE_SKUS] = "SELECT DISTINCT i.sku FROM shipments s JOIN shipment_items i "
+                       "ON i.shipment_id = s.id WHERE s.stock_type = 1 AND s.status <= 1 "
+                       "AND s.overdue = 0 AND s.stock_date < ?1 ORDER BY i.sku",
+    [Q_DELAYS_DUE] = "SELECT id FROM shipments WHERE delay_consent = 1 AND status <= 1 "
+                     "AND delay_respond_by < ?1 ORDER BY seq",
+    [Q_ORDER_PAGE_DELAYED] =
+        "SELECT o.id FROM orders o WHERE o.number < " OLDER_THAN("orders", "number", "?1")
+        " AND o.id IN (SELECT order_id FROM shipments WHERE delay_consent <> 0 "
+        "AND status <= 1) ORDER BY o.number DESC LIMIT ?2",
+    [Q_SWEEP_DONE] = "INSERT INTO sweeps(day, at) VALUES(?1, " NOW_ISO ") "
+                     "ON CONFLICT(day) DO UPDATE SET at = excluded.at",
+    [Q_CHECK_SWEEP] = "SELECT s.id, s.delay_respond_by, w.day FROM shipments s, "
+                      "(SELECT max(day) AS day FROM sweeps) w WHERE s.delay_consent = 1 "
+                      "AND s.status <= 1 AND s.delay_respond_by < w.day ORDER BY s.seq",
 };
 
 /* Each entry moves the schema from version i to i + 1. */
@@ -620,6 +651,28 @@ static const char *const migrations[] = {
     "  BEGIN INSERT INTO changes(sku) VALUES(''); END;"
     "CREATE TRIGGER settings_del AFTER DELETE ON settings"
     "  BEGIN INSERT INTO changes(sku) VALUES(''); END;",
+    /* 8: delays and consent (SPEC 5.8). consent by enum delay_consent (0: no delay);
+     * accepted_to is the range the shopper last accepted (promised_to until then); sweeps
+     * holds the business dates the promise sweep completed. */
+    "ALTER TABLE shipments ADD COLUMN overdue INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE shipments ADD COLUMN delay_consent INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE shipments ADD COLUMN delay_detected INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN delay_prev_from INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN delay_prev_to INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN delay_exp_from INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN delay_exp_to INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN delay_respond_by INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN delay_required INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE shipments ADD COLUMN accepted_to INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN accepted_undated INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE shipments ADD COLUMN consented_before INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX shipments_overdue ON shipments(stock_date) WHERE stock_type = 1 "
+    "  AND status <= 1 AND overdue = 0;"
+    "CREATE INDEX shipments_delayed ON shipments(order_id) WHERE delay_consent <> 0 "
+    "  AND status <= 1;"
+    "CREATE INDEX shipments_pending ON shipments(delay_respond_by) WHERE delay_consent = 1 "
+    "  AND status <= 1;"
+    "CREATE TABLE sweeps(day INTEGER PRIMARY KEY, at TEXT NOT NULL);",
 };
 
 struct sqlite_store {
@@ -1360,8 +1413,8 @@ static void settings_apply(struct settings *s, const char *k, const char *v)
         s->business_days = !strcmp(v, "1");
     else if (!strcmp(k, "captureOn"))
         settings_capture_parse(v, &s->capture_on);
-    else if (!strcmp(k, "authorizationValidDays"))
-        settings_int(v, &s->authorization_valid_days);
+    else if (settings_count(s, k, NULL, NULL))
+        settings_int(v, settings_count(s, k, NULL, NULL));
     else if (!strcmp(k, "storeName"))
         snprintf(s->store_name, sizeof s->store_name, "%s", v);
     else if (!strcmp(k, "fromEmail"))
@@ -1424,14 +1477,20 @@ static int sq_settings_put(struct store *st, const struct settings *set, err_t *
         holidays[i * DATE_STRLEN + 10] = ',';
         holidays[i * DATE_STRLEN + 11] = '\0';
     }
-    char valid_days[16];
-    snprintf(valid_days, sizeof valid_days, "%d", set->authorization_valid_days);
+    char counts[SETTINGS_COUNTS][16];
+    struct settings c = *set; /* settings_count hands out writable fields */
+    for (size_t i = 0; i < SETTINGS_COUNTS; i++)
+        snprintf(counts[i], sizeof counts[i], "%d",
+                 *settings_count(&c, settings_count_names[i], NULL, NULL));
     const char *kv[][2] = {
         {"backorderMessage", set->backorder_message},
         {"businessDays", set->business_days ? "1" : "0"},
         {"holidays", holidays},
         {"captureOn", settings_capture_name(set->capture_on)},
-        {"authorizationValidDays", valid_days},
+        {settings_count_names[0], counts[0]},
+        {settings_count_names[1], counts[1]},
+        {settings_count_names[2], counts[2]},
+        {settings_count_names[3], counts[3]},
         {"storeName", set->store_name},
         {"fromEmail", set->from_email},
         {"publicUrl", settings_public_url_stored(set)},
@@ -1741,6 +1800,7 @@ static int insert_shipment(struct sqlite_store *s, const char *order_id, size_t 
     bind_date(q, 15, sh->promised.from);
     bind_date(q, 16, sh->promised.to);
     bind_text(q, 17, sh->promised.message);
+    sqlite3_bind_int(q, 18, sh->overdue);
     if (sqlite3_step(q) != SQLITE_ROW)
         return done(q, fail(s, e, "save a shipment"));
     sh->seq = sqlite3_column_int64(q, 0);
@@ -1848,6 +1908,19 @@ static void read_shipment(sqlite3_stmt *q, struct shipment_rec *sh)
     sh->promised.to = col_date(q, 15);
     col_copy(q, 16, sh->promised.message, sizeof sh->promised.message);
     sh->payment_required = sqlite3_column_int(q, 17) != 0;
+    sh->overdue = sqlite3_column_int(q, 18) != 0;
+    struct shipment_delay *d = &sh->delay;
+    d->st.consent = sqlite3_column_int(q, 19);
+    d->detected = col_date(q, 20);
+    d->previous_from = col_date(q, 21);
+    d->previous_to = col_date(q, 22);
+    d->expected_from = col_date(q, 23);
+    d->st.expected_to = col_date(q, 24);
+    d->st.respond_by = col_date(q, 25);
+    d->st.consent_required = sqlite3_column_int(q, 26) != 0;
+    d->st.accepted_to = col_date(q, 27);
+    d->st.accepted_undated = sqlite3_column_int(q, 28) != 0;
+    d->st.consented_before = sqlite3_column_int(q, 29) != 0;
 }
 
 /* Fills sh->items, which the caller owns even when this fails. */
@@ -1977,13 +2050,13 @@ static int sq_order_get(struct store *st, const char *id, struct order_rec *o, e
     return rc;
 }
 
-static int sq_order_page(struct store *st, const char *before, size_t limit,
-                         char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
+static int order_page(struct store *st, enum stmt_id id, const char *before, size_t limit,
+                      char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
 {
     *ids = NULL; /* a failure leaves the outputs empty: callers free them */
     *n = 0;
     struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = stmt(s, Q_ORDER_PAGE, e);
+    sqlite3_stmt *q = stmt(s, id, e);
     if (!q)
         return e->code;
     char(*v)[ORDER_ID_MAX] = calloc(limit ? limit : 1, sizeof *v);
@@ -2005,6 +2078,18 @@ static int sq_order_page(struct store *st, const char *before, size_t limit,
     *ids = v;
     *n = len;
     return done(q, 0);
+}
+
+static int sq_order_page(struct store *st, const char *before, size_t limit,
+                         char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
+{
+    return order_page(st, Q_ORDER_PAGE, before, limit, ids, n, e);
+}
+
+static int sq_order_page_delayed(struct store *st, const char *before, size_t limit,
+                                 char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
+{
+    return order_page(st, Q_ORDER_PAGE_DELAYED, before, limit, ids, n, e);
 }
 
 static int sq_order_by_shipment(struct store *st, const char *shipment_id,
@@ -2275,6 +2360,19 @@ static int sq_shipment_save(struct store *st, const struct shipment_rec *sh, err
     bind_date(q, 8, sh->expected.to);
     bind_text(q, 9, sh->expected.message);
     sqlite3_bind_int64(q, 10, sh->amount);
+    const struct shipment_delay *d = &sh->delay;
+    sqlite3_bind_int(q, 11, sh->overdue);
+    sqlite3_bind_int(q, 12, d->st.consent);
+    bind_date(q, 13, d->detected);
+    bind_date(q, 14, d->previous_from);
+    bind_date(q, 15, d->previous_to);
+    bind_date(q, 16, d->expected_from);
+    bind_date(q, 17, d->st.expected_to);
+    bind_date(q, 18, d->st.respond_by);
+    sqlite3_bind_int(q, 19, d->st.consent_required);
+    bind_date(q, 20, d->st.accepted_to);
+    sqlite3_bind_int(q, 21, d->st.accepted_undated);
+    sqlite3_bind_int(q, 22, d->st.consented_before);
     int rc = run(s, q, e, "save a shipment");
     if (rc || !(q = stmt(s, Q_SHIPMENT_ITEMS_DELETE, e)))
         return rc ? rc : e->code;
@@ -2308,36 +2406,77 @@ static int sq_shipment_delete(struct store *st, const char *id, err_t *e)
     return 0;
 }
 
-static int sq_replan_skus(struct store *st, int64_t run_id, char (**out)[ID_MAX + 1], size_t *n,
-                          err_t *e)
+/* The first column of every row of statement id, bound to ?1 = arg, as strings of size
+ * bytes each (an array the caller frees). */
+static int text_list(struct store *st, enum stmt_id id, int64_t arg, size_t size, void **out,
+                     size_t *n, const char *what, err_t *e)
 {
     struct sqlite_store *s = S(st);
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *q = stmt(s, Q_REPLAN_SKUS, e);
+    sqlite3_stmt *q = stmt(s, id, e);
     if (!q)
         return e->code;
-    sqlite3_bind_int64(q, 1, run_id);
-    char(*v)[ID_MAX + 1] = NULL;
+    sqlite3_bind_int64(q, 1, arg);
+    char *v = NULL;
     size_t len = 0, cap = 0;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        char(*nv)[ID_MAX + 1] = grow(v, len, &cap, sizeof *nv);
+        char *nv = grow(v, len, &cap, size);
         if (!nv) {
             free(v);
             return done(q, err_set(e, ERR_NOMEM, "out of memory"));
         }
         v = nv;
-        col_copy(q, 0, v[len++], ID_MAX + 1);
+        col_copy(q, 0, v + len++ * size, size);
     }
     if (rc != SQLITE_DONE) {
         free(v);
-        return done(q, fail(s, e, "find the SKUs to re-plan"));
+        return done(q, fail(s, e, what));
     }
     done(q, 0);
     *out = v;
     *n = len;
     return 0;
+}
+
+static int sq_replan_skus(struct store *st, int64_t run_id, char (**out)[ID_MAX + 1], size_t *n,
+                          err_t *e)
+{
+    return text_list(st, Q_REPLAN_SKUS, run_id, sizeof **out, (void **)out, n,
+                     "find the SKUs to re-plan", e);
+}
+
+static int sq_overdue_skus(struct store *st, date_t today, char (**out)[ID_MAX + 1],
+                           size_t *n, err_t *e)
+{
+    return text_list(st, Q_OVERDUE_SKUS, today, sizeof **out, (void **)out, n,
+                     "find overdue shipments", e);
+}
+
+static int sq_delays_due(struct store *st, date_t today, char (**out)[ORDER_ID_MAX], size_t *n,
+                         err_t *e)
+{
+    return text_list(st, Q_DELAYS_DUE, today, sizeof **out, (void **)out, n,
+                     "find delays past their answer date", e);
+}
+
+static int sq_sweep_lock(struct store *st, bool *got, err_t *e)
+{
+    (void)st;
+    (void)e;
+    *got = true; /* BEGIN IMMEDIATE already made this the only writer */
+    return 0;
+}
+
+static int sq_sweep_done(struct store *st, date_t day, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = stmt(s, Q_SWEEP_DONE, e);
+    if (!q)
+        return e->code;
+    sqlite3_bind_int(q, 1, day);
+    return run(s, q, e, "record the sweep");
 }
 
 /* --- carts --- */
@@ -2694,7 +2833,7 @@ static int sq_table_rows(struct store *st, const struct store_table *t, store_ro
                          void *ctx, err_t *e)
 {
     struct sqlite_store *s = S(st);
-    char cols[512], sql[800];
+    char cols[1024], sql[1536];
     column_list(t, cols, sizeof cols);
     snprintf(sql, sizeof sql, "SELECT %s FROM \"%s\" ORDER BY %s", cols, t->name,
              t->order_sqlite);
@@ -2738,7 +2877,7 @@ static int sq_table_insert(struct store *st, const struct store_table *t,
         return err_set(e, ERR_STORE, "too many tables to copy");
     sqlite3_stmt *q = s->copy_insert[slot];
     if (!q) {
-        char cols[512], marks[3 * STORE_COLS_MAX] = "", sql[800];
+        char cols[1024], marks[3 * STORE_COLS_MAX] = "", sql[1536];
         column_list(t, cols, sizeof cols);
         for (size_t i = 0; i < t->ncols; i++)
             strcat(marks, i ? ", ?" : "?");
@@ -2874,6 +3013,15 @@ static void fmt_ledger_sum(sqlite3_stmt *q, char *msg, size_t cap)
              (long long)sqlite3_column_int64(q, 8), (long long)sqlite3_column_int64(q, 9));
 }
 
+static void fmt_sweep(sqlite3_stmt *q, char *msg, size_t cap)
+{
+    char by[DATE_STRLEN], day[DATE_STRLEN];
+    date_format(col_date(q, 1), by);
+    date_format(col_date(q, 2), day);
+    snprintf(msg, cap, "shipment %s has a PENDING delay with respondBy %s, before the last "
+             "sweep on %s", col_str(q, 0), by, day);
+}
+
 static const struct {
     enum stmt_id id;
     check_fmt fmt;
@@ -2883,6 +3031,7 @@ static const struct {
     {Q_CHECK_NO_PAYMENT, fmt_no_payment},     {Q_CHECK_OVERCAPTURE, fmt_overcapture},
     {Q_CHECK_CAPTURED, fmt_captured},         {Q_CHECK_CONFIRMATION, fmt_confirmation},
     {Q_CHECK_LEDGER_OVER, fmt_ledger_over},   {Q_CHECK_LEDGER_SUM, fmt_ledger_sum},
+    {Q_CHECK_SWEEP, fmt_sweep},
 };
 
 /* A callback asking to stop ends the check early; that is not an error. */
@@ -3280,4 +3429,9 @@ static const struct store_ops sqlite_ops = {
     .changes_head = sq_changes_head,
     .changes_prune = sq_changes_prune,
     .positions_page = sq_positions_page,
+    .order_page_delayed = sq_order_page_delayed,
+    .overdue_skus = sq_overdue_skus,
+    .delays_due = sq_delays_due,
+    .sweep_lock = sq_sweep_lock,
+    .sweep_done = sq_sweep_done,
 };
