@@ -3,103 +3,31 @@
 
 /* --- check --- */
 
-/* One sentence for row i of a check statement. */
-typedef void (*check_fmt)(const PGresult *r, int i, char *msg, size_t cap);
-
-/* The position named by columns c..c+3 (sku, location_id, stock_type, transit_ref). */
-static const char *row_pos(const PGresult *r, int i, int c, char *buf, size_t cap)
+/* Row i of a check statement for store_check_format. */
+static const char *row_text(const struct store_row *r, int col)
 {
-    return pg_key_name(pg_col_str(r, i, c), pg_col_str(r, i, c + 1), pg_col_int(r, i, c + 2),
-                       pg_col_str(r, i, c + 3), buf, cap);
+    return pg_col_str(r->res, r->row, col);
 }
 
-static void fmt_allocated(const PGresult *r, int i, char *msg, size_t cap)
+static int64_t row_num(const struct store_row *r, int col)
 {
-    char pos[256];
-    snprintf(msg, cap, "%s has allocatedQuantity %lld but its allocations add up to %lld",
-             row_pos(r, i, 0, pos, sizeof pos), (long long)pg_col_i64(r, i, 4),
-             (long long)pg_col_i64(r, i, 5));
-}
-
-static void fmt_orphan(const PGresult *r, int i, char *msg, size_t cap)
-{
-    char pos[256];
-    snprintf(msg, cap, "shipment %s holds %lld units of %s, a position that does not exist",
-             pg_col_str(r, i, 4), (long long)pg_col_i64(r, i, 5), row_pos(r, i, 0, pos, sizeof pos));
-}
-
-static void fmt_negative(const PGresult *r, int i, char *msg, size_t cap)
-{
-    char pos[256];
-    snprintf(msg, cap,
-             "%s has a negative figure or is oversold: quantity %lld, "
-             "reservedQuantity %lld, allocatedQuantity %lld",
-             row_pos(r, i, 0, pos, sizeof pos), (long long)pg_col_i64(r, i, 4),
-             (long long)pg_col_i64(r, i, 5), (long long)pg_col_i64(r, i, 6));
-}
-
-static void fmt_closed(const PGresult *r, int i, char *msg, size_t cap)
-{
-    char pos[256];
-    snprintf(msg, cap, "shipment %s is %s but still holds %lld units of %s", pg_col_str(r, i, 4),
-             order_shipment_status_name(pg_col_int(r, i, 6)), (long long)pg_col_i64(r, i, 5),
-             row_pos(r, i, 0, pos, sizeof pos));
-}
-
-static void fmt_no_payment(const PGresult *r, int i, char *msg, size_t cap)
-{
-    snprintf(msg, cap, "order %lld (%s) has no payment", (long long)pg_col_i64(r, i, 0),
-             pg_col_str(r, i, 1));
-}
-
-static void fmt_overcapture(const PGresult *r, int i, char *msg, size_t cap)
-{
-    snprintf(msg, cap, "order %lld (%s) has captures of %lld in all, more than the %lld "
-             "authorized", (long long)pg_col_i64(r, i, 0), pg_col_str(r, i, 1),
-             (long long)pg_col_i64(r, i, 3), (long long)pg_col_i64(r, i, 2));
-}
-
-static void fmt_captured(const PGresult *r, int i, char *msg, size_t cap)
-{
-    snprintf(msg, cap, "order %lld (%s) records %lld captured but its captures add up to %lld",
-             (long long)pg_col_i64(r, i, 0), pg_col_str(r, i, 1), (long long)pg_col_i64(r, i, 2),
-             (long long)pg_col_i64(r, i, 3));
-}
-
-static void fmt_confirmation(const PGresult *r, int i, char *msg, size_t cap)
-{
-    snprintf(msg, cap, "order %lld (%s) has no order_confirmation email",
-             (long long)pg_col_i64(r, i, 0), pg_col_str(r, i, 1));
-}
-
-static void fmt_ledger_over(const PGresult *r, int i, char *msg, size_t cap)
-{
-    snprintf(msg, cap, "order %lld (%s): its payment events capture %lld and refund %lld, "
-             "more than the %lld authorized", (long long)pg_col_i64(r, i, 0), pg_col_str(r, i, 1),
-             (long long)pg_col_i64(r, i, 3), (long long)pg_col_i64(r, i, 4),
-             (long long)pg_col_i64(r, i, 2));
-}
-
-static void fmt_ledger_sum(const PGresult *r, int i, char *msg, size_t cap)
-{
-    snprintf(msg, cap, "order %lld (%s) records authorized %lld, captured %lld, voided %lld, "
-             "refunded %lld but its payment events add up to %lld, %lld, %lld, %lld",
-             (long long)pg_col_i64(r, i, 0), pg_col_str(r, i, 1), (long long)pg_col_i64(r, i, 2),
-             (long long)pg_col_i64(r, i, 3), (long long)pg_col_i64(r, i, 4),
-             (long long)pg_col_i64(r, i, 5), (long long)pg_col_i64(r, i, 6),
-             (long long)pg_col_i64(r, i, 7), (long long)pg_col_i64(r, i, 8),
-             (long long)pg_col_i64(r, i, 9));
+    return pg_col_i64(r->res, r->row, col);
 }
 
 static const struct {
     enum stmt_id id;
-    check_fmt fmt;
+    enum store_check kind;
 } checks[] = {
-    {Q_CHECK_ALLOCATED, fmt_allocated},       {Q_CHECK_ALLOC_ORPHAN, fmt_orphan},
-    {Q_CHECK_NEGATIVE, fmt_negative},         {Q_CHECK_CLOSED_ALLOC, fmt_closed},
-    {Q_CHECK_NO_PAYMENT, fmt_no_payment},     {Q_CHECK_OVERCAPTURE, fmt_overcapture},
-    {Q_CHECK_CAPTURED, fmt_captured},         {Q_CHECK_CONFIRMATION, fmt_confirmation},
-    {Q_CHECK_LEDGER_OVER, fmt_ledger_over},   {Q_CHECK_LEDGER_SUM, fmt_ledger_sum},
+    {Q_CHECK_ALLOCATED, STORE_CHECK_ALLOCATED},
+    {Q_CHECK_ALLOC_ORPHAN, STORE_CHECK_ALLOC_ORPHAN},
+    {Q_CHECK_NEGATIVE, STORE_CHECK_NEGATIVE},
+    {Q_CHECK_CLOSED_ALLOC, STORE_CHECK_CLOSED_ALLOC},
+    {Q_CHECK_NO_PAYMENT, STORE_CHECK_NO_PAYMENT},
+    {Q_CHECK_OVERCAPTURE, STORE_CHECK_OVERCAPTURE},
+    {Q_CHECK_CAPTURED, STORE_CHECK_CAPTURED},
+    {Q_CHECK_CONFIRMATION, STORE_CHECK_CONFIRMATION},
+    {Q_CHECK_LEDGER_OVER, STORE_CHECK_LEDGER_OVER},
+    {Q_CHECK_LEDGER_SUM, STORE_CHECK_LEDGER_SUM},
 };
 
 /* A callback asking to stop ends the check early; that is not an error. */
@@ -124,7 +52,8 @@ int pg_check(struct store *st, store_check_fn report, void *ctx, size_t *problem
             break;
         for (int row = 0; !stop && row < PQntuples(r); row++) {
             char msg[1024];
-            checks[i].fmt(r, row, msg, sizeof msg);
+            struct store_row cols = {r, row, row_text, row_num};
+            store_check_format(checks[i].kind, &cols, msg, sizeof msg);
             (*problems)++;
             stop = report(ctx, msg) != 0;
         }

@@ -357,18 +357,3 @@ int pg_list_rows(struct pg_store *s, enum stmt_id id, const struct params *p, si
     return 0;
 }
 
-/* --- orders, shipments, allocations --- */
-
-/* A position for messages: "TSHIRT1 at WH1 (onhand)", "TSHIRT1 at WH1 (intransit PO1)". */
-const char *pg_key_name(const char *sku, const char *loc, int type, const char *ref,
-                        char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s at %s (%s%s%s)", sku, loc, position_stock_type_name(type),
-             *ref ? " " : "", ref);
-    return buf;
-}
-
-const char *pg_pos_name(const struct position *k, char *buf, size_t cap)
-{
-    return pg_key_name(k->sku, k->location_id, k->stock_type, k->transit_ref, buf, cap);
-}

@@ -354,7 +354,7 @@ int pg_position_allocate(struct store *st, const struct position *key, int64_t q
     /* A negative qty would release units past the guard; releases go through adjust. */
     if (qty <= 0)
         return err_set(e, ERR_INVALID, "cannot allocate %lld units of %s", (long long)qty,
-                       pg_pos_name(key, name, sizeof name));
+                       store_pos_name(key, name, sizeof name));
     struct params p = {0};
     pg_p_key(&p, key);
     pg_p_int(&p, qty);
@@ -362,7 +362,7 @@ int pg_position_allocate(struct store *st, const struct position *key, int64_t q
     int rc = pg_exec_count(s, Q_POSITION_ALLOCATE, &p, &n, e, "allocate stock");
     if (!rc && n == 0)
         rc = err_set(e, ERR_CONFLICT, "not enough stock of %s",
-                     pg_pos_name(key, name, sizeof name));
+                     store_pos_name(key, name, sizeof name));
     return rc;
 }
 
@@ -382,13 +382,13 @@ int pg_position_adjust(struct store *st, const struct position *key, int64_t d_q
     int64_t allocated = exists ? pg_col_i64(r, 0, 1) : 0;
     PQclear(r);
     if (!exists && key->stock_type != STOCK_ONHAND)
-        return err_set(e, ERR_NOTFOUND, "no position %s", pg_pos_name(key, name, sizeof name));
+        return err_set(e, ERR_NOTFOUND, "no position %s", store_pos_name(key, name, sizeof name));
     /* Checked here rather than left to the CHECK constraints, for a message that says which
      * figure would go wrong. */
     if (quantity + d_quantity < 0 || allocated + d_allocated < 0)
         return err_set(e, ERR_CONFLICT,
                        "%s cannot fall below zero: quantity %lld%+lld, allocated %lld%+lld",
-                       pg_pos_name(key, name, sizeof name), (long long)quantity,
+                       store_pos_name(key, name, sizeof name), (long long)quantity,
                        (long long)d_quantity, (long long)allocated, (long long)d_allocated);
     pg_p_int(&p, d_quantity);
     pg_p_int(&p, d_allocated);
@@ -417,7 +417,7 @@ int pg_alloc_add(struct store *st, const char *shipment_id, const struct positio
         char name[256];
         if (held + qty < 0)
             return err_set(e, ERR_CONFLICT, "shipment %s holds only %lld units of %s",
-                           shipment_id, (long long)held, pg_pos_name(key, name, sizeof name));
+                           shipment_id, (long long)held, store_pos_name(key, name, sizeof name));
     }
     enum stmt_id id = qty > 0          ? Q_ALLOC_UPSERT
                       : held + qty > 0 ? Q_ALLOC_TAKE

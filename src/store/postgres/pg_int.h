@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "store/common.h"
 #include "store/store.h"
 
 enum stmt_id {
@@ -186,9 +187,6 @@ int pg_update_one(struct pg_store *s, enum stmt_id id, const struct params *p, e
                   const char *what, const char *kind, const char *key);
 int pg_list_rows(struct pg_store *s, enum stmt_id id, const struct params *p, size_t size,
                  row_fn read, void **out, size_t *n, err_t *e, const char *what);
-const char *pg_key_name(const char *sku, const char *loc, int type, const char *ref,
-                        char *buf, size_t cap);
-const char *pg_pos_name(const struct position *k, char *buf, size_t cap);
 
 /* schema.c */
 int pg_open_tx(struct pg_store *s, const char *sql, err_t *e);

@@ -1,63 +1,6 @@
 /* PostgreSQL backend: settings, console users, sessions, API keys and idempotency keys. */
 #include "store/postgres/pg_int.h"
 
-/* --- settings --- */
-
-/* Settings are stored as key/value text so adding a setting needs no migration; the same
- * keys and formats as the SQLite backend. */
-static int settings_int(const char *v, int *out)
-{
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (*end || n < 0 || n > 365)
-        return -1;
-    *out = (int)n;
-    return 0;
-}
-
-static void settings_apply(struct settings *s, const char *k, const char *v)
-{
-    struct {
-        const char *key;
-        int *field;
-    } ints[] = {
-        {"inStockMinDays", &s->in_stock_min_days},
-        {"inStockMaxDays", &s->in_stock_max_days},
-        {"preorderBufferMinDays", &s->preorder_buffer_min_days},
-        {"preorderBufferMaxDays", &s->preorder_buffer_max_days},
-        {"backorderMinDays", &s->backorder_min_days},
-        {"backorderMaxDays", &s->backorder_max_days},
-    };
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
-        if (!strcmp(k, ints[i].key)) {
-            settings_int(v, ints[i].field);
-            return;
-        }
-    if (!strcmp(k, "backorderMessage"))
-        snprintf(s->backorder_message, sizeof s->backorder_message, "%s", v);
-    else if (!strcmp(k, "businessDays"))
-        s->business_days = !strcmp(v, "1");
-    else if (!strcmp(k, "captureOn"))
-        settings_capture_parse(v, &s->capture_on);
-    else if (!strcmp(k, "authorizationValidDays"))
-        settings_int(v, &s->authorization_valid_days);
-    else if (!strcmp(k, "storeName"))
-        snprintf(s->store_name, sizeof s->store_name, "%s", v);
-    else if (!strcmp(k, "fromEmail"))
-        snprintf(s->from_email, sizeof s->from_email, "%s", v);
-    else if (!strcmp(k, "publicUrl") && *v)
-        snprintf(s->public_url, sizeof s->public_url, "%s", v);
-    else if (!strcmp(k, "holidays")) {
-        s->nholidays = 0;
-        for (const char *p = v; *p && s->nholidays < SETTINGS_MAX_HOLIDAYS;) {
-            date_t d;
-            if (date_parse(p, 10, &d) == 0)
-                s->holidays[s->nholidays++] = d;
-            p += strlen(p) >= 11 ? 11 : strlen(p);
-        }
-    }
-}
-
 int pg_settings_get(struct store *st, struct settings *out, err_t *e)
 {
     struct pg_store *s = S(st);
@@ -67,55 +10,22 @@ int pg_settings_get(struct store *st, struct settings *out, err_t *e)
         return rc;
     settings_defaults(out);
     for (int i = 0; i < PQntuples(r); i++)
-        settings_apply(out, pg_col_str(r, i, 0), pg_col_str(r, i, 1));
+        store_settings_apply(out, pg_col_str(r, i, 0), pg_col_str(r, i, 1));
     PQclear(r);
     return 0;
 }
 
 int pg_settings_put(struct store *st, const struct settings *set, err_t *e)
 {
-    struct pg_store *s = S(st);
-    char num[6][16];
-    const int vals[6] = {set->in_stock_min_days,        set->in_stock_max_days,
-                         set->preorder_buffer_min_days, set->preorder_buffer_max_days,
-                         set->backorder_min_days,       set->backorder_max_days};
-    for (int i = 0; i < 6; i++)
-        snprintf(num[i], sizeof num[i], "%d", vals[i]);
-    char *h = malloc(SETTINGS_MAX_HOLIDAYS * DATE_STRLEN + 1);
-    if (!h)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    h[0] = '\0';
-    for (size_t i = 0; i < set->nholidays; i++) {
-        date_format(set->holidays[i], h + i * DATE_STRLEN);
-        h[i * DATE_STRLEN + 10] = ',';
-        h[i * DATE_STRLEN + 11] = '\0';
-    }
-    char valid_days[16];
-    snprintf(valid_days, sizeof valid_days, "%d", set->authorization_valid_days);
-    const char *kv[][2] = {
-        {"inStockMinDays", num[0]},
-        {"inStockMaxDays", num[1]},
-        {"preorderBufferMinDays", num[2]},
-        {"preorderBufferMaxDays", num[3]},
-        {"backorderMinDays", num[4]},
-        {"backorderMaxDays", num[5]},
-        {"backorderMessage", set->backorder_message},
-        {"businessDays", set->business_days ? "1" : "0"},
-        {"holidays", h},
-        {"captureOn", settings_capture_name(set->capture_on)},
-        {"authorizationValidDays", valid_days},
-        {"storeName", set->store_name},
-        {"fromEmail", set->from_email},
-        {"publicUrl", settings_public_url_stored(set)},
-    };
+    struct store_settings_rows rows;
+    store_settings_rows(set, &rows);
     int rc = 0;
-    for (size_t i = 0; !rc && i < sizeof kv / sizeof kv[0]; i++) {
+    for (size_t i = 0; !rc && i < rows.n; i++) {
         struct params p = {0};
-        pg_p_text(&p, kv[i][0]);
-        pg_p_text(&p, kv[i][1]);
-        rc = pg_run(s, Q_SETTINGS_PUT, &p, e, "save the settings");
+        pg_p_text(&p, rows.kv[i][0]);
+        pg_p_text(&p, rows.kv[i][1]);
+        rc = pg_run(S(st), Q_SETTINGS_PUT, &p, e, "save the settings");
     }
-    free(h);
     return rc;
 }
 

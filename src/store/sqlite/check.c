@@ -3,104 +3,31 @@
 
 /* --- check --- */
 
-/* One sentence for the current row of a check statement. */
-typedef void (*check_fmt)(sqlite3_stmt *q, char *msg, size_t cap);
-
-/* The position named by columns i..i+3 (sku, location_id, stock_type, transit_ref). */
-static const char *row_pos(sqlite3_stmt *q, int i, char *buf, size_t cap)
+/* Row i of a check statement for store_check_format. */
+static const char *row_text(const struct store_row *r, int col)
 {
-    return sq_key_name(sq_col_str(q, i), sq_col_str(q, i + 1), sqlite3_column_int(q, i + 2),
-                       sq_col_str(q, i + 3), buf, cap);
+    return sq_col_str(r->res, col);
 }
 
-static void fmt_allocated(sqlite3_stmt *q, char *msg, size_t cap)
+static int64_t row_num(const struct store_row *r, int col)
 {
-    char pos[256];
-    snprintf(msg, cap, "%s has allocatedQuantity %lld but its allocations add up to %lld",
-             row_pos(q, 0, pos, sizeof pos), (long long)sqlite3_column_int64(q, 4),
-             (long long)sqlite3_column_int64(q, 5));
-}
-
-static void fmt_orphan(sqlite3_stmt *q, char *msg, size_t cap)
-{
-    char pos[256];
-    snprintf(msg, cap, "shipment %s holds %lld units of %s, a position that does not exist",
-             sq_col_str(q, 4), (long long)sqlite3_column_int64(q, 5),
-             row_pos(q, 0, pos, sizeof pos));
-}
-
-static void fmt_negative(sqlite3_stmt *q, char *msg, size_t cap)
-{
-    char pos[256];
-    snprintf(msg, cap,
-             "%s has a negative figure or is oversold: quantity %lld, "
-             "reservedQuantity %lld, allocatedQuantity %lld",
-             row_pos(q, 0, pos, sizeof pos), (long long)sqlite3_column_int64(q, 4),
-             (long long)sqlite3_column_int64(q, 5), (long long)sqlite3_column_int64(q, 6));
-}
-
-static void fmt_closed(sqlite3_stmt *q, char *msg, size_t cap)
-{
-    char pos[256];
-    snprintf(msg, cap, "shipment %s is %s but still holds %lld units of %s", sq_col_str(q, 4),
-             order_shipment_status_name(sqlite3_column_int(q, 6)),
-             (long long)sqlite3_column_int64(q, 5), row_pos(q, 0, pos, sizeof pos));
-}
-
-static void fmt_no_payment(sqlite3_stmt *q, char *msg, size_t cap)
-{
-    snprintf(msg, cap, "order %lld (%s) has no payment", (long long)sqlite3_column_int64(q, 0),
-             sq_col_str(q, 1));
-}
-
-static void fmt_overcapture(sqlite3_stmt *q, char *msg, size_t cap)
-{
-    snprintf(msg, cap, "order %lld (%s) has captures of %lld in all, more than the %lld "
-             "authorized", (long long)sqlite3_column_int64(q, 0), sq_col_str(q, 1),
-             (long long)sqlite3_column_int64(q, 3), (long long)sqlite3_column_int64(q, 2));
-}
-
-static void fmt_captured(sqlite3_stmt *q, char *msg, size_t cap)
-{
-    snprintf(msg, cap, "order %lld (%s) records %lld captured but its captures add up to %lld",
-             (long long)sqlite3_column_int64(q, 0), sq_col_str(q, 1),
-             (long long)sqlite3_column_int64(q, 2), (long long)sqlite3_column_int64(q, 3));
-}
-
-static void fmt_confirmation(sqlite3_stmt *q, char *msg, size_t cap)
-{
-    snprintf(msg, cap, "order %lld (%s) has no order_confirmation email",
-             (long long)sqlite3_column_int64(q, 0), sq_col_str(q, 1));
-}
-
-static void fmt_ledger_over(sqlite3_stmt *q, char *msg, size_t cap)
-{
-    snprintf(msg, cap, "order %lld (%s): its payment events capture %lld and refund %lld, "
-             "more than the %lld authorized", (long long)sqlite3_column_int64(q, 0),
-             sq_col_str(q, 1), (long long)sqlite3_column_int64(q, 3),
-             (long long)sqlite3_column_int64(q, 4), (long long)sqlite3_column_int64(q, 2));
-}
-
-static void fmt_ledger_sum(sqlite3_stmt *q, char *msg, size_t cap)
-{
-    snprintf(msg, cap, "order %lld (%s) records authorized %lld, captured %lld, voided %lld, "
-             "refunded %lld but its payment events add up to %lld, %lld, %lld, %lld",
-             (long long)sqlite3_column_int64(q, 0), sq_col_str(q, 1),
-             (long long)sqlite3_column_int64(q, 2), (long long)sqlite3_column_int64(q, 3),
-             (long long)sqlite3_column_int64(q, 4), (long long)sqlite3_column_int64(q, 5),
-             (long long)sqlite3_column_int64(q, 6), (long long)sqlite3_column_int64(q, 7),
-             (long long)sqlite3_column_int64(q, 8), (long long)sqlite3_column_int64(q, 9));
+    return sqlite3_column_int64(r->res, col);
 }
 
 static const struct {
     enum stmt_id id;
-    check_fmt fmt;
+    enum store_check kind;
 } checks[] = {
-    {Q_CHECK_ALLOCATED, fmt_allocated},       {Q_CHECK_ALLOC_ORPHAN, fmt_orphan},
-    {Q_CHECK_NEGATIVE, fmt_negative},         {Q_CHECK_CLOSED_ALLOC, fmt_closed},
-    {Q_CHECK_NO_PAYMENT, fmt_no_payment},     {Q_CHECK_OVERCAPTURE, fmt_overcapture},
-    {Q_CHECK_CAPTURED, fmt_captured},         {Q_CHECK_CONFIRMATION, fmt_confirmation},
-    {Q_CHECK_LEDGER_OVER, fmt_ledger_over},   {Q_CHECK_LEDGER_SUM, fmt_ledger_sum},
+    {Q_CHECK_ALLOCATED, STORE_CHECK_ALLOCATED},
+    {Q_CHECK_ALLOC_ORPHAN, STORE_CHECK_ALLOC_ORPHAN},
+    {Q_CHECK_NEGATIVE, STORE_CHECK_NEGATIVE},
+    {Q_CHECK_CLOSED_ALLOC, STORE_CHECK_CLOSED_ALLOC},
+    {Q_CHECK_NO_PAYMENT, STORE_CHECK_NO_PAYMENT},
+    {Q_CHECK_OVERCAPTURE, STORE_CHECK_OVERCAPTURE},
+    {Q_CHECK_CAPTURED, STORE_CHECK_CAPTURED},
+    {Q_CHECK_CONFIRMATION, STORE_CHECK_CONFIRMATION},
+    {Q_CHECK_LEDGER_OVER, STORE_CHECK_LEDGER_OVER},
+    {Q_CHECK_LEDGER_SUM, STORE_CHECK_LEDGER_SUM},
 };
 
 /* A callback asking to stop ends the check early; that is not an error. */
@@ -127,7 +54,8 @@ int sq_check(struct store *st, store_check_fn report, void *ctx, size_t *problem
         int step = SQLITE_DONE;
         while (!stop && (step = sqlite3_step(q)) == SQLITE_ROW) {
             char msg[1024];
-            checks[i].fmt(q, msg, sizeof msg);
+            struct store_row row = {q, 0, row_text, row_num};
+            store_check_format(checks[i].kind, &row, msg, sizeof msg);
             (*problems)++;
             stop = report(ctx, msg) != 0;
         }

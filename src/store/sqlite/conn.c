@@ -138,16 +138,3 @@ void sq_bind_key(sqlite3_stmt *q, const struct position *k)
     sq_bind_text(q, 4, k->transit_ref);
 }
 
-/* A position for messages: "TSHIRT1 at WH1 (onhand)", "TSHIRT1 at WH1 (intransit PO1)". */
-const char *sq_key_name(const char *sku, const char *loc, int type, const char *ref,
-                        char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s at %s (%s%s%s)", sku, loc, position_stock_type_name(type),
-             *ref ? " " : "", ref);
-    return buf;
-}
-
-const char *sq_pos_name(const struct position *k, char *buf, size_t cap)
-{
-    return sq_key_name(k->sku, k->location_id, k->stock_type, k->transit_ref, buf, cap);
-}

@@ -386,7 +386,7 @@ int sq_position_allocate(struct store *st, const struct position *key, int64_t q
     /* A negative qty would release units past the guard; releases go through adjust. */
     if (qty <= 0)
         return err_set(e, ERR_INVALID, "cannot allocate %lld units of %s", (long long)qty,
-                       sq_pos_name(key, name, sizeof name));
+                       store_pos_name(key, name, sizeof name));
     sqlite3_stmt *q = sq_stmt(s, Q_POSITION_ALLOCATE, e);
     if (!q)
         return e->code;
@@ -396,7 +396,7 @@ int sq_position_allocate(struct store *st, const struct position *key, int64_t q
         return sq_done(q, sq_fail(s, e, "allocate stock"));
     if (sqlite3_changes(s->db) == 0)
         return sq_done(q, err_set(e, ERR_CONFLICT, "not enough stock of %s",
-                                  sq_pos_name(key, name, sizeof name)));
+                                  store_pos_name(key, name, sizeof name)));
     return sq_done(q, 0);
 }
 
@@ -417,13 +417,13 @@ int sq_position_adjust(struct store *st, const struct position *key, int64_t d_q
     int64_t allocated = exists ? sqlite3_column_int64(q, 1) : 0;
     sq_done(q, 0);
     if (!exists && key->stock_type != STOCK_ONHAND)
-        return err_set(e, ERR_NOTFOUND, "no position %s", sq_pos_name(key, name, sizeof name));
+        return err_set(e, ERR_NOTFOUND, "no position %s", store_pos_name(key, name, sizeof name));
     /* Checked here rather than left to the CHECK constraints, for a message that says which
      * figure would go wrong. */
     if (quantity + d_quantity < 0 || allocated + d_allocated < 0)
         return err_set(e, ERR_CONFLICT,
                        "%s cannot fall below zero: quantity %lld%+lld, allocated %lld%+lld",
-                       sq_pos_name(key, name, sizeof name), (long long)quantity,
+                       store_pos_name(key, name, sizeof name), (long long)quantity,
                        (long long)d_quantity, (long long)allocated, (long long)d_allocated);
     if (!(q = sq_stmt(s, exists ? Q_POSITION_ADJUST : Q_POSITION_CREATE, e)))
         return e->code;
@@ -455,7 +455,7 @@ int sq_alloc_add(struct store *st, const char *shipment_id, const struct positio
         char name[256];
         if (held + qty < 0)
             return err_set(e, ERR_CONFLICT, "shipment %s holds only %lld units of %s",
-                           shipment_id, (long long)held, sq_pos_name(key, name, sizeof name));
+                           shipment_id, (long long)held, store_pos_name(key, name, sizeof name));
     }
     /* Not one upsert for both signs: SQLite checks the proposed row's CHECK before it
      * sees the conflict, so a negative qty could never reach DO UPDATE. */

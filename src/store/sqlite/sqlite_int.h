@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "store/common.h"
 #include "store/store.h"
 
 enum stmt_id {
@@ -162,9 +163,6 @@ int sq_update_one(struct sqlite_store *s, sqlite3_stmt *q, err_t *e, const char 
 const char *sq_col_str(sqlite3_stmt *q, int i);
 char *sq_col_dup(sqlite3_stmt *q, int i);
 void sq_bind_key(sqlite3_stmt *q, const struct position *k);
-const char *sq_key_name(const char *sku, const char *loc, int type, const char *ref,
-                        char *buf, size_t cap);
-const char *sq_pos_name(const struct position *k, char *buf, size_t cap);
 
 /* schema.c */
 int sq_commit(struct store *st, err_t *e);

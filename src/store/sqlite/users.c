@@ -1,47 +1,6 @@
 /* SQLite backend: settings, console users, sessions, API keys and idempotency keys. */
 #include "store/sqlite/sqlite_int.h"
 
-/* Settings are stored as key/value text so adding a setting needs no migration. */
-static int settings_int(const char *v, int *out)
-{
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (*end || n < 0 || n > 365)
-        return -1;
-    *out = (int)n;
-    return 0;
-}
-
-static void settings_apply(struct settings *s, const char *k, const char *v)
-{
-    int *day = settings_day(s, k);
-    if (day)
-        settings_int(v, day);
-    else if (!strcmp(k, "backorderMessage"))
-        snprintf(s->backorder_message, sizeof s->backorder_message, "%s", v);
-    else if (!strcmp(k, "businessDays"))
-        s->business_days = !strcmp(v, "1");
-    else if (!strcmp(k, "captureOn"))
-        settings_capture_parse(v, &s->capture_on);
-    else if (!strcmp(k, "authorizationValidDays"))
-        settings_int(v, &s->authorization_valid_days);
-    else if (!strcmp(k, "storeName"))
-        snprintf(s->store_name, sizeof s->store_name, "%s", v);
-    else if (!strcmp(k, "fromEmail"))
-        snprintf(s->from_email, sizeof s->from_email, "%s", v);
-    else if (!strcmp(k, "publicUrl") && *v)
-        snprintf(s->public_url, sizeof s->public_url, "%s", v);
-    else if (!strcmp(k, "holidays")) {
-        s->nholidays = 0;
-        for (const char *p = v; *p && s->nholidays < SETTINGS_MAX_HOLIDAYS;) {
-            date_t d;
-            if (date_parse(p, 10, &d) == 0)
-                s->holidays[s->nholidays++] = d;
-            p += strlen(p) >= 11 ? 11 : strlen(p);
-        }
-    }
-}
-
 int sq_settings_get(struct store *st, struct settings *out, err_t *e)
 {
     struct sqlite_store *s = S(st);
@@ -51,8 +10,8 @@ int sq_settings_get(struct store *st, struct settings *out, err_t *e)
     settings_defaults(out);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        settings_apply(out, (const char *)sqlite3_column_text(q, 0),
-                       (const char *)sqlite3_column_text(q, 1));
+        store_settings_apply(out, (const char *)sqlite3_column_text(q, 0),
+                             (const char *)sqlite3_column_text(q, 1));
     if (rc != SQLITE_DONE)
         return sq_done(q, sq_fail(s, e, "read the settings"));
     return sq_done(q, 0);
@@ -72,35 +31,10 @@ static int put_setting(struct sqlite_store *s, const char *k, const char *v, err
 
 int sq_settings_put(struct store *st, const struct settings *set, err_t *e)
 {
-    struct sqlite_store *s = S(st);
-    struct settings days = *set; /* settings_day hands out writable fields */
-    for (size_t i = 0; i < SETTINGS_DAYS; i++) {
-        char num[16];
-        snprintf(num, sizeof num, "%d", *settings_day(&days, settings_day_names[i]));
-        int rc = put_setting(s, settings_day_names[i], num, e);
-        if (rc)
-            return rc;
-    }
-    char holidays[SETTINGS_MAX_HOLIDAYS * DATE_STRLEN + 1] = "";
-    for (size_t i = 0; i < set->nholidays; i++) {
-        date_format(set->holidays[i], holidays + i * DATE_STRLEN);
-        holidays[i * DATE_STRLEN + 10] = ',';
-        holidays[i * DATE_STRLEN + 11] = '\0';
-    }
-    char valid_days[16];
-    snprintf(valid_days, sizeof valid_days, "%d", set->authorization_valid_days);
-    const char *kv[][2] = {
-        {"backorderMessage", set->backorder_message},
-        {"businessDays", set->business_days ? "1" : "0"},
-        {"holidays", holidays},
-        {"captureOn", settings_capture_name(set->capture_on)},
-        {"authorizationValidDays", valid_days},
-        {"storeName", set->store_name},
-        {"fromEmail", set->from_email},
-        {"publicUrl", settings_public_url_stored(set)},
-    };
-    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
-        int rc = put_setting(s, kv[i][0], kv[i][1], e);
+    struct store_settings_rows rows;
+    store_settings_rows(set, &rows);
+    for (size_t i = 0; i < rows.n; i++) {
+        int rc = put_setting(S(st), rows.kv[i][0], rows.kv[i][1], e);
         if (rc)
             return rc;
     }
