@@ -35,7 +35,9 @@ $(BUILD)/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# Made anew each time: ar would keep the members of source files that are gone.
 $(BUILD)/libsellahead.a: $(OBJ)
+	@rm -f $@
 	@$(AR) rcs $@ $^
 
 $(BUILD)/sellahead: $(BUILD)/src/main.o $(BUILD)/libsellahead.a

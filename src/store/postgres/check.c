@@ -64,8 +64,6 @@ int pg_check(struct store *st, store_check_fn report, void *ctx, size_t *problem
     return rc;
 }
 
-/* --- console users and API keys, managed from the CLI --- */
-
 int pg_holds_stock(struct store *st, bool *orders, bool *positions, err_t *e)
 {
     *orders = *positions = false;

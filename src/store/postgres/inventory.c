@@ -298,7 +298,7 @@ int pg_position_import(struct store *st, const struct position *pos, int64_t run
                          "INTEGER, stock_date INTEGER, quantity BIGINT, reserved BIGINT) "
                          "ON COMMIT DROP",
                          e, "stage positions")) ||
-               (rc = pg_ctl(s, "TRUNCATE import_stage", e, "stage positions")))
+            (rc = pg_ctl(s, "TRUNCATE import_stage", e, "stage positions")))
             return rc;
         PGresult *r = PQexec(s->conn, "COPY import_stage FROM STDIN");
         if (PQresultStatus(r) != PGRES_COPY_IN) {

@@ -1,4 +1,14 @@
-/* Private to the PostgreSQL backend (src/store/postgres/): what its files share. */
+/* PostgreSQL backend: one libpq connection per struct store (so per thread), statements
+ * prepared on a connection's first use of each, READ COMMITTED transactions in which
+ * conditional updates and row locks keep several servers on one database from overselling.
+ *
+ * Failures map to the error codes the SQLite backend uses, plus two of this backend's own:
+ * a lost connection is ERR_UNAVAILABLE (503; the next operation outside a transaction
+ * reconnects) and a serialization failure or deadlock is ERR_RETRY (the caller rolls back
+ * and runs the whole transaction again).
+ *
+ * This header is private to the backend's files in src/store/postgres/: the statement ids, the
+ * connection struct and the helpers they share. */
 #ifndef SELLAHEAD_STORE_PG_INT_H
 #define SELLAHEAD_STORE_PG_INT_H
 
@@ -8,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include "store/common.h"
 #include "store/store.h"
 

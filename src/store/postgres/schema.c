@@ -97,7 +97,7 @@ static const char *const migrations[] = {
     "ALTER TABLE imports ADD COLUMN total_warnings BIGINT NOT NULL DEFAULT 0;"
     "CREATE TABLE import_warnings(import_id TEXT NOT NULL, n INTEGER NOT NULL,"
     "  sku TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY(import_id, n));",
-    /* 5: promises follow supply (see sqlite.c). */
+    /* 5: promises follow supply (see sqlite/schema.c). */
     "ALTER TABLE shipments ADD COLUMN promised_from BIGINT,"
     "  ADD COLUMN promised_to BIGINT, ADD COLUMN promised_message TEXT NOT NULL DEFAULT '';"
     "UPDATE shipments SET promised_from = expected_from, promised_to = expected_to,"

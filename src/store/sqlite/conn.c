@@ -18,8 +18,8 @@ sqlite3_stmt *sq_stmt(struct sqlite_store *s, enum stmt_id id, err_t *e)
 {
     sqlite3_stmt *q = s->stmt[id];
     if (!q) {
-        if (sqlite3_prepare_v3(s->db, sq_stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) !=
-            SQLITE_OK) {
+        if (sqlite3_prepare_v3(s->db, sq_stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &q,
+                               NULL) != SQLITE_OK) {
             sq_fail(s, e, "prepare a statement");
             return NULL;
         }
@@ -87,8 +87,6 @@ void *sq_grow(void *v, size_t len, size_t *cap, size_t size)
         *cap = ncap;
     return nv;
 }
-
-/* --- orders, shipments, allocations --- */
 
 /* Steps a bound statement that returns no rows, then resets it. */
 int sq_run(struct sqlite_store *s, sqlite3_stmt *q, err_t *e, const char *what)

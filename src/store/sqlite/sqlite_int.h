@@ -1,4 +1,8 @@
-/* Private to the SQLite backend (src/store/sqlite/): what its files share. */
+/* SQLite backend: one connection per thread, WAL, prepared statements cached per
+ * connection, BEGIN IMMEDIATE for every read-modify-write.
+ *
+ * This header is private to the backend's files in src/store/sqlite/: the statement ids, the
+ * connection struct and the helpers they share. */
 #ifndef SELLAHEAD_STORE_SQLITE_INT_H
 #define SELLAHEAD_STORE_SQLITE_INT_H
 
