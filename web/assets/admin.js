@@ -57,7 +57,7 @@ async function api(path, { method = 'GET', body, form } = {}) {
 }
 const errMsg = (r) => cap(r.data?.error?.message || `the request failed (HTTP ${r.status})`) + '.';
 
-/* Explicit roles: narrow screens show rows as cards, a display change that drops the implicit ones. */
+/* Explicit roles: narrow screens show rows as cards, a display change that drops implicit ones. */
 function table(caption, cols, rows, cells) {
   return h('table', { role: 'table' }, h('caption', {}, caption),
     h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' },
