@@ -31,7 +31,7 @@ describe('delays', () => {
     const s = o.shipments[0];
     assert.deepEqual(s.delay, { detectedAt: '2026-11-27', previous: { from: '2026-12-17', to: '2026-12-20' },
       expected: { from: '2027-01-22', to: '2027-01-25' }, consent: 'PENDING', respondBy: '2026-12-04', consentRequired: true });
-    return { sku, order: o, shipment: s };
+    return { sku, order: { ...o, accessToken: order.accessToken }, shipment: s };
   }
 
   const ready = () => page.waitForFunction(() => document.readyState === 'complete' && !document.querySelector('[aria-busy]'));
