@@ -23,13 +23,13 @@ function renderAvailability() {
 }
 
 function renderSplit(p) {
-  const allocs = p?.allocations || [], n = item.availableTotal;
+  const allocs = p?.allocations || [], n = item.availableTotal, show = (...k) => $('split').replaceChildren(...k);
+  if (!p || (p.fulfillable && allocs.length < 2)) return show();
+  if (!p.fulfillable) return show(el('p', {}, n ? `Only ${n} can be ordered.` : 'Not available to order right now.'));
   const sum = (type) => allocs.reduce((s, a) => s + (a.stockType === type && a.quantity), 0), now = sum('onhand'), later = sum('intransit');
-  $('split').replaceChildren(...!p || (p.fulfillable && allocs.length < 2) ? []
-    : !p.fulfillable ? [el('p', {}, n ? `Only ${n} can be ordered.` : 'Not available to order right now.')]
-      : [el('p', { class: 'split-title' }, now && later ? `${now} ship${now === 1 ? 's' : ''} now, ${later} later`
-        : `Arrives in ${allocs.length} deliveries`), el('ul', {}, allocs.map((a) => el('li', { class: a.stockType === 'onhand' ? 'now' : 'later' },
-        el('strong', {}, String(a.quantity)), ` · ${a.expectedDelivery.message}`)))]);
+  show(el('p', { class: 'split-title' }, now && later ? `${now} ship${now === 1 ? 's' : ''} now, ${later} later`
+    : `Arrives in ${allocs.length} deliveries`), el('ul', {}, allocs.map((a) => el('li', { class: a.stockType === 'onhand' ? 'now' : 'later' },
+    el('strong', {}, String(a.quantity)), ` · ${a.expectedDelivery.message}`))));
 }
 
 async function refresh() {
