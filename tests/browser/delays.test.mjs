@@ -117,6 +117,24 @@ describe('delays', () => {
     await capture('order-cancelled');
   });
 
+  it('order page: a slip within 30 days needs no answer; the page says silence keeps the new date', async () => {
+    const sku = await createSku(srv, { transit: [{ ref: 'POSHORT', quantity: 5, stockDate: '2026-12-15' }] });
+    const order = await placeOrder(srv, [{ sku, quantity: 1 }]);
+    const r = await srv.bulk([{ sku, locationId: 'WH1', stockType: 'intransit', quantity: 5, transitRef: 'POSHORT',
+      transitOrderDate: '2026-11-20', transitStockDate: '2026-12-29' }]);
+    assert.equal(r.status, 201, r.text);
+    const s = (await getOrder(srv, order.id)).shipments[0];
+    assert.equal(s.delay.consentRequired, false, JSON.stringify(s.delay));
+    await page.goto(`${srv.url}/orders/${order.id}?token=${order.accessToken}`);
+    await ready();
+    assert.deepEqual(s.delay.expected, { from: '2026-12-31', to: '2027-01-03' });
+    assert.equal(await text(page.locator('.delay')), 'Delayed: was Dec 17–Dec 20, now Dec 31–Jan 3. '
+      + 'If the new date suits you, there is nothing to do: without an answer by Dec 4 it applies. You can cancel this shipment '
+      + 'instead. Accept the new date Cancel this shipment (full refund)');
+    assert.notEqual(await page.evaluate(() => document.activeElement.tagName), 'BUTTON', 'no link: no button is pointed at');
+    await capture('order-silence');
+  });
+
   it('console: the Delays filter lists the delayed order; orders and Purchase orders show the delay', async () => {
     const { sku, order, shipment } = await delayedOrder();
     const other = await placeOrder(srv, [{ sku: 'MUG3', quantity: 1 }]);
