@@ -129,6 +129,11 @@ describe('console purchase orders', () => {
     assert.deepEqual(await page.locator('#ord-list h2').allTextContents(), [`Order #${order.number} Placed`]);
     assert.equal(await page.locator('#nav a[aria-current="page"]').textContent(), 'Orders');
     assert.ok(await page.getByRole('navigation', { name: 'Order pages' }).isHidden());
+    assert.ok(await page.getByLabel(/^Delays only/).isHidden(), 'no filter over one order');
+    // The nav's Orders link: every order again, with the filter.
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Orders' }).click();
+    await until(async () => assert.equal(await page.locator('#ord-status').textContent(), '1 order, newest first, page 1.'));
+    assert.ok(await page.getByLabel(/^Delays only/).isVisible());
   });
 
   it('says so when no purchase order matches, and refuses a SKU that cannot exist', async () => {

@@ -305,6 +305,7 @@ const ord = pager($('#ord-pager'), loadOrders);
 /* #orders/<id> shows that one order (the purchase orders page links there). */
 async function loadOrders(focusId) {
   const st = $('#ord-status'), one = location.hash.split('/')[1], delayed = $('#ord-delayed').checked;
+  $('#ord-filter').hidden = !!one;
   if (!focusId) say(st, 'Loading orders…');
   const r = await api('/v1/orders' + (one ? '/' + one : qs({ limit: 20, delayed, cursor: ord.cursor() })));
   if (!r.ok) return say(st, errMsg(r), 1);
