@@ -124,14 +124,14 @@ describe('console purchase orders', () => {
     await view().getByLabel(/^SKU/).fill('TSHIRT1');
     await view().getByRole('button', { name: 'Search' }).click();
     await po.getByRole('link', { name: `#${order.number}` }).click();
-    await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Orders', exact: true }).waitFor();
     await until(async () => assert.equal(await page.locator('#ord-status').textContent(), `Order #${order.number}.`));
     assert.deepEqual(await page.locator('#ord-list h2').allTextContents(), [`Order #${order.number} Placed`]);
     assert.equal(await page.locator('#nav a[aria-current="page"]').textContent(), 'Orders');
     assert.ok(await page.getByRole('navigation', { name: 'Order pages' }).isHidden());
     assert.ok(await page.getByLabel(/^Delays only/).isHidden(), 'no filter over one order');
     // The nav's Orders link: every order again, with the filter.
-    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Orders' }).click();
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Orders', exact: true }).click();
     await until(async () => assert.equal(await page.locator('#ord-status').textContent(), '1 order, newest first, page 1.'));
     assert.ok(await page.getByLabel(/^Delays only/).isVisible());
   });
