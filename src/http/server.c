@@ -240,11 +240,21 @@ size_t http_limit(struct http_req *r, size_t def, size_t max)
     return limit_value(http_query(r, "limit"), def, max);
 }
 
-bool http_has_key(struct http_req *r)
+/* The API key the request presents: "Authorization: Bearer <key>", else fabric's
+ * "x-api-key: <key>" (SPEC 9), else NULL. */
+static const char *request_key(struct http_req *r)
 {
     const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
     if (auth && !strncasecmp(auth, "Bearer ", 7))
-        return apikey_verify(r->st, auth + 7);
+        return auth + 7;
+    return http_header(r, "x-api-key");
+}
+
+bool http_has_key(struct http_req *r)
+{
+    const char *key = request_key(r);
+    if (key)
+        return apikey_verify(r->st, key);
     return session_valid(r);
 }
 
@@ -258,10 +268,9 @@ const char *http_idem(struct http_req *r, struct http_resp *out)
                    "the Idempotency-Key header must have 1 to 255 characters", NULL);
         return NULL;
     }
-    const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *auth = request_key(r);
     char user[ID_MAX + 1];
-    if (auth && !strncasecmp(auth, "Bearer ", 7)) {
-        auth += 7;
+    if (auth) {
         if (apikey_verify(r->st, auth))
             snprintf(r->idem_scope, sizeof r->idem_scope, "%.100s key:%.*s", r->url,
                      (int)strcspn(auth, "."), auth);
@@ -966,7 +975,8 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
     }
     if (c->route->auth == AUTH_KEY && !http_has_key(r)) {
         set_early(c, 401, "UNAUTHORIZED",
-                  "this endpoint needs an API key (Authorization: Bearer <key>) or a console "
+                  "this endpoint needs an API key (Authorization: Bearer <key> or x-api-key: "
+                  "<key>) or a console "
                   "session with its X-CSRF-Token header");
         return;
     }
