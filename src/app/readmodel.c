@@ -886,3 +886,28 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
         return err_set(e, ERR_NOMEM, "out of memory");
     return it.found ? remember(sku, egen, stamp, qty, out, start) : 0;
 }
+
+int readmodel_item(const char *sku, date_t today, struct item *it, err_t *e)
+{
+    catch_up();
+    uint32_t gen;
+    const struct settings *s = settings_now(&gen);
+    memset(it, 0, sizeof *it);
+    snprintf(it->sku, sizeof it->sku, "%s", sku);
+    uint64_t h = hash_str(sku);
+    struct shard *sh = shard_of(h);
+    pthread_rwlock_rdlock(&sh->lock);
+    const struct rm_entry *en = lookup(sh, h, sku);
+    if (en && en->found) {
+        if (en->npos && !(it->positions.v = malloc(en->npos * sizeof *it->positions.v))) {
+            pthread_rwlock_unlock(&sh->lock);
+            return err_set(e, ERR_NOMEM, "out of memory");
+        }
+        expand(en, it->positions.v);
+        it->positions.n = it->positions.cap = en->npos;
+        it->found = true;
+    }
+    pthread_rwlock_unlock(&sh->lock);
+    promise_availability(it->positions.v, it->positions.n, s, today, &it->avail);
+    return 0;
+}

@@ -114,6 +114,34 @@ int imports_errors_csv(struct http_req *r, struct http_resp *out)
     return 0;
 }
 
+/* fabric's fields of a bulk record (SPEC 9) that are not CSV columns. An itemId names a
+ * product, and no product carries one yet: every itemId is unknown. Positions carry no
+ * channel yet either, so a channelId other than null cannot be kept: refused rather than
+ * dropped (the position would serve every channel). Returns true when it recorded an error;
+ * false for a null or an unrelated field. */
+static bool fabric_field(struct importer *im, int64_t line, const char *key, json_t *v)
+{
+    char msg[200];
+    if (json_is_null(v))
+        return false;
+    if (!strcmp(key, "itemId")) {
+        if (json_is_integer(v) && json_integer_value(v) > 0)
+            snprintf(msg, sizeof msg,
+                     "itemId %" JSON_INTEGER_FORMAT " is unknown: no product has it; send sku",
+                     json_integer_value(v));
+        else
+            snprintf(msg, sizeof msg, "itemId must be a positive whole number");
+    } else if (!strcmp(key, "channelId")) {
+        snprintf(msg, sizeof msg,
+                 "channelId is not supported yet: leave it out or null (a position serves "
+                 "every channel)");
+    } else {
+        return false;
+    }
+    importer_error(im, line, -1, key, strlen(key), msg);
+    return true;
+}
+
 /* One bulk record: JSON values become the same text values a CSV row would have, so the
  * same row rules apply. */
 static int bulk_record(struct importer *im, int64_t line, json_t *rec, err_t *e)
@@ -131,7 +159,12 @@ static int bulk_record(struct importer *im, int64_t line, json_t *rec, err_t *e)
     json_object_foreach(rec, key, v) {
         char msg[200];
         int col = importrow_column(key, strlen(key), true);
-        if (col < 0) {
+        if (col < 0 && fabric_field(im, line, key, v)) {
+            wrong_type = true;
+            continue;
+        } else if (col < 0 && (!strcmp(key, "itemId") || !strcmp(key, "channelId"))) {
+            continue;
+        } else if (col < 0) {
             snprintf(msg, sizeof msg, "unknown field \"%.60s\"", key);
             importer_error(im, line, -1, key, strlen(key), msg);
         } else if (seen[col]) {
@@ -160,28 +193,21 @@ static int bulk_record(struct importer *im, int64_t line, json_t *rec, err_t *e)
     return importer_row(im, line, wrong_type ? NULL : vals, e);
 }
 
-int imports_bulk(struct http_req *r, struct http_resp *out)
+int imports_bulk_run(struct http_req *r, json_t *body, struct http_resp *out,
+                     struct import_job *job)
 {
-    json_t *body;
-    if (http_body_json(r, out, &body))
-        return 0;
-    if (!json_is_array(body)) {
-        json_decref(body);
+    if (!json_is_array(body))
         return http_error(out, 422, "VALIDATION_FAILED",
                           "the body must be a JSON array of inventory records", NULL);
-    }
     struct import_opts o = {IMPORT_API, NULL, http_idem(r, out), r->idem_scope, r->body_fp};
-    if (out->status) {
-        json_decref(body);
+    if (out->status)
         return 0;
-    }
-    struct import_job job = {0};
     err_t e;
     int rc = ERR_RETRY;
     /* A lost race (PostgreSQL) runs the records again. */
     for (int attempt = 0; rc == ERR_RETRY && attempt < STORE_ATTEMPTS; attempt++) {
         struct importer *im;
-        rc = importer_begin(r->st, &o, &im, &job, &e);
+        rc = importer_begin(r->st, &o, &im, job, &e);
         if (rc)
             continue; /* 1: a replay, filled into job */
         size_t i;
@@ -193,12 +219,20 @@ int imports_bulk(struct http_req *r, struct http_resp *out)
         if (rc)
             importer_abort(im);
         else
-            rc = importer_finish(im, &job, &e);
+            rc = importer_finish(im, job, &e);
     }
-    json_decref(body);
-    if (rc == 1)
-        rc = 0;
     if (rc < 0)
         return http_fail(out, &e);
-    return job_response(out, &job);
+    return 1;
+}
+
+int imports_bulk(struct http_req *r, struct http_resp *out)
+{
+    json_t *body;
+    if (http_body_json(r, out, &body))
+        return 0;
+    struct import_job job = {0};
+    int rc = imports_bulk_run(r, body, out, &job);
+    json_decref(body);
+    return rc == 1 ? job_response(out, &job) : 0;
 }

@@ -75,6 +75,13 @@ static const struct route routes[] = {
     {"GET", "/v1/outbox", outbox_list_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/transit-positions", transit_positions_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/settings", settings_get_h, BODY_NONE, AUTH_PUBLIC, false},
+    /* fabric's inventory API (SPEC 9) */
+    {"POST", "/api-inventory/inventory/bulk-insert", fabric_bulk_insert, BODY_BULK, AUTH_KEY,
+     false},
+    {"POST", "/api-inventory/inventory", fabric_get_inventories, BODY_JSON, AUTH_PUBLIC, false},
+    {"GET", "/api-inventory/inventory/location/*", fabric_location_inventory, BODY_NONE,
+     AUTH_KEY, false},
+    {"POST", "/inventories/actions/find", fabric_find, BODY_JSON, AUTH_KEY, false},
     {"GET", "/", web_page, BODY_NONE, AUTH_PUBLIC, false},
     {"GET", "/p/*", web_page, BODY_NONE, AUTH_PUBLIC, false},
     {"GET", "/cart", web_page, BODY_NONE, AUTH_PUBLIC, false},
@@ -957,7 +964,8 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
                                                 AUTH_PUBLIC, false};
     size_t digits = url[0] == '/' && url[1] == 'v' ? strspn(url + 2, "0123456789") : 0;
     bool api = (digits && (url[2 + digits] == '/' || !url[2 + digits])) ||
-               !strncmp(url, "/healthz", 8);
+               !strncmp(url, "/healthz", 8) || !strncmp(url, "/api-inventory/", 15) ||
+               !strncmp(url, "/inventories/", 13);
     if (!c->route && !path_known && !api && !strcmp(method, "GET"))
         c->route = &not_found_page;
     if (!c->route) {
