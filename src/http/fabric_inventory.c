@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/products.h"
 #include "app/readmodel.h"
 #include "http/routes.h"
 #include "ingest/import.h"
@@ -230,16 +231,37 @@ int fabric_get_inventories(struct http_req *r, struct http_resp *out)
         }
         json_t *id = json_object_get(entry, "itemId");
         err_t e;
-        struct item it = {.found = false};
-        /* No product carries an itemId yet: an item named by one alone is unknown. */
+        char named[ID_MAX + 1];
         int rc = 0;
-        if (sku)
+        if (id) {
+            rc = products_sku_of(r->st, json_integer_value(id), named, &e);
+            bool unknown = rc == ERR_NOTFOUND;
+            if (sku && (unknown || (!rc && strcmp(sku, named)))) {
+                json_decref(list);
+                json_decref(body);
+                return http_error(out, 422, "VALIDATION_FAILED",
+                                  unknown ? e.msg
+                                          : "an item's itemId and sku name different products",
+                                  json_pack("[{s:I}]", "index", (json_int_t)i));
+            }
+            if (!rc)
+                sku = named;
+            else if (unknown) /* an unknown item: zeros */
+                rc = 0;
+        }
+        struct item it = {.found = false};
+        if (!rc && sku)
             rc = readmodel_item(sku, today, &it, &e);
-        else
+        else if (!sku)
             it.avail = (struct availability){.status = STATUS_OUT_OF_STOCK,
                                              .stock_date = DATE_NONE};
-        json_t *doc =
-            rc ? NULL : inventories_item(&it, id ? json_incref(id) : json_null(), qty, &e);
+        json_t *doc = NULL;
+        if (!rc)
+            doc = inventories_item(&it,
+                                   id              ? json_incref(id)
+                                   : it.item_id    ? json_integer(it.item_id)
+                                                   : json_null(),
+                                   qty, &e);
         view_item_free(&it);
         if (!doc) {
             json_decref(list);
@@ -269,8 +291,19 @@ static int parse_offset(struct http_req *r, size_t *off, err_t *e)
     return 0;
 }
 
-/* Called with one SKU's positions in allocation order. */
-typedef int (*sku_fn)(void *ctx, const struct position *v, size_t n);
+/* Called with one SKU's positions in allocation order; 0 or an error code (e filled). */
+typedef int (*sku_fn)(void *ctx, const struct position *v, size_t n, err_t *e);
+
+/* The product's itemId as JSON: null without a product or an itemId. */
+static int item_id_json(struct store *st, const char *sku, json_t **out, err_t *e)
+{
+    struct product p;
+    int rc = st->ops->product_get(st, sku, &p, e);
+    if (rc && rc != ERR_NOTFOUND)
+        return rc;
+    *out = !rc && p.item_id ? json_integer(p.item_id) : json_null();
+    return 0;
+}
 
 /* Every SKU's positions in SKU order, a store page at a time: the whole table is read
  * (the count needs it), without holding more than one page. */
@@ -289,18 +322,19 @@ static int scan_skus(struct store *st, sku_fn fn, void *ctx, err_t *e)
         for (size_t start = 0, i = 1; i <= l.n && !rc; i++) {
             if (i == l.n || strcmp(l.v[i].sku, l.v[start].sku)) {
                 position_sort(l.v + start, i - start);
-                rc = fn(ctx, l.v + start, i - start);
+                rc = fn(ctx, l.v + start, i - start, e);
                 start = i;
             }
         }
         snprintf(after, sizeof after, "%s", l.v[l.n - 1].sku);
         position_list_free(&l);
         if (rc)
-            return err_set(e, ERR_NOMEM, "out of memory");
+            return rc;
     }
 }
 
 struct page {
+    struct store *st;
     size_t offset, limit, count;
     json_t *data;
 };
@@ -318,7 +352,7 @@ struct by_location {
 };
 
 /* One SKU's entry at the location: raw quantities, as fabric lists them. */
-static int location_sku(void *ctx, const struct position *v, size_t n)
+static int location_sku(void *ctx, const struct position *v, size_t n, err_t *e)
 {
     struct by_location *c = ctx;
     const struct position *onhand = NULL;
@@ -330,8 +364,12 @@ static int location_sku(void *ctx, const struct position *v, size_t n)
         if (v[i].stock_type == STOCK_ONHAND)
             onhand = &v[i];
     }
+    json_t *item_id;
     if (!any || !page_take(&c->pg))
         return 0;
+    int rc = item_id_json(c->pg.st, v[0].sku, &item_id, e);
+    if (rc)
+        return rc;
     json_t *transit = json_array(), *channel = json_array();
     for (size_t i = 0; i < n; i++) {
         const struct position *p = &v[i];
@@ -347,11 +385,13 @@ static int location_sku(void *ctx, const struct position *v, size_t n)
     if (onhand)
         json_array_append_new(channel, json_pack("{s:n, s:I}", "channelId", "quantityReserved",
                                                  (json_int_t)onhand->reserved));
-    json_t *row = json_pack("{s:n, s:s, s:s, s:I, s:o, s:o}", "itemId", "sku", v[0].sku,
+    json_t *row = json_pack("{s:o, s:s, s:s, s:I, s:o, s:o}", "itemId", item_id, "sku", v[0].sku,
                             "location", c->loc, "inStock",
                             (json_int_t)(onhand ? onhand->quantity : 0), "inTransit", transit,
                             "channel", channel);
-    return row ? json_array_append_new(c->pg.data, row) : -1;
+    if (!row || json_array_append_new(c->pg.data, row))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    return 0;
 }
 
 static bool location_exists(struct store *st, const char *id, bool *found, err_t *e)
@@ -370,7 +410,7 @@ static bool location_exists(struct store *st, const char *id, bool *found, err_t
 int fabric_location_inventory(struct http_req *r, struct http_resp *out)
 {
     err_t e;
-    struct by_location c = {.loc = r->params[0]};
+    struct by_location c = {.pg.st = r->st, .loc = r->params[0]};
     c.pg.limit = http_limit(r, 10, 100);
     bool found;
     if (parse_offset(r, &c.pg.offset, &e) || !location_exists(r->st, c.loc, &found, &e))
@@ -401,17 +441,21 @@ static const char *fabric_type(const struct position *p)
     return position_is_preorder(p) ? "PREORDER" : "BACKORDER";
 }
 
-/* One row per position (fabric's inventory record). Limits, channels, itemIds and stamps
- * are not stored yet: null. */
-static int find_sku(void *ctx, const struct position *v, size_t n)
+/* One row per position (fabric's inventory record). Limits, channels and stamps are not
+ * stored yet: null. */
+static int find_sku(void *ctx, const struct position *v, size_t n, err_t *e)
 {
     struct find *c = ctx;
+    json_t *item_id = NULL;
     for (size_t i = 0; i < n; i++) {
         const struct position *p = &v[i];
         if (c->locations && !json_object_get(c->locations, p->location_id))
             continue;
         if (!page_take(&c->pg))
             continue;
+        int rc = item_id ? 0 : item_id_json(c->pg.st, p->sku, &item_id, e);
+        if (rc)
+            return rc;
         char id[3 * ID_MAX + 3];
         if (p->stock_type == STOCK_ONHAND)
             snprintf(id, sizeof id, "%s:%s", p->sku, p->location_id);
@@ -419,9 +463,10 @@ static int find_sku(void *ctx, const struct position *v, size_t n)
             snprintf(id, sizeof id, "%s:%s:%s", p->sku, p->location_id, p->transit_ref);
         bool pre = p->stock_type == STOCK_INTRANSIT && position_is_preorder(p);
         json_t *row = json_pack(
-            "{s:s, s:s, s:n, s:s, s:n, s:s, s:o, s:o, s:n, s:n, s:n, s:n, s:n, "
+            "{s:s, s:s, s:O, s:s, s:n, s:s, s:o, s:o, s:n, s:n, s:n, s:n, s:n, "
             "s:{s:I, s:I, s:I, s:I}, s:n, s:n}",
-            "inventoryId", id, "sku", p->sku, "itemId", "locationNumber", p->location_id,
+            "inventoryId", id, "sku", p->sku, "itemId", item_id, "locationNumber",
+            p->location_id,
             "channelId", "type", fabric_type(p), "transitRef",
             p->stock_type == STOCK_ONHAND ? json_null() : json_string(p->transit_ref),
             "preorderShipmentAt", pre ? view_date(p->stock_date) : json_null(),
@@ -429,9 +474,12 @@ static int find_sku(void *ctx, const struct position *v, size_t n)
             "lowStock", "counters", "quantity", (json_int_t)p->quantity, "reserved",
             (json_int_t)p->reserved, "allocated", (json_int_t)p->allocated, "available",
             (json_int_t)position_available(p), "createdAt", "updatedAt");
-        if (!row || json_array_append_new(c->pg.data, row))
-            return -1;
+        if (!row || json_array_append_new(c->pg.data, row)) {
+            json_decref(item_id);
+            return err_set(e, ERR_NOMEM, "out of memory");
+        }
     }
+    json_decref(item_id);
     return 0;
 }
 
@@ -466,27 +514,42 @@ static bool is_location(json_t *x)
     return is_sku(x) || (json_is_integer(x) && json_integer_value(x) >= 0);
 }
 
-/* Each SKU named once, in request order, through the same per-SKU rows as the scan. */
-static int find_skus(struct store *st, json_t *skus, struct find *c, err_t *e)
+/* One named SKU's rows, once (seen): through the same per-SKU rows as the scan. */
+static int find_one(struct store *st, const char *sku, json_t *seen, struct find *c, err_t *e)
+{
+    if (json_object_get(seen, sku))
+        return 0;
+    json_object_set_new(seen, sku, json_true());
+    struct position_list l = {0};
+    int rc = st->ops->positions_by_sku(st, sku, &l, e);
+    if (!rc) {
+        position_sort(l.v, l.n);
+        rc = find_sku(c, l.v, l.n, e);
+    }
+    position_list_free(&l);
+    return rc;
+}
+
+/* The items named by skus, then by itemIds (an unknown itemId names nothing), each once. */
+static int find_named(struct store *st, json_t *skus, json_t *ids, struct find *c, err_t *e)
 {
     json_t *seen = json_object();
     size_t i;
     json_t *x;
     int rc = 0;
     json_array_foreach(skus, i, x) {
-        const char *sku = json_string_value(x);
-        if (json_object_get(seen, sku))
-            continue;
-        json_object_set_new(seen, sku, json_true());
-        struct position_list l = {0};
-        if ((rc = st->ops->positions_by_sku(st, sku, &l, e)) == 0) {
-            position_sort(l.v, l.n);
-            if (find_sku(c, l.v, l.n))
-                rc = err_set(e, ERR_NOMEM, "out of memory");
-        }
-        position_list_free(&l);
+        if ((rc = find_one(st, json_string_value(x), seen, c, e)))
+            break;
+    }
+    json_array_foreach(ids, i, x) {
+        char sku[ID_MAX + 1];
         if (rc)
             break;
+        rc = products_sku_of(st, json_integer_value(x), sku, e);
+        if (!rc)
+            rc = find_one(st, sku, seen, c, e);
+        else if (rc == ERR_NOTFOUND)
+            rc = 0;
     }
     json_decref(seen);
     return rc;
@@ -495,7 +558,7 @@ static int find_skus(struct store *st, json_t *skus, struct find *c, err_t *e)
 int fabric_find(struct http_req *r, struct http_resp *out)
 {
     err_t e;
-    struct find c = {0};
+    struct find c = {.pg.st = r->st};
     c.pg.limit = http_limit(r, 10, 100);
     if (parse_offset(r, &c.pg.offset, &e))
         return http_fail(out, &e);
@@ -527,10 +590,9 @@ int fabric_find(struct http_req *r, struct http_resp *out)
     }
     c.pg.data = json_array();
     int rc;
-    /* Items named by sku or itemId: only those. No product carries an itemId yet, so
-     * itemIds alone name nothing. Otherwise every SKU. */
+    /* Items named by sku or itemId: only those; otherwise every SKU. */
     if (skus || ids)
-        rc = skus ? find_skus(r->st, skus, &c, &e) : 0;
+        rc = find_named(r->st, skus, ids, &c, &e);
     else
         rc = scan_skus(r->st, find_sku, &c, &e);
     json_decref(body);

@@ -336,6 +336,10 @@ struct store_ops {
     /* The positions of up to limit SKUs > after, by SKU (a full scan, page by page). */
     int (*positions_page)(struct store *st, const char *after, size_t limit,
                           struct position_list *out, err_t *e);
+
+    /* SPEC 9: the SKU of the product whose itemId is item_id; ERR_NOTFOUND when none. */
+    int (*product_by_item)(struct store *st, int64_t item_id, char sku[ID_MAX + 1],
+                           err_t *e);
 };
 
 /* Longest search term the store takes (sku_page's q, transit_search). */

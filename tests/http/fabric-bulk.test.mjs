@@ -111,7 +111,7 @@ test('an unknown itemId and a channelId are refused in the job, nothing applied'
     transitRef: 'R1', transitOrderDate: '2026-11-01' })]);
   assertJob(res, { status: 'FAILED', totalRows: 4, totalRowsErrors: 3, totalItems: 2,
     messages: [
-      'line 2: itemId 424242 is unknown: no product has it; send sku',
+      'line 2: itemId 424242 is unknown: no product has it',
       'line 3: channelId is not supported yet: leave it out or null (a position serves ' +
         'every channel)',
       'line 4: itemId must be a positive whole number',

@@ -285,9 +285,9 @@ describe('v3 inventories find', () => {
     assert.deepEqual(wh1.json.data.map((d) => d.type), ['ONHAND', 'PREORDER']);
   });
 
-  test('itemIds alone match nothing while no product has one; bad input 422; no key 401',
+  test('unknown itemIds match nothing; bad input 422; no key 401',
     async () => {
-      const ids = await find({ itemIds: [1, 2] });
+      const ids = await find({ itemIds: [88888881, 88888882] });
       assert.deepEqual(ids.json, { pagination: { limit: 10, offset: 0, count: 0 }, data: [] });
       for (const body of [{ skus: 'A1' }, { skus: [1] }, { itemIds: [0] }, { itemIds: ['1'] },
         { locationNumbers: [null] }, { sku: ['A1'] }, []]) {

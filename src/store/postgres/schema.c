@@ -161,6 +161,9 @@ static const char *const migrations[] = {
     "  FOR EACH STATEMENT EXECUTE FUNCTION changes_old();"
     "CREATE TRIGGER settings_chg AFTER INSERT OR UPDATE OR DELETE ON settings"
     "  FOR EACH STATEMENT EXECUTE FUNCTION changes_settings();",
+    /* 8: fabric's itemId on products (SPEC 9): unique where set, NULL for none. */
+    "ALTER TABLE products ADD COLUMN item_id BIGINT;"
+    "CREATE UNIQUE INDEX products_item_id ON products(item_id);",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -497,4 +500,5 @@ static const struct store_ops postgres_ops = {
     .changes_head = pg_changes_head,
     .changes_prune = pg_changes_prune,
     .positions_page = pg_positions_page,
+    .product_by_item = pg_product_by_item,
 };

@@ -161,6 +161,9 @@ static const char *const migrations[] = {
     "  BEGIN INSERT INTO changes(sku) VALUES(''); END;"
     "CREATE TRIGGER settings_del AFTER DELETE ON settings"
     "  BEGIN INSERT INTO changes(sku) VALUES(''); END;",
+    /* 8: fabric's itemId on products (SPEC 9): unique where set, NULL for none. */
+    "ALTER TABLE products ADD COLUMN item_id INTEGER;"
+    "CREATE UNIQUE INDEX products_item_id ON products(item_id);",
 };
 
 /* How long another process's commit may go unseen by version(): asking SQLite costs file
@@ -423,4 +426,5 @@ static const struct store_ops sqlite_ops = {
     .changes_head = sq_changes_head,
     .changes_prune = sq_changes_prune,
     .positions_page = sq_positions_page,
+    .product_by_item = sq_product_by_item,
 };
