@@ -331,7 +331,7 @@ static int refresh_sku(const char *sku, err_t *e)
     struct product p = {.item_id = 0};
     bool found = false;
     int rc = st->ops->positions_by_sku(st, sku, &l, e);
-    /* The product, for its itemId; it exists or not like sku_exists says without positions. */
+    /* The product for its itemId; its absence without positions means the SKU is gone. */
     if (!rc) {
         rc = st->ops->product_get(st, sku, &p, e);
         found = rc == 0;

@@ -983,9 +983,8 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
     }
     if (c->route->auth == AUTH_KEY && !http_has_key(r)) {
         set_early(c, 401, "UNAUTHORIZED",
-                  "this endpoint needs an API key (Authorization: Bearer <key> or x-api-key: "
-                  "<key>) or a console "
-                  "session with its X-CSRF-Token header");
+                  "this endpoint needs an API key (Authorization: Bearer <key> or "
+                  "x-api-key: <key>) or a console session with its X-CSRF-Token header");
         return;
     }
     const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
