@@ -4,8 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { assertError, startServer } from './lib/server.mjs';
-import { createSku, uniqueSku } from './lib/shop.mjs';
+import path from 'node:path';
+
+import { PG_URL, assertError, createPgDatabase, dropPgDatabase, run, startServer }
+  from './lib/server.mjs';
+import { createSku, sql, uniqueSku } from './lib/shop.mjs';
 
 let srv;
 before(async () => {
@@ -169,3 +172,21 @@ describe('fabric endpoints resolve itemId', () => {
     assert.equal(both.json.pagination.count, 1, 'a SKU named twice is listed once');
   });
 });
+
+test('sellahead migrate copies itemIds (into SQLite, and PostgreSQL when a cluster is given)',
+  async (t) => {
+    const from = await startServer({ demo: false, backend: 'sqlite' });
+    t.after(() => from.stop());
+    const id = newItemId();
+    assert.equal((await from.api('/v1/products', { key: true,
+      body: [product('MIG1', { itemId: id }), product('MIG2')] })).status, 200);
+    const targets = [{ backend: 'sqlite', db: path.join(from.dir, 'copy.db') }];
+    if (PG_URL) targets.push({ backend: 'postgres', db: await createPgDatabase() });
+    for (const target of targets) {
+      const r = await run(['migrate', '--from', from.db, '--to', target.db]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(await sql(target, 'SELECT sku, item_id FROM products ORDER BY sku'),
+        [['MIG1', String(id)], ['MIG2', '']], target.backend);
+      if (target.backend === 'postgres') await dropPgDatabase(target.db);
+    }
+  });
