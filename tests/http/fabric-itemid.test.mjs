@@ -8,7 +8,7 @@ import path from 'node:path';
 
 import { PG_URL, assertError, createPgDatabase, dropPgDatabase, run, startServer }
   from './lib/server.mjs';
-import { createSku, sql, uniqueSku } from './lib/shop.mjs';
+import { sql, uniqueSku } from './lib/shop.mjs';
 
 let srv;
 before(async () => {
@@ -122,6 +122,8 @@ describe('fabric endpoints resolve itemId', () => {
     sku = uniqueSku('IF');
     id = newItemId();
     assert.equal((await upsert([product(sku, { itemId: id })])).status, 200);
+    const b = await srv.bulk([{ sku, locationId: 'WH1', stockType: 'onhand', quantity: 5 }]);
+    assert.equal(b.status, 201, b.text);
   });
 
   test('bulk-insert: an itemId names its SKU; unknown or contradicting is a line message',
@@ -145,7 +147,6 @@ describe('fabric endpoints resolve itemId', () => {
     });
 
   test('Get inventories: by itemId or sku, the answer carries both', async () => {
-    await createSku(srv, { sku: uniqueSku('IX'), onhand: 1 });
     const r = await srv.api('/api-inventory/inventory', { body: { items: [
       { itemId: id, quantity: 2 }, { sku, quantity: 2 }, { itemId: id, sku, quantity: 2 }] } });
     assert.equal(r.status, 200, r.text);
