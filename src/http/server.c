@@ -78,6 +78,13 @@ static const struct route routes[] = {
     {"GET", "/v1/outbox", outbox_list_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/transit-positions", transit_positions_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/settings", settings_get_h, BODY_NONE, AUTH_PUBLIC, false},
+    /* fabric's inventory API (SPEC 9) */
+    {"POST", "/api-inventory/inventory/bulk-insert", fabric_bulk_insert, BODY_BULK, AUTH_KEY,
+     false},
+    {"POST", "/api-inventory/inventory", fabric_get_inventories, BODY_JSON, AUTH_PUBLIC, false},
+    {"GET", "/api-inventory/inventory/location/*", fabric_location_inventory, BODY_NONE,
+     AUTH_KEY, false},
+    {"POST", "/inventories/actions/find", fabric_find, BODY_JSON, AUTH_KEY, false},
     {"GET", "/", web_page, BODY_NONE, AUTH_PUBLIC, false},
     {"GET", "/p/*", web_page, BODY_NONE, AUTH_PUBLIC, false},
     {"GET", "/cart", web_page, BODY_NONE, AUTH_PUBLIC, false},
@@ -243,11 +250,21 @@ size_t http_limit(struct http_req *r, size_t def, size_t max)
     return limit_value(http_query(r, "limit"), def, max);
 }
 
-bool http_has_key(struct http_req *r)
+/* The API key the request presents: "Authorization: Bearer <key>", else fabric's
+ * "x-api-key: <key>" (SPEC 9), else NULL. */
+static const char *request_key(struct http_req *r)
 {
     const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
     if (auth && !strncasecmp(auth, "Bearer ", 7))
-        return apikey_verify(r->st, auth + 7);
+        return auth + 7;
+    return http_header(r, "x-api-key");
+}
+
+bool http_has_key(struct http_req *r)
+{
+    const char *key = request_key(r);
+    if (key)
+        return apikey_verify(r->st, key);
     return session_valid(r);
 }
 
@@ -261,10 +278,9 @@ const char *http_idem(struct http_req *r, struct http_resp *out)
                    "the Idempotency-Key header must have 1 to 255 characters", NULL);
         return NULL;
     }
-    const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *auth = request_key(r);
     char user[ID_MAX + 1];
-    if (auth && !strncasecmp(auth, "Bearer ", 7)) {
-        auth += 7;
+    if (auth) {
         if (apikey_verify(r->st, auth))
             snprintf(r->idem_scope, sizeof r->idem_scope, "%.100s key:%.*s", r->url,
                      (int)strcspn(auth, "."), auth);
@@ -1049,7 +1065,8 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
                                                 AUTH_PUBLIC, false};
     size_t digits = url[0] == '/' && url[1] == 'v' ? strspn(url + 2, "0123456789") : 0;
     bool api = (digits && (url[2 + digits] == '/' || !url[2 + digits])) ||
-               !strncmp(url, "/healthz", 8);
+               !strncmp(url, "/healthz", 8) || !strncmp(url, "/api-inventory/", 15) ||
+               !strncmp(url, "/inventories/", 13);
     if (!c->route && !path_known && !api && !strcmp(method, "GET"))
         c->route = &not_found_page;
     if (!c->route) {
@@ -1067,8 +1084,8 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
     }
     if (c->route->auth == AUTH_KEY && !http_has_key(r)) {
         set_early(c, 401, "UNAUTHORIZED",
-                  "this endpoint needs an API key (Authorization: Bearer <key>) or a console "
-                  "session with its X-CSRF-Token header");
+                  "this endpoint needs an API key (Authorization: Bearer <key> or "
+                  "x-api-key: <key>) or a console session with its X-CSRF-Token header");
         return;
     }
     const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
