@@ -16,12 +16,14 @@ import { PO, world } from './lib/promises.mjs';
 
 const PUBLIC = 'https://shop.example.com';
 
-/** The delivered shipment_delayed emails of an order, parsed, oldest first. */
+/** The delivered shipment_delayed emails of an order (subject `Order N: a shipment is
+ * delayed`, in the style of the other emails), parsed. */
 async function delayedEmails(srv, number) {
-  await outboxSettled(srv);
-  const subject = `Order #${number}: a shipment is delayed`;
+  const subject = `Order ${number}: a shipment is delayed`;
+  const queued = (await outboxSettled(srv)).filter((m) => m.kind === 'shipment_delayed');
+  assert.deepEqual(queued.map((m) => [m.subject, m.status]), [[subject, 'SENT']]);
   return waitFor(() => {
-    const found = fs.readdirSync(srv.mailDir).filter((f) => f.endsWith('.eml')).sort()
+    const found = fs.readdirSync(srv.mailDir).filter((f) => f.endsWith('.eml'))
       .map((f) => parseEml(fs.readFileSync(path.join(srv.mailDir, f))))
       .filter((m) => m.subject === subject);
     return found.length > 0 && found;
