@@ -177,3 +177,30 @@ test('a PO cut to 0: its orders move to on-hand stock and the next PO, oldest fi
   assert.equal((await shipmentFrom(w.srv, o1.id, 'FF2')).delay.consent, 'PENDING');
   assert.equal((await shipmentFrom(w.srv, o2.id, 'FF2')).delay.consent, 'PENDING');
 });
+
+test('reserved units grow on on-hand stock: one SKU of a READY shipment of two moves to its PO, the other still ships', async (t) => {
+  const w = await world(t);
+  const x = await createSku(w.srv, { price: 1000, onhand: 2, transit: [PO('FG1', '2026-12-07', 5)] });
+  const y = await createSku(w.srv, { price: 500, onhand: 3 });
+  const o = await placeOrder(w.srv, [{ sku: x, quantity: 2 }, { sku: y, quantity: 1 }]);
+  assert.deepEqual(o.shipments.map((s) => [s.status, s.lines.length, s.amount]), [['READY', 2, 2500]]);
+
+  // The warehouse reports one of X's two units held elsewhere.
+  await w.importAt('2026-12-01', [{ sku: x, quantity: 2, reserved: 1 }]);
+
+  const after = await getOrder(w.srv, o.id);
+  const ready = await shipmentFrom(w.srv, o.id, 'onhand');
+  const moved = await shipmentFrom(w.srv, o.id, 'FG1');
+  assert.equal(ready.id, o.shipments[0].id);
+  assert.deepEqual([ready.status, ready.lines, ready.amount], ['READY', [{ sku: x, quantity: 1 }, { sku: y, quantity: 1 }], 1500]);
+  assert.deepEqual([moved.status, moved.lines, moved.amount], ['AWAITING_STOCK', [{ sku: x, quantity: 1 }], 1000]);
+  assert.deepEqual([moved.expectedDelivery.from, moved.expectedDelivery.to], ['2026-12-09', '2026-12-12']);
+  assert.deepEqual(moved.promisedDelivery, o.shipments[0].promisedDelivery);
+  assert.equal(after.shipments.reduce((n, s) => n + s.amount, 0), after.total);
+  await assertPositions(w.srv, x, { onhand: [2, 1, 0], FG1: [5, 1, 4] });
+  await assertCheck(w.srv);
+
+  assert.equal(ready.delay, null);
+  assert.deepEqual([moved.delay.consent, moved.delay.consentRequired, moved.delay.previous],
+    ['PENDING', false, { from: '2026-11-28', to: '2026-11-30' }]);
+});
