@@ -200,7 +200,12 @@ test('reserved units grow on on-hand stock: one SKU of a READY shipment of two m
   await assertPositions(w.srv, x, { onhand: [2, 1, 0], FG1: [5, 1, 4] });
   await assertCheck(w.srv);
 
-  assert.equal(ready.delay, null);
-  assert.deepEqual([moved.delay.consent, moved.delay.consentRequired, moved.delay.previous],
-    ['PENDING', false, { from: '2026-11-28', to: '2026-11-30' }]);
+  // Both parts are affected (their units changed), so both get a range from the day of the
+  // change (5.7 rule 6): the one still READY ships Dec 2-4, later than the Nov 28-30 promised,
+  // and is delayed by the letter of the rule just as the part that moved to the PO.
+  assert.deepEqual(ready.expectedDelivery, { from: '2026-12-02', to: '2026-12-04', message: 'In stock. Delivery Dec 2–Dec 4' });
+  for (const [s, expected] of [[ready, { from: '2026-12-02', to: '2026-12-04' }], [moved, { from: '2026-12-09', to: '2026-12-12' }]]) {
+    assert.deepEqual(s.delay, { detectedAt: '2026-12-01', previous: { from: '2026-11-28', to: '2026-11-30' }, expected,
+      consent: 'PENDING', respondBy: '2026-12-08', consentRequired: false });
+  }
 });

@@ -35,7 +35,8 @@ test('overdue: the sweep flags a passed stock date once, delays it undated, and 
     consent: 'PENDING', respondBy: '2026-12-15', consentRequired: true,
   });
   assert.equal((await mails(w.srv, 'shipment_delayed', o.number)).length, 1);
-  const po = await w.srv.api(`/v1/purchase-orders?sku=${sku}&overdue=true`, { key: true });
+  const day8 = await w.at('2026-12-08');
+  const po = await day8.api(`/v1/purchase-orders?sku=${sku}&overdue=true`, { key: true });
   assert.equal(po.status, 200, po.text);
   assert.deepEqual(po.json.items.map((p) => [p.transitRef, p.overdue, p.waiting.map((x) => x.orderNumber)]),
     [['WA1', true, [o.number]]]);
