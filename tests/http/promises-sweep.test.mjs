@@ -95,3 +95,32 @@ test('the sweep run twice on the same date changes nothing the second time, nor 
   assert.deepEqual(await Promise.all([oa, ob, oc].map((o) => getOrder(day8, o.id))), after1.orders);
   await assertCheck(day8);
 });
+
+test('overdue: the sweep moves the units to a dated PO with free units; a late receipt ends the delay', async (t) => {
+  const w = await world(t);
+  const sku = await createSku(w.srv, { transit: [PO('WC1', '2026-12-06', 4), PO('WC2', '2026-12-20', 2)] });
+  const o1 = await placeOrder(w.srv, [{ sku, quantity: 2 }]);
+  const o2 = await placeOrder(w.srv, [{ sku, quantity: 2 }]);
+  assert.deepEqual(o2.shipments.map((s) => [s.transitRef, s.promisedDelivery.to]), [['WC1', '2026-12-11']]);
+
+  // On 2026-12-08 WC1 counts as undated (a backorder range, to Jan 5): WC2 (to Dec 25)
+  // delivers earlier, so its 2 free units go to the oldest order waiting on WC1.
+  const out = await w.sweep('2026-12-08');
+  assert.equal(out.date, '2026-12-08');
+  const moved = await shipmentFrom(w.srv, o1.id, 'WC2');
+  assert.deepEqual([moved.overdue, moved.expectedDelivery.from, moved.expectedDelivery.to], [false, '2026-12-22', '2026-12-25']);
+  assert.deepEqual([moved.delay.consent, moved.delay.consentRequired, moved.delay.expected],
+    ['PENDING', false, { from: '2026-12-22', to: '2026-12-25' }]);
+  const late = await shipmentFrom(w.srv, o2.id, 'WC1');
+  assert.deepEqual([late.overdue, late.delay.consentRequired, late.delay.expected], [true, true, { from: null, to: null }]);
+  await assertCheck(w.srv);
+
+  // WC1 arrives that day: o2 ships within its promise after all, the delay is withdrawn.
+  const day8 = await w.at('2026-12-08');
+  const r = await day8.api('/v1/inventory/receipts', { key: true, body: { sku, locationId: 'WH1', transitRef: 'WC1', quantity: 4 } });
+  assert.equal(r.status, 200, r.text);
+  const ready = await shipmentFrom(day8, o2.id, 'onhand');
+  assert.deepEqual([ready.status, ready.overdue, ready.delay, ready.expectedDelivery.from, ready.expectedDelivery.to],
+    ['READY', false, null, '2026-12-09', '2026-12-11']);
+  await assertCheck(day8);
+});
