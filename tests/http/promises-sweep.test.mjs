@@ -124,3 +124,26 @@ test('overdue: the sweep moves the units to a dated PO with free units; a late r
     ['READY', false, null, '2026-12-09', '2026-12-11']);
   await assertCheck(day8);
 });
+
+test('two sweeps at once on the same date act once (on PostgreSQL one server at a time runs it)', async (t) => {
+  const w = await world(t);
+  const skus = [];
+  const orders = [];
+  for (let i = 0; i < 4; i++) {
+    skus.push(await createSku(w.srv, { transit: [PO(`WD${i}`, '2026-12-05', 2)] }));
+    orders.push(await placeOrder(w.srv, [{ sku: skus[i], quantity: 1 }]));
+  }
+  const runs = await Promise.all([w.cli('2026-12-08', ['sweep']), w.cli('2026-12-08', ['sweep'])]);
+  const acted = [];
+  for (const r of runs) {
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    acted.push(...out.shipments.map((x) => [x.action, x.orderId]));
+  }
+  assert.deepEqual(acted.sort(), orders.map((o) => ['OVERDUE', o.id]).sort(), 'each shipment flagged by one of them');
+  for (const o of orders) {
+    assert.equal((await getOrder(w.srv, o.id)).shipments[0].overdue, true);
+    assert.equal((await mails(w.srv, 'shipment_delayed', o.number)).length, 1);
+  }
+  await assertCheck(w.srv);
+});
