@@ -10,7 +10,7 @@ import { test } from 'node:test';
 
 import { request } from './lib/server.mjs';
 import {
-  createSku, getOrder, htmlText, outboxSettled, parseEml, placeOrder, putSettings, waitFor,
+  createSku, getOrder, htmlText, moneyPattern, outboxSettled, parseEml, placeOrder, putSettings, waitFor,
 } from './lib/shop.mjs';
 import { PO, world } from './lib/promises.mjs';
 
@@ -92,4 +92,25 @@ test('shipment_delayed for unsourced units says "no date yet"', async (t) => {
     assert.match(text, /Dec 7\b/);
   }
   assert.ok(part(m, 'text/plain').includes(`${PUBLIC}/orders/${o.id}?token=${o.accessToken}&shipment=${sid}&action=cancel`));
+});
+
+test('silence past respondBy: the sweep\'s shipment_cancelled email says what was cancelled and that nothing is charged', async (t) => {
+  const w = await world(t);
+  await putSettings(w.srv, { publicUrl: PUBLIC });
+  const sku = await createSku(w.srv, { name: 'Linen chair', price: 2450, transit: [PO('EC1', '2026-12-07', 5)] });
+  const o = await placeOrder(w.srv, [{ sku, quantity: 2 }]);
+  await w.importAt('2026-11-30', [{ sku, ref: 'EC1', quantity: 0, stockDate: '2026-12-07' }]);
+  assert.equal((await w.sweep('2026-12-08')).cancelled, 1);
+
+  const subject = `Order ${o.number}: a shipment was cancelled`;
+  const queued = (await outboxSettled(w.srv)).filter((m) => m.kind === 'shipment_cancelled');
+  assert.deepEqual(queued.map((m) => [m.subject, m.status]), [[subject, 'SENT']]);
+  const m = await waitFor(() => fs.readdirSync(w.srv.mailDir).filter((f) => f.endsWith('.eml'))
+    .map((f) => parseEml(fs.readFileSync(path.join(w.srv.mailDir, f)))).find((x) => x.subject === subject),
+  { what: `an .eml with the subject "${subject}"` });
+  for (const text of [part(m, 'text/plain'), htmlText(part(m, 'text/html'))]) {
+    assert.match(text, /Linen chair/);
+    assert.match(text, moneyPattern(4900));
+    assert.match(text, /will not be charged/i, 'voided: nothing is charged for it');
+  }
 });
