@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { assertCheck, createSku, placeOrder, receive } from './lib/shop.mjs';
-import { PO, assertPositions, plan, shipmentFrom, world } from './lib/promises.mjs';
+import { assertCheck, createSku, getOrder, placeOrder, receive } from './lib/shop.mjs';
+import { PO, assertPositions, mails, plan, shipmentFrom, world } from './lib/promises.mjs';
 
 test('receipt short: the oldest orders are released; the PO closed short sends the rest on', async (t) => {
   const w = await world(t);
@@ -95,4 +95,32 @@ test('receipt at another location: released there, and its surplus serves the un
   await assertCheck(day5);
 
   assert.equal((await shipmentFrom(day5, o2.id, 'onhand')).delay, null);
+});
+
+test('a delayed shipment received in part: the READY part is on time and not delayed, the rest keeps its delay', async (t) => {
+  const w = await world(t);
+  const sku = await createSku(w.srv, { price: 1000, transit: [PO('RD1', '2026-12-07', 10)] });
+  const o = await placeOrder(w.srv, [{ sku, quantity: 4 }]);
+  await w.importAt('2026-11-30', [{ sku, ref: 'RD1', quantity: 10, stockDate: '2026-12-20' }]);
+  const delayed = (await getOrder(w.srv, o.id)).shipments[0];
+  assert.equal(delayed.delay.consent, 'PENDING');
+
+  // 2 units arrive early, on 2026-12-05.
+  const day5 = await w.at('2026-12-05');
+  const r = await receive(day5, sku, 'RD1', 2);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(await plan(day5, o.id), [['RD1', 2, '2026-12-22', '2026-12-25'], ['onhand', 2, '2026-12-06', '2026-12-08']]);
+  const ready = await shipmentFrom(day5, o.id, 'onhand');
+  const rest = await shipmentFrom(day5, o.id, 'RD1');
+  assert.deepEqual(r.json, { released: [ready.id], surplus: 0 });
+  assert.deepEqual([rest.id, rest.amount, ready.amount], [delayed.id, 2000, 2000]);
+  assert.deepEqual(ready.promisedDelivery, delayed.promisedDelivery);
+  await assertPositions(day5, sku, { onhand: [2, 2, 0], RD1: [8, 2, 6] });
+  await assertCheck(day5);
+
+  // The rest's range did not change and no new notice went out: its delay is what the
+  // shopper was told, respondBy included (the notice's date + consentWindowDays, 5.8).
+  assert.equal(ready.delay, null);
+  assert.deepEqual(rest.delay, delayed.delay);
+  assert.equal((await mails(day5, 'shipment_delayed', o.number)).length, 1);
 });

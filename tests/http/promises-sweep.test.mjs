@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { assertCheck, createSku, getOrder, outbox, placeOrder } from './lib/shop.mjs';
+import { assertCheck, createSku, getOrder, outbox, placeOrder, waitFor } from './lib/shop.mjs';
 import { PO, mails, shipmentFrom, world } from './lib/promises.mjs';
 
 const NOTHING = (date) => ({ date, overdue: 0, implied: 0, cancelled: 0, shipments: [] });
@@ -146,4 +146,22 @@ test('two sweeps at once on the same date act once (on PostgreSQL one server at 
     assert.equal((await mails(w.srv, 'shipment_delayed', o.number)).length, 1);
   }
   await assertCheck(w.srv);
+});
+
+test('a server starting after respondBy sweeps at start: the unanswered shipment is cancelled', async (t) => {
+  const w = await world(t);
+  const sku = await createSku(w.srv, { transit: [PO('WE1', '2026-12-07', 5)] });
+  const o = await placeOrder(w.srv, [{ sku, quantity: 2 }]);
+  await w.importAt('2026-11-30', [{ sku, ref: 'WE1', quantity: 0, stockDate: '2026-12-07' }]);
+  assert.equal((await getOrder(w.srv, o.id)).shipments[0].delay.respondBy, '2026-12-07');
+
+  const day8 = await w.at('2026-12-08');
+  const after = await waitFor(async () => {
+    const x = await getOrder(day8, o.id);
+    return x.status === 'CANCELLED' && x;
+  }, { what: 'the sweep at start to cancel the shipment' });
+  assert.deepEqual([after.shipments[0].status, after.payment.voided], ['CANCELLED', 2000]);
+  assert.equal((await mails(day8, 'shipment_cancelled', o.number)).length, 1);
+  assert.deepEqual(await w.sweep('2026-12-08'), NOTHING('2026-12-08'));
+  await assertCheck(day8);
 });
