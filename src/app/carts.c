@@ -81,6 +81,7 @@ static int put_tx(struct store *st, const char *id, const char *sku, int64_t qty
     struct position_list pl = {0};
     if ((rc = st->ops->positions_by_sku(st, sku, &pl, e)))
         return rc;
+    position_sort(pl.v, pl.n); /* applies the transit limits */
     int64_t avail = position_available_total(pl.v, pl.n);
     position_list_free(&pl);
     if (want > avail) {

@@ -31,6 +31,10 @@ void position_list_free(struct position_list *l)
 int64_t position_available(const struct position *p)
 {
     int64_t a = p->quantity - p->reserved - p->allocated;
+    if (p->stock_type == STOCK_ONHAND && p->lim.has_safety_stock)
+        a -= p->lim.safety_stock;
+    if (p->capped && a > p->room)
+        a = p->room;
     return a > 0 ? a : 0;
 }
 
@@ -94,6 +98,68 @@ void position_sort(struct position *v, size_t n)
 {
     if (n > 1)
         qsort(v, n, sizeof *v, position_cmp);
+    position_limit(v, n);
+}
+
+int64_t position_transit_limit(const struct position *p)
+{
+    if (p->stock_type != STOCK_INTRANSIT)
+        return -1;
+    if (p->stock_date != DATE_NONE)
+        return p->lim.has_preorder_limit ? p->lim.preorder_limit : -1;
+    return p->lim.has_backorder_limit ? p->lim.backorder_limit : -1;
+}
+
+bool position_same_pool(const struct position *a, const struct position *b)
+{
+    return a->stock_type == STOCK_INTRANSIT && b->stock_type == STOCK_INTRANSIT &&
+           (a->stock_date == DATE_NONE) == (b->stock_date == DATE_NONE) &&
+           !strcmp(a->sku, b->sku) && !strcmp(a->location_id, b->location_id);
+}
+
+void position_limit(struct position *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i].capped = false;
+    /* A SKU has a handful of positions: quadratic is cheapest. */
+    for (size_t i = 0; i < n; i++) {
+        const int64_t limit = position_transit_limit(&v[i]);
+        if (limit < 0 || v[i].capped)
+            continue;
+        int64_t left = limit;
+        for (size_t j = i; j < n; j++)
+            if (position_same_pool(&v[i], &v[j]))
+                left -= v[j].allocated;
+        for (size_t j = i; j < n; j++) {
+            if (!position_same_pool(&v[i], &v[j]))
+                continue;
+            v[j].capped = true;
+            v[j].room = left > 0 ? left : 0;
+            const int64_t a = position_available(&v[j]);
+            left -= a;
+        }
+    }
+}
+
+bool position_low_stock(const struct position *v, size_t n)
+{
+    bool set = false;
+    int64_t low = 0, onhand = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].stock_type != STOCK_ONHAND)
+            continue;
+        onhand += position_available(&v[i]);
+        /* One threshold per location, however many onhand positions it has. */
+        bool first = true;
+        for (size_t j = 0; j < i && first; j++)
+            first = v[j].stock_type != STOCK_ONHAND ||
+                    strcmp(v[j].location_id, v[i].location_id) != 0;
+        if (first && v[i].lim.has_low_stock) {
+            set = true;
+            low += v[i].lim.low_stock;
+        }
+    }
+    return set && onhand <= low;
 }
 
 const char *position_stock_type_name(int stock_type)

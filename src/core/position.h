@@ -15,6 +15,16 @@
  * cover (SPEC 5.7 rule 3), kept as allocations on (sku, "", STOCK_UNSOURCED, ""). */
 enum stock_type { STOCK_ONHAND = 0, STOCK_INTRANSIT = 1, STOCK_UNSOURCED = 2 };
 
+/* The limits of one (sku, location) (SPEC 9); a has_ flag that is false means "none", so a
+ * zeroed struct limits nothing. */
+struct limits {
+    bool has_safety_stock, has_preorder_limit, has_backorder_limit, has_low_stock;
+    int64_t safety_stock;   /* onhand units never offered to new orders */
+    int64_t preorder_limit; /* most units allocated on the dated transit positions */
+    int64_t backorder_limit; /* ... on the undated ones */
+    int64_t low_stock;      /* available onhand at or below it is "low" */
+};
+
 struct position {
     int64_t id; /* storage row id; 0 when not stored yet */
     char sku[ID_MAX + 1];
@@ -26,6 +36,11 @@ struct position {
     int64_t quantity;
     int64_t reserved;
     int64_t allocated;
+    struct limits lim; /* of the position's (sku, location), read with it */
+    /* Set by position_sort on transit positions under a pre-order/backorder limit: the units
+     * the limit leaves to this one after the earlier positions in allocation order. */
+    bool capped;
+    int64_t room;
 };
 
 /* A growable array of positions; the owner frees v. */
@@ -37,7 +52,8 @@ struct position_list {
 int position_list_push(struct position_list *l, const struct position *p);
 void position_list_free(struct position_list *l);
 
-/* max(0, quantity - reserved - allocated) */
+/* max(0, quantity - reserved - allocated), less the safety stock for onhand, at most the
+ * room a transit limit leaves (SPEC 1). */
 int64_t position_available(const struct position *p);
 /* Sum of available over all positions: what a shopper may put in a cart. */
 int64_t position_available_total(const struct position *v, size_t n);
@@ -48,8 +64,21 @@ bool position_is_preorder(const struct position *p);
 /* Allocation-order comparison: onhand (by location), pre-orders by stock date, order date,
  * ref, then backorders by order date, ref. qsort-compatible. */
 int position_cmp(const void *a, const void *b);
-/* Sorts into allocation order. */
+/* Sorts into allocation order and applies the transit limits (position_limit). */
 void position_sort(struct position *v, size_t n);
+/* The pre-order (dated) or backorder (undated) limit of a transit position's location, or
+ * -1 when it has none (or is not transit). */
+int64_t position_transit_limit(const struct position *p);
+/* Whether two transit positions count against the same limit: one SKU, one location, both
+ * dated or both undated. */
+bool position_same_pool(const struct position *a, const struct position *b);
+/* On positions in allocation order: each transit position under a limit gets the room the
+ * limit leaves after what all positions of its pool hold allocated and after what the
+ * earlier ones offer. */
+void position_limit(struct position *v, size_t n);
+/* Whether available onhand (all locations) is at or below the lowStock limits set (their
+ * sum); false when no location sets one. */
+bool position_low_stock(const struct position *v, size_t n);
 const char *position_stock_type_name(int stock_type);
 
 #endif

@@ -78,6 +78,7 @@ void promise_availability(const struct position *sorted, size_t n, const struct 
     out->in_stock = out->status == STATUS_IN_STOCK;
     out->backorder = out->status == STATUS_IN_TRANSIT;
     out->add_to_cart = out->available_total > 0;
+    out->low_stock = position_low_stock(sorted, n);
 
     if (first) {
         out->has_expected = true;

@@ -21,6 +21,7 @@ struct range {
 struct availability {
     int status;
     bool in_stock, backorder, add_to_cart;
+    bool low_stock;      /* SPEC 9: available onhand at or below the lowStock limit */
     int64_t available_stock, available_transit, available_total;
     date_t stock_date;   /* first unit's stock date when it comes from a pre-order */
     bool has_expected;   /* false when nothing is available */

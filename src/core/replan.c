@@ -11,6 +11,8 @@ int64_t replan_hold(const struct position *p)
     return p->quantity > p->reserved ? p->quantity - p->reserved : 0;
 }
 
+#define NO_POOL SIZE_MAX
+
 date_t replan_source_to(const struct position *p, const struct settings *s, date_t today)
 {
     struct position undated;
@@ -29,9 +31,30 @@ struct work {
     size_t *rank;     /* per alloc: its place oldest first */
     date_t *to;       /* per position */
     int64_t *free_units;
+    /* SPEC 9 limits: per position, the first position of its limit's pool (NO_POOL when
+     * unlimited); per pool's first position, the units the limit still allows. */
+    size_t *pool;
+    int64_t *budget;
     struct replan_piece *v;
     size_t n, cap;
 };
+
+/* Units that may go onto position i now: its free units within its pool's budget. */
+static int64_t room(const struct work *w, size_t i)
+{
+    int64_t f = w->free_units[i];
+    if (w->pool[i] != NO_POOL && w->budget[w->pool[i]] < f)
+        f = w->budget[w->pool[i]];
+    return f > 0 ? f : 0;
+}
+
+/* qty units go onto position i (a negative qty leaves it). */
+static void take(struct work *w, size_t i, int64_t qty)
+{
+    w->free_units[i] -= qty;
+    if (w->pool[i] != NO_POOL)
+        w->budget[w->pool[i]] -= qty;
+}
 
 static int push(struct work *w, size_t alloc, size_t source, int64_t qty)
 {
@@ -87,11 +110,15 @@ static int move_earlier(struct work *w, size_t npos)
                 continue;
             for (size_t i = 0; i < npos && w->v[k].quantity > 0; i++) {
                 struct replan_piece *p = &w->v[k];
-                if (!w->free_units[i] || w->to[i] >= w->to[p->source])
+                /* Within one pool a move leaves the limit's total as it was. */
+                const int64_t r = w->pool[i] != NO_POOL && w->pool[i] == w->pool[p->source]
+                                      ? w->free_units[i]
+                                      : room(w, i);
+                if (r <= 0 || w->to[i] >= w->to[p->source])
                     continue;
-                int64_t t = p->quantity < w->free_units[i] ? p->quantity : w->free_units[i];
-                w->free_units[i] -= t;
-                w->free_units[p->source] += t;
+                int64_t t = p->quantity < r ? p->quantity : r;
+                take(w, i, t);
+                take(w, p->source, -t);
                 p->quantity -= t;
                 size_t alloc = p->alloc;
                 if (push(w, alloc, i, t)) /* may move w->v: p is not used after this */
@@ -143,14 +170,23 @@ int replan_sku(const struct position *pos, size_t npos, const struct replan_allo
     w.rank = malloc((nallocs ? nallocs : 1) * sizeof *w.rank);
     w.to = malloc((npos ? npos : 1) * sizeof *w.to);
     w.free_units = malloc((npos ? npos : 1) * sizeof *w.free_units);
+    w.pool = malloc((npos ? npos : 1) * sizeof *w.pool);
+    w.budget = malloc((npos ? npos : 1) * sizeof *w.budget);
     int rc = 0;
-    if (!by_age || !moving || !w.rank || !w.to || !w.free_units) {
+    if (!by_age || !moving || !w.rank || !w.to || !w.free_units || !w.pool || !w.budget) {
         rc = ERR_NOMEM;
         goto done;
     }
     for (size_t i = 0; i < npos; i++) {
         w.free_units[i] = replan_hold(&pos[i]);
         w.to[i] = replan_source_to(&pos[i], s, today);
+        /* Every open allocation of the SKU is re-planned here, so a pool starts from its
+         * whole limit. */
+        w.pool[i] = NO_POOL;
+        w.budget[i] = position_transit_limit(&pos[i]);
+        for (size_t j = 0; j <= i && w.budget[i] >= 0 && w.pool[i] == NO_POOL; j++)
+            if (position_same_pool(&pos[j], &pos[i]))
+                w.pool[i] = j;
     }
     for (size_t a = 0; a < nallocs; a++)
         by_age[a] = a;
@@ -165,8 +201,9 @@ int replan_sku(const struct position *pos, size_t npos, const struct replan_allo
         const struct replan_alloc *a = &allocs[by_age[k]];
         int64_t keep = 0;
         if (a->source != REPLAN_UNSOURCED && a->source < npos) {
-            keep = a->quantity < w.free_units[a->source] ? a->quantity : w.free_units[a->source];
-            w.free_units[a->source] -= keep;
+            const int64_t r = room(&w, a->source);
+            keep = a->quantity < r ? a->quantity : r;
+            take(&w, a->source, keep);
             rc = push(&w, by_age[k], a->source, keep);
         }
         moving[by_age[k]] = a->quantity - keep;
@@ -175,8 +212,9 @@ int replan_sku(const struct position *pos, size_t npos, const struct replan_allo
     for (size_t k = 0; !rc && k < nallocs; k++) {
         size_t a = by_age[k];
         for (size_t i = 0; !rc && i < npos && moving[a] > 0; i++) {
-            int64_t t = moving[a] < w.free_units[i] ? moving[a] : w.free_units[i];
-            w.free_units[i] -= t;
+            const int64_t r = room(&w, i);
+            int64_t t = moving[a] < r ? moving[a] : r;
+            take(&w, i, t);
             moving[a] -= t;
             rc = push(&w, a, i, t);
         }
@@ -199,6 +237,8 @@ done:
     free(w.rank);
     free(w.to);
     free(w.free_units);
+    free(w.pool);
+    free(w.budget);
     free(w.v);
     return rc;
 }

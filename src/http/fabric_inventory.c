@@ -474,6 +474,10 @@ static int find_sku(void *ctx, const struct position *v, size_t n, err_t *e)
             "lowStock", "counters", "quantity", (json_int_t)p->quantity, "reserved",
             (json_int_t)p->reserved, "allocated", (json_int_t)p->allocated, "available",
             (json_int_t)position_available(p), "createdAt", "updatedAt");
+        json_t *lim = row ? view_limits(&p->lim) : NULL; /* SPEC 9: the (sku, location)'s */
+        if (lim)
+            json_object_update(row, lim);
+        json_decref(lim);
         if (!row || json_array_append_new(c->pg.data, row)) {
             json_decref(item_id);
             return err_set(e, ERR_NOMEM, "out of memory");

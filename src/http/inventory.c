@@ -129,6 +129,8 @@ static json_t *summary_row(const struct sku_entry *se, const struct item *it)
         promise_status_name(it->avail.status), "oversold", oversold, "positions",
         view_positions(it));
     json_object_set_new(row, "reserved", json_integer(reserved));
+    json_object_set_new(row, "lowStock", json_boolean(it->avail.low_stock));
+    json_object_set_new(row, "limits", view_item_limits(it));
     /* Only SKUs with a product are for sale (SPEC 5.3); a product always has a name. */
     json_object_set_new(row, "forSale", json_boolean(se->name[0] != '\0'));
     return row;

@@ -51,6 +51,7 @@ int shipments_delay_consent_h(struct http_req *r, struct http_resp *out);
 int receipts_create_h(struct http_req *r, struct http_resp *out);
 int outbox_list_h(struct http_req *r, struct http_resp *out);
 int transit_positions_h(struct http_req *r, struct http_resp *out);
+int limits_put_h(struct http_req *r, struct http_resp *out);
 
 int session_create_h(struct http_req *r, struct http_resp *out);
 int session_get_h(struct http_req *r, struct http_resp *out);

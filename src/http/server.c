@@ -51,6 +51,7 @@ static const struct route routes[] = {
     {"GET", "/v1/inventory/imports/*", imports_get, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/inventory/imports/*/errors.csv", imports_errors_csv, BODY_NONE, AUTH_KEY, false},
     {"POST", "/v1/inventory/receipts", receipts_create_h, BODY_JSON, AUTH_KEY, false},
+    {"PUT", "/v1/inventory/limits", limits_put_h, BODY_JSON, AUTH_KEY, false},
     {"GET", "/v1/inventory", inventory_list, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/inventory/*", inventory_get, BODY_NONE, AUTH_PUBLIC, false},
     {"GET", "/v1/locations", locations_list, BODY_NONE, AUTH_PUBLIC, false},

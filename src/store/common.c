@@ -195,6 +195,16 @@ static void fmt_sweep(const struct store_row *r, char *msg, size_t cap)
              r->text(r, 0), by, day);
 }
 
+static void fmt_limit(const struct store_row *r, char *msg, size_t cap)
+{
+    const bool dated = r->num(r, 2) != 0;
+    snprintf(msg, cap,
+             "%s at %s has %lld units allocated on %s positions, above its %s of %lld",
+             r->text(r, 0), r->text(r, 1), (long long)r->num(r, 3),
+             dated ? "pre-order" : "backorder", dated ? "preorderLimit" : "backorderLimit",
+             (long long)r->num(r, 4));
+}
+
 static void (*const check_fmt[])(const struct store_row *r, char *msg, size_t cap) = {
     [STORE_CHECK_ALLOCATED] = fmt_allocated,     [STORE_CHECK_ALLOC_ORPHAN] = fmt_orphan,
     [STORE_CHECK_NEGATIVE] = fmt_negative,       [STORE_CHECK_CLOSED_ALLOC] = fmt_closed,
@@ -202,6 +212,7 @@ static void (*const check_fmt[])(const struct store_row *r, char *msg, size_t ca
     [STORE_CHECK_CAPTURED] = fmt_captured,       [STORE_CHECK_CONFIRMATION] = fmt_confirmation,
     [STORE_CHECK_LEDGER_OVER] = fmt_ledger_over, [STORE_CHECK_LEDGER_SUM] = fmt_ledger_sum,
     [STORE_CHECK_SWEEP] = fmt_sweep,
+    [STORE_CHECK_LIMIT] = fmt_limit,
 };
 
 void store_check_format(enum store_check kind, const struct store_row *r, char *msg, size_t cap)

@@ -38,6 +38,7 @@ enum store_check {
     STORE_CHECK_LEDGER_OVER,
     STORE_CHECK_LEDGER_SUM,
     STORE_CHECK_SWEEP,
+    STORE_CHECK_LIMIT,
 };
 
 /* One result row of a backend, read through its own column functions. */

@@ -357,6 +357,15 @@ struct store_ops {
     /* SPEC 9: the SKU of the product whose itemId is item_id; ERR_NOTFOUND when none. */
     int (*product_by_item)(struct store *st, int64_t item_id, char sku[ID_MAX + 1],
                            err_t *e);
+
+    /* --- limits per (sku, location) (SPEC 9); positions_by_sku, positions_lock and
+     * positions_page read them into each position's lim --- */
+    /* The limits of (sku, location); all none when it has none. */
+    int (*limits_get)(struct store *st, const char *sku, const char *location_id,
+                      struct limits *out, err_t *e);
+    /* Sets them (inside a write transaction). */
+    int (*limits_put)(struct store *st, const char *sku, const char *location_id,
+                      const struct limits *l, err_t *e);
 };
 
 /* Longest search term the store takes (sku_page's q, transit_search). */

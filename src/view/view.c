@@ -111,6 +111,7 @@ json_t *view_item(const struct item *it, int64_t quantity, const struct settings
         return NULL;
     if (!it->found)
         json_object_set_new(doc, "found", json_false());
+    json_object_set_new(doc, "lowStock", json_boolean(a->low_stock));
     json_object_set_new(doc, "expectedDelivery",
                         a->has_expected ? view_range(&a->expected) : json_null());
     json_object_set_new(doc, "positions", view_positions(it));
@@ -326,4 +327,42 @@ json_t *view_email(const struct email *m)
                      "status", email_status_name(m->status), "attempts", m->attempts,
                      "lastError", m->last_error[0] ? json_string(m->last_error) : json_null(),
                      "createdAt", m->created_at);
+}
+
+static json_t *limit_value(bool has, int64_t v)
+{
+    return has ? json_integer(v) : json_null();
+}
+
+json_t *view_limits(const struct limits *l)
+{
+    return json_pack("{s:o, s:o, s:o, s:o}", "safetyStock",
+                     limit_value(l->has_safety_stock, l->safety_stock), "preorderLimit",
+                     limit_value(l->has_preorder_limit, l->preorder_limit), "backorderLimit",
+                     limit_value(l->has_backorder_limit, l->backorder_limit), "lowStock",
+                     limit_value(l->has_low_stock, l->low_stock));
+}
+
+json_t *view_item_limits(const struct item *it)
+{
+    json_t *list = json_array();
+    const struct position *v = it->positions.v;
+    const char *done[64]; /* locations listed; an item has a few */
+    size_t ndone = 0;
+    for (size_t i = 0; i < it->positions.n; i++) {
+        const struct limits *l = &v[i].lim;
+        if (!l->has_safety_stock && !l->has_preorder_limit && !l->has_backorder_limit &&
+            !l->has_low_stock)
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < ndone && !seen; k++)
+            seen = !strcmp(done[k], v[i].location_id);
+        if (seen || ndone == sizeof done / sizeof done[0])
+            continue;
+        done[ndone++] = v[i].location_id;
+        json_t *o = view_limits(l);
+        json_object_set_new(o, "locationId", json_string(v[i].location_id));
+        json_array_append_new(list, o);
+    }
+    return list;
 }

@@ -53,4 +53,10 @@ json_t *view_location(const struct location *l);
 /* Prints compact JSON and a newline to stdout; 0 or ERR_IO. */
 int view_print(json_t *doc);
 
+/* SPEC 9: {"safetyStock", "preorderLimit", "backorderLimit", "lowStock"}, null for none. */
+json_t *view_limits(const struct limits *l);
+/* For key holders: [{"locationId", <view_limits>}] of each location of the item's positions
+ * that has a limit, by location. */
+json_t *view_item_limits(const struct item *it);
+
 #endif

@@ -132,6 +132,37 @@ static int position_rows(PGresult *r, struct position_list *out, err_t *e)
     return rc;
 }
 
+/* Columns c..c+3 of row i: safety_stock, preorder_limit, backorder_limit, low_stock. */
+static void read_limits(const PGresult *r, int i, int c, struct limits *l)
+{
+    bool *has[4] = {&l->has_safety_stock, &l->has_preorder_limit, &l->has_backorder_limit,
+                    &l->has_low_stock};
+    int64_t *v[4] = {&l->safety_stock, &l->preorder_limit, &l->backorder_limit, &l->low_stock};
+    for (int k = 0; k < 4; k++) {
+        *has[k] = !PQgetisnull(r, i, c + k);
+        *v[k] = *has[k] ? pg_col_i64(r, i, c + k) : 0;
+    }
+}
+
+/* position_rows for columns as POSITION_COLS: each position with its limits. */
+static int position_limit_rows(PGresult *r, struct position_list *out, err_t *e)
+{
+    const size_t first = out->n;
+    const int n = PQntuples(r);
+    struct limits *lims = calloc(n ? (size_t)n : 1, sizeof *lims);
+    if (!lims) {
+        PQclear(r);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < n; i++)
+        read_limits(r, i, 9, &lims[i]);
+    int rc = position_rows(r, out, e); /* appends row i as out->v[first + i]; clears r */
+    for (int i = 0; !rc && i < n; i++)
+        out->v[first + (size_t)i].lim = lims[i];
+    free(lims);
+    return rc;
+}
+
 static int read_positions(struct store *st, enum stmt_id id, const char *sku,
                           struct position_list *out, err_t *e)
 {
@@ -140,7 +171,7 @@ static int read_positions(struct store *st, enum stmt_id id, const char *sku,
     pg_p_text(&p, sku);
     PGresult *r;
     int rc = pg_exec_stmt(s, id, &p, &r, e, "read positions");
-    return rc ? rc : position_rows(r, out, e);
+    return rc ? rc : position_limit_rows(r, out, e);
 }
 
 int pg_transit_search(struct store *st, const char *query, size_t limit,
@@ -587,7 +618,7 @@ int pg_positions_page(struct store *st, const char *after, size_t limit,
     pg_p_limit(&p, limit);
     PGresult *r;
     int rc = pg_exec_stmt(s, Q_POSITIONS_PAGE, &p, &r, e, "read positions");
-    return rc ? rc : position_rows(r, out, e);
+    return rc ? rc : position_limit_rows(r, out, e);
 }
 
 int pg_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e)
@@ -604,5 +635,44 @@ int pg_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], 
     else
         pg_col_copy(r, 0, 0, sku, ID_MAX + 1);
     PQclear(r);
+    return rc;
+}
+
+int pg_limits_get(struct store *st, const char *sku, const char *location_id,
+                  struct limits *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    struct params p = {0};
+    pg_p_text(&p, sku);
+    pg_p_text(&p, location_id);
+    PGresult *r;
+    int rc = pg_exec_stmt(S(st), Q_LIMITS_GET, &p, &r, e, "read limits");
+    if (rc)
+        return rc;
+    if (PQntuples(r) > 0)
+        read_limits(r, 0, 0, out);
+    PQclear(r);
+    return 0;
+}
+
+int pg_limits_put(struct store *st, const char *sku, const char *location_id,
+                  const struct limits *l, err_t *e)
+{
+    const bool has[4] = {l->has_safety_stock, l->has_preorder_limit, l->has_backorder_limit,
+                         l->has_low_stock};
+    const int64_t v[4] = {l->safety_stock, l->preorder_limit, l->backorder_limit,
+                          l->low_stock};
+    struct params p = {0};
+    pg_p_text(&p, sku);
+    pg_p_text(&p, location_id);
+    for (int k = 0; k < 4; k++)
+        if (has[k])
+            pg_p_int(&p, v[k]);
+        else
+            pg_p_text(&p, NULL);
+    PGresult *r;
+    int rc = pg_exec_stmt(S(st), Q_LIMITS_PUT, &p, &r, e, "save limits");
+    if (!rc)
+        PQclear(r);
     return rc;
 }

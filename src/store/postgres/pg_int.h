@@ -135,6 +135,9 @@ enum stmt_id {
     Q_SWEEP_DONE,
     Q_CHECK_SWEEP,
     Q_PRODUCT_BY_ITEM,
+    Q_LIMITS_GET,
+    Q_LIMITS_PUT,
+    Q_CHECK_LIMIT,
     Q_COUNT
 };
 
@@ -247,6 +250,10 @@ int pg_product_find(struct store *st, const char *after, size_t limit, const cha
 int pg_positions_page(struct store *st, const char *after, size_t limit,
                       struct position_list *out, err_t *e);
 int pg_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e);
+int pg_limits_get(struct store *st, const char *sku, const char *location_id,
+                  struct limits *out, err_t *e);
+int pg_limits_put(struct store *st, const char *sku, const char *location_id,
+                  const struct limits *l, err_t *e);
 
 /* orders.c */
 int pg_order_lock(struct store *st, const char *id, err_t *e);

@@ -182,6 +182,17 @@ static const char *const migrations[] = {
     /* 9: fabric's itemId on products (SPEC 9): unique where set, NULL for none. */
     "ALTER TABLE products ADD COLUMN item_id BIGINT;"
     "CREATE UNIQUE INDEX products_item_id ON products(item_id);",
+    /* 10: limits per (sku, location) (SPEC 9), NULL for none. A change is a change of the
+     * SKU's availability, so it goes to the change log like a position's. */
+    "CREATE TABLE limits(sku TEXT COLLATE \"C\" NOT NULL,"
+    "  location_id TEXT COLLATE \"C\" NOT NULL, safety_stock BIGINT, preorder_limit BIGINT,"
+    "  backorder_limit BIGINT, low_stock BIGINT, PRIMARY KEY(sku, location_id));"
+    "CREATE TRIGGER limits_ins AFTER INSERT ON limits REFERENCING NEW TABLE AS n"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION changes_new();"
+    "CREATE TRIGGER limits_upd AFTER UPDATE ON limits REFERENCING NEW TABLE AS n"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION changes_new();"
+    "CREATE TRIGGER limits_del AFTER DELETE ON limits REFERENCING OLD TABLE AS o"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION changes_old();",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -524,4 +535,6 @@ static const struct store_ops postgres_ops = {
     .sweep_lock = pg_sweep_lock,
     .sweep_done = pg_sweep_done,
     .product_by_item = pg_product_by_item,
+    .limits_get = pg_limits_get,
+    .limits_put = pg_limits_put,
 };

@@ -148,13 +148,26 @@ static int read_position_rows(struct sqlite_store *s, sqlite3_stmt *q,
     return sq_done(q, 0);
 }
 
-/* Steps q (columns as Q_POSITIONS_BY_SKU) to its end, appending each position to out. */
+/* Columns i..i+3 of q: safety_stock, preorder_limit, backorder_limit, low_stock. */
+static void read_limits(sqlite3_stmt *q, int i, struct limits *l)
+{
+    bool *has[4] = {&l->has_safety_stock, &l->has_preorder_limit, &l->has_backorder_limit,
+                    &l->has_low_stock};
+    int64_t *v[4] = {&l->safety_stock, &l->preorder_limit, &l->backorder_limit, &l->low_stock};
+    for (int k = 0; k < 4; k++) {
+        *has[k] = sqlite3_column_type(q, i + k) != SQLITE_NULL;
+        *v[k] = *has[k] ? sqlite3_column_int64(q, i + k) : 0;
+    }
+}
+
+/* Steps q (columns as POSITION_COLS) to its end, appending each position to out. */
 static int read_positions(struct sqlite_store *s, sqlite3_stmt *q, struct position_list *out,
                           err_t *e)
 {
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         struct position p = {0};
+        read_limits(q, 9, &p.lim);
         sq_col_copy(q, 0, p.sku, sizeof p.sku);
         sq_col_copy(q, 1, p.location_id, sizeof p.location_id);
         p.stock_type = sqlite3_column_int(q, 2);
@@ -606,4 +619,45 @@ int sq_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], 
         return sq_done(q, err_set(e, ERR_NOTFOUND, "no product with itemId %lld",
                                   (long long)item_id));
     return sq_done(q, sq_fail(s, e, "find a product by itemId"));
+}
+
+int sq_limits_get(struct store *st, const char *sku, const char *location_id,
+                  struct limits *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = sq_stmt(s, Q_LIMITS_GET, e);
+    if (!q)
+        return e->code;
+    sq_bind_text(q, 1, sku);
+    sq_bind_text(q, 2, location_id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        read_limits(q, 0, out);
+    else if (rc != SQLITE_DONE)
+        return sq_done(q, sq_fail(s, e, "read limits"));
+    return sq_done(q, 0);
+}
+
+int sq_limits_put(struct store *st, const char *sku, const char *location_id,
+                  const struct limits *l, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = sq_stmt(s, Q_LIMITS_PUT, e);
+    if (!q)
+        return e->code;
+    const bool has[4] = {l->has_safety_stock, l->has_preorder_limit, l->has_backorder_limit,
+                         l->has_low_stock};
+    const int64_t v[4] = {l->safety_stock, l->preorder_limit, l->backorder_limit,
+                          l->low_stock};
+    sq_bind_text(q, 1, sku);
+    sq_bind_text(q, 2, location_id);
+    for (int k = 0; k < 4; k++)
+        if (has[k])
+            sqlite3_bind_int64(q, 3 + k, v[k]);
+        else
+            sqlite3_bind_null(q, 3 + k);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return sq_done(q, sq_fail(s, e, "save limits"));
+    return sq_done(q, 0);
 }

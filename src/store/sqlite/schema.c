@@ -186,6 +186,17 @@ static const char *const migrations[] = {
     /* 9: fabric's itemId on products (SPEC 9): unique where set, NULL for none. */
     "ALTER TABLE products ADD COLUMN item_id INTEGER;"
     "CREATE UNIQUE INDEX products_item_id ON products(item_id);",
+    /* 10: limits per (sku, location) (SPEC 9), NULL for none. A change is a change of the
+     * SKU's availability, so it goes to the change log like a position's. */
+    "CREATE TABLE limits(sku TEXT NOT NULL, location_id TEXT NOT NULL,"
+    "  safety_stock INTEGER, preorder_limit INTEGER, backorder_limit INTEGER,"
+    "  low_stock INTEGER, PRIMARY KEY(sku, location_id));"
+    "CREATE TRIGGER limits_ins AFTER INSERT ON limits"
+    "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
+    "CREATE TRIGGER limits_upd AFTER UPDATE ON limits"
+    "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
+    "CREATE TRIGGER limits_del AFTER DELETE ON limits"
+    "  BEGIN INSERT INTO changes(sku) VALUES(old.sku); END;",
 };
 
 /* How long another process's commit may go unseen by version(): asking SQLite costs file
@@ -454,4 +465,6 @@ static const struct store_ops sqlite_ops = {
     .sweep_lock = sq_sweep_lock,
     .sweep_done = sq_sweep_done,
     .product_by_item = sq_product_by_item,
+    .limits_get = sq_limits_get,
+    .limits_put = sq_limits_put,
 };

@@ -137,6 +137,9 @@ enum stmt_id {
     Q_SWEEP_DONE,
     Q_CHECK_SWEEP,
     Q_PRODUCT_BY_ITEM,
+    Q_LIMITS_GET,
+    Q_LIMITS_PUT,
+    Q_CHECK_LIMIT,
     Q_COUNT
 };
 
@@ -211,6 +214,10 @@ int sq_product_find(struct store *st, const char *after, size_t limit, const cha
 int sq_positions_page(struct store *st, const char *after, size_t limit,
                       struct position_list *out, err_t *e);
 int sq_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e);
+int sq_limits_get(struct store *st, const char *sku, const char *location_id,
+                  struct limits *out, err_t *e);
+int sq_limits_put(struct store *st, const char *sku, const char *location_id,
+                  const struct limits *l, err_t *e);
 
 /* users.c */
 int sq_settings_get(struct store *st, struct settings *out, err_t *e);

@@ -54,6 +54,13 @@
 #define LEDGER_SUM(kind)                                                                      \
     "coalesce(sum(CASE WHEN i.kind = '" kind "' AND i.status = 'SUCCEEDED' THEN i.amount "     \
     "END), 0)"
+/* A SKU's positions with the limits of their (sku, location) (SPEC 9), in the column order
+ * of read_positions. */
+#define POSITION_COLS                                                                         \
+    "SELECT p.sku, p.location_id, p.stock_type, p.transit_ref, p.order_date, p.stock_date, "  \
+    "p.quantity, p.reserved, p.allocated, l.safety_stock, l.preorder_limit, "                 \
+    "l.backorder_limit, l.low_stock FROM positions p LEFT JOIN limits l ON l.sku = p.sku "     \
+    "AND l.location_id = p.location_id "
 
 const char *const sq_stmt_sql[Q_COUNT] = {
     [Q_BEGIN_READ] = "BEGIN",
@@ -77,8 +84,7 @@ const char *const sq_stmt_sql[Q_COUNT] = {
     [Q_PRODUCT_PAGE] = "SELECT sku, name, price, currency, description, image_url, item_id "
                        "FROM products WHERE sku > ?1 ORDER BY sku LIMIT ?2",
     [Q_POSITIONS_BY_SKU] =
-        "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
-        "reserved, allocated FROM positions WHERE sku = ?1",
+        POSITION_COLS "WHERE p.sku = ?1",
     [Q_SKU_EXISTS] = "SELECT EXISTS(SELECT 1 FROM products WHERE sku = ?1) "
                      "OR EXISTS(SELECT 1 FROM positions WHERE sku = ?1)",
     [Q_SKU_PAGE] = "SELECT s.sku, coalesce(p.name, '') FROM (" SKU_ALL
@@ -337,9 +343,8 @@ const char *const sq_stmt_sql[Q_COUNT] = {
     [Q_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq <= ?1 "
                         "AND seq < (SELECT max(seq) FROM changes)",
     [Q_POSITIONS_PAGE] =
-        "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
-        "reserved, allocated FROM positions WHERE sku IN (SELECT DISTINCT sku FROM positions "
-        "WHERE sku > ?1 ORDER BY sku LIMIT ?2) ORDER BY sku",
+        POSITION_COLS "WHERE p.sku IN (SELECT DISTINCT sku FROM positions "
+        "WHERE sku > ?1 ORDER BY sku LIMIT ?2) ORDER BY p.sku",
     /* The sweep (SPEC 5.8): open shipments whose transit stock date has passed and that
      * are not flagged overdue yet; PENDING delays past respondBy. Partial indexes keep
      * both to the few rows that match. */
@@ -358,4 +363,21 @@ const char *const sq_stmt_sql[Q_COUNT] = {
                       "(SELECT max(day) AS day FROM sweeps) w WHERE s.delay_consent = 1 "
                       "AND s.status <= 1 AND s.delay_respond_by < w.day ORDER BY s.seq",
     [Q_PRODUCT_BY_ITEM] = "SELECT sku FROM products WHERE item_id = ?1",
+    [Q_LIMITS_GET] = "SELECT safety_stock, preorder_limit, backorder_limit, low_stock "
+                     "FROM limits WHERE sku = ?1 AND location_id = ?2",
+    [Q_LIMITS_PUT] =
+        "INSERT INTO limits(sku, location_id, safety_stock, preorder_limit, backorder_limit, "
+        "low_stock) VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(sku, location_id) DO UPDATE "
+        "SET safety_stock = excluded.safety_stock, preorder_limit = excluded.preorder_limit, "
+        "backorder_limit = excluded.backorder_limit, low_stock = excluded.low_stock",
+    /* SPEC 9: allocations on a location's dated / undated transit positions within its
+     * pre-order / backorder limit. */
+    [Q_CHECK_LIMIT] =
+        "SELECT l.sku, l.location_id, d.dated, d.total, CASE d.dated WHEN 1 THEN "
+        "l.preorder_limit ELSE l.backorder_limit END FROM limits l JOIN (SELECT sku, "
+        "location_id, CASE WHEN stock_date IS NULL THEN 0 ELSE 1 END AS dated, "
+        "sum(allocated) AS total FROM positions WHERE stock_type = 1 GROUP BY sku, "
+        "location_id, CASE WHEN stock_date IS NULL THEN 0 ELSE 1 END) d ON d.sku = l.sku AND "
+        "d.location_id = l.location_id WHERE d.total > CASE d.dated WHEN 1 THEN "
+        "l.preorder_limit ELSE l.backorder_limit END ORDER BY l.sku, l.location_id, d.dated",
 };

@@ -1,0 +1,108 @@
+#include "app/limits.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/replan.h"
+#include "app/tx.h"
+
+struct apply_ctx {
+    struct limits_row *rows;
+    const struct limits_row *req; /* the request as it came, for a retry */
+    size_t n;
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+    const struct limits_row *x = a, *y = b;
+    int c = strcmp(x->sku, y->sku);
+    return c ? c : strcmp(x->location_id, y->location_id);
+}
+
+/* Fields the row names replace the stored ones. */
+static void merge(struct limits *stored, const struct limits_row *r)
+{
+    if (r->set_safety_stock) {
+        stored->has_safety_stock = r->lim.has_safety_stock;
+        stored->safety_stock = r->lim.safety_stock;
+    }
+    if (r->set_preorder_limit) {
+        stored->has_preorder_limit = r->lim.has_preorder_limit;
+        stored->preorder_limit = r->lim.preorder_limit;
+    }
+    if (r->set_backorder_limit) {
+        stored->has_backorder_limit = r->lim.has_backorder_limit;
+        stored->backorder_limit = r->lim.backorder_limit;
+    }
+    if (r->set_low_stock) {
+        stored->has_low_stock = r->lim.has_low_stock;
+        stored->low_stock = r->lim.low_stock;
+    }
+}
+
+static int apply_attempt(struct store *st, void *ctx, err_t *e)
+{
+    struct apply_ctx *c = ctx;
+    memcpy(c->rows, c->req, c->n * sizeof *c->rows);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < c->n; i++) {
+        const bool new_sku = i == 0 || strcmp(c->rows[i - 1].sku, c->rows[i].sku) != 0;
+        /* Locked like placement locks them, SKU by SKU in order, so no order is placed
+         * against the old limits after this transaction re-plans. */
+        if (new_sku) {
+            struct position_list pl = {0};
+            rc = st->ops->positions_lock(st, c->rows[i].sku, &pl, e);
+            position_list_free(&pl);
+        }
+        struct limits stored;
+        if (!rc)
+            rc = st->ops->limits_get(st, c->rows[i].sku, c->rows[i].location_id, &stored, e);
+        if (!rc) {
+            merge(&stored, &c->rows[i]);
+            c->rows[i].lim = stored;
+            rc = st->ops->limits_put(st, c->rows[i].sku, c->rows[i].location_id, &stored, e);
+        }
+    }
+    /* A limit change is a supply change (SPEC 5.7): the SKU's orders follow it. */
+    for (size_t i = 0; !rc && i < c->n; i++)
+        if (i + 1 == c->n || strcmp(c->rows[i].sku, c->rows[i + 1].sku) != 0)
+            rc = replan_sku_now(st, c->rows[i].sku, e);
+    return rc;
+}
+
+int limits_apply(struct store *st, struct limits_row *rows, size_t n, err_t *e)
+{
+    struct location *locs;
+    size_t nlocs;
+    int rc = st->ops->location_list(st, &locs, &nlocs, e);
+    if (rc)
+        return rc;
+    for (size_t i = 0; !rc && i < n; i++) {
+        bool known = false;
+        for (size_t k = 0; k < nlocs && !known; k++)
+            known = !strcmp(locs[k].id, rows[i].location_id);
+        if (!known)
+            rc = err_named(e, ERR_INVALID, "VALIDATION_FAILED",
+                           "[%zu].locationId: location %s does not exist", i,
+                           rows[i].location_id);
+    }
+    free(locs);
+    if (rc || n == 0)
+        return rc;
+    /* Stable for rows naming one (sku, location) twice: the later one is applied last. */
+    struct limits_row *req = malloc(n * sizeof *req);
+    if (!req)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        req[i] = rows[i];
+    for (size_t i = 1; i < n; i++) /* insertion sort: stable, and requests are small */
+        for (size_t j = i; j > 0 && cmp_row(&req[j - 1], &req[j]) > 0; j--) {
+            struct limits_row t = req[j];
+            req[j] = req[j - 1];
+            req[j - 1] = t;
+        }
+    struct apply_ctx c = {rows, req, n};
+    rc = tx_run(st, apply_attempt, &c, e);
+    free(req);
+    return rc;
+}
