@@ -105,8 +105,15 @@ struct rm_pos {
     int64_t quantity, reserved, allocated;
     date_t order_date, stock_date;
     uint32_t loc, ref; /* interned */
+    int32_t lim[4];    /* SPEC 9: safetyStock, preorderLimit, backorderLimit, lowStock; -1 none */
     uint8_t stock_type;
 };
+
+/* A limit in 32 bits: its values are at most 2147483647. */
+static int32_t lim_pack(bool has, int64_t v)
+{
+    return has ? (int32_t)v : -1;
+}
 
 /* A rendered document, valid for the stamp (settings generation and today) and quantity. */
 struct rm_doc {
@@ -175,9 +182,19 @@ static struct rm_entry *entry_new(const char *sku, struct position *v, size_t n,
     position_sort(v, n);
     for (size_t i = 0; i < n; i++) {
         struct rm_pos *p = &en->pos[i];
-        *p = (struct rm_pos){v[i].quantity, v[i].reserved, v[i].allocated, v[i].order_date,
-                             v[i].stock_date, intern_get(v[i].location_id),
-                             intern_get(v[i].transit_ref), (uint8_t)v[i].stock_type};
+        const struct limits *l = &v[i].lim;
+        *p = (struct rm_pos){v[i].quantity,
+                             v[i].reserved,
+                             v[i].allocated,
+                             v[i].order_date,
+                             v[i].stock_date,
+                             intern_get(v[i].location_id),
+                             intern_get(v[i].transit_ref),
+                             {lim_pack(l->has_safety_stock, l->safety_stock),
+                              lim_pack(l->has_preorder_limit, l->preorder_limit),
+                              lim_pack(l->has_backorder_limit, l->backorder_limit),
+                              lim_pack(l->has_low_stock, l->low_stock)},
+                             (uint8_t)v[i].stock_type};
         if (p->loc == UINT32_MAX || p->ref == UINT32_MAX) {
             free(en);
             return NULL;
@@ -743,7 +760,17 @@ static void expand(const struct rm_entry *en, struct position *v)
         o->quantity = p->quantity;
         o->reserved = p->reserved;
         o->allocated = p->allocated;
+        struct limits *l = &o->lim;
+        l->has_safety_stock = p->lim[0] >= 0;
+        l->safety_stock = l->has_safety_stock ? p->lim[0] : 0;
+        l->has_preorder_limit = p->lim[1] >= 0;
+        l->preorder_limit = l->has_preorder_limit ? p->lim[1] : 0;
+        l->has_backorder_limit = p->lim[2] >= 0;
+        l->backorder_limit = l->has_backorder_limit ? p->lim[2] : 0;
+        l->has_low_stock = p->lim[3] >= 0;
+        l->low_stock = l->has_low_stock ? p->lim[3] : 0;
     }
+    position_limit(v, en->npos); /* already in allocation order */
 }
 
 /* Keeps a rendered document (a copy of len bytes at doc) in slot i of the entry it was

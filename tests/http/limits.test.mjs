@@ -1,0 +1,182 @@
+// SPEC 9 limits per (sku, location), set with PUT /v1/inventory/limits: a pre-order or
+// backorder limit caps what orders may take from a location's dated / undated transit
+// positions, safetyStock keeps on-hand units back from the storefront and from orders,
+// lowStock flags the document; a limit change is a supply change (SPEC 5.7). Every test
+// makes its own SKUs and ends with `sellahead check`.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, test } from 'node:test';
+
+import { assertError, startServer } from './lib/server.mjs';
+import { assertCheck, createSku, placeOrder, placeOrderRaw, uniqueSku } from './lib/shop.mjs';
+import { PO, plan, shipmentFrom } from './lib/promises.mjs';
+
+let srv;
+before(async () => {
+  srv = await startServer({ demo: false });
+  const loc = await srv.api('/v1/locations', { key: true, body: { locationId: 'WH1', name: 'Main' } });
+  assert.equal(loc.status, 201, loc.text);
+});
+afterEach(() => assertCheck(srv));
+after(() => srv.stop());
+
+function putLimits(rows, key = true) {
+  return srv.api('/v1/inventory/limits', { method: 'PUT', key, body: rows });
+}
+
+async function setLimits(rows) {
+  const r = await putLimits(rows);
+  assert.equal(r.status, 200, r.text);
+  return r.json.limits;
+}
+
+/** The SKU's row of the key-protected overview (GET /v1/inventory). */
+async function overviewRow(sku) {
+  const r = await srv.api(`/v1/inventory?q=${sku}`, { key: true });
+  assert.equal(r.status, 200, r.text);
+  const row = r.json.items.find((i) => i.sku === sku);
+  assert.ok(row, `${sku} is in the overview`);
+  return row;
+}
+
+const figures = (d) => [d.status, d.availableStockQuantity, d.availableTransitQuantity, d.availableTotal];
+
+test('a preorderLimit below the PO quantity stops selling at the limit', async () => {
+  const sku = await createSku(srv, { transit: [PO('PL1', '2026-12-15', 10)] });
+  const set = await setLimits([{ sku, locationId: 'WH1', preorderLimit: 4 }]);
+  assert.deepEqual(set, [{ sku, locationId: 'WH1', safetyStock: null, preorderLimit: 4,
+    backorderLimit: null, lowStock: null }]);
+
+  const doc = await srv.item(sku, 5);
+  assert.deepEqual(figures(doc), ['IN_TRANSIT', 0, 4, 4]);
+  assert.equal(doc.positions[0].quantity, 10, 'the position keeps its quantity');
+  assert.equal(doc.positions[0].available, 4);
+  assert.equal(doc.promise.fulfillable, false);
+
+  await placeOrder(srv, [{ sku, quantity: 3 }]);
+  assertError(await placeOrderRaw(srv, [{ sku, quantity: 2 }]), 409, 'INSUFFICIENT_INVENTORY');
+  await placeOrder(srv, [{ sku, quantity: 1 }]);
+  assertError(await placeOrderRaw(srv, [{ sku, quantity: 1 }]), 409, 'INSUFFICIENT_INVENTORY');
+  const after = await srv.item(sku);
+  assert.deepEqual(figures(after), ['OUT_OF_STOCK', 0, 0, 0]);
+  assert.deepEqual([after.positions[0].allocatedQuantity, after.positions[0].available], [4, 0]);
+  assert.equal((await overviewRow(sku)).available, 0);
+});
+
+test('the limit is per location and kind: two POs share one preorderLimit, backorders have their own', async () => {
+  const sku = await createSku(srv, { transit: [PO('PS1', '2026-12-10', 5), PO('PS2', '2026-12-20', 5),
+    { ref: 'BS1', quantity: 5 }] });
+  await setLimits([{ sku, locationId: 'WH1', preorderLimit: 7, backorderLimit: 2 }]);
+  const doc = await srv.item(sku, 9);
+  assert.deepEqual(doc.positions.map((p) => [p.transitRef, p.available]), [['PS1', 5], ['PS2', 2], ['BS1', 2]]);
+  assert.deepEqual(figures(doc), ['IN_TRANSIT', 0, 9, 9]);
+  assert.deepEqual(doc.promise.allocations.map((a) => [a.transitRef, a.quantity]), [['PS1', 5], ['PS2', 2], ['BS1', 2]]);
+  await placeOrder(srv, [{ sku, quantity: 9 }]);
+  assertError(await placeOrderRaw(srv, [{ sku, quantity: 1 }]), 409, 'INSUFFICIENT_INVENTORY');
+});
+
+test('a cut below what is allocated re-plans like a shortfall: the newer order waits, delayed', async () => {
+  const sku = await createSku(srv, { transit: [PO('PC1', '2026-12-07', 10)] });
+  const o1 = await placeOrder(srv, [{ sku, quantity: 6 }]);
+  const o2 = await placeOrder(srv, [{ sku, quantity: 4 }]);
+
+  await setLimits([{ sku, locationId: 'WH1', preorderLimit: 7 }]);
+  assert.deepEqual(await plan(srv, o1.id), [['PC1', 6, '2026-12-09', '2026-12-12']]);
+  assert.deepEqual(await plan(srv, o2.id), [['PC1', 1, '2026-12-09', '2026-12-12'], ['unsourced', 3, null, null]]);
+  const waiting = await shipmentFrom(srv, o2.id, 'unsourced');
+  assert.equal(waiting.status, 'AWAITING_STOCK');
+  assert.equal(waiting.delay.consent, 'PENDING');
+  const pos = (await srv.item(sku)).positions[0];
+  assert.deepEqual([pos.quantity, pos.allocatedQuantity, pos.available], [10, 7, 0]);
+  await assertCheck(srv);
+
+  // Lifting the limit is new supply: the waiting units go back onto the PO.
+  await setLimits([{ sku, locationId: 'WH1', preorderLimit: null }]);
+  assert.deepEqual(await plan(srv, o2.id), [['PC1', 4, '2026-12-09', '2026-12-12']]);
+  const back = (await srv.item(sku)).positions[0];
+  assert.deepEqual([back.allocatedQuantity, back.available], [10, 0]);
+});
+
+test('a backorderLimit cut leaves the newer order waiting; new on-hand stock serves it first', async () => {
+  const sku = await createSku(srv, { transit: [{ ref: 'BC1', quantity: 10 }] });
+  const o1 = await placeOrder(srv, [{ sku, quantity: 5 }]);
+  const o2 = await placeOrder(srv, [{ sku, quantity: 5 }]);
+
+  await setLimits([{ sku, locationId: 'WH1', backorderLimit: 6 }]);
+  assert.deepEqual((await plan(srv, o1.id)).map((p) => [p[0], p[1]]), [['BC1', 5]]);
+  assert.deepEqual((await plan(srv, o2.id)).map((p) => [p[0], p[1]]), [['BC1', 1], ['unsourced', 4]]);
+
+  const b = await srv.bulk([{ sku, locationId: 'WH1', stockType: 'onhand', quantity: 3 }]);
+  assert.equal(b.status, 201, b.text);
+  assert.deepEqual((await plan(srv, o1.id)).map((p) => [p[0], p[1]]), [['BC1', 5]]);
+  assert.deepEqual((await plan(srv, o2.id)).map((p) => [p[0], p[1]]), [['BC1', 1], ['onhand', 3], ['unsourced', 1]]);
+  assert.deepEqual(figures(await srv.item(sku)), ['OUT_OF_STOCK', 0, 0, 0]);
+});
+
+test('safetyStock hides on-hand units from the document and from orders', async () => {
+  const sku = await createSku(srv, { onhand: 10, transit: [PO('SS1', '2026-12-15', 5)] });
+  await setLimits([{ sku, locationId: 'WH1', safetyStock: 8 }]);
+  const doc = await srv.item(sku, 3);
+  assert.deepEqual(figures(doc), ['IN_STOCK', 2, 5, 7]);
+  const onhand = doc.positions.find((p) => p.stockType === 'onhand');
+  assert.deepEqual([onhand.quantity, onhand.available], [10, 2]);
+  assert.deepEqual(doc.promise.allocations.map((a) => [a.stockType, a.quantity]), [['onhand', 2], ['intransit', 1]]);
+
+  const o = await placeOrder(srv, [{ sku, quantity: 3 }]);
+  assert.deepEqual((await plan(srv, o.id)).map((p) => [p[0], p[1]]), [['SS1', 1], ['onhand', 2]]);
+  const row = await overviewRow(sku);
+  assert.equal(row.available, 4);
+  assert.deepEqual(row.limits, [{ locationId: 'WH1', safetyStock: 8, preorderLimit: null,
+    backorderLimit: null, lowStock: null }]);
+  assertError(await placeOrderRaw(srv, [{ sku, quantity: 5 }]), 409, 'INSUFFICIENT_INVENTORY');
+});
+
+test('lowStock: true when available on-hand is at or below it, false above it or without one', async () => {
+  const sku = await createSku(srv, { onhand: 10 });
+  assert.equal((await srv.item(sku)).lowStock, false, 'no limit: false');
+  await setLimits([{ sku, locationId: 'WH1', lowStock: 5 }]);
+  assert.equal((await srv.item(sku)).lowStock, false, '10 available > 5');
+  await placeOrder(srv, [{ sku, quantity: 5 }]);
+  assert.equal((await srv.item(sku)).lowStock, true, '5 available <= 5');
+  assert.equal((await overviewRow(sku)).lowStock, true);
+  // safetyStock counts: available on-hand is what a shopper could order.
+  const other = await createSku(srv, { onhand: 10 });
+  await setLimits([{ sku: other, locationId: 'WH1', lowStock: 3, safetyStock: 7 }]);
+  assert.equal((await srv.item(other)).lowStock, true, '10 - 7 = 3 available <= 3');
+});
+
+test('absent fields stay as they are, null clears one', async () => {
+  const sku = uniqueSku();
+  await setLimits([{ sku, locationId: 'WH1', safetyStock: 3, backorderLimit: 0 }]);
+  const two = await setLimits([{ sku, locationId: 'WH1', lowStock: 2 }]);
+  assert.deepEqual(two, [{ sku, locationId: 'WH1', safetyStock: 3, preorderLimit: null,
+    backorderLimit: 0, lowStock: 2 }]);
+  const three = await setLimits([{ sku, locationId: 'WH1', safetyStock: null }]);
+  assert.deepEqual(three[0].safetyStock, null);
+  assert.deepEqual(three[0].lowStock, 2);
+});
+
+test('bad input: 422 with a detail per problem, nothing applied', async () => {
+  const sku = await createSku(srv, { onhand: 10 });
+  const bad = [
+    [{ sku, locationId: 'WH1', safetyStock: -1 }, 'safetyStock'],
+    [{ sku, locationId: 'WH1', preorderLimit: 1.5 }, 'preorderLimit'],
+    [{ sku, locationId: 'WH1', lowStock: '3' }, 'lowStock'],
+    [{ sku, locationId: 'WH1', backorderLimit: 2147483648 }, 'backorderLimit'],
+    [{ sku, locationId: 'WH1', safetyStock: 1, channel: 2 }, 'channel'],
+    [{ sku: 'NO-SKU', locationId: 'WH1', safetyStock: 1 }, 'sku'],
+    [{ locationId: 'WH1', safetyStock: 1 }, 'sku'],
+    [{ sku, safetyStock: 1 }, 'locationId'],
+  ];
+  for (const [row, field] of bad) {
+    const r = await putLimits([{ sku, locationId: 'WH1', safetyStock: 9 }, row]);
+    assertError(r, 422, 'VALIDATION_FAILED');
+    assert.deepEqual(r.json.error.details.map((d) => [d.index, d.field]), [[1, field]], JSON.stringify(row));
+  }
+  assertError(await putLimits([{ sku, locationId: 'NOWHERE', safetyStock: 1 }]), 422, 'VALIDATION_FAILED',
+    /location NOWHERE does not exist/);
+  assertError(await putLimits({ sku, locationId: 'WH1' }), 422, 'VALIDATION_FAILED');
+  assertError(await putLimits([[]]), 422, 'VALIDATION_FAILED');
+  assertError(await putLimits([{ sku, locationId: 'WH1', safetyStock: 9 }], false), 401, 'UNAUTHORIZED');
+  assert.deepEqual((await overviewRow(sku)).limits, [], 'nothing was applied');
+  assert.equal((await srv.item(sku)).availableStockQuantity, 10);
+});
