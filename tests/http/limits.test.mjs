@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 
 import { assertError, startServer } from './lib/server.mjs';
-import { assertCheck, createSku, placeOrder, placeOrderRaw, uniqueSku } from './lib/shop.mjs';
+import { assertCheck, createSku, placeOrder, placeOrderRaw, sql, uniqueSku } from './lib/shop.mjs';
 import { PO, plan, shipmentFrom } from './lib/promises.mjs';
 
 let srv;
@@ -179,4 +179,27 @@ test('bad input: 422 with a detail per problem, nothing applied', async () => {
   assertError(await putLimits([{ sku, locationId: 'WH1', safetyStock: 9 }], false), 401, 'UNAUTHORIZED');
   assert.deepEqual((await overviewRow(sku)).limits, [], 'nothing was applied');
   assert.equal((await srv.item(sku)).availableStockQuantity, 10);
+});
+
+test('orders racing for the last units under a preorderLimit: exactly the limit is sold', async () => {
+  const sku = await createSku(srv, { transit: [PO('PR1', '2026-12-15', 50)] });
+  await setLimits([{ sku, locationId: 'WH1', preorderLimit: 6 }]);
+  const answers = await Promise.all(Array.from({ length: 12 }, () => placeOrderRaw(srv, [{ sku, quantity: 1 }])));
+  const codes = answers.map((r) => r.status).sort();
+  assert.deepEqual(codes, [...Array(6).fill(201), ...Array(6).fill(409)], answers.map((r) => r.text).join('\n'));
+  const pos = (await srv.item(sku)).positions[0];
+  assert.deepEqual([pos.allocatedQuantity, pos.available], [6, 0]);
+});
+
+test('check reports allocations above a limit', async () => {
+  const sku = await createSku(srv, { transit: [PO('PK1', '2026-12-15', 10), { ref: 'BK1', quantity: 10 }] });
+  await placeOrder(srv, [{ sku, quantity: 12 }]);
+  await setLimits([{ sku, locationId: 'WH1', preorderLimit: 10, backorderLimit: 2 }]);
+  // Below the API, as a bug would: the limits drop under what is allocated.
+  await sql(srv, `UPDATE limits SET preorder_limit = 8, backorder_limit = 1 WHERE sku = '${sku}'`);
+  const r = await srv.cli(['check', '--db', srv.db]);
+  assert.notEqual(r.code, 0, r.stdout);
+  assert.match(r.stdout + r.stderr, new RegExp(`${sku} at WH1 has 10 units allocated on pre-order positions, above its preorderLimit of 8`));
+  assert.match(r.stdout + r.stderr, new RegExp(`${sku} at WH1 has 2 units allocated on backorder positions, above its backorderLimit of 1`));
+  await sql(srv, `UPDATE limits SET preorder_limit = 10, backorder_limit = 2 WHERE sku = '${sku}'`);
 });
