@@ -203,3 +203,18 @@ test('check reports allocations above a limit', async () => {
   assert.match(r.stdout + r.stderr, new RegExp(`${sku} at WH1 has 2 units allocated on backorder positions, above its backorderLimit of 1`));
   await sql(srv, `UPDATE limits SET preorder_limit = 10, backorder_limit = 2 WHERE sku = '${sku}'`);
 });
+
+test('fabric: find shows the limits, Get inventories offers what they leave', async () => {
+  const sku = await createSku(srv, { onhand: 10, transit: [PO('PF1', '2026-12-15', 10)] });
+  await setLimits([{ sku, locationId: 'WH1', safetyStock: 4, preorderLimit: 3, lowStock: 6 }]);
+  const f = await srv.api('/inventories/actions/find', { key: true, body: { skus: [sku] } });
+  assert.equal(f.status, 200, f.text);
+  assert.deepEqual(f.json.data.map((d) => [d.type, d.safetyStock, d.preorderLimit, d.backorderLimit, d.lowStock,
+    d.counters.available]), [['ONHAND', 4, 3, null, 6, 6], ['PREORDER', 4, 3, null, 6, 3]]);
+  const g = await srv.api('/api-inventory/inventory', { body: { items: [{ sku, quantity: 8 }] } });
+  assert.equal(g.status, 200, g.text);
+  const [it] = g.json;
+  assert.deepEqual([it.availableStockQuantity, it.availableTransitQuantity, it.availableTotal], [6, 3, 9]);
+  assert.deepEqual([it.fromStock[0].stockRemaining, it.fromStock[0].stockRequest], [6, 6]);
+  assert.deepEqual([it.fromTransit[0].stockRemaining, it.fromTransit[0].stockRequest], [3, 2]);
+});
