@@ -35,14 +35,16 @@ struct work {
      * unlimited); per pool's first position, the units the limit still allows. */
     size_t *pool;
     int64_t *budget;
+    int64_t *safety;  /* per position: onhand units that units on the move may not take */
     struct replan_piece *v;
     size_t n, cap;
 };
 
-/* Units that may go onto position i now: its free units within its pool's budget. */
-static int64_t room(const struct work *w, size_t i)
+/* Units that may go onto position i now: its free units within its pool's budget; units
+ * that move (not those it keeps) leave its safety stock alone. */
+static int64_t room(const struct work *w, size_t i, bool keep)
 {
-    int64_t f = w->free_units[i];
+    int64_t f = w->free_units[i] - (keep ? 0 : w->safety[i]);
     if (w->pool[i] != NO_POOL && w->budget[w->pool[i]] < f)
         f = w->budget[w->pool[i]];
     return f > 0 ? f : 0;
@@ -113,7 +115,7 @@ static int move_earlier(struct work *w, size_t npos)
                 /* Within one pool a move leaves the limit's total as it was. */
                 const int64_t r = w->pool[i] != NO_POOL && w->pool[i] == w->pool[p->source]
                                       ? w->free_units[i]
-                                      : room(w, i);
+                                      : room(w, i, false);
                 if (r <= 0 || w->to[i] >= w->to[p->source])
                     continue;
                 int64_t t = p->quantity < r ? p->quantity : r;
@@ -172,8 +174,10 @@ int replan_sku(const struct position *pos, size_t npos, const struct replan_allo
     w.free_units = malloc((npos ? npos : 1) * sizeof *w.free_units);
     w.pool = malloc((npos ? npos : 1) * sizeof *w.pool);
     w.budget = malloc((npos ? npos : 1) * sizeof *w.budget);
+    w.safety = malloc((npos ? npos : 1) * sizeof *w.safety);
     int rc = 0;
-    if (!by_age || !moving || !w.rank || !w.to || !w.free_units || !w.pool || !w.budget) {
+    if (!by_age || !moving || !w.rank || !w.to || !w.free_units || !w.pool || !w.budget ||
+        !w.safety) {
         rc = ERR_NOMEM;
         goto done;
     }
@@ -182,6 +186,9 @@ int replan_sku(const struct position *pos, size_t npos, const struct replan_allo
         w.to[i] = replan_source_to(&pos[i], s, today);
         /* Every open allocation of the SKU is re-planned here, so a pool starts from its
          * whole limit. */
+        w.safety[i] = pos[i].stock_type == STOCK_ONHAND && pos[i].lim.has_safety_stock
+                          ? pos[i].lim.safety_stock
+                          : 0;
         w.pool[i] = NO_POOL;
         w.budget[i] = position_transit_limit(&pos[i]);
         for (size_t j = 0; j <= i && w.budget[i] >= 0 && w.pool[i] == NO_POOL; j++)
@@ -201,7 +208,7 @@ int replan_sku(const struct position *pos, size_t npos, const struct replan_allo
         const struct replan_alloc *a = &allocs[by_age[k]];
         int64_t keep = 0;
         if (a->source != REPLAN_UNSOURCED && a->source < npos) {
-            const int64_t r = room(&w, a->source);
+            const int64_t r = room(&w, a->source, true);
             keep = a->quantity < r ? a->quantity : r;
             take(&w, a->source, keep);
             rc = push(&w, by_age[k], a->source, keep);
@@ -212,7 +219,7 @@ int replan_sku(const struct position *pos, size_t npos, const struct replan_allo
     for (size_t k = 0; !rc && k < nallocs; k++) {
         size_t a = by_age[k];
         for (size_t i = 0; !rc && i < npos && moving[a] > 0; i++) {
-            const int64_t r = room(&w, i);
+            const int64_t r = room(&w, i, false);
             int64_t t = moving[a] < r ? moving[a] : r;
             take(&w, i, t);
             moving[a] -= t;
@@ -239,6 +246,7 @@ done:
     free(w.free_units);
     free(w.pool);
     free(w.budget);
+    free(w.safety);
     free(w.v);
     return rc;
 }

@@ -182,6 +182,32 @@ static void test_replan_moves_within_a_full_pool(void **state)
     replan_result_free(&r);
 }
 
+/* Units on the move take on-hand units only above the safety stock; units already there keep
+ * theirs (a safetyStock change applies to new orders only). */
+static void test_replan_moves_leave_safety_stock(void **state)
+{
+    (void)state;
+    struct position v[] = {onhand("WH1", 10), transit("PO1", "2026-12-10", 2)};
+    limit_all(v, 2, (struct limits){.has_safety_stock = true, .safety_stock = 4});
+    position_sort(v, 2);
+    /* 1001 holds 4 on-hand; 1002's 5 on PO1 lose 3. */
+    const struct replan_alloc allocs[] = {{1001, 0, 4}, {1002, 1, 5}};
+    struct settings s;
+    settings_defaults(&s);
+    struct replan_result r;
+    assert_int_equal(replan_sku(v, 2, allocs, 2, &s, D(TODAY), &r), 0);
+    /* 1002 keeps 2 on PO1; of its 3 moving, 2 fit on-hand above the 4 kept back
+     * (10 - 4 held - 4), 1 waits unsourced. */
+    const struct replan_piece want[] = {{0, 0, 4}, {1, 0, 2}, {1, 1, 2}, {1, REPLAN_UNSOURCED, 1}};
+    assert_int_equal(r.n, 4);
+    for (size_t k = 0; k < 4; k++) {
+        assert_int_equal(r.v[k].alloc, want[k].alloc);
+        assert_int_equal(r.v[k].source, want[k].source);
+        assert_int_equal(r.v[k].quantity, want[k].quantity);
+    }
+    replan_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_low_stock),
         cmocka_unit_test(test_replan_respects_the_limit),
         cmocka_unit_test(test_replan_moves_within_a_full_pool),
+        cmocka_unit_test(test_replan_moves_leave_safety_stock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
