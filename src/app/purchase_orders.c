@@ -55,6 +55,33 @@ static int add_unsourced(struct store *st, const char *sku, struct po_page *out,
     return 0;
 }
 
+/* Each item's limits and the room they leave it (SPEC 9), which depend on the other
+ * positions of its SKU: read once per SKU (the page is by SKU). */
+static int add_limits(struct store *st, struct po_page *out, err_t *e)
+{
+    struct position_list pl = {0};
+    int rc = 0;
+    for (size_t i = 0; !rc && i < out->nitems; i++) {
+        struct position *p = &out->items[i].pos;
+        if (i == 0 || strcmp(out->items[i - 1].pos.sku, p->sku)) {
+            pl.n = 0;
+            if ((rc = st->ops->positions_by_sku(st, p->sku, &pl, e)))
+                break;
+            position_sort(pl.v, pl.n);
+        }
+        for (size_t k = 0; k < pl.n; k++)
+            if (pl.v[k].stock_type == p->stock_type &&
+                !strcmp(pl.v[k].location_id, p->location_id) &&
+                !strcmp(pl.v[k].transit_ref, p->transit_ref)) {
+                p->lim = pl.v[k].lim;
+                p->capped = pl.v[k].capped;
+                p->room = pl.v[k].room;
+            }
+    }
+    position_list_free(&pl);
+    return rc;
+}
+
 int po_list(struct store *st, const struct po_query *q, struct po_page *out, err_t *e)
 {
     memset(out, 0, sizeof *out);
@@ -75,6 +102,8 @@ int po_list(struct store *st, const struct po_query *q, struct po_page *out, err
         en->overdue = position_is_preorder(&en->pos) && en->pos.stock_date < today;
         rc = load_waiting(st, en, e);
     }
+    if (!rc)
+        rc = add_limits(st, out, e);
     if (!rc && q->sku)
         rc = add_unsourced(st, q->sku, out, e);
     for (size_t i = 0; !rc && !q->sku && i < out->nitems; i++)

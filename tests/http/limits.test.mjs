@@ -218,3 +218,11 @@ test('fabric: find shows the limits, Get inventories offers what they leave', as
   assert.deepEqual([it.fromStock[0].stockRemaining, it.fromStock[0].stockRequest], [6, 6]);
   assert.deepEqual([it.fromTransit[0].stockRemaining, it.fromTransit[0].stockRequest], [3, 2]);
 });
+
+test('the purchase-order list shows what the limit leaves each PO', async () => {
+  const sku = await createSku(srv, { transit: [PO('PP1', '2026-12-10', 5), PO('PP2', '2026-12-20', 5)] });
+  await setLimits([{ sku, locationId: 'WH1', preorderLimit: 7 }]);
+  const r = await srv.api(`/v1/purchase-orders?sku=${sku}`, { key: true });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.items.map((p) => [p.transitRef, p.quantity, p.available]), [['PP1', 5, 5], ['PP2', 5, 2]]);
+});
