@@ -31,7 +31,7 @@ static int list_named(struct store *st, int (*list)(struct store *, struct store
     size_t n = 0;
     err_t e;
     int rc = list(st, &v, &n, &e);
-    st->ops->close(st);
+    store_close(st);
     if (!rc)
         rc = print_named(v, n);
     else
@@ -73,11 +73,11 @@ int cli_apikey(int argc, char **argv)
         return 1;
     err_t e;
     if (!strcmp(verb, "list"))
-        return list_named(st, st->ops->apikey_list);
+        return list_named(st, store_apikey_list);
     if (!strcmp(verb, "revoke")) {
         size_t n = 0;
-        rc = st->ops->apikey_revoke(st, a.pos[1], &n, &e);
-        st->ops->close(st);
+        rc = store_apikey_revoke(st, a.pos[1], &n, &e);
+        store_close(st);
         if (rc) {
             fprintf(stderr, "sellahead: %s\n", e.msg);
             return 1;
@@ -88,7 +88,7 @@ int cli_apikey(int argc, char **argv)
     }
     char key[APIKEY_MAX];
     rc = apikey_create(st, a.pos[1], key, &e);
-    st->ops->close(st);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
@@ -246,30 +246,30 @@ int cli_demo(int argc, char **argv)
     err_t e;
     struct location wh = {"WH1", "Main warehouse"};
     bool orders = false, positions = false;
-    rc = st->ops->begin(st, true, &e);
+    rc = store_begin(st, true, &e);
     if (!rc)
-        rc = st->ops->holds_stock(st, &orders, &positions, &e);
+        rc = store_holds_stock(st, &orders, &positions, &e);
     if (!rc && (orders || positions) && !a.force)
         rc = err_set(&e, ERR_CONFLICT,
                      "the database already holds %s; the demo would overwrite its stock "
                      "levels. Nothing was changed (--force loads it anyway)",
                      orders && positions ? "orders and inventory" : orders ? "orders"
                                                                            : "inventory");
-    if (!rc && (rc = st->ops->location_add(st, &wh, &e)) == ERR_CONFLICT)
+    if (!rc && (rc = store_location_add(st, &wh, &e)) == ERR_CONFLICT)
         rc = 0; /* loading the demo twice refreshes it */
     for (size_t i = 0; !rc && i < sizeof products / sizeof products[0]; i++) {
         struct product p = {.price = products[i].price, .currency = "USD"};
         snprintf(p.sku, sizeof p.sku, "%s", products[i].sku);
         snprintf(p.name, sizeof p.name, "%s", products[i].name);
         snprintf(p.description, sizeof p.description, "%s", products[i].description);
-        rc = st->ops->product_upsert(st, &p, &e);
+        rc = store_product_upsert(st, &p, &e);
     }
     if (!rc)
-        rc = st->ops->commit(st, &e);
+        rc = store_commit(st, &e);
     if (!rc)
         rc = demo_inventory(st, &e);
-    st->ops->rollback(st);
-    st->ops->close(st);
+    store_rollback(st);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
@@ -393,7 +393,7 @@ int cli_user(int argc, char **argv)
     bool add = !strcmp(verb, "add");
     if (add || !strcmp(verb, "passwd")) {
         /* Before asking for a password: whether the user exists (passwd) or not (add). */
-        rc = st->ops->user_hash(st, name, hash, sizeof hash, &e);
+        rc = store_user_hash(st, name, hash, sizeof hash, &e);
         if (add)
             rc = rc == ERR_NOTFOUND ? 0
                  : rc               ? rc
@@ -401,22 +401,22 @@ int cli_user(int argc, char **argv)
         if (rc)
             fprintf(stderr, "sellahead: %s\n", e.msg);
         if (rc || ask_password(name, hash)) {
-            st->ops->close(st);
+            store_close(st);
             return 1;
         }
     }
     if (list)
-        return list_named(st, st->ops->user_list);
+        return list_named(st, store_user_list);
     /* One transaction: the user and their sessions change together. */
-    rc = st->ops->begin(st, true, &e);
+    rc = store_begin(st, true, &e);
     if (!rc)
-        rc = add                       ? st->ops->user_add(st, name, hash, &e)
-             : !strcmp(verb, "passwd") ? st->ops->user_set_hash(st, name, hash, &e)
-                                       : st->ops->user_remove(st, name, &e);
+        rc = add                       ? store_user_add(st, name, hash, &e)
+             : !strcmp(verb, "passwd") ? store_user_set_hash(st, name, hash, &e)
+                                       : store_user_remove(st, name, &e);
     if (!rc)
-        rc = st->ops->commit(st, &e);
-    st->ops->rollback(st);
-    st->ops->close(st);
+        rc = store_commit(st, &e);
+    store_rollback(st);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
@@ -460,11 +460,11 @@ int cli_check(int argc, char **argv)
     err_t e;
     size_t problems = 0;
     /* One read transaction: the checks see one consistent state. */
-    rc = st->ops->begin(st, false, &e);
+    rc = store_begin(st, false, &e);
     if (!rc)
-        rc = st->ops->check(st, print_problem, NULL, &problems, &e);
-    st->ops->rollback(st);
-    st->ops->close(st);
+        rc = store_check(st, print_problem, NULL, &problems, &e);
+    store_rollback(st);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
@@ -502,14 +502,14 @@ int cli_migrate(int argc, char **argv)
         return 1;
     }
     if (store_open(a.to, &to, &e)) {
-        from->ops->close(from);
+        store_close(from);
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
     }
     size_t copied = 0;
     rc = store_copy(from, to, &copied, &e);
-    from->ops->close(from);
-    to->ops->close(to);
+    store_close(from);
+    store_close(to);
     if (rc) {
         fprintf(stderr, "sellahead: migration failed, nothing was written: %s\n", e.msg);
         return 1;

@@ -129,7 +129,7 @@ int cli_import(int argc, char **argv)
     if (tty)
         fputc('\n', stderr);
     fclose(f);
-    st->ops->close(st);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
@@ -187,10 +187,10 @@ int cli_inventory(int argc, char **argv)
     struct settings s;
     struct item it;
     date_t today = date_today();
-    rc = st->ops->settings_get(st, &s, &e);
+    rc = store_settings_get(st, &s, &e);
     if (!rc)
         rc = view_item_load(st, a.pos[0], &s, today, &it, &e);
-    st->ops->close(st);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
@@ -236,8 +236,8 @@ int cli_location(int argc, char **argv)
     if (cli_store(&a, &st))
         return 1;
     err_t e;
-    rc = st->ops->location_add(st, &l, &e);
-    st->ops->close(st);
+    rc = store_location_add(st, &l, &e);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;

@@ -160,12 +160,12 @@ int inventory_list(struct http_req *r, struct http_resp *out)
     struct sku_entry *skus;
     size_t n;
     /* One row more than the page tells whether another page follows. */
-    if (r->st->ops->sku_page(r->st, http_query(r, "cursor"), limit + 1, q, &skus, &n, &e))
+    if (store_sku_page(r->st, http_query(r, "cursor"), limit + 1, q, &skus, &n, &e))
         return http_fail(out, &e);
     bool more = n > limit;
     if (more)
         n = limit;
-    if (r->st->ops->sku_count(r->st, q, LIST_COUNT_CAP, &count, &e)) {
+    if (store_sku_count(r->st, q, LIST_COUNT_CAP, &count, &e)) {
         free(skus);
         return http_fail(out, &e);
     }
@@ -199,7 +199,7 @@ int transit_positions_h(struct http_req *r, struct http_resp *out)
         return http_fail(out, &e);
     size_t limit = http_limit(r, 20, 100);
     struct position_list l = {0};
-    if (r->st->ops->transit_search(r->st, q ? q : "", limit + 1, &l, &e)) {
+    if (store_transit_search(r->st, q ? q : "", limit + 1, &l, &e)) {
         position_list_free(&l);
         return http_fail(out, &e);
     }

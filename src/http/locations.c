@@ -9,7 +9,7 @@ int locations_list(struct http_req *r, struct http_resp *out)
     struct location *v;
     size_t n;
     err_t e;
-    if (r->st->ops->location_list(r->st, &v, &n, &e))
+    if (store_location_list(r->st, &v, &n, &e))
         return http_fail(out, &e);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
@@ -44,7 +44,7 @@ int locations_create(struct http_req *r, struct http_resp *out)
     snprintf(l.name, sizeof l.name, "%s", name);
     json_decref(body);
     err_t e;
-    if (r->st->ops->location_add(r->st, &l, &e))
+    if (store_location_add(r->st, &l, &e))
         return http_fail(out, &e);
     return http_json(out, 201, view_location(&l));
 }

@@ -203,7 +203,7 @@ int orders_create_h(struct http_req *r, struct http_resp *out)
 static int open_order(struct http_req *r, struct http_resp *out, struct order_rec *o)
 {
     err_t e;
-    int rc = r->st->ops->order_get(r->st, r->params[0], o, &e);
+    int rc = store_order_get(r->st, r->params[0], o, &e);
     const char *token = http_query(r, "token");
     if (rc && rc != ERR_NOTFOUND) {
         http_fail(out, &e);
@@ -248,7 +248,7 @@ int orders_list_h(struct http_req *r, struct http_resp *out)
     size_t limit = http_limit(r, 50, 200), n;
     char(*ids)[ORDER_ID_MAX];
     /* One row more than the page tells whether another page follows. */
-    if (r->st->ops->order_page(r->st, http_query(r, "cursor"), limit + 1, &ids, &n, &e))
+    if (store_order_page(r->st, http_query(r, "cursor"), limit + 1, &ids, &n, &e))
         return http_fail(out, &e);
     bool more = n > limit;
     if (more)
@@ -256,7 +256,7 @@ int orders_list_h(struct http_req *r, struct http_resp *out)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         struct order_rec o;
-        if (r->st->ops->order_get(r->st, ids[i], &o, &e)) {
+        if (store_order_get(r->st, ids[i], &o, &e)) {
             free(ids);
             json_decref(items);
             return http_fail(out, &e);

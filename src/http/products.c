@@ -90,11 +90,11 @@ int products_upsert(struct http_req *r, struct http_resp *out)
     }
     json_decref(details);
     err_t e;
-    int rc = r->st->ops->begin(r->st, true, &e);
+    int rc = store_begin(r->st, true, &e);
     for (size_t i = 0; !rc && i < n; i++)
-        rc = r->st->ops->product_upsert(r->st, &v[i], &e);
+        rc = store_product_upsert(r->st, &v[i], &e);
     if (!rc)
-        rc = r->st->ops->commit(r->st, &e);
+        rc = store_commit(r->st, &e);
     free(v);
     if (rc)
         return http_fail(out, &e);
@@ -111,10 +111,10 @@ int products_list(struct http_req *r, struct http_resp *out)
     struct product *v;
     size_t n;
     const char *q = http_query(r, "q");
-    int rc = q && *q ? r->st->ops->product_find(r->st, http_query(r, "cursor"), limit, q, &v,
-                                                &n, &e)
-                     : r->st->ops->product_page(r->st, http_query(r, "cursor"), limit, &v, &n,
-                                                &e);
+    int rc = q && *q ? store_product_find(r->st, http_query(r, "cursor"), limit, q, &v,
+                                          &n, &e)
+                     : store_product_page(r->st, http_query(r, "cursor"), limit, &v, &n,
+                                          &e);
     if (rc)
         return http_fail(out, &e);
     date_t today = date_today();
@@ -141,7 +141,7 @@ int products_get(struct http_req *r, struct http_resp *out)
     struct product p;
     if (http_settings(r, &s, &e))
         return http_fail(out, &e);
-    int rc = r->st->ops->product_get(r->st, r->params[0], &p, &e);
+    int rc = store_product_get(r->st, r->params[0], &p, &e);
     if (rc == ERR_NOTFOUND)
         return http_error(out, 404, "PRODUCT_NOT_FOUND", "no product with this SKU", NULL);
     if (rc)

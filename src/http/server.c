@@ -114,7 +114,7 @@ static pthread_key_t store_key;
 static void store_destroy(void *p)
 {
     struct store *st = p;
-    st->ops->close(st);
+    store_close(st);
 }
 
 /* The calling thread's connection, opened on first use. */
@@ -284,9 +284,9 @@ static _Thread_local struct {
 
 int http_settings(struct http_req *r, struct settings *s, err_t *e)
 {
-    uint64_t v = r->st->ops->version(r->st);
+    uint64_t v = store_version(r->st);
     if (!settings_cache.valid || settings_cache.version != v) {
-        int rc = r->st->ops->settings_get(r->st, &settings_cache.s, e);
+        int rc = store_settings_get(r->st, &settings_cache.s, e);
         if (rc)
             return rc;
         settings_cache.valid = true;
@@ -385,14 +385,14 @@ static void group_answer(struct conn_ctx *c, bool ok, const err_t *e)
 static struct conn_ctx *group_run_batch(struct conn_ctx *batch)
 {
     err_t e;
-    bool ok = group.st->ops->batch_begin(group.st, &e) == 0;
+    bool ok = store_batch_begin(group.st, &e) == 0;
     for (struct conn_ctx *c = batch; ok && c; c = c->next) {
         c->req.st = group.st;
         c->route->handler(&c->req, &c->resp);
-        group.st->ops->rollback(group.st); /* a savepoint a failed handler left open */
+        store_rollback(group.st); /* a savepoint a failed handler left open */
     }
     if (ok)
-        ok = group.st->ops->batch_end(group.st, true, &e) == 0;
+        ok = store_batch_end(group.st, true, &e) == 0;
     struct conn_ctx *carry = NULL, **tail = &carry;
     for (struct conn_ctx *c = batch; c;) {
         struct conn_ctx *next = c->next;
@@ -449,14 +449,14 @@ static int group_start(err_t *e)
     int rc = store_open(config->db_url, &group.st, e);
     if (rc)
         return rc;
-    if (!group.st->ops->group_commit) { /* grouped requests then run where they arrive */
-        group.st->ops->close(group.st);
+    if (!store_group_commit(group.st)) { /* grouped requests then run where they arrive */
+        store_close(group.st);
         group.st = NULL;
         return 0;
     }
     group.stopping = false;
     if (pthread_create(&group.thread, NULL, group_main, NULL)) {
-        group.st->ops->close(group.st);
+        store_close(group.st);
         return err_set(e, ERR_NOMEM, "cannot start the group-commit thread");
     }
     group.running = true;
@@ -473,7 +473,7 @@ static void group_stop(void)
     pthread_cond_signal(&group.cond);
     pthread_mutex_unlock(&group.lock);
     pthread_join(group.thread, NULL);
-    group.st->ops->close(group.st);
+    store_close(group.st);
     group.running = false;
 }
 
@@ -1103,7 +1103,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c->route->handler(&c->req, &resp);
         /* A handler that failed mid-transaction must not leave it open for the next
          * request. */
-        c->req.st->ops->rollback(c->req.st);
+        store_rollback(c->req.st);
         if (!resp.status && c->req.slow_fn && !c->req.slow_done && slow_submit(c, &resp))
             return MHD_YES; /* the handler runs again once the work is done */
         if (!resp.after_commit)
@@ -1231,7 +1231,7 @@ int http_serve(const struct http_config *cfg, err_t *e)
         return rc;
     }
     recover_payments(st, 0);
-    st->ops->close(st);
+    store_close(st);
     worker_every(mail_worker, RECOVER_EVERY_SECONDS, recover_tick);
     if ((rc = group_start(e))) {
         worker_stop(mail_worker);

@@ -105,9 +105,9 @@ int settings_put_h(struct http_req *r, struct http_resp *out)
     }
     err_t e;
     struct settings s;
-    int rc = r->st->ops->begin(r->st, true, &e);
+    int rc = store_begin(r->st, true, &e);
     if (!rc)
-        rc = r->st->ops->settings_get(r->st, &s, &e);
+        rc = store_settings_get(r->st, &s, &e);
     if (rc) {
         json_decref(body);
         return http_fail(out, &e);
@@ -129,7 +129,7 @@ int settings_put_h(struct http_req *r, struct http_resp *out)
         return http_error(out, 422, "VALIDATION_FAILED", e.msg,
                           json_pack("[{s:s#, s:s}]", "field", e.msg, n, "message", e.msg));
     }
-    if (r->st->ops->settings_put(r->st, &s, &e) || r->st->ops->commit(r->st, &e))
+    if (store_settings_put(r->st, &s, &e) || store_commit(r->st, &e))
         return http_fail(out, &e);
     return http_json(out, 200, view_settings(&s));
 }

@@ -117,7 +117,7 @@ static int on_row(struct pctx *c, const struct csv_record *rec)
     /* After the first error nothing will be committed: only check the rest. */
     if (c->job->total_errors)
         return 0;
-    return c->st->ops->product_upsert(c->st, &p, c->e);
+    return store_product_upsert(c->st, &p, c->e);
 }
 
 static void on_header_error(void *ctx, int col, const char *value, size_t vlen, const char *msg)
@@ -203,7 +203,7 @@ static int import_once(struct store *st, FILE *in, const char *file_name,
             import_job_error(job, 0, -1, NULL, 0, msg);
     }
     struct pctx c = {.st = st, .job = job, .e = e};
-    int rc = st->ops->begin(st, true, e);
+    int rc = store_begin(st, true, e);
     if (!rc)
         rc = read_file(&c, in);
     free(c.seen.sku);
@@ -214,16 +214,16 @@ static int import_once(struct store *st, FILE *in, const char *file_name,
         job->rows_applied = job->total_rows;
     } else if (!rc) {
         /* All or nothing: drop every row, then record the failure on its own. */
-        st->ops->rollback(st);
+        store_rollback(st);
         job->status = IMPORT_FAILED;
-        rc = st->ops->begin(st, true, e);
+        rc = store_begin(st, true, e);
     }
     if (!rc)
-        rc = st->ops->import_save(st, job, e);
+        rc = store_import_save(st, job, e);
     if (!rc)
-        rc = st->ops->commit(st, e);
+        rc = store_commit(st, e);
     if (rc) {
-        st->ops->rollback(st);
+        store_rollback(st);
         import_job_free(job);
     }
     return rc;

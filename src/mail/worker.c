@@ -74,7 +74,7 @@ static int connect_store(struct worker *w, err_t *e)
 static void after_store_error(struct worker *w, int rc)
 {
     if (rc == ERR_UNAVAILABLE && w->st) {
-        w->st->ops->close(w->st);
+        store_close(w->st);
         w->st = NULL;
     }
 }
@@ -214,7 +214,7 @@ static void *run(void *arg)
 static void worker_free(struct worker *w)
 {
     if (w->st)
-        w->st->ops->close(w->st);
+        store_close(w->st);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     free(w->db_url);
