@@ -94,7 +94,7 @@ static int cart_response(struct http_req *r, struct http_resp *out, const char *
     return http_json(out, status, doc);
 }
 
-int carts_create_h(struct http_req *r, struct http_resp *out)
+int h_carts_create(struct http_req *r, struct http_resp *out)
 {
     char id[ORDER_ID_MAX];
     err_t e;
@@ -103,7 +103,7 @@ int carts_create_h(struct http_req *r, struct http_resp *out)
     return cart_response(r, out, id, 201);
 }
 
-int carts_get_h(struct http_req *r, struct http_resp *out)
+int h_carts_get(struct http_req *r, struct http_resp *out)
 {
     return cart_response(r, out, r->params[0], 200);
 }
@@ -153,17 +153,17 @@ static int put_line(struct http_req *r, struct http_resp *out, const char *path_
     return cart_response(r, out, r->params[0], 200);
 }
 
-int carts_add_h(struct http_req *r, struct http_resp *out)
+int h_carts_add(struct http_req *r, struct http_resp *out)
 {
     return put_line(r, out, NULL, true, false);
 }
 
-int carts_set_h(struct http_req *r, struct http_resp *out)
+int h_carts_set(struct http_req *r, struct http_resp *out)
 {
     return put_line(r, out, r->params[1], false, false);
 }
 
-int carts_remove_h(struct http_req *r, struct http_resp *out)
+int h_carts_remove(struct http_req *r, struct http_resp *out)
 {
     return put_line(r, out, r->params[1], false, true);
 }

@@ -16,7 +16,7 @@ static int job_response(struct http_resp *out, struct import_job *job)
     return rc;
 }
 
-int imports_create(struct http_req *r, struct http_resp *out)
+int h_imports_create(struct http_req *r, struct http_resp *out)
 {
     /* Without the "file" part there is no upload at all, not an empty file: no job. */
     const char *ct = http_header(r, "Content-Type");
@@ -36,7 +36,7 @@ int imports_create(struct http_req *r, struct http_resp *out)
     return job_response(out, &job);
 }
 
-int imports_list(struct http_req *r, struct http_resp *out)
+int h_imports_list(struct http_req *r, struct http_resp *out)
 {
     struct import_job *jobs;
     size_t n;
@@ -53,7 +53,7 @@ int imports_list(struct http_req *r, struct http_resp *out)
     return http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
 }
 
-int imports_get(struct http_req *r, struct http_resp *out)
+int h_imports_get(struct http_req *r, struct http_resp *out)
 {
     struct import_job job;
     err_t e;
@@ -81,7 +81,7 @@ static void csv_put(FILE *f, const char *s, bool last)
     fputc(last ? '\n' : ',', f);
 }
 
-int imports_errors_csv(struct http_req *r, struct http_resp *out)
+int h_imports_errors_csv(struct http_req *r, struct http_resp *out)
 {
     struct import_job job;
     err_t e;
@@ -160,7 +160,7 @@ static int bulk_record(struct importer *im, int64_t line, json_t *rec, err_t *e)
     return importer_row(im, line, wrong_type ? NULL : vals, e);
 }
 
-int imports_bulk(struct http_req *r, struct http_resp *out)
+int h_imports_bulk(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))

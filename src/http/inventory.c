@@ -26,7 +26,7 @@ static int parse_quantity(const char *v, int64_t *out, err_t *e)
 }
 
 /* Answers from the read model: no database on this path. */
-int inventory_get(struct http_req *r, struct http_resp *out)
+int h_inventory_get(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     int64_t qty;
@@ -50,7 +50,7 @@ int inventory_get(struct http_req *r, struct http_resp *out)
     return 0;
 }
 
-int inventory_query(struct http_req *r, struct http_resp *out)
+int h_inventory_query(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
@@ -149,7 +149,7 @@ static int parse_q(struct http_req *r, const char **q, err_t *e)
     return 0;
 }
 
-int inventory_list(struct http_req *r, struct http_resp *out)
+int h_inventory_list(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct settings s;
@@ -191,7 +191,7 @@ int inventory_list(struct http_req *r, struct http_resp *out)
 
 /* The receipts form's search: transit positions by SKU or transitRef prefix, a few at a
  * time, never the whole list. */
-int transit_positions_h(struct http_req *r, struct http_resp *out)
+int h_transit_positions_list(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     const char *q;
@@ -219,7 +219,7 @@ int transit_positions_h(struct http_req *r, struct http_resp *out)
     return http_json(out, 200, json_pack("{s:o, s:b}", "items", items, "more", more));
 }
 
-int inventory_template(struct http_req *r, struct http_resp *out)
+int h_inventory_template(struct http_req *r, struct http_resp *out)
 {
     (void)r;
     snprintf(out->header_name, sizeof out->header_name, "Content-Disposition");

@@ -4,7 +4,7 @@
 #include "http/routes.h"
 #include "view/view.h"
 
-int locations_list(struct http_req *r, struct http_resp *out)
+int h_locations_list(struct http_req *r, struct http_resp *out)
 {
     struct location *v;
     size_t n;
@@ -18,7 +18,7 @@ int locations_list(struct http_req *r, struct http_resp *out)
     return http_json(out, 200, json_pack("{s:o}", "items", items));
 }
 
-int locations_create(struct http_req *r, struct http_resp *out)
+int h_locations_create(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))

@@ -142,7 +142,7 @@ static void place_call(struct http_req *r)
     orders_place_call(r->st, &ps->job);
 }
 
-int orders_create_h(struct http_req *r, struct http_resp *out)
+int h_orders_create(struct http_req *r, struct http_resp *out)
 {
     struct place_state *ps = r->job;
     if (!ps) {
@@ -232,7 +232,7 @@ static int open_order(struct http_req *r, struct http_resp *out, struct order_re
     return 0;
 }
 
-int orders_get_h(struct http_req *r, struct http_resp *out)
+int h_orders_get(struct http_req *r, struct http_resp *out)
 {
     struct order_rec o;
     if (open_order(r, out, &o))
@@ -242,7 +242,7 @@ int orders_get_h(struct http_req *r, struct http_resp *out)
     return http_json(out, 200, doc);
 }
 
-int orders_list_h(struct http_req *r, struct http_resp *out)
+int h_orders_list(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     size_t limit = http_limit(r, 50, 200), n;
@@ -269,7 +269,7 @@ int orders_list_h(struct http_req *r, struct http_resp *out)
     return http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
 }
 
-int orders_cancel_h(struct http_req *r, struct http_resp *out)
+int h_orders_cancel(struct http_req *r, struct http_resp *out)
 {
     struct order_rec o;
     if (open_order(r, out, &o))
@@ -285,7 +285,7 @@ int orders_cancel_h(struct http_req *r, struct http_resp *out)
 }
 
 /* POST /v1/orders/{id}/payment {"token"}: a new card, by the shopper (?token=) or a key. */
-int orders_payment_h(struct http_req *r, struct http_resp *out)
+int h_orders_payment(struct http_req *r, struct http_resp *out)
 {
     struct order_rec o;
     if (open_order(r, out, &o))

@@ -3,7 +3,7 @@
 #include "http/routes.h"
 #include "view/view.h"
 
-int outbox_list_h(struct http_req *r, struct http_resp *out)
+int h_outbox_list(struct http_req *r, struct http_resp *out)
 {
     struct email *v;
     size_t n;

@@ -62,7 +62,7 @@ static void product_parse(json_t *o, size_t idx, struct product *p, json_t *deta
     productrow_parse(vals, p, on_problem, &pr);
 }
 
-int products_upsert(struct http_req *r, struct http_resp *out)
+int h_products_upsert(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
@@ -101,7 +101,7 @@ int products_upsert(struct http_req *r, struct http_resp *out)
     return http_json(out, 200, json_pack("{s:I}", "upserted", (json_int_t)n));
 }
 
-int products_list(struct http_req *r, struct http_resp *out)
+int h_products_list(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct settings s;
@@ -134,7 +134,7 @@ int products_list(struct http_req *r, struct http_resp *out)
     return http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
 }
 
-int products_get(struct http_req *r, struct http_resp *out)
+int h_products_get(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct settings s;
@@ -156,7 +156,7 @@ int products_get(struct http_req *r, struct http_resp *out)
 
 /* POST /v1/products/imports: the products CSV, as multipart field "file" or text/csv with
  * ?fileName=. 201 with a COMPLETED job, 422 with a FAILED one. */
-int products_import(struct http_req *r, struct http_resp *out)
+int h_products_import(struct http_req *r, struct http_resp *out)
 {
     const char *ct = http_header(r, "Content-Type");
     if (!r->upload_name && ct && !strncasecmp(ct, "multipart/form-data", 19))
@@ -174,7 +174,7 @@ int products_import(struct http_req *r, struct http_resp *out)
     return rc;
 }
 
-int products_template(struct http_req *r, struct http_resp *out)
+int h_products_template(struct http_req *r, struct http_resp *out)
 {
     (void)r;
     snprintf(out->header_name, sizeof out->header_name, "Content-Disposition");

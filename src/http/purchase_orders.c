@@ -39,7 +39,7 @@ static bool parse_cursor(const char *c, struct position *key)
     return true;
 }
 
-int purchase_orders_list_h(struct http_req *r, struct http_resp *out)
+int h_purchase_orders_list(struct http_req *r, struct http_resp *out)
 {
     struct po_query q = {.limit = 20};
     struct position after;

@@ -5,7 +5,7 @@
 #include "app/orders.h"
 #include "http/routes.h"
 
-int receipts_create_h(struct http_req *r, struct http_resp *out)
+int h_receipts_create(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))

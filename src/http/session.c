@@ -120,7 +120,7 @@ static void login_check(void *arg)
     sodium_memzero(l->pw, strlen(l->pw));
 }
 
-int session_create_h(struct http_req *r, struct http_resp *out)
+int h_session_create(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
@@ -198,7 +198,7 @@ static int not_logged_in(struct http_req *r, struct http_resp *out)
                       json_pack("[{s:b}]", "usersExist", n > 0));
 }
 
-int session_get_h(struct http_req *r, struct http_resp *out)
+int h_session_get(struct http_req *r, struct http_resp *out)
 {
     /* The console asks this on load to learn its CSRF token, which the cookie alone proves. */
     const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
@@ -216,7 +216,7 @@ int session_get_h(struct http_req *r, struct http_resp *out)
                                          "expiresIn", (json_int_t)(expires - time(NULL))));
 }
 
-int session_delete_h(struct http_req *r, struct http_resp *out)
+int h_session_delete(struct http_req *r, struct http_resp *out)
 {
     const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
     unsigned char th[SESSION_HASH_LEN];

@@ -4,7 +4,7 @@
 #include "http/routes.h"
 #include "view/view.h"
 
-int settings_get_h(struct http_req *r, struct http_resp *out)
+int h_settings_get(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct settings s;
@@ -93,7 +93,7 @@ static const char *apply(struct settings *s, const char *key, json_t *v)
     return "is not a setting";
 }
 
-int settings_put_h(struct http_req *r, struct http_resp *out)
+int h_settings_put(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))

@@ -4,7 +4,7 @@
 #include "http/routes.h"
 #include "view/view.h"
 
-int shipments_ship_h(struct http_req *r, struct http_resp *out)
+int h_shipments_ship(struct http_req *r, struct http_resp *out)
 {
     char tracking[TRACKING_MAX + 1] = "";
     if (r->body_len) {
@@ -41,7 +41,7 @@ int shipments_ship_h(struct http_req *r, struct http_resp *out)
     return http_json(out, 200, doc);
 }
 
-int shipments_cancel_h(struct http_req *r, struct http_resp *out)
+int h_shipments_cancel(struct http_req *r, struct http_resp *out)
 {
     if (r->body_len) {
         json_t *body;
