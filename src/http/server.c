@@ -17,6 +17,7 @@
 
 #include "app/payments.h"
 #include "app/readmodel.h"
+#include "app/settings.h"
 #include "core/date.h"
 #include "http/http.h"
 #include "http/routes.h"
@@ -286,7 +287,7 @@ int http_settings(struct http_req *r, struct settings *s, err_t *e)
 {
     uint64_t v = store_version(r->st);
     if (!settings_cache.valid || settings_cache.version != v) {
-        int rc = store_settings_get(r->st, &settings_cache.s, e);
+        int rc = settings_load(r->st, &settings_cache.s, e);
         if (rc)
             return rc;
         settings_cache.valid = true;
