@@ -112,3 +112,9 @@ int carts_put(struct store *st, const char *id, const char *sku, int64_t qty, bo
     struct put_ctx c = {id, sku, qty, add, refusal};
     return tx_run(st, put_attempt, &c, e);
 }
+
+int carts_lines(struct store *st, const char *id, struct shipment_item **out, size_t *n,
+                err_t *e)
+{
+    return store_cart_lines(st, id, out, n, e);
+}

@@ -8,6 +8,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "app/check.h"
+#include "app/products.h"
+#include "app/users.h"
 #include "cli/cli.h"
 #include "ingest/import.h"
 #include "util/apikey.h"
@@ -73,10 +76,10 @@ int cli_apikey(int argc, char **argv)
         return 1;
     err_t e;
     if (!strcmp(verb, "list"))
-        return list_named(st, store_apikey_list);
+        return list_named(st, keys_list);
     if (!strcmp(verb, "revoke")) {
         size_t n = 0;
-        rc = store_apikey_revoke(st, a.pos[1], &n, &e);
+        rc = keys_revoke(st, a.pos[1], &n, &e);
         store_close(st);
         if (rc) {
             fprintf(stderr, "sellahead: %s\n", e.msg);
@@ -87,7 +90,7 @@ int cli_apikey(int argc, char **argv)
         return 0;
     }
     char key[APIKEY_MAX];
-    rc = apikey_create(st, a.pos[1], key, &e);
+    rc = keys_create(st, a.pos[1], key, &e);
     store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
@@ -244,31 +247,26 @@ int cli_demo(int argc, char **argv)
     if (cli_store(&a, &st))
         return 1;
     err_t e;
-    struct location wh = {"WH1", "Main warehouse"};
-    bool orders = false, positions = false;
-    rc = store_begin(st, true, &e);
-    if (!rc)
-        rc = store_holds_stock(st, &orders, &positions, &e);
-    if (!rc && (orders || positions) && !a.force)
-        rc = err_set(&e, ERR_CONFLICT,
-                     "the database already holds %s; the demo would overwrite its stock "
-                     "levels. Nothing was changed (--force loads it anyway)",
-                     orders && positions ? "orders and inventory" : orders ? "orders"
-                                                                           : "inventory");
-    if (!rc && (rc = store_location_add(st, &wh, &e)) == ERR_CONFLICT)
-        rc = 0; /* loading the demo twice refreshes it */
-    for (size_t i = 0; !rc && i < sizeof products / sizeof products[0]; i++) {
-        struct product p = {.price = products[i].price, .currency = "USD"};
-        snprintf(p.sku, sizeof p.sku, "%s", products[i].sku);
-        snprintf(p.name, sizeof p.name, "%s", products[i].name);
-        snprintf(p.description, sizeof p.description, "%s", products[i].description);
-        rc = store_product_upsert(st, &p, &e);
+    const struct location wh = {"WH1", "Main warehouse"};
+    size_t n = sizeof products / sizeof products[0];
+    struct product *v = calloc(n, sizeof *v);
+    if (!v) {
+        store_close(st);
+        fputs("sellahead: out of memory\n", stderr);
+        return 1;
     }
-    if (!rc)
-        rc = store_commit(st, &e);
+    for (size_t i = 0; i < n; i++) {
+        struct product *p = &v[i];
+        p->price = products[i].price;
+        snprintf(p->currency, sizeof p->currency, "USD");
+        snprintf(p->sku, sizeof p->sku, "%s", products[i].sku);
+        snprintf(p->name, sizeof p->name, "%s", products[i].name);
+        snprintf(p->description, sizeof p->description, "%s", products[i].description);
+    }
+    rc = products_demo(st, &wh, v, n, a.force, &e);
+    free(v);
     if (!rc)
         rc = demo_inventory(st, &e);
-    store_rollback(st);
     store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
@@ -393,7 +391,7 @@ int cli_user(int argc, char **argv)
     bool add = !strcmp(verb, "add");
     if (add || !strcmp(verb, "passwd")) {
         /* Before asking for a password: whether the user exists (passwd) or not (add). */
-        rc = store_user_hash(st, name, hash, sizeof hash, &e);
+        rc = users_hash(st, name, hash, sizeof hash, &e);
         if (add)
             rc = rc == ERR_NOTFOUND ? 0
                  : rc               ? rc
@@ -406,16 +404,10 @@ int cli_user(int argc, char **argv)
         }
     }
     if (list)
-        return list_named(st, store_user_list);
-    /* One transaction: the user and their sessions change together. */
-    rc = store_begin(st, true, &e);
-    if (!rc)
-        rc = add                       ? store_user_add(st, name, hash, &e)
-             : !strcmp(verb, "passwd") ? store_user_set_hash(st, name, hash, &e)
-                                       : store_user_remove(st, name, &e);
-    if (!rc)
-        rc = store_commit(st, &e);
-    store_rollback(st);
+        return list_named(st, users_list);
+    rc = add                       ? users_add(st, name, hash, &e)
+         : !strcmp(verb, "passwd") ? users_passwd(st, name, hash, &e)
+                                   : users_remove(st, name, &e);
     store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
@@ -459,11 +451,7 @@ int cli_check(int argc, char **argv)
         return 1;
     err_t e;
     size_t problems = 0;
-    /* One read transaction: the checks see one consistent state. */
-    rc = store_begin(st, false, &e);
-    if (!rc)
-        rc = store_check(st, print_problem, NULL, &problems, &e);
-    store_rollback(st);
+    rc = check_run(st, print_problem, NULL, &problems, &e);
     store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);

@@ -4,6 +4,7 @@
 
 #include "app/carts.h"
 #include "app/orders.h"
+#include "app/products.h"
 #include "http/routes.h"
 #include "view/view.h"
 
@@ -14,7 +15,7 @@ static int cart_response(struct http_req *r, struct http_resp *out, const char *
     err_t e;
     struct shipment_item *items;
     size_t n;
-    int rc = store_cart_lines(r->st, id, &items, &n, &e);
+    int rc = carts_lines(r->st, id, &items, &n, &e);
     if (rc == ERR_NOTFOUND)
         return http_error(out, 404, "CART_NOT_FOUND", "no cart with this id", NULL);
     if (rc)
@@ -84,7 +85,7 @@ static int cart_response(struct http_req *r, struct http_resp *out, const char *
     order_charges(plan.shipments, plan.nshipments, s.capture_on, &now, &later);
     const char *currency = "USD";
     struct product p;
-    if (n && store_product_get(r->st, lines[0].sku, &p, &e) == 0)
+    if (n && products_get(r->st, lines[0].sku, &p, &e) == 0)
         currency = p.currency;
     json_t *doc = json_pack("{s:s, s:o, s:o, s:{s:I, s:s, s:I, s:I}}", "id", id, "lines", jl,
                             "shipments", js, "totals", "subtotal", (json_int_t)subtotal,

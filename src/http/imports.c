@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app/lists.h"
 #include "http/routes.h"
 #include "ingest/import.h"
 #include "view/view.h"
@@ -43,7 +44,7 @@ int h_imports_list(struct http_req *r, struct http_resp *out)
     err_t e;
     size_t limit = http_limit(r, 50, 200);
     /* One row more than the page tells whether another page follows. */
-    if (store_import_list(r->st, http_query(r, "cursor"), limit + 1, &jobs, &n, &e))
+    if (imports_page(r->st, http_query(r, "cursor"), limit + 1, &jobs, &n, &e))
         return http_fail(out, &e);
     json_t *items = json_array();
     for (size_t i = 0; i < n && i < limit; i++)
@@ -57,7 +58,7 @@ int h_imports_get(struct http_req *r, struct http_resp *out)
 {
     struct import_job job;
     err_t e;
-    if (store_import_get(r->st, r->params[0], &job, &e))
+    if (imports_get(r->st, r->params[0], &job, &e))
         return http_fail(out, &e);
     json_t *doc = view_job(&job, true);
     import_job_free(&job);
@@ -85,7 +86,7 @@ int h_imports_errors_csv(struct http_req *r, struct http_resp *out)
 {
     struct import_job job;
     err_t e;
-    if (store_import_get(r->st, r->params[0], &job, &e))
+    if (imports_get(r->st, r->params[0], &job, &e))
         return http_fail(out, &e);
     char *buf = NULL;
     size_t len = 0;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/lists.h"
 #include "app/readmodel.h"
 #include "http/routes.h"
 #include "view/view.h"
@@ -160,12 +161,12 @@ int h_inventory_list(struct http_req *r, struct http_resp *out)
     struct sku_entry *skus;
     size_t n;
     /* One row more than the page tells whether another page follows. */
-    if (store_sku_page(r->st, http_query(r, "cursor"), limit + 1, q, &skus, &n, &e))
+    if (inventory_page(r->st, http_query(r, "cursor"), limit + 1, q, &skus, &n, &e))
         return http_fail(out, &e);
     bool more = n > limit;
     if (more)
         n = limit;
-    if (store_sku_count(r->st, q, LIST_COUNT_CAP, &count, &e)) {
+    if (inventory_count(r->st, q, LIST_COUNT_CAP, &count, &e)) {
         free(skus);
         return http_fail(out, &e);
     }
@@ -199,7 +200,7 @@ int h_transit_positions_list(struct http_req *r, struct http_resp *out)
         return http_fail(out, &e);
     size_t limit = http_limit(r, 20, 100);
     struct position_list l = {0};
-    if (store_transit_search(r->st, q ? q : "", limit + 1, &l, &e)) {
+    if (transit_search(r->st, q ? q : "", limit + 1, &l, &e)) {
         position_list_free(&l);
         return http_fail(out, &e);
     }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/lists.h"
 #include "app/orders.h"
 #include "http/routes.h"
 #include "view/view.h"
@@ -203,7 +204,7 @@ int h_orders_create(struct http_req *r, struct http_resp *out)
 static int open_order(struct http_req *r, struct http_resp *out, struct order_rec *o)
 {
     err_t e;
-    int rc = store_order_get(r->st, r->params[0], o, &e);
+    int rc = orders_get(r->st, r->params[0], o, &e);
     const char *token = http_query(r, "token");
     if (rc && rc != ERR_NOTFOUND) {
         http_fail(out, &e);
@@ -248,7 +249,7 @@ int h_orders_list(struct http_req *r, struct http_resp *out)
     size_t limit = http_limit(r, 50, 200), n;
     char(*ids)[ORDER_ID_MAX];
     /* One row more than the page tells whether another page follows. */
-    if (store_order_page(r->st, http_query(r, "cursor"), limit + 1, &ids, &n, &e))
+    if (orders_page(r->st, http_query(r, "cursor"), limit + 1, &ids, &n, &e))
         return http_fail(out, &e);
     bool more = n > limit;
     if (more)
@@ -256,7 +257,7 @@ int h_orders_list(struct http_req *r, struct http_resp *out)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         struct order_rec o;
-        if (store_order_get(r->st, ids[i], &o, &e)) {
+        if (orders_get(r->st, ids[i], &o, &e)) {
             free(ids);
             json_decref(items);
             return http_fail(out, &e);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app/products.h"
 #include "http/routes.h"
 #include "ingest/import.h"
 #include "view/view.h"
@@ -90,11 +91,7 @@ int h_products_upsert(struct http_req *r, struct http_resp *out)
     }
     json_decref(details);
     err_t e;
-    int rc = store_begin(r->st, true, &e);
-    for (size_t i = 0; !rc && i < n; i++)
-        rc = store_product_upsert(r->st, &v[i], &e);
-    if (!rc)
-        rc = store_commit(r->st, &e);
+    int rc = products_save(r->st, v, n, &e);
     free(v);
     if (rc)
         return http_fail(out, &e);
@@ -111,11 +108,7 @@ int h_products_list(struct http_req *r, struct http_resp *out)
     struct product *v;
     size_t n;
     const char *q = http_query(r, "q");
-    int rc = q && *q ? store_product_find(r->st, http_query(r, "cursor"), limit, q, &v,
-                                          &n, &e)
-                     : store_product_page(r->st, http_query(r, "cursor"), limit, &v, &n,
-                                          &e);
-    if (rc)
+    if (products_page(r->st, http_query(r, "cursor"), limit, q, &v, &n, &e))
         return http_fail(out, &e);
     date_t today = date_today();
     json_t *items = json_array();
@@ -141,7 +134,7 @@ int h_products_get(struct http_req *r, struct http_resp *out)
     struct product p;
     if (http_settings(r, &s, &e))
         return http_fail(out, &e);
-    int rc = store_product_get(r->st, r->params[0], &p, &e);
+    int rc = products_get(r->st, r->params[0], &p, &e);
     if (rc == ERR_NOTFOUND)
         return http_error(out, 404, "PRODUCT_NOT_FOUND", "no product with this SKU", NULL);
     if (rc)

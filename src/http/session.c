@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/users.h"
 #include "core/lockout.h"
 #include "http/routes.h"
 #include "util/ids.h"
@@ -45,7 +46,7 @@ bool session_user(struct http_req *r, char user[ID_MAX + 1])
     int64_t expires;
     err_t e;
     token_hash(token, hash);
-    if (store_session_get(r->st, hash, user, want, &expires, &e) ||
+    if (sessions_find(r->st, hash, user, want, &expires, &e) ||
         expires < (int64_t)time(NULL))
         return false;
     return safe || (strlen(csrf) == strlen(want) && sodium_memcmp(csrf, want, strlen(want)) == 0);
@@ -153,7 +154,7 @@ int h_session_create(struct http_req *r, struct http_resp *out)
             json_decref(body);
             return http_error(out, 500, "INTERNAL", "out of memory", NULL);
         }
-        int rc = store_user_hash(r->st, user, l->hash, sizeof l->hash, &e);
+        int rc = users_hash(r->st, user, l->hash, sizeof l->hash, &e);
         memcpy(l->pw, pw, strlen(pw) + 1);
         json_decref(body);
         if (rc && rc != ERR_NOTFOUND) {
@@ -177,7 +178,7 @@ int h_session_create(struct http_req *r, struct http_resp *out)
     ids_token(token);
     ids_token(csrf);
     token_hash(token, th);
-    if (store_session_add(r->st, th, user, csrf, (int64_t)now + SESSION_SECONDS, &e))
+    if (sessions_open(r->st, th, user, csrf, (int64_t)now + SESSION_SECONDS, &e))
         return http_fail(out, &e);
     set_cookie(r, out, token, SESSION_SECONDS);
     return http_json(out, 200, json_pack("{s:s, s:s, s:I}", "user", user, "csrfToken", csrf,
@@ -191,7 +192,7 @@ static int not_logged_in(struct http_req *r, struct http_resp *out)
     struct store_named *users = NULL;
     size_t n = 0;
     err_t e;
-    if (store_user_list(r->st, &users, &n, &e))
+    if (users_list(r->st, &users, &n, &e))
         return http_fail(out, &e);
     free(users);
     return http_error(out, 401, "UNAUTHORIZED", "not logged in",
@@ -209,7 +210,7 @@ int h_session_get(struct http_req *r, struct http_resp *out)
     if (!token || strlen(token) != IDS_TOKEN_LEN)
         return not_logged_in(r, out);
     token_hash(token, th);
-    if (store_session_get(r->st, th, user, csrf, &expires, &e) ||
+    if (sessions_find(r->st, th, user, csrf, &expires, &e) ||
         expires < (int64_t)time(NULL))
         return not_logged_in(r, out);
     return http_json(out, 200, json_pack("{s:s, s:s, s:I}", "user", user, "csrfToken", csrf,
@@ -222,7 +223,7 @@ int h_session_delete(struct http_req *r, struct http_resp *out)
     unsigned char th[SESSION_HASH_LEN];
     err_t e;
     token_hash(token ? token : "", th);
-    if (store_session_delete(r->st, th, (int64_t)time(NULL), &e))
+    if (sessions_close(r->st, th, (int64_t)time(NULL), &e))
         return http_fail(out, &e);
     set_cookie(r, out, "", 0);
     return http_json(out, 200, json_pack("{s:s}", "status", "logged out"));
