@@ -81,15 +81,15 @@ static void call(const struct endpoint *ep, const char *body, size_t len, struct
         ep->handler(&r, out);
     }
     /* A placement steps through its provider call as the server runs it: the call after
-     * the commit, then the handler again (src/http/server.c). */
+     * the commit, then the handler again (http_run, src/http/router.c). */
     while (!out->status && out->after_commit) {
         void (*after)(struct http_req *) = out->after_commit;
         out->after_commit = NULL;
-        st->ops->rollback(st);
+        store_rollback(st);
         after(&r);
         ep->handler(&r, out);
     }
-    st->ops->rollback(st); /* as the server does after every handler */
+    store_rollback(st); /* as the server does after every handler */
     if (r.job_free)
         r.job_free(r.job);
     for (size_t i = 0; i < r.nparams; i++)

@@ -1,7 +1,6 @@
 /* Merchant console sessions: login with a console user, an HttpOnly SameSite=Strict cookie,
  * a CSRF token the console sends back as X-CSRF-Token, logout, and a limit on failed logins.
  * A session stands in for an API key on key-protected endpoints. */
-#include <microhttpd.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -34,7 +33,7 @@ bool session_valid(struct http_req *r)
 
 bool session_user(struct http_req *r, char user[ID_MAX + 1])
 {
-    const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
+    const char *token = http_cookie(r, COOKIE);
     const char *csrf = http_header(r, "X-CSRF-Token");
     /* Reads change nothing, so links (errors.csv) work with the cookie alone; every other
      * method must echo the CSRF token that only the console's own pages can read. */
@@ -202,7 +201,7 @@ static int not_logged_in(struct http_req *r, struct http_resp *out)
 int h_session_get(struct http_req *r, struct http_resp *out)
 {
     /* The console asks this on load to learn its CSRF token, which the cookie alone proves. */
-    const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
+    const char *token = http_cookie(r, COOKIE);
     unsigned char th[SESSION_HASH_LEN];
     char user[ID_MAX + 1], csrf[SESSION_CSRF_LEN + 1];
     int64_t expires;
@@ -219,7 +218,7 @@ int h_session_get(struct http_req *r, struct http_resp *out)
 
 int h_session_delete(struct http_req *r, struct http_resp *out)
 {
-    const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
+    const char *token = http_cookie(r, COOKIE);
     unsigned char th[SESSION_HASH_LEN];
     err_t e;
     token_hash(token ? token : "", th);
