@@ -13,9 +13,8 @@ static int add_tx(struct store *st, void *ctx, err_t *e)
 int locations_add(struct store *st, const char *id, const char *name, struct location *out,
                   err_t *e)
 {
-    char msg[256];
-    if (importrow_id(COL_LOCATION_ID, id, strlen(id), msg, sizeof msg))
-        return err_set(e, ERR_INVALID, "%s", msg);
+    if (importrow_id(COL_LOCATION_ID, id, strlen(id), e))
+        return ERR_INVALID;
     if (!*name || strlen(name) > PRODUCT_NAME_MAX)
         return err_set(e, ERR_INVALID, "name must be 1 to %d characters", PRODUCT_NAME_MAX);
     memset(out, 0, sizeof *out);

@@ -77,9 +77,9 @@ int importer_begin(struct store *st, const struct import_opts *o, struct importe
     if (im->nlocations) /* qsort and bsearch want a real array even when empty */
         qsort(im->locations, im->nlocations, sizeof *im->locations, loc_cmp);
     if (o->file_name) {
-        char msg[256];
-        if (importrow_file_name(o->file_name, msg, sizeof msg))
-            importer_error(im, 0, -1, NULL, 0, msg);
+        err_t bad;
+        if (importrow_file_name(o->file_name, &bad))
+            importer_error(im, 0, -1, NULL, 0, bad.msg);
     }
     *out = im;
     return 0;
@@ -118,7 +118,7 @@ void import_job_error(struct import_job *job, int64_t line, int col, const char 
         memcpy(ie->value, value, n);
         ie->value[n] = '\0';
     }
-    snprintf(ie->message, sizeof ie->message, "%s", message);
+    snprintf(ie->message, sizeof ie->message, "%.*s", (int)sizeof ie->message - 1, message);
 }
 
 static void on_duplicate(void *ctx, int64_t line, const struct position *p)

@@ -197,10 +197,10 @@ static int import_once(struct store *st, FILE *in, const char *file_name,
     ids_now(job->created_at);
     job->source = IMPORT_PRODUCTS;
     if (file_name) {
-        char msg[256];
+        err_t bad;
         snprintf(job->file_name, sizeof job->file_name, "%s", file_name);
-        if (importrow_file_name(file_name, msg, sizeof msg))
-            import_job_error(job, 0, -1, NULL, 0, msg);
+        if (importrow_file_name(file_name, &bad))
+            import_job_error(job, 0, -1, NULL, 0, bad.msg);
     }
     struct pctx c = {.st = st, .job = job, .e = e};
     int rc = store_begin(st, true, e);
