@@ -1,4 +1,5 @@
 /* Carts: lines with their current promise, split into what ships now and later. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +21,7 @@ static int cart_response(struct http_req *r, struct http_resp *out, const char *
         return http_error(out, 404, "CART_NOT_FOUND", "no cart with this id", NULL);
     if (rc)
         return http_fail(out, &e);
-    if (n > ORDER_MAX_LINES) /* carts_put never lets a cart grow past this */
-        n = ORDER_MAX_LINES;
+    assert(n <= ORDER_MAX_LINES); /* carts_put never lets a cart grow past this */
     struct order_line lines[ORDER_MAX_LINES];
     struct position_list lists[ORDER_MAX_LINES] = {{0}};
     struct order_plan plan = {0};

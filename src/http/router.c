@@ -1,5 +1,6 @@
 /* Routing and what is decided from a request's line and headers, the handler run, and the
  * helpers handlers use. Nothing here calls libmicrohttpd (see server.h). */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -372,6 +373,7 @@ bool http_run(const struct route *rt, struct http_req *r, struct http_resp *resp
 {
     for (;;) {
         rt->handler(r, resp);
+        assert(!resp->after_commit || !resp->status); /* asked for instead of an answer */
         /* A handler that failed mid-transaction must not leave it open for the next
          * request. */
         store_rollback(r->st);
