@@ -40,7 +40,6 @@ void http_mail_wake(void)
         worker_wake(mail_worker);
 }
 
-
 /* --- group commit ---
  * Each durable commit costs an fsync, so placing orders one commit at a time is bound by the
  * disk. Grouped requests are suspended and queued; one writer thread runs every queued
