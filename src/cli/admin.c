@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app/check.h"
+#include "app/imports.h"
 #include "app/products.h"
 #include "app/users.h"
 #include "cli/cli.h"
@@ -195,15 +196,9 @@ static struct importrow_value text(const char *s)
     return (struct importrow_value){s, strlen(s)};
 }
 
-/* The demo goes through the same import rules as a merchant's file. */
-static int demo_inventory(struct store *st, err_t *e)
+static int demo_rows(void *ctx, struct importer *im, err_t *e)
 {
-    struct import_opts o = {IMPORT_API, NULL, NULL, NULL, NULL};
-    struct importer *im;
-    struct import_job job = {0};
-    int rc = importer_begin(st, &o, &im, &job, e);
-    if (rc)
-        return rc < 0 ? rc : 0;
+    (void)ctx;
     date_t today = date_today();
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const struct demo_row *r = &rows[i];
@@ -220,12 +215,19 @@ static int demo_inventory(struct store *st, err_t *e)
             [COL_RESERVED] = text(res),   [COL_TRANSIT_REF] = text(r->ref),
             [COL_ORDER_DATE] = text(od),  [COL_STOCK_DATE] = text(sd),
         };
-        if ((rc = importer_row(im, (int64_t)i + 1, vals, e))) {
-            importer_abort(im);
+        int rc = importer_row(im, (int64_t)i + 1, vals, e);
+        if (rc)
             return rc;
-        }
     }
-    rc = importer_finish(im, &job, e);
+    return 0;
+}
+
+/* The demo goes through the same import rules as a merchant's file. */
+static int demo_inventory(struct store *st, err_t *e)
+{
+    struct import_opts o = {IMPORT_API, NULL, NULL, NULL, NULL};
+    struct import_job job = {0};
+    int rc = imports_run(st, &o, demo_rows, NULL, &job, e);
     if (!rc && job.status != IMPORT_COMPLETED)
         rc = err_set(e, ERR_INVALID, "the demo inventory was refused: %s",
                      job.nerrors ? job.errors[0].message : "unknown error");

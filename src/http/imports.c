@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app/imports.h"
 #include "app/lists.h"
 #include "http/routes.h"
 #include "ingest/import.h"
@@ -161,6 +162,18 @@ static int bulk_record(struct importer *im, int64_t line, json_t *rec, err_t *e)
     return importer_row(im, line, wrong_type ? NULL : vals, e);
 }
 
+static int bulk_feed(void *ctx, struct importer *im, err_t *e)
+{
+    size_t i;
+    json_t *rec;
+    int rc = 0;
+    json_array_foreach((json_t *)ctx, i, rec) {
+        if ((rc = bulk_record(im, (int64_t)i + 1, rec, e)))
+            break;
+    }
+    return rc;
+}
+
 int h_imports_bulk(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
@@ -178,27 +191,8 @@ int h_imports_bulk(struct http_req *r, struct http_resp *out)
     }
     struct import_job job = {0};
     err_t e;
-    int rc = ERR_RETRY;
-    /* A lost race (PostgreSQL) runs the records again. */
-    for (int attempt = 0; rc == ERR_RETRY && attempt < STORE_ATTEMPTS; attempt++) {
-        struct importer *im;
-        rc = importer_begin(r->st, &o, &im, &job, &e);
-        if (rc)
-            continue; /* 1: a replay, filled into job */
-        size_t i;
-        json_t *rec;
-        json_array_foreach(body, i, rec) {
-            if ((rc = bulk_record(im, (int64_t)i + 1, rec, &e)))
-                break;
-        }
-        if (rc)
-            importer_abort(im);
-        else
-            rc = importer_finish(im, &job, &e);
-    }
+    int rc = imports_run(r->st, &o, bulk_feed, body, &job, &e);
     json_decref(body);
-    if (rc == 1)
-        rc = 0;
     if (rc < 0)
         return http_fail(out, &e);
     return job_response(out, &job);
