@@ -1,9 +1,10 @@
 #include "app/lists.h"
 
-int orders_page(struct store *st, const char *before, size_t limit, char (**ids)[ORDER_ID_MAX],
-                size_t *n, err_t *e)
+int orders_page(struct store *st, const char *before, size_t limit, bool delayed,
+                char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
 {
-    return store_order_page(st, before, limit, ids, n, e);
+    return delayed ? store_order_page_delayed(st, before, limit, ids, n, e)
+                   : store_order_page(st, before, limit, ids, n, e);
 }
 
 int orders_get(struct store *st, const char *id, struct order_rec *o, err_t *e)

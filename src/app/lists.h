@@ -6,9 +6,10 @@
 
 #include "store/store.h"
 
-/* Orders: ids older than `before` (NULL: the newest); one order (ERR_NOTFOUND). */
-int orders_page(struct store *st, const char *before, size_t limit, char (**ids)[ORDER_ID_MAX],
-                size_t *n, err_t *e);
+/* Orders: ids older than `before` (NULL: the newest), only those with a delayed open
+ * shipment when delayed; one order (ERR_NOTFOUND). */
+int orders_page(struct store *st, const char *before, size_t limit, bool delayed,
+                char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e);
 int orders_get(struct store *st, const char *id, struct order_rec *o, err_t *e);
 
 /* Import jobs, without their errors; one job with them (ERR_NOTFOUND). */

@@ -42,6 +42,8 @@ static const struct route routes[] = {
     {"POST", "/v1/orders/*/payment", h_orders_payment, BODY_JSON, AUTH_PUBLIC, false},
     {"POST", "/v1/shipments/*/ship", h_shipments_ship, BODY_JSON, AUTH_KEY, false},
     {"POST", "/v1/shipments/*/cancel", h_shipments_cancel, BODY_JSON, AUTH_PUBLIC, false},
+    {"POST", "/v1/shipments/*/delay-consent", h_shipments_delay_consent, BODY_JSON, AUTH_PUBLIC,
+     false},
     {"GET", "/v1/purchase-orders", h_purchase_orders_list, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/outbox", h_outbox_list, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/transit-positions", h_transit_positions_list, BODY_NONE, AUTH_KEY, false},

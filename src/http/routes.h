@@ -43,6 +43,7 @@ int h_shipments_cancel(struct http_req *r, struct http_resp *out);
 int h_purchase_orders_list(struct http_req *r, struct http_resp *out);
 int h_orders_payment(struct http_req *r, struct http_resp *out);
 int h_shipments_ship(struct http_req *r, struct http_resp *out);
+int h_shipments_delay_consent(struct http_req *r, struct http_resp *out);
 int h_receipts_create(struct http_req *r, struct http_resp *out);
 int h_outbox_list(struct http_req *r, struct http_resp *out);
 int h_transit_positions_list(struct http_req *r, struct http_resp *out);

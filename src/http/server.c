@@ -11,8 +11,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "app/delays.h"
 #include "app/payments.h"
 #include "app/readmodel.h"
+#include "app/settings.h"
 #include "http/server.h"
 #include "mail/worker.h"
 
@@ -309,9 +311,36 @@ static void recover_payments(struct store *st, int64_t min_age)
                 n);
 }
 
+/* The promise sweep (SPEC 5.8) at start and every sweepMinutes, on the mail worker's
+ * connection; on PostgreSQL one server at a time does the work. */
+static int64_t last_sweep; /* monotonic seconds; touched by the worker thread only */
+
+static void sweep_now(struct store *st)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    last_sweep = ts.tv_sec;
+    struct sweep_result r;
+    err_t e = {0};
+    if (delays_sweep(st, &r, &e)) {
+        fprintf(stderr, "sellahead: promise sweep: %s\n", e.msg);
+        return;
+    }
+    if (r.events.n)
+        fprintf(stderr, "sellahead: promise sweep: %zu overdue, %zu implied, %zu cancelled\n",
+                r.overdue, r.implied, r.cancelled);
+    delays_sweep_free(&r);
+}
+
 static void recover_tick(struct store *st)
 {
     recover_payments(st, RECOVER_EVERY_SECONDS);
+    struct settings s;
+    err_t e = {0};
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (!settings_load(st, &s, &e) && ts.tv_sec - last_sweep >= s.sweep_minutes * 60)
+        sweep_now(st);
 }
 
 int http_serve(const struct http_config *cfg, err_t *e)
@@ -351,6 +380,7 @@ int http_serve(const struct http_config *cfg, err_t *e)
         return rc;
     }
     recover_payments(st, 0);
+    sweep_now(st);
     store_close(st);
     worker_every(mail_worker, RECOVER_EVERY_SECONDS, recover_tick);
     if ((rc = group_start(e))) {

@@ -460,3 +460,31 @@ int store_positions_page(struct store *st, const char *after, size_t limit,
 {
     return st->ops->positions_page(st, after, limit, out, e);
 }
+
+int store_order_page_delayed(struct store *st, const char *before, size_t limit,
+                             char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
+{
+    return st->ops->order_page_delayed(st, before, limit, ids, n, e);
+}
+
+int store_overdue_skus(struct store *st, date_t today, char (**skus)[ID_MAX + 1], size_t *n,
+                       err_t *e)
+{
+    return st->ops->overdue_skus(st, today, skus, n, e);
+}
+
+int store_delays_due(struct store *st, date_t today, char (**ids)[ORDER_ID_MAX], size_t *n,
+                     err_t *e)
+{
+    return st->ops->delays_due(st, today, ids, n, e);
+}
+
+int store_sweep_lock(struct store *st, bool *got, err_t *e)
+{
+    return st->ops->sweep_lock(st, got, e);
+}
+
+int store_sweep_done(struct store *st, date_t day, err_t *e)
+{
+    return st->ops->sweep_done(st, day, e);
+}
