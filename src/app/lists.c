@@ -40,6 +40,18 @@ int inventory_count(struct store *st, const char *q, size_t cap, size_t *count, 
     return store_sku_count(st, q, cap, count, e);
 }
 
+int inventory_positions(struct store *st, const char *sku, struct position_list *out,
+                        err_t *e)
+{
+    return store_positions_by_sku(st, sku, out, e);
+}
+
+int inventory_scan(struct store *st, const char *after, size_t limit, struct position_list *out,
+                   err_t *e)
+{
+    return store_positions_page(st, after, limit, out, e);
+}
+
 int transit_search(struct store *st, const char *q, size_t limit, struct position_list *out,
                    err_t *e)
 {

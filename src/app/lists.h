@@ -26,6 +26,12 @@ int outbox_page(struct store *st, const char *before, size_t limit, struct email
 int inventory_page(struct store *st, const char *after, size_t limit, const char *q,
                    struct sku_entry **out, size_t *n, err_t *e);
 int inventory_count(struct store *st, const char *q, size_t cap, size_t *count, err_t *e);
+/* The SKU's positions, appended to out; the positions of up to limit SKUs after `after`,
+ * by SKU (a full scan, page by page). */
+int inventory_positions(struct store *st, const char *sku, struct position_list *out,
+                        err_t *e);
+int inventory_scan(struct store *st, const char *after, size_t limit, struct position_list *out,
+                   err_t *e);
 /* Transit positions whose sku or transitRef starts with q; appended to out. */
 int transit_search(struct store *st, const char *q, size_t limit, struct position_list *out,
                    err_t *e);

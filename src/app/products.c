@@ -1,5 +1,7 @@
 #include "app/products.h"
 
+#include <string.h>
+
 #include "app/tx.h"
 
 struct save {
@@ -11,8 +13,11 @@ static int save_tx(struct store *st, void *ctx, err_t *e)
 {
     struct save *s = ctx;
     int rc = 0;
-    for (size_t i = 0; !rc && i < s->n; i++)
-        rc = store_product_upsert(st, &s->v[i], e);
+    for (size_t i = 0; !rc && i < s->n; i++) {
+        rc = products_item_id_free(st, &s->v[i], e);
+        if (!rc)
+            rc = store_product_upsert(st, &s->v[i], e);
+    }
     return rc;
 }
 
@@ -61,4 +66,29 @@ int products_demo(struct store *st, const struct location *loc, const struct pro
 {
     struct demo d = {loc, {v, n}, force};
     return tx_run(st, demo_tx, &d, e);
+}
+
+int products_sku_of(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e)
+{
+    int rc = store_product_by_item(st, item_id, sku, e);
+    if (rc == ERR_NOTFOUND)
+        return err_set(e, ERR_NOTFOUND, "itemId %lld is unknown: no product has it",
+                       (long long)item_id);
+    return rc;
+}
+
+int products_item_id_free(struct store *st, const struct product *p, err_t *e)
+{
+    if (!p->item_id)
+        return 0;
+    char owner[ID_MAX + 1];
+    int rc = store_product_by_item(st, p->item_id, owner, e);
+    if (rc == ERR_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (strcmp(owner, p->sku))
+        return err_set(e, ERR_CONFLICT, "itemId %lld already belongs to product %s",
+                       (long long)p->item_id, owner);
+    return 0;
 }

@@ -48,6 +48,14 @@ static const struct route routes[] = {
     {"GET", "/v1/outbox", h_outbox_list, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/transit-positions", h_transit_positions_list, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/settings", h_settings_get, BODY_NONE, AUTH_PUBLIC, false},
+    /* fabric's inventory API (SPEC 9) */
+    {"POST", "/api-inventory/inventory/bulk-insert", h_fabric_bulk_insert, BODY_BULK, AUTH_KEY,
+     false},
+    {"POST", "/api-inventory/inventory", h_fabric_get_inventories, BODY_JSON, AUTH_PUBLIC,
+     false},
+    {"GET", "/api-inventory/inventory/location/*", h_fabric_location_inventory, BODY_NONE,
+     AUTH_KEY, false},
+    {"POST", "/inventories/actions/find", h_fabric_find, BODY_JSON, AUTH_KEY, false},
     {"GET", "/", h_web_page, BODY_NONE, AUTH_PUBLIC, false},
     {"GET", "/p/*", h_web_page, BODY_NONE, AUTH_PUBLIC, false},
     {"GET", "/cart", h_web_page, BODY_NONE, AUTH_PUBLIC, false},
@@ -187,11 +195,21 @@ size_t http_limit(struct http_req *r, size_t def, size_t max)
     return http_limit_value(http_query(r, "limit"), def, max);
 }
 
-bool http_has_key(struct http_req *r)
+/* The API key the request presents: "Authorization: Bearer <key>", else fabric's
+ * "x-api-key: <key>" (SPEC 9), else NULL. */
+static const char *request_key(struct http_req *r)
 {
     const char *auth = http_header(r, "Authorization");
     if (auth && !strncasecmp(auth, "Bearer ", 7))
-        return apikey_verify(r->st, auth + 7);
+        return auth + 7;
+    return http_header(r, "x-api-key");
+}
+
+bool http_has_key(struct http_req *r)
+{
+    const char *key = request_key(r);
+    if (key)
+        return apikey_verify(r->st, key);
     return session_valid(r);
 }
 
@@ -205,10 +223,9 @@ const char *http_idem(struct http_req *r, struct http_resp *out)
                    "the Idempotency-Key header must have 1 to 255 characters", NULL);
         return NULL;
     }
-    const char *auth = http_header(r, "Authorization");
+    const char *auth = request_key(r);
     char user[ID_MAX + 1];
-    if (auth && !strncasecmp(auth, "Bearer ", 7)) {
-        auth += 7;
+    if (auth) {
         if (apikey_verify(r->st, auth))
             snprintf(r->idem_scope, sizeof r->idem_scope, "%.100s key:%.*s", r->url,
                      (int)strcspn(auth, "."), auth);
@@ -310,7 +327,8 @@ const struct route *http_route(struct http_req *r, const char *method, const cha
                                                 AUTH_PUBLIC, false};
     size_t digits = url[0] == '/' && url[1] == 'v' ? strspn(url + 2, "0123456789") : 0;
     bool api = (digits && (url[2 + digits] == '/' || !url[2 + digits])) ||
-               !strncmp(url, "/healthz", 8);
+               !strncmp(url, "/healthz", 8) || !strncmp(url, "/api-inventory/", 15) ||
+               !strncmp(url, "/inventories/", 13);
     if (!rt && !path_known && !api && !strcmp(method, "GET"))
         rt = &not_found_page;
     if (!rt) {
@@ -338,8 +356,8 @@ int http_admit(struct http_req *r, const struct route *rt, struct http_resp *ear
 {
     if (rt->auth == AUTH_KEY && !http_has_key(r)) {
         http_error(early, 401, "UNAUTHORIZED",
-                   "this endpoint needs an API key (Authorization: Bearer <key>) or a console "
-                   "session with its X-CSRF-Token header",
+                   "this endpoint needs an API key (Authorization: Bearer <key> or "
+                   "x-api-key: <key>) or a console session with its X-CSRF-Token header",
                    NULL);
         return -1;
     }

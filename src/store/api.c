@@ -488,3 +488,8 @@ int store_sweep_done(struct store *st, date_t day, err_t *e)
 {
     return st->ops->sweep_done(st, day, e);
 }
+
+int store_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e)
+{
+    return st->ops->product_by_item(st, item_id, sku, e);
+}

@@ -353,6 +353,10 @@ struct store_ops {
     int (*sweep_lock)(struct store *st, bool *got, err_t *e);
     /* Records that the sweep of business date day completed (check's PENDING rule). */
     int (*sweep_done)(struct store *st, date_t day, err_t *e);
+
+    /* SPEC 9: the SKU of the product whose itemId is item_id; ERR_NOTFOUND when none. */
+    int (*product_by_item)(struct store *st, int64_t item_id, char sku[ID_MAX + 1],
+                           err_t *e);
 };
 
 /* Longest search term the store takes (sku_page's q, transit_search). */
@@ -527,5 +531,6 @@ int store_delays_due(struct store *st, date_t today, char (**ids)[ORDER_ID_MAX],
                      err_t *e);
 int store_sweep_lock(struct store *st, bool *got, err_t *e);
 int store_sweep_done(struct store *st, date_t day, err_t *e);
+int store_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e);
 
 #endif
