@@ -51,16 +51,16 @@ static int apply_attempt(struct store *st, void *ctx, err_t *e)
          * against the old limits after this transaction re-plans. */
         if (new_sku) {
             struct position_list pl = {0};
-            rc = st->ops->positions_lock(st, c->rows[i].sku, &pl, e);
+            rc = store_positions_lock(st, c->rows[i].sku, &pl, e);
             position_list_free(&pl);
         }
         struct limits stored;
         if (!rc)
-            rc = st->ops->limits_get(st, c->rows[i].sku, c->rows[i].location_id, &stored, e);
+            rc = store_limits_get(st, c->rows[i].sku, c->rows[i].location_id, &stored, e);
         if (!rc) {
             merge(&stored, &c->rows[i]);
             c->rows[i].lim = stored;
-            rc = st->ops->limits_put(st, c->rows[i].sku, c->rows[i].location_id, &stored, e);
+            rc = store_limits_put(st, c->rows[i].sku, c->rows[i].location_id, &stored, e);
         }
     }
     /* A limit change is a supply change (SPEC 5.7): the SKU's orders follow it. */
@@ -74,7 +74,7 @@ int limits_apply(struct store *st, struct limits_row *rows, size_t n, err_t *e)
 {
     struct location *locs;
     size_t nlocs;
-    int rc = st->ops->location_list(st, &locs, &nlocs, e);
+    int rc = store_location_list(st, &locs, &nlocs, e);
     if (rc)
         return rc;
     for (size_t i = 0; !rc && i < n; i++) {

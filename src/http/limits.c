@@ -26,14 +26,14 @@ static void row_parse(json_t *o, size_t idx, struct limits_row *r, json_t *detai
     char *dst[2] = {r->sku, r->location_id};
     for (int k = 0; k < 2; k++) {
         json_t *v = json_object_get(o, ids[k]);
-        char msg[256] = "";
+        err_t e;
         if (!json_is_string(v))
-            strcpy(msg, v ? "must be a string" : "is required");
+            problem(details, idx, ids[k], v ? "must be a string" : "is required");
         else if (importrow_id(k == 0 ? COL_SKU : COL_LOCATION_ID, json_string_value(v),
-                              json_string_length(v), msg, sizeof msg) == 0)
+                              json_string_length(v), &e))
+            problem(details, idx, ids[k], e.msg);
+        else
             memcpy(dst[k], json_string_value(v), json_string_length(v) + 1);
-        if (msg[0])
-            problem(details, idx, ids[k], msg);
     }
     bool *set[4] = {&r->set_safety_stock, &r->set_preorder_limit, &r->set_backorder_limit,
                     &r->set_low_stock};
@@ -65,7 +65,7 @@ static void row_parse(json_t *o, size_t idx, struct limits_row *r, json_t *detai
     }
 }
 
-int limits_put_h(struct http_req *r, struct http_resp *out)
+int h_limits_put(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
