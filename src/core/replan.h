@@ -41,7 +41,9 @@ int64_t replan_hold(const struct position *p);
  * that has passed counts as undated (a backorder range from today). */
 date_t replan_source_to(const struct position *p, const struct settings *s, date_t today);
 
-/* Re-plans allocs over pos (one SKU, in allocation order; their `allocated` is ignored):
+/* Re-plans allocs over pos (one SKU, in allocation order; their `allocated` is ignored;
+ * their limits, SPEC 9, hold: a pre-order/backorder limit bounds what a location's dated /
+ * undated positions hold in all, and units that move leave on-hand safety stock alone):
  * 1. oldest order first, an allocation keeps what its source can still hold;
  * 2. units that must move, and units already unsourced, take free units in allocation order,
  *    oldest order first;  3. what nothing covers is unsourced;
