@@ -4,9 +4,10 @@
 // lowStock flags the document; a limit change is a supply change (SPEC 5.7). Every test
 // makes its own SKUs and ends with `sellahead check`.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 
-import { assertError, startServer } from './lib/server.mjs';
+import { PG_URL, assertError, createPgDatabase, dropPgDatabase, run, startServer } from './lib/server.mjs';
 import { assertCheck, createSku, placeOrder, placeOrderRaw, sql, uniqueSku } from './lib/shop.mjs';
 import { PO, plan, shipmentFrom } from './lib/promises.mjs';
 
@@ -225,4 +226,31 @@ test('the purchase-order list shows what the limit leaves each PO', async () => 
   const r = await srv.api(`/v1/purchase-orders?sku=${sku}`, { key: true });
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(r.json.items.map((p) => [p.transitRef, p.quantity, p.available]), [['PP1', 5, 5], ['PP2', 5, 2]]);
+});
+
+test('sellahead migrate copies the limits (SQLite to SQLite, and to PostgreSQL with a cluster)', async (t) => {
+  const src = await startServer({ backend: 'sqlite', demo: false });
+  t.after(() => src.stop());
+  const loc = await src.api('/v1/locations', { key: true, body: { locationId: 'WH1', name: 'Main' } });
+  assert.equal(loc.status, 201, loc.text);
+  const sku = await createSku(src, { onhand: 10, transit: [PO('PM1', '2026-12-15', 10)] });
+  const set = await src.api('/v1/inventory/limits', { method: 'PUT', key: true,
+    body: [{ sku, locationId: 'WH1', safetyStock: 4, preorderLimit: 3, lowStock: 6 }] });
+  assert.equal(set.status, 200, set.text);
+  const want = await run(['inventory', sku, '--quantity', '8', '--db', src.db]);
+  assert.equal(want.code, 0, want.stderr);
+  assert.deepEqual([JSON.parse(want.stdout).availableTotal, JSON.parse(want.stdout).lowStock], [9, true]);
+  const targets = [path.join(src.dir, 'copy.db')];
+  if (PG_URL) {
+    const url = await createPgDatabase();
+    t.after(() => dropPgDatabase(url));
+    targets.push(url);
+  }
+  for (const target of targets) {
+    const m = await run(['migrate', '--from', src.db, '--to', target]);
+    assert.equal(m.code, 0, m.stderr);
+    const got = await run(['inventory', sku, '--quantity', '8', '--db', target]);
+    assert.equal(got.code, 0, got.stderr);
+    assert.deepEqual(JSON.parse(got.stdout), JSON.parse(want.stdout), target);
+  }
 });
