@@ -1,7 +1,10 @@
 /* SQLite backend: the statement table (SQL text, by enum stmt_id). */
 #include "store/sqlite/sqlite_int.h"
 
-#define POSITION_KEY "sku = ?1 AND location_id = ?2 AND stock_type = ?3 AND transit_ref = ?4"
+/* +?3: a bare ?3 matched against the partial indexes' "stock_type = 1" made SQLite expire the
+ * statement at every new binding and compile it again (a parse per position read or write).
+ * The unary plus hides the parameter from that match; the primary key still serves it. */
+#define POSITION_KEY "sku = ?1 AND location_id = ?2 AND stock_type = +?3 AND transit_ref = ?4"
 #define SHIPMENT_COLS                                                                         \
     "SELECT id, order_id, seq, status, stock_type, location_id, transit_ref, stock_date, "    \
     "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at, "     \
