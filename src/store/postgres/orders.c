@@ -167,8 +167,9 @@ static int load_items(struct pg_store *s, struct shipment_rec *sh, err_t *e)
     return rc;
 }
 
-/* Lines, shipments and payment of an order whose own row is in o; o owns what it gets. */
-static int load_order_parts(struct pg_store *s, struct order_rec *o, err_t *e)
+/* Lines, shipments and (when money) payment of an order whose own row is in o; o owns what
+ * it gets. */
+static int load_order_parts(struct pg_store *s, struct order_rec *o, bool money, err_t *e)
 {
     struct params p = {0};
     pg_p_text(&p, o->id);
@@ -202,7 +203,7 @@ static int load_order_parts(struct pg_store *s, struct order_rec *o, err_t *e)
         rc = load_items(s, sh, e);
     }
     PQclear(r);
-    if (rc)
+    if (rc || !money)
         return rc;
 
     if ((rc = pg_exec_stmt(s, Q_PAYMENT_GET, &p, &r, e, "read the order's payment")))
@@ -222,7 +223,8 @@ static int load_order_parts(struct pg_store *s, struct order_rec *o, err_t *e)
     return pg_read_intents(s, Q_INTENTS_BY_ORDER, &p, &o->events, &o->nevents, e);
 }
 
-int pg_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e)
+static int order_read(struct store *st, const char *id, struct order_rec *o, bool money,
+                      err_t *e)
 {
     struct pg_store *s = S(st);
     memset(o, 0, sizeof *o);
@@ -252,10 +254,20 @@ int pg_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e
     pg_col_copy(r, 0, 12, a->country, sizeof a->country);
     pg_col_copy(r, 0, 13, o->created_at, sizeof o->created_at);
     PQclear(r);
-    rc = load_order_parts(s, o, e);
+    rc = load_order_parts(s, o, money, e);
     if (rc)
         order_rec_free(o);
     return rc;
+}
+
+int pg_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e)
+{
+    return order_read(st, id, o, true, e);
+}
+
+int pg_order_get_light(struct store *st, const char *id, struct order_rec *o, err_t *e)
+{
+    return order_read(st, id, o, false, e);
 }
 
 static void row_order_id(const PGresult *r, int i, void *dst)

@@ -245,6 +245,7 @@ int pg_order_lock(struct store *st, const char *id, err_t *e);
 int pg_order_next_number(struct store *st, int64_t *number, err_t *e);
 int pg_order_insert(struct store *st, struct order_rec *o, err_t *e);
 int pg_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e);
+int pg_order_get_light(struct store *st, const char *id, struct order_rec *o, err_t *e);
 int pg_order_page(struct store *st, const char *before, size_t limit,
                   char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e);
 int pg_order_by_shipment(struct store *st, const char *shipment_id,

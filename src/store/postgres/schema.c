@@ -497,4 +497,5 @@ static const struct store_ops postgres_ops = {
     .changes_head = pg_changes_head,
     .changes_prune = pg_changes_prune,
     .positions_page = pg_positions_page,
+    .order_get_light = pg_order_get_light,
 };

@@ -423,4 +423,5 @@ static const struct store_ops sqlite_ops = {
     .changes_head = sq_changes_head,
     .changes_prune = sq_changes_prune,
     .positions_page = sq_positions_page,
+    .order_get_light = sq_order_get_light,
 };

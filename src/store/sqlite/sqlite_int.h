@@ -251,6 +251,7 @@ int sq_outbox_list(struct store *st, const char *before, size_t limit,
 int sq_order_next_number(struct store *st, int64_t *number, err_t *e);
 int sq_order_insert(struct store *st, struct order_rec *o, err_t *e);
 int sq_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e);
+int sq_order_get_light(struct store *st, const char *id, struct order_rec *o, err_t *e);
 int sq_order_page(struct store *st, const char *before, size_t limit,
                   char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e);
 int sq_order_by_shipment(struct store *st, const char *shipment_id,
