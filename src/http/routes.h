@@ -43,6 +43,7 @@ int shipments_cancel_h(struct http_req *r, struct http_resp *out);
 int purchase_orders_list_h(struct http_req *r, struct http_resp *out);
 int orders_payment_h(struct http_req *r, struct http_resp *out);
 int shipments_ship_h(struct http_req *r, struct http_resp *out);
+int shipments_delay_consent_h(struct http_req *r, struct http_resp *out);
 int receipts_create_h(struct http_req *r, struct http_resp *out);
 int outbox_list_h(struct http_req *r, struct http_resp *out);
 int transit_positions_h(struct http_req *r, struct http_resp *out);

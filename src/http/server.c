@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/delays.h"
 #include "app/payments.h"
 #include "app/readmodel.h"
 #include "core/date.h"
@@ -71,6 +72,8 @@ static const struct route routes[] = {
     {"POST", "/v1/orders/*/payment", orders_payment_h, BODY_JSON, AUTH_PUBLIC, false},
     {"POST", "/v1/shipments/*/ship", shipments_ship_h, BODY_JSON, AUTH_KEY, false},
     {"POST", "/v1/shipments/*/cancel", shipments_cancel_h, BODY_JSON, AUTH_PUBLIC, false},
+    {"POST", "/v1/shipments/*/delay-consent", shipments_delay_consent_h, BODY_JSON, AUTH_PUBLIC,
+     false},
     {"GET", "/v1/purchase-orders", purchase_orders_list_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/outbox", outbox_list_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/transit-positions", transit_positions_h, BODY_NONE, AUTH_KEY, false},
@@ -1189,9 +1192,36 @@ static void recover_payments(struct store *st, int64_t min_age)
                 n);
 }
 
+/* The promise sweep (SPEC 5.8) at start and every sweepMinutes, on the mail worker's
+ * connection; on PostgreSQL one server at a time does the work. */
+static int64_t last_sweep; /* monotonic seconds; touched by the worker thread only */
+
+static void sweep_now(struct store *st)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    last_sweep = ts.tv_sec;
+    struct sweep_result r;
+    err_t e = {0};
+    if (delays_sweep(st, &r, &e)) {
+        fprintf(stderr, "sellahead: promise sweep: %s\n", e.msg);
+        return;
+    }
+    if (r.events.n)
+        fprintf(stderr, "sellahead: promise sweep: %zu overdue, %zu implied, %zu cancelled\n",
+                r.overdue, r.implied, r.cancelled);
+    delays_sweep_free(&r);
+}
+
 static void recover_tick(struct store *st)
 {
     recover_payments(st, RECOVER_EVERY_SECONDS);
+    struct settings s;
+    err_t e = {0};
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (!st->ops->settings_get(st, &s, &e) && ts.tv_sec - last_sweep >= s.sweep_minutes * 60)
+        sweep_now(st);
 }
 
 int http_serve(const struct http_config *cfg, err_t *e)
@@ -1231,6 +1261,7 @@ int http_serve(const struct http_config *cfg, err_t *e)
         return rc;
     }
     recover_payments(st, 0);
+    sweep_now(st);
     st->ops->close(st);
     worker_every(mail_worker, RECOVER_EVERY_SECONDS, recover_tick);
     if ((rc = group_start(e))) {
