@@ -310,6 +310,8 @@ static void finish_shipment(const struct sku_plan *p, const struct order_rec *o,
     sh->stock_date = src.stock_date;
     sh->overdue = src.stock_type == STOCK_INTRANSIT && src.stock_date != DATE_NONE &&
                   src.stock_date < p->today;
+    if (sh->overdue)
+        src.stock_date = DATE_NONE; /* undated: a backorder range from today (SPEC 5.8) */
     promise_range(&src, p->s, p->today, &sh->expected);
 }
 

@@ -24,7 +24,8 @@ int store_open(const char *url, struct store **out, err_t *e)
 
 const struct store_table store_tables[] = {
     {"locations", COLS("id", "name", "created_at"), "id", "id"},
-    {"products", COLS("sku", "name", "price", "currency", "description", "image_url"), "sku",
+    {"products",
+     COLS("sku", "name", "price", "currency", "description", "image_url", "item_id"), "sku",
      "sku"},
     {"positions",
      COLS("sku", "location_id", "stock_type", "transit_ref", "order_date", "stock_date",

@@ -353,6 +353,10 @@ struct store_ops {
     int (*sweep_lock)(struct store *st, bool *got, err_t *e);
     /* Records that the sweep of business date day completed (check's PENDING rule). */
     int (*sweep_done)(struct store *st, date_t day, err_t *e);
+
+    /* SPEC 9: the SKU of the product whose itemId is item_id; ERR_NOTFOUND when none. */
+    int (*product_by_item)(struct store *st, int64_t item_id, char sku[ID_MAX + 1],
+                           err_t *e);
     /* order_get without the payment and its events (o->payment zeroed, no events): what
      * re-planning reads, two queries fewer for each order it changes. */
     int (*order_get_light)(struct store *st, const char *id, struct order_rec *o, err_t *e);

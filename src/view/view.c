@@ -182,6 +182,7 @@ json_t *view_product(const struct product *p, const struct item *it)
     json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "sku", p->sku, "name", p->name,
                           "price", (json_int_t)p->price, "currency", p->currency,
                           "description", p->description, "imageUrl", p->image_url);
+    json_object_set_new(o, "itemId", p->item_id ? json_integer(p->item_id) : json_null());
     if (it) {
         const struct availability *a = &it->avail;
         json_object_set_new(o, "status", json_string(promise_status_name(a->status)));

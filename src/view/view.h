@@ -20,6 +20,7 @@ struct item {
     bool found;
     struct position_list positions; /* in allocation order; owned */
     struct availability avail;
+    int64_t item_id; /* the product's fabric itemId (SPEC 9); 0 when none or not loaded */
 };
 
 /* Loads positions and computes availability with the given settings and today. */

@@ -4,8 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { startServer } from './lib/server.mjs';
-import { assertCheck, createSku, getOrder, outbox, placeOrder } from './lib/shop.mjs';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+import { PGBIN, PG_ONLY, startServer } from './lib/server.mjs';
+import { assertCheck, createSku, getOrder, outbox, ownServer, placeOrder, sql, waitFor } from './lib/shop.mjs';
 
 let srv;
 before(async () => {
@@ -162,6 +165,40 @@ describe('delays', () => {
     assert.ok(ids.includes(o.id) && ids.includes(other.id));
     assert.ok(r.json.items.every((x) => x.shipments.some((s) => s.delay)));
     assert.equal((await srv.api('/v1/orders?delayed=maybe', { key: true })).status, 422);
+  });
+
+  // Its own server: the other tests sweep on later dates than this server's business date.
+  test('check reports a PENDING delay whose respondBy is before the last sweep', async (t) => {
+    const main = srv;
+    srv = await ownServer(t, { demo: true });
+    t.after(() => { srv = main; });
+    const { sku, o, sh } = await orderOnPo();
+    await slip(sku, 'PD1', '2027-02-01');
+    await sweep('2026-12-01');
+    await assertCheck(srv);
+    // Planted below the API: the answer date moved before the sweep that should have acted.
+    await sql(srv, `UPDATE shipments SET delay_respond_by = delay_respond_by - 7 WHERE id = '${sh.id}'`);
+    const r = await srv.cli(['check', '--db', srv.db]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, new RegExp(`shipment ${sh.id} has a PENDING delay with respondBy 2026-11-27, before the last sweep on 2026-12-01`));
+    await sql(srv, `UPDATE shipments SET delay_respond_by = delay_respond_by + 7 WHERE id = '${sh.id}'`);
+    assert.equal((await getOrder(srv, o.id)).shipments[0].delay.respondBy, '2026-12-04');
+  });
+
+  test('on PostgreSQL one sweep at a time: another holding the lock makes this one skip', { skip: PG_ONLY }, async () => {
+    const psql = path.join(PGBIN, 'psql');
+    const holder = spawn(psql, ['-X', '-q', '-d', srv.db, '-c',
+      'SELECT pg_advisory_lock(1937204581); SELECT pg_sleep(30);'], { stdio: 'ignore' });
+    try {
+      await waitFor(async () => (await sql(srv,
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1937204581 AND granted"))[0][0] === '1',
+      { what: 'the lock held by another session' });
+      const r = await sweep('2026-12-20');
+      assert.equal(r.skipped, true);
+      assert.deepEqual(r.shipments, []);
+    } finally {
+      holder.kill();
+    }
   });
 
   test('bad requests: a wrong body, no credential, never delayed', async () => {

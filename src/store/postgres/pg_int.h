@@ -134,6 +134,7 @@ enum stmt_id {
     Q_SWEEP_LOCK,
     Q_SWEEP_DONE,
     Q_CHECK_SWEEP,
+    Q_PRODUCT_BY_ITEM,
     Q_COUNT
 };
 
@@ -245,6 +246,7 @@ int pg_product_find(struct store *st, const char *after, size_t limit, const cha
                     struct product **out, size_t *n, err_t *e);
 int pg_positions_page(struct store *st, const char *after, size_t limit,
                       struct position_list *out, err_t *e);
+int pg_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e);
 
 /* orders.c */
 int pg_order_lock(struct store *st, const char *id, err_t *e);

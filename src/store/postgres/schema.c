@@ -179,6 +179,9 @@ static const char *const migrations[] = {
     "CREATE INDEX shipments_pending ON shipments(delay_respond_by) WHERE delay_consent = 1"
     "  AND status <= 1;"
     "CREATE TABLE sweeps(day INTEGER PRIMARY KEY, at TEXT NOT NULL);",
+    /* 9: fabric's itemId on products (SPEC 9): unique where set, NULL for none. */
+    "ALTER TABLE products ADD COLUMN item_id BIGINT;"
+    "CREATE UNIQUE INDEX products_item_id ON products(item_id);",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -520,5 +523,6 @@ static const struct store_ops postgres_ops = {
     .delays_due = pg_delays_due,
     .sweep_lock = pg_sweep_lock,
     .sweep_done = pg_sweep_done,
+    .product_by_item = pg_product_by_item,
     .order_get_light = pg_order_get_light,
 };

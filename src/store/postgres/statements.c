@@ -69,13 +69,14 @@ const char *const pg_stmt_sql[Q_COUNT] = {
                        "ON CONFLICT (id) DO NOTHING",
     [Q_LOCATION_LIST] = "SELECT id, name FROM locations ORDER BY id",
     [Q_PRODUCT_UPSERT] =
-        "INSERT INTO products(sku, name, price, currency, description, image_url) "
-        "VALUES($1, $2, $3, $4, $5, $6) ON CONFLICT (sku) DO UPDATE SET name = excluded.name, "
-        "price = excluded.price, currency = excluded.currency, "
-        "description = excluded.description, image_url = excluded.image_url",
-    [Q_PRODUCT_GET] = "SELECT sku, name, price, currency, description, image_url "
+        "INSERT INTO products(sku, name, price, currency, description, image_url, item_id) "
+        "VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sku) DO UPDATE SET "
+        "name = excluded.name, price = excluded.price, currency = excluded.currency, "
+        "description = excluded.description, image_url = excluded.image_url, "
+        "item_id = excluded.item_id",
+    [Q_PRODUCT_GET] = "SELECT sku, name, price, currency, description, image_url, item_id "
                       "FROM products WHERE sku = $1",
-    [Q_PRODUCT_PAGE] = "SELECT sku, name, price, currency, description, image_url "
+    [Q_PRODUCT_PAGE] = "SELECT sku, name, price, currency, description, image_url, item_id "
                        "FROM products WHERE sku > $1 ORDER BY sku LIMIT $2",
     [Q_POSITIONS_BY_SKU] =
         "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
@@ -319,7 +320,7 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_IMPORT_WARNINGS] = "SELECT w.sku, w.message, i.total_warnings FROM imports i "
                           "JOIN import_warnings w ON w.import_id = i.id WHERE i.id = $1 "
                           "ORDER BY w.n LIMIT $2",
-    [Q_PRODUCT_FIND] = "SELECT sku, name, price, currency, description, image_url "
+    [Q_PRODUCT_FIND] = "SELECT sku, name, price, currency, description, image_url, item_id "
                        "FROM products WHERE sku > $1 AND (strpos(lower(sku), lower($3)) > 0 "
                        "OR strpos(lower(name), lower($3)) > 0) ORDER BY sku LIMIT $2",
     [Q_INTENT_ADD] =
@@ -380,4 +381,5 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_CHECK_SWEEP] = "SELECT s.id, s.delay_respond_by, w.day FROM shipments s, "
                       "(SELECT max(day) AS day FROM sweeps) w WHERE s.delay_consent = 1 "
                       "AND s.status <= 1 AND s.delay_respond_by < w.day ORDER BY s.seq",
+    [Q_PRODUCT_BY_ITEM] = "SELECT sku FROM products WHERE item_id = $1",
 };

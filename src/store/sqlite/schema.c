@@ -183,6 +183,9 @@ static const char *const migrations[] = {
     "CREATE INDEX shipments_pending ON shipments(delay_respond_by) WHERE delay_consent = 1 "
     "  AND status <= 1;"
     "CREATE TABLE sweeps(day INTEGER PRIMARY KEY, at TEXT NOT NULL);",
+    /* 9: fabric's itemId on products (SPEC 9): unique where set, NULL for none. */
+    "ALTER TABLE products ADD COLUMN item_id INTEGER;"
+    "CREATE UNIQUE INDEX products_item_id ON products(item_id);",
 };
 
 /* How long another process's commit may go unseen by version(): asking SQLite costs file
@@ -450,5 +453,6 @@ static const struct store_ops sqlite_ops = {
     .delays_due = sq_delays_due,
     .sweep_lock = sq_sweep_lock,
     .sweep_done = sq_sweep_done,
+    .product_by_item = sq_product_by_item,
     .order_get_light = sq_order_get_light,
 };

@@ -136,6 +136,7 @@ enum stmt_id {
     Q_ORDER_PAGE_DELAYED,
     Q_SWEEP_DONE,
     Q_CHECK_SWEEP,
+    Q_PRODUCT_BY_ITEM,
     Q_COUNT
 };
 
@@ -209,6 +210,7 @@ int sq_product_find(struct store *st, const char *after, size_t limit, const cha
                     struct product **out, size_t *n, err_t *e);
 int sq_positions_page(struct store *st, const char *after, size_t limit,
                       struct position_list *out, err_t *e);
+int sq_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e);
 
 /* users.c */
 int sq_settings_get(struct store *st, struct settings *out, err_t *e);
