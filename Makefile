@@ -19,7 +19,7 @@ ifeq ($(SANITIZE),1)
   LDFLAGS += -fsanitize=address,undefined
 endif
 
-SRC      := $(sort $(wildcard src/*/*.c))
+SRC      := $(sort $(wildcard src/*/*.c src/*/*/*.c))
 OBJ      := $(SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -35,7 +35,9 @@ $(BUILD)/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# Made anew each time: ar would keep the members of source files that are gone.
 $(BUILD)/libsellahead.a: $(OBJ)
+	@rm -f $@
 	@$(AR) rcs $@ $^
 
 $(BUILD)/sellahead: $(BUILD)/src/main.o $(BUILD)/libsellahead.a

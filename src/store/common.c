@@ -1,0 +1,195 @@
+/* What both storage backends share; see common.h. */
+#include "store/common.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int settings_int(const char *v, int *out)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end || n < 0 || n > 365)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+void store_settings_apply(struct settings *s, const char *k, const char *v)
+{
+    int *day = settings_day(s, k);
+    if (day)
+        settings_int(v, day);
+    else if (!strcmp(k, "backorderMessage"))
+        snprintf(s->backorder_message, sizeof s->backorder_message, "%s", v);
+    else if (!strcmp(k, "businessDays"))
+        s->business_days = !strcmp(v, "1");
+    else if (!strcmp(k, "captureOn"))
+        settings_capture_parse(v, &s->capture_on);
+    else if (!strcmp(k, "authorizationValidDays"))
+        settings_int(v, &s->authorization_valid_days);
+    else if (!strcmp(k, "storeName"))
+        snprintf(s->store_name, sizeof s->store_name, "%s", v);
+    else if (!strcmp(k, "fromEmail"))
+        snprintf(s->from_email, sizeof s->from_email, "%s", v);
+    else if (!strcmp(k, "publicUrl") && *v)
+        snprintf(s->public_url, sizeof s->public_url, "%s", v);
+    else if (!strcmp(k, "holidays")) {
+        s->nholidays = 0;
+        for (const char *p = v; *p && s->nholidays < SETTINGS_MAX_HOLIDAYS;) {
+            date_t d;
+            if (date_parse(p, 10, &d) == 0)
+                s->holidays[s->nholidays++] = d;
+            p += strlen(p) >= 11 ? 11 : strlen(p);
+        }
+    }
+}
+
+void store_settings_rows(const struct settings *set, struct store_settings_rows *out)
+{
+    size_t n = 0;
+    struct settings days = *set; /* settings_day hands out writable fields */
+    for (size_t i = 0; i < SETTINGS_DAYS; i++) {
+        snprintf(out->days[i], sizeof out->days[i], "%d",
+                 *settings_day(&days, settings_day_names[i]));
+        out->kv[n][0] = settings_day_names[i];
+        out->kv[n++][1] = out->days[i];
+    }
+    out->holidays[0] = '\0';
+    for (size_t i = 0; i < set->nholidays; i++) {
+        date_format(set->holidays[i], out->holidays + i * DATE_STRLEN);
+        out->holidays[i * DATE_STRLEN + 10] = ',';
+        out->holidays[i * DATE_STRLEN + 11] = '\0';
+    }
+    snprintf(out->valid_days, sizeof out->valid_days, "%d", set->authorization_valid_days);
+    const char *kv[][2] = {
+        {"backorderMessage", set->backorder_message},
+        {"businessDays", set->business_days ? "1" : "0"},
+        {"holidays", out->holidays},
+        {"captureOn", settings_capture_name(set->capture_on)},
+        {"authorizationValidDays", out->valid_days},
+        {"storeName", set->store_name},
+        {"fromEmail", set->from_email},
+        {"publicUrl", settings_public_url_stored(set)},
+    };
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
+        out->kv[n][0] = kv[i][0];
+        out->kv[n++][1] = kv[i][1];
+    }
+    out->n = n;
+}
+
+const char *store_key_name(const char *sku, const char *loc, int type, const char *ref, char *buf,
+                           size_t cap)
+{
+    snprintf(buf, cap, "%s at %s (%s%s%s)", sku, loc, position_stock_type_name(type),
+             *ref ? " " : "", ref);
+    return buf;
+}
+
+const char *store_pos_name(const struct position *k, char *buf, size_t cap)
+{
+    return store_key_name(k->sku, k->location_id, k->stock_type, k->transit_ref, buf, cap);
+}
+
+/* --- the sentences of `sellahead check` --- */
+
+/* The position named by columns i..i+3 (sku, location_id, stock_type, transit_ref). */
+static const char *row_pos(const struct store_row *r, int i, char *buf, size_t cap)
+{
+    return store_key_name(r->text(r, i), r->text(r, i + 1), (int)r->num(r, i + 2),
+                          r->text(r, i + 3), buf, cap);
+}
+
+static void fmt_allocated(const struct store_row *r, char *msg, size_t cap)
+{
+    char pos[256];
+    snprintf(msg, cap, "%s has allocatedQuantity %lld but its allocations add up to %lld",
+             row_pos(r, 0, pos, sizeof pos), (long long)r->num(r, 4), (long long)r->num(r, 5));
+}
+
+static void fmt_orphan(const struct store_row *r, char *msg, size_t cap)
+{
+    char pos[256];
+    snprintf(msg, cap, "shipment %s holds %lld units of %s, a position that does not exist",
+             r->text(r, 4), (long long)r->num(r, 5), row_pos(r, 0, pos, sizeof pos));
+}
+
+static void fmt_negative(const struct store_row *r, char *msg, size_t cap)
+{
+    char pos[256];
+    snprintf(msg, cap,
+             "%s has a negative figure or is oversold: quantity %lld, "
+             "reservedQuantity %lld, allocatedQuantity %lld",
+             row_pos(r, 0, pos, sizeof pos), (long long)r->num(r, 4), (long long)r->num(r, 5),
+             (long long)r->num(r, 6));
+}
+
+static void fmt_closed(const struct store_row *r, char *msg, size_t cap)
+{
+    char pos[256];
+    snprintf(msg, cap, "shipment %s is %s but still holds %lld units of %s", r->text(r, 4),
+             order_shipment_status_name((int)r->num(r, 6)), (long long)r->num(r, 5),
+             row_pos(r, 0, pos, sizeof pos));
+}
+
+static void fmt_no_payment(const struct store_row *r, char *msg, size_t cap)
+{
+    snprintf(msg, cap, "order %lld (%s) has no payment", (long long)r->num(r, 0), r->text(r, 1));
+}
+
+static void fmt_overcapture(const struct store_row *r, char *msg, size_t cap)
+{
+    snprintf(msg, cap,
+             "order %lld (%s) has captures of %lld in all, more than the %lld "
+             "authorized",
+             (long long)r->num(r, 0), r->text(r, 1), (long long)r->num(r, 3),
+             (long long)r->num(r, 2));
+}
+
+static void fmt_captured(const struct store_row *r, char *msg, size_t cap)
+{
+    snprintf(msg, cap, "order %lld (%s) records %lld captured but its captures add up to %lld",
+             (long long)r->num(r, 0), r->text(r, 1), (long long)r->num(r, 2),
+             (long long)r->num(r, 3));
+}
+
+static void fmt_confirmation(const struct store_row *r, char *msg, size_t cap)
+{
+    snprintf(msg, cap, "order %lld (%s) has no order_confirmation email", (long long)r->num(r, 0),
+             r->text(r, 1));
+}
+
+static void fmt_ledger_over(const struct store_row *r, char *msg, size_t cap)
+{
+    snprintf(msg, cap,
+             "order %lld (%s): its payment events capture %lld and refund %lld, "
+             "more than the %lld authorized",
+             (long long)r->num(r, 0), r->text(r, 1), (long long)r->num(r, 3),
+             (long long)r->num(r, 4), (long long)r->num(r, 2));
+}
+
+static void fmt_ledger_sum(const struct store_row *r, char *msg, size_t cap)
+{
+    snprintf(msg, cap,
+             "order %lld (%s) records authorized %lld, captured %lld, voided %lld, "
+             "refunded %lld but its payment events add up to %lld, %lld, %lld, %lld",
+             (long long)r->num(r, 0), r->text(r, 1), (long long)r->num(r, 2),
+             (long long)r->num(r, 3), (long long)r->num(r, 4), (long long)r->num(r, 5),
+             (long long)r->num(r, 6), (long long)r->num(r, 7), (long long)r->num(r, 8),
+             (long long)r->num(r, 9));
+}
+
+static void (*const check_fmt[])(const struct store_row *r, char *msg, size_t cap) = {
+    [STORE_CHECK_ALLOCATED] = fmt_allocated,     [STORE_CHECK_ALLOC_ORPHAN] = fmt_orphan,
+    [STORE_CHECK_NEGATIVE] = fmt_negative,       [STORE_CHECK_CLOSED_ALLOC] = fmt_closed,
+    [STORE_CHECK_NO_PAYMENT] = fmt_no_payment,   [STORE_CHECK_OVERCAPTURE] = fmt_overcapture,
+    [STORE_CHECK_CAPTURED] = fmt_captured,       [STORE_CHECK_CONFIRMATION] = fmt_confirmation,
+    [STORE_CHECK_LEDGER_OVER] = fmt_ledger_over, [STORE_CHECK_LEDGER_SUM] = fmt_ledger_sum,
+};
+
+void store_check_format(enum store_check kind, const struct store_row *r, char *msg, size_t cap)
+{
+    check_fmt[kind](r, msg, cap);
+}
