@@ -474,6 +474,10 @@ static void pool_run(struct conn_ctx *c, struct store **st)
     err_t e;
     if (!*st && store_open(config->db_url, st, &e)) {
         *st = NULL;
+        /* libpq's words stay in the log: the client learns only that it may try again. */
+        fprintf(stderr, "sellahead: database pool: %s\n", e.msg);
+        if (e.code == ERR_UNAVAILABLE)
+            err_set(&e, ERR_UNAVAILABLE, "the database is unavailable, try again");
         http_fail(&c->resp, &e);
     }
     c->req.st = *st;

@@ -324,9 +324,12 @@ int pg_pipe_end(struct pg_store *s, err_t *e)
         rc = pg_fail(s, NULL, e, "send statements");
     } else {
         rc = pipe_wait(s, NULL, e);
-        PGresult *r = PQgetResult(s->conn); /* PGRES_PIPELINE_SYNC */
-        if (PQresultStatus(r) != PGRES_PIPELINE_SYNC && !rc)
-            rc = pg_fail(s, r, e, "send statements");
+        /* PGRES_PIPELINE_SYNC. A server shutting down may answer a COMMIT and then end the
+         * connection in its place: the commit stands (its answer came), the connection is
+         * replaced before its next use. */
+        PGresult *r = PQgetResult(s->conn);
+        if (PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+            s->broken = true;
         PQclear(r);
     }
     s->npend = 0;
