@@ -303,13 +303,15 @@ int pg_open_tx(struct pg_store *s, const char *sql, err_t *e)
 
 /* A write transaction in pipeline mode (conn.c): its BEGIN goes with its first statement.
  * So that a request after a database restart still finds it back without a 503, a
- * connection the server closed while it was idle is noticed here (its end waits in the
- * socket) and replaced first. */
+ * connection the server closed while it was idle is noticed here and replaced first: its
+ * end waits in the socket, a FATAL message (read as a notice) and then the close, which the
+ * second read finds. */
 int pg_open_pipe_tx(struct pg_store *s, err_t *e)
 {
     memset(&s->tx_err, 0, sizeof s->tx_err);
-    if (!s->broken && (!PQconsumeInput(s->conn) || PQstatus(s->conn) != CONNECTION_OK))
-        s->broken = true;
+    for (int i = 0; i < 2 && !s->broken; i++)
+        if (!PQconsumeInput(s->conn) || PQstatus(s->conn) != CONNECTION_OK)
+            s->broken = true;
     int rc = pg_ensure_conn(s, e);
     if (rc)
         return rc;
