@@ -128,6 +128,8 @@ enum stmt_id {
     Q_CHANGES_HEAD,
     Q_CHANGES_PRUNE,
     Q_POSITIONS_PAGE,
+    Q_IMPORT_EXISTING,
+    Q_IMPORT_NEW,
     Q_COUNT
 };
 
