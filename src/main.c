@@ -18,6 +18,7 @@ static const char usage[] =
     "  demo                  load the demo catalog and inventory into a new database\n"
     "  user add NAME         create a console user (also: user passwd|remove NAME, user list)\n"
     "  check                 verify the database's invariants\n"
+    "  sweep                 run the promise sweep once (overdue, implied consent, cancels)\n"
     "  migrate --from --to   copy a database into an empty one (SQLite to PostgreSQL)\n"
     "\n"
     "--db D selects the database: a SQLite file or a postgresql:// URL\n"
@@ -32,7 +33,7 @@ int main(int argc, char **argv)
         {"serve", cli_serve},         {"import", cli_import}, {"template", cli_template},
         {"inventory", cli_inventory}, {"location", cli_location}, {"apikey", cli_apikey},
         {"demo", cli_demo},           {"user", cli_user},     {"check", cli_check},
-        {"migrate", cli_migrate},
+        {"migrate", cli_migrate},     {"sweep", cli_sweep},
         {"products", cli_products},
     };
     if (argc < 2) {

@@ -5,8 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
+#include "app/orders_int.h"
 #include "app/payments.h"
 #include "app/replan.h"
 #include "app/tx.h"
@@ -85,7 +84,7 @@ static int64_t unix_now(void)
 }
 
 /* Queues a composed email in the current transaction; frees its bodies. */
-static int queue_email(struct store *st, struct email *m, err_t *e)
+int orders_queue_email(struct store *st, struct email *m, err_t *e)
 {
     ids_new("msg", m->id, sizeof m->id);
     ids_now(m->created_at);
@@ -98,7 +97,7 @@ static int queue_email(struct store *st, struct email *m, err_t *e)
 
 /* After a shipment changed: saves the order's status and loads the settings the email of
  * the change is composed with. */
-static int order_changed(struct store *st, struct order_rec *o, struct settings *s, err_t *e)
+int orders_changed(struct store *st, struct order_rec *o, struct settings *s, err_t *e)
 {
     o->status = order_status(o->shipments, o->nshipments);
     int rc = st->ops->order_set_status(st, o->id, o->status, e);
@@ -204,6 +203,10 @@ static int build_order(const struct place_req *req, const struct order_plan *pla
         memcpy(sh->transit_ref, ps->transit_ref, sizeof sh->transit_ref);
         sh->stock_date = ps->stock_date;
         sh->expected = sh->promised = ps->expected;
+        /* A stock date already passed at placement was promised as such: the sweep does not
+         * flag it late again. */
+        sh->overdue = ps->stock_type == STOCK_INTRANSIT && ps->stock_date != DATE_NONE &&
+                      ps->stock_date < date_today();
         sh->amount = ps->amount;
         if (!(sh->items = calloc(plan->nallocs, sizeof *sh->items)))
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -351,7 +354,7 @@ static int place_tx(struct store *st, struct place_job *j, err_t *e)
     if (!rc) {
         struct email m = {0};
         rc = compose_order_confirmation(o, &s, date_today(), &m);
-        rc = rc ? err_set(e, ERR_NOMEM, "out of memory") : queue_email(st, &m, e);
+        rc = rc ? err_set(e, ERR_NOMEM, "out of memory") : orders_queue_email(st, &m, e);
     }
     /* Another server placed the same key first: run again and replay its order. */
     if (!rc && req->idem_key &&
@@ -552,7 +555,7 @@ void orders_result_free(struct place_result *r)
 
 /* --- after placement --- */
 
-static struct shipment_rec *find_shipment(struct order_rec *o, const char *id)
+struct shipment_rec *orders_find_shipment(struct order_rec *o, const char *id)
 {
     for (size_t i = 0; i < o->nshipments; i++)
         if (!strcmp(o->shipments[i].id, id))
@@ -561,7 +564,8 @@ static struct shipment_rec *find_shipment(struct order_rec *o, const char *id)
 }
 
 /* Gives back a shipment's units: released (cancel) or removed with the stock (ship). */
-static int drop_allocations(struct store *st, const char *shipment_id, bool shipped, err_t *e)
+int orders_drop_allocations(struct store *st, const char *shipment_id, bool shipped,
+                            err_t *e)
 {
     struct alloc_row *rows;
     size_t n;
@@ -590,13 +594,13 @@ static int ship_tx(struct store *st, const char *shipment_id, const char *tracki
     if (rc || (rc = st->ops->order_lock(st, order_id, e)) ||
         (rc = st->ops->order_get(st, order_id, o, e)))
         return rc;
-    struct shipment_rec *sh = find_shipment(o, shipment_id);
+    struct shipment_rec *sh = orders_find_shipment(o, shipment_id);
     if (!sh)
         return err_set(e, ERR_NOTFOUND, "no shipment %s", shipment_id);
     if (sh->status != SHIP_READY)
         return err_set(e, ERR_CONFLICT, "shipment %s is %s: only a READY shipment can ship",
                        shipment_id, order_shipment_status_name(sh->status));
-    if ((rc = drop_allocations(st, shipment_id, true, e)))
+    if ((rc = orders_drop_allocations(st, shipment_id, true, e)))
         return rc;
     sh->status = SHIP_SHIPPED;
     snprintf(sh->tracking_number, sizeof sh->tracking_number, "%s", tracking);
@@ -613,11 +617,11 @@ static int ship_tx(struct store *st, const char *shipment_id, const char *tracki
         return rc;
     struct settings s;
     struct email m = {0};
-    if ((rc = order_changed(st, o, &s, e)))
+    if ((rc = orders_changed(st, o, &s, e)))
         return rc;
     if (compose_shipment_shipped(o, sh, charge, &s, &m))
         return err_set(e, ERR_NOMEM, "out of memory");
-    if ((rc = queue_email(st, &m, e)))
+    if ((rc = orders_queue_email(st, &m, e)))
         return rc;
     return tx_test_retry("ship", attempt);
 }
@@ -641,7 +645,7 @@ static int ship_attempt(struct store *st, void *arg, err_t *e)
 /* After a use case committed its intents: calls the provider for each and records the
  * outcomes, then reloads the order. A call whose outcome is unknown leaves its intent
  * PENDING for recovery; the order is answered as it is. */
-static int settle_intents(struct store *st, struct pay_intent *v, size_t n,
+int orders_settle_intents(struct store *st, struct pay_intent *v, size_t n,
                           struct order_rec *order, err_t *e)
 {
     for (size_t i = 0; i < n; i++) {
@@ -692,7 +696,7 @@ static int reauth_attempt(struct store *st, void *arg, err_t *e)
         (rc = st->ops->settings_get(st, &s, e)) ||
         (rc = st->ops->order_get(st, order_id, &o, e)))
         return rc;
-    const struct shipment_rec *sh = find_shipment(&o, c->shipment_id);
+    const struct shipment_rec *sh = orders_find_shipment(&o, c->shipment_id);
     const struct pay_intent *cur = current_auth(&o);
     const struct payment *p = &o.payment;
     int64_t left = p->authorized - p->captured - p->voided;
@@ -717,7 +721,7 @@ static int reauth_settle_attempt(struct store *st, void *arg, err_t *e)
     if ((rc = st->ops->order_lock(st, c->intent.order_id, e)) ||
         (rc = st->ops->order_get(st, c->intent.order_id, &o, e)))
         return rc;
-    struct shipment_rec *sh = find_shipment(&o, c->shipment_id);
+    struct shipment_rec *sh = orders_find_shipment(&o, c->shipment_id);
     struct settings s;
     struct email m = {0};
     if (sh) {
@@ -725,7 +729,7 @@ static int reauth_settle_attempt(struct store *st, void *arg, err_t *e)
         if (!(rc = st->ops->shipment_update(st, sh, e)) &&
             !(rc = st->ops->settings_get(st, &s, e)))
             rc = compose_payment_required(&o, sh, &s, &m) ? err_set(e, ERR_NOMEM, "out of memory")
-                                                         : queue_email(st, &m, e);
+                                                         : orders_queue_email(st, &m, e);
     }
     order_rec_free(&o);
     return rc;
@@ -756,155 +760,10 @@ int orders_ship(struct store *st, const char *shipment_id, const char *tracking,
     if (!rc)
         rc = tx_run(st, ship_attempt, &c, e);
     if (!rc)
-        rc = settle_intents(st, &c.capture, 1, order, e);
+        rc = orders_settle_intents(st, &c.capture, 1, order, e);
     if (rc)
         order_rec_free(order);
     return rc;
-}
-
-/* Cancels one open shipment (shipment_id) or every open shipment of the order (NULL). A
- * shopper's token, when given, must be the order's (a key holder passes NULL). Payment:
- * what is no longer needed is refunded (charged ahead, captureOn=order) or, once nothing
- * is left to capture, the rest of the authorization is voided (SPEC 5.5). Freed units go to
- * the orders that wait (5.7 rule 4). */
-static int cancel_tx(struct store *st, const char *order_id, const char *shipment_id,
-                     const char *token, struct order_rec *o, struct pay_intent intents[2],
-                     err_t *e)
-{
-    char oid[ORDER_ID_MAX];
-    int rc = 0;
-    if (shipment_id && (rc = st->ops->order_by_shipment(st, shipment_id, oid, e)) == 0)
-        order_id = oid;
-    if (!rc)
-        rc = st->ops->order_lock(st, order_id, e);
-    if (!rc)
-        rc = st->ops->order_get(st, order_id, o, e);
-    if (!rc && token &&
-        (strlen(token) != strlen(o->access_token) ||
-         sodium_memcmp(token, o->access_token, strlen(token)) != 0))
-        rc = ERR_NOTFOUND; /* a wrong token looks like an unknown id */
-    if (rc == ERR_NOTFOUND)
-        return shipment_id ? err_named(e, ERR_NOTFOUND, "SHIPMENT_NOT_FOUND",
-                                       "no shipment %s", shipment_id)
-                           : err_set(e, ERR_NOTFOUND, "no order %s", order_id);
-    if (rc)
-        return rc;
-    if (!shipment_id && o->status == ORDER_CANCELLED)
-        return err_set(e, ERR_CONFLICT, "order %s is already cancelled", order_id);
-    int64_t cancelled = 0, shipped = 0, open_after = 0;
-    const struct shipment_rec *only = NULL;
-    for (size_t i = 0; i < o->nshipments; i++) {
-        struct shipment_rec *sh = &o->shipments[i];
-        if (sh->status == SHIP_SHIPPED)
-            shipped += sh->amount;
-        if (sh->status != SHIP_READY && sh->status != SHIP_AWAITING_STOCK)
-            continue;
-        if (shipment_id && strcmp(sh->id, shipment_id)) {
-            open_after += sh->amount;
-            continue;
-        }
-        if ((rc = drop_allocations(st, sh->id, false, e)))
-            return rc;
-        sh->status = SHIP_CANCELLED;
-        cancelled += sh->amount;
-        only = sh;
-        if ((rc = st->ops->shipment_update(st, sh, e)))
-            return rc;
-    }
-    if (cancelled == 0)
-        return shipment_id ? err_set(e, ERR_CONFLICT,
-                                     "shipment %s has shipped or was cancelled already",
-                                     shipment_id)
-                           : err_set(e, ERR_CONFLICT,
-                                     "order %s has nothing left to cancel: its shipments "
-                                     "have shipped or were cancelled",
-                                     order_id);
-    /* Keep what pays for what shipped and what is still open; give back what was charged
-     * beyond it; release the hold once nothing is left to capture. */
-    struct payment *p = &o->payment;
-    int64_t kept = p->captured - p->refunded, still = shipped + open_after;
-    int64_t refund = kept > still ? kept - still : 0;
-    int64_t uncaptured = p->authorized - p->captured - p->voided;
-    int64_t hold = still > kept ? still - kept : 0;
-    int64_t release = hold == 0 && uncaptured > 0 ? uncaptured : 0;
-    if (release > 0 && (rc = payments_intent(st, &intents[0], o->id, NULL, INTENT_VOID,
-                                             release, p, o->currency, NULL, e)))
-        return rc;
-    if (refund > 0 && (rc = payments_intent(st, &intents[1], o->id, NULL, INTENT_REFUND,
-                                            refund, p, o->currency, NULL, e)))
-        return rc;
-    /* The email tells what the void and refund will release and give back; the stored
-     * figures change as each is settled. */
-    p->voided += release;
-    p->refunded += refund;
-    struct payment pay = *p;
-    char only_id[ORDER_ID_MAX] = "";
-    if (only)
-        memcpy(only_id, only->id, sizeof only_id);
-    for (size_t i = 0; !rc && i < o->nshipments; i++) {
-        const struct shipment_rec *sh = &o->shipments[i];
-        if (sh->status != SHIP_CANCELLED || (shipment_id && sh != only))
-            continue;
-        for (size_t k = 0; !rc && k < sh->nitems; k++)
-            rc = replan_sku_now(st, sh->items[k].sku, e);
-    }
-    /* Re-planning may have moved this order's other shipments too: read it again. */
-    order_rec_free(o);
-    memset(o, 0, sizeof *o);
-    if (rc || (rc = st->ops->order_get(st, order_id, o, e)))
-        return rc;
-    o->payment = pay;
-    if (shipment_id)
-        only = find_shipment(o, only_id);
-    struct settings s;
-    struct email m = {0};
-    if ((rc = order_changed(st, o, &s, e)))
-        return rc;
-    if (shipment_id && !only)
-        return err_set(e, ERR_STORE, "shipment %s vanished while it was cancelled", only_id);
-    if (shipment_id ? compose_shipment_cancelled(o, only, refund, &s, &m)
-                    : compose_order_cancelled(o, cancelled, &s, &m))
-        return err_set(e, ERR_NOMEM, "out of memory");
-    return queue_email(st, &m, e);
-}
-
-struct cancel_ctx {
-    const char *order_id, *shipment_id, *token;
-    struct order_rec *order;
-    struct pay_intent intents[2]; /* the void and the refund, when there are */
-};
-
-static int cancel_attempt(struct store *st, void *arg, err_t *e)
-{
-    struct cancel_ctx *c = arg;
-    order_rec_free(c->order);
-    memset(c->order, 0, sizeof *c->order);
-    memset(c->intents, 0, sizeof c->intents);
-    return cancel_tx(st, c->order_id, c->shipment_id, c->token, c->order, c->intents, e);
-}
-
-static int cancel_run(struct store *st, struct cancel_ctx *c, err_t *e)
-{
-    memset(c->order, 0, sizeof *c->order);
-    int rc = tx_run(st, cancel_attempt, c, e);
-    if (!rc)
-        rc = settle_intents(st, c->intents, 2, c->order, e);
-    if (rc)
-        order_rec_free(c->order);
-    return rc;
-}
-
-int orders_cancel(struct store *st, const char *order_id, struct order_rec *order, err_t *e)
-{
-    struct cancel_ctx c = {.order_id = order_id, .order = order};
-    return cancel_run(st, &c, e);
-}
-
-int orders_cancel_shipment(struct store *st, const char *shipment_id, const char *token,
-                           struct order_rec *order, err_t *e)
-{
-    struct cancel_ctx c = {.shipment_id = shipment_id, .token = token, .order = order};
-    return cancel_run(st, &c, e);
 }
 
 /* --- a new card (SPEC 5.5) --- */

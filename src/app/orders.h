@@ -8,6 +8,7 @@
 
 #include "core/err.h"
 #include "core/order.h"
+#include "core/outbox.h"
 #include "store/store.h"
 
 struct place_req {
@@ -28,6 +29,9 @@ struct place_result {
     size_t nshortages;
     bool replay;
 };
+
+/* Gives m an id and queues it in the outbox, in the caller's transaction; frees m. */
+int orders_queue_email(struct store *st, struct email *m, err_t *e);
 
 /* Checks the shopper's input (email, address, quantities); ERR_INVALID with a message. */
 int orders_validate(const struct place_req *req, err_t *e);
@@ -73,6 +77,19 @@ int orders_cancel(struct store *st, const char *order_id, struct order_rec *orde
  * from a shopper, NULL for a key holder; a wrong token answers like an unknown shipment. */
 int orders_cancel_shipment(struct store *st, const char *shipment_id, const char *token,
                            struct order_rec *order, err_t *e);
+/* In a write transaction: locks and loads the order (of shipment_id when given). A shopper's
+ * token, when given, must be the order's; a wrong one answers like an unknown id
+ * (ERR_NOTFOUND, SHIPMENT_NOT_FOUND for a shipment). *o is the caller's to free. */
+int orders_lock_get(struct store *st, const char *order_id, const char *shipment_id,
+                    const char *token, struct order_rec *o, err_t *e);
+
+/* Why one shipment is cancelled: asked for; the shopper declined its delay (409 when it
+ * was never delayed); the sweep, when a required answer did not come by respondBy (409 when
+ * that no longer holds). Either delay reason records the delay as DECLINED. */
+enum cancel_why { CANCEL_PLAIN, CANCEL_DECLINED, CANCEL_SILENCE };
+int orders_cancel_delayed(struct store *st, const char *shipment_id, const char *token, int why,
+                          struct order_rec *order, err_t *e);
+
 /* The shopper's new card for what is left to capture (after a declined re-authorization):
  * it is authorized and becomes the order's authorization; shipments waiting for a card may
  * ship. ERR_PAYMENT when it is declined too, ERR_CONFLICT when nothing is left to pay. */

@@ -122,6 +122,7 @@ struct rm_entry {
     uint32_t hash;
     bool found;     /* a product or a position exists */
     uint32_t npos;
+    int64_t item_id; /* the product's fabric itemId, 0 when none (SPEC 9) */
     /* [0] without promise; [1] with the promise for the quantity asked last (a listing
      * page asks for 1 of each). */
     struct rm_doc doc[2];
@@ -160,7 +161,7 @@ static void entry_free(struct rm_entry *en)
 
 /* v is sorted into allocation order. NULL when out of memory or for an unfit position. */
 static struct rm_entry *entry_new(const char *sku, struct position *v, size_t n, bool found,
-                                  uint32_t epoch)
+                                  int64_t item_id, uint32_t epoch)
 {
     size_t len = strlen(sku);
     if (n > UINT32_MAX)
@@ -170,7 +171,7 @@ static struct rm_entry *entry_new(const char *sku, struct position *v, size_t n,
         return NULL;
     *en = (struct rm_entry){.id = atomic_fetch_add(&next_id, 1) + 1, .epoch = epoch,
                             .hash = (uint32_t)hash_str(sku), .found = found,
-                            .npos = (uint32_t)n};
+                            .npos = (uint32_t)n, .item_id = item_id};
     position_sort(v, n);
     for (size_t i = 0; i < n; i++) {
         struct rm_pos *p = &en->pos[i];
@@ -327,12 +328,18 @@ static int refresh_sku(const char *sku, err_t *e)
 {
     struct store *st = sync_.st;
     struct position_list l = {0};
+    struct product p = {.item_id = 0};
     bool found = false;
     int rc = st->ops->positions_by_sku(st, sku, &l, e);
-    if (!rc && l.n == 0)
-        rc = st->ops->sku_exists(st, sku, &found, e);
+    /* The product for its itemId; its absence without positions means the SKU is gone. */
+    if (!rc) {
+        rc = st->ops->product_get(st, sku, &p, e);
+        found = rc == 0;
+        if (rc == ERR_NOTFOUND)
+            rc = 0;
+    }
     if (!rc)
-        rc = entry_put(entry_new(sku, l.v, l.n, found || l.n > 0, sync_.epoch), e);
+        rc = entry_put(entry_new(sku, l.v, l.n, found || l.n > 0, p.item_id, sync_.epoch), e);
     position_list_free(&l);
     return rc;
 }
@@ -355,7 +362,7 @@ static int sweep(err_t *e)
             struct rm_entry *old = sh->slots[i];
             if (!old || old->epoch == sync_.epoch || !old->found)
                 continue;
-            struct rm_entry *en = entry_new(entry_sku(old), NULL, 0, false, sync_.epoch);
+            struct rm_entry *en = entry_new(entry_sku(old), NULL, 0, false, 0, sync_.epoch);
             if (!en) {
                 pthread_rwlock_unlock(&sh->lock);
                 return err_set(e, ERR_NOMEM, "out of memory for the availability read model");
@@ -419,7 +426,9 @@ static int full_load(err_t *e)
         size_t j = pi;
         while (c <= 0 && j < pl.n && !strcmp(pl.v[j].sku, sku))
             j++;
-        rc = entry_put(entry_new(sku, pl.v + pi, j - pi, true, sync_.epoch), e);
+        rc = entry_put(
+            entry_new(sku, pl.v + pi, j - pi, true, c >= 0 ? pv[qi].item_id : 0, sync_.epoch),
+            e);
         pi = j;
         qi += c >= 0;
     }
@@ -885,4 +894,30 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
     if (rc || out->oom)
         return err_set(e, ERR_NOMEM, "out of memory");
     return it.found ? remember(sku, egen, stamp, qty, out, start) : 0;
+}
+
+int readmodel_item(const char *sku, date_t today, struct item *it, err_t *e)
+{
+    catch_up();
+    uint32_t gen;
+    const struct settings *s = settings_now(&gen);
+    memset(it, 0, sizeof *it);
+    snprintf(it->sku, sizeof it->sku, "%s", sku);
+    uint64_t h = hash_str(sku);
+    struct shard *sh = shard_of(h);
+    pthread_rwlock_rdlock(&sh->lock);
+    const struct rm_entry *en = lookup(sh, h, sku);
+    if (en && en->found) {
+        if (en->npos && !(it->positions.v = malloc(en->npos * sizeof *it->positions.v))) {
+            pthread_rwlock_unlock(&sh->lock);
+            return err_set(e, ERR_NOMEM, "out of memory");
+        }
+        expand(en, it->positions.v);
+        it->positions.n = it->positions.cap = en->npos;
+        it->found = true;
+        it->item_id = en->item_id;
+    }
+    pthread_rwlock_unlock(&sh->lock);
+    promise_availability(it->positions.v, it->positions.n, s, today, &it->avail);
+    return 0;
 }

@@ -22,4 +22,10 @@ void readmodel_stop(void);
 int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, bool *found,
                   err_t *e);
 
+struct item;
+/* The same SKU's positions (in allocation order, owned by it: view_item_free), availability
+ * and product itemId, for documents in other shapes (fabric's, SPEC 9) made by the same
+ * rules. */
+int readmodel_item(const char *sku, date_t today, struct item *it, err_t *e);
+
 #endif

@@ -1,5 +1,6 @@
 #include "app/replan.h"
 
+#include "app/orders.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "core/order.h"
 #include "core/promise.h"
 #include "core/replan.h"
+#include "mail/compose.h"
 #include "util/ids.h"
 
 #define UNSOURCED_MESSAGE "Delayed: we will email you a new date"
@@ -31,6 +33,10 @@ struct sku_plan {
     const struct settings *s;
     date_t today;
     struct released *released; /* when set: shipments that became READY are added */
+    /* The sweep (SPEC 5.8): claims on a position whose stock date has passed count as
+     * changed, so their shipments are flagged overdue (once) and delayed. */
+    bool sweep;
+    struct replan_report *report; /* when set: shipments flagged overdue are added */
 };
 
 /* Shipments a receipt (and the re-plan after it) made READY, oldest order first. */
@@ -102,6 +108,7 @@ static bool claim_unchanged(const struct sku_plan *p, const struct claim *c)
 
 struct ws {
     struct shipment_rec rec; /* rec.items is owned here once touched */
+    struct range before;     /* the expected range before this re-plan */
     size_t cap;
     bool is_new, touched, dropped;
     size_t origin; /* for a new one: the shipment it split from */
@@ -218,6 +225,8 @@ static int target(struct order_work *w, size_t from, const struct position *src,
     ids_new("shp", x->rec.id, sizeof x->rec.id);
     memcpy(x->rec.order_id, w->o.id, sizeof x->rec.order_id);
     x->rec.promised = w->ws[from].rec.promised;
+    x->rec.delay = w->ws[from].rec.delay; /* an open delay goes with the units (5.7 rule 5) */
+    x->before = w->ws[from].before;
     x->rec.status = SHIP_AWAITING_STOCK;
     set_source(&x->rec, src);
     x->is_new = x->touched = true;
@@ -288,6 +297,7 @@ static void finish_shipment(const struct sku_plan *p, const struct order_rec *o,
         sh->amount += sh->items[i].quantity * unit_price(o, sh->items[i].sku);
     sh->status = sh->stock_type == STOCK_ONHAND ? SHIP_READY : SHIP_AWAITING_STOCK;
     sh->stock_date = DATE_NONE;
+    sh->overdue = false;
     if (sh->stock_type == STOCK_UNSOURCED) {
         sh->expected.from = sh->expected.to = DATE_NONE;
         snprintf(sh->expected.message, sizeof sh->expected.message, "%s", UNSOURCED_MESSAGE);
@@ -298,7 +308,55 @@ static void finish_shipment(const struct sku_plan *p, const struct order_rec *o,
         if (same_source(sh, &p->pl.v[i]))
             src = p->pl.v[i];
     sh->stock_date = src.stock_date;
+    sh->overdue = src.stock_type == STOCK_INTRANSIT && src.stock_date != DATE_NONE &&
+                  src.stock_date < p->today;
     promise_range(&src, p->s, p->today, &sh->expected);
+}
+
+int replan_report_add(struct replan_report *r, const char *shipment_id, const char *order_id,
+                      int action, err_t *e)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        struct replan_event *v = realloc(r->v, cap * sizeof *v);
+        if (!v)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        r->v = v;
+        r->cap = cap;
+    }
+    struct replan_event *ev = &r->v[r->n++];
+    snprintf(ev->shipment_id, sizeof ev->shipment_id, "%s", shipment_id);
+    snprintf(ev->order_id, sizeof ev->order_id, "%s", order_id);
+    ev->action = action;
+    return 0;
+}
+
+/* Whether a changed shipment is now delayed (SPEC 5.7 rule 6, 5.8), its delay updated or
+ * withdrawn, and the shopper told. */
+static int follow_delay(struct store *st, const struct sku_plan *p, const struct order_rec *o,
+                        struct ws *x, err_t *e)
+{
+    struct shipment_rec *sh = &x->rec;
+    struct shipment_delay *d = &sh->delay;
+    if (!d->st.consented_before)
+        d->st.accepted_to = sh->promised.to;
+    bool undated = sh->stock_type == STOCK_UNSOURCED || sh->overdue;
+    struct delay_policy pol = {p->s->implied_consent_days, p->s->consent_window_days};
+    int act = delay_decide(&d->st, undated ? DATE_NONE : sh->expected.to, p->today, &pol);
+    if (act == DELAY_NOTHING || act == DELAY_WITHDRAW)
+        return 0;
+    if (act == DELAY_NEW) {
+        d->detected = p->today;
+        d->previous_from = x->before.from;
+        d->previous_to = x->before.to;
+    }
+    d->expected_from = undated ? DATE_NONE : sh->expected.from;
+    if (act == DELAY_UPDATE)
+        return 0;
+    struct email m;
+    if (compose_shipment_delayed(o, sh, p->s, &m))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    return orders_queue_email(st, &m, e);
 }
 
 static int write_order(struct store *st, const struct sku_plan *p, struct order_work *w,
@@ -307,10 +365,17 @@ static int write_order(struct store *st, const struct sku_plan *p, struct order_
     int rc = 0;
     for (size_t i = 0; !rc && i < w->nws; i++) {
         struct ws *x = &w->ws[i];
-        if (x->touched && !x->dropped && x->rec.nitems)
+        if (x->touched && !x->dropped && x->rec.nitems) {
+            bool was_overdue = x->rec.overdue;
             finish_shipment(p, &w->o, &x->rec);
-        if (x->is_new && !x->dropped)
-            rc = st->ops->shipment_add(st, &x->rec, e);
+            if (p->report && x->rec.overdue && !was_overdue)
+                rc = replan_report_add(p->report, x->rec.id, w->o.id, REPLAN_OVERDUE, e);
+            if (!rc)
+                rc = follow_delay(st, p, &w->o, x, e);
+        }
+        if (!rc && x->is_new && !x->dropped)
+            if (!(rc = st->ops->shipment_add(st, &x->rec, e)) && x->rec.delay.st.consent)
+                rc = st->ops->shipment_save(st, &x->rec, e); /* the delay it carries */
     }
     /* A receipt releases the READY shipments its units moved into. */
     for (size_t k = 0; !rc && p->released && k < w->nmoves; k++)
@@ -354,8 +419,10 @@ static int replan_order(struct store *st, struct sku_plan *p, const size_t *clai
     if (rc)
         goto out;
     w.capws = w.o.nshipments + 4;
-    for (size_t i = 0; i < w.o.nshipments; i++)
+    for (size_t i = 0; i < w.o.nshipments; i++) {
+        w.ws[w.nws].before = w.o.shipments[i].expected;
         w.ws[w.nws++].rec = w.o.shipments[i];
+    }
 
     for (size_t k = 0; !rc && k < n; k++) {
         const struct claim *c = &p->claims[claims[k]];
@@ -366,6 +433,9 @@ static int replan_order(struct store *st, struct sku_plan *p, const size_t *clai
             rc = err_set(e, ERR_STORE, "shipment %s is not in its order", c->shipment_id);
             break;
         }
+        /* The sweep's overdue shipment that stays put was delayed for it already. */
+        if (claim_unchanged(p, c) && w.ws[s].rec.overdue)
+            continue;
         if ((rc = own_items(&w.ws[s], e)))
             break;
         for (size_t j = c->first; !rc && j < c->first + c->npieces; j++) {
@@ -387,6 +457,16 @@ static int replan_order(struct store *st, struct sku_plan *p, const size_t *clai
 out:
     work_free(&w);
     return rc;
+}
+
+/* In the sweep: a claim on a transit position whose stock date has passed. */
+static bool overdue_claim(const struct sku_plan *p, const struct claim *c)
+{
+    if (!p->sweep || c->source == REPLAN_UNSOURCED)
+        return false;
+    const struct position *src = &p->pl.v[c->source];
+    return src->stock_type == STOCK_INTRANSIT && src->stock_date != DATE_NONE &&
+           src->stock_date < p->today;
 }
 
 static _Thread_local const struct claim *sort_claims; /* qsort takes no context argument */
@@ -440,7 +520,7 @@ static int plan_apply(struct store *st, struct sku_plan *p, err_t *e)
         return err_set(e, ERR_NOMEM, "out of memory");
     size_t nchanged = 0;
     for (size_t k = 0; k < p->nclaims; k++)
-        if (!claim_unchanged(p, &p->claims[k]))
+        if (!claim_unchanged(p, &p->claims[k]) || overdue_claim(p, &p->claims[k]))
             changed[nchanged++] = k;
     sort_claims = p->claims;
     qsort(changed, nchanged, sizeof *changed, by_order);
@@ -455,11 +535,14 @@ static int plan_apply(struct store *st, struct sku_plan *p, err_t *e)
 }
 
 static int replan_one(struct store *st, const char *sku, const struct settings *s,
-                      date_t today, struct released *released, err_t *e)
+                      date_t today, struct released *released, struct replan_report *report,
+                      err_t *e)
 {
     struct sku_plan p;
     int rc = plan_load(st, sku, s, today, &p, e);
     p.released = released;
+    p.report = report;
+    p.sweep = report != NULL;
     if (!rc && p.nclaims) {
         struct replan_alloc *ra = malloc(p.nclaims * sizeof *ra);
         if (!ra)
@@ -552,7 +635,7 @@ int replan_receive(struct store *st, const struct position *key, const char *at,
     }
     p.released = &rel;
     if (!(rc = plan_apply(st, &p, e)))
-        rc = replan_one(st, key->sku, &s, today, &rel, e); /* the rest goes to who waits */
+        rc = replan_one(st, key->sku, &s, today, &rel, NULL, e); /* the rest: to who waits */
 out:
     free(rcl);
     free(moved);
@@ -571,7 +654,7 @@ int replan_sku_now(struct store *st, const char *sku, err_t *e)
 {
     struct settings s;
     int rc = st->ops->settings_get(st, &s, e);
-    return rc ? rc : replan_one(st, sku, &s, date_today(), NULL, e);
+    return rc ? rc : replan_one(st, sku, &s, date_today(), NULL, NULL, e);
 }
 
 int replan_import(struct store *st, int64_t run, err_t *e)
@@ -584,7 +667,19 @@ int replan_import(struct store *st, int64_t run, err_t *e)
         rc = st->ops->settings_get(st, &s, e);
     date_t today = date_today();
     for (size_t i = 0; !rc && i < n; i++)
-        rc = replan_one(st, skus[i], &s, today, NULL, e);
+        rc = replan_one(st, skus[i], &s, today, NULL, NULL, e);
+    free(skus);
+    return rc;
+}
+
+int replan_overdue(struct store *st, const struct settings *s, date_t today,
+                   struct replan_report *report, err_t *e)
+{
+    char(*skus)[ID_MAX + 1];
+    size_t n;
+    int rc = st->ops->overdue_skus(st, today, &skus, &n, e);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = replan_one(st, skus[i], s, today, NULL, report, e);
     free(skus);
     return rc;
 }

@@ -7,6 +7,23 @@
 
 #include "store/store.h"
 
+/* What the sweep did to one shipment. */
+enum replan_action { REPLAN_OVERDUE, REPLAN_IMPLIED, REPLAN_CANCELLED };
+
+struct replan_event {
+    char shipment_id[ORDER_ID_MAX];
+    char order_id[ORDER_ID_MAX];
+    int action;
+};
+
+struct replan_report {
+    struct replan_event *v; /* owned */
+    size_t n, cap;
+};
+
+int replan_report_add(struct replan_report *r, const char *shipment_id, const char *order_id,
+                      int action, err_t *e);
+
 /* Re-plans every SKU whose positions import run changed a value of. Inside the caller's
  * write transaction. */
 int replan_import(struct store *st, int64_t run, err_t *e);
@@ -20,5 +37,11 @@ int replan_receive(struct store *st, const struct position *key, const char *at,
                    err_t *e);
 /* Re-plans one SKU (its positions are locked until the transaction ends). */
 int replan_sku_now(struct store *st, const char *sku, err_t *e);
+/* The sweep's first step (SPEC 5.8): the shipments on transit positions whose stock date
+ * has passed and that are not flagged yet become overdue (undated: delayed once for it) and
+ * their SKUs are re-planned. Inside the caller's write transaction; each flagged shipment
+ * is added to report. */
+int replan_overdue(struct store *st, const struct settings *s, date_t today,
+                   struct replan_report *report, err_t *e);
 
 #endif

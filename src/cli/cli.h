@@ -33,6 +33,7 @@ int cli_apikey(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_check(int argc, char **argv);
+int cli_sweep(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_products(int argc, char **argv);
 /* A finished import job: a one-line summary on stderr (for people), the job as JSON on

@@ -14,8 +14,9 @@ static const char products_usage[] =
     "import: upserts products from a CSV file, all or nothing, and prints the job as JSON\n"
     "(a one-line summary on stderr).\n"
     "Columns sku,name,price (minor units: 1999 for 19.99) and the optional currency (default\n"
-    "USD), description and imageUrl (an https:// URL). Exit code 1 when the job FAILED; its\n"
-    "errors name line, column and value. Only SKUs with a product are for sale.\n"
+    "USD), description, imageUrl (an https:// URL) and itemId (fabric's item id, unique).\n"
+    "Exit code 1 when the job FAILED; its errors name line, column and value. Only SKUs\n"
+    "with a product are for sale.\n"
     "template: prints an example file. See docs/import-guide.md.\n";
 
 int cli_products(int argc, char **argv)

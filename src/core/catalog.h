@@ -21,6 +21,7 @@ struct product {
     char currency[4];
     char description[PRODUCT_TEXT_MAX + 1];
     char image_url[PRODUCT_URL_MAX + 1];
+    int64_t item_id; /* fabric's itemId (SPEC 9), unique; 0 when none */
 };
 
 struct location {

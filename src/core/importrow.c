@@ -669,9 +669,12 @@ const char *const productrow_columns[PCOL_COUNT] = {
     [PCOL_CURRENCY] = "currency",
     [PCOL_DESCRIPTION] = "description",
     [PCOL_IMAGE_URL] = "imageUrl",
+    [PCOL_ITEM_ID] = "itemId",
 };
 
-#define PCOL_OPTIONAL ((1u << PCOL_CURRENCY) | (1u << PCOL_DESCRIPTION) | (1u << PCOL_IMAGE_URL))
+#define PCOL_OPTIONAL                                                                          \
+    ((1u << PCOL_CURRENCY) | (1u << PCOL_DESCRIPTION) | (1u << PCOL_IMAGE_URL) |              \
+     (1u << PCOL_ITEM_ID))
 
 const char *import_column_name(int source, int col)
 {
@@ -700,7 +703,7 @@ int productrow_column(const char *name, size_t len)
 int productrow_header(const struct importrow_value *names, size_t n, int *map,
                       importrow_error_fn on_error, void *ctx)
 {
-    static const char list[] = "sku, name, price, currency, description, imageUrl";
+    static const char list[] = "sku, name, price, currency, description, imageUrl, itemId";
     struct reporter r = {on_error, ctx, 0};
     size_t seen[PCOL_COUNT] = {0};
     char e[ECHO_CAP];
@@ -879,6 +882,35 @@ static void check_image_url(struct reporter *r, const struct importrow_value *v,
     dst[v->len] = '\0';
 }
 
+/* fabric's itemId (SPEC 9): empty for none, else a whole number from 1. */
+static void check_item_id(struct reporter *r, const struct importrow_value *v, int64_t *out)
+{
+    const unsigned char *p = (const unsigned char *)v->s;
+    size_t i, k;
+    char what[64], e[ECHO_CAP];
+    uint32_t cp;
+    int64_t n = 0;
+
+    *out = 0;
+    for (i = 0; i < v->len && p[i] >= '0' && p[i] <= '9'; i++) {
+        if (n <= PRODUCT_ITEM_ID_MAX)
+            n = n * 10 + (p[i] - '0');
+    }
+    if (i < v->len) {
+        k = utf8_decode(p + i, v->len - i, &cp);
+        describe_char(what, sizeof what, cp, p + i, k);
+        report(r, PCOL_ITEM_ID, v,
+               "itemId must be a whole number from 1: character %s at position %zu is not "
+               "allowed",
+               what, i + 1);
+    } else if (v->len && (n < 1 || n > PRODUCT_ITEM_ID_MAX)) {
+        report(r, PCOL_ITEM_ID, v, "itemId %s must be from 1 to %lld", echo(e, v->s, v->len),
+               (long long)PRODUCT_ITEM_ID_MAX);
+    } else {
+        *out = n;
+    }
+}
+
 int productrow_parse(const struct importrow_value vals[PCOL_COUNT], struct product *out,
                      importrow_error_fn on_error, void *ctx)
 {
@@ -900,6 +932,7 @@ int productrow_parse(const struct importrow_value vals[PCOL_COUNT], struct produ
     check_text(&r, PCOL_DESCRIPTION, &vals[PCOL_DESCRIPTION], PRODUCT_TEXT_MAX, true,
                out->description);
     check_image_url(&r, &vals[PCOL_IMAGE_URL], out->image_url);
+    check_item_id(&r, &vals[PCOL_ITEM_ID], &out->item_id);
     return r.n;
 }
 

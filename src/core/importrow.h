@@ -113,11 +113,13 @@ enum product_col {
     PCOL_CURRENCY,
     PCOL_DESCRIPTION,
     PCOL_IMAGE_URL,
+    PCOL_ITEM_ID, /* SPEC 9: optional */
     PCOL_COUNT
 };
 
 #define IMPORT_PRODUCTS 2         /* a job's source: the products CSV */
 #define PRODUCT_PRICE_MAX 1000000000000LL /* 10^12 minor units */
+#define PRODUCT_ITEM_ID_MAX 9007199254740991LL /* 2^53 - 1: exact in every JSON reader */
 
 extern const char *const productrow_columns[PCOL_COUNT];
 

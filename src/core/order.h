@@ -11,6 +11,7 @@
 #include "core/catalog.h"
 #include "core/position.h"
 #include "core/promise.h"
+#include "core/replan.h"
 #include "core/settings.h"
 
 #define ORDER_MAX_LINES 100
@@ -177,6 +178,14 @@ struct shipment_item {
     int64_t quantity;
 };
 
+/* A shipment's delay (SPEC 5.8): the rules' state plus what the shopper is shown. */
+struct shipment_delay {
+    struct delay_state st; /* st.consent CONSENT_NONE: no delay now (never, or withdrawn) */
+    date_t detected;       /* the notice's business date */
+    date_t previous_from, previous_to; /* the range before the delay */
+    date_t expected_from;  /* with st.expected_to: the new range; DATE_NONE when undated */
+};
+
 struct shipment_rec {
     char id[ORDER_ID_MAX];
     char order_id[ORDER_ID_MAX];
@@ -192,6 +201,10 @@ struct shipment_rec {
     char tracking_number[TRACKING_MAX + 1];
     char shipped_at[24];
     bool payment_required; /* its capture needs a new card: the re-authorization failed */
+    bool overdue; /* holds units on a transit position whose stock date has passed */
+    /* Until the shopper first consents (st.consented_before), promised.to is what they
+     * accepted, whatever st.accepted_to says. */
+    struct shipment_delay delay;
     struct shipment_item *items; /* owned */
     size_t nitems;
 };

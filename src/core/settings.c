@@ -44,6 +44,9 @@ void settings_defaults(struct settings *s)
     copy_text(s->store_name, "sellahead demo store");
     copy_text(s->from_email, "orders@sellahead.local");
     s->authorization_valid_days = 7;
+    s->implied_consent_days = 30;
+    s->consent_window_days = 7;
+    s->sweep_minutes = 60;
     default_public_url(s->public_url, sizeof s->public_url);
 }
 
@@ -127,9 +130,12 @@ int settings_validate(struct settings *s, err_t *e)
     }
     if (s->capture_on != CAPTURE_SHIPMENT && s->capture_on != CAPTURE_ORDER)
         return err_set(e, ERR_INVALID, "captureOn must be \"shipment\" or \"order\"");
-    if (s->authorization_valid_days < 0 || s->authorization_valid_days > SETTINGS_DAYS_MAX)
-        return err_set(e, ERR_INVALID, "authorizationValidDays must be between 0 and %d",
-                       SETTINGS_DAYS_MAX);
+    for (size_t i = 0; i < SETTINGS_COUNTS; i++) {
+        int min, max, *v = settings_count(s, settings_count_names[i], &min, &max);
+        if (*v < min || *v > max)
+            return err_set(e, ERR_INVALID, "%s must be between %d and %d",
+                           settings_count_names[i], min, max);
+    }
     if (s->nholidays > SETTINGS_MAX_HOLIDAYS)
         return err_set(e, ERR_INVALID, "holidays must not list more than %d dates",
                        SETTINGS_MAX_HOLIDAYS);
@@ -202,5 +208,24 @@ int *settings_day(struct settings *s, const char *name)
     for (size_t i = 0; i < SETTINGS_DAYS; i++)
         if (!strcmp(name, settings_day_names[i]))
             return fields[i];
+    return NULL;
+}
+
+const char *const settings_count_names[SETTINGS_COUNTS] = {
+    "authorizationValidDays", "impliedConsentDays", "consentWindowDays", "sweepMinutes"};
+
+int *settings_count(struct settings *s, const char *name, int *min, int *max)
+{
+    int *fields[SETTINGS_COUNTS] = {&s->authorization_valid_days, &s->implied_consent_days,
+                                    &s->consent_window_days, &s->sweep_minutes};
+    for (size_t i = 0; i < SETTINGS_COUNTS; i++)
+        if (!strcmp(name, settings_count_names[i])) {
+            /* At least one sweep a day, so no answer date passes unnoticed for long. */
+            if (min)
+                *min = i == 3 ? 1 : 0;
+            if (max)
+                *max = i == 3 ? 1440 : SETTINGS_DAYS_MAX;
+            return fields[i];
+        }
     return NULL;
 }

@@ -30,6 +30,12 @@ struct settings {
     char public_url[SETTINGS_TEXT_MAX];
     /* How many days a card authorization holds; a capture after that re-authorizes. */
     int authorization_valid_days;
+    /* Delays (SPEC 5.8): silence is consent when the new date is at most this many days
+     * past the accepted one; the shopper has this many days to answer; the promise sweep
+     * runs every sweep_minutes. */
+    int implied_consent_days;
+    int consent_window_days;
+    int sweep_minutes;
 };
 
 #define SETTINGS_DAYS 6
@@ -37,6 +43,13 @@ struct settings {
 extern const char *const settings_day_names[SETTINGS_DAYS];
 /* The day buffer with that name, or NULL. */
 int *settings_day(struct settings *s, const char *name);
+
+/* The other whole-number settings, by API name: authorizationValidDays,
+ * impliedConsentDays, consentWindowDays, sweepMinutes. */
+#define SETTINGS_COUNTS 4
+extern const char *const settings_count_names[SETTINGS_COUNTS];
+/* The field with that name, or NULL; *min and *max (when not NULL) its bounds. */
+int *settings_count(struct settings *s, const char *name, int *min, int *max);
 
 void settings_defaults(struct settings *s);
 /* Checks min <= max and 0..365 for every buffer; sorts and de-duplicates holidays. An

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app/products.h"
 #include "http/routes.h"
 #include "ingest/import.h"
 #include "view/view.h"
@@ -114,9 +115,84 @@ int imports_errors_csv(struct http_req *r, struct http_resp *out)
     return 0;
 }
 
+/* A bulk record's channelId (SPEC 9). Positions carry no channel yet, so a channelId other
+ * than null cannot be kept: refused rather than dropped (the position would serve every
+ * channel). Returns true when it recorded an error. */
+static bool channel_refused(struct importer *im, int64_t line, json_t *v)
+{
+    if (json_is_null(v))
+        return false;
+    importer_error(im, line, -1, NULL, 0,
+                   "channelId is not supported yet: leave it out or null (a position serves "
+                   "every channel)");
+    return true;
+}
+
+/* The records' itemIds (SPEC 9) resolved before the import starts (PostgreSQL streams an
+ * import's rows: no other statement may run in between): "id" -> its SKU, or the message
+ * of an unknown itemId. *out is NULL when no record has one. */
+static int resolve_item_ids(struct store *st, json_t *records, json_t **out, err_t *e)
+{
+    *out = NULL;
+    size_t i;
+    json_t *rec;
+    json_array_foreach(records, i, rec) {
+        json_t *v = json_object_get(rec, "itemId");
+        if (!json_is_integer(v) || json_integer_value(v) < 1)
+            continue; /* a wrong one fails its row */
+        char num[24], sku[ID_MAX + 1];
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        if (!*out)
+            *out = json_object();
+        if (json_object_get(*out, num))
+            continue;
+        err_t le;
+        int rc = products_sku_of(st, json_integer_value(v), sku, &le);
+        if (rc && rc != ERR_NOTFOUND) {
+            *e = le;
+            json_decref(*out);
+            *out = NULL;
+            return rc;
+        }
+        json_object_set_new(*out, num,
+                            json_pack("{s:s, s:b}", "v", rc ? le.msg : sku, "known", !rc));
+    }
+    return 0;
+}
+
+/* A bulk record's itemId names a product: its SKU becomes the record's sku (kept in buf),
+ * and a sku given as well must be the same. Returns true when it recorded an error. */
+static bool item_id_refused(json_t *ids, struct importer *im, int64_t line, json_t *v,
+                            struct importrow_value *sku, char buf[ID_MAX + 1])
+{
+    if (!v || json_is_null(v))
+        return false;
+    if (!json_is_integer(v) || json_integer_value(v) < 1) {
+        importer_error(im, line, -1, NULL, 0, "itemId must be a positive whole number");
+        return true;
+    }
+    char msg[200], num[24];
+    int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    json_t *got = json_object_get(ids, num);
+    const char *text = json_string_value(json_object_get(got, "v"));
+    if (!json_is_true(json_object_get(got, "known"))) {
+        importer_error(im, line, -1, num, (size_t)n, text);
+        return true;
+    }
+    snprintf(buf, ID_MAX + 1, "%s", text);
+    if (sku->s && (sku->len != strlen(buf) || memcmp(sku->s, buf, sku->len))) {
+        snprintf(msg, sizeof msg, "itemId %s is product %s, not sku \"%.64s\"", num, buf,
+                 sku->s);
+        importer_error(im, line, -1, num, (size_t)n, msg);
+        return true;
+    }
+    *sku = (struct importrow_value){buf, strlen(buf)};
+    return false;
+}
+
 /* One bulk record: JSON values become the same text values a CSV row would have, so the
  * same row rules apply. */
-static int bulk_record(struct importer *im, int64_t line, json_t *rec, err_t *e)
+static int bulk_record(json_t *ids, struct importer *im, int64_t line, json_t *rec, err_t *e)
 {
     if (!json_is_object(rec)) {
         importer_error(im, line, -1, NULL, 0, "each record must be a JSON object");
@@ -131,7 +207,12 @@ static int bulk_record(struct importer *im, int64_t line, json_t *rec, err_t *e)
     json_object_foreach(rec, key, v) {
         char msg[200];
         int col = importrow_column(key, strlen(key), true);
-        if (col < 0) {
+        if (!strcmp(key, "itemId")) {
+            continue; /* after the sku, below */
+        } else if (!strcmp(key, "channelId")) {
+            wrong_type |= channel_refused(im, line, v);
+            continue;
+        } else if (col < 0) {
             snprintf(msg, sizeof msg, "unknown field \"%.60s\"", key);
             importer_error(im, line, -1, key, strlen(key), msg);
         } else if (seen[col]) {
@@ -154,10 +235,51 @@ static int bulk_record(struct importer *im, int64_t line, json_t *rec, err_t *e)
         if (col >= 0)
             seen[col] = true;
     }
+    char sku[ID_MAX + 1];
+    wrong_type |= item_id_refused(ids, im, line, json_object_get(rec, "itemId"), &vals[COL_SKU],
+                                  sku);
     /* A value of the wrong JSON type has no text: the row rules would call it missing, a
      * second and wrong error for the same field. Count the row without checking it, as a
      * CSV line that cannot be read. */
     return importer_row(im, line, wrong_type ? NULL : vals, e);
+}
+
+int imports_bulk_run(struct http_req *r, json_t *body, struct http_resp *out,
+                     struct import_job *job)
+{
+    if (!json_is_array(body))
+        return http_error(out, 422, "VALIDATION_FAILED",
+                          "the body must be a JSON array of inventory records", NULL);
+    struct import_opts o = {IMPORT_API, NULL, http_idem(r, out), r->idem_scope, r->body_fp};
+    if (out->status)
+        return 0;
+    err_t e;
+    json_t *ids;
+    int rc = resolve_item_ids(r->st, body, &ids, &e);
+    if (rc)
+        return http_fail(out, &e);
+    rc = ERR_RETRY;
+    /* A lost race (PostgreSQL) runs the records again. */
+    for (int attempt = 0; rc == ERR_RETRY && attempt < STORE_ATTEMPTS; attempt++) {
+        struct importer *im;
+        rc = importer_begin(r->st, &o, &im, job, &e);
+        if (rc)
+            continue; /* 1: a replay, filled into job */
+        size_t i;
+        json_t *rec;
+        json_array_foreach(body, i, rec) {
+            if ((rc = bulk_record(ids, im, (int64_t)i + 1, rec, &e)))
+                break;
+        }
+        if (rc)
+            importer_abort(im);
+        else
+            rc = importer_finish(im, job, &e);
+    }
+    json_decref(ids);
+    if (rc < 0)
+        return http_fail(out, &e);
+    return 1;
 }
 
 int imports_bulk(struct http_req *r, struct http_resp *out)
@@ -165,40 +287,8 @@ int imports_bulk(struct http_req *r, struct http_resp *out)
     json_t *body;
     if (http_body_json(r, out, &body))
         return 0;
-    if (!json_is_array(body)) {
-        json_decref(body);
-        return http_error(out, 422, "VALIDATION_FAILED",
-                          "the body must be a JSON array of inventory records", NULL);
-    }
-    struct import_opts o = {IMPORT_API, NULL, http_idem(r, out), r->idem_scope, r->body_fp};
-    if (out->status) {
-        json_decref(body);
-        return 0;
-    }
     struct import_job job = {0};
-    err_t e;
-    int rc = ERR_RETRY;
-    /* A lost race (PostgreSQL) runs the records again. */
-    for (int attempt = 0; rc == ERR_RETRY && attempt < STORE_ATTEMPTS; attempt++) {
-        struct importer *im;
-        rc = importer_begin(r->st, &o, &im, &job, &e);
-        if (rc)
-            continue; /* 1: a replay, filled into job */
-        size_t i;
-        json_t *rec;
-        json_array_foreach(body, i, rec) {
-            if ((rc = bulk_record(im, (int64_t)i + 1, rec, &e)))
-                break;
-        }
-        if (rc)
-            importer_abort(im);
-        else
-            rc = importer_finish(im, &job, &e);
-    }
+    int rc = imports_bulk_run(r, body, out, &job);
     json_decref(body);
-    if (rc == 1)
-        rc = 0;
-    if (rc < 0)
-        return http_fail(out, &e);
-    return job_response(out, &job);
+    return rc == 1 ? job_response(out, &job) : 0;
 }

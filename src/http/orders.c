@@ -247,8 +247,14 @@ int orders_list_h(struct http_req *r, struct http_resp *out)
     err_t e;
     size_t limit = http_limit(r, 50, 200), n;
     char(*ids)[ORDER_ID_MAX];
+    const char *delayed = http_query(r, "delayed");
+    if (delayed && strcmp(delayed, "true") && strcmp(delayed, "false"))
+        return http_error(out, 422, "VALIDATION_FAILED", "delayed must be true or false", NULL);
     /* One row more than the page tells whether another page follows. */
-    if (r->st->ops->order_page(r->st, http_query(r, "cursor"), limit + 1, &ids, &n, &e))
+    int (*page)(struct store *, const char *, size_t, char (**)[ORDER_ID_MAX], size_t *,
+                err_t *) = delayed && !strcmp(delayed, "true") ? r->st->ops->order_page_delayed
+                                                               : r->st->ops->order_page;
+    if (page(r->st, http_query(r, "cursor"), limit + 1, &ids, &n, &e))
         return http_fail(out, &e);
     bool more = n > limit;
     if (more)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app/products.h"
 #include "http/routes.h"
 #include "ingest/import.h"
 #include "view/view.h"
@@ -33,7 +34,7 @@ static void on_problem(void *ctx, int col, const char *value, size_t vlen, const
 static void product_parse(json_t *o, size_t idx, struct product *p, json_t *details)
 {
     struct problems pr = {details, idx, 0};
-    char msg[160], price[24];
+    char msg[160], num[PCOL_COUNT][24];
     if (!json_is_object(o)) {
         add_problem(&pr, "", "each product must be a JSON object");
         return;
@@ -46,15 +47,17 @@ static void product_parse(json_t *o, size_t idx, struct product *p, json_t *deta
         if (col < 0) {
             snprintf(msg, sizeof msg, "unknown field \"%.60s\"", key);
             add_problem(&pr, key, msg);
-        } else if (col == PCOL_PRICE && json_is_integer(v)) {
-            int n = snprintf(price, sizeof price, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-            vals[col] = (struct importrow_value){price, (size_t)n};
-        } else if (col != PCOL_PRICE && json_is_string(v)) {
+        } else if ((col == PCOL_PRICE || col == PCOL_ITEM_ID) && json_is_integer(v)) {
+            int n = snprintf(num[col], sizeof num[col], "%" JSON_INTEGER_FORMAT,
+                             json_integer_value(v));
+            vals[col] = (struct importrow_value){num[col], (size_t)n};
+        } else if (col != PCOL_PRICE && col != PCOL_ITEM_ID && json_is_string(v)) {
             vals[col] = (struct importrow_value){json_string_value(v), json_string_length(v)};
         } else if (!json_is_null(v)) {
             snprintf(msg, sizeof msg, "%s must be %s", key,
-                     col == PCOL_PRICE ? "a whole number of minor units (1999 for 19.99)"
-                                       : "a string");
+                     col == PCOL_PRICE     ? "a whole number of minor units (1999 for 19.99)"
+                     : col == PCOL_ITEM_ID ? "a whole number from 1"
+                                           : "a string");
             add_problem(&pr, key, msg);
             pr.skip |= 1u << col; /* the rules would call it missing as well */
         }
@@ -80,8 +83,22 @@ int products_upsert(struct http_req *r, struct http_resp *out)
         json_decref(details);
         return http_error(out, 500, "INTERNAL", "out of memory", NULL);
     }
-    for (size_t i = 0; i < n; i++)
+    json_t *ids = json_object(); /* itemId -> index of its first product */
+    for (size_t i = 0; i < n; i++) {
         product_parse(json_array_get(body, i), i, &v[i], details);
+        char key[24], msg[120];
+        snprintf(key, sizeof key, "%lld", (long long)v[i].item_id);
+        json_t *first = v[i].item_id ? json_object_get(ids, key) : NULL;
+        if (first) {
+            snprintf(msg, sizeof msg,
+                     "itemId %s is also given to the product at index %" JSON_INTEGER_FORMAT,
+                     key, json_integer_value(first));
+            add_problem(&(struct problems){details, i, 0}, "itemId", msg);
+        } else if (v[i].item_id) {
+            json_object_set_new(ids, key, json_integer((json_int_t)i));
+        }
+    }
+    json_decref(ids);
     json_decref(body);
     if (json_array_size(details)) {
         free(v);
@@ -91,8 +108,11 @@ int products_upsert(struct http_req *r, struct http_resp *out)
     json_decref(details);
     err_t e;
     int rc = r->st->ops->begin(r->st, true, &e);
-    for (size_t i = 0; !rc && i < n; i++)
-        rc = r->st->ops->product_upsert(r->st, &v[i], &e);
+    for (size_t i = 0; !rc && i < n; i++) {
+        rc = products_item_id_free(r->st, &v[i], &e);
+        if (!rc)
+            rc = r->st->ops->product_upsert(r->st, &v[i], &e);
+    }
     if (!rc)
         rc = r->st->ops->commit(r->st, &e);
     free(v);

@@ -16,11 +16,12 @@ static json_t *waiting_json(const struct po_entry *en)
         char number[24];
         snprintf(number, sizeof number, "%lld", (long long)w->order_number);
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "orderId", w->sh.order_id,
+            a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:b, s:o}", "orderId", w->sh.order_id,
                          "orderNumber", number, "shipmentId", w->sh.id, "status",
                          order_shipment_status_name(w->sh.status), "units",
                          (json_int_t)w->units, "promisedDelivery", view_range(&w->sh.promised),
-                         "expectedDelivery", view_range(&w->sh.expected)));
+                         "expectedDelivery", view_range(&w->sh.expected), "overdue",
+                         w->sh.overdue, "delay", view_delay(&w->sh)));
     }
     return a;
 }

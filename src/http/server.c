@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/delays.h"
 #include "app/payments.h"
 #include "app/readmodel.h"
 #include "core/date.h"
@@ -72,10 +73,19 @@ static const struct route routes[] = {
     {"POST", "/v1/orders/*/payment", orders_payment_h, BODY_JSON, AUTH_PUBLIC, false},
     {"POST", "/v1/shipments/*/ship", shipments_ship_h, BODY_JSON, AUTH_KEY, false},
     {"POST", "/v1/shipments/*/cancel", shipments_cancel_h, BODY_JSON, AUTH_PUBLIC, false},
+    {"POST", "/v1/shipments/*/delay-consent", shipments_delay_consent_h, BODY_JSON, AUTH_PUBLIC,
+     false},
     {"GET", "/v1/purchase-orders", purchase_orders_list_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/outbox", outbox_list_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/transit-positions", transit_positions_h, BODY_NONE, AUTH_KEY, false},
     {"GET", "/v1/settings", settings_get_h, BODY_NONE, AUTH_PUBLIC, false},
+    /* fabric's inventory API (SPEC 9) */
+    {"POST", "/api-inventory/inventory/bulk-insert", fabric_bulk_insert, BODY_BULK, AUTH_KEY,
+     false},
+    {"POST", "/api-inventory/inventory", fabric_get_inventories, BODY_JSON, AUTH_PUBLIC, false},
+    {"GET", "/api-inventory/inventory/location/*", fabric_location_inventory, BODY_NONE,
+     AUTH_KEY, false},
+    {"POST", "/inventories/actions/find", fabric_find, BODY_JSON, AUTH_KEY, false},
     {"GET", "/", web_page, BODY_NONE, AUTH_PUBLIC, false},
     {"GET", "/p/*", web_page, BODY_NONE, AUTH_PUBLIC, false},
     {"GET", "/cart", web_page, BODY_NONE, AUTH_PUBLIC, false},
@@ -241,11 +251,21 @@ size_t http_limit(struct http_req *r, size_t def, size_t max)
     return limit_value(http_query(r, "limit"), def, max);
 }
 
-bool http_has_key(struct http_req *r)
+/* The API key the request presents: "Authorization: Bearer <key>", else fabric's
+ * "x-api-key: <key>" (SPEC 9), else NULL. */
+static const char *request_key(struct http_req *r)
 {
     const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
     if (auth && !strncasecmp(auth, "Bearer ", 7))
-        return apikey_verify(r->st, auth + 7);
+        return auth + 7;
+    return http_header(r, "x-api-key");
+}
+
+bool http_has_key(struct http_req *r)
+{
+    const char *key = request_key(r);
+    if (key)
+        return apikey_verify(r->st, key);
     return session_valid(r);
 }
 
@@ -259,10 +279,9 @@ const char *http_idem(struct http_req *r, struct http_resp *out)
                    "the Idempotency-Key header must have 1 to 255 characters", NULL);
         return NULL;
     }
-    const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *auth = request_key(r);
     char user[ID_MAX + 1];
-    if (auth && !strncasecmp(auth, "Bearer ", 7)) {
-        auth += 7;
+    if (auth) {
         if (apikey_verify(r->st, auth))
             snprintf(r->idem_scope, sizeof r->idem_scope, "%.100s key:%.*s", r->url,
                      (int)strcspn(auth, "."), auth);
@@ -358,15 +377,98 @@ static const struct route *route_find(const char *method, const char *url, struc
  * together, then resumes their connections. */
 
 #define GROUP_MAX 256
+/* Provider calls between a placement's steps wait on the network (a real provider answers
+ * in 100 ms or more): they run on threads of their own, many at once, while the writer
+ * goes on committing; each call's request then joins the writer's queue again. */
+#define CALL_THREADS 16
 
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     struct conn_ctx *head, *tail;
     bool stopping, running;
+    size_t calling; /* requests out on the call threads, to come back */
     pthread_t thread;
     struct store *st;
 } group = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct conn_ctx *head, *tail;
+    bool stopping;
+    size_t nthreads;
+    pthread_t threads[CALL_THREADS];
+} calls = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static void queue_push(struct conn_ctx **head, struct conn_ctx **tail, struct conn_ctx *c)
+{
+    c->next = NULL;
+    if (*tail)
+        (*tail)->next = c;
+    else
+        *head = c;
+    *tail = c;
+}
+
+/* One call thread, with its own store connection (the test provider keeps its record in
+ * the database). */
+static void *call_main(void *arg)
+{
+    struct store *st = arg;
+    pthread_mutex_lock(&calls.lock);
+    for (;;) {
+        while (!calls.head && !calls.stopping)
+            pthread_cond_wait(&calls.cond, &calls.lock);
+        struct conn_ctx *c = calls.head;
+        if (!c)
+            break;
+        calls.head = c->next;
+        if (!calls.head)
+            calls.tail = NULL;
+        pthread_mutex_unlock(&calls.lock);
+        void (*call)(struct http_req *) = c->resp.after_commit;
+        c->resp.after_commit = NULL;
+        c->req.st = st;
+        call(&c->req);
+        pthread_mutex_lock(&group.lock);
+        queue_push(&group.head, &group.tail, c);
+        group.calling--;
+        pthread_cond_signal(&group.cond);
+        pthread_mutex_unlock(&group.lock);
+        pthread_mutex_lock(&calls.lock);
+    }
+    pthread_mutex_unlock(&calls.lock);
+    st->ops->close(st);
+    return NULL;
+}
+
+static void calls_stop(void)
+{
+    pthread_mutex_lock(&calls.lock);
+    calls.stopping = true;
+    pthread_cond_broadcast(&calls.cond);
+    pthread_mutex_unlock(&calls.lock);
+    for (size_t i = 0; i < calls.nthreads; i++)
+        pthread_join(calls.threads[i], NULL);
+    calls.nthreads = 0;
+}
+
+/* Hands a request's after-commit call to a call thread; false when there is none. */
+static bool call_submit(struct conn_ctx *c)
+{
+    pthread_mutex_lock(&calls.lock);
+    bool ok = calls.nthreads > 0 && !calls.stopping;
+    if (ok) {
+        pthread_mutex_lock(&group.lock);
+        group.calling++;
+        pthread_mutex_unlock(&group.lock);
+        queue_push(&calls.head, &calls.tail, c);
+        pthread_cond_signal(&calls.cond);
+    }
+    pthread_mutex_unlock(&calls.lock);
+    return ok;
+}
 
 /* Answers a grouped request: resumes its connection. */
 static void group_answer(struct conn_ctx *c, bool ok, const err_t *e)
@@ -397,7 +499,11 @@ static struct conn_ctx *group_run_batch(struct conn_ctx *batch)
     struct conn_ctx *carry = NULL, **tail = &carry;
     for (struct conn_ctx *c = batch; c;) {
         struct conn_ctx *next = c->next;
-        if (ok && c->resp.after_commit) {
+        if (ok && c->resp.after_commit && call_submit(c)) {
+            c = next;
+            continue;
+        }
+        if (ok && c->resp.after_commit) { /* no call threads: the call is made here */
             void (*call)(struct http_req *) = c->resp.after_commit;
             c->resp.after_commit = NULL;
             call(&c->req);
@@ -419,9 +525,9 @@ static void *group_main(void *arg)
     struct conn_ctx *carry = NULL;
     pthread_mutex_lock(&group.lock);
     for (;;) {
-        while (!group.head && !carry && !group.stopping)
+        while (!group.head && !carry && (!group.stopping || group.calling))
             pthread_cond_wait(&group.cond, &group.lock);
-        if (!group.head && !carry)
+        if (!group.head && !carry && !group.calling)
             break;
         int n = 0;
         struct conn_ctx *batch = carry, **tail = &batch;
@@ -542,8 +648,18 @@ static int group_start(err_t *e)
         group.st = NULL;
         return pool_start(e);
     }
-    group.stopping = false;
+    group.stopping = calls.stopping = false;
+    for (calls.nthreads = 0; calls.nthreads < CALL_THREADS; calls.nthreads++) {
+        struct store *st;
+        if (store_open(config->db_url, &st, e))
+            break;
+        if (pthread_create(&calls.threads[calls.nthreads], NULL, call_main, st)) {
+            st->ops->close(st);
+            break;
+        }
+    }
     if (pthread_create(&group.thread, NULL, group_main, NULL)) {
+        calls_stop();
         group.st->ops->close(group.st);
         return err_set(e, ERR_NOMEM, "cannot start the group-commit thread");
     }
@@ -561,7 +677,8 @@ static void group_stop(void)
     pthread_cond_broadcast(&group.cond);
     pthread_mutex_unlock(&group.lock);
     if (group.st) {
-        pthread_join(group.thread, NULL);
+        pthread_join(group.thread, NULL); /* it waits for the calls out on the call threads */
+        calls_stop();
         group.st->ops->close(group.st);
     }
     for (unsigned i = 0; i < pool.n; i++)
@@ -1041,7 +1158,8 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
                                                 AUTH_PUBLIC, false};
     size_t digits = url[0] == '/' && url[1] == 'v' ? strspn(url + 2, "0123456789") : 0;
     bool api = (digits && (url[2 + digits] == '/' || !url[2 + digits])) ||
-               !strncmp(url, "/healthz", 8);
+               !strncmp(url, "/healthz", 8) || !strncmp(url, "/api-inventory/", 15) ||
+               !strncmp(url, "/inventories/", 13);
     if (!c->route && !path_known && !api && !strcmp(method, "GET"))
         c->route = &not_found_page;
     if (!c->route) {
@@ -1059,8 +1177,8 @@ static void request_start(struct conn_ctx *c, const char *method, const char *ur
     }
     if (c->route->auth == AUTH_KEY && !http_has_key(r)) {
         set_early(c, 401, "UNAUTHORIZED",
-                  "this endpoint needs an API key (Authorization: Bearer <key>) or a console "
-                  "session with its X-CSRF-Token header");
+                  "this endpoint needs an API key (Authorization: Bearer <key> or "
+                  "x-api-key: <key>) or a console session with its X-CSRF-Token header");
         return;
     }
     const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -1282,9 +1400,36 @@ static void recover_payments(struct store *st, int64_t min_age)
                 n);
 }
 
+/* The promise sweep (SPEC 5.8) at start and every sweepMinutes, on the mail worker's
+ * connection; on PostgreSQL one server at a time does the work. */
+static int64_t last_sweep; /* monotonic seconds; touched by the worker thread only */
+
+static void sweep_now(struct store *st)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    last_sweep = ts.tv_sec;
+    struct sweep_result r;
+    err_t e = {0};
+    if (delays_sweep(st, &r, &e)) {
+        fprintf(stderr, "sellahead: promise sweep: %s\n", e.msg);
+        return;
+    }
+    if (r.events.n)
+        fprintf(stderr, "sellahead: promise sweep: %zu overdue, %zu implied, %zu cancelled\n",
+                r.overdue, r.implied, r.cancelled);
+    delays_sweep_free(&r);
+}
+
 static void recover_tick(struct store *st)
 {
     recover_payments(st, RECOVER_EVERY_SECONDS);
+    struct settings s;
+    err_t e = {0};
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (!st->ops->settings_get(st, &s, &e) && ts.tv_sec - last_sweep >= s.sweep_minutes * 60)
+        sweep_now(st);
 }
 
 int http_serve(const struct http_config *cfg, err_t *e)
@@ -1324,6 +1469,7 @@ int http_serve(const struct http_config *cfg, err_t *e)
         return rc;
     }
     recover_payments(st, 0);
+    sweep_now(st);
     st->ops->close(st);
     worker_every(mail_worker, RECOVER_EVERY_SECONDS, recover_tick);
     if ((rc = group_start(e))) {

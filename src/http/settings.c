@@ -66,10 +66,12 @@ static const char *apply(struct settings *s, const char *key, json_t *v)
         s->business_days = json_is_true(v);
         return NULL;
     }
-    if (!strcmp(key, "authorizationValidDays")) {
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 365)
-            return "must be a whole number of days between 0 and 365";
-        s->authorization_valid_days = (int)json_integer_value(v);
+    int min, max, *count = settings_count(s, key, &min, &max);
+    if (count) {
+        if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+            return max == 365 ? "must be a whole number of days between 0 and 365"
+                              : "must be a whole number of minutes between 1 and 1440";
+        *count = (int)json_integer_value(v);
         return NULL;
     }
     if (!strcmp(key, "captureOn"))

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "app/delays.h"
 #include "app/orders.h"
 #include "http/routes.h"
 #include "view/view.h"
@@ -61,6 +62,38 @@ int shipments_cancel_h(struct http_req *r, struct http_resp *out)
     struct order_rec o;
     err_t e;
     if (orders_cancel_shipment(r->st, r->params[0], token, &o, &e))
+        return http_fail(out, &e);
+    http_mail_wake();
+    json_t *doc = view_order(&o, false);
+    order_rec_free(&o);
+    return http_json(out, 200, doc);
+}
+
+/* SPEC 5.8: {"consent": "ACCEPT" | "DECLINE"} with the order's token or a key. */
+int shipments_delay_consent_h(struct http_req *r, struct http_resp *out)
+{
+    json_t *body;
+    if (http_body_json(r, out, &body))
+        return 0;
+    json_t *c = json_object_get(body, "consent");
+    const char *v = json_is_object(body) && json_object_size(body) == 1 && json_is_string(c)
+                        ? json_string_value(c)
+                        : "";
+    bool accept = !strcmp(v, "ACCEPT"), ok = accept || !strcmp(v, "DECLINE");
+    json_decref(body);
+    if (!ok)
+        return http_error(out, 422, "VALIDATION_FAILED",
+                          "the body must be {\"consent\": \"ACCEPT\"} or {\"consent\": "
+                          "\"DECLINE\"}",
+                          NULL);
+    const char *token = NULL;
+    if (!http_has_key(r) && !(token = http_query(r, "token")))
+        return http_error(out, 401, "UNAUTHORIZED",
+                          "this shipment needs its order's access token (?token=) or an API key",
+                          NULL);
+    struct order_rec o;
+    err_t e;
+    if (delays_consent(r->st, r->params[0], token, accept, &o, &e))
         return http_fail(out, &e);
     http_mail_wake();
     json_t *doc = view_order(&o, false);

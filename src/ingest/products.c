@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/products.h"
 #include "ingest/csv.h"
 #include "ingest/import.h"
 #include "util/ids.h"
@@ -72,6 +73,7 @@ struct pctx {
     struct import_job *job;
     err_t *e;
     struct seen seen;
+    struct seen item_ids; /* itemIds (as decimal text) seen in this file */
     bool header_done, header_ok;
     size_t nfields;
     int map[CSV_FIELDS_MAX];
@@ -114,10 +116,25 @@ static int on_row(struct pctx *c, const struct csv_record *rec)
         import_job_error(c->job, c->line, PCOL_SKU, p.sku, strlen(p.sku), msg);
         return 0;
     }
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)p.item_id);
+    if (p.item_id && seen_add(&c->item_ids, id, c->line, &first))
+        return err_set(c->e, ERR_NOMEM, "out of memory");
+    if (p.item_id && first) {
+        snprintf(msg, sizeof msg, "itemId %s appears more than once in this file (first on "
+                 "line %lld)", id, (long long)first);
+        import_job_error(c->job, c->line, PCOL_ITEM_ID, id, strlen(id), msg);
+        return 0;
+    }
     /* After the first error nothing will be committed: only check the rest. */
     if (c->job->total_errors)
         return 0;
-    return c->st->ops->product_upsert(c->st, &p, c->e);
+    int rc = products_item_id_free(c->st, &p, c->e);
+    if (rc == ERR_CONFLICT) {
+        import_job_error(c->job, c->line, PCOL_ITEM_ID, id, strlen(id), c->e->msg);
+        return 0;
+    }
+    return rc ? rc : c->st->ops->product_upsert(c->st, &p, c->e);
 }
 
 static void on_header_error(void *ctx, int col, const char *value, size_t vlen, const char *msg)
@@ -208,6 +225,8 @@ static int import_once(struct store *st, FILE *in, const char *file_name,
         rc = read_file(&c, in);
     free(c.seen.sku);
     free(c.seen.line);
+    free(c.item_ids.sku);
+    free(c.item_ids.line);
     ids_now(job->finished_at);
     if (!rc && job->total_errors == 0) {
         job->status = IMPORT_COMPLETED;

@@ -589,3 +589,84 @@ int compose_payment_required(const struct order_rec *o, const struct shipment_re
     link(&d);
     return doc_close(&d, m);
 }
+
+/* --- shipment_delayed (SPEC 5.8) --- */
+
+/* "Dec 9, 2026 – Dec 12, 2026", or "no date yet" when undated. */
+static void range_words(date_t from, date_t to, char *out, size_t cap)
+{
+    if (to == DATE_NONE) {
+        snprintf(out, cap, "no date yet");
+        return;
+    }
+    char a[32], b[32];
+    month_day_year(from == DATE_NONE ? to : from, a, sizeof a);
+    month_day_year(to, b, sizeof b);
+    snprintf(out, cap, "%s \xE2\x80\x93 %s", a, b);
+}
+
+static void action_link(struct doc *d, const struct shipment_rec *sh, const char *action,
+                        const char *label)
+{
+    char url[COMPOSE_URL_MAX + 64];
+    compose_order_url(d->o, d->s, url, COMPOSE_URL_MAX);
+    size_t n = strlen(url);
+    snprintf(url + n, sizeof url - n, "&shipment=%s&action=%s", sh->id, action);
+    out(&d->t, "%s: %s\n", label, url);
+    out(&d->h,
+        "<p style=\"margin:0 0 12px;word-break:break-all\">%s: <a href=\"%s\" "
+        "style=\"color:#1d4ed8\">%s</a></p>\n",
+        label, url, url);
+}
+
+int compose_shipment_delayed(const struct order_rec *o, const struct shipment_rec *sh,
+                             const struct settings *s, struct email *m)
+{
+    const struct shipment_delay *dl = &sh->delay;
+    bool ask = dl->st.consent == CONSENT_PENDING;
+    email_head(m, "shipment_delayed", o, s);
+    snprintf(m->subject, sizeof m->subject,
+             ask ? "Order %lld: a shipment is delayed" : "Order %lld: a new date for your shipment",
+             (long long)o->number);
+    char was[96], now[96], by[32], intro[SETTINGS_TEXT_MAX + 200];
+    range_words(dl->previous_from, dl->previous_to, was, sizeof was);
+    range_words(dl->expected_from, dl->st.expected_to, now, sizeof now);
+    month_day_year(dl->st.respond_by, by, sizeof by);
+    if (ask)
+        snprintf(intro, sizeof intro,
+                 "Part of your order %lld from %s will not arrive when we said. We are sorry. "
+                 "You may keep it with the new date or cancel it for a full refund.",
+                 (long long)o->number, s->store_name);
+    else
+        snprintf(intro, sizeof intro,
+                 "The part of your order %lld from %s that had no date yet has one now. You "
+                 "already agreed to wait; nothing is needed from you.",
+                 (long long)o->number, s->store_name);
+    struct doc d;
+    doc_open(&d, o, s, m->subject, m->subject);
+    greeting(&d);
+    para(&d, intro);
+    section(&d, "What is late");
+    ship_items(&d, sh);
+    field(&d, "Amount", money(sh->amount, o->currency).s, NULL);
+    section(&d, "When it should arrive");
+    field(&d, "Before", was, NULL);
+    field(&d, "Now", now, NULL);
+    if (ask) {
+        char note[160];
+        section(&d, "Your answer");
+        if (dl->st.consent_required)
+            snprintf(note, sizeof note,
+                     "We need your answer by %s. Without it, this shipment is cancelled and "
+                     "you are not charged for it.", by);
+        else
+            snprintf(note, sizeof note,
+                     "No answer is needed: if we do not hear from you by %s, we keep it "
+                     "coming with the new date. You may cancel it until it ships.", by);
+        para(&d, note);
+        action_link(&d, sh, "accept", "Accept the new date");
+    }
+    action_link(&d, sh, "cancel", "Cancel this shipment for a full refund");
+    link(&d);
+    return doc_close(&d, m);
+}

@@ -49,5 +49,10 @@ int compose_shipment_cancelled(const struct order_rec *o, const struct shipment_
  * order page where the shopper gives a new card. */
 int compose_payment_required(const struct order_rec *o, const struct shipment_rec *sh,
                              const struct settings *s, struct email *out);
+/* A shipment became delayed, or its delay changed (sh->delay): what is late, the range
+ * before and the new one (or "no date yet"), whether an answer is needed and by when, and
+ * links to accept (while it is asked) and to cancel the shipment. */
+int compose_shipment_delayed(const struct order_rec *o, const struct shipment_rec *sh,
+                             const struct settings *s, struct email *out);
 
 #endif

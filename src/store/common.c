@@ -27,8 +27,8 @@ void store_settings_apply(struct settings *s, const char *k, const char *v)
         s->business_days = !strcmp(v, "1");
     else if (!strcmp(k, "captureOn"))
         settings_capture_parse(v, &s->capture_on);
-    else if (!strcmp(k, "authorizationValidDays"))
-        settings_int(v, &s->authorization_valid_days);
+    else if (settings_count(s, k, NULL, NULL))
+        settings_int(v, settings_count(s, k, NULL, NULL));
     else if (!strcmp(k, "storeName"))
         snprintf(s->store_name, sizeof s->store_name, "%s", v);
     else if (!strcmp(k, "fromEmail"))
@@ -49,7 +49,7 @@ void store_settings_apply(struct settings *s, const char *k, const char *v)
 void store_settings_rows(const struct settings *set, struct store_settings_rows *out)
 {
     size_t n = 0;
-    struct settings days = *set; /* settings_day hands out writable fields */
+    struct settings days = *set; /* settings_day and _count hand out writable fields */
     for (size_t i = 0; i < SETTINGS_DAYS; i++) {
         snprintf(out->days[i], sizeof out->days[i], "%d",
                  *settings_day(&days, settings_day_names[i]));
@@ -62,13 +62,17 @@ void store_settings_rows(const struct settings *set, struct store_settings_rows 
         out->holidays[i * DATE_STRLEN + 10] = ',';
         out->holidays[i * DATE_STRLEN + 11] = '\0';
     }
-    snprintf(out->valid_days, sizeof out->valid_days, "%d", set->authorization_valid_days);
+    for (size_t i = 0; i < SETTINGS_COUNTS; i++) {
+        snprintf(out->counts[i], sizeof out->counts[i], "%d",
+                 *settings_count(&days, settings_count_names[i], NULL, NULL));
+        out->kv[n][0] = settings_count_names[i];
+        out->kv[n++][1] = out->counts[i];
+    }
     const char *kv[][2] = {
         {"backorderMessage", set->backorder_message},
         {"businessDays", set->business_days ? "1" : "0"},
         {"holidays", out->holidays},
         {"captureOn", settings_capture_name(set->capture_on)},
-        {"authorizationValidDays", out->valid_days},
         {"storeName", set->store_name},
         {"fromEmail", set->from_email},
         {"publicUrl", settings_public_url_stored(set)},
@@ -181,12 +185,23 @@ static void fmt_ledger_sum(const struct store_row *r, char *msg, size_t cap)
              (long long)r->num(r, 9));
 }
 
+static void fmt_sweep(const struct store_row *r, char *msg, size_t cap)
+{
+    char by[DATE_STRLEN], day[DATE_STRLEN];
+    date_format((date_t)r->num(r, 1), by);
+    date_format((date_t)r->num(r, 2), day);
+    snprintf(msg, cap,
+             "shipment %s has a PENDING delay with respondBy %s, before the last sweep on %s",
+             r->text(r, 0), by, day);
+}
+
 static void (*const check_fmt[])(const struct store_row *r, char *msg, size_t cap) = {
     [STORE_CHECK_ALLOCATED] = fmt_allocated,     [STORE_CHECK_ALLOC_ORPHAN] = fmt_orphan,
     [STORE_CHECK_NEGATIVE] = fmt_negative,       [STORE_CHECK_CLOSED_ALLOC] = fmt_closed,
     [STORE_CHECK_NO_PAYMENT] = fmt_no_payment,   [STORE_CHECK_OVERCAPTURE] = fmt_overcapture,
     [STORE_CHECK_CAPTURED] = fmt_captured,       [STORE_CHECK_CONFIRMATION] = fmt_confirmation,
     [STORE_CHECK_LEDGER_OVER] = fmt_ledger_over, [STORE_CHECK_LEDGER_SUM] = fmt_ledger_sum,
+    [STORE_CHECK_SWEEP] = fmt_sweep,
 };
 
 void store_check_format(enum store_check kind, const struct store_row *r, char *msg, size_t cap)

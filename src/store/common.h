@@ -11,10 +11,10 @@ void store_settings_apply(struct settings *s, const char *k, const char *v);
 
 /* The rows settings_put writes: kv[0..n), pointing into the struct itself or into set. */
 struct store_settings_rows {
-    const char *kv[SETTINGS_DAYS + 8][2];
+    const char *kv[SETTINGS_DAYS + SETTINGS_COUNTS + 8][2];
     size_t n;
     char days[SETTINGS_DAYS][16];
-    char valid_days[16];
+    char counts[SETTINGS_COUNTS][16];
     char holidays[SETTINGS_MAX_HOLIDAYS * DATE_STRLEN + 1];
 };
 void store_settings_rows(const struct settings *set, struct store_settings_rows *out);
@@ -37,6 +37,7 @@ enum store_check {
     STORE_CHECK_CONFIRMATION,
     STORE_CHECK_LEDGER_OVER,
     STORE_CHECK_LEDGER_SUM,
+    STORE_CHECK_SWEEP,
 };
 
 /* One result row of a backend, read through its own column functions. */

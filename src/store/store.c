@@ -24,7 +24,8 @@ int store_open(const char *url, struct store **out, err_t *e)
 
 const struct store_table store_tables[] = {
     {"locations", COLS("id", "name", "created_at"), "id", "id"},
-    {"products", COLS("sku", "name", "price", "currency", "description", "image_url"), "sku",
+    {"products",
+     COLS("sku", "name", "price", "currency", "description", "image_url", "item_id"), "sku",
      "sku"},
     {"positions",
      COLS("sku", "location_id", "stock_type", "transit_ref", "order_date", "stock_date",
@@ -51,7 +52,10 @@ const struct store_table store_tables[] = {
     {"shipments",
      COLS("id", "seq", "order_id", "n", "status", "stock_type", "location_id", "transit_ref",
           "stock_date", "expected_from", "expected_to", "expected_message", "amount",
-          "tracking_number", "shipped_at", "payment_required"),
+          "tracking_number", "shipped_at", "payment_required", "promised_from", "promised_to",
+          "promised_message", "overdue", "delay_consent", "delay_detected", "delay_prev_from",
+          "delay_prev_to", "delay_exp_from", "delay_exp_to", "delay_respond_by",
+          "delay_required", "accepted_to", "accepted_undated", "consented_before"),
      "seq", "seq"},
     {"shipment_items", COLS("shipment_id", "n", "sku", "quantity"), "shipment_id, n",
      "shipment_id, n"},
@@ -77,6 +81,7 @@ const struct store_table store_tables[] = {
      "seq", "seq"},
     {"test_payments", COLS("key", "kind", "amount", "code", "ref", "message", "calls"), "key",
      "key"},
+    {"sweeps", COLS("day", "at"), "day", "day"},
 };
 
 const size_t store_ntables = sizeof store_tables / sizeof store_tables[0];

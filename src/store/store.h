@@ -45,7 +45,7 @@ struct store_value {
     size_t len;
 };
 
-#define STORE_COLS_MAX 16
+#define STORE_COLS_MAX 32
 
 /* A table as both backends have it: the columns to copy (not identity columns, which the
  * target numbers itself) and each backend's ORDER BY for the original insertion order. */
@@ -336,6 +336,27 @@ struct store_ops {
     /* The positions of up to limit SKUs > after, by SKU (a full scan, page by page). */
     int (*positions_page)(struct store *st, const char *after, size_t limit,
                           struct position_list *out, err_t *e);
+
+    /* --- delays and the promise sweep (SPEC 5.8) --- */
+    /* Like order_page, only orders with an open shipment that has a delay. */
+    int (*order_page_delayed)(struct store *st, const char *before, size_t limit,
+                              char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e);
+    /* The SKUs of open shipments on a transit position whose stock date is before today
+     * that are not flagged overdue yet. Caller frees. */
+    int (*overdue_skus)(struct store *st, date_t today, char (**skus)[ID_MAX + 1], size_t *n,
+                        err_t *e);
+    /* Open shipments whose PENDING delay's respondBy is before today, oldest first. */
+    int (*delays_due)(struct store *st, date_t today, char (**ids)[ORDER_ID_MAX], size_t *n,
+                      err_t *e);
+    /* Inside a write transaction: *got when this process may sweep now (PostgreSQL: one
+     * server at a time, a lock held until the transaction ends; SQLite: always). */
+    int (*sweep_lock)(struct store *st, bool *got, err_t *e);
+    /* Records that the sweep of business date day completed (check's PENDING rule). */
+    int (*sweep_done)(struct store *st, date_t day, err_t *e);
+
+    /* SPEC 9: the SKU of the product whose itemId is item_id; ERR_NOTFOUND when none. */
+    int (*product_by_item)(struct store *st, int64_t item_id, char sku[ID_MAX + 1],
+                           err_t *e);
 };
 
 /* Longest search term the store takes (sku_page's q, transit_search). */

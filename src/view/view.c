@@ -162,7 +162,8 @@ json_t *view_settings(const struct settings *s)
     json_t *hol = json_array();
     for (size_t i = 0; i < s->nholidays; i++)
         json_array_append_new(hol, view_date(s->holidays[i]));
-    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:b, s:o, s:s, s:s, s:s, s:s, s:i}",
+    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:b, s:o, s:s, s:s, s:s, s:s, s:i, "
+                     "s:i, s:i, s:i}",
                      "inStockMinDays", s->in_stock_min_days, "inStockMaxDays",
                      s->in_stock_max_days, "preorderBufferMinDays",
                      s->preorder_buffer_min_days, "preorderBufferMaxDays",
@@ -171,7 +172,9 @@ json_t *view_settings(const struct settings *s)
                      s->backorder_message, "businessDays", s->business_days, "holidays", hol,
                      "captureOn", settings_capture_name(s->capture_on), "storeName",
                      s->store_name, "fromEmail", s->from_email, "publicUrl", s->public_url,
-                     "authorizationValidDays", s->authorization_valid_days);
+                     "authorizationValidDays", s->authorization_valid_days,
+                     "impliedConsentDays", s->implied_consent_days, "consentWindowDays",
+                     s->consent_window_days, "sweepMinutes", s->sweep_minutes);
 }
 
 json_t *view_product(const struct product *p, const struct item *it)
@@ -179,6 +182,7 @@ json_t *view_product(const struct product *p, const struct item *it)
     json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "sku", p->sku, "name", p->name,
                           "price", (json_int_t)p->price, "currency", p->currency,
                           "description", p->description, "imageUrl", p->image_url);
+    json_object_set_new(o, "itemId", p->item_id ? json_integer(p->item_id) : json_null());
     if (it) {
         const struct availability *a = &it->avail;
         json_object_set_new(o, "status", json_string(promise_status_name(a->status)));
@@ -205,6 +209,27 @@ int view_print(json_t *doc)
                  : ERR_IO;
     json_decref(doc);
     return rc;
+}
+
+static const char *consent_name(int c)
+{
+    static const char *const names[] = {"NONE", "PENDING", "ACCEPTED", "DECLINED", "IMPLIED"};
+    return c >= 0 && c < (int)(sizeof names / sizeof names[0]) ? names[c] : "NONE";
+}
+
+json_t *view_delay(const struct shipment_rec *sh)
+{
+    const struct shipment_delay *d = &sh->delay;
+    if (d->st.consent == CONSENT_NONE)
+        return json_null();
+    /* An undated range has no from either. */
+    date_t from = d->st.expected_to == DATE_NONE ? DATE_NONE : d->expected_from;
+    return json_pack("{s:o, s:{s:o, s:o}, s:{s:o, s:o}, s:s, s:o, s:b}", "detectedAt",
+                     view_date(d->detected), "previous", "from", view_date(d->previous_from),
+                     "to", view_date(d->previous_to), "expected", "from", view_date(from), "to",
+                     view_date(d->st.expected_to), "consent", consent_name(d->st.consent),
+                     "respondBy", view_date(d->st.respond_by), "consentRequired",
+                     d->st.consent_required);
 }
 
 json_t *view_shipment(const struct shipment_rec *sh)
@@ -234,6 +259,8 @@ json_t *view_shipment(const struct shipment_rec *sh)
     if (sh->payment_required) /* its re-authorization was declined: a new card is needed */
         json_object_set_new(o, "paymentRequired", json_true());
     json_object_set_new(o, "expectedDelivery", view_range(&sh->expected));
+    json_object_set_new(o, "overdue", json_boolean(sh->overdue));
+    json_object_set_new(o, "delay", view_delay(sh));
     json_object_set_new(o, "trackingNumber",
                         sh->tracking_number[0] ? json_string(sh->tracking_number) : json_null());
     json_object_set_new(o, "shippedAt",

@@ -20,6 +20,7 @@ struct item {
     bool found;
     struct position_list positions; /* in allocation order; owned */
     struct availability avail;
+    int64_t item_id; /* the product's fabric itemId (SPEC 9); 0 when none or not loaded */
 };
 
 /* Loads positions and computes availability with the given settings and today. */
@@ -41,6 +42,8 @@ json_t *view_shipment(const struct shipment_rec *sh);
 json_t *view_email(const struct email *m);
 /* {"from","to","message"} */
 json_t *view_range(const struct range *r);
+/* A shipment's delay (SPEC 5.8), or JSON null when it has none. */
+json_t *view_delay(const struct shipment_rec *sh);
 json_t *view_date(date_t d);
 json_t *view_job(const struct import_job *job, bool with_errors);
 json_t *view_settings(const struct settings *s);

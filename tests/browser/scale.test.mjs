@@ -43,6 +43,7 @@ describe('console at 1M SKUs and 100k purchase orders', () => {
     assert.equal(seen.inventory.rows, 50);
     assert.equal(seen.imports.rows, 1);
     assert.equal(seen.orders.rows, 2);
+    assert.equal(seen['purchase-orders'].rows, 20, 'one page of the 100k purchase orders');
     assert.equal(seen.receipts.rows, 0, 'no list of positions before a search');
     assert.equal(seen.outbox.rows, 2);
     page.assertClean(['status of 401']); // the session check before logging in

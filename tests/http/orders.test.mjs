@@ -67,17 +67,19 @@ test('the shopper path end to end (demo TSHIRT1 + HOODIE2)', async (t) => {
     assert.deepEqual({ ...ready, id: undefined, trackingNumber: undefined, shippedAt: undefined }, {
       id: undefined, status: 'READY', stockType: 'onhand', locationId: 'WH1',
       lines: [{ sku: 'TSHIRT1', quantity: 25 }], amount: 62500, promisedDelivery: IN_STOCK, expectedDelivery: IN_STOCK,
-      trackingNumber: undefined, shippedAt: undefined,
+      trackingNumber: undefined, shippedAt: undefined, overdue: false, delay: null,
     });
     assert.deepEqual({ ...po, id: undefined, trackingNumber: undefined, shippedAt: undefined }, {
       id: undefined, status: 'AWAITING_STOCK', stockType: 'intransit', locationId: 'WH1',
       transitRef: 'PO1001', stockDate: '2026-12-15', lines: [{ sku: 'TSHIRT1', quantity: 5 }],
       amount: 12500, promisedDelivery: PO_DEC15, expectedDelivery: PO_DEC15, trackingNumber: undefined, shippedAt: undefined,
+      overdue: false, delay: null,
     });
     assert.deepEqual({ ...adv, id: undefined, trackingNumber: undefined, shippedAt: undefined }, {
       id: undefined, status: 'AWAITING_STOCK', stockType: 'intransit', locationId: 'WH1',
       transitRef: 'ADV2', stockDate: null, lines: [{ sku: 'HOODIE2', quantity: 2 }],
       amount: 13000, promisedDelivery: BACKORDER, expectedDelivery: BACKORDER, trackingNumber: undefined, shippedAt: undefined,
+      overdue: false, delay: null,
     });
     assert.equal(ready.amount + po.amount + adv.amount, order.total);
     assert.equal(order.payment.provider, 'test');

@@ -171,7 +171,7 @@ describe('POST /v1/products/imports', () => {
     ]);
     assertFailedJob(await importProducts('sku,Name,price,colour\nH1,x,1,red\n'), [
       { line: 1, column: null, value: 'Name', message: 'unknown column "Name": column names are case-sensitive, did you mean "name"?' },
-      { line: 1, column: null, value: 'colour', message: 'unknown column "colour": the columns are sku, name, price, currency, description, imageUrl' },
+      { line: 1, column: null, value: 'colour', message: 'unknown column "colour": the columns are sku, name, price, currency, description, imageUrl, itemId' },
       { line: 1, column: null, value: null, message: 'required column "name" is missing' },
     ]);
     const inv = await importProducts(`${HEADER}\nH1,WH1,onhand,1,0,,,\n`);

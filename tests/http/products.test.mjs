@@ -57,7 +57,7 @@ describe('GET /v1/products', () => {
     assert.deepEqual(r.json, {
       sku: 'CAP4', name: 'Canvas cap', price: 2200, currency: 'USD',
       description: 'Washed cotton canvas with an adjustable brass buckle. Unstructured, so it packs flat.',
-      imageUrl: '', status: 'IN_TRANSIT', addToCart: true, availableTotal: 90, stockDate: '2026-12-07',
+      imageUrl: '', itemId: null, status: 'IN_TRANSIT', addToCart: true, availableTotal: 90, stockDate: '2026-12-07',
       expectedDelivery: { from: '2026-12-09', to: '2026-12-12', message: 'Backorder: expected delivery Dec 9–Dec 12' },
     });
   });
@@ -81,7 +81,7 @@ describe('POST /v1/products', () => {
     assert.equal(g.status, 200);
     assert.deepEqual({ ...g.json, expectedDelivery: undefined }, {
       sku: 'GLOVES13', name: 'Leather gloves', price: 4900, currency: 'EUR', description: 'Warm.',
-      imageUrl: 'https://img.example/g.jpg', status: 'OUT_OF_STOCK', addToCart: false, availableTotal: 0,
+      imageUrl: 'https://img.example/g.jpg', itemId: null, status: 'OUT_OF_STOCK', addToCart: false, availableTotal: 0,
       stockDate: null, expectedDelivery: undefined,
     });
     const m = await srv.api('/v1/products/MUG3');

@@ -319,6 +319,47 @@ static void test_shipment_shipped(void **state)
     email_free(&m);
 }
 
+static void test_shipment_delayed(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_init(&f, CAPTURE_SHIPMENT);
+    struct shipment_delay *d = &f.ships[1].delay;
+    d->st.consent = CONSENT_PENDING;
+    d->st.consent_required = true;
+    d->previous_from = date_from_ymd(2026, 12, 17);
+    d->previous_to = date_from_ymd(2026, 12, 20);
+    d->expected_from = date_from_ymd(2027, 2, 3);
+    d->st.expected_to = date_from_ymd(2027, 2, 6);
+    d->st.respond_by = date_from_ymd(2026, 12, 4);
+    struct email m;
+    assert_int_equal(compose_shipment_delayed(&f.o, &f.ships[1], &f.s, &m), 0);
+    assert_string_equal(m.kind, "shipment_delayed");
+    assert_string_equal(m.subject, "Order 1001: a shipment is delayed");
+    for (int i = 0; i < 2; i++) {
+        const char *p = i ? m.html : m.text;
+        assert_order(p, "Dec 17, 2026 " DASH " Dec 20, 2026", "Feb 3, 2027 " DASH " Feb 6, 2027");
+        assert_contains(p, "answer by Dec 4, 2026");
+        /* In HTML the & of the query is written &amp;. */
+        assert_order(p, i ? "ord_abc?token=0123456789abcdef0123456789abcdef&amp;shipment=shp_2"
+                          : "https://acme.example/shop/orders/ord_abc?token="
+                            "0123456789abcdef0123456789abcdef&shipment=shp_2",
+                     "action=accept");
+        assert_contains(p, "action=cancel");
+    }
+    email_free(&m);
+
+    /* Undated and needing no answer any more: "no date yet", no accept link. */
+    d->st.consent = CONSENT_ACCEPTED;
+    d->st.expected_to = DATE_NONE;
+    assert_int_equal(compose_shipment_delayed(&f.o, &f.ships[1], &f.s, &m), 0);
+    assert_string_equal(m.subject, "Order 1001: a new date for your shipment");
+    assert_contains(m.text, "Now: no date yet\n");
+    assert_lacks(m.text, "action=accept");
+    assert_contains(m.text, "action=cancel");
+    email_free(&m);
+}
+
 static void test_order_cancelled(void **state)
 {
     (void)state;
@@ -628,6 +669,7 @@ int main(void)
         cmocka_unit_test(test_confirmation_subjects),
         cmocka_unit_test(test_html_escaping),
         cmocka_unit_test(test_shipment_shipped),
+        cmocka_unit_test(test_shipment_delayed),
         cmocka_unit_test(test_order_cancelled),
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_render_headers),

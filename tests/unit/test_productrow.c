@@ -253,13 +253,13 @@ static void test_header(void **state)
     assert_int_equal(header(&s, map, "sku,name,price,colour"), 1);
     assert_string_equal(s.e[0].message,
                         "unknown column \"colour\": the columns are sku, name, price, "
-                        "currency, description, imageUrl");
+                        "currency, description, imageUrl, itemId");
 
     assert_int_equal(header(&s, map, "sku,name,price,locationId"), 1);
     assert_string_equal(s.e[0].message,
                         "unknown column \"locationId\": this is an inventory file, import it "
                         "with sellahead import (the products columns are sku, name, price, "
-                        "currency, description, imageUrl)");
+                        "currency, description, imageUrl, itemId)");
 
     assert_int_equal(header(&s, map, "sku,name,price,sku"), 1);
     assert_string_equal(s.e[0].message, "column \"sku\" appears 2 times");

@@ -1153,15 +1153,15 @@ static void test_intents_and_test_provider(void **state)
 /* --- the change log and the full scan (the availability read model) --- */
 
 struct changes {
-    int64_t seq[32];
-    char sku[32][ID_MAX + 1];
+    int64_t seq[64];
+    char sku[64][ID_MAX + 1];
     size_t n;
 };
 
 static int note_change(void *ctx, int64_t seq, const char *sku)
 {
     struct changes *c = ctx;
-    assert_true(c->n < 32);
+    assert_true(c->n < 64);
     c->seq[c->n] = seq;
     snprintf(c->sku[c->n], sizeof c->sku[0], "%s", sku);
     c->n++;
@@ -1209,7 +1209,7 @@ static void test_change_log(void **state)
     commit(fx);
 
     /* A backend may log one write as several rows (one per row or per statement). */
-    struct changes c = changes_after(fx, head0, 32);
+    struct changes c = changes_after(fx, head0, 64);
     char runs[8][ID_MAX + 1];
     size_t nruns = 0;
     for (size_t i = 0; i < c.n; i++) {

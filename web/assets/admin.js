@@ -1,6 +1,5 @@
-/* sellahead merchant console: one page, plain DOM, no framework. The session cookie is
- * HttpOnly; the CSRF token lives only in memory (refetched from GET /v1/session on load) and
- * goes out as X-CSRF-Token on every mutating request. */
+/* sellahead merchant console: plain DOM, no framework. The session cookie is HttpOnly; the
+ * CSRF token lives only in memory (from GET /v1/session) and goes out as X-CSRF-Token. */
 'use strict';
 
 const $ = (s) => document.querySelector(s);
@@ -9,6 +8,7 @@ let csrf = null;
 /* h('p', {class: 'x', onclick: fn}, 'text', node, [more]): strings become text, never HTML. */
 function h(tag, attrs, ...kids) {
   const e = document.createElement(tag);
+  if (tag === 'button') e.type = 'button'; // never a form's submit
   for (const [k, v] of Object.entries(attrs || {})) {
     if (typeof v === 'function') e.addEventListener(k.slice(2), v);
     else if (v != null && v !== false) e.setAttribute(k, v === true ? '' : v);
@@ -57,8 +57,7 @@ async function api(path, { method = 'GET', body, form } = {}) {
 }
 const errMsg = (r) => cap(r.data?.error?.message || `the request failed (HTTP ${r.status})`) + '.';
 
-/* Narrow screens lay rows out as cards, and a CSS display change drops a table's implicit
- * roles in some browsers: the explicit roles keep it a table for screen readers. */
+/* Explicit roles: narrow screens show rows as cards, a display change that drops implicit ones. */
 function table(caption, cols, rows, cells) {
   return h('table', { role: 'table' }, h('caption', {}, caption),
     h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' },
@@ -70,7 +69,7 @@ function table(caption, cols, rows, cells) {
 /* Keyset pagination: the cursor of every page seen is kept so "Previous" can go back. */
 function pager(nav, load) {
   const [prev, info, next] = nav.children;
-  const p = { stack: [''], next: null, cursor: () => p.stack.at(-1), reset: () => { p.stack = ['']; } };
+  const p = { stack: [''], next: null, seq: 0, cursor: () => p.stack.at(-1) };
   nav.onclick = (e) => {
     const go = +e.target.dataset.go;
     if (go > 0 && p.next) p.stack.push(p.next);
@@ -86,25 +85,38 @@ function pager(nav, load) {
     nav.hidden = prev.disabled && next.disabled;
     if (document.activeElement?.disabled) (prev.disabled ? next : prev).focus();
   };
+  // A new search or filter: page 1 again.
+  p.reset = (e) => {
+    e.preventDefault();
+    p.stack = [''];
+    load();
+  };
+  // The page at the cursor (nothing on error), saying in st that it loads.
+  p.get = async (st, path, params) => {
+    const seq = ++p.seq;
+    say(st, 'Loading…');
+    const r = await api(path + qs({ limit: 50, ...params, cursor: p.cursor() }));
+    if (seq !== p.seq) return; // a newer search or refresh is on its way
+    if (!r.ok) return say(st, errMsg(r), 1);
+    p.show(r.data.nextCursor);
+    return r.data;
+  };
   return p;
 }
 
 /* --- login, logout, views --- */
 
 const loaders = {
-  inventory: () => loadInventory(), imports: () => loadImports(), orders: () => loadOrders(),
-  receipts: () => loadReceipts(), settings: () => loadSettings(), outbox: () => loadOutbox(),
+  inventory: loadInventory, products: loadProducts, imports: loadImports, orders: loadOrders,
+  'purchase-orders': loadPOs, receipts: loadReceipts, settings: loadSettings, outbox: loadOutbox,
 };
 
 function route(focus) {
   if (!csrf) return;
-  const hash = location.hash.slice(1);
+  const hash = location.hash.slice(1).split('/')[0];
   const v = Object.hasOwn(loaders, hash) ? hash : 'inventory';
   for (const s of document.querySelectorAll('.view')) s.hidden = s.id !== 'view-' + v;
-  for (const a of document.querySelectorAll('#nav a')) {
-    if (a.hash === '#' + v) a.setAttribute('aria-current', 'page');
-    else a.removeAttribute('aria-current');
-  }
+  for (const a of document.querySelectorAll('#nav a')) a.ariaCurrent = a.hash === '#' + v ? 'page' : null;
   const title = $(`#view-${v} h1`);
   document.title = `${title.textContent} · sellahead console`;
   loaders[v]();
@@ -119,8 +131,7 @@ function showLogin(note) {
   for (const v of document.querySelectorAll('.view')) v.hidden = true;
   for (const d of document.querySelectorAll('dialog[open]')) d.close();
   // Nothing of the last session stays in the page.
-  for (const id of ['inv-table', 'imp-hist', 'imp-detail-body', 'ord-list', 'rc-result-body', 'out-list', 'prod-table'])
-    document.getElementById(id).replaceChildren();
+  for (const d of document.querySelectorAll('.data')) d.replaceChildren();
   $('#login').hidden = false;
   say('#login-note', note || '');
   document.title = 'Log in · sellahead console';
@@ -179,23 +190,19 @@ $('#ask-no').onclick = () => $('#ask').close();
 /* --- inventory overview (read-only) --- */
 
 const inv = pager($('#inv-pager'), loadInventory);
-let invQ = '', invSeq = 0;
+let invQ = '';
 
 async function loadInventory() {
-  const st = $('#inv-status'), seq = ++invSeq;
-  say(st, 'Loading inventory…');
-  const r = await api('/v1/inventory' + qs({ limit: 50, q: invQ, cursor: inv.cursor() }));
-  if (seq !== invSeq) return; // a newer search or refresh is on its way
-  if (!r.ok) return say(st, errMsg(r), 1);
-  const items = r.data.items, match = invQ ? ` matching “${invQ}”` : '', n = r.data.total;
+  const st = $('#inv-status'), d = await inv.get(st, '/v1/inventory', { q: invQ });
+  if (!d) return;
+  const items = d.items, match = invQ ? ` matching “${invQ}”` : '', n = d.total;
   // Counting stops at 10,000 (the count must stay cheap at 1M SKUs): then "more than".
-  say(st, items.length ? `${r.data.totalExact ? '' : 'More than '}${n.toLocaleString('en')} SKU${n === 1 ? '' : 's'}${match}, page ${
+  say(st, items.length ? `${d.totalExact ? '' : 'More than '}${n.toLocaleString('en')} SKU${n === 1 ? '' : 's'}${match}, page ${
     inv.stack.length}.` : `No SKU${match}.`);
   $('#inv-table').replaceChildren(items.length ? table('Inventory by SKU',
     ['SKU', 'Name', 'On hand', 'In transit', 'Reserved', 'Allocated', 'Available', 'Status', 'Oversold'], items,
     (i) => [h('code', { class: 'id' }, i.sku), nameCell(i), i.onhand, transits(i), i.reserved, i.allocated, i.available, badge(i.status),
       i.oversold ? badge('OVERSOLD') : 'No']) : '');
-  inv.show(r.data.nextCursor);
 }
 
 function transits(i) {
@@ -206,48 +213,48 @@ function transits(i) {
 }
 
 $('#inv-search').onsubmit = (e) => {
-  e.preventDefault();
   invQ = $('#inv-q').value.trim();
-  inv.reset();
-  loadInventory();
+  inv.reset(e);
 };
 
 /* --- import dialog and history --- */
 
-const imp = $('#import');
-$('#import-open').onclick = () => {
-  $('#import-form').reset();
-  say('#import-status', '');
-  $('#import-result').replaceChildren();
-  imp.showModal();
-};
-$('#import-close').onclick = () => imp.close();
-imp.addEventListener('close', () => $('#import-open').focus());
-
-let uploading = false;
-$('#import-form').onsubmit = async (e) => {
-  e.preventDefault();
-  const file = $('#import-file').files[0], st = $('#import-status');
-  if (uploading) return;
-  $('#import-result').replaceChildren();
-  if (!file) {
-    say(st, 'Choose a CSV file first.', 1);
-    return $('#import-file').focus();
-  }
-  uploading = true;
-  say(st, `Uploading ${file.name}…`);
-  const form = new FormData();
-  form.append('file', file, file.name);
-  const r = await api('/v1/inventory/imports', { method: 'POST', form });
-  uploading = false;
-  const job = r.data;
-  if (!job?.status) return say(st, errMsg(r), 1);
-  const ok = job.status === 'COMPLETED';
-  say(st, ok ? `Import completed: ${plural(job.rowsApplied, 'row')} applied.`
-    : `Import failed: ${plural(job.totalRowsErrors, 'error')}, nothing changed. Correct the file and upload it again.`, !ok);
-  $('#import-result').replaceChildren(...jobView(job));
-  if (ok) loadInventory();
-};
+/* A CSV import dialog: upload, then the job and its line errors. */
+function importDialog(id, url, done, reload) {
+  const d = $('#' + id), form = $(`#${id}-form`), file = form.elements.file, st = $(`#${id}-status`), out = $(`#${id}-result`);
+  let uploading = false;
+  $(`#${id}-open`).onclick = () => {
+    form.reset();
+    say(st, '');
+    out.replaceChildren();
+    d.showModal();
+  };
+  $(`#${id}-close`).onclick = () => d.close();
+  d.addEventListener('close', () => $(`#${id}-open`).focus());
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    const f = file.files[0], body = new FormData();
+    if (uploading) return;
+    out.replaceChildren();
+    if (!f) {
+      say(st, 'Choose a CSV file first.', 1);
+      return file.focus();
+    }
+    uploading = true;
+    say(st, `Uploading ${f.name}…`);
+    body.append('file', f, f.name);
+    const r = await api(url, { method: 'POST', form: body });
+    uploading = false;
+    const job = r.data;
+    if (!job?.status) return say(st, errMsg(r), 1);
+    const ok = job.status === 'COMPLETED';
+    say(st, ok ? `Import completed: ${done(job.rowsApplied)}.`
+      : `Import failed: ${plural(job.totalRowsErrors, 'error')}, nothing changed. Correct the file and upload it again.`, !ok);
+    out.replaceChildren(...jobView(job));
+    if (ok) reload();
+  };
+}
+importDialog('import', '/v1/inventory/imports', (n) => plural(n, 'row') + ' applied', loadInventory);
 
 function jobView(job) {
   const n = job.errors.length, name = job.fileName || job.id;
@@ -266,20 +273,17 @@ function jobView(job) {
   ].filter(Boolean);
 }
 
-const impPg = pager($('#imp-pager'), () => loadImports());
+const impPg = pager($('#imp-pager'), loadImports);
 
 async function loadImports() {
-  const st = $('#imp-hist-status');
-  say(st, 'Loading imports…');
-  const r = await api('/v1/inventory/imports' + qs({ limit: 50, cursor: impPg.cursor() }));
-  if (!r.ok) return say(st, errMsg(r), 1);
-  const items = r.data.items;
+  const st = $('#imp-hist-status'), d = await impPg.get(st, '/v1/inventory/imports');
+  if (!d) return;
+  const items = d.items;
   say(st, items.length ? `${plural(items.length, 'import')}, newest first, page ${impPg.stack.length}.` : 'No import yet.');
-  impPg.show(r.data.nextCursor);
   $('#imp-hist').replaceChildren(items.length ? table('Import jobs, newest first',
     ['Started', 'File', 'Source', 'Status', 'Rows', 'Applied', 'Errors', 'Details'], items,
     (j) => [when(j.createdAt), j.fileName || '', j.kind === 'products' ? 'Products CSV' : j.source.toUpperCase(), badge(j.status), j.totalRows,
-      j.rowsApplied, j.totalRowsErrors, j.totalRowsErrors ? h('button', { type: 'button',
+      j.rowsApplied, j.totalRowsErrors, j.totalRowsErrors ? h('button', {
         'aria-label': `Show errors of ${j.fileName || 'API import'} started ${when(j.createdAt)}`,
         onclick: () => showJob(j.id) }, 'Show errors') : '']) : '');
 }
@@ -296,21 +300,22 @@ async function showJob(id) {
 
 /* --- orders and shipments --- */
 
-const ord = pager($('#ord-pager'), () => loadOrders());
+const ord = pager($('#ord-pager'), loadOrders);
 
+/* #orders/<id> shows that one order (the purchase orders page links there). */
 async function loadOrders(focusId) {
-  const st = $('#ord-status');
+  const st = $('#ord-status'), one = location.hash.split('/')[1], delayed = $('#ord-delayed').checked;
+  $('#ord-filter').hidden = !!one;
   if (!focusId) say(st, 'Loading orders…');
-  const r = await api('/v1/orders' + qs({ limit: 20, cursor: ord.cursor() }));
+  const r = await api('/v1/orders' + (one ? '/' + one : qs({ limit: 20, delayed, cursor: ord.cursor() })));
   if (!r.ok) return say(st, errMsg(r), 1);
-  const items = r.data.items;
-  if (!focusId) say(st, items.length ? `${plural(items.length, 'order')}, newest first, page ${ord.stack.length}.` : 'No order yet.');
+  const items = one ? [r.data] : r.data.items;
+  if (!focusId) say(st, one ? `Order #${r.data.number}.` : items.length ? `${plural(items.length, delayed ? 'delayed order' : 'order')
+  }, newest first, page ${ord.stack.length}.` : 'No order yet.');
   $('#ord-list').replaceChildren(...items.map(orderCard));
-  ord.show(r.data.nextCursor);
+  ord.show(!one && r.data.nextCursor);
   if (focusId) document.getElementById('o-' + focusId)?.focus();
 }
-
-const OPEN = ['READY', 'AWAITING_STOCK'];
 
 function orderCard(o) {
   const msg = h('p', { class: 'error', role: 'alert' });
@@ -325,12 +330,12 @@ function orderCard(o) {
       (s) => [h('code', { class: 'id' }, s.id),
         s.stockType === 'onhand' ? `On hand at ${s.locationId}` : s.stockType === 'unsourced' ? 'No source yet'
           : `${s.transitRef} at ${s.locationId}, stock ${s.stockDate || 'no date'}`,
-        badge(s.status), items(s.lines), s.expectedDelivery.message,
+        badge(s.status), items(s.lines), [s.expectedDelivery.message, delayInfo(s)],
         s.trackingNumber ? [h('code', {}, s.trackingNumber), ` ${when(s.shippedAt)}`] : '',
-        s.status === 'READY' ? h('button', { type: 'button', 'aria-label': `Ship ${s.id}`,
+        s.status === 'READY' ? h('button', { 'aria-label': `Ship ${s.id}`,
           onclick: () => ship(o, s, msg) }, 'Ship') : '']),
     msg,
-    o.shipments.some((s) => OPEN.includes(s.status)) ? h('button', { type: 'button', class: 'danger',
+    o.shipments.some((s) => /READY|AWAITING/.test(s.status)) ? h('button', { class: 'danger',
       'aria-label': `Cancel order #${o.number}`, onclick: () => cancelOrder(o, msg) }, 'Cancel order') : null);
 
   async function ship(o, s, msg) {
@@ -344,6 +349,13 @@ function orderCard(o) {
   }
 }
 
+$('#ord-delayed').onchange = ord.reset;
+
+/* A shipment's delay (SPEC 5.8): the ranges, the shopper's answer and until when. */
+const range = (d) => (d?.from ? `${d.from} to ${d.to}` : 'no date');
+const delayInfo = (s, d = s.delay) => (s.overdue || d) && h('p', { class: 'delay' }, s.overdue && badge('OVERDUE'), d && [` Delayed: ${range(d.previous)} → ${
+  range(d.expected)} `, badge(d.consent), d.consent === 'PENDING' ? ` ${d.consentRequired ? 'answer needed' : 'silence accepts'} by ${d.respondBy}` : '']);
+
 async function cancelOrder(o, msg) {
   const yes = await ask({ title: `Cancel order #${o.number}?`, ok: 'Cancel order',
     text: 'The shipments not shipped yet are cancelled, their stock is released and the uncaptured payment is voided.' });
@@ -354,13 +366,39 @@ async function cancelOrder(o, msg) {
   loadOrders(o.id);
 }
 
+/* --- purchase orders: transit positions with the shipments waiting on them (SPEC 5.8) --- */
+
+const po = pager($('#po-pager'), loadPOs);
+
+async function loadPOs() {
+  const st = $('#po-status'), f = $('#po-search').elements, sku = f.sku.value.trim();
+  const d = await po.get(st, '/v1/purchase-orders', { limit: 20, sku, overdue: f.overdue.checked });
+  if (!d) return;
+  const { items, unsourced } = d;
+  say(st, items.length ? `${plural(items.length, 'purchase order')}, page ${po.stack.length}.` : 'No purchase order.');
+  $('#po-list').replaceChildren(...items.map((p) => poCard(`${p.transitRef}: ${p.sku} at ${p.locationId}`, p,
+    p.overdue && badge('OVERDUE'), h('p', { class: 'meta' }, `Stock date ${p.transitStockDate || 'none'} · ${p.quantity} units, ${
+      p.allocatedQuantity} allocated, ${p.available} available`))), ...unsourced.map((u) => poCard(`No source yet: ${u.sku}`, u)));
+}
+
+/* A purchase order (or a SKU's unsourced units) and the shipments waiting on it. */
+function poCard(name, p, flag, meta) {
+  const n = p.waiting.length;
+  return h('article', { class: 'order card' }, h('h2', {}, name, ' ', flag), meta,
+    n ? table(`Shipments waiting on ${name}`, ['Order', 'Units', 'Status', 'Promised', 'Expected', 'Delay'], p.waiting,
+      (w) => [h('a', { href: '#orders/' + w.orderId }, `#${w.orderNumber}`), w.units, badge(w.status), range(w.promisedDelivery),
+        range(w.expectedDelivery), delayInfo(w)]) : h('p', {}, 'No shipment waits on it.'),
+    p.waitingTotal > n && h('p', {}, `${n} of ${p.waitingTotal} shipments listed.`));
+}
+
+$('#po-search').onsubmit = $('#po-overdue').onchange = po.reset;
+
 /* --- receipts --- */
 
 const rcForm = $('#rc-form');
 let rcSeq = 0, rcTimer;
 
-/* Transit positions whose SKU or reference starts with the search, 20 at most: never a list
- * of every position (1M SKUs, 100k purchase orders). */
+/* Transit positions whose SKU or reference starts with the search, 20 at most: never all. */
 async function loadReceipts() {
   const q = $('#rc-q').value.trim(), st = $('#rc-status'), seq = ++rcSeq;
   $('#rc-found').replaceChildren();
@@ -375,7 +413,7 @@ async function loadReceipts() {
   $('#rc-found').replaceChildren(items.length ? table('Matching transit positions',
     ['SKU', 'Reference', 'Location', 'Units', 'Allocated', 'Stock date', 'Action'], items,
     (p) => [h('code', { class: 'id' }, p.sku), h('code', {}, p.transitRef), p.locationId, p.quantity, p.allocatedQuantity,
-      p.transitStockDate || 'no date', h('button', { type: 'button', 'aria-label': `Use ${p.sku} ${p.transitRef} at ${p.locationId}`,
+      p.transitStockDate || 'no date', h('button', { 'aria-label': `Use ${p.sku} ${p.transitRef} at ${p.locationId}`,
         onclick: () => {
           for (const k of ['sku', 'locationId', 'transitRef']) rcForm.elements[k].value = p[k];
           rcForm.elements.quantity.focus();
@@ -480,16 +518,13 @@ setForm.onsubmit = async (e) => {
 
 /* --- outbox --- */
 
-const outPg = pager($('#out-pager'), () => loadOutbox());
+const outPg = pager($('#out-pager'), loadOutbox);
 
 async function loadOutbox() {
-  const st = $('#out-status');
-  say(st, 'Loading emails…');
-  const r = await api('/v1/outbox' + qs({ limit: 50, cursor: outPg.cursor() }));
-  if (!r.ok) return say(st, errMsg(r), 1);
-  const items = r.data.items;
+  const st = $('#out-status'), d = await outPg.get(st, '/v1/outbox');
+  if (!d) return;
+  const items = d.items;
   say(st, items.length ? `${plural(items.length, 'email')}, newest first, page ${outPg.stack.length}.` : 'No email yet.');
-  outPg.show(r.data.nextCursor);
   $('#out-list').replaceChildren(items.length ? table('Emails, newest first',
     ['Queued', 'Kind', 'To', 'Subject', 'Status', 'Attempts', 'Last error'], items,
     (m) => [when(m.createdAt), label(m.kind), m.to, m.subject, badge(m.status), m.attempts, m.lastError || '']) : '');
@@ -505,53 +540,22 @@ const warnView = (job) => (job.totalWarnings ? h('p', {},
 
 const prod = pager($('#prod-pager'), loadProducts);
 let prodQ = '';
-loaders.products = loadProducts;
 
 async function loadProducts() {
-  const st = $('#prod-status');
-  say(st, 'Loading products…');
-  const r = await api('/v1/products' + qs({ limit: 50, q: prodQ, cursor: prod.cursor() }));
-  if (!r.ok) return say(st, errMsg(r), 1);
-  const items = r.data.items, match = prodQ ? ` matching “${prodQ}”` : '';
+  const st = $('#prod-status'), d = await prod.get(st, '/v1/products', { q: prodQ });
+  if (!d) return;
+  const items = d.items, match = prodQ ? ` matching “${prodQ}”` : '';
   say(st, items.length ? `${plural(items.length, 'product')}${match}, page ${prod.stack.length}.` : `No product${match}.`);
   $('#prod-table').replaceChildren(items.length ? table('Products by SKU',
     ['SKU', 'Name', 'Price', 'Status', 'Available'], items,
     (p) => [h('code', { class: 'id' }, p.sku), p.name, money(p.price, p.currency), badge(p.status), p.availableTotal]) : '');
-  prod.show(r.data.nextCursor);
 }
 
 $('#prod-search').onsubmit = (e) => {
-  e.preventDefault();
   prodQ = $('#prod-q').value.trim();
-  prod.reset();
-  loadProducts();
+  prod.reset(e);
 };
-
-const pimp = $('#pimport');
-$('#pimport-open').onclick = () => {
-  $('#pimport-form').reset();
-  say('#pimport-status', '');
-  $('#pimport-result').replaceChildren();
-  pimp.showModal();
-};
-$('#pimport-close').onclick = () => pimp.close();
-pimp.addEventListener('close', () => $('#pimport-open').focus());
-$('#pimport-form').onsubmit = async (e) => {
-  e.preventDefault();
-  const file = $('#pimport-file').files[0], st = $('#pimport-status');
-  $('#pimport-result').replaceChildren();
-  if (!file) return say(st, 'Choose a CSV file first.', 1);
-  say(st, `Uploading ${file.name}…`);
-  const form = new FormData();
-  form.append('file', file, file.name);
-  const job = (await api('/v1/products/imports', { method: 'POST', form })).data;
-  if (!job?.status) return say(st, errMsg({ data: job }), 1);
-  const ok = job.status === 'COMPLETED';
-  say(st, ok ? `Import completed: ${plural(job.rowsApplied, 'product')} saved.`
-    : `Import failed: ${plural(job.totalRowsErrors, 'error')}, nothing changed. Correct the file and upload it again.`, !ok);
-  $('#pimport-result').replaceChildren(...jobView(job));
-  if (ok) loadProducts();
-};
+importDialog('pimport', '/v1/products/imports', (n) => plural(n, 'product') + ' saved', loadProducts);
 
 /* --- start: an existing session comes back with its CSRF token --- */
 

@@ -1,6 +1,5 @@
 // Cart: lines, the shipments they would become, totals; redrawn from each answer.
-import { api, money, el, $, loadHeader, loadCart, showCartCount, insufficientText,
-  nameOf, shipmentLines, totals, storeSettings, chargeRows } from './store.js';
+import { api, money, el, $, showCartCount, insufficientText, nameOf, shipmentLines, totals, cartAndSettings, emptyCart, enc } from './store.js';
 
 const root = $('cart');
 let cart;
@@ -12,13 +11,13 @@ async function update(sku, quantity) {
   const err = $(`err-${sku}`);
   $('status').textContent = err.textContent = '';
   try {
-    cart = await api(`/v1/carts/${encodeURIComponent(cart.id)}/items/${encodeURIComponent(sku)}`,
+    cart = await api(`/v1/carts/${enc(cart.id)}/items/${enc(sku)}`,
       quantity ? { method: 'PUT', body: { quantity } } : { method: 'DELETE' });
     render();
     $('status').textContent = quantity ? `${name}: quantity set to ${quantity}.` : `${name} removed.`;
     ($(`q-${sku}`) || $('items-title') || $('main')).focus();
   } catch (e) {
-    err.textContent = e.code === 'INSUFFICIENT_INVENTORY' ? insufficientText(e, cart.lines) : e.message;
+    err.textContent = insufficientText(e, cart.lines);
   }
 }
 
@@ -29,7 +28,7 @@ function lineRow(line) {
   const hidden = (text) => el('span', { class: 'vh' }, text);
   return el('li', { class: `line${line.fulfillable ? '' : ' unfulfillable'}`, 'data-sku': sku },
     el('div', { class: 'line-head' },
-      el('h3', {}, el('a', { href: `/p/${encodeURIComponent(sku)}` }, name)),
+      el('h3', {}, el('a', { href: `/p/${enc(sku)}` }, name)),
       el('p', { class: 'amount' }, money(line.amount, cart.totals.currency))),
     el('p', { class: 'hint' }, `${money(line.unitPrice, cart.totals.currency)} each`),
     el('ul', { class: 'notes' }, allocs.map((a) => el('li', { class: a.stockType === 'onhand' ? 'now' : 'later' },
@@ -61,10 +60,7 @@ function group(key, title, shipments) {
 function render() {
   showCartCount(cart);
   root.removeAttribute('aria-busy');
-  if (!cart || !cart.lines.length) {
-    return root.replaceChildren(el('p', { class: 'empty' }, 'Your cart is empty. ',
-      el('a', { href: '/' }, 'Continue shopping')));
-  }
+  if (!cart || !cart.lines.length) return root.replaceChildren(emptyCart());
   const t = cart.totals;
   const later = cart.shipments.filter((s) => !s.shipsNow);
   root.replaceChildren(
@@ -79,16 +75,15 @@ function render() {
         group('later', later.length > 1 ? `Ships later, in ${later.length} shipments` : 'Ships later', later))),
     el('aside', { class: 'summary', 'aria-labelledby': 'sum-title' },
       el('h2', { id: 'sum-title' }, 'Order summary'),
-      totals([['subtotal', 'Subtotal', t.subtotal], ...chargeRows(t, captureOn)], t.currency),
+      totals(t, 'Subtotal', captureOn),
       cart.lines.every((l) => l.fulfillable)
         ? el('a', { class: 'button', href: '/checkout' }, 'Check out')
         : el('p', { class: 'error' }, 'Some items cannot be ordered in that quantity. Update them to check out.')));
 }
 
 async function load() {
-  loadHeader({ cart: false });
   try {
-    [cart, { captureOn }] = await Promise.all([loadCart(), storeSettings()]);
+    [cart, { captureOn }] = await cartAndSettings();
   } catch (e) {
     $('status').textContent = `The cart could not be loaded: ${e.message}`;
   }

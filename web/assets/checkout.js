@@ -1,6 +1,5 @@
 // Checkout: what is charged when, the shopper's details, the order. Errors stay in place.
-import { api, money, el, $, loadHeader, loadCart, forgetCart, showCartCount, insufficientText,
-  shipmentLines, totals, storeSettings, chargeRows } from './store.js';
+import { api, money, el, $, forgetCart, showCartCount, insufficientText, shipmentLines, totals, cartAndSettings, emptyCart, enc } from './store.js';
 
 const form = $('checkout');
 const error = $('error');
@@ -21,15 +20,12 @@ function renderSummary() {
       shipmentLines(s, cart.lines),
       el('p', { class: 'charge' }, `${money(s.amount, t.currency)} ${perShipment
         ? 'charged when this shipment ships' : 'charged at order'}`)))),
-    totals([['subtotal', 'Total', t.subtotal], ...chargeRows(t, captureOn)], t.currency),
+    totals(t, 'Total', captureOn),
   ].filter(Boolean));
 }
 
 // One key per attempt: a request that reaches the server twice places one order.
-function idempotencyKey() {
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)),
-    (b) => b.toString(16).padStart(2, '0')).join('');
-}
+const idempotencyKey = () => crypto.getRandomValues(new Uint32Array(4)).join('-');
 
 function explain(e) {
   if (e.code === 'INSUFFICIENT_INVENTORY') {
@@ -37,12 +33,9 @@ function explain(e) {
   }
   if (e.code === 'PAYMENT_DECLINED') return `Payment declined: ${e.message}. Choose another card and try again.`;
   if (e.status === 422) {
-    const field = /^(?:shippingAddress\.)?(\w+)/.exec(e.message);
-    const input = field && form.elements[field[1]];
-    if (input) {
-      input.setAttribute('aria-invalid', 'true');
-      input.setAttribute('aria-describedby', 'error');
-    }
+    const input = form.elements[/^(?:shippingAddress\.)?(\w+)/.exec(e.message)?.[1]];
+    input?.setAttribute('aria-invalid', 'true');
+    input?.setAttribute('aria-describedby', 'error');
     return `Please check your details: ${e.message}.`;
   }
   return e.message;
@@ -68,31 +61,29 @@ form.addEventListener('submit', async (ev) => {
     });
     forgetCart(); // the server emptied it
     sessionStorage.setItem('sellahead.placed', order.id); // for the thanks
-    location.assign(`/orders/${encodeURIComponent(order.id)}?token=${encodeURIComponent(order.accessToken)}`);
+    location.assign(`/orders/${enc(order.id)}?token=${enc(order.accessToken)}`);
   } catch (e) {
     error.replaceChildren(...[explain(e)].flat());
     $('place').disabled = false;
-    if (e.status === 409) api(`/v1/carts/${encodeURIComponent(cart.id)}`).then((c) => { cart = c; renderSummary(); }, () => {});
+    if (e.status === 409) api(`/v1/carts/${enc(cart.id)}`).then((c) => { cart = c; renderSummary(); }, () => {});
   }
 });
 
 async function load() {
-  loadHeader({ cart: false });
   try {
-    [cart, { captureOn }] = await Promise.all([loadCart(), storeSettings()]);
+    [cart, { captureOn }] = await cartAndSettings();
+    showCartCount(cart);
+    if (!cart || !cart.lines.length) {
+      form.hidden = true;
+      return $('summary-body').replaceChildren(emptyCart());
+    }
+    renderSummary();
+    $('place').disabled = false;
   } catch (e) {
     $('summary-body').textContent = `Your cart could not be loaded: ${e.message}`;
-    return $('cols').removeAttribute('aria-busy');
+  } finally {
+    $('cols').removeAttribute('aria-busy');
   }
-  $('cols').removeAttribute('aria-busy');
-  showCartCount(cart);
-  if (!cart || !cart.lines.length) {
-    form.hidden = true;
-    $('summary-body').replaceChildren(el('p', {}, 'Your cart is empty. ', el('a', { href: '/' }, 'Continue shopping')));
-    return;
-  }
-  renderSummary();
-  $('place').disabled = false;
 }
 
 load();

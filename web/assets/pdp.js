@@ -1,6 +1,6 @@
 // Product page: availability for the chosen quantity (the API's promise) and Add to cart.
-import { api, money, el, $, badge, deliveryText, loadHeader, media, addToCart, showCartCount,
-  insufficientText, plural } from './store.js';
+import { api, money, el, $, enc, badge, deliveryText, loadHeader, media, addToCart, showCartCount,
+  insufficientText } from './store.js';
 
 const sku = decodeURIComponent(location.pathname.split('/')[2] || '');
 const qty = $('qty');
@@ -22,29 +22,20 @@ function renderAvailability() {
   renderSplit(item.promise);
 }
 
-function renderSplit(promise) {
-  const split = $('split');
-  const allocs = (promise && promise.allocations) || [];
-  if (!promise || (promise.fulfillable && allocs.length < 2)) return split.replaceChildren();
-  if (!promise.fulfillable) {
-    return split.replaceChildren(el('p', {}, item.availableTotal
-      ? `Only ${item.availableTotal} can be ordered.` : 'Not available to order right now.'));
-  }
-  const sum = (type) => allocs.filter((a) => a.stockType === type).reduce((s, a) => s + a.quantity, 0);
-  const now = sum('onhand');
-  const later = sum('intransit');
-  const title = now && later
-    ? `${plural(now, 'ships now', 'ship now')}, ${later} later`
-    : `Arrives in ${allocs.length} deliveries`;
-  split.replaceChildren(el('p', { class: 'split-title' }, title),
-    el('ul', {}, allocs.map((a) => el('li', { class: a.stockType === 'onhand' ? 'now' : 'later' },
-      el('strong', {}, String(a.quantity)), ` · ${a.expectedDelivery.message}`))));
+function renderSplit(p) {
+  const allocs = p?.allocations || [], n = item.availableTotal, show = (...k) => $('split').replaceChildren(...k);
+  if (!p || (p.fulfillable && allocs.length < 2)) return show();
+  if (!p.fulfillable) return show(el('p', {}, n ? `Only ${n} can be ordered.` : 'Not available to order right now.'));
+  const sum = (type) => allocs.reduce((s, a) => s + (a.stockType === type && a.quantity), 0), now = sum('onhand'), later = sum('intransit');
+  show(el('p', { class: 'split-title' }, now && later ? `${now} ship${now === 1 ? 's' : ''} now, ${later} later`
+    : `Arrives in ${allocs.length} deliveries`), el('ul', {}, allocs.map((a) => el('li', { class: a.stockType === 'onhand' ? 'now' : 'later' },
+    el('strong', {}, String(a.quantity)), ` · ${a.expectedDelivery.message}`))));
 }
 
 async function refresh() {
   const mine = ++seq;
   try {
-    const doc = await api(`/v1/inventory/${encodeURIComponent(sku)}?quantity=${quantity()}`);
+    const doc = await api(`/v1/inventory/${enc(sku)}?quantity=${quantity()}`);
     if (mine !== seq) return;
     item = doc;
     renderAvailability();
@@ -77,8 +68,7 @@ $('add').addEventListener('submit', async (ev) => {
       el('a', { href: '/cart' }, 'View cart'));
   } catch (e) {
     const inCart = e.code === 'INSUFFICIENT_INVENTORY' && e.details[0] ? e.details[0].requested - n : 0;
-    $('add-error').textContent = e.code === 'INSUFFICIENT_INVENTORY'
-      ? insufficientText(e, [product]) + (inCart > 0 ? ` Your cart already has ${inCart}.` : '') : e.message;
+    $('add-error').textContent = insufficientText(e, [product]) + (inCart > 0 ? ` Your cart already has ${inCart}.` : '');
   } finally {
     button.disabled = !item.addToCart;
   }
@@ -87,8 +77,8 @@ $('add').addEventListener('submit', async (ev) => {
 async function load() {
   try {
     [product, item] = await Promise.all([
-      api(`/v1/products/${encodeURIComponent(sku)}`),
-      api(`/v1/inventory/${encodeURIComponent(sku)}?quantity=1`),
+      api(`/v1/products/${enc(sku)}`),
+      api(`/v1/inventory/${enc(sku)}?quantity=1`),
     ]);
   } catch (e) {
     $('name').textContent = e.status === 404 ? 'Product not found' : 'This product could not be loaded';

@@ -1,6 +1,6 @@
 // Product listing, one batch call per page. Orderable first: each page (by SKU) is split and
 // the rest gathers under "Currently unavailable" (docs/storefront.md).
-import { api, money, el, $, badge, deliveryText, loadHeader, media } from './store.js';
+import { api, money, el, $, enc, badge, deliveryText, loadHeader, media } from './store.js';
 
 const list = $('products');
 const unavailable = $('unavailable');
@@ -10,7 +10,7 @@ let cursor = '';
 function card(p) {
   return el('li', { class: 'card', 'data-sku': p.sku },
     media(p, p.name),
-    el('h2', {}, el('a', { href: `/p/${encodeURIComponent(p.sku)}` }, p.name)),
+    el('h2', {}, el('a', { href: `/p/${enc(p.sku)}` }, p.name)),
     el('p', { class: 'price' }, money(p.price, p.currency)),
     el('p', { class: 'avail' }, badge(p.status, p.stockDate), ' ',
       el('span', { class: 'delivery' }, deliveryText(p.expectedDelivery))));
@@ -19,7 +19,7 @@ function card(p) {
 async function load() {
   more.disabled = true;
   try {
-    const page = await api(`/v1/products?limit=100&cursor=${encodeURIComponent(cursor)}`);
+    const page = await api(`/v1/products?limit=100&cursor=${enc(cursor)}`);
     if (!cursor) list.replaceChildren();
     list.append(...page.items.filter((p) => p.addToCart).map(card));
     unavailable.append(...page.items.filter((p) => !p.addToCart).map(card));

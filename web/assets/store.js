@@ -4,24 +4,16 @@ const apiError = (status, code, message, details = []) =>
   Object.assign(new Error(message), { status, code, details });
 
 // JSON in and out; a non-2xx answer throws with the server's status, code and details.
-export async function api(path, { method = 'GET', body, headers = {} } = {}) {
-  const init = { method, headers: { Accept: 'application/json', ...headers } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers['Content-Type'] = 'application/json';
-  }
+export async function api(path, { method = 'GET', body, headers } = {}) {
   let res;
   try {
-    res = await fetch(path, init);
+    res = await fetch(path, { method, body: body && JSON.stringify(body),
+      headers: { Accept: 'application/json', ...body && { 'Content-Type': 'application/json' }, ...headers } });
   } catch {
     throw apiError(0, 'NETWORK', 'The store could not be reached. Check your connection and try again.');
   }
-  const data = await res.json().catch(() => null);
-  if (!res.ok) {
-    const e = (data && data.error) || {};
-    throw apiError(res.status, e.code || `HTTP_${res.status}`,
-      e.message || `The request failed (${res.status}).`, e.details);
-  }
+  const data = await res.json().catch(() => null), e = data?.error || {};
+  if (!res.ok) throw apiError(res.status, e.code || `HTTP_${res.status}`, e.message || `The request failed (${res.status}).`, e.details);
   return data;
 }
 
@@ -45,26 +37,20 @@ export function el(tag, attrs = {}, ...kids) {
 }
 
 export const $ = (id) => document.getElementById(id);
+export const enc = encodeURIComponent;
+
+export const emptyCart = () => el('p', { class: 'empty' }, 'Your cart is empty. ', el('a', { href: '/' }, 'Continue shopping'));
 
 export const nameOf = (lines, sku) => (lines.find((l) => l.sku === sku) || { name: sku }).name;
 
 export const shipmentLines = (s, lines) =>
   el('ul', {}, s.lines.map((l) => el('li', {}, `${l.quantity} × ${nameOf(lines, l.sku)}`)));
 
-export const totals = (rows, currency) => el('dl', { class: 'totals' }, rows.filter((r) => r[2] != null)
-  .map(([key, label, amount]) => [el('dt', {}, label), el('dd', { 'data-total': key }, money(amount, currency))]));
-
-export const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
 // Dated transit stock is a pre-order, undated a backorder (stockDate).
-const AVAIL = {
-  IN_STOCK: ['In stock', 'ok'],
-  PREORDER: ['Pre-order', 'later'],
-  BACKORDER: ['Backorder', 'later'],
-};
 export function badge(status, stockDate) {
-  const [text, cls] = AVAIL[status === 'IN_TRANSIT' ? (stockDate ? 'PREORDER' : 'BACKORDER') : status]
-    || ['Out of stock', 'none'];
+  const [text, cls] = status === 'IN_STOCK' ? ['In stock', 'ok'] : status !== 'IN_TRANSIT' ? ['Out of stock', 'none']
+    : [stockDate ? 'Pre-order' : 'Backorder', 'later'];
   return el('span', { class: `badge ${cls}` }, text);
 }
 
@@ -87,11 +73,10 @@ export const forgetCart = () => localStorage.removeItem(CART_KEY);
 // The cart, or null (a cart the server forgot is dropped).
 export async function loadCart() {
   try {
-    return cartId() && await api(`/v1/carts/${encodeURIComponent(cartId())}`);
+    return cartId() && await api(`/v1/carts/${enc(cartId())}`);
   } catch (e) {
     if (e.code !== 'CART_NOT_FOUND') throw e;
     forgetCart();
-    return null;
   }
 }
 
@@ -103,7 +88,7 @@ export async function addToCart(sku, quantity) {
       localStorage.setItem(CART_KEY, id);
     }
     try {
-      return await api(`/v1/carts/${encodeURIComponent(id)}/items`, { method: 'POST', body: { sku, quantity } });
+      return await api(`/v1/carts/${enc(id)}/items`, { method: 'POST', body: { sku, quantity } });
     } catch (e) {
       if (e.code !== 'CART_NOT_FOUND' || attempt) throw e;
       forgetCart();
@@ -119,12 +104,17 @@ export function showCartCount(cart) {
 let settings;
 export const storeSettings = () => (settings ||= api('/v1/settings'));
 
-// Money words (docs/storefront.md): true under both capture policies.
-export const chargeRows = (t, captureOn) => (captureOn === 'order' ? [['now', 'Charged at order', t.chargedNow]]
-  : [['now', 'Charged when in-stock items ship', t.chargedNow || null],
-    ['later', 'Charged when backordered items ship', t.chargedLater || null]]);
+// The cart's totals, first the subtotal. Money words (docs/storefront.md): true under both
+// capture policies.
+export const totals = (t, first, captureOn) => el('dl', { class: 'totals' }, [['subtotal', first, t.subtotal],
+  ...captureOn === 'order' ? [['now', 'Charged at order', t.chargedNow]] : [['now', 'Charged when in-stock items ship', t.chargedNow || null],
+    ['later', 'Charged when backordered items ship', t.chargedLater || null]]].filter((r) => r[2] != null)
+  .map(([key, label, amount]) => [el('dt', {}, label), el('dd', { 'data-total': key }, money(amount, t.currency))]));
 
-export function loadHeader({ cart = true } = {}) {
+// Cart and checkout: the cart (or null) and the settings (captureOn).
+export const cartAndSettings = () => (loadHeader(false), Promise.all([loadCart(), storeSettings()]));
+
+export function loadHeader(cart = true) {
   storeSettings().then((s) => {
     if (!s.storeName) return;
     for (const b of document.querySelectorAll('[data-store-name]')) b.textContent = s.storeName;
@@ -132,16 +122,17 @@ export function loadHeader({ cart = true } = {}) {
   if (cart) loadCart().then(showCartCount, () => {});
 }
 
+// Stock ran short: how many can be ordered; else the message.
 export function insufficientText(err, lines) {
-  const d = err.details[0];
+  const d = err.code === 'INSUFFICIENT_INVENTORY' && err.details[0];
   if (!d) return err.message;
   const name = nameOf(lines, d.sku);
   return d.availableTotal ? `Only ${d.availableTotal} of ${name} can be ordered.` : `${name} is no longer available.`;
 }
 
 // The country's usual order: c city, z postal code, / new line; others "z c".
-const FORMATS = { US: 'c z', CA: 'c z', AU: 'c z', NZ: 'c z', IN: 'c z', SG: 'c z', JP: 'c z', GB: 'c/z', IE: 'c/z' };
 export const addressLines = (a) => [a.name, a.line1, a.line2,
-  ...(FORMATS[a.country] || 'z c').split('/').map((l) => l.replace(/[cz]/g, (t) => (t < 'z' ? a.city : a.postalCode))),
+  ...(/^(US|CA|AU|NZ|IN|SG|JP)$/.test(a.country) ? 'c z' : /^(GB|IE)$/.test(a.country) ? 'c/z' : 'z c').split('/')
+    .map((l) => l.replace(/[cz]/g, (t) => (t < 'z' ? a.city : a.postalCode))),
   /^[A-Z]{2}$/.test(a.country) ? new Intl.DisplayNames('en', { type: 'region' }).of(a.country) : a.country,
 ].filter(Boolean);

@@ -28,6 +28,7 @@ static const struct {
     {Q_CHECK_CONFIRMATION, STORE_CHECK_CONFIRMATION},
     {Q_CHECK_LEDGER_OVER, STORE_CHECK_LEDGER_OVER},
     {Q_CHECK_LEDGER_SUM, STORE_CHECK_LEDGER_SUM},
+    {Q_CHECK_SWEEP, STORE_CHECK_SWEEP},
 };
 
 /* A callback asking to stop ends the check early; that is not an error. */

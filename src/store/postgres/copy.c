@@ -21,7 +21,7 @@ int pg_table_rows(struct store *st, const struct store_table *t, store_row_fn fn
                   void *ctx, err_t *e)
 {
     struct pg_store *s = S(st);
-    char cols[512], sql[800];
+    char cols[1024], sql[1536];
     column_list(t, cols, sizeof cols);
     snprintf(sql, sizeof sql, "SELECT %s FROM \"%s\" ORDER BY %s", cols, t->name, t->order_pg);
     PGresult *r;
@@ -68,7 +68,7 @@ int pg_table_insert(struct store *st, const struct store_table *t,
                     const struct store_value *vals, err_t *e)
 {
     struct pg_store *s = S(st);
-    char cols[512], marks[5 * STORE_COLS_MAX] = "", sql[800];
+    char cols[1024], marks[5 * STORE_COLS_MAX] = "", sql[1536];
     char num[STORE_COLS_MAX][24];
     const char *pv[STORE_COLS_MAX];
     int plen[STORE_COLS_MAX], pfmt[STORE_COLS_MAX];

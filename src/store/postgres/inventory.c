@@ -51,6 +51,10 @@ int pg_product_upsert(struct store *st, const struct product *pr, err_t *e)
     pg_p_text(&p, pr->currency);
     pg_p_text(&p, pr->description);
     pg_p_text(&p, pr->image_url);
+    if (pr->item_id)
+        pg_p_int(&p, pr->item_id);
+    else
+        pg_p_text(&p, NULL);
     return pg_run(s, Q_PRODUCT_UPSERT, &p, e, "save a product");
 }
 
@@ -62,6 +66,7 @@ static void read_product(const PGresult *r, int i, struct product *p)
     pg_col_copy(r, i, 3, p->currency, sizeof p->currency);
     pg_col_copy(r, i, 4, p->description, sizeof p->description);
     pg_col_copy(r, i, 5, p->image_url, sizeof p->image_url);
+    p->item_id = pg_col_i64(r, i, 6); /* NULL reads 0: none */
 }
 
 int pg_product_get(struct store *st, const char *sku, struct product *out, err_t *e)
@@ -606,4 +611,21 @@ int pg_positions_page(struct store *st, const char *after, size_t limit,
     PGresult *r;
     int rc = pg_exec_stmt(s, Q_POSITIONS_PAGE, &p, &r, e, "read positions");
     return rc ? rc : position_rows(r, out, e);
+}
+
+int pg_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    pg_p_int(&p, item_id);
+    PGresult *r;
+    int rc = pg_exec_stmt(s, Q_PRODUCT_BY_ITEM, &p, &r, e, "find a product by itemId");
+    if (rc)
+        return rc;
+    if (PQntuples(r) == 0)
+        rc = err_set(e, ERR_NOTFOUND, "no product with itemId %lld", (long long)item_id);
+    else
+        pg_col_copy(r, 0, 0, sku, ID_MAX + 1);
+    PQclear(r);
+    return rc;
 }

@@ -48,6 +48,7 @@ static int insert_shipment(struct pg_store *s, const char *order_id, size_t n,
     pg_p_date(&p, sh->promised.from);
     pg_p_date(&p, sh->promised.to);
     pg_p_text(&p, sh->promised.message);
+    pg_p_int(&p, sh->overdue);
     PGresult *r;
     int rc = pg_exec_stmt(s, Q_SHIPMENT_INSERT, &p, &r, e, "save a shipment");
     if (rc)
@@ -147,6 +148,19 @@ static void read_shipment(const PGresult *r, int i, struct shipment_rec *sh)
     sh->promised.to = pg_col_date(r, i, 15);
     pg_col_copy(r, i, 16, sh->promised.message, sizeof sh->promised.message);
     sh->payment_required = pg_col_int(r, i, 17) != 0;
+    sh->overdue = pg_col_int(r, i, 18) != 0;
+    struct shipment_delay *d = &sh->delay;
+    d->st.consent = pg_col_int(r, i, 19);
+    d->detected = pg_col_date(r, i, 20);
+    d->previous_from = pg_col_date(r, i, 21);
+    d->previous_to = pg_col_date(r, i, 22);
+    d->expected_from = pg_col_date(r, i, 23);
+    d->st.expected_to = pg_col_date(r, i, 24);
+    d->st.respond_by = pg_col_date(r, i, 25);
+    d->st.consent_required = pg_col_int(r, i, 26) != 0;
+    d->st.accepted_to = pg_col_date(r, i, 27);
+    d->st.accepted_undated = pg_col_int(r, i, 28) != 0;
+    d->st.consented_before = pg_col_int(r, i, 29) != 0;
 }
 
 /* Fills sh->items, which the caller owns even when this fails. */
@@ -266,8 +280,8 @@ static void row_order_id(const PGresult *r, int i, void *dst)
     pg_col_copy(r, i, 0, dst, ORDER_ID_MAX);
 }
 
-int pg_order_page(struct store *st, const char *before, size_t limit,
-                  char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
+static int order_page(struct store *st, enum stmt_id id, const char *before, size_t limit,
+                      char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
 {
     *ids = NULL; /* a failure leaves the outputs empty: callers free them */
     *n = 0;
@@ -276,11 +290,22 @@ int pg_order_page(struct store *st, const char *before, size_t limit,
     pg_p_text(&p, before && *before ? before : NULL);
     pg_p_limit(&p, limit);
     void *v = NULL;
-    int rc = pg_list_rows(s, Q_ORDER_PAGE, &p, sizeof **ids, row_order_id, &v, n, e,
-                          "list orders");
+    int rc = pg_list_rows(s, id, &p, sizeof **ids, row_order_id, &v, n, e, "list orders");
     if (!rc)
         *ids = v;
     return rc;
+}
+
+int pg_order_page(struct store *st, const char *before, size_t limit,
+                  char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
+{
+    return order_page(st, Q_ORDER_PAGE, before, limit, ids, n, e);
+}
+
+int pg_order_page_delayed(struct store *st, const char *before, size_t limit,
+                          char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
+{
+    return order_page(st, Q_ORDER_PAGE_DELAYED, before, limit, ids, n, e);
 }
 
 int pg_order_by_shipment(struct store *st, const char *shipment_id,
@@ -527,6 +552,19 @@ int pg_shipment_save(struct store *st, const struct shipment_rec *sh, err_t *e)
     pg_p_date(&p, sh->expected.to);
     pg_p_text(&p, sh->expected.message);
     pg_p_int(&p, sh->amount);
+    const struct shipment_delay *dl = &sh->delay;
+    pg_p_int(&p, sh->overdue);
+    pg_p_int(&p, dl->st.consent);
+    pg_p_date(&p, dl->detected);
+    pg_p_date(&p, dl->previous_from);
+    pg_p_date(&p, dl->previous_to);
+    pg_p_date(&p, dl->expected_from);
+    pg_p_date(&p, dl->st.expected_to);
+    pg_p_date(&p, dl->st.respond_by);
+    pg_p_int(&p, dl->st.consent_required);
+    pg_p_date(&p, dl->st.accepted_to);
+    pg_p_int(&p, dl->st.accepted_undated);
+    pg_p_int(&p, dl->st.consented_before);
     int rc = pg_run(s, Q_SHIPMENT_SAVE, &p, e, "save a shipment");
     struct params d = {0};
     pg_p_text(&d, sh->id);
@@ -572,6 +610,52 @@ int pg_replan_skus(struct store *st, int64_t run_id, char (**out)[ID_MAX + 1], s
     if (!rc)
         *out = v;
     return rc;
+}
+
+int pg_overdue_skus(struct store *st, date_t today, char (**out)[ID_MAX + 1], size_t *n,
+                           err_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    struct params p = {0};
+    pg_p_date(&p, today);
+    void *v = NULL;
+    int rc = pg_list_rows(S(st), Q_OVERDUE_SKUS, &p, ID_MAX + 1, row_replan_sku, &v, n, e,
+                       "find overdue shipments");
+    if (!rc)
+        *out = v;
+    return rc;
+}
+
+int pg_delays_due(struct store *st, date_t today, char (**out)[ORDER_ID_MAX], size_t *n,
+                         err_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    struct params p = {0};
+    pg_p_date(&p, today);
+    void *v = NULL;
+    int rc = pg_list_rows(S(st), Q_DELAYS_DUE, &p, ORDER_ID_MAX, row_order_id, &v, n, e,
+                       "find delays past their answer date");
+    if (!rc)
+        *out = v;
+    return rc;
+}
+
+int pg_sweep_lock(struct store *st, bool *got, err_t *e)
+{
+    struct params p = {0};
+    int64_t n = 0;
+    int rc = pg_exec_count(S(st), Q_SWEEP_LOCK, &p, &n, e, "take the sweep's lock");
+    *got = !rc && n == 1;
+    return rc;
+}
+
+int pg_sweep_done(struct store *st, date_t day, err_t *e)
+{
+    struct params p = {0};
+    pg_p_date(&p, day);
+    return pg_run(S(st), Q_SWEEP_DONE, &p, e, "record the sweep");
 }
 
 /* --- carts --- */

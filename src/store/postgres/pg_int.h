@@ -128,6 +128,13 @@ enum stmt_id {
     Q_CHANGES_HEAD,
     Q_CHANGES_PRUNE,
     Q_POSITIONS_PAGE,
+    Q_OVERDUE_SKUS,
+    Q_DELAYS_DUE,
+    Q_ORDER_PAGE_DELAYED,
+    Q_SWEEP_LOCK,
+    Q_SWEEP_DONE,
+    Q_CHECK_SWEEP,
+    Q_PRODUCT_BY_ITEM,
     Q_IMPORT_EXISTING,
     Q_IMPORT_NEW,
     Q_COUNT
@@ -259,12 +266,21 @@ int pg_product_find(struct store *st, const char *after, size_t limit, const cha
                     struct product **out, size_t *n, err_t *e);
 int pg_positions_page(struct store *st, const char *after, size_t limit,
                       struct position_list *out, err_t *e);
+int pg_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e);
 
 /* orders.c */
 int pg_order_lock(struct store *st, const char *id, err_t *e);
 int pg_order_next_number(struct store *st, int64_t *number, err_t *e);
 int pg_order_insert(struct store *st, struct order_rec *o, err_t *e);
 int pg_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e);
+int pg_order_page_delayed(struct store *st, const char *before, size_t limit,
+                          char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e);
+int pg_overdue_skus(struct store *st, date_t today, char (**out)[ID_MAX + 1], size_t *n,
+                    err_t *e);
+int pg_delays_due(struct store *st, date_t today, char (**out)[ORDER_ID_MAX], size_t *n,
+                  err_t *e);
+int pg_sweep_lock(struct store *st, bool *got, err_t *e);
+int pg_sweep_done(struct store *st, date_t day, err_t *e);
 int pg_order_page(struct store *st, const char *before, size_t limit,
                   char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e);
 int pg_order_by_shipment(struct store *st, const char *shipment_id,

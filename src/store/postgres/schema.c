@@ -161,7 +161,28 @@ static const char *const migrations[] = {
     "  FOR EACH STATEMENT EXECUTE FUNCTION changes_old();"
     "CREATE TRIGGER settings_chg AFTER INSERT OR UPDATE OR DELETE ON settings"
     "  FOR EACH STATEMENT EXECUTE FUNCTION changes_settings();",
-    /* 8: the mail worker's next email in one index descent: without seq in the index, every
+    /* 8: delays and consent (SPEC 5.8). consent by enum delay_consent (0: no delay);
+     * accepted_to is the range the shopper last accepted (promised_to until then); sweeps
+     * holds the business dates the promise sweep completed. */
+    "ALTER TABLE shipments ADD COLUMN overdue INTEGER NOT NULL DEFAULT 0,"
+    "  ADD COLUMN delay_consent INTEGER NOT NULL DEFAULT 0,"
+    "  ADD COLUMN delay_detected INTEGER, ADD COLUMN delay_prev_from INTEGER,"
+    "  ADD COLUMN delay_prev_to INTEGER, ADD COLUMN delay_exp_from INTEGER,"
+    "  ADD COLUMN delay_exp_to INTEGER, ADD COLUMN delay_respond_by INTEGER,"
+    "  ADD COLUMN delay_required INTEGER NOT NULL DEFAULT 0, ADD COLUMN accepted_to INTEGER,"
+    "  ADD COLUMN accepted_undated INTEGER NOT NULL DEFAULT 0,"
+    "  ADD COLUMN consented_before INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX shipments_overdue ON shipments(stock_date) WHERE stock_type = 1"
+    "  AND status <= 1 AND overdue = 0;"
+    "CREATE INDEX shipments_delayed ON shipments(order_id) WHERE delay_consent <> 0"
+    "  AND status <= 1;"
+    "CREATE INDEX shipments_pending ON shipments(delay_respond_by) WHERE delay_consent = 1"
+    "  AND status <= 1;"
+    "CREATE TABLE sweeps(day INTEGER PRIMARY KEY, at TEXT NOT NULL);",
+    /* 9: fabric's itemId on products (SPEC 9): unique where set, NULL for none. */
+    "ALTER TABLE products ADD COLUMN item_id BIGINT;"
+    "CREATE UNIQUE INDEX products_item_id ON products(item_id);",
+    /* 10: the mail worker's next email in one index descent: without seq in the index, every
      * due email was sorted for each claim (10 ms each with a few thousand queued). */
     "CREATE INDEX outbox_next ON outbox(status, next_attempt_at, seq);"
     "DROP INDEX outbox_due;",
@@ -533,4 +554,10 @@ static const struct store_ops postgres_ops = {
     .changes_head = pg_changes_head,
     .changes_prune = pg_changes_prune,
     .positions_page = pg_positions_page,
+    .order_page_delayed = pg_order_page_delayed,
+    .overdue_skus = pg_overdue_skus,
+    .delays_due = pg_delays_due,
+    .sweep_lock = pg_sweep_lock,
+    .sweep_done = pg_sweep_done,
+    .product_by_item = pg_product_by_item,
 };

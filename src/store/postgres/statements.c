@@ -2,10 +2,15 @@
 #include "store/postgres/pg_int.h"
 
 #define POSITION_KEY "sku = $1 AND location_id = $2 AND stock_type = $3 AND transit_ref = $4"
+/* A shipment's overdue flag and delay (SPEC 5.8), in read_shipment's and save's order. */
+#define DELAY_COLS                                                                            \
+    "overdue, delay_consent, delay_detected, delay_prev_from, delay_prev_to, delay_exp_from, " \
+    "delay_exp_to, delay_respond_by, delay_required, accepted_to, accepted_undated, "         \
+    "consented_before"
 #define SHIPMENT_COLS                                                                         \
     "SELECT id, order_id, seq, status, stock_type, location_id, transit_ref, stock_date, "    \
     "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at, "     \
-    "promised_from, promised_to, promised_message, payment_required FROM shipments "
+    "promised_from, promised_to, promised_message, payment_required, " DELAY_COLS " FROM shipments "
 #define ALLOC_COLS                                                                            \
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
     "a.quantity, o.number, s.stock_date FROM allocations a JOIN shipments s ON s.id = a.shipment_id "      \
@@ -84,13 +89,14 @@ const char *const pg_stmt_sql[Q_COUNT] = {
                        "ON CONFLICT (id) DO NOTHING",
     [Q_LOCATION_LIST] = "SELECT id, name FROM locations ORDER BY id",
     [Q_PRODUCT_UPSERT] =
-        "INSERT INTO products(sku, name, price, currency, description, image_url) "
-        "VALUES($1, $2, $3, $4, $5, $6) ON CONFLICT (sku) DO UPDATE SET name = excluded.name, "
-        "price = excluded.price, currency = excluded.currency, "
-        "description = excluded.description, image_url = excluded.image_url",
-    [Q_PRODUCT_GET] = "SELECT sku, name, price, currency, description, image_url "
+        "INSERT INTO products(sku, name, price, currency, description, image_url, item_id) "
+        "VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sku) DO UPDATE SET "
+        "name = excluded.name, price = excluded.price, currency = excluded.currency, "
+        "description = excluded.description, image_url = excluded.image_url, "
+        "item_id = excluded.item_id",
+    [Q_PRODUCT_GET] = "SELECT sku, name, price, currency, description, image_url, item_id "
                       "FROM products WHERE sku = $1",
-    [Q_PRODUCT_PAGE] = "SELECT sku, name, price, currency, description, image_url "
+    [Q_PRODUCT_PAGE] = "SELECT sku, name, price, currency, description, image_url, item_id "
                        "FROM products WHERE sku > $1 ORDER BY sku LIMIT $2",
     [Q_POSITIONS_BY_SKU] =
         "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
@@ -144,10 +150,10 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_SHIPMENT_INSERT] =
         "INSERT INTO shipments(id, seq, order_id, n, status, stock_type, location_id, "
         "transit_ref, stock_date, expected_from, expected_to, expected_message, amount, "
-        "tracking_number, shipped_at, promised_from, promised_to, promised_message) "
+        "tracking_number, shipped_at, promised_from, promised_to, promised_message, overdue) "
         "VALUES($1, nextval('shipment_seq'), $2, coalesce($3::bigint, (SELECT coalesce(max(n), "
         "-1) + 1 FROM shipments WHERE order_id = $2)), $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-        "$13, $14, $15, $16, $17) RETURNING seq",
+        "$13, $14, $15, $16, $17, $18) RETURNING seq",
     [Q_SHIPMENT_ITEM_INSERT] = "INSERT INTO shipment_items(shipment_id, n, sku, quantity) "
                                "VALUES($1, $2, $3, $4)",
     [Q_PAYMENT_INSERT] = "INSERT INTO payments(order_id, provider, ref, authorized, captured, "
@@ -208,7 +214,11 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_SHIPMENT_SAVE] =
         "UPDATE shipments SET status = $2, stock_type = $3, location_id = $4, "
         "transit_ref = $5, stock_date = $6, expected_from = $7, expected_to = $8, "
-        "expected_message = $9, amount = $10 WHERE id = $1",
+        "expected_message = $9, amount = $10, overdue = $11, delay_consent = $12, "
+        "delay_detected = $13, delay_prev_from = $14, delay_prev_to = $15, "
+        "delay_exp_from = $16, delay_exp_to = $17, delay_respond_by = $18, "
+        "delay_required = $19, accepted_to = $20, accepted_undated = $21, "
+        "consented_before = $22 WHERE id = $1",
     [Q_SHIPMENT_ITEMS_DELETE] = "DELETE FROM shipment_items WHERE shipment_id = $1",
     [Q_SHIPMENT_DELETE] = "DELETE FROM shipments WHERE id = $1",
     [Q_TRANSIT_PAGE] = "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, "
@@ -319,7 +329,7 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_IMPORT_WARNINGS] = "SELECT w.sku, w.message, i.total_warnings FROM imports i "
                           "JOIN import_warnings w ON w.import_id = i.id WHERE i.id = $1 "
                           "ORDER BY w.n LIMIT $2",
-    [Q_PRODUCT_FIND] = "SELECT sku, name, price, currency, description, image_url "
+    [Q_PRODUCT_FIND] = "SELECT sku, name, price, currency, description, image_url, item_id "
                        "FROM products WHERE sku > $1 AND (strpos(lower(sku), lower($3)) > 0 "
                        "OR strpos(lower(name), lower($3)) > 0) ORDER BY sku LIMIT $2",
     [Q_INTENT_ADD] =
@@ -364,4 +374,25 @@ const char *const pg_stmt_sql[Q_COUNT] = {
         "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
         "reserved, allocated FROM positions WHERE sku IN (SELECT DISTINCT sku FROM positions "
         "WHERE sku > $1 ORDER BY sku LIMIT $2) ORDER BY sku",
+    /* The sweep (SPEC 5.8): open shipments whose transit stock date has passed and that
+     * are not flagged overdue yet; PENDING delays past respondBy. Partial indexes keep
+     * both to the few rows that match. */
+    [Q_OVERDUE_SKUS] = "SELECT DISTINCT i.sku FROM shipments s JOIN shipment_items i "
+                       "ON i.shipment_id = s.id WHERE s.stock_type = 1 AND s.status <= 1 "
+                       "AND s.overdue = 0 AND s.stock_date < $1 ORDER BY i.sku",
+    [Q_DELAYS_DUE] = "SELECT id FROM shipments WHERE delay_consent = 1 AND status <= 1 "
+                     "AND delay_respond_by < $1 ORDER BY seq",
+    [Q_ORDER_PAGE_DELAYED] =
+        "SELECT o.id FROM orders o WHERE ($1::text IS NULL OR "
+        "o.number < (SELECT number FROM orders WHERE id = $1::text)) AND o.id IN "
+        "(SELECT order_id FROM shipments WHERE delay_consent <> 0 AND status <= 1) "
+        "ORDER BY o.number DESC LIMIT $2",
+    /* One server sweeps at a time ("sweep" in ASCII); held until the transaction ends. */
+    [Q_SWEEP_LOCK] = "SELECT 1 WHERE pg_try_advisory_xact_lock(1937204581)",
+    [Q_SWEEP_DONE] = "INSERT INTO sweeps(day, at) VALUES($1, " NOW_ISO ") "
+                     "ON CONFLICT(day) DO UPDATE SET at = excluded.at",
+    [Q_CHECK_SWEEP] = "SELECT s.id, s.delay_respond_by, w.day FROM shipments s, "
+                      "(SELECT max(day) AS day FROM sweeps) w WHERE s.delay_consent = 1 "
+                      "AND s.status <= 1 AND s.delay_respond_by < w.day ORDER BY s.seq",
+    [Q_PRODUCT_BY_ITEM] = "SELECT sku FROM products WHERE item_id = $1",
 };

@@ -16,7 +16,7 @@ int sq_table_rows(struct store *st, const struct store_table *t, store_row_fn fn
                   void *ctx, err_t *e)
 {
     struct sqlite_store *s = S(st);
-    char cols[512], sql[800];
+    char cols[1024], sql[1536];
     column_list(t, cols, sizeof cols);
     snprintf(sql, sizeof sql, "SELECT %s FROM \"%s\" ORDER BY %s", cols, t->name,
              t->order_sqlite);
@@ -60,7 +60,7 @@ int sq_table_insert(struct store *st, const struct store_table *t,
         return err_set(e, ERR_STORE, "too many tables to copy");
     sqlite3_stmt *q = s->copy_insert[slot];
     if (!q) {
-        char cols[512], marks[3 * STORE_COLS_MAX] = "", sql[800];
+        char cols[1024], marks[3 * STORE_COLS_MAX] = "", sql[1536];
         column_list(t, cols, sizeof cols);
         for (size_t i = 0; i < t->ncols; i++)
             strcat(marks, i ? ", ?" : "?");

@@ -60,6 +60,10 @@ int sq_product_upsert(struct store *st, const struct product *p, err_t *e)
     sq_bind_text(q, 4, p->currency);
     sq_bind_text(q, 5, p->description);
     sq_bind_text(q, 6, p->image_url);
+    if (p->item_id)
+        sqlite3_bind_int64(q, 7, p->item_id);
+    else
+        sqlite3_bind_null(q, 7);
     if (sqlite3_step(q) != SQLITE_DONE)
         return sq_done(q, sq_fail(s, e, "save a product"));
     return sq_done(q, 0);
@@ -73,6 +77,7 @@ static void read_product(sqlite3_stmt *q, struct product *p)
     sq_col_copy(q, 3, p->currency, sizeof p->currency);
     sq_col_copy(q, 4, p->description, sizeof p->description);
     sq_col_copy(q, 5, p->image_url, sizeof p->image_url);
+    p->item_id = sqlite3_column_int64(q, 6); /* NULL reads 0: none */
 }
 
 int sq_product_get(struct store *st, const char *sku, struct product *out, err_t *e)
@@ -583,4 +588,22 @@ int sq_positions_page(struct store *st, const char *after, size_t limit,
     sq_bind_text(q, 1, after ? after : "");
     sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
     return read_positions(s, q, out, e);
+}
+
+int sq_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = sq_stmt(s, Q_PRODUCT_BY_ITEM, e);
+    if (!q)
+        return e->code;
+    sqlite3_bind_int64(q, 1, item_id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        sq_col_copy(q, 0, sku, ID_MAX + 1);
+        return sq_done(q, 0);
+    }
+    if (rc == SQLITE_DONE)
+        return sq_done(q, err_set(e, ERR_NOTFOUND, "no product with itemId %lld",
+                                  (long long)item_id));
+    return sq_done(q, sq_fail(s, e, "find a product by itemId"));
 }

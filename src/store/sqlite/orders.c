@@ -40,6 +40,7 @@ static int insert_shipment(struct sqlite_store *s, const char *order_id, size_t 
     sq_bind_date(q, 15, sh->promised.from);
     sq_bind_date(q, 16, sh->promised.to);
     sq_bind_text(q, 17, sh->promised.message);
+    sqlite3_bind_int(q, 18, sh->overdue);
     if (sqlite3_step(q) != SQLITE_ROW)
         return sq_done(q, sq_fail(s, e, "save a shipment"));
     sh->seq = sqlite3_column_int64(q, 0);
@@ -147,6 +148,19 @@ static void read_shipment(sqlite3_stmt *q, struct shipment_rec *sh)
     sh->promised.to = sq_col_date(q, 15);
     sq_col_copy(q, 16, sh->promised.message, sizeof sh->promised.message);
     sh->payment_required = sqlite3_column_int(q, 17) != 0;
+    sh->overdue = sqlite3_column_int(q, 18) != 0;
+    struct shipment_delay *d = &sh->delay;
+    d->st.consent = sqlite3_column_int(q, 19);
+    d->detected = sq_col_date(q, 20);
+    d->previous_from = sq_col_date(q, 21);
+    d->previous_to = sq_col_date(q, 22);
+    d->expected_from = sq_col_date(q, 23);
+    d->st.expected_to = sq_col_date(q, 24);
+    d->st.respond_by = sq_col_date(q, 25);
+    d->st.consent_required = sqlite3_column_int(q, 26) != 0;
+    d->st.accepted_to = sq_col_date(q, 27);
+    d->st.accepted_undated = sqlite3_column_int(q, 28) != 0;
+    d->st.consented_before = sqlite3_column_int(q, 29) != 0;
 }
 
 /* Fills sh->items, which the caller owns even when this fails. */
@@ -276,13 +290,13 @@ int sq_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e
     return rc;
 }
 
-int sq_order_page(struct store *st, const char *before, size_t limit,
-                  char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
+static int order_page(struct store *st, enum stmt_id id, const char *before, size_t limit,
+                      char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
 {
     *ids = NULL; /* a failure leaves the outputs empty: callers free them */
     *n = 0;
     struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = sq_stmt(s, Q_ORDER_PAGE, e);
+    sqlite3_stmt *q = sq_stmt(s, id, e);
     if (!q)
         return e->code;
     char(*v)[ORDER_ID_MAX] = calloc(limit ? limit : 1, sizeof *v);
@@ -304,6 +318,18 @@ int sq_order_page(struct store *st, const char *before, size_t limit,
     *ids = v;
     *n = len;
     return sq_done(q, 0);
+}
+
+int sq_order_page(struct store *st, const char *before, size_t limit,
+                  char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
+{
+    return order_page(st, Q_ORDER_PAGE, before, limit, ids, n, e);
+}
+
+int sq_order_page_delayed(struct store *st, const char *before, size_t limit,
+                          char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
+{
+    return order_page(st, Q_ORDER_PAGE_DELAYED, before, limit, ids, n, e);
 }
 
 int sq_order_by_shipment(struct store *st, const char *shipment_id,
@@ -574,6 +600,19 @@ int sq_shipment_save(struct store *st, const struct shipment_rec *sh, err_t *e)
     sq_bind_date(q, 8, sh->expected.to);
     sq_bind_text(q, 9, sh->expected.message);
     sqlite3_bind_int64(q, 10, sh->amount);
+    const struct shipment_delay *d = &sh->delay;
+    sqlite3_bind_int(q, 11, sh->overdue);
+    sqlite3_bind_int(q, 12, d->st.consent);
+    sq_bind_date(q, 13, d->detected);
+    sq_bind_date(q, 14, d->previous_from);
+    sq_bind_date(q, 15, d->previous_to);
+    sq_bind_date(q, 16, d->expected_from);
+    sq_bind_date(q, 17, d->st.expected_to);
+    sq_bind_date(q, 18, d->st.respond_by);
+    sqlite3_bind_int(q, 19, d->st.consent_required);
+    sq_bind_date(q, 20, d->st.accepted_to);
+    sqlite3_bind_int(q, 21, d->st.accepted_undated);
+    sqlite3_bind_int(q, 22, d->st.consented_before);
     int rc = sq_run(s, q, e, "save a shipment");
     if (rc || !(q = sq_stmt(s, Q_SHIPMENT_ITEMS_DELETE, e)))
         return rc ? rc : e->code;
@@ -607,36 +646,77 @@ int sq_shipment_delete(struct store *st, const char *id, err_t *e)
     return 0;
 }
 
-int sq_replan_skus(struct store *st, int64_t run_id, char (**out)[ID_MAX + 1], size_t *n,
-                   err_t *e)
+/* The first column of every row of statement id, bound to ?1 = arg, as strings of size
+ * bytes each (an array the caller frees). */
+static int text_list(struct store *st, enum stmt_id id, int64_t arg, size_t size, void **out,
+                     size_t *n, const char *what, err_t *e)
 {
     struct sqlite_store *s = S(st);
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *q = sq_stmt(s, Q_REPLAN_SKUS, e);
+    sqlite3_stmt *q = sq_stmt(s, id, e);
     if (!q)
         return e->code;
-    sqlite3_bind_int64(q, 1, run_id);
-    char(*v)[ID_MAX + 1] = NULL;
+    sqlite3_bind_int64(q, 1, arg);
+    char *v = NULL;
     size_t len = 0, cap = 0;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        char(*nv)[ID_MAX + 1] = sq_grow(v, len, &cap, sizeof *nv);
+        char *nv = sq_grow(v, len, &cap, size);
         if (!nv) {
             free(v);
             return sq_done(q, err_set(e, ERR_NOMEM, "out of memory"));
         }
         v = nv;
-        sq_col_copy(q, 0, v[len++], ID_MAX + 1);
+        sq_col_copy(q, 0, v + len++ * size, size);
     }
     if (rc != SQLITE_DONE) {
         free(v);
-        return sq_done(q, sq_fail(s, e, "find the SKUs to re-plan"));
+        return sq_done(q, sq_fail(s, e, what));
     }
     sq_done(q, 0);
     *out = v;
     *n = len;
     return 0;
+}
+
+int sq_replan_skus(struct store *st, int64_t run_id, char (**out)[ID_MAX + 1], size_t *n,
+                   err_t *e)
+{
+    return text_list(st, Q_REPLAN_SKUS, run_id, sizeof **out, (void **)out, n,
+                     "find the SKUs to re-plan", e);
+}
+
+int sq_overdue_skus(struct store *st, date_t today, char (**out)[ID_MAX + 1],
+                           size_t *n, err_t *e)
+{
+    return text_list(st, Q_OVERDUE_SKUS, today, sizeof **out, (void **)out, n,
+                     "find overdue shipments", e);
+}
+
+int sq_delays_due(struct store *st, date_t today, char (**out)[ORDER_ID_MAX], size_t *n,
+                         err_t *e)
+{
+    return text_list(st, Q_DELAYS_DUE, today, sizeof **out, (void **)out, n,
+                     "find delays past their answer date", e);
+}
+
+int sq_sweep_lock(struct store *st, bool *got, err_t *e)
+{
+    (void)st;
+    (void)e;
+    *got = true; /* BEGIN IMMEDIATE already made this the only writer */
+    return 0;
+}
+
+int sq_sweep_done(struct store *st, date_t day, err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = sq_stmt(s, Q_SWEEP_DONE, e);
+    if (!q)
+        return e->code;
+    sqlite3_bind_int(q, 1, day);
+    return sq_run(s, q, e, "record the sweep");
 }
 
 /* --- carts --- */

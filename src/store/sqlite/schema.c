@@ -161,6 +161,31 @@ static const char *const migrations[] = {
     "  BEGIN INSERT INTO changes(sku) VALUES(''); END;"
     "CREATE TRIGGER settings_del AFTER DELETE ON settings"
     "  BEGIN INSERT INTO changes(sku) VALUES(''); END;",
+    /* 8: delays and consent (SPEC 5.8). consent by enum delay_consent (0: no delay);
+     * accepted_to is the range the shopper last accepted (promised_to until then); sweeps
+     * holds the business dates the promise sweep completed. */
+    "ALTER TABLE shipments ADD COLUMN overdue INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE shipments ADD COLUMN delay_consent INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE shipments ADD COLUMN delay_detected INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN delay_prev_from INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN delay_prev_to INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN delay_exp_from INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN delay_exp_to INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN delay_respond_by INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN delay_required INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE shipments ADD COLUMN accepted_to INTEGER;"
+    "ALTER TABLE shipments ADD COLUMN accepted_undated INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE shipments ADD COLUMN consented_before INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX shipments_overdue ON shipments(stock_date) WHERE stock_type = 1 "
+    "  AND status <= 1 AND overdue = 0;"
+    "CREATE INDEX shipments_delayed ON shipments(order_id) WHERE delay_consent <> 0 "
+    "  AND status <= 1;"
+    "CREATE INDEX shipments_pending ON shipments(delay_respond_by) WHERE delay_consent = 1 "
+    "  AND status <= 1;"
+    "CREATE TABLE sweeps(day INTEGER PRIMARY KEY, at TEXT NOT NULL);",
+    /* 9: fabric's itemId on products (SPEC 9): unique where set, NULL for none. */
+    "ALTER TABLE products ADD COLUMN item_id INTEGER;"
+    "CREATE UNIQUE INDEX products_item_id ON products(item_id);",
 };
 
 /* How long another process's commit may go unseen by version(): asking SQLite costs file
@@ -423,4 +448,10 @@ static const struct store_ops sqlite_ops = {
     .changes_head = sq_changes_head,
     .changes_prune = sq_changes_prune,
     .positions_page = sq_positions_page,
+    .order_page_delayed = sq_order_page_delayed,
+    .overdue_skus = sq_overdue_skus,
+    .delays_due = sq_delays_due,
+    .sweep_lock = sq_sweep_lock,
+    .sweep_done = sq_sweep_done,
+    .product_by_item = sq_product_by_item,
 };

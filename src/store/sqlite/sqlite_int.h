@@ -131,6 +131,12 @@ enum stmt_id {
     Q_CHANGES_HEAD,
     Q_CHANGES_PRUNE,
     Q_POSITIONS_PAGE,
+    Q_OVERDUE_SKUS,
+    Q_DELAYS_DUE,
+    Q_ORDER_PAGE_DELAYED,
+    Q_SWEEP_DONE,
+    Q_CHECK_SWEEP,
+    Q_PRODUCT_BY_ITEM,
     Q_COUNT
 };
 
@@ -204,6 +210,7 @@ int sq_product_find(struct store *st, const char *after, size_t limit, const cha
                     struct product **out, size_t *n, err_t *e);
 int sq_positions_page(struct store *st, const char *after, size_t limit,
                       struct position_list *out, err_t *e);
+int sq_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e);
 
 /* users.c */
 int sq_settings_get(struct store *st, struct settings *out, err_t *e);
@@ -251,6 +258,14 @@ int sq_outbox_list(struct store *st, const char *before, size_t limit,
 int sq_order_next_number(struct store *st, int64_t *number, err_t *e);
 int sq_order_insert(struct store *st, struct order_rec *o, err_t *e);
 int sq_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e);
+int sq_order_page_delayed(struct store *st, const char *before, size_t limit,
+                          char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e);
+int sq_overdue_skus(struct store *st, date_t today, char (**out)[ID_MAX + 1], size_t *n,
+                    err_t *e);
+int sq_delays_due(struct store *st, date_t today, char (**out)[ORDER_ID_MAX], size_t *n,
+                  err_t *e);
+int sq_sweep_lock(struct store *st, bool *got, err_t *e);
+int sq_sweep_done(struct store *st, date_t day, err_t *e);
 int sq_order_page(struct store *st, const char *before, size_t limit,
                   char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e);
 int sq_order_by_shipment(struct store *st, const char *shipment_id,

@@ -74,6 +74,7 @@ const LOADED = {
   inventory: () => /SKU/.test(document.querySelector('#inv-status').textContent),
   imports: () => /newest first|No import/.test(document.querySelector('#imp-hist-status').textContent),
   orders: () => /newest first|No order/.test(document.querySelector('#ord-status').textContent),
+  'purchase-orders': () => /purchase order/.test(document.querySelector('#po-status').textContent),
   receipts: () => !document.querySelector('#rc-q').disabled,
   settings: () => document.querySelector('#s-inStockMinDays').value !== '',
   outbox: () => /newest first|No email/.test(document.querySelector('#out-status').textContent),
@@ -82,7 +83,7 @@ export const VIEWS = Object.keys(LOADED);
 
 /* Opens a view from another, cheap one (then the status lines are cleared, so a stale
  * "loaded" does not count); resolves {ms, rows, nodes}: time to interactive, table body rows
- * (or order cards) and elements in the view. */
+ * (or order and purchase order cards) and elements in the view. */
 export async function openView(page, view) {
   const from = view === 'receipts' ? 'settings' : 'receipts';
   await page.evaluate((v) => { location.hash = '#' + v; }, from);
@@ -97,7 +98,7 @@ export async function openView(page, view) {
   const ms = Date.now() - t0;
   const counts = await page.evaluate((v) => {
     const el = document.getElementById('view-' + v);
-    return { rows: el.querySelectorAll(v === 'orders' ? 'article.order' : 'tbody tr').length,
+    return { rows: el.querySelectorAll(/orders/.test(v) ? 'article.order' : 'tbody tr').length,
       nodes: el.querySelectorAll('*').length };
   }, view);
   return { ms, ...counts };
