@@ -1,6 +1,7 @@
 /* The HTTP server on libmicrohttpd: a thread pool sized to the cores, one store connection
- * per thread (order placements on PostgreSQL: a database pool of their own), routing, request bodies (JSON buffered, CSV uploads spooled to a temporary
- * file), and the response written on the last callback so keep-alive stays on. */
+ * per thread (order placements on PostgreSQL: a database pool of their own), routing,
+ * request bodies (JSON buffered, CSV uploads spooled to a temporary file), and the response
+ * written on the last callback so keep-alive stays on. */
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>

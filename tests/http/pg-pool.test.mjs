@@ -15,6 +15,8 @@ import { PGBIN, PG_ONLY as SKIP, runProgram, startServer } from './lib/server.mj
 import { assertCheck, createSku, orderBody, waitFor } from './lib/shop.mjs';
 
 const PSQL = fs.existsSync(path.join(PGBIN, 'psql')) ? path.join(PGBIN, 'psql') : 'psql';
+// The other session, found by its query text (pg_sleep(120): it waits until terminated).
+const HOLDER = "query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()";
 
 async function sql(db, query) {
   const r = await runProgram(PSQL, ['-X', '-qAt', '-d', db, '-c', query], { timeout: 20000 });
@@ -53,13 +55,13 @@ describe('the database pool', { skip: SKIP }, () => {
     const locked = await createSku(srv, { onhand: 100 });
     const free = await createSku(srv, { onhand: 100 });
     // Another session holds the locked SKU's position until it is terminated.
-    const holder = spawn(PSQL, ['-X', '-q', '-d', srv.db, '-c',
-      `BEGIN; SELECT 1 FROM positions WHERE sku = '${locked}' FOR UPDATE; SELECT pg_sleep(120); COMMIT;`],
-    { stdio: 'ignore' });
+    const hold = `BEGIN; SELECT 1 FROM positions WHERE sku = '${locked}' FOR UPDATE; ` +
+      'SELECT pg_sleep(120); COMMIT;';
+    const holder = spawn(PSQL, ['-X', '-q', '-d', srv.db, '-c', hold], { stdio: 'ignore' });
     const holderGone = new Promise((resolve) => holder.on('close', resolve));
     try {
       await waitFor(async () => await sql(srv.db,
-        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND state = 'active' AND pid <> pg_backend_pid()") === '1',
+        `SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND ${HOLDER}`) === '1',
       { timeout: 10000, what: 'the lock held' });
       let settled = 0;
       const blocked = Array.from({ length: waiting }, () =>
@@ -67,15 +69,15 @@ describe('the database pool', { skip: SKIP }, () => {
           settled++;
           return r;
         }));
-      await waitFor(async () => Number(await sql(srv.db,
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = 'sellahead'")) === waiting,
+      await waitFor(async () => Number(await sql(srv.db, 'SELECT count(*) FROM pg_stat_activity ' +
+        "WHERE wait_event_type = 'Lock' AND application_name = 'sellahead'")) === waiting,
       { timeout: 20000, what: `${waiting} placements waiting on the lock` });
 
       const other = await order(srv, free, 10000);
       assert.equal(other.status, 201, `the other SKU's order: ${other.text}`);
       assert.equal(settled, 0, 'the waiting placements still wait');
 
-      await sql(srv.db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()");
+      await sql(srv.db, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${HOLDER}`);
       const answers = await Promise.all(blocked);
       assert.deepEqual(answers.map((r) => r.status), Array(waiting).fill(201),
         answers.map((r) => r.text).join('\n'));
