@@ -36,18 +36,18 @@ static const struct endpoint {
     http_handler handler;
     const char *param0, *param1; /* a '$' names one of the ids above */
 } endpoints[] = {
-    {"POST", "/v1/inventory/query", inventory_query, NULL, NULL},
-    {"POST", "/v1/inventory/bulk", imports_bulk, NULL, NULL},
-    {"POST", "/v1/inventory/receipts", receipts_create_h, NULL, NULL},
-    {"POST", "/v1/locations", locations_create, NULL, NULL},
-    {"POST", "/v1/products", products_upsert, NULL, NULL},
-    {"POST", "/v1/carts/$cart/items", carts_add_h, "$cart", NULL},
-    {"PUT", "/v1/carts/$cart/items/MUG3", carts_set_h, "$cart", "MUG3"},
-    {"POST", "/v1/orders", orders_create_h, NULL, NULL},
-    {"POST", "/v1/orders/$order/cancel", orders_cancel_h, "$order", NULL},
-    {"POST", "/v1/shipments/$shipment/ship", shipments_ship_h, "$shipment", NULL},
-    {"POST", "/v1/session", session_create_h, NULL, NULL},
-    {"PUT", "/v1/settings", settings_put_h, NULL, NULL},
+    {"POST", "/v1/inventory/query", h_inventory_query, NULL, NULL},
+    {"POST", "/v1/inventory/bulk", h_imports_bulk, NULL, NULL},
+    {"POST", "/v1/inventory/receipts", h_receipts_create, NULL, NULL},
+    {"POST", "/v1/locations", h_locations_create, NULL, NULL},
+    {"POST", "/v1/products", h_products_upsert, NULL, NULL},
+    {"POST", "/v1/carts/$cart/items", h_carts_add, "$cart", NULL},
+    {"PUT", "/v1/carts/$cart/items/MUG3", h_carts_set, "$cart", "MUG3"},
+    {"POST", "/v1/orders", h_orders_create, NULL, NULL},
+    {"POST", "/v1/orders/$order/cancel", h_orders_cancel, "$order", NULL},
+    {"POST", "/v1/shipments/$shipment/ship", h_shipments_ship, "$shipment", NULL},
+    {"POST", "/v1/session", h_session_create, NULL, NULL},
+    {"PUT", "/v1/settings", h_settings_put, NULL, NULL},
 };
 #define NENDPOINTS (sizeof endpoints / sizeof endpoints[0])
 
@@ -81,15 +81,15 @@ static void call(const struct endpoint *ep, const char *body, size_t len, struct
         ep->handler(&r, out);
     }
     /* A placement steps through its provider call as the server runs it: the call after
-     * the commit, then the handler again (src/http/server.c). */
+     * the commit, then the handler again (http_run, src/http/router.c). */
     while (!out->status && out->after_commit) {
         void (*after)(struct http_req *) = out->after_commit;
         out->after_commit = NULL;
-        st->ops->rollback(st);
+        store_rollback(st);
         after(&r);
         ep->handler(&r, out);
     }
-    st->ops->rollback(st); /* as the server does after every handler */
+    store_rollback(st); /* as the server does after every handler */
     if (r.job_free)
         r.job_free(r.job);
     for (size_t i = 0; i < r.nparams; i++)
@@ -152,7 +152,7 @@ static void reset(void)
          NULL, NULL, 0);
     struct http_resp out = {0};
     struct http_req r = {.method = "POST", .url = "/v1/carts", .st = st, .cfg = &cfg};
-    carts_create_h(&r, &out);
+    h_carts_create(&r, &out);
     json_t *doc = json_loadb(out.body, out.len, 0, NULL);
     snprintf(cart_id, sizeof cart_id, "%s", json_string_value(json_object_get(doc, "id")));
     json_decref(doc);

@@ -1,5 +1,5 @@
 /* libFuzzer target for the multipart upload reader: MHD's post processor feeding the
- * server's own field callback (on_post_field), as POST /v1/inventory/imports does. The
+ * server's own field callback (http_on_post_field), as POST /v1/inventory/imports does. The
  * input's first byte picks the size of the pieces (1 B to 4 KiB) the body is fed in, the rest
  * of its first line is the boundary, what follows the body; it is sent over a socket pair to
  * a daemon run from this thread. The spooled file must hold no more bytes than the body had.
@@ -9,7 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 
-#include "../src/http/server.c"
+#include "../src/http/request.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,7 +39,7 @@ static enum MHD_Result on_upload(void *cls, struct MHD_Connection *conn, const c
     if (!c) {
         CHECK((c = calloc(1, sizeof *c)));
         c->req.conn = conn;
-        c->pp = MHD_create_post_processor(conn, 1024, on_post_field, c);
+        c->pp = MHD_create_post_processor(conn, 1024, http_on_post_field, c);
         CHECK((c->req.upload = open_memstream(&spool, &spool_len)));
         *con_cls = c;
         return MHD_YES;

@@ -5,7 +5,11 @@
  * non-empty parameters without a '/'; limits stay within 1..max.
  *
  *   make fuzz   (builds build-fuzz/fuzz_router and runs it over fuzz/corpus/router) */
-#include "../src/http/server.c"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,12 +27,12 @@ static void check_query(char *q)
         char *eq = strchr(pair, '=');
         if (eq)
             *eq++ = '\0';
-        size_t n = unescape(NULL, NULL, pair);
+        size_t n = http_unescape(NULL, NULL, pair);
         CHECK(strlen(pair) == n);
         if (eq) {
-            n = unescape(NULL, NULL, eq);
+            n = http_unescape(NULL, NULL, eq);
             CHECK(strlen(eq) == n);
-            size_t limit = limit_value(eq, 50, 500);
+            size_t limit = http_limit_value(eq, 50, 500);
             CHECK(limit >= 1 && limit <= 500);
         }
     }
@@ -47,12 +51,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *query = strchr(target, '?');
     if (query)
         *query++ = '\0';
-    size_t n = unescape(NULL, NULL, target);
+    size_t n = http_unescape(NULL, NULL, target);
     CHECK(strlen(target) == n); /* a decoded %00 must not cut the path short */
-    if (!has_control(target)) {
+    if (!http_has_control(target)) {
         struct http_req r = {0};
         bool known;
-        const struct route *rt = route_find(method, target, &r, &known);
+        const struct route *rt = http_route_find(method, target, &r, &known);
         if (rt) {
             CHECK(!strcmp(rt->method, method));
             CHECK(r.nparams <= HTTP_MAX_PARAMS);

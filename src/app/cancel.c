@@ -17,12 +17,12 @@ int orders_lock_get(struct store *st, const char *order_id, const char *shipment
     char oid[ORDER_ID_MAX];
     int rc = 0;
     memset(o, 0, sizeof *o);
-    if (shipment_id && (rc = st->ops->order_by_shipment(st, shipment_id, oid, e)) == 0)
+    if (shipment_id && (rc = store_order_by_shipment(st, shipment_id, oid, e)) == 0)
         order_id = oid;
     if (!rc)
-        rc = st->ops->order_lock(st, order_id, e);
+        rc = store_order_lock(st, order_id, e);
     if (!rc)
-        rc = st->ops->order_get(st, order_id, o, e);
+        rc = store_order_get(st, order_id, o, e);
     if (!rc && token &&
         (strlen(token) != strlen(o->access_token) ||
          sodium_memcmp(token, o->access_token, strlen(token)) != 0))
@@ -79,8 +79,8 @@ static int cancel_tx(struct store *st, const char *order_id, const char *shipmen
         /* Cancelling a delayed shipment answers its delay: no answer is awaited any more. */
         if (d->consent == CONSENT_PENDING || why != CANCEL_PLAIN)
             d->consent = CONSENT_DECLINED;
-        if ((rc = d->consent == CONSENT_DECLINED ? st->ops->shipment_save(st, sh, e)
-                                                 : st->ops->shipment_update(st, sh, e)))
+        if ((rc = d->consent == CONSENT_DECLINED ? store_shipment_save(st, sh, e)
+                                                 : store_shipment_update(st, sh, e)))
             return rc;
     }
     if (cancelled == 0)
@@ -123,7 +123,7 @@ static int cancel_tx(struct store *st, const char *order_id, const char *shipmen
     /* Re-planning may have moved this order's other shipments too: read it again. */
     order_rec_free(o);
     memset(o, 0, sizeof *o);
-    if (rc || (rc = st->ops->order_get(st, order_id, o, e)))
+    if (rc || (rc = store_order_get(st, order_id, o, e)))
         return rc;
     o->payment = pay;
     if (shipment_id)

@@ -10,7 +10,7 @@
 int carts_create(struct store *st, char id[ORDER_ID_MAX], err_t *e)
 {
     ids_new("cart", id, ORDER_ID_MAX);
-    return st->ops->cart_create(st, id, e);
+    return store_cart_create(st, id, e);
 }
 
 /* Whether the cart with sku at quantity want still has a total that fits in 64 bits and
@@ -25,7 +25,7 @@ static int total_fits(struct store *st, const struct shipment_item *items, size_
         if (i < n && !strcmp(s, sku))
             continue;
         struct product p;
-        int rc = st->ops->product_get(st, s, &p, e);
+        int rc = store_product_get(st, s, &p, e);
         if (rc == ERR_NOTFOUND)
             continue; /* the caller reports sku; orders report a line gone since */
         if (rc)
@@ -49,7 +49,7 @@ static int put_tx(struct store *st, const char *id, const char *sku, int64_t qty
 {
     struct shipment_item *items;
     size_t n;
-    int rc = st->ops->cart_lines(st, id, &items, &n, e);
+    int rc = store_cart_lines(st, id, &items, &n, e);
     if (rc)
         return rc == ERR_NOTFOUND
                    ? err_named(e, ERR_NOTFOUND, "CART_NOT_FOUND", "no cart %s", id)
@@ -61,7 +61,7 @@ static int put_tx(struct store *st, const char *id, const char *sku, int64_t qty
     int64_t want = add ? have + qty : qty;
     if (want == 0) {
         free(items);
-        return st->ops->cart_set(st, id, sku, 0, e);
+        return store_cart_set(st, id, sku, 0, e);
     }
     if (!have && n >= ORDER_MAX_LINES)
         rc = err_set(e, ERR_INVALID, "a cart holds at most %d different items",
@@ -74,12 +74,12 @@ static int put_tx(struct store *st, const char *id, const char *sku, int64_t qty
     if (rc)
         return rc;
     struct product p;
-    if ((rc = st->ops->product_get(st, sku, &p, e)))
+    if ((rc = store_product_get(st, sku, &p, e)))
         return rc == ERR_NOTFOUND ? err_named(e, ERR_NOTFOUND, "SKU_NOT_FOUND",
                                               "SKU %s is not in the catalog", sku)
                                   : rc;
     struct position_list pl = {0};
-    if ((rc = st->ops->positions_by_sku(st, sku, &pl, e)))
+    if ((rc = store_positions_by_sku(st, sku, &pl, e)))
         return rc;
     int64_t avail = position_available_total(pl.v, pl.n);
     position_list_free(&pl);
@@ -90,7 +90,7 @@ static int put_tx(struct store *st, const char *id, const char *sku, int64_t qty
         return err_set(e, ERR_CONFLICT, "only %lld of %s can be ordered", (long long)avail,
                        sku);
     }
-    return st->ops->cart_set(st, id, sku, want, e);
+    return store_cart_set(st, id, sku, want, e);
 }
 
 struct put_ctx {
@@ -111,4 +111,10 @@ int carts_put(struct store *st, const char *id, const char *sku, int64_t qty, bo
 {
     struct put_ctx c = {id, sku, qty, add, refusal};
     return tx_run(st, put_attempt, &c, e);
+}
+
+int carts_lines(struct store *st, const char *id, struct shipment_item **out, size_t *n,
+                err_t *e)
+{
+    return store_cart_lines(st, id, out, n, e);
 }

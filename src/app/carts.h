@@ -18,5 +18,8 @@ int carts_create(struct store *st, char id[ORDER_ID_MAX], err_t *e);
  * then unchanged. */
 int carts_put(struct store *st, const char *id, const char *sku, int64_t qty, bool add,
               struct cart_refusal *refusal, err_t *e);
+/* The cart's lines; ERR_NOTFOUND for an unknown cart. Caller frees *out. */
+int carts_lines(struct store *st, const char *id, struct shipment_item **out, size_t *n,
+                err_t *e);
 
 #endif

@@ -30,7 +30,7 @@ static int accept_attempt(struct store *st, void *arg, err_t *e)
     if (delay_accept(&sh->delay.st))
         return err_set(e, ERR_CONFLICT, "shipment %s has no delay waiting for an answer",
                        c->shipment_id);
-    return st->ops->shipment_save(st, sh, e);
+    return store_shipment_save(st, sh, e);
 }
 
 int delays_consent(struct store *st, const char *shipment_id, const char *token, bool accept,
@@ -67,7 +67,7 @@ static int sweep_due(struct store *st, struct sweep_ctx *c, const char *shipment
     if (!rc) {
         int act = delay_sweep(&sh->delay.st, c->out->day);
         if (act == SWEEP_IMPLIED &&
-            !(rc = st->ops->shipment_save(st, sh, e)))
+            !(rc = store_shipment_save(st, sh, e)))
             rc = replan_report_add(&c->out->events, sh->id, o.id, REPLAN_IMPLIED, e);
         if (act == SWEEP_CANCEL)
             memcpy(c->cancel[c->ncancel++], shipment_id, ORDER_ID_MAX);
@@ -86,17 +86,17 @@ static int sweep_attempt(struct store *st, void *arg, err_t *e)
     c->ncancel = 0;
     bool got = false;
     struct settings s;
-    int rc = st->ops->sweep_lock(st, &got, e);
+    int rc = store_sweep_lock(st, &got, e);
     if (rc || !got) {
         c->out->skipped = !rc;
         return rc;
     }
-    if ((rc = st->ops->settings_get(st, &s, e)) ||
+    if ((rc = store_settings_get(st, &s, e)) ||
         (rc = replan_overdue(st, &s, c->out->day, &c->out->events, e)))
         return rc;
     char(*due)[ORDER_ID_MAX];
     size_t n;
-    if ((rc = st->ops->delays_due(st, c->out->day, &due, &n, e)))
+    if ((rc = store_delays_due(st, c->out->day, &due, &n, e)))
         return rc;
     if (n && !(c->cancel = calloc(n, sizeof *c->cancel)))
         rc = err_set(e, ERR_NOMEM, "out of memory");
@@ -108,7 +108,7 @@ static int sweep_attempt(struct store *st, void *arg, err_t *e)
 
 static int sweep_record(struct store *st, void *arg, err_t *e)
 {
-    return st->ops->sweep_done(st, *(const date_t *)arg, e);
+    return store_sweep_done(st, *(const date_t *)arg, e);
 }
 
 int delays_sweep(struct store *st, struct sweep_result *out, err_t *e)

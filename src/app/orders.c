@@ -90,7 +90,7 @@ int orders_queue_email(struct store *st, struct email *m, err_t *e)
     ids_now(m->created_at);
     m->status = EMAIL_PENDING;
     m->next_attempt_at = unix_now();
-    int rc = st->ops->outbox_add(st, m, e);
+    int rc = store_outbox_add(st, m, e);
     email_free(m);
     return rc;
 }
@@ -100,8 +100,8 @@ int orders_queue_email(struct store *st, struct email *m, err_t *e)
 int orders_changed(struct store *st, struct order_rec *o, struct settings *s, err_t *e)
 {
     o->status = order_status(o->shipments, o->nshipments);
-    int rc = st->ops->order_set_status(st, o->id, o->status, e);
-    return rc ? rc : st->ops->settings_get(st, s, e);
+    int rc = store_order_set_status(st, o->id, o->status, e);
+    return rc ? rc : store_settings_get(st, s, e);
 }
 
 /* Loads each line's product (name, price, currency) and positions in allocation order;
@@ -115,7 +115,7 @@ static int load_lines(struct store *st, struct order_line *lines, size_t n,
     for (size_t k = 0; k < n; k++) {
         size_t i = idx[k];
         struct product p;
-        int rc = st->ops->product_get(st, lines[i].sku, &p, e);
+        int rc = store_product_get(st, lines[i].sku, &p, e);
         if (rc == ERR_NOTFOUND)
             return err_named(e, ERR_NOTFOUND, "SKU_NOT_FOUND", "SKU %s is not in the catalog",
                              lines[i].sku);
@@ -135,8 +135,8 @@ static int load_lines(struct store *st, struct order_line *lines, size_t n,
                            p.sku, (long long)p.price, (long long)PRODUCT_PRICE_MAX);
         memcpy(lines[i].name, p.name, sizeof lines[i].name);
         lines[i].unit_price = p.price;
-        rc = lock ? st->ops->positions_lock(st, lines[i].sku, &lists[i], e)
-                  : st->ops->positions_by_sku(st, lines[i].sku, &lists[i], e);
+        rc = lock ? store_positions_lock(st, lines[i].sku, &lists[i], e)
+                  : store_positions_by_sku(st, lines[i].sku, &lists[i], e);
         if (rc)
             return rc;
         position_sort(lists[i].v, lists[i].n);
@@ -161,7 +161,7 @@ int orders_preview(struct store *st, struct order_line *lines, size_t n,
     struct settings s;
     int rc = load_lines(st, lines, n, lists, currency, false, e);
     if (!rc)
-        rc = st->ops->settings_get(st, &s, e);
+        rc = store_settings_get(st, &s, e);
     if (rc)
         return rc;
     struct order_stock stock[ORDER_MAX_LINES];
@@ -232,7 +232,7 @@ static int replay(struct store *st, const struct place_req *req, struct place_re
     if (rc)
         return rc == ERR_NOTFOUND ? 0 : rc;
     out->replay = true;
-    return st->ops->order_get(st, first, &out->order, e);
+    return store_order_get(st, first, &out->order, e);
 }
 
 /* Loads the lines' products and stock and plans them: the lines come from the cart when
@@ -246,7 +246,7 @@ static int plan_lines(struct store *st, struct place_req *req, struct place_resu
     if (req->cart_id && !lock) {
         struct shipment_item *items;
         size_t n;
-        if ((rc = st->ops->cart_lines(st, req->cart_id, &items, &n, e)))
+        if ((rc = store_cart_lines(st, req->cart_id, &items, &n, e)))
             return rc == ERR_NOTFOUND
                        ? err_named(e, ERR_NOTFOUND, "CART_NOT_FOUND", "no cart %s", req->cart_id)
                        : rc;
@@ -264,7 +264,7 @@ static int plan_lines(struct store *st, struct place_req *req, struct place_resu
     struct order_stock stock[ORDER_MAX_LINES];
     rc = load_lines(st, req->lines, req->nlines, lists, currency, lock, e);
     if (!rc)
-        rc = st->ops->settings_get(st, s, e);
+        rc = store_settings_get(st, s, e);
     if (rc)
         return rc;
     for (size_t i = 0; i < req->nlines; i++)
@@ -331,7 +331,7 @@ static int place_tx(struct store *st, struct place_job *j, err_t *e)
     /* The conditional update re-checks availability row by row: with several servers on one
      * database the plan may be stale, and then nothing is placed. */
     for (size_t i = 0; i < plan.nallocs && !rc; i++)
-        rc = st->ops->position_allocate(st, &plan.allocs[i].pos, plan.allocs[i].quantity, e);
+        rc = store_position_allocate(st, &plan.allocs[i].pos, plan.allocs[i].quantity, e);
     if (rc)
         goto out;
     struct order_rec *o = &out->order;
@@ -342,12 +342,12 @@ static int place_tx(struct store *st, struct place_job *j, err_t *e)
     snprintf(p->ref, sizeof p->ref, "%s", j->auth.ref);
     p->authorized = o->total;
     p->status = order_payment_status(p);
-    if ((rc = st->ops->order_next_number(st, &o->number, e)) ||
-        (rc = st->ops->order_insert(st, o, e)))
+    if ((rc = store_order_next_number(st, &o->number, e)) ||
+        (rc = store_order_insert(st, o, e)))
         goto out;
     for (size_t i = 0; i < plan.nallocs && !rc; i++)
-        rc = st->ops->alloc_add(st, o->shipments[plan.allocs[i].shipment].id,
-                                &plan.allocs[i].pos, plan.allocs[i].quantity, e);
+        rc = store_alloc_add(st, o->shipments[plan.allocs[i].shipment].id,
+                             &plan.allocs[i].pos, plan.allocs[i].quantity, e);
     if (!rc && s.capture_on == CAPTURE_ORDER && o->total > 0)
         rc = payments_intent(st, &j->next, o->id, NULL, INTENT_CAPTURE, o->total, p,
                              o->currency, NULL, e);
@@ -363,7 +363,7 @@ static int place_tx(struct store *st, struct place_job *j, err_t *e)
         rc = ERR_RETRY;
     if (!rc && req->cart_id)
         for (size_t i = 0; i < req->nlines && !rc; i++)
-            rc = st->ops->cart_set(st, req->cart_id, req->lines[i].sku, 0, e);
+            rc = store_cart_set(st, req->cart_id, req->lines[i].sku, 0, e);
     if (!rc)
         rc = tx_test_retry("place", &j->attempt);
 out:
@@ -569,30 +569,30 @@ int orders_drop_allocations(struct store *st, const char *shipment_id, bool ship
 {
     struct alloc_row *rows;
     size_t n;
-    int rc = st->ops->alloc_list(st, shipment_id, NULL, &rows, &n, e);
+    int rc = store_alloc_list(st, shipment_id, NULL, &rows, &n, e);
     for (size_t i = 0; !rc && i < n; i++) {
         if (shipped && rows[i].pos.stock_type != STOCK_ONHAND)
             rc = err_set(e, ERR_CONFLICT, "shipment %s still waits for stock", shipment_id);
         else if (rows[i].pos.stock_type == STOCK_UNSOURCED)
             continue; /* held on no position */
         else
-            rc = st->ops->position_adjust(st, &rows[i].pos, shipped ? -rows[i].quantity : 0,
-                                          -rows[i].quantity, e);
+            rc = store_position_adjust(st, &rows[i].pos, shipped ? -rows[i].quantity : 0,
+                                       -rows[i].quantity, e);
     }
     free(rows);
-    return rc ? rc : st->ops->alloc_delete(st, shipment_id, e);
+    return rc ? rc : store_alloc_delete(st, shipment_id, e);
 }
 
 static int ship_tx(struct store *st, const char *shipment_id, const char *tracking,
                    struct order_rec *o, struct pay_intent *capture, int *attempt, err_t *e)
 {
     char order_id[ORDER_ID_MAX];
-    int rc = st->ops->order_by_shipment(st, shipment_id, order_id, e);
+    int rc = store_order_by_shipment(st, shipment_id, order_id, e);
     if (rc == ERR_NOTFOUND)
         return err_set(e, ERR_NOTFOUND, "no shipment %s", shipment_id);
     /* Locked before it is read: two ships of one shipment cannot both see it READY. */
-    if (rc || (rc = st->ops->order_lock(st, order_id, e)) ||
-        (rc = st->ops->order_get(st, order_id, o, e)))
+    if (rc || (rc = store_order_lock(st, order_id, e)) ||
+        (rc = store_order_get(st, order_id, o, e)))
         return rc;
     struct shipment_rec *sh = orders_find_shipment(o, shipment_id);
     if (!sh)
@@ -605,7 +605,7 @@ static int ship_tx(struct store *st, const char *shipment_id, const char *tracki
     sh->status = SHIP_SHIPPED;
     snprintf(sh->tracking_number, sizeof sh->tracking_number, "%s", tracking);
     ids_now(sh->shipped_at);
-    if ((rc = st->ops->shipment_update(st, sh, e)))
+    if ((rc = store_shipment_update(st, sh, e)))
         return rc;
     /* Never more than what is still authorized: under captureOn=order it is all taken. */
     struct payment *p = &o->payment;
@@ -659,7 +659,7 @@ int orders_settle_intents(struct store *st, struct pay_intent *v, size_t n,
     char id[ORDER_ID_MAX];
     memcpy(id, order->id, sizeof id);
     order_rec_free(order);
-    return st->ops->order_get(st, id, order, e);
+    return store_order_get(st, id, order, e);
 }
 
 /* --- authorizations that expire (SPEC 5.5) --- */
@@ -689,12 +689,12 @@ static int reauth_attempt(struct store *st, void *arg, err_t *e)
     char order_id[ORDER_ID_MAX];
     struct order_rec o;
     struct settings s;
-    int rc = st->ops->order_by_shipment(st, c->shipment_id, order_id, e);
+    int rc = store_order_by_shipment(st, c->shipment_id, order_id, e);
     if (rc == ERR_NOTFOUND)
         return 0; /* ship_tx answers it */
-    if (rc || (rc = st->ops->order_lock(st, order_id, e)) ||
-        (rc = st->ops->settings_get(st, &s, e)) ||
-        (rc = st->ops->order_get(st, order_id, &o, e)))
+    if (rc || (rc = store_order_lock(st, order_id, e)) ||
+        (rc = store_settings_get(st, &s, e)) ||
+        (rc = store_order_get(st, order_id, &o, e)))
         return rc;
     const struct shipment_rec *sh = orders_find_shipment(&o, c->shipment_id);
     const struct pay_intent *cur = current_auth(&o);
@@ -718,16 +718,16 @@ static int reauth_settle_attempt(struct store *st, void *arg, err_t *e)
     if (rc || c->intent.status == INTENT_SUCCEEDED)
         return rc;
     struct order_rec o;
-    if ((rc = st->ops->order_lock(st, c->intent.order_id, e)) ||
-        (rc = st->ops->order_get(st, c->intent.order_id, &o, e)))
+    if ((rc = store_order_lock(st, c->intent.order_id, e)) ||
+        (rc = store_order_get(st, c->intent.order_id, &o, e)))
         return rc;
     struct shipment_rec *sh = orders_find_shipment(&o, c->shipment_id);
     struct settings s;
     struct email m = {0};
     if (sh) {
         sh->payment_required = true;
-        if (!(rc = st->ops->shipment_update(st, sh, e)) &&
-            !(rc = st->ops->settings_get(st, &s, e)))
+        if (!(rc = store_shipment_update(st, sh, e)) &&
+            !(rc = store_settings_get(st, &s, e)))
             rc = compose_payment_required(&o, sh, &s, &m) ? err_set(e, ERR_NOMEM, "out of memory")
                                                          : orders_queue_email(st, &m, e);
     }
@@ -778,9 +778,9 @@ static int card_attempt(struct store *st, void *arg, err_t *e)
 {
     struct card_ctx *c = arg;
     struct order_rec o;
-    int rc = st->ops->order_lock(st, c->order_id, e);
+    int rc = store_order_lock(st, c->order_id, e);
     if (!rc)
-        rc = st->ops->order_get(st, c->order_id, &o, e);
+        rc = store_order_get(st, c->order_id, &o, e);
     if (rc == ERR_NOTFOUND)
         return err_set(e, ERR_NOTFOUND, "no order %s", c->order_id);
     if (rc)
@@ -809,7 +809,7 @@ int orders_new_card(struct store *st, const char *order_id, const char *token,
     if (!rc && c.intent.status == INTENT_FAILED)
         rc = err_set(e, c.intent.code, "%s", c.intent.error);
     if (!rc)
-        rc = st->ops->order_get(st, order_id, order, e);
+        rc = store_order_get(st, order_id, order, e);
     return rc;
 }
 
@@ -843,7 +843,7 @@ int orders_receive(struct store *st, const struct position *key, const char *at,
     if (at && *at) { /* the position's own location is checked by finding the position */
         struct location *locs;
         size_t n;
-        int rc = st->ops->location_list(st, &locs, &n, e);
+        int rc = store_location_list(st, &locs, &n, e);
         if (rc)
             return rc;
         bool known = false;

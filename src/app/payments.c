@@ -29,7 +29,7 @@ int payments_intent(struct store *st, struct pay_intent *in, const char *order_i
     in->created = (int64_t)time(NULL);
     in->day = date_today();
     ids_now(in->at);
-    return st->ops->intent_add(st, in, e);
+    return store_intent_add(st, in, e);
 }
 
 int payments_call(struct store *st, struct pay_intent *in, err_t *e)
@@ -57,18 +57,18 @@ int payments_call(struct store *st, struct pay_intent *in, err_t *e)
 
 int payments_settle(struct store *st, const struct pay_intent *in, err_t *e)
 {
-    int rc = st->ops->intent_settle(st, in, e);
+    int rc = store_intent_settle(st, in, e);
     if (rc || in->status != INTENT_SUCCEEDED || in->kind == INTENT_AUTHORIZE)
         return rc;
     struct order_rec o;
-    if ((rc = st->ops->order_lock(st, in->order_id, e)) ||
-        (rc = st->ops->order_get(st, in->order_id, &o, e)))
+    if ((rc = store_order_lock(st, in->order_id, e)) ||
+        (rc = store_order_get(st, in->order_id, &o, e)))
         return rc == ERR_NOTFOUND ? 0 : rc; /* the void of a placement that failed */
     struct payment *p = &o.payment;
     if (in->kind == INTENT_CAPTURE) {
         p->captured += in->amount;
-        rc = st->ops->capture_add(st, o.id, in->shipment_id[0] ? in->shipment_id : NULL,
-                                  in->amount, e);
+        rc = store_capture_add(st, o.id, in->shipment_id[0] ? in->shipment_id : NULL,
+                               in->amount, e);
     } else if (in->kind == INTENT_VOID) {
         p->voided += in->amount;
     } else if (in->kind == INTENT_REFUND) {
@@ -80,11 +80,11 @@ int payments_settle(struct store *st, const struct pay_intent *in, err_t *e)
         for (size_t i = 0; !rc && i < o.nshipments; i++)
             if (o.shipments[i].payment_required) {
                 o.shipments[i].payment_required = false;
-                rc = st->ops->shipment_update(st, &o.shipments[i], e);
+                rc = store_shipment_update(st, &o.shipments[i], e);
             }
     }
     if (!rc)
-        rc = st->ops->payment_update(st, o.id, p, e);
+        rc = store_payment_update(st, o.id, p, e);
     order_rec_free(&o);
     return rc;
 }
@@ -116,7 +116,7 @@ static int recover_attempt(struct store *st, void *arg, err_t *e)
     if (rc || c->in->kind != INTENT_AUTHORIZE || c->in->status != INTENT_SUCCEEDED)
         return rc;
     struct order_rec o;
-    rc = st->ops->order_get(st, c->in->order_id, &o, e);
+    rc = store_order_get(st, c->in->order_id, &o, e);
     order_rec_free(&o);
     if (rc != ERR_NOTFOUND)
         return rc;
@@ -133,7 +133,7 @@ int payments_recover(struct store *st, int64_t min_age, size_t *resolved, err_t 
     *resolved = 0;
     struct pay_intent *v;
     size_t n;
-    int rc = st->ops->intent_pending(st, (int64_t)time(NULL) - min_age, &v, &n, e);
+    int rc = store_intent_pending(st, (int64_t)time(NULL) - min_age, &v, &n, e);
     for (size_t i = 0; !rc && i < n; i++) {
         struct recover_ctx c = {.in = &v[i]};
         if ((rc = payments_call(st, &v[i], e)))

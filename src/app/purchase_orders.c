@@ -9,7 +9,7 @@ static int load_waiting(struct store *st, struct po_entry *en, err_t *e)
 {
     struct alloc_row *rows;
     size_t n;
-    int rc = st->ops->alloc_list(st, NULL, &en->pos, &rows, &n, e);
+    int rc = store_alloc_list(st, NULL, &en->pos, &rows, &n, e);
     if (rc)
         return rc;
     en->waiting_total = n;
@@ -18,7 +18,7 @@ static int load_waiting(struct store *st, struct po_entry *en, err_t *e)
         rc = err_set(e, ERR_NOMEM, "out of memory");
     for (size_t i = 0; !rc && i < keep; i++) {
         struct po_wait *w = &en->waiting[en->nwaiting];
-        if ((rc = st->ops->shipment_get(st, rows[i].shipment_id, &w->sh, e)))
+        if ((rc = store_shipment_get(st, rows[i].shipment_id, &w->sh, e)))
             break;
         free(w->sh.items);
         w->sh.items = NULL;
@@ -60,11 +60,11 @@ int po_list(struct store *st, const struct po_query *q, struct po_page *out, err
     memset(out, 0, sizeof *out);
     date_t today = date_today();
     struct position_list pl = {0};
-    int rc = st->ops->begin(st, false, e); /* one snapshot for the page */
+    int rc = store_begin(st, false, e); /* one snapshot for the page */
     if (rc)
         return rc;
-    rc = st->ops->transit_page(st, q->after, q->sku, q->overdue ? today : DATE_NONE,
-                               q->limit + 1, &pl, e);
+    rc = store_transit_page(st, q->after, q->sku, q->overdue ? today : DATE_NONE,
+                            q->limit + 1, &pl, e);
     out->more = pl.n > q->limit;
     size_t n = out->more ? q->limit : pl.n;
     if (!rc && n && !(out->items = calloc(n, sizeof *out->items)))
@@ -79,7 +79,7 @@ int po_list(struct store *st, const struct po_query *q, struct po_page *out, err
         rc = add_unsourced(st, q->sku, out, e);
     for (size_t i = 0; !rc && !q->sku && i < out->nitems; i++)
         rc = add_unsourced(st, out->items[i].pos.sku, out, e);
-    st->ops->rollback(st);
+    store_rollback(st);
     position_list_free(&pl);
     if (rc)
         po_page_free(out);

@@ -313,7 +313,7 @@ static int64_t now_ns(void)
 static int settings_reload(err_t *e)
 {
     struct settings s;
-    int rc = sync_.st->ops->settings_get(sync_.st, &s, e);
+    int rc = store_settings_get(sync_.st, &s, e);
     if (rc)
         return rc;
     pthread_mutex_lock(&cfg.lock);
@@ -330,10 +330,10 @@ static int refresh_sku(const char *sku, err_t *e)
     struct position_list l = {0};
     struct product p = {.item_id = 0};
     bool found = false;
-    int rc = st->ops->positions_by_sku(st, sku, &l, e);
+    int rc = store_positions_by_sku(st, sku, &l, e);
     /* The product for its itemId; its absence without positions means the SKU is gone. */
     if (!rc) {
-        rc = st->ops->product_get(st, sku, &p, e);
+        rc = store_product_get(st, sku, &p, e);
         found = rc == 0;
         if (rc == ERR_NOTFOUND)
             rc = 0;
@@ -383,12 +383,12 @@ static int full_load(err_t *e)
 {
     struct store *st = sync_.st;
     int64_t head, xmin, xmax, x0;
-    int rc = st->ops->changes_head(st, &head, e);
+    int rc = store_changes_head(st, &head, e);
     if (!rc)
-        rc = st->ops->changes_since(st, INT64_MAX, 0, no_rows, NULL, &xmin, &x0, e);
+        rc = store_changes_since(st, INT64_MAX, 0, no_rows, NULL, &xmin, &x0, e);
     for (int64_t t0 = now_ns(); !rc && xmin < x0 && now_ns() - t0 < HEAD_WAIT_NS;) {
         nanosleep(&(struct timespec){0, 5000000}, NULL);
-        rc = st->ops->changes_since(st, INT64_MAX, 0, no_rows, NULL, &xmin, &xmax, e);
+        rc = store_changes_since(st, INT64_MAX, 0, no_rows, NULL, &xmin, &xmax, e);
     }
     if (!rc)
         rc = settings_reload(e);
@@ -403,7 +403,7 @@ static int full_load(err_t *e)
     while (!rc) {
         if (pi == pl.n && !peof) {
             pl.n = pi = 0;
-            if ((rc = st->ops->positions_page(st, pafter, SCAN_SKUS, &pl, e)))
+            if ((rc = store_positions_page(st, pafter, SCAN_SKUS, &pl, e)))
                 break;
             peof = pl.n == 0;
             if (pl.n)
@@ -412,7 +412,7 @@ static int full_load(err_t *e)
         if (qi == pn && !qeof) {
             free(pv);
             qi = 0;
-            if ((rc = st->ops->product_page(st, qafter, SCAN_PRODUCTS, &pv, &pn, e)))
+            if ((rc = store_product_page(st, qafter, SCAN_PRODUCTS, &pv, &pn, e)))
                 break;
             qeof = pn == 0;
             if (pn)
@@ -571,7 +571,7 @@ static int catch_up_log(err_t *e)
         pg.n = pg.rows = 0;
         pg.max = after;
         pg.settings = false;
-        rc = st->ops->changes_since(st, after, PAGE_ROWS, page_row, &pg, &xmin, &xmax, e);
+        rc = store_changes_since(st, after, PAGE_ROWS, page_row, &pg, &xmin, &xmax, e);
         if (!rc && pg.oom)
             rc = err_set(e, ERR_NOMEM, "out of memory for the availability read model");
         if (rc)
@@ -618,7 +618,7 @@ static int sync_once(err_t *e)
         /* Rows applied a whole PRUNE_NS ago: every live poller has read them. */
         err_t pe;
         if (sync_.prune_mark)
-            sync_.st->ops->changes_prune(sync_.st, sync_.prune_mark, &pe);
+            store_changes_prune(sync_.st, sync_.prune_mark, &pe);
         sync_.prune_mark = sync_.cursor;
         sync_.pruned_ns = now;
     }
@@ -699,7 +699,7 @@ void readmodel_stop(void)
         pthread_join(sync_.poller, NULL);
     sync_.running = false;
     if (sync_.st)
-        sync_.st->ops->close(sync_.st);
+        store_close(sync_.st);
     sync_.st = NULL;
     for (size_t s = 0; s < SHARDS; s++) {
         for (size_t i = 0; i < shards[s].cap; i++)

@@ -71,7 +71,7 @@ static int add_claims(struct sku_plan *p, size_t source, struct store *st, err_t
 {
     struct alloc_row *rows;
     size_t n;
-    int rc = st->ops->alloc_list(st, NULL, key_of(p, source), &rows, &n, e);
+    int rc = store_alloc_list(st, NULL, key_of(p, source), &rows, &n, e);
     for (size_t i = 0; !rc && i < n; i++) {
         if (p->nclaims == p->cap) {
             size_t cap = p->cap ? p->cap * 2 : 16;
@@ -310,6 +310,8 @@ static void finish_shipment(const struct sku_plan *p, const struct order_rec *o,
     sh->stock_date = src.stock_date;
     sh->overdue = src.stock_type == STOCK_INTRANSIT && src.stock_date != DATE_NONE &&
                   src.stock_date < p->today;
+    if (sh->overdue)
+        src.stock_date = DATE_NONE; /* undated: a backorder range from today (SPEC 5.8) */
     promise_range(&src, p->s, p->today, &sh->expected);
 }
 
@@ -374,8 +376,8 @@ static int write_order(struct store *st, const struct sku_plan *p, struct order_
                 rc = follow_delay(st, p, &w->o, x, e);
         }
         if (!rc && x->is_new && !x->dropped)
-            if (!(rc = st->ops->shipment_add(st, &x->rec, e)) && x->rec.delay.st.consent)
-                rc = st->ops->shipment_save(st, &x->rec, e); /* the delay it carries */
+            if (!(rc = store_shipment_add(st, &x->rec, e)) && x->rec.delay.st.consent)
+                rc = store_shipment_save(st, &x->rec, e); /* the delay it carries */
     }
     /* A receipt releases the READY shipments its units moved into. */
     for (size_t k = 0; !rc && p->released && k < w->nmoves; k++)
@@ -384,20 +386,20 @@ static int write_order(struct store *st, const struct sku_plan *p, struct order_
     for (size_t k = 0; !rc && k < w->nmoves; k++) {
         const struct move *m = &w->moves[k];
         const struct position *from = key_of(p, m->from_src), *to = key_of(p, m->to_src);
-        rc = st->ops->alloc_add(st, w->ws[m->from].rec.id, from, -m->quantity, e);
+        rc = store_alloc_add(st, w->ws[m->from].rec.id, from, -m->quantity, e);
         if (!rc)
-            rc = st->ops->alloc_add(st, w->ws[m->to].rec.id, to, m->quantity, e);
+            rc = store_alloc_add(st, w->ws[m->to].rec.id, to, m->quantity, e);
         if (!rc && from->stock_type != STOCK_UNSOURCED)
-            rc = st->ops->position_adjust(st, from, 0, -m->quantity, e);
+            rc = store_position_adjust(st, from, 0, -m->quantity, e);
         if (!rc && to->stock_type != STOCK_UNSOURCED)
-            rc = st->ops->position_adjust(st, to, 0, m->quantity, e);
+            rc = store_position_adjust(st, to, 0, m->quantity, e);
     }
     for (size_t i = 0; !rc && i < w->nws; i++) {
         struct ws *x = &w->ws[i];
         if (x->is_new || !x->touched)
             continue;
-        rc = x->rec.nitems ? st->ops->shipment_save(st, &x->rec, e)
-                           : st->ops->shipment_delete(st, x->rec.id, e);
+        rc = x->rec.nitems ? store_shipment_save(st, &x->rec, e)
+                           : store_shipment_delete(st, x->rec.id, e);
     }
     return rc;
 }
@@ -409,11 +411,11 @@ static int replan_order(struct store *st, struct sku_plan *p, const size_t *clai
     struct order_work w;
     memset(&w, 0, sizeof w);
     char order_id[ORDER_ID_MAX];
-    int rc = st->ops->order_by_shipment(st, p->claims[claims[0]].shipment_id, order_id, e);
+    int rc = store_order_by_shipment(st, p->claims[claims[0]].shipment_id, order_id, e);
     if (!rc)
-        rc = st->ops->order_lock(st, order_id, e);
+        rc = store_order_lock(st, order_id, e);
     if (!rc)
-        rc = st->ops->order_get(st, order_id, &w.o, e);
+        rc = store_order_get(st, order_id, &w.o, e);
     if (!rc && !(w.ws = calloc(w.o.nshipments + 4, sizeof *w.ws)))
         rc = err_set(e, ERR_NOMEM, "out of memory");
     if (rc)
@@ -498,7 +500,7 @@ static int plan_load(struct store *st, const char *sku, const struct settings *s
     snprintf(p->unsourced.sku, sizeof p->unsourced.sku, "%s", sku);
     p->unsourced.stock_type = STOCK_UNSOURCED;
     p->unsourced.order_date = p->unsourced.stock_date = DATE_NONE;
-    int rc = st->ops->positions_lock(st, sku, &p->pl, e);
+    int rc = store_positions_lock(st, sku, &p->pl, e);
     if (rc)
         return rc;
     position_sort(p->pl.v, p->pl.n);
@@ -585,9 +587,9 @@ int replan_receive(struct store *st, const struct position *key, const char *at,
     int64_t *moved = NULL;
     date_t today = date_today();
     memset(&p, 0, sizeof p);
-    int rc = st->ops->settings_get(st, &s, e);
+    int rc = store_settings_get(st, &s, e);
     /* Locked: concurrent receipts and placements see the allocations as they are. */
-    if (rc || (rc = st->ops->positions_lock(st, key->sku, &pl, e)))
+    if (rc || (rc = store_positions_lock(st, key->sku, &pl, e)))
         goto out;
     size_t t = find_position(&pl, key);
     if (t == SIZE_MAX) {
@@ -603,8 +605,8 @@ int replan_receive(struct store *st, const struct position *key, const char *at,
     /* Units beyond the position are stock all the same (SPEC 5.2). */
     int64_t from_position = qty < tkey.quantity ? qty : tkey.quantity;
     *surplus = qty - from_position;
-    if ((rc = st->ops->position_adjust(st, &tkey, -from_position, 0, e)) ||
-        (rc = st->ops->position_adjust(st, &okey, qty, 0, e)) ||
+    if ((rc = store_position_adjust(st, &tkey, -from_position, 0, e)) ||
+        (rc = store_position_adjust(st, &okey, qty, 0, e)) ||
         (rc = plan_load(st, key->sku, &s, today, &p, e)))
         goto out;
     t = find_position(&p.pl, &tkey);
@@ -653,7 +655,7 @@ out:
 int replan_sku_now(struct store *st, const char *sku, err_t *e)
 {
     struct settings s;
-    int rc = st->ops->settings_get(st, &s, e);
+    int rc = store_settings_get(st, &s, e);
     return rc ? rc : replan_one(st, sku, &s, date_today(), NULL, NULL, e);
 }
 
@@ -662,9 +664,9 @@ int replan_import(struct store *st, int64_t run, err_t *e)
     char(*skus)[ID_MAX + 1];
     size_t n;
     struct settings s;
-    int rc = st->ops->replan_skus(st, run, &skus, &n, e);
+    int rc = store_replan_skus(st, run, &skus, &n, e);
     if (!rc && n)
-        rc = st->ops->settings_get(st, &s, e);
+        rc = store_settings_get(st, &s, e);
     date_t today = date_today();
     for (size_t i = 0; !rc && i < n; i++)
         rc = replan_one(st, skus[i], &s, today, NULL, NULL, e);
@@ -677,7 +679,7 @@ int replan_overdue(struct store *st, const struct settings *s, date_t today,
 {
     char(*skus)[ID_MAX + 1];
     size_t n;
-    int rc = st->ops->overdue_skus(st, today, &skus, &n, e);
+    int rc = store_overdue_skus(st, today, &skus, &n, e);
     for (size_t i = 0; !rc && i < n; i++)
         rc = replan_one(st, skus[i], s, today, NULL, report, e);
     free(skus);

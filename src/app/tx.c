@@ -8,14 +8,14 @@ int tx_run(struct store *st, tx_fn fn, void *ctx, err_t *e)
 {
     int rc = ERR_RETRY;
     for (int attempt = 0; rc == ERR_RETRY && attempt < STORE_ATTEMPTS; attempt++) {
-        rc = st->ops->begin(st, true, e);
+        rc = store_begin(st, true, e);
         if (rc)
             continue;
         rc = fn(st, ctx, e);
         if (!rc)
-            rc = st->ops->commit(st, e);
+            rc = store_commit(st, e);
         else
-            st->ops->rollback(st);
+            store_rollback(st);
     }
     if (rc == ERR_RETRY)
         err_set(e, ERR_UNAVAILABLE, "the database is too busy right now, try again");

@@ -8,6 +8,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "app/check.h"
+#include "app/imports.h"
+#include "app/products.h"
+#include "app/users.h"
 #include "cli/cli.h"
 #include "ingest/import.h"
 #include "util/apikey.h"
@@ -31,7 +35,7 @@ static int list_named(struct store *st, int (*list)(struct store *, struct store
     size_t n = 0;
     err_t e;
     int rc = list(st, &v, &n, &e);
-    st->ops->close(st);
+    store_close(st);
     if (!rc)
         rc = print_named(v, n);
     else
@@ -73,11 +77,11 @@ int cli_apikey(int argc, char **argv)
         return 1;
     err_t e;
     if (!strcmp(verb, "list"))
-        return list_named(st, st->ops->apikey_list);
+        return list_named(st, keys_list);
     if (!strcmp(verb, "revoke")) {
         size_t n = 0;
-        rc = st->ops->apikey_revoke(st, a.pos[1], &n, &e);
-        st->ops->close(st);
+        rc = keys_revoke(st, a.pos[1], &n, &e);
+        store_close(st);
         if (rc) {
             fprintf(stderr, "sellahead: %s\n", e.msg);
             return 1;
@@ -87,8 +91,8 @@ int cli_apikey(int argc, char **argv)
         return 0;
     }
     char key[APIKEY_MAX];
-    rc = apikey_create(st, a.pos[1], key, &e);
-    st->ops->close(st);
+    rc = keys_create(st, a.pos[1], key, &e);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
@@ -192,15 +196,9 @@ static struct importrow_value text(const char *s)
     return (struct importrow_value){s, strlen(s)};
 }
 
-/* The demo goes through the same import rules as a merchant's file. */
-static int demo_inventory(struct store *st, err_t *e)
+static int demo_rows(void *ctx, struct importer *im, err_t *e)
 {
-    struct import_opts o = {IMPORT_API, NULL, NULL, NULL, NULL};
-    struct importer *im;
-    struct import_job job = {0};
-    int rc = importer_begin(st, &o, &im, &job, e);
-    if (rc)
-        return rc < 0 ? rc : 0;
+    (void)ctx;
     date_t today = date_today();
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const struct demo_row *r = &rows[i];
@@ -217,12 +215,19 @@ static int demo_inventory(struct store *st, err_t *e)
             [COL_RESERVED] = text(res),   [COL_TRANSIT_REF] = text(r->ref),
             [COL_ORDER_DATE] = text(od),  [COL_STOCK_DATE] = text(sd),
         };
-        if ((rc = importer_row(im, (int64_t)i + 1, vals, e))) {
-            importer_abort(im);
+        int rc = importer_row(im, (int64_t)i + 1, vals, e);
+        if (rc)
             return rc;
-        }
     }
-    rc = importer_finish(im, &job, e);
+    return 0;
+}
+
+/* The demo goes through the same import rules as a merchant's file. */
+static int demo_inventory(struct store *st, err_t *e)
+{
+    struct import_opts o = {IMPORT_API, NULL, NULL, NULL, NULL};
+    struct import_job job = {0};
+    int rc = imports_run(st, &o, demo_rows, NULL, &job, e);
     if (!rc && job.status != IMPORT_COMPLETED)
         rc = err_set(e, ERR_INVALID, "the demo inventory was refused: %s",
                      job.nerrors ? job.errors[0].message : "unknown error");
@@ -244,32 +249,27 @@ int cli_demo(int argc, char **argv)
     if (cli_store(&a, &st))
         return 1;
     err_t e;
-    struct location wh = {"WH1", "Main warehouse"};
-    bool orders = false, positions = false;
-    rc = st->ops->begin(st, true, &e);
-    if (!rc)
-        rc = st->ops->holds_stock(st, &orders, &positions, &e);
-    if (!rc && (orders || positions) && !a.force)
-        rc = err_set(&e, ERR_CONFLICT,
-                     "the database already holds %s; the demo would overwrite its stock "
-                     "levels. Nothing was changed (--force loads it anyway)",
-                     orders && positions ? "orders and inventory" : orders ? "orders"
-                                                                           : "inventory");
-    if (!rc && (rc = st->ops->location_add(st, &wh, &e)) == ERR_CONFLICT)
-        rc = 0; /* loading the demo twice refreshes it */
-    for (size_t i = 0; !rc && i < sizeof products / sizeof products[0]; i++) {
-        struct product p = {.price = products[i].price, .currency = "USD"};
-        snprintf(p.sku, sizeof p.sku, "%s", products[i].sku);
-        snprintf(p.name, sizeof p.name, "%s", products[i].name);
-        snprintf(p.description, sizeof p.description, "%s", products[i].description);
-        rc = st->ops->product_upsert(st, &p, &e);
+    const struct location wh = {"WH1", "Main warehouse"};
+    size_t n = sizeof products / sizeof products[0];
+    struct product *v = calloc(n, sizeof *v);
+    if (!v) {
+        store_close(st);
+        fputs("sellahead: out of memory\n", stderr);
+        return 1;
     }
-    if (!rc)
-        rc = st->ops->commit(st, &e);
+    for (size_t i = 0; i < n; i++) {
+        struct product *p = &v[i];
+        p->price = products[i].price;
+        snprintf(p->currency, sizeof p->currency, "USD");
+        snprintf(p->sku, sizeof p->sku, "%s", products[i].sku);
+        snprintf(p->name, sizeof p->name, "%s", products[i].name);
+        snprintf(p->description, sizeof p->description, "%s", products[i].description);
+    }
+    rc = products_demo(st, &wh, v, n, a.force, &e);
+    free(v);
     if (!rc)
         rc = demo_inventory(st, &e);
-    st->ops->rollback(st);
-    st->ops->close(st);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
@@ -393,7 +393,7 @@ int cli_user(int argc, char **argv)
     bool add = !strcmp(verb, "add");
     if (add || !strcmp(verb, "passwd")) {
         /* Before asking for a password: whether the user exists (passwd) or not (add). */
-        rc = st->ops->user_hash(st, name, hash, sizeof hash, &e);
+        rc = users_hash(st, name, hash, sizeof hash, &e);
         if (add)
             rc = rc == ERR_NOTFOUND ? 0
                  : rc               ? rc
@@ -401,22 +401,16 @@ int cli_user(int argc, char **argv)
         if (rc)
             fprintf(stderr, "sellahead: %s\n", e.msg);
         if (rc || ask_password(name, hash)) {
-            st->ops->close(st);
+            store_close(st);
             return 1;
         }
     }
     if (list)
-        return list_named(st, st->ops->user_list);
-    /* One transaction: the user and their sessions change together. */
-    rc = st->ops->begin(st, true, &e);
-    if (!rc)
-        rc = add                       ? st->ops->user_add(st, name, hash, &e)
-             : !strcmp(verb, "passwd") ? st->ops->user_set_hash(st, name, hash, &e)
-                                       : st->ops->user_remove(st, name, &e);
-    if (!rc)
-        rc = st->ops->commit(st, &e);
-    st->ops->rollback(st);
-    st->ops->close(st);
+        return list_named(st, users_list);
+    rc = add                       ? users_add(st, name, hash, &e)
+         : !strcmp(verb, "passwd") ? users_passwd(st, name, hash, &e)
+                                   : users_remove(st, name, &e);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
@@ -459,12 +453,8 @@ int cli_check(int argc, char **argv)
         return 1;
     err_t e;
     size_t problems = 0;
-    /* One read transaction: the checks see one consistent state. */
-    rc = st->ops->begin(st, false, &e);
-    if (!rc)
-        rc = st->ops->check(st, print_problem, NULL, &problems, &e);
-    st->ops->rollback(st);
-    st->ops->close(st);
+    rc = check_run(st, print_problem, NULL, &problems, &e);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
@@ -502,14 +492,14 @@ int cli_migrate(int argc, char **argv)
         return 1;
     }
     if (store_open(a.to, &to, &e)) {
-        from->ops->close(from);
+        store_close(from);
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
     }
     size_t copied = 0;
     rc = store_copy(from, to, &copied, &e);
-    from->ops->close(from);
-    to->ops->close(to);
+    store_close(from);
+    store_close(to);
     if (rc) {
         fprintf(stderr, "sellahead: migration failed, nothing was written: %s\n", e.msg);
         return 1;

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/locations.h"
+#include "app/settings.h"
 #include "cli/cli.h"
 #include "ingest/import.h"
 #include "view/view.h"
@@ -129,7 +131,7 @@ int cli_import(int argc, char **argv)
     if (tty)
         fputc('\n', stderr);
     fclose(f);
-    st->ops->close(st);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
@@ -187,10 +189,10 @@ int cli_inventory(int argc, char **argv)
     struct settings s;
     struct item it;
     date_t today = date_today();
-    rc = st->ops->settings_get(st, &s, &e);
+    rc = settings_load(st, &s, &e);
     if (!rc)
         rc = view_item_load(st, a.pos[0], &s, today, &it, &e);
-    st->ops->close(st);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;
@@ -220,24 +222,13 @@ int cli_location(int argc, char **argv)
         fputs(location_usage, stderr);
         return 2;
     }
-    char msg[256];
-    if (importrow_id(COL_LOCATION_ID, a.pos[1], strlen(a.pos[1]), msg, sizeof msg)) {
-        fprintf(stderr, "sellahead: %s\n", msg);
-        return 1;
-    }
-    if (!*a.pos[2] || strlen(a.pos[2]) > PRODUCT_NAME_MAX) {
-        fprintf(stderr, "sellahead: NAME must be 1 to %d characters\n", PRODUCT_NAME_MAX);
-        return 1;
-    }
-    struct location l;
-    snprintf(l.id, sizeof l.id, "%s", a.pos[1]);
-    snprintf(l.name, sizeof l.name, "%s", a.pos[2]);
     struct store *st;
     if (cli_store(&a, &st))
         return 1;
     err_t e;
-    rc = st->ops->location_add(st, &l, &e);
-    st->ops->close(st);
+    struct location l;
+    rc = locations_add(st, a.pos[1], a.pos[2], &l, &e);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;

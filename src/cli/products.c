@@ -47,7 +47,7 @@ int cli_products(int argc, char **argv)
     err_t e;
     rc = import_products_csv(st, f, slash ? slash + 1 : path, &job, &e);
     fclose(f);
-    st->ops->close(st);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;

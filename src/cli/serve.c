@@ -61,7 +61,7 @@ int cli_serve(int argc, char **argv)
     struct store *st;
     if (cli_store(&a, &st))
         return 1;
-    st->ops->close(st);
+    store_close(st);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     char webbuf[4096];
     struct http_config cfg = {

@@ -38,7 +38,7 @@ int cli_sweep(int argc, char **argv)
     struct sweep_result r;
     err_t e = {0};
     rc = delays_sweep(st, &r, &e);
-    st->ops->close(st);
+    store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);
         return 1;

@@ -2,6 +2,7 @@
  * the happy path does no allocation and no formatting: messages are built only for errors. */
 #include "core/importrow.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -549,70 +550,63 @@ static const char *space_name(uint32_t cp)
     }
 }
 
-int importrow_file_name(const char *name, char *msg, size_t cap)
+int importrow_file_name(const char *name, err_t *e)
 {
     const unsigned char *p = (const unsigned char *)name;
-    char e[ECHO_CAP], what_buf[64], scratch[1];
+    char echoed[ECHO_CAP], what_buf[64], msg[sizeof e->msg];
     const char *what;
     size_t len, i, k;
     uint32_t cp;
     int n;
 
-    if (!msg || cap == 0) {
-        msg = scratch;
-        cap = sizeof scratch;
-    }
     len = name ? strlen(name) : 0;
     if (len == 0) {
-        snprintf(msg, cap, "the file name is empty: name the file like inventory.csv");
-        return ERR_INVALID;
+        return err_set(e, ERR_INVALID, "the file name is empty: name the file like inventory.csv");
     }
-    echo(e, name, len);
+    echo(echoed, name, len);
     if (len > FILE_NAME_MAX) {
-        snprintf(msg, cap, "file name \"%s\" is %zu bytes long: at most %d allowed", e, len,
-                 FILE_NAME_MAX);
-        return ERR_INVALID;
+        return err_set(e, ERR_INVALID, "file name \"%s\" is %zu bytes long: at most %d allowed",
+                       echoed, len, FILE_NAME_MAX);
     }
     for (i = 0; i < len; i += k) {
         k = utf8_decode(p + i, len - i, &cp);
         if (cp == UTF8_BAD) {
-            n = snprintf(msg, cap, "file name \"%s\" is not valid UTF-8: rename the file", e);
+            n = snprintf(msg, sizeof msg, "file name \"%s\" is not valid UTF-8: rename the file", echoed);
             goto fail;
         }
         if ((what = space_name(cp)) != NULL) {
-            n = snprintf(msg, cap, "file name \"%s\" contains %s: rename the file without spaces",
-                         e, what);
+            n = snprintf(msg, sizeof msg, "file name \"%s\" contains %s: rename the file without spaces",
+                         echoed, what);
             goto fail;
         }
         if (cp == '/' || cp == '\\') {
-            n = snprintf(msg, cap,
+            n = snprintf(msg, sizeof msg,
                          "file name \"%s\" contains '%c': give the file's name only, without "
                          "folders",
-                         e, (char)cp);
+                         echoed, (char)cp);
             goto fail;
         }
         if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) {
             describe_char(what_buf, sizeof what_buf, cp, p + i, k);
-            n = snprintf(msg, cap, "file name \"%s\" contains character %s: rename the file",
-                         e, what_buf);
+            n = snprintf(msg, sizeof msg, "file name \"%s\" contains character %s: rename the file",
+                         echoed, what_buf);
             goto fail;
         }
     }
     if (len < 4 || !eq_nocase(name + len - 4, 4, ".csv")) {
-        n = snprintf(msg, cap, "file name \"%s\" must end in .csv: save the file as CSV", e);
+        n = snprintf(msg, sizeof msg, "file name \"%s\" must end in .csv: save the file as CSV", echoed);
         goto fail;
     }
     if (len == 4) {
-        n = snprintf(msg, cap, "file name \"%s\" has no name before .csv: name the file like "
-                     "inventory.csv", e);
+        n = snprintf(msg, sizeof msg, "file name \"%s\" has no name before .csv: name the file like "
+                     "inventory.csv", echoed);
         goto fail;
     }
-    msg[0] = '\0';
     return 0;
 fail:
-    if (n >= (int)cap)
-        utf8_trim_tail(msg, cap - 1);
-    return ERR_INVALID;
+    /* A quoted name is at most ECHO_CAP bytes: every message fits. */
+    assert(n > 0 && (size_t)n < sizeof msg);
+    return err_set(e, ERR_INVALID, "%s", msg);
 }
 
 /* ---- job ---- */
@@ -629,24 +623,17 @@ void import_job_free(struct import_job *job)
     job->nwarnings = 0;
 }
 
-struct first_msg {
-    char *out;
-    size_t cap;
-};
-
 static void keep_message(void *ctx, int col, const char *value, size_t vlen, const char *msg)
 {
-    struct first_msg *m = ctx;
     (void)col;
     (void)value;
     (void)vlen;
-    snprintf(m->out, m->cap, "%s", msg);
+    err_set(ctx, ERR_INVALID, "%s", msg);
 }
 
-int importrow_id(int col, const char *s, size_t len, char *msg, size_t cap)
+int importrow_id(int col, const char *s, size_t len, err_t *e)
 {
-    struct first_msg m = {msg, cap};
-    struct reporter r = {keep_message, &m, 0};
+    struct reporter r = {keep_message, e, 0};
     struct importrow_value v = {s, len};
     char dst[ID_MAX + 1];
     required_id(&r, col, &v, dst);

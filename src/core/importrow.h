@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/catalog.h"
+#include "core/err.h"
 #include "core/position.h"
 
 enum import_col {
@@ -50,14 +51,14 @@ int importrow_parse(const struct importrow_value vals[COL_COUNT], struct positio
                     importrow_error_fn on_error, void *ctx);
 
 /* The identifier rule (sku, locationId, transitRef) for one value, for callers outside
- * imports (products, locations): 0 or ERR_INVALID with the message in msg. */
-int importrow_id(int col, const char *s, size_t len, char *msg, size_t cap);
+ * imports (products, locations): 0 or ERR_INVALID with the message in e. */
+int importrow_id(int col, const char *s, size_t len, err_t *e);
 
 /* The CSV template: header and three example rows. */
 extern const char importrow_template[];
 
-/* Checks a file name: no spaces, ends in .csv (any case). 0 or ERR_INVALID with msg. */
-int importrow_file_name(const char *name, char *msg, size_t cap);
+/* Checks a file name: no spaces, ends in .csv (any case). 0 or ERR_INVALID with e. */
+int importrow_file_name(const char *name, err_t *e);
 
 /* --- the job record (SPEC section 3) --- */
 

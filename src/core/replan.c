@@ -237,9 +237,10 @@ int delay_decide(struct delay_state *st, date_t new_to, date_t today,
         }
         date_t was_to = st->expected_to, was_by = st->respond_by;
         open_delay(st, new_to, today, pol);
-        if (st->respond_by < was_by)
-            st->respond_by = was_by;
-        return later(new_to, was_to) ? DELAY_UPDATE_EMAIL : DELAY_UPDATE;
+        bool notice = later(new_to, was_to);
+        if (!notice || st->respond_by < was_by)
+            st->respond_by = was_by; /* only a new notice gives more time */
+        return notice ? DELAY_UPDATE_EMAIL : DELAY_UPDATE;
     }
     if (st->accepted_undated) {
         if (new_to == DATE_NONE)

@@ -1,9 +1,11 @@
 /* Carts: lines with their current promise, split into what ships now and later. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/carts.h"
 #include "app/orders.h"
+#include "app/products.h"
 #include "http/routes.h"
 #include "view/view.h"
 
@@ -14,13 +16,12 @@ static int cart_response(struct http_req *r, struct http_resp *out, const char *
     err_t e;
     struct shipment_item *items;
     size_t n;
-    int rc = r->st->ops->cart_lines(r->st, id, &items, &n, &e);
+    int rc = carts_lines(r->st, id, &items, &n, &e);
     if (rc == ERR_NOTFOUND)
         return http_error(out, 404, "CART_NOT_FOUND", "no cart with this id", NULL);
     if (rc)
         return http_fail(out, &e);
-    if (n > ORDER_MAX_LINES) /* carts_put never lets a cart grow past this */
-        n = ORDER_MAX_LINES;
+    assert(n <= ORDER_MAX_LINES); /* carts_put never lets a cart grow past this */
     struct order_line lines[ORDER_MAX_LINES];
     struct position_list lists[ORDER_MAX_LINES] = {{0}};
     struct order_plan plan = {0};
@@ -84,7 +85,7 @@ static int cart_response(struct http_req *r, struct http_resp *out, const char *
     order_charges(plan.shipments, plan.nshipments, s.capture_on, &now, &later);
     const char *currency = "USD";
     struct product p;
-    if (n && r->st->ops->product_get(r->st, lines[0].sku, &p, &e) == 0)
+    if (n && products_get(r->st, lines[0].sku, &p, &e) == 0)
         currency = p.currency;
     json_t *doc = json_pack("{s:s, s:o, s:o, s:{s:I, s:s, s:I, s:I}}", "id", id, "lines", jl,
                             "shipments", js, "totals", "subtotal", (json_int_t)subtotal,
@@ -94,7 +95,7 @@ static int cart_response(struct http_req *r, struct http_resp *out, const char *
     return http_json(out, status, doc);
 }
 
-int carts_create_h(struct http_req *r, struct http_resp *out)
+int h_carts_create(struct http_req *r, struct http_resp *out)
 {
     char id[ORDER_ID_MAX];
     err_t e;
@@ -103,7 +104,7 @@ int carts_create_h(struct http_req *r, struct http_resp *out)
     return cart_response(r, out, id, 201);
 }
 
-int carts_get_h(struct http_req *r, struct http_resp *out)
+int h_carts_get(struct http_req *r, struct http_resp *out)
 {
     return cart_response(r, out, r->params[0], 200);
 }
@@ -153,17 +154,17 @@ static int put_line(struct http_req *r, struct http_resp *out, const char *path_
     return cart_response(r, out, r->params[0], 200);
 }
 
-int carts_add_h(struct http_req *r, struct http_resp *out)
+int h_carts_add(struct http_req *r, struct http_resp *out)
 {
     return put_line(r, out, NULL, true, false);
 }
 
-int carts_set_h(struct http_req *r, struct http_resp *out)
+int h_carts_set(struct http_req *r, struct http_resp *out)
 {
     return put_line(r, out, r->params[1], false, false);
 }
 
-int carts_remove_h(struct http_req *r, struct http_resp *out)
+int h_carts_remove(struct http_req *r, struct http_resp *out)
 {
     return put_line(r, out, r->params[1], false, true);
 }

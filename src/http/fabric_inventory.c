@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/lists.h"
+#include "app/locations.h"
 #include "app/products.h"
 #include "app/readmodel.h"
 #include "http/routes.h"
@@ -57,7 +59,7 @@ static size_t distinct_items(json_t *records)
     return n;
 }
 
-int fabric_bulk_insert(struct http_req *r, struct http_resp *out)
+int h_fabric_bulk_insert(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
@@ -191,7 +193,7 @@ static bool item_ok(json_t *entry, const char **sku, json_int_t *qty)
     return !q || (json_is_integer(q) && *qty >= 1 && *qty <= QUANTITY_MAX);
 }
 
-int fabric_get_inventories(struct http_req *r, struct http_resp *out)
+int h_fabric_get_inventories(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
@@ -298,7 +300,7 @@ typedef int (*sku_fn)(void *ctx, const struct position *v, size_t n, err_t *e);
 static int item_id_json(struct store *st, const char *sku, json_t **out, err_t *e)
 {
     struct product p;
-    int rc = st->ops->product_get(st, sku, &p, e);
+    int rc = products_get(st, sku, &p, e);
     if (rc && rc != ERR_NOTFOUND)
         return rc;
     *out = !rc && p.item_id ? json_integer(p.item_id) : json_null();
@@ -312,7 +314,7 @@ static int scan_skus(struct store *st, sku_fn fn, void *ctx, err_t *e)
     char after[ID_MAX + 1] = "";
     for (;;) {
         struct position_list l = {0};
-        if (st->ops->positions_page(st, after, SCAN_SKUS, &l, e)) {
+        if (inventory_scan(st, after, SCAN_SKUS, &l, e)) {
             position_list_free(&l);
             return e->code;
         }
@@ -398,7 +400,7 @@ static bool location_exists(struct store *st, const char *id, bool *found, err_t
 {
     struct location *v;
     size_t n;
-    if (st->ops->location_list(st, &v, &n, e))
+    if (locations_list(st, &v, &n, e))
         return false;
     *found = false;
     for (size_t i = 0; i < n && !*found; i++)
@@ -407,7 +409,7 @@ static bool location_exists(struct store *st, const char *id, bool *found, err_t
     return true;
 }
 
-int fabric_location_inventory(struct http_req *r, struct http_resp *out)
+int h_fabric_location_inventory(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct by_location c = {.pg.st = r->st, .loc = r->params[0]};
@@ -521,7 +523,7 @@ static int find_one(struct store *st, const char *sku, json_t *seen, struct find
         return 0;
     json_object_set_new(seen, sku, json_true());
     struct position_list l = {0};
-    int rc = st->ops->positions_by_sku(st, sku, &l, e);
+    int rc = inventory_positions(st, sku, &l, e);
     if (!rc) {
         position_sort(l.v, l.n);
         rc = find_sku(c, l.v, l.n, e);
@@ -555,7 +557,7 @@ static int find_named(struct store *st, json_t *skus, json_t *ids, struct find *
     return rc;
 }
 
-int fabric_find(struct http_req *r, struct http_resp *out)
+int h_fabric_find(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct find c = {.pg.st = r->st};

@@ -22,8 +22,18 @@ struct http_config {
     unsigned threads;
 };
 
+/* Where a request's query arguments, headers and cookies come from, and its client's
+ * address: the server's libmicrohttpd connection (request.c) or an in-process request
+ * (http_loopback). Handlers see neither: they ask http_query, http_header, http_cookie. */
+enum http_kind { HTTP_QUERY, HTTP_HEADER, HTTP_COOKIE };
+struct http_source {
+    const char *(*value)(void *conn, enum http_kind kind, const char *key);
+    void (*client_addr)(void *conn, char *buf, size_t cap);
+};
+
 struct http_req {
-    struct MHD_Connection *conn;
+    const struct http_source *src;
+    void *conn; /* the source's own */
     const char *method;
     const char *url;
     char *params[HTTP_MAX_PARAMS]; /* path segments matched by "*" in the route */
@@ -60,6 +70,7 @@ typedef int (*http_handler)(struct http_req *r, struct http_resp *out);
 
 const char *http_query(struct http_req *r, const char *key);
 const char *http_header(struct http_req *r, const char *name);
+const char *http_cookie(struct http_req *r, const char *name);
 
 /* Fills out with doc (stolen) as JSON. Always returns 0. */
 int http_json(struct http_resp *out, unsigned status, json_t *doc);
@@ -96,6 +107,20 @@ void http_client_addr(struct http_req *r, char *buf, size_t cap);
 
 /* Tells the mail worker that an email was queued, so it goes out at once. */
 void http_mail_wake(void);
+
+/* An in-process request, like h2o's loopback client: no socket and no libmicrohttpd. */
+struct http_loopback {
+    const char *method;
+    const char *target;         /* the path, with an optional ?query (a=b&c=d, no escapes) */
+    const char *const *headers; /* name, value, ..., NULL; or NULL */
+    const char *body;           /* JSON, or a text/csv upload */
+    size_t body_len;
+};
+/* Runs req on st as the server runs a request: routing (404, 405), what its headers decide
+ * (401, 413, 415), the handler with its calls after a commit and its slow work. out holds
+ * the answer (status, body; free out->body). 0, or -1 when out of memory. */
+int http_loopback(struct store *st, const struct http_config *cfg,
+                  const struct http_loopback *req, struct http_resp *out);
 
 /* Runs the server until SIGINT or SIGTERM. */
 int http_serve(const struct http_config *cfg, err_t *e);

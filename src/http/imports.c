@@ -3,6 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app/imports.h"
+#include "app/lists.h"
 #include "app/products.h"
 #include "http/routes.h"
 #include "ingest/import.h"
@@ -17,7 +19,7 @@ static int job_response(struct http_resp *out, struct import_job *job)
     return rc;
 }
 
-int imports_create(struct http_req *r, struct http_resp *out)
+int h_imports_create(struct http_req *r, struct http_resp *out)
 {
     /* Without the "file" part there is no upload at all, not an empty file: no job. */
     const char *ct = http_header(r, "Content-Type");
@@ -37,14 +39,14 @@ int imports_create(struct http_req *r, struct http_resp *out)
     return job_response(out, &job);
 }
 
-int imports_list(struct http_req *r, struct http_resp *out)
+int h_imports_list(struct http_req *r, struct http_resp *out)
 {
     struct import_job *jobs;
     size_t n;
     err_t e;
     size_t limit = http_limit(r, 50, 200);
     /* One row more than the page tells whether another page follows. */
-    if (r->st->ops->import_list(r->st, http_query(r, "cursor"), limit + 1, &jobs, &n, &e))
+    if (imports_page(r->st, http_query(r, "cursor"), limit + 1, &jobs, &n, &e))
         return http_fail(out, &e);
     json_t *items = json_array();
     for (size_t i = 0; i < n && i < limit; i++)
@@ -54,11 +56,11 @@ int imports_list(struct http_req *r, struct http_resp *out)
     return http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
 }
 
-int imports_get(struct http_req *r, struct http_resp *out)
+int h_imports_get(struct http_req *r, struct http_resp *out)
 {
     struct import_job job;
     err_t e;
-    if (r->st->ops->import_get(r->st, r->params[0], &job, &e))
+    if (imports_get(r->st, r->params[0], &job, &e))
         return http_fail(out, &e);
     json_t *doc = view_job(&job, true);
     import_job_free(&job);
@@ -82,11 +84,11 @@ static void csv_put(FILE *f, const char *s, bool last)
     fputc(last ? '\n' : ',', f);
 }
 
-int imports_errors_csv(struct http_req *r, struct http_resp *out)
+int h_imports_errors_csv(struct http_req *r, struct http_resp *out)
 {
     struct import_job job;
     err_t e;
-    if (r->st->ops->import_get(r->st, r->params[0], &job, &e))
+    if (imports_get(r->st, r->params[0], &job, &e))
         return http_fail(out, &e);
     char *buf = NULL;
     size_t len = 0;
@@ -244,6 +246,23 @@ static int bulk_record(json_t *ids, struct importer *im, int64_t line, json_t *r
     return importer_row(im, line, wrong_type ? NULL : vals, e);
 }
 
+struct bulk {
+    json_t *records, *ids;
+};
+
+static int bulk_feed(void *ctx, struct importer *im, err_t *e)
+{
+    struct bulk *b = ctx;
+    size_t i;
+    json_t *rec;
+    int rc = 0;
+    json_array_foreach(b->records, i, rec) {
+        if ((rc = bulk_record(b->ids, im, (int64_t)i + 1, rec, e)))
+            break;
+    }
+    return rc;
+}
+
 int imports_bulk_run(struct http_req *r, json_t *body, struct http_resp *out,
                      struct import_job *job)
 {
@@ -258,31 +277,15 @@ int imports_bulk_run(struct http_req *r, json_t *body, struct http_resp *out,
     int rc = resolve_item_ids(r->st, body, &ids, &e);
     if (rc)
         return http_fail(out, &e);
-    rc = ERR_RETRY;
-    /* A lost race (PostgreSQL) runs the records again. */
-    for (int attempt = 0; rc == ERR_RETRY && attempt < STORE_ATTEMPTS; attempt++) {
-        struct importer *im;
-        rc = importer_begin(r->st, &o, &im, job, &e);
-        if (rc)
-            continue; /* 1: a replay, filled into job */
-        size_t i;
-        json_t *rec;
-        json_array_foreach(body, i, rec) {
-            if ((rc = bulk_record(ids, im, (int64_t)i + 1, rec, &e)))
-                break;
-        }
-        if (rc)
-            importer_abort(im);
-        else
-            rc = importer_finish(im, job, &e);
-    }
+    struct bulk b = {body, ids};
+    rc = imports_run(r->st, &o, bulk_feed, &b, job, &e);
     json_decref(ids);
     if (rc < 0)
         return http_fail(out, &e);
     return 1;
 }
 
-int imports_bulk(struct http_req *r, struct http_resp *out)
+int h_imports_bulk(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))

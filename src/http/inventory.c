@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/lists.h"
 #include "app/readmodel.h"
 #include "http/routes.h"
 #include "view/view.h"
@@ -26,7 +27,7 @@ static int parse_quantity(const char *v, int64_t *out, err_t *e)
 }
 
 /* Answers from the read model: no database on this path. */
-int inventory_get(struct http_req *r, struct http_resp *out)
+int h_inventory_get(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     int64_t qty;
@@ -50,7 +51,7 @@ int inventory_get(struct http_req *r, struct http_resp *out)
     return 0;
 }
 
-int inventory_query(struct http_req *r, struct http_resp *out)
+int h_inventory_query(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
@@ -149,7 +150,7 @@ static int parse_q(struct http_req *r, const char **q, err_t *e)
     return 0;
 }
 
-int inventory_list(struct http_req *r, struct http_resp *out)
+int h_inventory_list(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct settings s;
@@ -160,12 +161,12 @@ int inventory_list(struct http_req *r, struct http_resp *out)
     struct sku_entry *skus;
     size_t n;
     /* One row more than the page tells whether another page follows. */
-    if (r->st->ops->sku_page(r->st, http_query(r, "cursor"), limit + 1, q, &skus, &n, &e))
+    if (inventory_page(r->st, http_query(r, "cursor"), limit + 1, q, &skus, &n, &e))
         return http_fail(out, &e);
     bool more = n > limit;
     if (more)
         n = limit;
-    if (r->st->ops->sku_count(r->st, q, LIST_COUNT_CAP, &count, &e)) {
+    if (inventory_count(r->st, q, LIST_COUNT_CAP, &count, &e)) {
         free(skus);
         return http_fail(out, &e);
     }
@@ -191,7 +192,7 @@ int inventory_list(struct http_req *r, struct http_resp *out)
 
 /* The receipts form's search: transit positions by SKU or transitRef prefix, a few at a
  * time, never the whole list. */
-int transit_positions_h(struct http_req *r, struct http_resp *out)
+int h_transit_positions_list(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     const char *q;
@@ -199,7 +200,7 @@ int transit_positions_h(struct http_req *r, struct http_resp *out)
         return http_fail(out, &e);
     size_t limit = http_limit(r, 20, 100);
     struct position_list l = {0};
-    if (r->st->ops->transit_search(r->st, q ? q : "", limit + 1, &l, &e)) {
+    if (transit_search(r->st, q ? q : "", limit + 1, &l, &e)) {
         position_list_free(&l);
         return http_fail(out, &e);
     }
@@ -219,7 +220,7 @@ int transit_positions_h(struct http_req *r, struct http_resp *out)
     return http_json(out, 200, json_pack("{s:o, s:b}", "items", items, "more", more));
 }
 
-int inventory_template(struct http_req *r, struct http_resp *out)
+int h_inventory_template(struct http_req *r, struct http_resp *out)
 {
     (void)r;
     snprintf(out->header_name, sizeof out->header_name, "Content-Disposition");

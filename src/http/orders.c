@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/lists.h"
 #include "app/orders.h"
 #include "http/routes.h"
 #include "view/view.h"
@@ -142,7 +143,7 @@ static void place_call(struct http_req *r)
     orders_place_call(r->st, &ps->job);
 }
 
-int orders_create_h(struct http_req *r, struct http_resp *out)
+int h_orders_create(struct http_req *r, struct http_resp *out)
 {
     struct place_state *ps = r->job;
     if (!ps) {
@@ -203,7 +204,7 @@ int orders_create_h(struct http_req *r, struct http_resp *out)
 static int open_order(struct http_req *r, struct http_resp *out, struct order_rec *o)
 {
     err_t e;
-    int rc = r->st->ops->order_get(r->st, r->params[0], o, &e);
+    int rc = orders_get(r->st, r->params[0], o, &e);
     const char *token = http_query(r, "token");
     if (rc && rc != ERR_NOTFOUND) {
         http_fail(out, &e);
@@ -232,7 +233,7 @@ static int open_order(struct http_req *r, struct http_resp *out, struct order_re
     return 0;
 }
 
-int orders_get_h(struct http_req *r, struct http_resp *out)
+int h_orders_get(struct http_req *r, struct http_resp *out)
 {
     struct order_rec o;
     if (open_order(r, out, &o))
@@ -242,7 +243,7 @@ int orders_get_h(struct http_req *r, struct http_resp *out)
     return http_json(out, 200, doc);
 }
 
-int orders_list_h(struct http_req *r, struct http_resp *out)
+int h_orders_list(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     size_t limit = http_limit(r, 50, 200), n;
@@ -251,10 +252,8 @@ int orders_list_h(struct http_req *r, struct http_resp *out)
     if (delayed && strcmp(delayed, "true") && strcmp(delayed, "false"))
         return http_error(out, 422, "VALIDATION_FAILED", "delayed must be true or false", NULL);
     /* One row more than the page tells whether another page follows. */
-    int (*page)(struct store *, const char *, size_t, char (**)[ORDER_ID_MAX], size_t *,
-                err_t *) = delayed && !strcmp(delayed, "true") ? r->st->ops->order_page_delayed
-                                                               : r->st->ops->order_page;
-    if (page(r->st, http_query(r, "cursor"), limit + 1, &ids, &n, &e))
+    if (orders_page(r->st, http_query(r, "cursor"), limit + 1,
+                    delayed && !strcmp(delayed, "true"), &ids, &n, &e))
         return http_fail(out, &e);
     bool more = n > limit;
     if (more)
@@ -262,7 +261,7 @@ int orders_list_h(struct http_req *r, struct http_resp *out)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         struct order_rec o;
-        if (r->st->ops->order_get(r->st, ids[i], &o, &e)) {
+        if (orders_get(r->st, ids[i], &o, &e)) {
             free(ids);
             json_decref(items);
             return http_fail(out, &e);
@@ -275,7 +274,7 @@ int orders_list_h(struct http_req *r, struct http_resp *out)
     return http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
 }
 
-int orders_cancel_h(struct http_req *r, struct http_resp *out)
+int h_orders_cancel(struct http_req *r, struct http_resp *out)
 {
     struct order_rec o;
     if (open_order(r, out, &o))
@@ -291,7 +290,7 @@ int orders_cancel_h(struct http_req *r, struct http_resp *out)
 }
 
 /* POST /v1/orders/{id}/payment {"token"}: a new card, by the shopper (?token=) or a key. */
-int orders_payment_h(struct http_req *r, struct http_resp *out)
+int h_orders_payment(struct http_req *r, struct http_resp *out)
 {
     struct order_rec o;
     if (open_order(r, out, &o))

@@ -1,16 +1,17 @@
 #include <stdlib.h>
 
+#include "app/lists.h"
 #include "http/routes.h"
 #include "view/view.h"
 
-int outbox_list_h(struct http_req *r, struct http_resp *out)
+int h_outbox_list(struct http_req *r, struct http_resp *out)
 {
     struct email *v;
     size_t n;
     err_t e;
     size_t limit = http_limit(r, 50, 500);
     /* One row more than the page tells whether another page follows. */
-    if (r->st->ops->outbox_list(r->st, http_query(r, "cursor"), limit + 1, &v, &n, &e))
+    if (outbox_page(r->st, http_query(r, "cursor"), limit + 1, &v, &n, &e))
         return http_fail(out, &e);
     json_t *items = json_array();
     for (size_t i = 0; i < n && i < limit; i++)

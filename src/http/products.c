@@ -65,7 +65,7 @@ static void product_parse(json_t *o, size_t idx, struct product *p, json_t *deta
     productrow_parse(vals, p, on_problem, &pr);
 }
 
-int products_upsert(struct http_req *r, struct http_resp *out)
+int h_products_upsert(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
@@ -107,21 +107,14 @@ int products_upsert(struct http_req *r, struct http_resp *out)
     }
     json_decref(details);
     err_t e;
-    int rc = r->st->ops->begin(r->st, true, &e);
-    for (size_t i = 0; !rc && i < n; i++) {
-        rc = products_item_id_free(r->st, &v[i], &e);
-        if (!rc)
-            rc = r->st->ops->product_upsert(r->st, &v[i], &e);
-    }
-    if (!rc)
-        rc = r->st->ops->commit(r->st, &e);
+    int rc = products_save(r->st, v, n, &e);
     free(v);
     if (rc)
         return http_fail(out, &e);
     return http_json(out, 200, json_pack("{s:I}", "upserted", (json_int_t)n));
 }
 
-int products_list(struct http_req *r, struct http_resp *out)
+int h_products_list(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct settings s;
@@ -131,11 +124,7 @@ int products_list(struct http_req *r, struct http_resp *out)
     struct product *v;
     size_t n;
     const char *q = http_query(r, "q");
-    int rc = q && *q ? r->st->ops->product_find(r->st, http_query(r, "cursor"), limit, q, &v,
-                                                &n, &e)
-                     : r->st->ops->product_page(r->st, http_query(r, "cursor"), limit, &v, &n,
-                                                &e);
-    if (rc)
+    if (products_page(r->st, http_query(r, "cursor"), limit, q, &v, &n, &e))
         return http_fail(out, &e);
     date_t today = date_today();
     json_t *items = json_array();
@@ -154,14 +143,14 @@ int products_list(struct http_req *r, struct http_resp *out)
     return http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
 }
 
-int products_get(struct http_req *r, struct http_resp *out)
+int h_products_get(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct settings s;
     struct product p;
     if (http_settings(r, &s, &e))
         return http_fail(out, &e);
-    int rc = r->st->ops->product_get(r->st, r->params[0], &p, &e);
+    int rc = products_get(r->st, r->params[0], &p, &e);
     if (rc == ERR_NOTFOUND)
         return http_error(out, 404, "PRODUCT_NOT_FOUND", "no product with this SKU", NULL);
     if (rc)
@@ -176,7 +165,7 @@ int products_get(struct http_req *r, struct http_resp *out)
 
 /* POST /v1/products/imports: the products CSV, as multipart field "file" or text/csv with
  * ?fileName=. 201 with a COMPLETED job, 422 with a FAILED one. */
-int products_import(struct http_req *r, struct http_resp *out)
+int h_products_import(struct http_req *r, struct http_resp *out)
 {
     const char *ct = http_header(r, "Content-Type");
     if (!r->upload_name && ct && !strncasecmp(ct, "multipart/form-data", 19))
@@ -194,7 +183,7 @@ int products_import(struct http_req *r, struct http_resp *out)
     return rc;
 }
 
-int products_template(struct http_req *r, struct http_resp *out)
+int h_products_template(struct http_req *r, struct http_resp *out)
 {
     (void)r;
     snprintf(out->header_name, sizeof out->header_name, "Content-Disposition");

@@ -40,16 +40,16 @@ static bool parse_cursor(const char *c, struct position *key)
     return true;
 }
 
-int purchase_orders_list_h(struct http_req *r, struct http_resp *out)
+int h_purchase_orders_list(struct http_req *r, struct http_resp *out)
 {
     struct po_query q = {.limit = 20};
     struct position after;
     const char *sku = http_query(r, "sku"), *overdue = http_query(r, "overdue");
     const char *cursor = http_query(r, "cursor"), *limit = http_query(r, "limit");
-    char msg[256];
+    err_t e;
     if (sku && *sku) {
-        if (importrow_id(COL_SKU, sku, strlen(sku), msg, sizeof msg))
-            return http_error(out, 422, "VALIDATION_FAILED", msg, NULL);
+        if (importrow_id(COL_SKU, sku, strlen(sku), &e))
+            return http_error(out, 422, "VALIDATION_FAILED", e.msg, NULL);
         q.sku = sku;
     }
     if (overdue && strcmp(overdue, "true") && strcmp(overdue, "false"))
@@ -70,7 +70,6 @@ int purchase_orders_list_h(struct http_req *r, struct http_resp *out)
         q.limit = (size_t)v;
     }
     struct po_page page;
-    err_t e;
     if (po_list(r->st, &q, &page, &e))
         return http_fail(out, &e);
     json_t *items = json_array(), *uns = json_array();

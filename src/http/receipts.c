@@ -5,7 +5,7 @@
 #include "app/orders.h"
 #include "http/routes.h"
 
-int receipts_create_h(struct http_req *r, struct http_resp *out)
+int h_receipts_create(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
@@ -18,10 +18,10 @@ int receipts_create_h(struct http_req *r, struct http_resp *out)
     bool ok = json_is_object(body) && json_object_size(body) == (rat ? 5u : 4u);
     for (int i = 0; ok && i < (rat ? 4 : 3); i++) {
         json_t *v = json_object_get(body, fields[i]);
-        char msg[256];
+        err_t e;
         ok = json_is_string(v) &&
              importrow_id(i == 0 ? COL_SKU : i == 2 ? COL_TRANSIT_REF : COL_LOCATION_ID,
-                          json_string_value(v), json_string_length(v), msg, sizeof msg) == 0;
+                          json_string_value(v), json_string_length(v), &e) == 0;
         if (ok)
             memcpy(dst[i], json_string_value(v), json_string_length(v) + 1);
     }

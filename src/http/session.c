@@ -1,13 +1,13 @@
 /* Merchant console sessions: login with a console user, an HttpOnly SameSite=Strict cookie,
  * a CSRF token the console sends back as X-CSRF-Token, logout, and a limit on failed logins.
  * A session stands in for an API key on key-protected endpoints. */
-#include <microhttpd.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "app/users.h"
 #include "core/lockout.h"
 #include "http/routes.h"
 #include "util/ids.h"
@@ -33,7 +33,7 @@ bool session_valid(struct http_req *r)
 
 bool session_user(struct http_req *r, char user[ID_MAX + 1])
 {
-    const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
+    const char *token = http_cookie(r, COOKIE);
     const char *csrf = http_header(r, "X-CSRF-Token");
     /* Reads change nothing, so links (errors.csv) work with the cookie alone; every other
      * method must echo the CSRF token that only the console's own pages can read. */
@@ -45,7 +45,7 @@ bool session_user(struct http_req *r, char user[ID_MAX + 1])
     int64_t expires;
     err_t e;
     token_hash(token, hash);
-    if (r->st->ops->session_get(r->st, hash, user, want, &expires, &e) ||
+    if (sessions_find(r->st, hash, user, want, &expires, &e) ||
         expires < (int64_t)time(NULL))
         return false;
     return safe || (strlen(csrf) == strlen(want) && sodium_memcmp(csrf, want, strlen(want)) == 0);
@@ -120,7 +120,7 @@ static void login_check(void *arg)
     sodium_memzero(l->pw, strlen(l->pw));
 }
 
-int session_create_h(struct http_req *r, struct http_resp *out)
+int h_session_create(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
@@ -153,7 +153,7 @@ int session_create_h(struct http_req *r, struct http_resp *out)
             json_decref(body);
             return http_error(out, 500, "INTERNAL", "out of memory", NULL);
         }
-        int rc = r->st->ops->user_hash(r->st, user, l->hash, sizeof l->hash, &e);
+        int rc = users_hash(r->st, user, l->hash, sizeof l->hash, &e);
         memcpy(l->pw, pw, strlen(pw) + 1);
         json_decref(body);
         if (rc && rc != ERR_NOTFOUND) {
@@ -177,7 +177,7 @@ int session_create_h(struct http_req *r, struct http_resp *out)
     ids_token(token);
     ids_token(csrf);
     token_hash(token, th);
-    if (r->st->ops->session_add(r->st, th, user, csrf, (int64_t)now + SESSION_SECONDS, &e))
+    if (sessions_open(r->st, th, user, csrf, (int64_t)now + SESSION_SECONDS, &e))
         return http_fail(out, &e);
     set_cookie(r, out, token, SESSION_SECONDS);
     return http_json(out, 200, json_pack("{s:s, s:s, s:I}", "user", user, "csrfToken", csrf,
@@ -191,17 +191,17 @@ static int not_logged_in(struct http_req *r, struct http_resp *out)
     struct store_named *users = NULL;
     size_t n = 0;
     err_t e;
-    if (r->st->ops->user_list(r->st, &users, &n, &e))
+    if (users_list(r->st, &users, &n, &e))
         return http_fail(out, &e);
     free(users);
     return http_error(out, 401, "UNAUTHORIZED", "not logged in",
                       json_pack("[{s:b}]", "usersExist", n > 0));
 }
 
-int session_get_h(struct http_req *r, struct http_resp *out)
+int h_session_get(struct http_req *r, struct http_resp *out)
 {
     /* The console asks this on load to learn its CSRF token, which the cookie alone proves. */
-    const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
+    const char *token = http_cookie(r, COOKIE);
     unsigned char th[SESSION_HASH_LEN];
     char user[ID_MAX + 1], csrf[SESSION_CSRF_LEN + 1];
     int64_t expires;
@@ -209,20 +209,20 @@ int session_get_h(struct http_req *r, struct http_resp *out)
     if (!token || strlen(token) != IDS_TOKEN_LEN)
         return not_logged_in(r, out);
     token_hash(token, th);
-    if (r->st->ops->session_get(r->st, th, user, csrf, &expires, &e) ||
+    if (sessions_find(r->st, th, user, csrf, &expires, &e) ||
         expires < (int64_t)time(NULL))
         return not_logged_in(r, out);
     return http_json(out, 200, json_pack("{s:s, s:s, s:I}", "user", user, "csrfToken", csrf,
                                          "expiresIn", (json_int_t)(expires - time(NULL))));
 }
 
-int session_delete_h(struct http_req *r, struct http_resp *out)
+int h_session_delete(struct http_req *r, struct http_resp *out)
 {
-    const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
+    const char *token = http_cookie(r, COOKIE);
     unsigned char th[SESSION_HASH_LEN];
     err_t e;
     token_hash(token ? token : "", th);
-    if (r->st->ops->session_delete(r->st, th, (int64_t)time(NULL), &e))
+    if (sessions_close(r->st, th, (int64_t)time(NULL), &e))
         return http_fail(out, &e);
     set_cookie(r, out, "", 0);
     return http_json(out, 200, json_pack("{s:s}", "status", "logged out"));

@@ -1,10 +1,11 @@
 /* Merchant settings: a public subset for storefronts, a partial update for merchants. */
 #include <string.h>
 
+#include "app/settings.h"
 #include "http/routes.h"
 #include "view/view.h"
 
-int settings_get_h(struct http_req *r, struct http_resp *out)
+int h_settings_get(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct settings s;
@@ -15,14 +16,6 @@ int settings_get_h(struct http_req *r, struct http_resp *out)
     if (!http_has_key(r))
         json_object_del(doc, "fromEmail");
     return http_json(out, 200, doc);
-}
-
-static int bad(struct http_resp *out, const char *field, const char *msg)
-{
-    char text[300];
-    snprintf(text, sizeof text, "%s %s", field, msg);
-    return http_error(out, 422, "VALIDATION_FAILED", text,
-                      json_pack("[{s:s, s:s}]", "field", field, "message", text));
 }
 
 static int set_text(json_t *v, char *dst, size_t cap)
@@ -95,7 +88,30 @@ static const char *apply(struct settings *s, const char *key, json_t *v)
     return "is not a setting";
 }
 
-int settings_put_h(struct http_req *r, struct http_resp *out)
+/* Applies the body's fields; a field that does not apply names itself (ctx->field). */
+struct edit {
+    json_t *body;
+    const char *field;
+};
+
+static int edit_settings(void *ctx, struct settings *s, err_t *e)
+{
+    struct edit *ed = ctx;
+    const char *key;
+    json_t *v;
+    json_object_foreach(ed->body, key, v) {
+        const char *msg = apply(s, key, v);
+        if (msg) {
+            char text[300];
+            snprintf(text, sizeof text, "%s %s", key, msg);
+            ed->field = key;
+            return err_set(e, ERR_INVALID, "%s", text);
+        }
+    }
+    return 0;
+}
+
+int h_settings_put(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
@@ -107,31 +123,19 @@ int settings_put_h(struct http_req *r, struct http_resp *out)
     }
     err_t e;
     struct settings s;
-    int rc = r->st->ops->begin(r->st, true, &e);
-    if (!rc)
-        rc = r->st->ops->settings_get(r->st, &s, &e);
-    if (rc) {
+    struct edit ed = {body, NULL};
+    int rc = settings_update(r->st, edit_settings, &ed, &s, &e);
+    if (rc == ERR_INVALID) {
+        /* The message starts with the field's name: the console marks that field. */
+        json_t *details = ed.field
+                              ? json_pack("[{s:s, s:s}]", "field", ed.field, "message", e.msg)
+                              : json_pack("[{s:s#, s:s}]", "field", e.msg,
+                                          (int)strcspn(e.msg, " "), "message", e.msg);
         json_decref(body);
-        return http_fail(out, &e);
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v) {
-        const char *msg = apply(&s, key, v);
-        if (msg) {
-            bad(out, key, msg);
-            json_decref(body);
-            return 0;
-        }
+        return http_error(out, 422, "VALIDATION_FAILED", e.msg, details);
     }
     json_decref(body);
-    if (settings_validate(&s, &e)) {
-        /* The message starts with the field's name: the console marks that field. */
-        int n = (int)strcspn(e.msg, " ");
-        return http_error(out, 422, "VALIDATION_FAILED", e.msg,
-                          json_pack("[{s:s#, s:s}]", "field", e.msg, n, "message", e.msg));
-    }
-    if (r->st->ops->settings_put(r->st, &s, &e) || r->st->ops->commit(r->st, &e))
+    if (rc)
         return http_fail(out, &e);
     return http_json(out, 200, view_settings(&s));
 }

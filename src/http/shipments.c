@@ -5,7 +5,7 @@
 #include "http/routes.h"
 #include "view/view.h"
 
-int shipments_ship_h(struct http_req *r, struct http_resp *out)
+int h_shipments_ship(struct http_req *r, struct http_resp *out)
 {
     char tracking[TRACKING_MAX + 1] = "";
     if (r->body_len) {
@@ -42,7 +42,7 @@ int shipments_ship_h(struct http_req *r, struct http_resp *out)
     return http_json(out, 200, doc);
 }
 
-int shipments_cancel_h(struct http_req *r, struct http_resp *out)
+int h_shipments_cancel(struct http_req *r, struct http_resp *out)
 {
     if (r->body_len) {
         json_t *body;
@@ -70,7 +70,7 @@ int shipments_cancel_h(struct http_req *r, struct http_resp *out)
 }
 
 /* SPEC 5.8: {"consent": "ACCEPT" | "DECLINE"} with the order's token or a key. */
-int shipments_delay_consent_h(struct http_req *r, struct http_resp *out)
+int h_shipments_delay_consent(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))

@@ -46,7 +46,7 @@ static int send_file(struct http_req *r, struct http_resp *out, const char *name
     return 0;
 }
 
-int web_page(struct http_req *r, struct http_resp *out)
+int h_web_page(struct http_req *r, struct http_resp *out)
 {
     static const struct {
         const char *prefix, *file;
@@ -60,7 +60,7 @@ int web_page(struct http_req *r, struct http_resp *out)
     return http_error(out, 404, "NOT_FOUND", "no such page", NULL);
 }
 
-int web_not_found(struct http_req *r, struct http_resp *out)
+int h_web_not_found(struct http_req *r, struct http_resp *out)
 {
     int rc = send_file(r, out, "404.html");
     if (!rc && out->status == 200)
@@ -68,7 +68,7 @@ int web_not_found(struct http_req *r, struct http_resp *out)
     return rc;
 }
 
-int web_asset(struct http_req *r, struct http_resp *out)
+int h_web_asset(struct http_req *r, struct http_resp *out)
 {
     const char *name = r->params[0];
     /* One plain file name: no traversal, no hidden files. */

@@ -11,6 +11,7 @@
  * two paths can never disagree; the fuzzer checks this by comparing chunkings. */
 #include "ingest/csv.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,8 +139,10 @@ static int csv_grow(struct csv_reader *r, size_t need)
     size_t cap = r->cap;
     while (cap < need)
         cap *= 2;
+    /* csv_put caps every field, so need never exceeds the record limit. */
+    assert(need <= CSV_RECORD_MAX);
     if (cap > CSV_RECORD_MAX)
-        cap = CSV_RECORD_MAX; /* need never exceeds it: csv_put caps every field */
+        cap = CSV_RECORD_MAX;
     unsigned char *b = realloc(r->buf, cap);
     if (!b) {
         r->stop = ERR_NOMEM;

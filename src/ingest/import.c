@@ -47,7 +47,7 @@ int importer_begin(struct store *st, const struct import_opts *o, struct importe
     im->job.source = o->source;
     if (o->file_name)
         snprintf(im->job.file_name, sizeof im->job.file_name, "%s", o->file_name);
-    int rc = st->ops->begin(st, true, e);
+    int rc = store_begin(st, true, e);
     if (rc) {
         importer_free(im);
         return rc;
@@ -61,25 +61,25 @@ int importer_begin(struct store *st, const struct import_opts *o, struct importe
         rc = store_idem_find(st, im->idem_scope, im->idem_key, im->idem_fp, first, sizeof first,
                              e);
         if (rc == 0)
-            rc = st->ops->import_get(st, first, replay, e);
+            rc = store_import_get(st, first, replay, e);
         if (rc != ERR_NOTFOUND) {
-            st->ops->rollback(st);
+            store_rollback(st);
             importer_free(im);
             return rc ? rc : 1;
         }
     }
-    rc = st->ops->location_list(st, &im->locations, &im->nlocations, e);
+    rc = store_location_list(st, &im->locations, &im->nlocations, e);
     if (rc) {
-        st->ops->rollback(st);
+        store_rollback(st);
         importer_free(im);
         return rc;
     }
     if (im->nlocations) /* qsort and bsearch want a real array even when empty */
         qsort(im->locations, im->nlocations, sizeof *im->locations, loc_cmp);
     if (o->file_name) {
-        char msg[256];
-        if (importrow_file_name(o->file_name, msg, sizeof msg))
-            importer_error(im, 0, -1, NULL, 0, msg);
+        err_t bad;
+        if (importrow_file_name(o->file_name, &bad))
+            importer_error(im, 0, -1, NULL, 0, bad.msg);
     }
     *out = im;
     return 0;
@@ -118,7 +118,7 @@ void import_job_error(struct import_job *job, int64_t line, int col, const char 
         memcpy(ie->value, value, n);
         ie->value[n] = '\0';
     }
-    snprintf(ie->message, sizeof ie->message, "%s", message);
+    snprintf(ie->message, sizeof ie->message, "%.*s", (int)sizeof ie->message - 1, message);
 }
 
 static void on_duplicate(void *ctx, int64_t line, const struct position *p)
@@ -195,7 +195,7 @@ int importer_row(struct importer *im, int64_t line, const struct importrow_value
         return 0;
     }
     bool dup = false;
-    int rc = im->st->ops->position_import(im->st, &p, im->run, line, &dup, e);
+    int rc = store_position_import(im->st, &p, im->run, line, &dup, e);
     if (!rc && dup)
         on_duplicate(im, line, &p);
     return rc;
@@ -204,7 +204,7 @@ int importer_row(struct importer *im, int64_t line, const struct importrow_value
 static int save_job(struct importer *im, err_t *e)
 {
     struct store *st = im->st;
-    int rc = st->ops->import_save(st, &im->job, e);
+    int rc = store_import_save(st, &im->job, e);
     /* Another server saved a job under this key first: run again to replay it. Only a
      * completed job (a 2xx answer) is kept for the key (SPEC 5.5). */
     if (!rc && im->has_idem && im->job.status == IMPORT_COMPLETED &&
@@ -219,7 +219,7 @@ int importer_finish(struct importer *im, struct import_job *job, err_t *e)
     struct store *st = im->st;
     struct import_job *j = &im->job;
     ids_now(j->finished_at);
-    int rc = st->ops->import_flush(st, im->run, on_duplicate, im, e);
+    int rc = store_import_flush(st, im->run, on_duplicate, im, e);
     if (rc) {
         importer_abort(im);
         return rc;
@@ -227,29 +227,29 @@ int importer_finish(struct importer *im, struct import_job *job, err_t *e)
     if (j->total_errors == 0) {
         j->status = IMPORT_COMPLETED;
         j->rows_applied = j->total_rows;
-        rc = st->ops->import_apply(st, im->run, e);
+        rc = store_import_apply(st, im->run, e);
         /* An import never refuses because of orders: what it took away is planned again. */
         if (!rc)
             rc = replan_import(st, im->run, e);
         if (!rc) /* only SKUs with a product are for sale */
-            rc = st->ops->import_unsold(st, im->run, j, e);
+            rc = store_import_unsold(st, im->run, j, e);
         if (!rc)
             rc = save_job(im, e);
         if (!rc)
-            rc = st->ops->commit(st, e);
+            rc = store_commit(st, e);
     } else {
         /* All or nothing: drop every applied row, then record the failure on its own. */
-        st->ops->rollback(st);
+        store_rollback(st);
         j->status = IMPORT_FAILED;
         j->rows_applied = 0;
-        rc = st->ops->begin(st, true, e);
+        rc = store_begin(st, true, e);
         if (!rc)
             rc = save_job(im, e);
         if (!rc)
-            rc = st->ops->commit(st, e);
+            rc = store_commit(st, e);
     }
     if (rc) {
-        st->ops->rollback(st);
+        store_rollback(st);
         importer_free(im);
         return rc;
     }
@@ -266,7 +266,7 @@ void importer_abort(struct importer *im)
 {
     if (!im)
         return;
-    im->st->ops->rollback(im->st);
+    store_rollback(im->st);
     importer_free(im);
 }
 

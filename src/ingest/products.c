@@ -134,7 +134,7 @@ static int on_row(struct pctx *c, const struct csv_record *rec)
         import_job_error(c->job, c->line, PCOL_ITEM_ID, id, strlen(id), c->e->msg);
         return 0;
     }
-    return rc ? rc : c->st->ops->product_upsert(c->st, &p, c->e);
+    return rc ? rc : store_product_upsert(c->st, &p, c->e);
 }
 
 static void on_header_error(void *ctx, int col, const char *value, size_t vlen, const char *msg)
@@ -214,13 +214,13 @@ static int import_once(struct store *st, FILE *in, const char *file_name,
     ids_now(job->created_at);
     job->source = IMPORT_PRODUCTS;
     if (file_name) {
-        char msg[256];
+        err_t bad;
         snprintf(job->file_name, sizeof job->file_name, "%s", file_name);
-        if (importrow_file_name(file_name, msg, sizeof msg))
-            import_job_error(job, 0, -1, NULL, 0, msg);
+        if (importrow_file_name(file_name, &bad))
+            import_job_error(job, 0, -1, NULL, 0, bad.msg);
     }
     struct pctx c = {.st = st, .job = job, .e = e};
-    int rc = st->ops->begin(st, true, e);
+    int rc = store_begin(st, true, e);
     if (!rc)
         rc = read_file(&c, in);
     free(c.seen.sku);
@@ -233,16 +233,16 @@ static int import_once(struct store *st, FILE *in, const char *file_name,
         job->rows_applied = job->total_rows;
     } else if (!rc) {
         /* All or nothing: drop every row, then record the failure on its own. */
-        st->ops->rollback(st);
+        store_rollback(st);
         job->status = IMPORT_FAILED;
-        rc = st->ops->begin(st, true, e);
+        rc = store_begin(st, true, e);
     }
     if (!rc)
-        rc = st->ops->import_save(st, job, e);
+        rc = store_import_save(st, job, e);
     if (!rc)
-        rc = st->ops->commit(st, e);
+        rc = store_commit(st, e);
     if (rc) {
-        st->ops->rollback(st);
+        store_rollback(st);
         import_job_free(job);
     }
     return rc;

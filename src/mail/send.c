@@ -20,20 +20,6 @@
 #define SUBJECT_WORD_BYTES 39 /* 52 base64 chars: each encoded word stays under 76 */
 #define QP_LINE 76            /* RFC 2045 line limit, counting the soft break's '=' */
 
-static int fail(char *err, size_t cap, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t cap, int code, const char *fmt, ...)
-{
-    if (err && cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, cap, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 /* --- message pieces --- */
 
 /* Ids name files and boundaries: letters, digits, '_' and '-' only. */
@@ -61,14 +47,14 @@ static bool address_ok(const char *a)
     return true;
 }
 
-static int check(const struct email *m, char *err, size_t cap)
+static int check(const struct email *m, err_t *e)
 {
     if (!id_ok(m->id))
-        return fail(err, cap, ERR_INVALID, "email id \"%s\" is not usable", m->id);
+        return err_set(e, ERR_INVALID, "email id \"%s\" is not usable", m->id);
     if (!address_ok(m->from))
-        return fail(err, cap, ERR_INVALID, "from address \"%s\" is not valid", m->from);
+        return err_set(e, ERR_INVALID, "from address \"%s\" is not valid", m->from);
     if (!address_ok(m->to))
-        return fail(err, cap, ERR_INVALID, "to address \"%s\" is not valid", m->to);
+        return err_set(e, ERR_INVALID, "to address \"%s\" is not valid", m->to);
     return 0;
 }
 
@@ -216,11 +202,11 @@ static void id_domain(const char *from, char *out, size_t cap)
     snprintf(out, cap, "%s", ok ? d : "sellahead.local");
 }
 
-static int render(const struct email *m, char **out, size_t *len, char *err, size_t cap)
+static int render(const struct email *m, char **out, size_t *len, err_t *e)
 {
     *out = NULL;
     *len = 0;
-    int rc = check(m, err, cap);
+    int rc = check(m, e);
     if (rc)
         return rc;
     /* QP output never holds "=_" ('=' is always followed by hex or CRLF), so a boundary
@@ -262,16 +248,16 @@ static int render(const struct email *m, char **out, size_t *len, char *err, siz
     buf_puts(&b, "--\r\n");
     if (b.oom) {
         free(b.p);
-        return fail(err, cap, ERR_NOMEM, "out of memory rendering email %s", m->id);
+        return err_set(e, ERR_NOMEM, "out of memory rendering email %s", m->id);
     }
     *out = b.p;
     *len = b.len;
     return 0;
 }
 
-int send_render(const struct email *m, char **out, size_t *len)
+int send_render(const struct email *m, char **out, size_t *len, err_t *e)
 {
-    return render(m, out, len, NULL, 0);
+    return render(m, out, len, e);
 }
 
 /* --- SMTP --- */
@@ -311,21 +297,19 @@ static int curl_code(CURLcode cc)
     }
 }
 
-int send_smtp(const char *url, const struct email *m, char *err, size_t cap)
+int send_smtp(const char *url, const struct email *m, err_t *e)
 {
-    if (err && cap)
-        err[0] = '\0';
     if (!url || !*url)
-        return fail(err, cap, ERR_INVALID, "no SMTP URL");
+        return err_set(e, ERR_INVALID, "no SMTP URL");
     char *msg;
     size_t len;
-    int rc = render(m, &msg, &len, err, cap);
+    int rc = render(m, &msg, &len, e);
     if (rc)
         return rc;
     pthread_once(&curl_once, curl_init);
     if (curl_init_rc != CURLE_OK) {
         free(msg);
-        return fail(err, cap, ERR_IO, "libcurl: %s", curl_easy_strerror(curl_init_rc));
+        return err_set(e, ERR_IO, "libcurl: %s", curl_easy_strerror(curl_init_rc));
     }
 
     char from[EMAIL_MAX + 3], to[EMAIL_MAX + 3];
@@ -337,7 +321,7 @@ int send_smtp(const char *url, const struct email *m, char *err, size_t cap)
         curl_slist_free_all(rcpt);
         curl_easy_cleanup(c);
         free(msg);
-        return fail(err, cap, ERR_NOMEM, "out of memory starting SMTP");
+        return err_set(e, ERR_NOMEM, "out of memory starting SMTP");
     }
     char errbuf[CURL_ERROR_SIZE] = "";
     struct reader r = {msg, len, 0};
@@ -378,9 +362,9 @@ int send_smtp(const char *url, const struct email *m, char *err, size_t cap)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
         const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
         if (reply >= 400)
-            rc = fail(err, cap, curl_code(cc), "smtp: %s (server replied %ld)", why, reply);
+            rc = err_set(e, curl_code(cc), "smtp: %s (server replied %ld)", why, reply);
         else
-            rc = fail(err, cap, curl_code(cc), "smtp: %s", why);
+            rc = err_set(e, curl_code(cc), "smtp: %s", why);
     }
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(c);
@@ -434,15 +418,13 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-int send_file(const char *dir, const struct email *m, char *err, size_t cap)
+int send_file(const char *dir, const struct email *m, err_t *e)
 {
-    if (err && cap)
-        err[0] = '\0';
     if (!dir || !*dir)
-        return fail(err, cap, ERR_INVALID, "no mail directory");
+        return err_set(e, ERR_INVALID, "no mail directory");
     char *msg;
     size_t len;
-    int rc = render(m, &msg, &len, err, cap);
+    int rc = render(m, &msg, &len, e);
     if (rc)
         return rc;
     char path[SEND_PATH_MAX], tmp[SEND_PATH_MAX];
@@ -451,29 +433,29 @@ int send_file(const char *dir, const struct email *m, char *err, size_t cap)
     int tn = snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, m->id);
     if (pn < 0 || tn < 0 || (size_t)pn >= sizeof path || (size_t)tn >= sizeof tmp) {
         free(msg);
-        return fail(err, cap, ERR_INVALID, "mail directory path too long");
+        return err_set(e, ERR_INVALID, "mail directory path too long");
     }
     if (make_dirs(dir)) {
-        rc = fail(err, cap, ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+        rc = err_set(e, ERR_IO, "cannot create %s: %s", dir, strerror(errno));
         free(msg);
         return rc;
     }
     /* mkstemp makes it 0600: the message carries the order's access token. */
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        rc = fail(err, cap, ERR_IO, "cannot create a file in %s: %s", dir, strerror(errno));
+        rc = err_set(e, ERR_IO, "cannot create a file in %s: %s", dir, strerror(errno));
         free(msg);
         return rc;
     }
     if (write_all(fd, msg, len) || fsync(fd)) {
-        rc = fail(err, cap, ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+        rc = err_set(e, ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
         close(fd);
         unlink(tmp);
     } else if (close(fd)) {
-        rc = fail(err, cap, ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+        rc = err_set(e, ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
         unlink(tmp);
     } else if (rename(tmp, path)) {
-        rc = fail(err, cap, ERR_IO, "cannot rename to %s: %s", path, strerror(errno));
+        rc = err_set(e, ERR_IO, "cannot rename to %s: %s", path, strerror(errno));
         unlink(tmp);
     }
     free(msg);

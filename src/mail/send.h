@@ -6,20 +6,21 @@
 
 #include <stddef.h>
 
+#include "core/err.h"
 #include "core/outbox.h"
 
 /* The whole message, headers and both parts, dated now. *out is NUL-terminated, *len its
- * length; the caller frees *out. ERR_INVALID when the id, from or to cannot go into a
+ * length; the caller frees *out. ERR_INVALID (e says why) when the id, from or to cannot go into a
  * message (empty, control characters, angle brackets), ERR_NOMEM. */
-int send_render(const struct email *m, char **out, size_t *len);
+int send_render(const struct email *m, char **out, size_t *len, err_t *e);
 
 /* Sends m to url (smtp://[user:pass@]host[:port] tries STARTTLS when offered; smtps:// is
  * TLS from the start; peers are verified). 0, or ERR_IO / ERR_INVALID / ERR_NOMEM with the
- * reason (curl's words, the server's reply) in err. */
-int send_smtp(const char *url, const struct email *m, char *err, size_t cap);
+ * reason (curl's words, the server's reply) in e. */
+int send_smtp(const char *url, const struct email *m, err_t *e);
 
 /* Writes m to <dir>/<id>.eml atomically (a temporary file renamed into place), creating
- * dir and its parents when missing. 0, or ERR_IO / ERR_INVALID / ERR_NOMEM with err set. */
-int send_file(const char *dir, const struct email *m, char *err, size_t cap);
+ * dir and its parents when missing. 0, or ERR_IO / ERR_INVALID / ERR_NOMEM with e set. */
+int send_file(const char *dir, const struct email *m, err_t *e);
 
 #endif

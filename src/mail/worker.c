@@ -74,7 +74,7 @@ static int connect_store(struct worker *w, err_t *e)
 static void after_store_error(struct worker *w, int rc)
 {
     if (rc == ERR_UNAVAILABLE && w->st) {
-        w->st->ops->close(w->st);
+        store_close(w->st);
         w->st = NULL;
     }
 }
@@ -127,17 +127,18 @@ static void record(struct email *m, int rc, const char *why)
         m->last_error[0] = '\0';
         return;
     }
-    snprintf(m->last_error, sizeof m->last_error, "%s", *why ? why : "delivery failed");
+    /* The reason, cut to what the outbox keeps. */
+    snprintf(m->last_error, sizeof m->last_error, "%.*s", (int)sizeof m->last_error - 1,
+             *why ? why : "delivery failed");
     m->next_attempt_at = (int64_t)time(NULL) + email_backoff(m->attempts);
     m->status = m->attempts >= EMAIL_MAX_ATTEMPTS ? EMAIL_FAILED : EMAIL_PENDING;
 }
 
 static void deliver(struct worker *w, struct email *m)
 {
-    char why[sizeof m->last_error] = "";
-    int rc = w->smtp_url ? send_smtp(w->smtp_url, m, why, sizeof why)
-                         : send_file(w->mail_dir, m, why, sizeof why);
-    record(m, rc, why);
+    err_t why = {0};
+    int rc = w->smtp_url ? send_smtp(w->smtp_url, m, &why) : send_file(w->mail_dir, m, &why);
+    record(m, rc, why.msg);
     if (rc)
         fprintf(stderr, "sellahead: mail %s (%s): attempt %d failed%s: %s\n", m->id, m->kind,
                 m->attempts, m->status == EMAIL_FAILED ? ", giving up" : "", m->last_error);
@@ -214,7 +215,7 @@ static void *run(void *arg)
 static void worker_free(struct worker *w)
 {
     if (w->st)
-        w->st->ops->close(w->st);
+        store_close(w->st);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     free(w->db_url);

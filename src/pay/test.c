@@ -46,8 +46,8 @@ static int test_call(struct store *st, const struct pay_call *c, char ref[PAY_RE
     char msg[256];
     snprintf(msg, sizeof msg, "%.255s", code ? answer.msg : "");
     /* The first answer to the key wins: code, ref and msg become the stored ones. */
-    int rc = st->ops->testpay_record(st, c->key, intent_kind_name(c->kind), c->amount, &code,
-                                     ref, msg, e);
+    int rc = store_testpay_record(st, c->key, intent_kind_name(c->kind), c->amount, &code,
+                                  ref, msg, e);
     if (rc)
         return rc;
     const char *fail = getenv("SELLAHEAD_TEST_PAY_FAIL");

@@ -19,7 +19,7 @@ int apikey_create(struct store *st, const char *name, char out[APIKEY_MAX], err_
     ids_new("sk", id, sizeof id);
     ids_token(secret);
     hash_secret(secret, hash);
-    int rc = st->ops->apikey_add(st, id, name, hash, e);
+    int rc = store_apikey_add(st, id, name, hash, e);
     if (rc == 0)
         snprintf(out, APIKEY_MAX, "%s.%s", id, secret);
     sodium_memzero(secret, sizeof secret);
@@ -36,7 +36,7 @@ bool apikey_verify(struct store *st, const char *key)
     id[dot - key] = '\0';
     unsigned char want[APIKEY_HASH_LEN], got[APIKEY_HASH_LEN];
     err_t e;
-    if (st->ops->apikey_hash(st, id, want, &e))
+    if (store_apikey_hash(st, id, want, &e))
         return false;
     hash_secret(dot + 1, got);
     return crypto_verify_32(want, got) == 0;

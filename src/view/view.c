@@ -9,9 +9,9 @@ int view_item_load(struct store *st, const char *sku, const struct settings *s, 
 {
     memset(out, 0, sizeof *out);
     snprintf(out->sku, sizeof out->sku, "%s", sku);
-    int rc = st->ops->positions_by_sku(st, sku, &out->positions, e);
+    int rc = store_positions_by_sku(st, sku, &out->positions, e);
     if (!rc && out->positions.n == 0)
-        rc = st->ops->sku_exists(st, sku, &out->found, e);
+        rc = store_sku_exists(st, sku, &out->found, e);
     else
         out->found = true;
     if (rc) {

@@ -307,7 +307,8 @@ describe('merchant console', () => {
     row = await rowCells(shipmentRow(waiting.id));
     assert.deepEqual(row.slice(1, 5), ['PO1001 at WH1, stock 2026-12-15', 'Awaiting stock', '1 × TSHIRT1',
       'Backorder: expected delivery Dec 17–Dec 20']);
-    assert.equal(await shipmentRow(waiting.id).getByRole('button').count(), 0, 'only READY shipments can ship');
+    assert.equal(await shipmentRow(waiting.id).getByRole('button', { name: /^Ship / }).count(), 0,
+      'only READY shipments can ship');
     await capture('orders');
 
     await card.getByRole('button', { name: `Ship ${ready.id}` }).click();
@@ -327,6 +328,15 @@ describe('merchant console', () => {
     });
     assert.match(await card.getByRole('heading').textContent(), /Partially shipped/);
     assert.equal(await page.evaluate(() => document.activeElement.textContent), `Order #${order.number} Partially shipped`);
+
+    // SPEC 7: one shipment is cancelled from its row; the order is then all shipped.
+    await shipmentRow(waiting.id).getByRole('button', { name: `Cancel ${waiting.id}` }).click();
+    const ask2 = page.getByRole('dialog', { name: `Cancel shipment ${waiting.id}?` });
+    await ask2.getByRole('button', { name: 'Cancel shipment' }).click();
+    await until(async () => assert.equal((await rowCells(shipmentRow(waiting.id)))[2], 'Cancelled'));
+    assert.match(await card.getByRole('heading').textContent(), /Shipped/);
+    assert.match(await page.locator('#ord-status').textContent(), new RegExp(`Cancelled shipment ${waiting.id}`));
+    assert.equal(await card.getByRole('button').count(), 0, 'nothing left to ship or cancel');
 
     const card2 = page.locator('article', { has: page.getByRole('heading', { name: `Order #${other.json.number}` }) });
     await card2.getByRole('button', { name: `Cancel order #${other.json.number}` }).click();

@@ -501,7 +501,7 @@ static void rendered_confirmation(struct email *m, char **msg, size_t *len)
     snprintf(f.lines[1].name, sizeof f.lines[1].name, "Tasse émaillée = café");
     assert_int_equal(compose_order_confirmation(&f.o, &f.s, D("2026-11-27"), m), 0);
     snprintf(m->id, sizeof m->id, "eml_test1");
-    assert_int_equal(send_render(m, msg, len), 0);
+    assert_int_equal(send_render(m, msg, len, NULL), 0);
     assert_int_equal(strlen(*msg), *len);
 }
 
@@ -576,14 +576,14 @@ static void test_render_headers(void **state)
     m.html = strdup("<p>Hello</p>");
     char *msg;
     size_t len;
-    assert_int_equal(send_render(&m, &msg, &len), 0);
+    assert_int_equal(send_render(&m, &msg, &len, NULL), 0);
     assert_contains(msg, "\r\nSubject: Order 1001 confirmed\r\n");
     assert_contains(msg, "\r\n\r\nHello\r\n=2E\r\nBye\r\n--=_sellahead_eml_test1\r\n");
     free(msg);
 
     /* A newline in the subject cannot start a new header. */
     snprintf(m.subject, sizeof m.subject, "Hi\r\nBcc: evil@example.com");
-    assert_int_equal(send_render(&m, &msg, &len), 0);
+    assert_int_equal(send_render(&m, &msg, &len, NULL), 0);
     assert_lacks(msg, "\r\nBcc:");
     assert_contains(msg, "\r\nSubject: Hi  Bcc: evil@example.com\r\n");
     free(msg);
@@ -592,20 +592,23 @@ static void test_render_headers(void **state)
     snprintf(m.subject, sizeof m.subject, "%s",
              "Order 1001 confirmed and this subject goes on and on well past the "
              "seventy-eight column limit of a header line");
-    assert_int_equal(send_render(&m, &msg, &len), 0);
+    assert_int_equal(send_render(&m, &msg, &len, NULL), 0);
     assert_contains(msg, "\r\nSubject: Order 1001 confirmed and this subject goes on and on "
                          "well past the\r\n seventy-eight");
     free(msg);
 
     /* Addresses that would break the headers or the SMTP envelope are refused. */
     snprintf(m.to, sizeof m.to, "ann@example.com\r\nBcc: evil@example.com");
-    assert_int_equal(send_render(&m, &msg, &len), ERR_INVALID);
+    assert_int_equal(send_render(&m, &msg, &len, NULL), ERR_INVALID);
     assert_null(msg);
     snprintf(m.to, sizeof m.to, "Ann <ann@example.com>");
-    assert_int_equal(send_render(&m, &msg, &len), ERR_INVALID);
+    err_t e = {0};
+    assert_int_equal(send_render(&m, &msg, &len, &e), ERR_INVALID);
+    assert_int_equal(e.code, ERR_INVALID);
+    assert_string_equal(e.msg, "to address \"Ann <ann@example.com>\" is not valid");
     snprintf(m.to, sizeof m.to, "ann@example.com");
     snprintf(m.id, sizeof m.id, "../etc");
-    assert_int_equal(send_render(&m, &msg, &len), ERR_INVALID);
+    assert_int_equal(send_render(&m, &msg, &len, NULL), ERR_INVALID);
     email_free(&m);
 }
 
@@ -622,8 +625,8 @@ static void test_send_file(void **state)
     char *msg;
     size_t len;
     rendered_confirmation(&m, &msg, &len);
-    char err[256];
-    assert_int_equal(send_file(dir, &m, err, sizeof err), 0);
+    err_t err = {0};
+    assert_int_equal(send_file(dir, &m, &err), 0);
 
     FILE *fp = fopen(path, "rb");
     assert_non_null(fp);
@@ -647,8 +650,8 @@ static void test_send_file(void **state)
     /* A file where the directory should be is an I/O error with a reason. */
     char bad[160];
     snprintf(bad, sizeof bad, "%s/eml_test1.eml/sub", dir);
-    assert_int_equal(send_file(bad, &m, err, sizeof err), ERR_IO);
-    assert_true(err[0] != '\0');
+    assert_int_equal(send_file(bad, &m, &err), ERR_IO);
+    assert_true(err.msg[0] != '\0');
 
     unlink(path);
     rmdir(dir);

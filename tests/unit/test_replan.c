@@ -349,6 +349,9 @@ static void test_pending_delay_updates_in_place(void **state)
     assert_int_equal(delay_decide(&st, D("2026-12-24"), D(TODAY), &POLICY), DELAY_UPDATE);
     assert_int_equal(st.respond_by, D("2026-12-06"));
     assert_int_equal(st.expected_to, D("2026-12-24"));
+    /* nor later without a notice: the shopper was told Dec 6 */
+    assert_int_equal(delay_decide(&st, D("2026-12-24"), D("2026-12-03"), &POLICY), DELAY_UPDATE);
+    assert_int_equal(st.respond_by, D("2026-12-06"));
     /* undated: email, consent now required */
     assert_int_equal(delay_decide(&st, DATE_NONE, D(TODAY), &POLICY), DELAY_UPDATE_EMAIL);
     assert_true(st.consent_required);

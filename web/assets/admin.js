@@ -2,7 +2,7 @@
  * CSRF token lives only in memory (from GET /v1/session) and goes out as X-CSRF-Token. */
 'use strict';
 
-const $ = (s) => document.querySelector(s);
+const $ = (s) => document.querySelector(s), $$ = (s) => document.querySelectorAll(s);
 let csrf = null;
 
 /* h('p', {class: 'x', onclick: fn}, 'text', node, [more]): strings become text, never HTML. */
@@ -57,7 +57,7 @@ async function api(path, { method = 'GET', body, form } = {}) {
 }
 const errMsg = (r) => cap(r.data?.error?.message || `the request failed (HTTP ${r.status})`) + '.';
 
-/* Explicit roles: narrow screens show rows as cards, a display change that drops implicit ones. */
+/* Explicit roles: narrow screens show rows as cards, which drops the implicit ones. */
 function table(caption, cols, rows, cells) {
   return h('table', { role: 'table' }, h('caption', {}, caption),
     h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' },
@@ -115,8 +115,8 @@ function route(focus) {
   if (!csrf) return;
   const hash = location.hash.slice(1).split('/')[0];
   const v = Object.hasOwn(loaders, hash) ? hash : 'inventory';
-  for (const s of document.querySelectorAll('.view')) s.hidden = s.id !== 'view-' + v;
-  for (const a of document.querySelectorAll('#nav a')) a.ariaCurrent = a.hash === '#' + v ? 'page' : null;
+  for (const s of $$('.view')) s.hidden = s.id !== 'view-' + v;
+  for (const a of $$('#nav a')) a.ariaCurrent = a.hash === '#' + v ? 'page' : null;
   const title = $(`#view-${v} h1`);
   document.title = `${title.textContent} · sellahead console`;
   loaders[v]();
@@ -128,10 +128,10 @@ function showLogin(note) {
   csrf = null;
   document.body.classList.remove('booting');
   $('#nav').hidden = $('#who').hidden = true;
-  for (const v of document.querySelectorAll('.view')) v.hidden = true;
-  for (const d of document.querySelectorAll('dialog[open]')) d.close();
+  for (const v of $$('.view')) v.hidden = true;
+  for (const d of $$('dialog[open]')) d.close();
   // Nothing of the last session stays in the page.
-  for (const d of document.querySelectorAll('.data')) d.replaceChildren();
+  for (const d of $$('.data')) d.replaceChildren();
   $('#login').hidden = false;
   say('#login-note', note || '');
   document.title = 'Log in · sellahead console';
@@ -167,7 +167,7 @@ $('#logout').onclick = async () => {
   showLogin('You are logged out.');
 };
 
-/* A small modal question; resolves with the typed text (or true), null when dismissed. */
+/* A modal question; resolves with the typed text (or true), null when dismissed. */
 function ask({ title, text = '', field, ok }) {
   const d = $('#ask'), input = $('#ask-input'), back = document.activeElement;
   $('#ask-title').textContent = title;
@@ -332,11 +332,11 @@ function orderCard(o) {
           : `${s.transitRef} at ${s.locationId}, stock ${s.stockDate || 'no date'}`,
         badge(s.status), items(s.lines), [s.expectedDelivery.message, delayInfo(s)],
         s.trackingNumber ? [h('code', {}, s.trackingNumber), ` ${when(s.shippedAt)}`] : '',
-        s.status === 'READY' ? h('button', { 'aria-label': `Ship ${s.id}`,
-          onclick: () => ship(o, s, msg) }, 'Ship') : '']),
+        [s.status === 'READY' && h('button', { 'aria-label': `Ship ${s.id}`, onclick: () => ship(o, s, msg) }, 'Ship'),
+          /READY|AWAIT/.test(s.status) && h('button', { 'aria-label': `Cancel ${s.id}`, onclick: () => cancel(o, msg, s) }, 'Cancel')]]),
     msg,
-    o.shipments.some((s) => /READY|AWAITING/.test(s.status)) ? h('button', { class: 'danger',
-      'aria-label': `Cancel order #${o.number}`, onclick: () => cancelOrder(o, msg) }, 'Cancel order') : null);
+    o.shipments.some((s) => /READY|AWAIT/.test(s.status)) ? h('button', { class: 'danger',
+      'aria-label': `Cancel order #${o.number}`, onclick: () => cancel(o, msg) }, 'Cancel order') : null);
 
   async function ship(o, s, msg) {
     const tracking = await ask({ title: `Ship ${s.id}`, text: `Order #${o.number}: ${items(s.lines)}.`,
@@ -356,17 +356,17 @@ const range = (d) => (d?.from ? `${d.from} to ${d.to}` : 'no date');
 const delayInfo = (s, d = s.delay) => (s.overdue || d) && h('p', { class: 'delay' }, s.overdue && badge('OVERDUE'), d && [` Delayed: ${range(d.previous)} → ${
   range(d.expected)} `, badge(d.consent), d.consent === 'PENDING' ? ` ${d.consentRequired ? 'answer needed' : 'silence accepts'} by ${d.respondBy}` : '']);
 
-async function cancelOrder(o, msg) {
-  const yes = await ask({ title: `Cancel order #${o.number}?`, ok: 'Cancel order',
-    text: 'The shipments not shipped yet are cancelled, their stock is released and the uncaptured payment is voided.' });
-  if (!yes) return;
-  const r = await api(`/v1/orders/${o.id}/cancel`, { method: 'POST' });
+async function cancel(o, msg, s) {
+  const what = s ? 'shipment ' + s.id : 'order #' + o.number;
+  if (!await ask({ title: `Cancel ${what}?`, ok: s ? 'Cancel shipment' : 'Cancel order',
+    text: 'Its stock is released; nothing more is charged, a charge ahead is refunded.' })) return;
+  const r = await api(s ? `/v1/shipments/${s.id}/cancel` : `/v1/orders/${o.id}/cancel`, { method: 'POST' });
   if (!r.ok) return say(msg, errMsg(r));
-  say('#ord-status', `Order #${o.number} cancelled.`);
+  say('#ord-status', `Cancelled ${what}.`);
   loadOrders(o.id);
 }
 
-/* --- purchase orders: transit positions with the shipments waiting on them (SPEC 5.8) --- */
+/* --- purchase orders and who waits on them (SPEC 5.8) --- */
 
 const po = pager($('#po-pager'), loadPOs);
 
@@ -398,7 +398,7 @@ $('#po-search').onsubmit = $('#po-overdue').onchange = po.reset;
 const rcForm = $('#rc-form');
 let rcSeq = 0, rcTimer;
 
-/* Transit positions whose SKU or reference starts with the search, 20 at most: never all. */
+/* Transit positions whose SKU or reference starts with the search, 20 at most. */
 async function loadReceipts() {
   const q = $('#rc-q').value.trim(), st = $('#rc-status'), seq = ++rcSeq;
   $('#rc-found').replaceChildren();
