@@ -415,7 +415,7 @@ static int replan_order(struct store *st, struct sku_plan *p, const size_t *clai
     if (!rc)
         rc = store_order_lock(st, order_id, e);
     if (!rc)
-        rc = store_order_get(st, order_id, &w.o, e);
+        rc = store_order_get_light(st, order_id, &w.o, e); /* no money is moved here */
     if (!rc && !(w.ws = calloc(w.o.nshipments + 4, sizeof *w.ws)))
         rc = err_set(e, ERR_NOMEM, "out of memory");
     if (rc)

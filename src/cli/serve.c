@@ -19,8 +19,10 @@ static const char usage[] =
     "  --mail-dir D  where emails are written without SMTP (default ./mail)\n"
     "\n"
     "SELLAHEAD_PER_ADDRESS_CONNECTIONS=N caps the connections one client address may hold\n"
-    "(default 256; 0 = no cap, for a server behind a proxy). Other limits and timeouts:\n"
-    "docs/deploy.md, section 4.\n";
+    "(default 256; 0 = no cap, for a server behind a proxy). On PostgreSQL,\n"
+    "SELLAHEAD_DB_POOL=N is how many order placements run at once, each on a connection\n"
+    "of its own (1 to 256, default 16). Other limits and timeouts: docs/deploy.md,\n"
+    "section 4.\n";
 
 /* The web files bundled with the binary: ../web beside build/sellahead, else ./web. */
 static const char *default_web(char *buf, size_t cap)

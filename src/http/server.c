@@ -1,5 +1,6 @@
 /* The HTTP server on libmicrohttpd: a thread pool sized to the cores, one store connection
- * per thread, group commit, and the daemon's start and stop. A request's own steps are in
+ * per thread, group commit (order placements on PostgreSQL: a database pool of their own),
+ * and the daemon's start and stop. A request's own steps are in
  * request.c and router.c, connection limits in conn.c (see server.h). */
 #include <errno.h>
 #include <netdb.h>
@@ -223,15 +224,94 @@ static void *group_main(void *arg)
     return NULL;
 }
 
+/* --- database pool ---
+ * Without group commit (PostgreSQL) each placement is its own transactions, and most of its
+ * time is spent waiting for the database across the network. On the HTTP threads (one per
+ * core) a server would keep only that many in flight; grouped requests go to a pool of
+ * threads of their own instead, each with its own connection, sized for those waits. */
+
+#define POOL_DEFAULT 16
+#define POOL_MAX 256
+
+static struct {
+    pthread_t threads[POOL_MAX];
+    unsigned n;
+} pool;
+
+/* SELLAHEAD_DB_POOL: the pool's threads (and so connections) per server. */
+static unsigned pool_size(void)
+{
+    const char *v = getenv("SELLAHEAD_DB_POOL");
+    char *end;
+    unsigned long n = v && *v ? strtoul(v, &end, 10) : POOL_DEFAULT;
+    return v && *v && (*end || n < 1 || n > POOL_MAX) ? POOL_DEFAULT : (unsigned)n;
+}
+
+/* Runs one request as the HTTP threads would, on this thread's connection. */
+static void pool_run(struct conn_ctx *c, struct store **st)
+{
+    err_t e;
+    if (!*st && store_open(config->db_url, st, &e)) {
+        *st = NULL;
+        /* libpq's words stay in the log: the client learns only that it may try again. */
+        fprintf(stderr, "sellahead: database pool: %s\n", e.msg);
+        if (e.code == ERR_UNAVAILABLE)
+            err_set(&e, ERR_UNAVAILABLE, "the database is unavailable, try again");
+        http_fail(&c->resp, &e);
+    }
+    if (*st) {
+        c->req.st = *st;
+        http_run(c->route, &c->req, &c->resp, NULL, NULL);
+    }
+    c->done = true;
+    MHD_resume_connection(c->req.conn);
+}
+
+static void *pool_main(void *arg)
+{
+    (void)arg;
+    struct store *st = NULL;
+    pthread_mutex_lock(&group.lock);
+    for (;;) {
+        while (!group.head && !group.stopping)
+            pthread_cond_wait(&group.cond, &group.lock);
+        struct conn_ctx *c = group.head;
+        if (!c)
+            break;
+        if (!(group.head = c->next))
+            group.tail = NULL;
+        pthread_mutex_unlock(&group.lock);
+        pool_run(c, &st);
+        pthread_mutex_lock(&group.lock);
+    }
+    pthread_mutex_unlock(&group.lock);
+    if (st)
+        store_close(st);
+    return NULL;
+}
+
+static int pool_start(err_t *e)
+{
+    unsigned want = pool_size();
+    group.stopping = false;
+    for (pool.n = 0; pool.n < want; pool.n++)
+        if (pthread_create(&pool.threads[pool.n], NULL, pool_main, NULL))
+            break;
+    if (!pool.n)
+        return err_set(e, ERR_NOMEM, "cannot start the database pool");
+    group.running = true;
+    return 0;
+}
+
 static int group_start(err_t *e)
 {
     int rc = store_open(config->db_url, &group.st, e);
     if (rc)
         return rc;
-    if (!store_group_commit(group.st)) { /* grouped requests then run where they arrive */
+    if (!store_group_commit(group.st)) {
         store_close(group.st);
         group.st = NULL;
-        return 0;
+        return pool_start(e);
     }
     group.stopping = calls.stopping = false;
     for (calls.nthreads = 0; calls.nthreads < CALL_THREADS; calls.nthreads++) {
@@ -259,11 +339,16 @@ static void group_stop(void)
         return;
     pthread_mutex_lock(&group.lock);
     group.stopping = true;
-    pthread_cond_signal(&group.cond);
+    pthread_cond_broadcast(&group.cond);
     pthread_mutex_unlock(&group.lock);
-    pthread_join(group.thread, NULL); /* it waits for the calls out on the call threads */
-    calls_stop();
-    store_close(group.st);
+    if (group.st) {
+        pthread_join(group.thread, NULL); /* it waits for the calls out on the call threads */
+        calls_stop();
+        store_close(group.st);
+    }
+    for (unsigned i = 0; i < pool.n; i++)
+        pthread_join(pool.threads[i], NULL);
+    pool.n = 0;
     group.running = false;
 }
 

@@ -38,7 +38,8 @@ struct route {
     http_handler handler;
     enum body_kind body;
     enum auth_kind auth;
-    bool grouped; /* runs on the group-commit writer: many share one durable commit */
+    bool grouped; /* runs on the group-commit writer: many share one durable commit (on
+                   * PostgreSQL, on the database pool) */
 };
 
 /* Per-connection state between the callbacks of one request. */

@@ -494,6 +494,11 @@ int store_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1
     return st->ops->product_by_item(st, item_id, sku, e);
 }
 
+int store_order_get_light(struct store *st, const char *id, struct order_rec *o, err_t *e)
+{
+    return st->ops->order_get_light(st, id, o, e);
+}
+
 int store_limits_get(struct store *st, const char *sku, const char *location_id,
                      struct limits *out, err_t *e)
 {

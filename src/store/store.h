@@ -357,6 +357,9 @@ struct store_ops {
     /* SPEC 9: the SKU of the product whose itemId is item_id; ERR_NOTFOUND when none. */
     int (*product_by_item)(struct store *st, int64_t item_id, char sku[ID_MAX + 1],
                            err_t *e);
+    /* order_get without the payment and its events (o->payment zeroed, no events): what
+     * re-planning reads, two queries fewer for each order it changes. */
+    int (*order_get_light)(struct store *st, const char *id, struct order_rec *o, err_t *e);
 
     /* --- limits per (sku, location) (SPEC 9); positions_by_sku, positions_lock and
      * positions_page read them into each position's lim --- */
@@ -541,6 +544,7 @@ int store_delays_due(struct store *st, date_t today, char (**ids)[ORDER_ID_MAX],
 int store_sweep_lock(struct store *st, bool *got, err_t *e);
 int store_sweep_done(struct store *st, date_t day, err_t *e);
 int store_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e);
+int store_order_get_light(struct store *st, const char *id, struct order_rec *o, err_t *e);
 int store_limits_get(struct store *st, const char *sku, const char *location_id,
                      struct limits *out, err_t *e);
 int store_limits_put(struct store *st, const char *sku, const char *location_id,

@@ -624,6 +624,38 @@ static void test_order_round_trip(void **state)
     assert_true(d.sh[0].seq > c.o.shipments[1].seq);
 }
 
+/* Re-planning's read: the order, its lines and shipments as order_get has them, no money. */
+static void test_order_get_light(void **state)
+{
+    struct fixture *fx = *state;
+    struct order_fx a;
+    insert_order(fx, &a, "a");
+    struct order_rec full, light;
+    err_t e = {0};
+    assert_int_equal(ops(fx)->order_get(fx->st, "ord_a", &full, &e), 0);
+    assert_int_equal(ops(fx)->order_get_light(fx->st, "ord_a", &light, &e), 0);
+    assert_string_equal(light.access_token, full.access_token);
+    assert_int_equal(light.number, full.number);
+    assert_int_equal(light.total, full.total);
+    assert_int_equal(light.nlines, 2);
+    assert_int_equal(light.lines[1].unit_price, full.lines[1].unit_price);
+    assert_int_equal(light.nshipments, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal(light.shipments[i].id, full.shipments[i].id);
+        assert_int_equal(light.shipments[i].stock_date, full.shipments[i].stock_date);
+        assert_int_equal(light.shipments[i].nitems, full.shipments[i].nitems);
+        assert_int_equal(light.shipments[i].items[0].quantity, full.shipments[i].items[0].quantity);
+    }
+    assert_string_equal(full.payment.provider, "test");
+    assert_string_equal(light.payment.provider, "");
+    assert_int_equal(light.payment.authorized, 0);
+    assert_int_equal(light.nevents, 0);
+    order_rec_free(&full);
+    order_rec_free(&light);
+    assert_int_equal(ops(fx)->order_get_light(fx->st, "ord_nope", &light, &e), ERR_NOTFOUND);
+    assert_int_equal(light.nshipments, 0);
+}
+
 static void test_order_page_and_updates(void **state)
 {
     struct fixture *fx = *state;
@@ -1274,6 +1306,7 @@ static const struct CMUnitTest tests[] = {
     STORE_TEST(test_catalog_settings_keys),
     STORE_TEST(test_import_jobs),
     STORE_TEST(test_order_round_trip),
+    STORE_TEST(test_order_get_light),
     STORE_TEST(test_order_page_and_updates),
     STORE_TEST(test_alloc_add_and_list),
     STORE_TEST(test_cart_lifecycle),

@@ -215,6 +215,8 @@ int pg_ensure_conn(struct pg_store *s, err_t *e)
     if (s->in_tx)
         return pg_unavailable(e);
     PQreset(s->conn);
+    if (PQpipelineStatus(s->conn) != PQ_PIPELINE_OFF)
+        PQexitPipelineMode(s->conn);
     if (PQstatus(s->conn) != CONNECTION_OK) {
         char line[1024];
         pg_one_line(PQerrorMessage(s->conn), line, sizeof line);
@@ -229,12 +231,158 @@ int pg_ensure_conn(struct pg_store *s, err_t *e)
     return 0;
 }
 
+/* --- pipelining ---
+ * A write transaction runs in libpq's pipeline mode: statements whose result the caller does
+ * not need (BEGIN, the INSERTs of a placement: stmt_defer) are sent without waiting, and go
+ * to the server with the next statement that is waited for, or with the COMMIT, in one round
+ * trip. A failure among them fails the transaction; it shows at that next statement or at
+ * the commit, as ERR_* like any other. Anything that needs the plain protocol (COPY, PQexec)
+ * ends the pipeline first (pg_pipe_end), which keeps the transaction open. */
+
+/* Sent ahead without waiting: INSERTs whose only news would be a failure. */
+static bool stmt_defer(enum stmt_id id)
+{
+    switch (id) {
+    case Q_ORDER_INSERT:
+    case Q_ORDER_LINE_INSERT:
+    case Q_SHIPMENT_ITEM_INSERT:
+    case Q_PAYMENT_INSERT:
+    case Q_ALLOC_UPSERT:
+    case Q_OUTBOX_ADD:
+    case Q_INTENT_ADD:
+    case Q_CAPTURE_ADD:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Reads the oldest unread result: into *out when wanted and it succeeded. The first failure
+ * of the transaction is kept in tx_err; statements after it come back aborted and report
+ * it again. */
+static int pipe_take(struct pg_store *s, PGresult **out, err_t *e)
+{
+    struct pipe_item it = s->pend[0];
+    memmove(s->pend, s->pend + 1, (size_t)--s->npend * sizeof *s->pend);
+    PGresult *r = PQgetResult(s->conn);
+    if (!r)
+        return pg_fail(s, NULL, e, it.what);
+    PQclear(PQgetResult(s->conn)); /* NULL: the end of this statement's results */
+    ExecStatusType st = PQresultStatus(r);
+    int rc = 0;
+    if (st == PGRES_PIPELINE_ABORTED)
+        rc = pg_tx_failed(s, e);
+    else if (!pg_result_ok(r))
+        rc = pg_fail(s, r, e, it.what);
+    else if (it.commit && !strcmp(PQcmdStatus(r), "ROLLBACK"))
+        rc = pg_tx_failed(s, e);
+    if (rc && it.prepare)
+        s->prepared[it.id] = false; /* never made: prepared again on next use */
+    if (!rc && out)
+        *out = r;
+    else
+        PQclear(r);
+    return rc;
+}
+
+/* Queues what was just sent (ok: the send succeeded). */
+static int pipe_push(struct pg_store *s, bool ok, struct pipe_item it, err_t *e)
+{
+    if (!ok)
+        return pg_fail(s, NULL, e, it.what);
+    s->pend[s->npend++] = it;
+    return 0;
+}
+
+/* Sends what is queued and reads every result, the last one into *out when wanted. The
+ * first failure is the answer. */
+static int pipe_wait(struct pg_store *s, PGresult **out, err_t *e)
+{
+    if (!PQsendFlushRequest(s->conn) || PQflush(s->conn))
+        return pg_fail(s, NULL, e, "send statements");
+    int rc = 0;
+    while (s->npend > 0) {
+        err_t local;
+        int x = pipe_take(s, s->npend == 1 && !rc ? out : NULL, &local);
+        if (x && !rc) {
+            rc = x;
+            if (e)
+                *e = local;
+        }
+    }
+    return rc;
+}
+
+/* Leaves pipeline mode, reading every result still due; the transaction stays open (or in
+ * its failed state, for the caller's rollback). */
+int pg_pipe_end(struct pg_store *s, err_t *e)
+{
+    if (!s->pipe)
+        return 0;
+    int rc;
+    if (PQpipelineSync(s->conn) != 1) {
+        rc = pg_fail(s, NULL, e, "send statements");
+    } else {
+        rc = pipe_wait(s, NULL, e);
+        /* PGRES_PIPELINE_SYNC. A server shutting down may answer a COMMIT and then end the
+         * connection in its place: the commit stands (its answer came), the connection is
+         * replaced before its next use. */
+        PGresult *r = PQgetResult(s->conn);
+        if (PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+            s->broken = true;
+        PQclear(r);
+    }
+    s->npend = 0;
+    if (!PQexitPipelineMode(s->conn))
+        s->broken = true; /* results left over: only a fresh connection is sure to be clean */
+    s->pipe = false;
+    return rc;
+}
+
+/* Sends a constant statement in the pipeline without waiting for it. */
+int pg_pipe_ctl(struct pg_store *s, const char *sql, bool commit, const char *what, err_t *e)
+{
+    int rc;
+    if (s->npend == PIPE_MAX && (rc = pipe_wait(s, NULL, e)))
+        return rc;
+    bool ok = PQsendQueryParams(s->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+    return pipe_push(s, ok, (struct pipe_item){Q_COUNT, false, commit, what}, e);
+}
+
+/* Runs a prepared statement in the pipeline: sent ahead when stmt_defer allows it and the
+ * caller wants no result, otherwise waited for together with everything sent before it. */
+static int pipe_exec(struct pg_store *s, enum stmt_id id, const char *name,
+                     const struct params *p, PGresult **out, err_t *e, const char *what)
+{
+    int rc;
+    if (s->npend + 2 > PIPE_MAX && (rc = pipe_wait(s, NULL, e)))
+        return rc;
+    if (!s->prepared[id]) {
+        bool ok = PQsendPrepare(s->conn, name, pg_stmt_sql[id], 0, NULL);
+        if ((rc = pipe_push(s, ok, (struct pipe_item){id, true, false, what}, e)))
+            return rc;
+        s->prepared[id] = true;
+    }
+    bool ok = PQsendQueryPrepared(s->conn, name, p ? p->n : 0, p ? p->v : NULL, NULL, NULL, 0);
+    if ((rc = pipe_push(s, ok, (struct pipe_item){id, false, false, what}, e)))
+        return rc;
+    if (!out && stmt_defer(id))
+        return 0;
+    PGresult *r = NULL;
+    rc = pipe_wait(s, &r, e);
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
+    return rc;
+}
+
 /* Runs a constant statement without parameters (transaction control, migrations). */
 int pg_ctl_res(struct pg_store *s, const char *sql, PGresult **out, err_t *e,
                const char *what)
 {
-    int rc = pg_ensure_conn(s, e);
-    if (rc)
+    int rc = pg_pipe_end(s, e);
+    if (rc || (rc = pg_ensure_conn(s, e)))
         return rc;
     PGresult *r = PQexec(s->conn, sql);
     if (!pg_result_ok(r)) {
@@ -269,6 +417,8 @@ static int exec_once(struct pg_store *s, enum stmt_id id, const struct params *p
         return rc;
     char name[16];
     snprintf(name, sizeof name, "q%d", (int)id);
+    if (s->pipe)
+        return pipe_exec(s, id, name, p, out, e, what);
     PGresult *r;
     if (!s->prepared[id]) {
         r = PQprepare(s->conn, name, pg_stmt_sql[id], 0, NULL);

@@ -87,8 +87,8 @@ int pg_table_insert(struct store *st, const struct store_table *t,
         }
     }
     snprintf(sql, sizeof sql, "INSERT INTO \"%s\"(%s) VALUES(%s)", t->name, cols, marks);
-    int rc = pg_ensure_conn(s, e);
-    if (rc)
+    int rc = pg_pipe_end(s, e);
+    if (rc || (rc = pg_ensure_conn(s, e)))
         return rc;
     /* Text values from SQLite are not NUL-terminated copies, so pass lengths for them too:
      * libpq reads text parameters up to their NUL, so make sure there is one. */

@@ -320,6 +320,9 @@ int pg_copy_end(struct pg_store *s, bool ok, err_t *e)
     return rc;
 }
 
+#define IMPORT_WORK_MEM "128MB"
+#define IMPORT_TIMEOUT "10min"
+
 int pg_position_import(struct store *st, const struct position *pos, int64_t run_id,
                        int64_t line, bool *duplicate, err_t *e)
 {
@@ -328,7 +331,14 @@ int pg_position_import(struct store *st, const struct position *pos, int64_t run
     *duplicate = false; /* found in import_flush */
     int rc;
     if (!s->copying) {
-        if ((rc = pg_ctl(s,
+        /* For this transaction only: the sorts and the change log's transition table of a
+         * large import spilled to disk at the default 4 MB, a third of the import's time, so
+         * the server may use more (its memory, not ours); and a million rows may take longer
+         * than a request's 30 s on a busy server. */
+        if ((rc = pg_ctl(s, "SET LOCAL work_mem = '" IMPORT_WORK_MEM "'; "
+                            "SET LOCAL statement_timeout = '" IMPORT_TIMEOUT "'",
+                         e, "stage positions")) ||
+            (rc = pg_ctl(s,
                          "CREATE TEMP TABLE IF NOT EXISTS import_stage(line BIGINT, sku TEXT, "
                          "location_id TEXT, stock_type INTEGER, transit_ref TEXT, order_date "
                          "INTEGER, stock_date INTEGER, quantity BIGINT, reserved BIGINT) "
@@ -397,7 +407,20 @@ int pg_import_apply(struct store *st, int64_t run_id, err_t *e)
     if (!s->staged)
         return 0; /* a file with a header and no rows */
     s->staged = false;
-    return pg_run(s, Q_IMPORT_APPLY, &p, e, "save positions");
+    /* Positions that exist first, then the new ones with a plain INSERT. Should another
+     * transaction create one of those meanwhile, the INSERT fails on it: its savepoint
+     * undoes it and the rows go again the careful way (ON CONFLICT). */
+    int rc = pg_run(s, Q_IMPORT_EXISTING, &p, e, "save positions");
+    if (rc || (rc = pg_ctl(s, "SAVEPOINT import_new", e, "save positions")))
+        return rc;
+    rc = pg_run(s, Q_IMPORT_NEW, &p, e, "save positions");
+    if (rc == ERR_CONFLICT) {
+        memset(&s->tx_err, 0, sizeof s->tx_err);
+        if ((rc = pg_ctl(s, "ROLLBACK TO SAVEPOINT import_new", e, "save positions")))
+            return rc;
+        return pg_run(s, Q_IMPORT_APPLY, &p, e, "save positions");
+    }
+    return rc ? rc : pg_ctl(s, "RELEASE SAVEPOINT import_new", e, "save positions");
 }
 
 /* --- imports --- */

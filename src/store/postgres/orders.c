@@ -85,12 +85,15 @@ int pg_order_insert(struct store *st, struct order_rec *o, err_t *e)
     pg_p_text(&p, a->postal_code);
     pg_p_text(&p, a->country);
     pg_p_text(&p, o->created_at);
-    PGresult *r;
-    int rc = pg_exec_stmt(s, Q_ORDER_INSERT, &p, &r, e, "save the order");
+    /* The database's clock fills an empty created_at; hand the value back. A given one
+     * needs no answer: the row goes with the next statement waited for. */
+    PGresult *r = NULL;
+    int rc = pg_exec_stmt(s, Q_ORDER_INSERT, &p, o->created_at[0] ? NULL : &r, e,
+                          "save the order");
     if (rc)
         return rc;
-    /* The database's clock fills an empty created_at; hand the value back. */
-    pg_col_copy(r, 0, 0, o->created_at, sizeof o->created_at);
+    if (r)
+        pg_col_copy(r, 0, 0, o->created_at, sizeof o->created_at);
     PQclear(r);
 
     for (size_t i = 0; !rc && i < o->nlines; i++) {
@@ -181,8 +184,9 @@ static int load_items(struct pg_store *s, struct shipment_rec *sh, err_t *e)
     return rc;
 }
 
-/* Lines, shipments and payment of an order whose own row is in o; o owns what it gets. */
-static int load_order_parts(struct pg_store *s, struct order_rec *o, err_t *e)
+/* Lines, shipments and (when money) payment of an order whose own row is in o; o owns what
+ * it gets. */
+static int load_order_parts(struct pg_store *s, struct order_rec *o, bool money, err_t *e)
 {
     struct params p = {0};
     pg_p_text(&p, o->id);
@@ -216,7 +220,7 @@ static int load_order_parts(struct pg_store *s, struct order_rec *o, err_t *e)
         rc = load_items(s, sh, e);
     }
     PQclear(r);
-    if (rc)
+    if (rc || !money)
         return rc;
 
     if ((rc = pg_exec_stmt(s, Q_PAYMENT_GET, &p, &r, e, "read the order's payment")))
@@ -236,7 +240,8 @@ static int load_order_parts(struct pg_store *s, struct order_rec *o, err_t *e)
     return pg_read_intents(s, Q_INTENTS_BY_ORDER, &p, &o->events, &o->nevents, e);
 }
 
-int pg_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e)
+static int order_read(struct store *st, const char *id, struct order_rec *o, bool money,
+                      err_t *e)
 {
     struct pg_store *s = S(st);
     memset(o, 0, sizeof *o);
@@ -266,10 +271,20 @@ int pg_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e
     pg_col_copy(r, 0, 12, a->country, sizeof a->country);
     pg_col_copy(r, 0, 13, o->created_at, sizeof o->created_at);
     PQclear(r);
-    rc = load_order_parts(s, o, e);
+    rc = load_order_parts(s, o, money, e);
     if (rc)
         order_rec_free(o);
     return rc;
+}
+
+int pg_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e)
+{
+    return order_read(st, id, o, true, e);
+}
+
+int pg_order_get_light(struct store *st, const char *id, struct order_rec *o, err_t *e)
+{
+    return order_read(st, id, o, false, e);
 }
 
 static void row_order_id(const PGresult *r, int i, void *dst)

@@ -108,9 +108,10 @@ int pg_testpay_record(struct store *st, const char *key, const char *kind,
      * killed sellahead (the crash tests), which it does once PostgreSQL has it, and a flush
      * per call would cost every placement one more. */
     PGresult *r = NULL;
-    int rc = pg_open_tx(s, "BEGIN", e);
+    int rc = pg_open_pipe_tx(s, e);
     if (!rc)
-        rc = pg_ctl(s, "SET LOCAL synchronous_commit TO OFF", e, "record a test payment");
+        rc = pg_pipe_ctl(s, "SET LOCAL synchronous_commit TO OFF", false,
+                         "record a test payment", e);
     if (!rc)
         rc = pg_exec_stmt(s, Q_TESTPAY_RECORD, &p, &r, e, "record a test payment");
     if (!rc && PQntuples(r) == 1) {

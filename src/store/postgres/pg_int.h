@@ -135,6 +135,8 @@ enum stmt_id {
     Q_SWEEP_DONE,
     Q_CHECK_SWEEP,
     Q_PRODUCT_BY_ITEM,
+    Q_IMPORT_EXISTING,
+    Q_IMPORT_NEW,
     Q_LIMITS_GET,
     Q_LIMITS_PUT,
     Q_CHECK_LIMIT,
@@ -142,6 +144,17 @@ enum stmt_id {
 };
 
 #define NOW_ISO "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* Statements a pipeline holds unread at most before it is read out (see conn.c). */
+#define PIPE_MAX 64
+
+/* A statement sent in pipeline mode whose result is still to be read. */
+struct pipe_item {
+    int id;           /* enum stmt_id; Q_COUNT for constant SQL (BEGIN, COMMIT, SET) */
+    bool prepare;     /* the statement's PQsendPrepare, not its execution */
+    bool commit;      /* COMMIT: a ROLLBACK in its place means the transaction failed */
+    const char *what; /* for messages */
+};
 
 struct pg_store {
     struct store base;
@@ -154,6 +167,9 @@ struct pg_store {
     err_t tx_err; /* the first failure in the open transaction (or savepoint) */
     bool copying; /* an import's COPY into import_stage is open */
     bool staged;  /* import_stage holds rows for import_apply */
+    bool pipe;    /* in libpq's pipeline mode: a write transaction (see conn.c) */
+    int npend;    /* statements sent whose results are not read yet, oldest first */
+    struct pipe_item pend[PIPE_MAX];
 };
 
 static inline struct pg_store *S(struct store *st) { return (struct pg_store *)st; }
@@ -195,6 +211,8 @@ int pg_fail(struct pg_store *s, const PGresult *r, err_t *e, const char *what);
 bool pg_result_ok(const PGresult *r);
 int pg_session_setup(struct pg_store *s, err_t *e);
 int pg_ensure_conn(struct pg_store *s, err_t *e);
+int pg_pipe_end(struct pg_store *s, err_t *e);
+int pg_pipe_ctl(struct pg_store *s, const char *sql, bool commit, const char *what, err_t *e);
 int pg_ctl_res(struct pg_store *s, const char *sql, PGresult **out, err_t *e,
                const char *what);
 int pg_ctl(struct pg_store *s, const char *sql, err_t *e, const char *what);
@@ -211,6 +229,8 @@ int pg_list_rows(struct pg_store *s, enum stmt_id id, const struct params *p, si
 
 /* schema.c */
 int pg_open_tx(struct pg_store *s, const char *sql, err_t *e);
+int pg_open_pipe_tx(struct pg_store *s, err_t *e);
+int pg_tx_failed(struct pg_store *s, err_t *e);
 void pg_rollback(struct store *st);
 int pg_commit(struct store *st, err_t *e);
 
@@ -268,6 +288,7 @@ int pg_delays_due(struct store *st, date_t today, char (**out)[ORDER_ID_MAX], si
                   err_t *e);
 int pg_sweep_lock(struct store *st, bool *got, err_t *e);
 int pg_sweep_done(struct store *st, date_t day, err_t *e);
+int pg_order_get_light(struct store *st, const char *id, struct order_rec *o, err_t *e);
 int pg_order_page(struct store *st, const char *before, size_t limit,
                   char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e);
 int pg_order_by_shipment(struct store *st, const char *shipment_id,

@@ -69,6 +69,26 @@
     "l.backorder_limit, l.low_stock FROM positions p LEFT JOIN limits l ON l.sku = p.sku "     \
     "AND l.location_id = p.location_id "
 
+/* Rows of import_stage s into positions, in key order so concurrent writers lock rows the
+ * same way round; IMPORT_UPSERT for those that may exist. */
+#define IMPORT_INSERT(where)                                                                  \
+    "INSERT INTO positions(sku, location_id, stock_type, transit_ref, order_date, "           \
+    "stock_date, quantity, reserved, allocated, import_run, changed_run) "                    \
+    "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "    \
+    "reserved, 0, $1, $1 FROM import_stage s " where " ORDER BY sku, location_id, "           \
+    "stock_type, transit_ref"
+#define IMPORT_UPSERT                                                                         \
+    " ON CONFLICT (sku, location_id, stock_type, transit_ref) DO UPDATE SET "                 \
+    "order_date = excluded.order_date, stock_date = excluded.stock_date, "                    \
+    "quantity = excluded.quantity, reserved = excluded.reserved, "                            \
+    "import_run = excluded.import_run, changed_run = CASE WHEN (positions.order_date, "       \
+    "positions.stock_date, positions.quantity, positions.reserved) IS DISTINCT FROM "         \
+    "(excluded.order_date, excluded.stock_date, excluded.quantity, excluded.reserved) "       \
+    "THEN excluded.import_run ELSE positions.changed_run END"
+#define IMPORT_POSITION                                                                       \
+    " (SELECT 1 FROM positions p WHERE p.sku = s.sku AND p.location_id = s.location_id AND "  \
+    "p.stock_type = s.stock_type AND p.transit_ref = s.transit_ref)"
+
 const char *const pg_stmt_sql[Q_COUNT] = {
     /* DO NOTHING rather than a unique violation: an error would abort the caller's whole
      * transaction, where SQLite leaves it usable. */
@@ -96,20 +116,9 @@ const char *const pg_stmt_sql[Q_COUNT] = {
                      "OR EXISTS(SELECT 1 FROM positions WHERE sku = $1)",
     [Q_SKU_PAGE] = "SELECT s.sku, coalesce(p.name, '') FROM (" SKU_ALL
                    ") s LEFT JOIN products p ON p.sku = s.sku ORDER BY s.sku LIMIT $2",
-    /* The staged rows of an import (pg_position_import), free of duplicates by then; in key
-     * order so concurrent writers lock rows the same way round. */
-    [Q_IMPORT_APPLY] =
-        "INSERT INTO positions(sku, location_id, stock_type, transit_ref, order_date, "
-        "stock_date, quantity, reserved, allocated, import_run, changed_run) "
-        "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "
-        "reserved, 0, $1, $1 FROM import_stage ORDER BY sku, location_id, stock_type, "
-        "transit_ref ON CONFLICT (sku, location_id, stock_type, transit_ref) DO UPDATE SET "
-        "order_date = excluded.order_date, stock_date = excluded.stock_date, "
-        "quantity = excluded.quantity, reserved = excluded.reserved, "
-        "import_run = excluded.import_run, changed_run = CASE WHEN (positions.order_date, "
-        "positions.stock_date, positions.quantity, positions.reserved) IS DISTINCT FROM "
-        "(excluded.order_date, excluded.stock_date, excluded.quantity, excluded.reserved) "
-        "THEN excluded.import_run ELSE positions.changed_run END",
+    /* The staged rows of an import (pg_position_import), free of duplicates by then: all in
+     * one statement, when the two steps below met a position created meanwhile. */
+    [Q_IMPORT_APPLY] = IMPORT_INSERT("") IMPORT_UPSERT,
     [Q_IMPORT_SAVE] =
         "INSERT INTO imports(id, source, file_name, status, total_rows, rows_applied, "
         "total_errors, created_at, finished_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -362,6 +371,10 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_CHANGES_HEAD] = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
                        "FROM changes_seq_seq",
     [Q_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq <= $1",
+    /* The same in two steps, cheaper for new positions (pg_import_apply): first those that
+     * exist, then the new ones without ON CONFLICT's speculative insertion. */
+    [Q_IMPORT_EXISTING] = IMPORT_INSERT("WHERE EXISTS" IMPORT_POSITION) IMPORT_UPSERT,
+    [Q_IMPORT_NEW] = IMPORT_INSERT("WHERE NOT EXISTS" IMPORT_POSITION),
     [Q_POSITIONS_PAGE] =
         POSITION_COLS "WHERE p.sku IN (SELECT DISTINCT sku FROM positions "
         "WHERE sku > $1 ORDER BY sku LIMIT $2) ORDER BY p.sku",

@@ -186,8 +186,9 @@ static int load_items(struct sqlite_store *s, struct shipment_rec *sh, err_t *e)
     return sq_done(q, 0);
 }
 
-/* Lines, shipments and payment of an order whose own row is in o; o owns what it gets. */
-static int load_order_parts(struct sqlite_store *s, struct order_rec *o, err_t *e)
+/* Lines, shipments and (when money) payment of an order whose own row is in o; o owns what
+ * it gets. */
+static int load_order_parts(struct sqlite_store *s, struct order_rec *o, bool money, err_t *e)
 {
     sqlite3_stmt *q = sq_stmt(s, Q_ORDER_LINES, e);
     if (!q)
@@ -229,6 +230,8 @@ static int load_order_parts(struct sqlite_store *s, struct order_rec *o, err_t *
     if (rc != SQLITE_DONE)
         return sq_done(q, sq_fail(s, e, "read the order's shipments"));
     sq_done(q, 0);
+    if (!money)
+        return 0;
 
     if (!(q = sq_stmt(s, Q_PAYMENT_GET, e)))
         return e->code;
@@ -255,7 +258,8 @@ static int load_order_parts(struct sqlite_store *s, struct order_rec *o, err_t *
     return sq_read_intents(s, q, &o->events, &o->nevents, e);
 }
 
-int sq_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e)
+static int order_read(struct store *st, const char *id, struct order_rec *o, bool money,
+                      err_t *e)
 {
     struct sqlite_store *s = S(st);
     memset(o, 0, sizeof *o);
@@ -284,10 +288,20 @@ int sq_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e
     sq_col_copy(q, 12, a->country, sizeof a->country);
     sq_col_copy(q, 13, o->created_at, sizeof o->created_at);
     sq_done(q, 0);
-    rc = load_order_parts(s, o, e);
+    rc = load_order_parts(s, o, money, e);
     if (rc)
         order_rec_free(o);
     return rc;
+}
+
+int sq_order_get(struct store *st, const char *id, struct order_rec *o, err_t *e)
+{
+    return order_read(st, id, o, true, e);
+}
+
+int sq_order_get_light(struct store *st, const char *id, struct order_rec *o, err_t *e)
+{
+    return order_read(st, id, o, false, e);
 }
 
 static int order_page(struct store *st, enum stmt_id id, const char *before, size_t limit,

@@ -465,6 +465,7 @@ static const struct store_ops sqlite_ops = {
     .sweep_lock = sq_sweep_lock,
     .sweep_done = sq_sweep_done,
     .product_by_item = sq_product_by_item,
+    .order_get_light = sq_order_get_light,
     .limits_get = sq_limits_get,
     .limits_put = sq_limits_put,
 };

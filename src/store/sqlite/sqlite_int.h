@@ -273,6 +273,7 @@ int sq_delays_due(struct store *st, date_t today, char (**out)[ORDER_ID_MAX], si
                   err_t *e);
 int sq_sweep_lock(struct store *st, bool *got, err_t *e);
 int sq_sweep_done(struct store *st, date_t day, err_t *e);
+int sq_order_get_light(struct store *st, const char *id, struct order_rec *o, err_t *e);
 int sq_order_page(struct store *st, const char *before, size_t limit,
                   char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e);
 int sq_order_by_shipment(struct store *st, const char *shipment_id,

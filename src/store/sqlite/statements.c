@@ -1,7 +1,10 @@
 /* SQLite backend: the statement table (SQL text, by enum stmt_id). */
 #include "store/sqlite/sqlite_int.h"
 
-#define POSITION_KEY "sku = ?1 AND location_id = ?2 AND stock_type = ?3 AND transit_ref = ?4"
+/* +?3: a bare ?3 matched against the partial indexes' "stock_type = 1" made SQLite expire the
+ * statement at every new binding and compile it again (a parse per position read or write).
+ * The unary plus hides the parameter from that match; the primary key still serves it. */
+#define POSITION_KEY "sku = ?1 AND location_id = ?2 AND stock_type = +?3 AND transit_ref = ?4"
 /* A shipment's overdue flag and delay (SPEC 5.8), in read_shipment's and save's order. */
 #define DELAY_COLS                                                                            \
     "overdue, delay_consent, delay_detected, delay_prev_from, delay_prev_to, delay_exp_from, " \
