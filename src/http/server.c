@@ -50,98 +50,15 @@ void http_mail_wake(void)
  * together, then resumes their connections. */
 
 #define GROUP_MAX 256
-/* Provider calls between a placement's steps wait on the network (a real provider answers
- * in 100 ms or more): they run on threads of their own, many at once, while the writer
- * goes on committing; each call's request then joins the writer's queue again. */
-#define CALL_THREADS 16
 
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     struct conn_ctx *head, *tail;
     bool stopping, running;
-    size_t calling; /* requests out on the call threads, to come back */
     pthread_t thread;
     struct store *st;
 } group = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
-
-static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    struct conn_ctx *head, *tail;
-    bool stopping;
-    size_t nthreads;
-    pthread_t threads[CALL_THREADS];
-} calls = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
-
-static void queue_push(struct conn_ctx **head, struct conn_ctx **tail, struct conn_ctx *c)
-{
-    c->next = NULL;
-    if (*tail)
-        (*tail)->next = c;
-    else
-        *head = c;
-    *tail = c;
-}
-
-/* One call thread, with its own store connection (the test provider keeps its record in
- * the database). */
-static void *call_main(void *arg)
-{
-    struct store *st = arg;
-    pthread_mutex_lock(&calls.lock);
-    for (;;) {
-        while (!calls.head && !calls.stopping)
-            pthread_cond_wait(&calls.cond, &calls.lock);
-        struct conn_ctx *c = calls.head;
-        if (!c)
-            break;
-        calls.head = c->next;
-        if (!calls.head)
-            calls.tail = NULL;
-        pthread_mutex_unlock(&calls.lock);
-        void (*call)(struct http_req *) = c->resp.after_commit;
-        c->resp.after_commit = NULL;
-        c->req.st = st;
-        call(&c->req);
-        pthread_mutex_lock(&group.lock);
-        queue_push(&group.head, &group.tail, c);
-        group.calling--;
-        pthread_cond_signal(&group.cond);
-        pthread_mutex_unlock(&group.lock);
-        pthread_mutex_lock(&calls.lock);
-    }
-    pthread_mutex_unlock(&calls.lock);
-    store_close(st);
-    return NULL;
-}
-
-static void calls_stop(void)
-{
-    pthread_mutex_lock(&calls.lock);
-    calls.stopping = true;
-    pthread_cond_broadcast(&calls.cond);
-    pthread_mutex_unlock(&calls.lock);
-    for (size_t i = 0; i < calls.nthreads; i++)
-        pthread_join(calls.threads[i], NULL);
-    calls.nthreads = 0;
-}
-
-/* Hands a request's after-commit call to a call thread; false when there is none. */
-static bool call_submit(struct conn_ctx *c)
-{
-    pthread_mutex_lock(&calls.lock);
-    bool ok = calls.nthreads > 0 && !calls.stopping;
-    if (ok) {
-        pthread_mutex_lock(&group.lock);
-        group.calling++;
-        pthread_mutex_unlock(&group.lock);
-        queue_push(&calls.head, &calls.tail, c);
-        pthread_cond_signal(&calls.cond);
-    }
-    pthread_mutex_unlock(&calls.lock);
-    return ok;
-}
 
 /* Answers a grouped request: resumes its connection. */
 static void group_answer(struct conn_ctx *c, bool ok, const err_t *e)
@@ -172,11 +89,7 @@ static struct conn_ctx *group_run_batch(struct conn_ctx *batch)
     struct conn_ctx *carry = NULL, **tail = &carry;
     for (struct conn_ctx *c = batch; c;) {
         struct conn_ctx *next = c->next;
-        if (ok && c->resp.after_commit && call_submit(c)) {
-            c = next;
-            continue;
-        }
-        if (ok && c->resp.after_commit) { /* no call threads: the call is made here */
+        if (ok && c->resp.after_commit) {
             void (*call)(struct http_req *) = c->resp.after_commit;
             c->resp.after_commit = NULL;
             call(&c->req);
@@ -198,9 +111,9 @@ static void *group_main(void *arg)
     struct conn_ctx *carry = NULL;
     pthread_mutex_lock(&group.lock);
     for (;;) {
-        while (!group.head && !carry && (!group.stopping || group.calling))
+        while (!group.head && !carry && !group.stopping)
             pthread_cond_wait(&group.cond, &group.lock);
-        if (!group.head && !carry && !group.calling)
+        if (!group.head && !carry)
             break;
         int n = 0;
         struct conn_ctx *batch = carry, **tail = &batch;
@@ -313,18 +226,8 @@ static int group_start(err_t *e)
         group.st = NULL;
         return pool_start(e);
     }
-    group.stopping = calls.stopping = false;
-    for (calls.nthreads = 0; calls.nthreads < CALL_THREADS; calls.nthreads++) {
-        struct store *st;
-        if (store_open(config->db_url, &st, e))
-            break;
-        if (pthread_create(&calls.threads[calls.nthreads], NULL, call_main, st)) {
-            store_close(st);
-            break;
-        }
-    }
+    group.stopping = false;
     if (pthread_create(&group.thread, NULL, group_main, NULL)) {
-        calls_stop();
         store_close(group.st);
         return err_set(e, ERR_NOMEM, "cannot start the group-commit thread");
     }
@@ -342,8 +245,7 @@ static void group_stop(void)
     pthread_cond_broadcast(&group.cond);
     pthread_mutex_unlock(&group.lock);
     if (group.st) {
-        pthread_join(group.thread, NULL); /* it waits for the calls out on the call threads */
-        calls_stop();
+        pthread_join(group.thread, NULL);
         store_close(group.st);
     }
     for (unsigned i = 0; i < pool.n; i++)
