@@ -95,18 +95,20 @@ static int cart_response(struct http_req *r, struct http_resp *out, const char *
     return http_json(out, status, doc);
 }
 
-int h_carts_create(struct http_req *r, struct http_resp *out)
+void h_carts_create(struct http_req *r, struct http_resp *out)
 {
     char id[ORDER_ID_MAX];
     err_t e;
-    if (carts_create(r->st, id, &e))
-        return http_fail(out, &e);
-    return cart_response(r, out, id, 201);
+    if (carts_create(r->st, id, &e)) {
+        http_fail(out, &e);
+        return;
+    }
+    cart_response(r, out, id, 201);
 }
 
-int h_carts_get(struct http_req *r, struct http_resp *out)
+void h_carts_get(struct http_req *r, struct http_resp *out)
 {
-    return cart_response(r, out, r->params[0], 200);
+    cart_response(r, out, r->params[0], 200);
 }
 
 /* Reads {"sku", "quantity"} (sku from the path when given). */
@@ -154,17 +156,17 @@ static int put_line(struct http_req *r, struct http_resp *out, const char *path_
     return cart_response(r, out, r->params[0], 200);
 }
 
-int h_carts_add(struct http_req *r, struct http_resp *out)
+void h_carts_add(struct http_req *r, struct http_resp *out)
 {
-    return put_line(r, out, NULL, true, false);
+    put_line(r, out, NULL, true, false);
 }
 
-int h_carts_set(struct http_req *r, struct http_resp *out)
+void h_carts_set(struct http_req *r, struct http_resp *out)
 {
-    return put_line(r, out, r->params[1], false, false);
+    put_line(r, out, r->params[1], false, false);
 }
 
-int h_carts_remove(struct http_req *r, struct http_resp *out)
+void h_carts_remove(struct http_req *r, struct http_resp *out)
 {
-    return put_line(r, out, r->params[1], false, true);
+    put_line(r, out, r->params[1], false, true);
 }

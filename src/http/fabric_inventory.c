@@ -59,15 +59,15 @@ static size_t distinct_items(json_t *records)
     return n;
 }
 
-int h_fabric_bulk_insert(struct http_req *r, struct http_resp *out)
+void h_fabric_bulk_insert(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
-        return 0;
+        return;
     struct import_job job = {0};
     if (imports_bulk_run(r, body, out, &job) != 1) {
         json_decref(body);
-        return 0;
+        return;
     }
     bool done = job.status == IMPORT_COMPLETED;
     size_t items = distinct_items(body);
@@ -81,7 +81,7 @@ int h_fabric_bulk_insert(struct http_req *r, struct http_resp *out)
         "messages", job_messages(&job), "createdAt", job.created_at, "updatedAt",
         job.finished_at);
     import_job_free(&job);
-    return http_json(out, 200, doc);
+    http_json(out, 200, doc);
 }
 
 /* --- v1 Get inventories --- */
@@ -193,31 +193,34 @@ static bool item_ok(json_t *entry, const char **sku, json_int_t *qty)
     return !q || (json_is_integer(q) && *qty >= 1 && *qty <= QUANTITY_MAX);
 }
 
-int h_fabric_get_inventories(struct http_req *r, struct http_resp *out)
+void h_fabric_get_inventories(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
-        return 0;
+        return;
     json_t *items = json_object_get(body, "items");
     json_t *channel = json_object_get(body, "channelId");
     size_t known = (items != NULL) + (channel != NULL);
     if (!json_is_array(items) || json_object_size(body) != known) {
         json_decref(body);
-        return http_error(out, 422, "VALIDATION_FAILED",
-                          "the body must be {\"items\": [{\"sku\": \"...\" or \"itemId\": 1, "
-                          "\"quantity\": 1}], \"channelId\": 1}",
-                          NULL);
+        http_error(out, 422, "VALIDATION_FAILED",
+                   "the body must be {\"items\": [{\"sku\": \"...\" or \"itemId\": 1, "
+                   "\"quantity\": 1}], \"channelId\": 1}",
+                   NULL);
+        return;
     }
     if (!channel_ok(channel) || !header_channel_ok(http_header(r, "x-fabric-channel-id"))) {
         json_decref(body);
-        return http_error(out, 422, "VALIDATION_FAILED",
-                          "channelId (and the x-fabric-channel-id header) must be a positive "
-                          "whole number",
-                          NULL);
+        http_error(out, 422, "VALIDATION_FAILED",
+                   "channelId (and the x-fabric-channel-id header) must be a positive "
+                   "whole number",
+                   NULL);
+        return;
     }
     if (json_array_size(items) > ITEMS_MAX) {
         json_decref(body);
-        return http_error(out, 422, "VALIDATION_FAILED", "at most 500 items per request", NULL);
+        http_error(out, 422, "VALIDATION_FAILED", "at most 500 items per request", NULL);
+        return;
     }
     date_t today = date_today();
     json_t *list = json_array();
@@ -229,7 +232,8 @@ int h_fabric_get_inventories(struct http_req *r, struct http_resp *out)
         if (!item_ok(entry, &sku, &qty)) {
             json_decref(list);
             json_decref(body);
-            return items_invalid(out, i);
+            items_invalid(out, i);
+            return;
         }
         json_t *id = json_object_get(entry, "itemId");
         err_t e;
@@ -241,10 +245,11 @@ int h_fabric_get_inventories(struct http_req *r, struct http_resp *out)
             if (sku && (unknown || (!rc && strcmp(sku, named)))) {
                 json_decref(list);
                 json_decref(body);
-                return http_error(out, 422, "VALIDATION_FAILED",
-                                  unknown ? e.msg
-                                          : "an item's itemId and sku name different products",
-                                  json_pack("[{s:I}]", "index", (json_int_t)i));
+                http_error(out, 422, "VALIDATION_FAILED",
+                           unknown ? e.msg
+                                   : "an item's itemId and sku name different products",
+                           json_pack("[{s:I}]", "index", (json_int_t)i));
+                return;
             }
             if (!rc)
                 sku = named;
@@ -268,12 +273,13 @@ int h_fabric_get_inventories(struct http_req *r, struct http_resp *out)
         if (!doc) {
             json_decref(list);
             json_decref(body);
-            return http_fail(out, &e);
+            http_fail(out, &e);
+            return;
         }
         json_array_append_new(list, doc);
     }
     json_decref(body);
-    return http_json(out, 200, list);
+    http_json(out, 200, list);
 }
 
 /* --- lists over positions: v1 by location, v3 find --- */
@@ -409,26 +415,31 @@ static bool location_exists(struct store *st, const char *id, bool *found, err_t
     return true;
 }
 
-int h_fabric_location_inventory(struct http_req *r, struct http_resp *out)
+void h_fabric_location_inventory(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct by_location c = {.pg.st = r->st, .loc = r->params[0]};
     c.pg.limit = http_limit(r, 10, 100);
     bool found;
-    if (parse_offset(r, &c.pg.offset, &e) || !location_exists(r->st, c.loc, &found, &e))
-        return http_fail(out, &e);
-    if (!found)
-        return http_error(out, 404, "LOCATION_NOT_FOUND", "no location with this locationId",
-                          NULL);
+    if (parse_offset(r, &c.pg.offset, &e) || !location_exists(r->st, c.loc, &found, &e)) {
+        http_fail(out, &e);
+        return;
+    }
+    if (!found) {
+        http_error(out, 404, "LOCATION_NOT_FOUND", "no location with this locationId",
+                   NULL);
+        return;
+    }
     c.pg.data = json_array();
     if (scan_skus(r->st, location_sku, &c, &e)) {
         json_decref(c.pg.data);
-        return http_fail(out, &e);
+        http_fail(out, &e);
+        return;
     }
-    return http_json(out, 200,
-                     json_pack("{s:{s:I, s:I, s:I}, s:o}", "query", "limit",
-                               (json_int_t)c.pg.limit, "offset", (json_int_t)c.pg.offset,
-                               "count", (json_int_t)c.pg.count, "inventories", c.pg.data));
+    http_json(out, 200,
+              json_pack("{s:{s:I, s:I, s:I}, s:o}", "query", "limit",
+                        (json_int_t)c.pg.limit, "offset", (json_int_t)c.pg.offset,
+                        "count", (json_int_t)c.pg.count, "inventories", c.pg.data));
 }
 
 struct find {
@@ -561,26 +572,29 @@ static int find_named(struct store *st, json_t *skus, json_t *ids, struct find *
     return rc;
 }
 
-int h_fabric_find(struct http_req *r, struct http_resp *out)
+void h_fabric_find(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct find c = {.pg.st = r->st};
     c.pg.limit = http_limit(r, 10, 100);
-    if (parse_offset(r, &c.pg.offset, &e))
-        return http_fail(out, &e);
+    if (parse_offset(r, &c.pg.offset, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     json_t *body;
     if (http_body_json(r, out, &body))
-        return 0;
+        return;
     json_t *skus = json_object_get(body, "skus"), *ids = json_object_get(body, "itemIds"),
            *locs = json_object_get(body, "locationNumbers");
     size_t known = (skus != NULL) + (ids != NULL) + (locs != NULL);
     if (!json_is_object(body) || json_object_size(body) != known || !list_ok(skus, is_sku) ||
         !list_ok(ids, is_item_id) || !list_ok(locs, is_location)) {
         json_decref(body);
-        return http_error(out, 422, "VALIDATION_FAILED",
-                          "the body must be {\"skus\": [\"...\"], \"itemIds\": [1], "
-                          "\"locationNumbers\": [\"...\" or 1]}, each list optional",
-                          NULL);
+        http_error(out, 422, "VALIDATION_FAILED",
+                   "the body must be {\"skus\": [\"...\"], \"itemIds\": [1], "
+                   "\"locationNumbers\": [\"...\" or 1]}, each list optional",
+                   NULL);
+        return;
     }
     if (locs) {
         c.locations = json_object();
@@ -605,10 +619,11 @@ int h_fabric_find(struct http_req *r, struct http_resp *out)
     json_decref(c.locations);
     if (rc) {
         json_decref(c.pg.data);
-        return http_fail(out, &e);
+        http_fail(out, &e);
+        return;
     }
-    return http_json(out, 200,
-                     json_pack("{s:{s:I, s:I, s:I}, s:o}", "pagination", "limit",
-                               (json_int_t)c.pg.limit, "offset", (json_int_t)c.pg.offset,
-                               "count", (json_int_t)c.pg.count, "data", c.pg.data));
+    http_json(out, 200,
+              json_pack("{s:{s:I, s:I, s:I}, s:o}", "pagination", "limit",
+                        (json_int_t)c.pg.limit, "offset", (json_int_t)c.pg.offset,
+                        "count", (json_int_t)c.pg.count, "data", c.pg.data));
 }

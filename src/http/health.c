@@ -1,7 +1,7 @@
 #include "http/routes.h"
 
-int h_health_get(struct http_req *r, struct http_resp *out)
+void h_health_get(struct http_req *r, struct http_resp *out)
 {
     (void)r;
-    return http_json(out, 200, json_pack("{s:s}", "status", "ok"));
+    http_json(out, 200, json_pack("{s:s}", "status", "ok"));
 }

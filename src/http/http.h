@@ -66,7 +66,7 @@ struct http_resp {
     void (*after_commit)(struct http_req *r);
 };
 
-typedef int (*http_handler)(struct http_req *r, struct http_resp *out);
+typedef void (*http_handler)(struct http_req *r, struct http_resp *out);
 
 const char *http_query(struct http_req *r, const char *key);
 const char *http_header(struct http_req *r, const char *name);

@@ -19,52 +19,60 @@ static int job_response(struct http_resp *out, struct import_job *job)
     return rc;
 }
 
-int h_imports_create(struct http_req *r, struct http_resp *out)
+void h_imports_create(struct http_req *r, struct http_resp *out)
 {
     /* Without the "file" part there is no upload at all, not an empty file: no job. */
     const char *ct = http_header(r, "Content-Type");
-    if (!r->upload_name && ct && !strncasecmp(ct, "multipart/form-data", 19))
-        return http_error(out, 400, "MALFORMED_REQUEST",
-                          "the multipart body has no \"file\" field: send the CSV file as "
-                          "field \"file\"",
-                          NULL);
+    if (!r->upload_name && ct && !strncasecmp(ct, "multipart/form-data", 19)) {
+        http_error(out, 400, "MALFORMED_REQUEST",
+                   "the multipart body has no \"file\" field: send the CSV file as "
+                   "field \"file\"",
+                   NULL);
+        return;
+    }
     const char *name = r->upload_name ? r->upload_name : http_query(r, "fileName");
     struct import_opts o = {IMPORT_CSV, name, http_idem(r, out), r->idem_scope, r->body_fp};
     if (out->status)
-        return 0;
+        return;
     struct import_job job = {0};
     err_t e;
-    if (import_csv(r->st, r->upload, &o, &job, NULL, NULL, &e))
-        return http_fail(out, &e);
-    return job_response(out, &job);
+    if (import_csv(r->st, r->upload, &o, &job, NULL, NULL, &e)) {
+        http_fail(out, &e);
+        return;
+    }
+    job_response(out, &job);
 }
 
-int h_imports_list(struct http_req *r, struct http_resp *out)
+void h_imports_list(struct http_req *r, struct http_resp *out)
 {
     struct import_job *jobs;
     size_t n;
     err_t e;
     size_t limit = http_limit(r, 50, 200);
     /* One row more than the page tells whether another page follows. */
-    if (imports_page(r->st, http_query(r, "cursor"), limit + 1, &jobs, &n, &e))
-        return http_fail(out, &e);
+    if (imports_page(r->st, http_query(r, "cursor"), limit + 1, &jobs, &n, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     json_t *items = json_array();
     for (size_t i = 0; i < n && i < limit; i++)
         json_array_append_new(items, view_job(&jobs[i], false));
     json_t *next = n > limit ? json_string(jobs[limit - 1].id) : json_null();
     free(jobs);
-    return http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
+    http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
 }
 
-int h_imports_get(struct http_req *r, struct http_resp *out)
+void h_imports_get(struct http_req *r, struct http_resp *out)
 {
     struct import_job job;
     err_t e;
-    if (imports_get(r->st, r->params[0], &job, &e))
-        return http_fail(out, &e);
+    if (imports_get(r->st, r->params[0], &job, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     json_t *doc = view_job(&job, true);
     import_job_free(&job);
-    return http_json(out, 200, doc);
+    http_json(out, 200, doc);
 }
 
 /* Appends one CSV field, quoted when it needs to be. */
@@ -84,18 +92,21 @@ static void csv_put(FILE *f, const char *s, bool last)
     fputc(last ? '\n' : ',', f);
 }
 
-int h_imports_errors_csv(struct http_req *r, struct http_resp *out)
+void h_imports_errors_csv(struct http_req *r, struct http_resp *out)
 {
     struct import_job job;
     err_t e;
-    if (imports_get(r->st, r->params[0], &job, &e))
-        return http_fail(out, &e);
+    if (imports_get(r->st, r->params[0], &job, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) {
         import_job_free(&job);
-        return http_error(out, 500, "INTERNAL", "out of memory", NULL);
+        http_error(out, 500, "INTERNAL", "out of memory", NULL);
+        return;
     }
     fputs("line,column,value,message\n", f);
     for (size_t i = 0; i < job.nerrors; i++) {
@@ -114,7 +125,7 @@ int h_imports_errors_csv(struct http_req *r, struct http_resp *out)
     out->content_type = "text/csv; charset=utf-8";
     out->body = buf;
     out->len = len;
-    return 0;
+    
 }
 
 /* A bulk record's channelId (SPEC 9). Positions carry no channel yet, so a channelId other
@@ -285,13 +296,13 @@ int imports_bulk_run(struct http_req *r, json_t *body, struct http_resp *out,
     return 1;
 }
 
-int h_imports_bulk(struct http_req *r, struct http_resp *out)
+void h_imports_bulk(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
-        return 0;
+        return;
     struct import_job job = {0};
     int rc = imports_bulk_run(r, body, out, &job);
     json_decref(body);
-    return rc == 1 ? job_response(out, &job) : 0;
+    rc == 1 ? job_response(out, &job) : 0;
 }

@@ -27,45 +27,51 @@ static int parse_quantity(const char *v, int64_t *out, err_t *e)
 }
 
 /* Answers from the read model: no database on this path. */
-int h_inventory_get(struct http_req *r, struct http_resp *out)
+void h_inventory_get(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     int64_t qty;
-    if (parse_quantity(http_query(r, "quantity"), &qty, &e))
-        return http_fail(out, &e);
+    if (parse_quantity(http_query(r, "quantity"), &qty, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     struct buf b = {0};
     bool found;
     if (readmodel_doc(r->params[0], qty, date_today(), &b, &found, &e)) {
         buf_free(&b);
-        return http_fail(out, &e);
+        http_fail(out, &e);
+        return;
     }
     if (!found) {
         buf_free(&b);
-        return http_error(out, 404, "SKU_NOT_FOUND", "no product or inventory with this SKU",
-                          NULL);
+        http_error(out, 404, "SKU_NOT_FOUND", "no product or inventory with this SKU",
+                   NULL);
+        return;
     }
     out->status = 200;
     out->content_type = "application/json; charset=utf-8";
     out->body = b.p;
     out->len = b.len;
-    return 0;
+    
 }
 
-int h_inventory_query(struct http_req *r, struct http_resp *out)
+void h_inventory_query(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
-        return 0;
+        return;
     json_t *items = json_object_get(body, "items");
     if (!json_is_array(items) || json_object_size(body) != 1) {
         json_decref(body);
-        return http_error(out, 422, "VALIDATION_FAILED",
-                          "the body must be {\"items\": [{\"sku\": \"...\", \"quantity\": 1}]}",
-                          NULL);
+        http_error(out, 422, "VALIDATION_FAILED",
+                   "the body must be {\"items\": [{\"sku\": \"...\", \"quantity\": 1}]}",
+                   NULL);
+        return;
     }
     if (json_array_size(items) > QUERY_MAX_ITEMS) {
         json_decref(body);
-        return http_error(out, 422, "VALIDATION_FAILED", "at most 500 items per query", NULL);
+        http_error(out, 422, "VALIDATION_FAILED", "at most 500 items per query", NULL);
+        return;
     }
     date_t today = date_today();
     struct buf b = {0};
@@ -84,7 +90,8 @@ int h_inventory_query(struct http_req *r, struct http_resp *out)
                      "items[%zu] needs a \"sku\" string and, if given, a \"quantity\" from 1 "
                      "to %d",
                      i, QUANTITY_MAX);
-            return http_error(out, 422, "VALIDATION_FAILED", msg, NULL);
+            http_error(out, 422, "VALIDATION_FAILED", msg, NULL);
+            return;
         }
         err_t e;
         bool found;
@@ -93,20 +100,22 @@ int h_inventory_query(struct http_req *r, struct http_resp *out)
         if (readmodel_doc(sku, qty, today, &b, &found, &e)) {
             buf_free(&b);
             json_decref(body);
-            return http_fail(out, &e);
+            http_fail(out, &e);
+            return;
         }
     }
     json_decref(body);
     buf_puts(&b, "]}");
     if (b.oom) {
         buf_free(&b);
-        return http_error(out, 500, "INTERNAL", "out of memory", NULL);
+        http_error(out, 500, "INTERNAL", "out of memory", NULL);
+        return;
     }
     out->status = 200;
     out->content_type = "application/json; charset=utf-8";
     out->body = b.p;
     out->len = b.len;
-    return 0;
+    
 }
 
 static json_t *summary_row(const struct sku_entry *se, const struct item *it)
@@ -152,25 +161,30 @@ static int parse_q(struct http_req *r, const char **q, err_t *e)
     return 0;
 }
 
-int h_inventory_list(struct http_req *r, struct http_resp *out)
+void h_inventory_list(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct settings s;
     const char *q;
-    if (parse_q(r, &q, &e) || http_settings(r, &s, &e))
-        return http_fail(out, &e);
+    if (parse_q(r, &q, &e) || http_settings(r, &s, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     size_t limit = http_limit(r, 50, 500), count;
     struct sku_entry *skus;
     size_t n;
     /* One row more than the page tells whether another page follows. */
-    if (inventory_page(r->st, http_query(r, "cursor"), limit + 1, q, &skus, &n, &e))
-        return http_fail(out, &e);
+    if (inventory_page(r->st, http_query(r, "cursor"), limit + 1, q, &skus, &n, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     bool more = n > limit;
     if (more)
         n = limit;
     if (inventory_count(r->st, q, LIST_COUNT_CAP, &count, &e)) {
         free(skus);
-        return http_fail(out, &e);
+        http_fail(out, &e);
+        return;
     }
     date_t today = date_today();
     json_t *items = json_array();
@@ -179,32 +193,36 @@ int h_inventory_list(struct http_req *r, struct http_resp *out)
         if (view_item_load(r->st, skus[i].sku, &s, today, &it, &e)) {
             free(skus);
             json_decref(items);
-            return http_fail(out, &e);
+            http_fail(out, &e);
+            return;
         }
         json_array_append_new(items, summary_row(&skus[i], &it));
         view_item_free(&it);
     }
     json_t *next = more ? json_string(skus[n - 1].sku) : json_null();
     free(skus);
-    return http_json(out, 200,
-                     json_pack("{s:o, s:o, s:I, s:b}", "items", items, "nextCursor", next, "total",
-                               (json_int_t)(count > LIST_COUNT_CAP ? LIST_COUNT_CAP : count),
-                               "totalExact", count <= LIST_COUNT_CAP));
+    http_json(out, 200,
+              json_pack("{s:o, s:o, s:I, s:b}", "items", items, "nextCursor", next, "total",
+                        (json_int_t)(count > LIST_COUNT_CAP ? LIST_COUNT_CAP : count),
+                        "totalExact", count <= LIST_COUNT_CAP));
 }
 
 /* The receipts form's search: transit positions by SKU or transitRef prefix, a few at a
  * time, never the whole list. */
-int h_transit_positions_list(struct http_req *r, struct http_resp *out)
+void h_transit_positions_list(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     const char *q;
-    if (parse_q(r, &q, &e))
-        return http_fail(out, &e);
+    if (parse_q(r, &q, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     size_t limit = http_limit(r, 20, 100);
     struct position_list l = {0};
     if (transit_search(r->st, q ? q : "", limit + 1, &l, &e)) {
         position_list_free(&l);
-        return http_fail(out, &e);
+        http_fail(out, &e);
+        return;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < l.n && i < limit; i++) {
@@ -219,15 +237,15 @@ int h_transit_positions_list(struct http_req *r, struct http_resp *out)
     }
     bool more = l.n > limit;
     position_list_free(&l);
-    return http_json(out, 200, json_pack("{s:o, s:b}", "items", items, "more", more));
+    http_json(out, 200, json_pack("{s:o, s:b}", "items", items, "more", more));
 }
 
-int h_inventory_template(struct http_req *r, struct http_resp *out)
+void h_inventory_template(struct http_req *r, struct http_resp *out)
 {
     (void)r;
     snprintf(out->header_name, sizeof out->header_name, "Content-Disposition");
     snprintf(out->header_value, sizeof out->header_value,
              "attachment; filename=\"inventory-template.csv\"");
-    return http_bytes(out, 200, "text/csv; charset=utf-8", importrow_template,
-                      strlen(importrow_template));
+    http_bytes(out, 200, "text/csv; charset=utf-8", importrow_template,
+               strlen(importrow_template));
 }

@@ -65,18 +65,19 @@ static void row_parse(json_t *o, size_t idx, struct limits_row *r, json_t *detai
     }
 }
 
-int h_limits_put(struct http_req *r, struct http_resp *out)
+void h_limits_put(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
-        return 0;
+        return;
     if (!json_is_array(body) || json_array_size(body) > LIMITS_ROWS_MAX) {
         json_decref(body);
-        return http_error(out, 422, "VALIDATION_FAILED",
-                          "the body must be a JSON array of at most 500 rows {\"sku\", "
-                          "\"locationId\", \"safetyStock\", \"preorderLimit\", "
-                          "\"backorderLimit\", \"lowStock\"}",
-                          NULL);
+        http_error(out, 422, "VALIDATION_FAILED",
+                   "the body must be a JSON array of at most 500 rows {\"sku\", "
+                   "\"locationId\", \"safetyStock\", \"preorderLimit\", "
+                   "\"backorderLimit\", \"lowStock\"}",
+                   NULL);
+        return;
     }
     size_t n = json_array_size(body);
     struct limits_row *rows = calloc(n ? n : 1, sizeof *rows);
@@ -84,21 +85,24 @@ int h_limits_put(struct http_req *r, struct http_resp *out)
     if (!rows) {
         json_decref(body);
         json_decref(details);
-        return http_error(out, 500, "INTERNAL", "out of memory", NULL);
+        http_error(out, 500, "INTERNAL", "out of memory", NULL);
+        return;
     }
     for (size_t i = 0; i < n; i++)
         row_parse(json_array_get(body, i), i, &rows[i], details);
     json_decref(body);
     if (json_array_size(details) > 0) {
         free(rows);
-        return http_error(out, 422, "VALIDATION_FAILED",
-                          "some rows are not valid limits; nothing was changed", details);
+        http_error(out, 422, "VALIDATION_FAILED",
+                   "some rows are not valid limits; nothing was changed", details);
+        return;
     }
     json_decref(details);
     err_t e;
     if (limits_apply(r->st, rows, n, &e)) {
         free(rows);
-        return http_fail(out, &e);
+        http_fail(out, &e);
+        return;
     }
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -108,5 +112,5 @@ int h_limits_put(struct http_req *r, struct http_resp *out)
         json_array_append_new(list, o);
     }
     free(rows);
-    return http_json(out, 200, json_pack("{s:o}", "limits", list));
+    http_json(out, 200, json_pack("{s:o}", "limits", list));
 }

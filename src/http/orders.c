@@ -143,33 +143,35 @@ static void place_call(struct http_req *r)
     orders_place_call(r->st, &ps->job);
 }
 
-int h_orders_create(struct http_req *r, struct http_resp *out)
+void h_orders_create(struct http_req *r, struct http_resp *out)
 {
     struct place_state *ps = r->job;
     if (!ps) {
         json_t *body;
         if (http_body_json(r, out, &body))
-            return 0;
+            return;
         if (!(ps = calloc(1, sizeof *ps))) {
             json_decref(body);
-            return http_error(out, 500, "INTERNAL", "out of memory", NULL);
+            http_error(out, 500, "INTERNAL", "out of memory", NULL);
+            return;
         }
         parse_place(body, &ps->req, ps->cart, out);
         json_decref(body);
         if (out->status) {
             free(ps);
-            return 0;
+            return;
         }
         ps->req.idem_key = http_idem(r, out);
         ps->req.idem_scope = r->idem_scope;
         ps->req.idem_fp = r->body_fp;
         if (out->status) {
             free(ps);
-            return 0;
+            return;
         }
         if (orders_place_init(&ps->job, &ps->req, &ps->res)) {
             free(ps);
-            return http_error(out, 500, "INTERNAL", "out of memory", NULL);
+            http_error(out, 500, "INTERNAL", "out of memory", NULL);
+            return;
         }
         r->job = ps;
         r->job_free = place_state_free;
@@ -177,7 +179,7 @@ int h_orders_create(struct http_req *r, struct http_resp *out)
     orders_place_step(r->st, &ps->job);
     if (ps->job.call_due) {
         out->after_commit = place_call;
-        return 0;
+        return;
     }
     struct place_result *res = &ps->res;
     err_t *e = &ps->job.err;
@@ -190,14 +192,19 @@ int h_orders_create(struct http_req *r, struct http_resp *out)
                                             "requested", (json_int_t)res->shortages[i].requested,
                                             "availableTotal",
                                             (json_int_t)res->shortages[i].available_total));
-        return http_error(out, 409, "INSUFFICIENT_INVENTORY", e->msg, details);
+        http_error(out, 409, "INSUFFICIENT_INVENTORY", e->msg, details);
+        return;
     }
-    if (rc == ERR_CONFLICT && !e->name)
-        return http_error(out, 409, "INSUFFICIENT_INVENTORY", e->msg, NULL);
-    if (rc)
-        return http_fail(out, e);
+    if (rc == ERR_CONFLICT && !e->name) {
+        http_error(out, 409, "INSUFFICIENT_INVENTORY", e->msg, NULL);
+        return;
+    }
+    if (rc) {
+        http_fail(out, e);
+        return;
+    }
     http_mail_wake();
-    return http_json(out, 201, view_order(&res->order, true));
+    http_json(out, 201, view_order(&res->order, true));
 }
 
 /* The shopper's token (query ?token=) or a key opens an order. Loads it into *o. */
@@ -233,28 +240,32 @@ static int open_order(struct http_req *r, struct http_resp *out, struct order_re
     return 0;
 }
 
-int h_orders_get(struct http_req *r, struct http_resp *out)
+void h_orders_get(struct http_req *r, struct http_resp *out)
 {
     struct order_rec o;
     if (open_order(r, out, &o))
-        return 0;
+        return;
     json_t *doc = view_order(&o, false);
     order_rec_free(&o);
-    return http_json(out, 200, doc);
+    http_json(out, 200, doc);
 }
 
-int h_orders_list(struct http_req *r, struct http_resp *out)
+void h_orders_list(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     size_t limit = http_limit(r, 50, 200), n;
     char(*ids)[ORDER_ID_MAX];
     const char *delayed = http_query(r, "delayed");
-    if (delayed && strcmp(delayed, "true") && strcmp(delayed, "false"))
-        return http_error(out, 422, "VALIDATION_FAILED", "delayed must be true or false", NULL);
+    if (delayed && strcmp(delayed, "true") && strcmp(delayed, "false")) {
+        http_error(out, 422, "VALIDATION_FAILED", "delayed must be true or false", NULL);
+        return;
+    }
     /* One row more than the page tells whether another page follows. */
     if (orders_page(r->st, http_query(r, "cursor"), limit + 1,
-                    delayed && !strcmp(delayed, "true"), &ids, &n, &e))
-        return http_fail(out, &e);
+                    delayed && !strcmp(delayed, "true"), &ids, &n, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     bool more = n > limit;
     if (more)
         n = limit;
@@ -264,56 +275,62 @@ int h_orders_list(struct http_req *r, struct http_resp *out)
         if (orders_get(r->st, ids[i], &o, &e)) {
             free(ids);
             json_decref(items);
-            return http_fail(out, &e);
+            http_fail(out, &e);
+            return;
         }
         json_array_append_new(items, view_order(&o, false));
         order_rec_free(&o);
     }
     json_t *next = more ? json_string(ids[n - 1]) : json_null();
     free(ids);
-    return http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
+    http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
 }
 
-int h_orders_cancel(struct http_req *r, struct http_resp *out)
+void h_orders_cancel(struct http_req *r, struct http_resp *out)
 {
     struct order_rec o;
     if (open_order(r, out, &o))
-        return 0;
+        return;
     order_rec_free(&o);
     err_t e;
-    if (orders_cancel(r->st, r->params[0], &o, &e))
-        return http_fail(out, &e);
+    if (orders_cancel(r->st, r->params[0], &o, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     http_mail_wake();
     json_t *doc = view_order(&o, false);
     order_rec_free(&o);
-    return http_json(out, 200, doc);
+    http_json(out, 200, doc);
 }
 
 /* POST /v1/orders/{id}/payment {"token"}: a new card, by the shopper (?token=) or a key. */
-int h_orders_payment(struct http_req *r, struct http_resp *out)
+void h_orders_payment(struct http_req *r, struct http_resp *out)
 {
     struct order_rec o;
     if (open_order(r, out, &o))
-        return 0;
+        return;
     order_rec_free(&o);
     json_t *body;
     if (http_body_json(r, out, &body))
-        return 0;
+        return;
     json_t *t = json_object_get(body, "token");
     char token[64] = "";
     if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_string(t) ||
         json_string_length(t) == 0 || json_string_length(t) >= sizeof token) {
         json_decref(body);
-        return http_error(out, 422, "VALIDATION_FAILED",
-                          "the body must be {\"token\": \"tok_visa\"}: the new card's token",
-                          NULL);
+        http_error(out, 422, "VALIDATION_FAILED",
+                   "the body must be {\"token\": \"tok_visa\"}: the new card's token",
+                   NULL);
+        return;
     }
     snprintf(token, sizeof token, "%s", json_string_value(t));
     json_decref(body);
     err_t e;
-    if (orders_new_card(r->st, r->params[0], token, &o, &e))
-        return http_fail(out, &e);
+    if (orders_new_card(r->st, r->params[0], token, &o, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     json_t *doc = view_order(&o, false);
     order_rec_free(&o);
-    return http_json(out, 200, doc);
+    http_json(out, 200, doc);
 }

@@ -65,15 +65,16 @@ static void product_parse(json_t *o, size_t idx, struct product *p, json_t *deta
     productrow_parse(vals, p, on_problem, &pr);
 }
 
-int h_products_upsert(struct http_req *r, struct http_resp *out)
+void h_products_upsert(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
-        return 0;
+        return;
     if (!json_is_array(body)) {
         json_decref(body);
-        return http_error(out, 422, "VALIDATION_FAILED",
-                          "the body must be a JSON array of products", NULL);
+        http_error(out, 422, "VALIDATION_FAILED",
+                   "the body must be a JSON array of products", NULL);
+        return;
     }
     size_t n = json_array_size(body);
     struct product *v = calloc(n ? n : 1, sizeof *v);
@@ -81,7 +82,8 @@ int h_products_upsert(struct http_req *r, struct http_resp *out)
     if (!v) {
         json_decref(body);
         json_decref(details);
-        return http_error(out, 500, "INTERNAL", "out of memory", NULL);
+        http_error(out, 500, "INTERNAL", "out of memory", NULL);
+        return;
     }
     json_t *ids = json_object(); /* itemId -> index of its first product */
     for (size_t i = 0; i < n; i++) {
@@ -102,30 +104,37 @@ int h_products_upsert(struct http_req *r, struct http_resp *out)
     json_decref(body);
     if (json_array_size(details)) {
         free(v);
-        return http_error(out, 422, "VALIDATION_FAILED", "some products are not valid; nothing "
-                          "was saved", details);
+        http_error(out, 422, "VALIDATION_FAILED", "some products are not valid; nothing "
+                   "was saved", details);
+        return;
     }
     json_decref(details);
     err_t e;
     int rc = products_save(r->st, v, n, &e);
     free(v);
-    if (rc)
-        return http_fail(out, &e);
-    return http_json(out, 200, json_pack("{s:I}", "upserted", (json_int_t)n));
+    if (rc) {
+        http_fail(out, &e);
+        return;
+    }
+    http_json(out, 200, json_pack("{s:I}", "upserted", (json_int_t)n));
 }
 
-int h_products_list(struct http_req *r, struct http_resp *out)
+void h_products_list(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct settings s;
-    if (http_settings(r, &s, &e))
-        return http_fail(out, &e);
+    if (http_settings(r, &s, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     size_t limit = http_limit(r, 50, 200);
     struct product *v;
     size_t n;
     const char *q = http_query(r, "q");
-    if (products_page(r->st, http_query(r, "cursor"), limit, q, &v, &n, &e))
-        return http_fail(out, &e);
+    if (products_page(r->st, http_query(r, "cursor"), limit, q, &v, &n, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     date_t today = date_today();
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -133,62 +142,74 @@ int h_products_list(struct http_req *r, struct http_resp *out)
         if (view_item_load(r->st, v[i].sku, &s, today, &it, &e)) {
             free(v);
             json_decref(items);
-            return http_fail(out, &e);
+            http_fail(out, &e);
+            return;
         }
         json_array_append_new(items, view_product(&v[i], &it));
         view_item_free(&it);
     }
     json_t *next = n == limit ? json_string(v[n - 1].sku) : json_null();
     free(v);
-    return http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
+    http_json(out, 200, json_pack("{s:o, s:o}", "items", items, "nextCursor", next));
 }
 
-int h_products_get(struct http_req *r, struct http_resp *out)
+void h_products_get(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct settings s;
     struct product p;
-    if (http_settings(r, &s, &e))
-        return http_fail(out, &e);
+    if (http_settings(r, &s, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     int rc = products_get(r->st, r->params[0], &p, &e);
-    if (rc == ERR_NOTFOUND)
-        return http_error(out, 404, "PRODUCT_NOT_FOUND", "no product with this SKU", NULL);
-    if (rc)
-        return http_fail(out, &e);
+    if (rc == ERR_NOTFOUND) {
+        http_error(out, 404, "PRODUCT_NOT_FOUND", "no product with this SKU", NULL);
+        return;
+    }
+    if (rc) {
+        http_fail(out, &e);
+        return;
+    }
     struct item it;
-    if (view_item_load(r->st, p.sku, &s, date_today(), &it, &e))
-        return http_fail(out, &e);
+    if (view_item_load(r->st, p.sku, &s, date_today(), &it, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     json_t *doc = view_product(&p, &it);
     view_item_free(&it);
-    return http_json(out, 200, doc);
+    http_json(out, 200, doc);
 }
 
 /* POST /v1/products/imports: the products CSV, as multipart field "file" or text/csv with
  * ?fileName=. 201 with a COMPLETED job, 422 with a FAILED one. */
-int h_products_import(struct http_req *r, struct http_resp *out)
+void h_products_import(struct http_req *r, struct http_resp *out)
 {
     const char *ct = http_header(r, "Content-Type");
-    if (!r->upload_name && ct && !strncasecmp(ct, "multipart/form-data", 19))
-        return http_error(out, 400, "MALFORMED_REQUEST",
-                          "the multipart body has no \"file\" field: send the CSV file as "
-                          "field \"file\"",
-                          NULL);
+    if (!r->upload_name && ct && !strncasecmp(ct, "multipart/form-data", 19)) {
+        http_error(out, 400, "MALFORMED_REQUEST",
+                   "the multipart body has no \"file\" field: send the CSV file as "
+                   "field \"file\"",
+                   NULL);
+        return;
+    }
     const char *name = r->upload_name ? r->upload_name : http_query(r, "fileName");
     struct import_job job;
     err_t e;
-    if (import_products_csv(r->st, r->upload, name, &job, &e))
-        return http_fail(out, &e);
-    int rc = http_json(out, job.status == IMPORT_COMPLETED ? 201 : 422, view_job(&job, true));
+    if (import_products_csv(r->st, r->upload, name, &job, &e)) {
+        http_fail(out, &e);
+        return;
+    }
+    http_json(out, job.status == IMPORT_COMPLETED ? 201 : 422, view_job(&job, true));
     import_job_free(&job);
-    return rc;
 }
 
-int h_products_template(struct http_req *r, struct http_resp *out)
+void h_products_template(struct http_req *r, struct http_resp *out)
 {
     (void)r;
     snprintf(out->header_name, sizeof out->header_name, "Content-Disposition");
     snprintf(out->header_value, sizeof out->header_value,
              "attachment; filename=\"products-template.csv\"");
-    return http_bytes(out, 200, "text/csv; charset=utf-8", productrow_template,
-                      strlen(productrow_template));
+    http_bytes(out, 200, "text/csv; charset=utf-8", productrow_template,
+               strlen(productrow_template));
 }

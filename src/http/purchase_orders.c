@@ -40,7 +40,7 @@ static bool parse_cursor(const char *c, struct position *key)
     return true;
 }
 
-int h_purchase_orders_list(struct http_req *r, struct http_resp *out)
+void h_purchase_orders_list(struct http_req *r, struct http_resp *out)
 {
     struct po_query q = {.limit = 20};
     struct position after;
@@ -48,30 +48,40 @@ int h_purchase_orders_list(struct http_req *r, struct http_resp *out)
     const char *cursor = http_query(r, "cursor"), *limit = http_query(r, "limit");
     err_t e;
     if (sku && *sku) {
-        if (importrow_id(COL_SKU, sku, strlen(sku), &e))
-            return http_error(out, 422, "VALIDATION_FAILED", e.msg, NULL);
+        if (importrow_id(COL_SKU, sku, strlen(sku), &e)) {
+            http_error(out, 422, "VALIDATION_FAILED", e.msg, NULL);
+            return;
+        }
         q.sku = sku;
     }
-    if (overdue && strcmp(overdue, "true") && strcmp(overdue, "false"))
-        return http_error(out, 422, "VALIDATION_FAILED", "overdue must be true or false", NULL);
+    if (overdue && strcmp(overdue, "true") && strcmp(overdue, "false")) {
+        http_error(out, 422, "VALIDATION_FAILED", "overdue must be true or false", NULL);
+        return;
+    }
     q.overdue = overdue && !strcmp(overdue, "true");
     if (cursor && *cursor) {
-        if (!parse_cursor(cursor, &after))
-            return http_error(out, 422, "VALIDATION_FAILED", "cursor is not one this API gave",
-                              NULL);
+        if (!parse_cursor(cursor, &after)) {
+            http_error(out, 422, "VALIDATION_FAILED", "cursor is not one this API gave",
+                       NULL);
+            return;
+        }
         q.after = &after;
     }
     if (limit) {
         char *end;
         long v = strtol(limit, &end, 10);
-        if (*end || v < 1 || v > 100)
-            return http_error(out, 422, "VALIDATION_FAILED", "limit must be from 1 to 100",
-                              NULL);
+        if (*end || v < 1 || v > 100) {
+            http_error(out, 422, "VALIDATION_FAILED", "limit must be from 1 to 100",
+                       NULL);
+            return;
+        }
         q.limit = (size_t)v;
     }
     struct po_page page;
-    if (po_list(r->st, &q, &page, &e))
-        return http_fail(out, &e);
+    if (po_list(r->st, &q, &page, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     json_t *items = json_array(), *uns = json_array();
     for (size_t i = 0; i < page.nitems; i++) {
         const struct po_entry *en = &page.items[i];
@@ -101,6 +111,6 @@ int h_purchase_orders_list(struct http_req *r, struct http_resp *out)
         next = json_string(c);
     }
     po_page_free(&page);
-    return http_json(out, 200, json_pack("{s:o, s:o, s:o}", "items", items, "unsourced", uns,
-                                         "nextCursor", next));
+    http_json(out, 200, json_pack("{s:o, s:o, s:o}", "items", items, "unsourced", uns,
+                                  "nextCursor", next));
 }

@@ -5,11 +5,11 @@
 #include "app/orders.h"
 #include "http/routes.h"
 
-int h_receipts_create(struct http_req *r, struct http_resp *out)
+void h_receipts_create(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
-        return 0;
+        return;
     struct position key = {0};
     char at[ID_MAX + 1] = "";
     const char *fields[4] = {"sku", "locationId", "transitRef", "receivedAt"};
@@ -29,23 +29,27 @@ int h_receipts_create(struct http_req *r, struct http_resp *out)
     ok = ok && json_is_integer(q);
     json_int_t qty = ok ? json_integer_value(q) : 0;
     json_decref(body);
-    if (!ok)
-        return http_error(out, 422, "VALIDATION_FAILED",
-                          "the body must be {\"sku\", \"locationId\", \"transitRef\", "
-                          "\"quantity\"} and optionally \"receivedAt\", with letters-and-digits "
-                          "ids and a whole quantity",
-                          NULL);
+    if (!ok) {
+        http_error(out, 422, "VALIDATION_FAILED",
+                   "the body must be {\"sku\", \"locationId\", \"transitRef\", "
+                   "\"quantity\"} and optionally \"receivedAt\", with letters-and-digits "
+                   "ids and a whole quantity",
+                   NULL);
+        return;
+    }
     key.stock_type = STOCK_INTRANSIT;
     char(*released)[ORDER_ID_MAX];
     size_t n;
     int64_t surplus;
     err_t e;
-    if (orders_receive(r->st, &key, at, qty, &released, &n, &surplus, &e))
-        return http_fail(out, &e);
+    if (orders_receive(r->st, &key, at, qty, &released, &n, &surplus, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     json_t *ids = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(ids, json_string(released[i]));
     free(released);
-    return http_json(out, 200, json_pack("{s:o, s:I}", "released", ids, "surplus",
-                                         (json_int_t)surplus));
+    http_json(out, 200, json_pack("{s:o, s:I}", "released", ids, "surplus",
+                                  (json_int_t)surplus));
 }

@@ -120,17 +120,18 @@ static void login_check(void *arg)
     sodium_memzero(l->pw, strlen(l->pw));
 }
 
-int h_session_create(struct http_req *r, struct http_resp *out)
+void h_session_create(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
-        return 0;
+        return;
     const char *name = json_string_value(json_object_get(body, "name"));
     const char *pw = json_string_value(json_object_get(body, "password"));
     if (!json_is_object(body) || !name || !pw || strlen(name) > ID_MAX) {
         json_decref(body);
-        return http_error(out, 422, "VALIDATION_FAILED",
-                          "the body must be {\"name\": \"...\", \"password\": \"...\"}", NULL);
+        http_error(out, 422, "VALIDATION_FAILED",
+                   "the body must be {\"name\": \"...\", \"password\": \"...\"}", NULL);
+        return;
     }
     char ukey[LOCKOUT_KEY_MAX + 1], akey[LOCKOUT_KEY_MAX + 1], addr[64], user[ID_MAX + 1];
     time_t now = time(NULL);
@@ -144,32 +145,36 @@ int h_session_create(struct http_req *r, struct http_resp *out)
         char msg[120];
         snprintf(msg, sizeof msg, "too many failed logins: try again in %ld seconds",
                  locked > alocked ? locked : alocked);
-        return http_error(out, 429, "TOO_MANY_REQUESTS", msg, NULL);
+        http_error(out, 429, "TOO_MANY_REQUESTS", msg, NULL);
+        return;
     }
     err_t e;
     if (!r->slow_done) { /* first pass: look the user up, then hash off this thread */
         struct login *l = calloc(1, sizeof *l + strlen(pw) + 1);
         if (!l) {
             json_decref(body);
-            return http_error(out, 500, "INTERNAL", "out of memory", NULL);
+            http_error(out, 500, "INTERNAL", "out of memory", NULL);
+            return;
         }
         int rc = users_hash(r->st, user, l->hash, sizeof l->hash, &e);
         memcpy(l->pw, pw, strlen(pw) + 1);
         json_decref(body);
         if (rc && rc != ERR_NOTFOUND) {
             free(l);
-            return http_fail(out, &e);
+            http_fail(out, &e);
+            return;
         }
         l->known = rc == 0;
         http_offload(r, login_check, l);
-        return 0;
+        return;
     }
     json_decref(body);
     bool ok = ((struct login *)r->slow_arg)->ok;
     fail_note(ukey, now, !ok, FAIL_LIMIT);
     if (!ok) {
         fail_note(akey, now, true, ADDR_FAIL_LIMIT);
-        return http_error(out, 401, "UNAUTHORIZED", "wrong name or password", NULL);
+        http_error(out, 401, "UNAUTHORIZED", "wrong name or password", NULL);
+        return;
     }
 
     char token[IDS_TOKEN_LEN + 1], csrf[SESSION_CSRF_LEN + 1];
@@ -177,11 +182,13 @@ int h_session_create(struct http_req *r, struct http_resp *out)
     ids_token(token);
     ids_token(csrf);
     token_hash(token, th);
-    if (sessions_open(r->st, th, user, csrf, (int64_t)now + SESSION_SECONDS, &e))
-        return http_fail(out, &e);
+    if (sessions_open(r->st, th, user, csrf, (int64_t)now + SESSION_SECONDS, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     set_cookie(r, out, token, SESSION_SECONDS);
-    return http_json(out, 200, json_pack("{s:s, s:s, s:I}", "user", user, "csrfToken", csrf,
-                                         "expiresIn", (json_int_t)SESSION_SECONDS));
+    http_json(out, 200, json_pack("{s:s, s:s, s:I}", "user", user, "csrfToken", csrf,
+                                  "expiresIn", (json_int_t)SESSION_SECONDS));
 }
 
 /* Not logged in. Says whether any console user exists, and nothing more about them, so the
@@ -198,7 +205,7 @@ static int not_logged_in(struct http_req *r, struct http_resp *out)
                       json_pack("[{s:b}]", "usersExist", n > 0));
 }
 
-int h_session_get(struct http_req *r, struct http_resp *out)
+void h_session_get(struct http_req *r, struct http_resp *out)
 {
     /* The console asks this on load to learn its CSRF token, which the cookie alone proves. */
     const char *token = http_cookie(r, COOKIE);
@@ -206,24 +213,30 @@ int h_session_get(struct http_req *r, struct http_resp *out)
     char user[ID_MAX + 1], csrf[SESSION_CSRF_LEN + 1];
     int64_t expires;
     err_t e;
-    if (!token || strlen(token) != IDS_TOKEN_LEN)
-        return not_logged_in(r, out);
+    if (!token || strlen(token) != IDS_TOKEN_LEN) {
+        not_logged_in(r, out);
+        return;
+    }
     token_hash(token, th);
     if (sessions_find(r->st, th, user, csrf, &expires, &e) ||
-        expires < (int64_t)time(NULL))
-        return not_logged_in(r, out);
-    return http_json(out, 200, json_pack("{s:s, s:s, s:I}", "user", user, "csrfToken", csrf,
-                                         "expiresIn", (json_int_t)(expires - time(NULL))));
+        expires < (int64_t)time(NULL)) {
+        not_logged_in(r, out);
+        return;
+    }
+    http_json(out, 200, json_pack("{s:s, s:s, s:I}", "user", user, "csrfToken", csrf,
+                                  "expiresIn", (json_int_t)(expires - time(NULL))));
 }
 
-int h_session_delete(struct http_req *r, struct http_resp *out)
+void h_session_delete(struct http_req *r, struct http_resp *out)
 {
     const char *token = http_cookie(r, COOKIE);
     unsigned char th[SESSION_HASH_LEN];
     err_t e;
     token_hash(token ? token : "", th);
-    if (sessions_close(r->st, th, (int64_t)time(NULL), &e))
-        return http_fail(out, &e);
+    if (sessions_close(r->st, th, (int64_t)time(NULL), &e)) {
+        http_fail(out, &e);
+        return;
+    }
     set_cookie(r, out, "", 0);
-    return http_json(out, 200, json_pack("{s:s}", "status", "logged out"));
+    http_json(out, 200, json_pack("{s:s}", "status", "logged out"));
 }

@@ -5,17 +5,19 @@
 #include "http/routes.h"
 #include "view/view.h"
 
-int h_settings_get(struct http_req *r, struct http_resp *out)
+void h_settings_get(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct settings s;
-    if (http_settings(r, &s, &e))
-        return http_fail(out, &e);
+    if (http_settings(r, &s, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     json_t *doc = view_settings(&s);
     /* The sender address is the merchant's business, not the storefront's. */
     if (!http_has_key(r))
         json_object_del(doc, "fromEmail");
-    return http_json(out, 200, doc);
+    http_json(out, 200, doc);
 }
 
 static int set_text(json_t *v, char *dst, size_t cap)
@@ -111,15 +113,16 @@ static int edit_settings(void *ctx, struct settings *s, err_t *e)
     return 0;
 }
 
-int h_settings_put(struct http_req *r, struct http_resp *out)
+void h_settings_put(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
-        return 0;
+        return;
     if (!json_is_object(body)) {
         json_decref(body);
-        return http_error(out, 422, "VALIDATION_FAILED", "the body must be a JSON object",
-                          NULL);
+        http_error(out, 422, "VALIDATION_FAILED", "the body must be a JSON object",
+                   NULL);
+        return;
     }
     err_t e;
     struct settings s;
@@ -132,10 +135,13 @@ int h_settings_put(struct http_req *r, struct http_resp *out)
                               : json_pack("[{s:s#, s:s}]", "field", e.msg,
                                           (int)strcspn(e.msg, " "), "message", e.msg);
         json_decref(body);
-        return http_error(out, 422, "VALIDATION_FAILED", e.msg, details);
+        http_error(out, 422, "VALIDATION_FAILED", e.msg, details);
+        return;
     }
     json_decref(body);
-    if (rc)
-        return http_fail(out, &e);
-    return http_json(out, 200, view_settings(&s));
+    if (rc) {
+        http_fail(out, &e);
+        return;
+    }
+    http_json(out, 200, view_settings(&s));
 }

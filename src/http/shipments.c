@@ -5,13 +5,13 @@
 #include "http/routes.h"
 #include "view/view.h"
 
-int h_shipments_ship(struct http_req *r, struct http_resp *out)
+void h_shipments_ship(struct http_req *r, struct http_resp *out)
 {
     char tracking[TRACKING_MAX + 1] = "";
     if (r->body_len) {
         json_t *body;
         if (http_body_json(r, out, &body))
-            return 0;
+            return;
         json_t *t = json_object_get(body, "trackingNumber");
         bool ok = json_is_object(body) && json_object_size(body) <= 1 &&
                   (json_object_size(body) == 0 || json_is_string(t)) &&
@@ -19,16 +19,20 @@ int h_shipments_ship(struct http_req *r, struct http_resp *out)
         if (ok && t)
             memcpy(tracking, json_string_value(t), json_string_length(t) + 1);
         json_decref(body);
-        if (!ok)
-            return http_error(out, 422, "VALIDATION_FAILED",
-                              "the body must be {\"trackingNumber\": \"...\"} (at most 100 "
-                              "characters)",
-                              NULL);
+        if (!ok) {
+            http_error(out, 422, "VALIDATION_FAILED",
+                       "the body must be {\"trackingNumber\": \"...\"} (at most 100 "
+                       "characters)",
+                       NULL);
+            return;
+        }
     }
     struct order_rec o;
     err_t e;
-    if (orders_ship(r->st, r->params[0], tracking, &o, &e))
-        return http_fail(out, &e);
+    if (orders_ship(r->st, r->params[0], tracking, &o, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     http_mail_wake();
     json_t *doc = NULL;
     for (size_t i = 0; i < o.nshipments; i++)
@@ -39,64 +43,76 @@ int h_shipments_ship(struct http_req *r, struct http_resp *out)
             json_object_set_new(doc, "captured", json_integer(o.payment.captured));
         }
     order_rec_free(&o);
-    return http_json(out, 200, doc);
+    http_json(out, 200, doc);
 }
 
-int h_shipments_cancel(struct http_req *r, struct http_resp *out)
+void h_shipments_cancel(struct http_req *r, struct http_resp *out)
 {
     if (r->body_len) {
         json_t *body;
         if (http_body_json(r, out, &body))
-            return 0;
+            return;
         bool ok = json_is_object(body) && json_object_size(body) == 0;
         json_decref(body);
-        if (!ok)
-            return http_error(out, 422, "VALIDATION_FAILED",
-                              "cancelling a shipment takes no body (or {})", NULL);
+        if (!ok) {
+            http_error(out, 422, "VALIDATION_FAILED",
+                       "cancelling a shipment takes no body (or {})", NULL);
+            return;
+        }
     }
     const char *token = NULL;
-    if (!http_has_key(r) && !(token = http_query(r, "token")))
-        return http_error(out, 401, "UNAUTHORIZED",
-                          "this shipment needs its order's access token (?token=) or an API key",
-                          NULL);
+    if (!http_has_key(r) && !(token = http_query(r, "token"))) {
+        http_error(out, 401, "UNAUTHORIZED",
+                   "this shipment needs its order's access token (?token=) or an API key",
+                   NULL);
+        return;
+    }
     struct order_rec o;
     err_t e;
-    if (orders_cancel_shipment(r->st, r->params[0], token, &o, &e))
-        return http_fail(out, &e);
+    if (orders_cancel_shipment(r->st, r->params[0], token, &o, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     http_mail_wake();
     json_t *doc = view_order(&o, false);
     order_rec_free(&o);
-    return http_json(out, 200, doc);
+    http_json(out, 200, doc);
 }
 
 /* SPEC 5.8: {"consent": "ACCEPT" | "DECLINE"} with the order's token or a key. */
-int h_shipments_delay_consent(struct http_req *r, struct http_resp *out)
+void h_shipments_delay_consent(struct http_req *r, struct http_resp *out)
 {
     json_t *body;
     if (http_body_json(r, out, &body))
-        return 0;
+        return;
     json_t *c = json_object_get(body, "consent");
     const char *v = json_is_object(body) && json_object_size(body) == 1 && json_is_string(c)
                         ? json_string_value(c)
                         : "";
     bool accept = !strcmp(v, "ACCEPT"), ok = accept || !strcmp(v, "DECLINE");
     json_decref(body);
-    if (!ok)
-        return http_error(out, 422, "VALIDATION_FAILED",
-                          "the body must be {\"consent\": \"ACCEPT\"} or {\"consent\": "
-                          "\"DECLINE\"}",
-                          NULL);
+    if (!ok) {
+        http_error(out, 422, "VALIDATION_FAILED",
+                   "the body must be {\"consent\": \"ACCEPT\"} or {\"consent\": "
+                   "\"DECLINE\"}",
+                   NULL);
+        return;
+    }
     const char *token = NULL;
-    if (!http_has_key(r) && !(token = http_query(r, "token")))
-        return http_error(out, 401, "UNAUTHORIZED",
-                          "this shipment needs its order's access token (?token=) or an API key",
-                          NULL);
+    if (!http_has_key(r) && !(token = http_query(r, "token"))) {
+        http_error(out, 401, "UNAUTHORIZED",
+                   "this shipment needs its order's access token (?token=) or an API key",
+                   NULL);
+        return;
+    }
     struct order_rec o;
     err_t e;
-    if (delays_consent(r->st, r->params[0], token, accept, &o, &e))
-        return http_fail(out, &e);
+    if (delays_consent(r->st, r->params[0], token, accept, &o, &e)) {
+        http_fail(out, &e);
+        return;
+    }
     http_mail_wake();
     json_t *doc = view_order(&o, false);
     order_rec_free(&o);
-    return http_json(out, 200, doc);
+    http_json(out, 200, doc);
 }

@@ -46,7 +46,7 @@ static int send_file(struct http_req *r, struct http_resp *out, const char *name
     return 0;
 }
 
-int h_web_page(struct http_req *r, struct http_resp *out)
+void h_web_page(struct http_req *r, struct http_resp *out)
 {
     static const struct {
         const char *prefix, *file;
@@ -55,26 +55,28 @@ int h_web_page(struct http_req *r, struct http_resp *out)
         {"/checkout", "checkout.html"}, {"/admin", "admin.html"}, {"/", "index.html"},
     };
     for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++)
-        if (!strncmp(r->url, pages[i].prefix, strlen(pages[i].prefix)))
-            return send_file(r, out, pages[i].file);
-    return http_error(out, 404, "NOT_FOUND", "no such page", NULL);
+        if (!strncmp(r->url, pages[i].prefix, strlen(pages[i].prefix))) {
+            send_file(r, out, pages[i].file);
+            return;
+        }
+    http_error(out, 404, "NOT_FOUND", "no such page", NULL);
 }
 
-int h_web_not_found(struct http_req *r, struct http_resp *out)
+void h_web_not_found(struct http_req *r, struct http_resp *out)
 {
-    int rc = send_file(r, out, "404.html");
-    if (!rc && out->status == 200)
+    if (!send_file(r, out, "404.html") && out->status == 200)
         out->status = 404;
-    return rc;
 }
 
-int h_web_asset(struct http_req *r, struct http_resp *out)
+void h_web_asset(struct http_req *r, struct http_resp *out)
 {
     const char *name = r->params[0];
     /* One plain file name: no traversal, no hidden files. */
-    if (name[0] == '.' || strchr(name, '/') || strchr(name, '\\'))
-        return http_error(out, 404, "NOT_FOUND", "no such file", NULL);
+    if (name[0] == '.' || strchr(name, '/') || strchr(name, '\\')) {
+        http_error(out, 404, "NOT_FOUND", "no such file", NULL);
+        return;
+    }
     char rel[300];
     snprintf(rel, sizeof rel, "assets/%s", name);
-    return send_file(r, out, rel);
+    send_file(r, out, rel);
 }
