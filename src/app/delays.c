@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/orders.h"
+#include "app/orders_int.h"
 #include "app/tx.h"
 
 struct accept_ctx {
@@ -18,10 +19,7 @@ static int accept_attempt(struct store *st, void *arg, err_t *e)
     int rc = orders_lock_get(st, NULL, c->shipment_id, c->token, c->order, e);
     if (rc)
         return rc;
-    struct shipment_rec *sh = NULL;
-    for (size_t i = 0; i < c->order->nshipments; i++)
-        if (!strcmp(c->order->shipments[i].id, c->shipment_id))
-            sh = &c->order->shipments[i];
+    struct shipment_rec *sh = orders_find_shipment(c->order, c->shipment_id);
     if (sh->status != SHIP_READY && sh->status != SHIP_AWAITING_STOCK)
         return err_set(e, ERR_CONFLICT, "shipment %s has shipped or was cancelled",
                        c->shipment_id);
@@ -60,14 +58,10 @@ static int sweep_due(struct store *st, struct sweep_ctx *c, const char *shipment
 {
     struct order_rec o;
     int rc = orders_lock_get(st, NULL, shipment_id, NULL, &o, e);
-    struct shipment_rec *sh = NULL;
-    for (size_t i = 0; !rc && i < o.nshipments; i++)
-        if (!strcmp(o.shipments[i].id, shipment_id))
-            sh = &o.shipments[i];
     if (!rc) {
+        struct shipment_rec *sh = orders_find_shipment(&o, shipment_id);
         int act = delay_sweep(&sh->delay.st, c->out->day);
-        if (act == SWEEP_IMPLIED &&
-            !(rc = store_shipment_save(st, sh, e)))
+        if (act == SWEEP_IMPLIED && !(rc = store_shipment_save(st, sh, e)))
             rc = replan_report_add(&c->out->events, sh->id, o.id, REPLAN_IMPLIED, e);
         if (act == SWEEP_CANCEL)
             memcpy(c->cancel[c->ncancel++], shipment_id, ORDER_ID_MAX);
