@@ -18,7 +18,7 @@
 
 #define APIKEY_HASH_LEN 32
 /* How often a transaction that failed with ERR_RETRY (it lost a race) is run again. */
-#define STORE_ATTEMPTS 5
+#define STORE_ATTEMPTS 8
 #define SESSION_HASH_LEN 32
 #define SESSION_CSRF_LEN 32
 
