@@ -23,6 +23,21 @@ int pg_order_next_number(struct store *st, int64_t *number, err_t *e)
     return 0;
 }
 
+/* Writes a shipment's items, numbered in order. */
+static int insert_items(struct pg_store *s, const struct shipment_rec *sh, err_t *e)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < sh->nitems; i++) {
+        struct params q = {0};
+        pg_p_text(&q, sh->id);
+        pg_p_int(&q, (int64_t)i);
+        pg_p_text(&q, sh->items[i].sku);
+        pg_p_int(&q, sh->items[i].quantity);
+        rc = pg_run(s, Q_SHIPMENT_ITEM_INSERT, &q, e, "save a shipment's items");
+    }
+    return rc;
+}
+
 /* Inserts one shipment (the n-th of its order) and its items; sets sh->seq. */
 static int insert_shipment(struct pg_store *s, const char *order_id, size_t n,
                            struct shipment_rec *sh, err_t *e)
@@ -55,15 +70,7 @@ static int insert_shipment(struct pg_store *s, const char *order_id, size_t n,
         return rc;
     sh->seq = pg_col_i64(r, 0, 0);
     PQclear(r);
-    for (size_t i = 0; !rc && i < sh->nitems; i++) {
-        struct params q = {0};
-        pg_p_text(&q, sh->id);
-        pg_p_int(&q, (int64_t)i);
-        pg_p_text(&q, sh->items[i].sku);
-        pg_p_int(&q, sh->items[i].quantity);
-        rc = pg_run(s, Q_SHIPMENT_ITEM_INSERT, &q, e, "save a shipment's items");
-    }
-    return rc;
+    return insert_items(s, sh, e);
 }
 
 int pg_order_insert(struct store *st, struct order_rec *o, err_t *e)
@@ -582,15 +589,7 @@ int pg_shipment_save(struct store *st, const struct shipment_rec *sh, err_t *e)
     pg_p_text(&d, sh->id);
     if (!rc)
         rc = pg_run(s, Q_SHIPMENT_ITEMS_DELETE, &d, e, "save a shipment's items");
-    for (size_t i = 0; !rc && i < sh->nitems; i++) {
-        struct params q = {0};
-        pg_p_text(&q, sh->id);
-        pg_p_int(&q, (int64_t)i);
-        pg_p_text(&q, sh->items[i].sku);
-        pg_p_int(&q, sh->items[i].quantity);
-        rc = pg_run(s, Q_SHIPMENT_ITEM_INSERT, &q, e, "save a shipment's items");
-    }
-    return rc;
+    return rc ? rc : insert_items(s, sh, e);
 }
 
 int pg_shipment_delete(struct store *st, const char *id, err_t *e)

@@ -75,6 +75,27 @@ int sq_exec(struct sqlite_store *s, enum stmt_id id, err_t *e, const char *what)
 
 /* v itself while it has room for element len, else a bigger copy (*cap grows); NULL when
  * out of memory, and then v is still the caller's. */
+int sq_list_rows(struct sqlite_store *s, sqlite3_stmt *q, size_t limit, size_t size,
+                 sq_row_fn read, void **out, size_t *n, const char *what, err_t *e)
+{
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
+    char *v = calloc(limit ? limit : 1, size);
+    if (!v)
+        return sq_done(q, err_set(e, ERR_NOMEM, "out of memory"));
+    size_t len = 0;
+    int rc = SQLITE_DONE;
+    while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW)
+        read(q, v + size * len++);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        free(v);
+        return sq_done(q, sq_fail(s, e, what));
+    }
+    *out = v;
+    *n = len;
+    return sq_done(q, 0);
+}
+
 void *sq_grow(void *v, size_t len, size_t *cap, size_t size)
 {
     if (len < *cap)

@@ -69,8 +69,9 @@ int sq_product_upsert(struct store *st, const struct product *p, err_t *e)
     return sq_done(q, 0);
 }
 
-static void read_product(sqlite3_stmt *q, struct product *p)
+static void read_product(sqlite3_stmt *q, void *dst)
 {
+    struct product *p = dst;
     sq_col_copy(q, 0, p->sku, sizeof p->sku);
     sq_col_copy(q, 1, p->name, sizeof p->name);
     p->price = sqlite3_column_int64(q, 2);
@@ -100,52 +101,16 @@ int sq_product_get(struct store *st, const char *sku, struct product *out, err_t
 int sq_product_page(struct store *st, const char *after, size_t limit,
                     struct product **out, size_t *n, err_t *e)
 {
-    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *out = NULL;
     *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = sq_stmt(s, Q_PRODUCT_PAGE, e);
     if (!q)
         return e->code;
-    struct product *v = calloc(limit ? limit : 1, sizeof *v);
-    if (!v)
-        return sq_done(q, err_set(e, ERR_NOMEM, "out of memory"));
     sq_bind_text(q, 1, after ? after : "");
     sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
-    size_t len = 0;
-    int rc = SQLITE_DONE;
-    while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW)
-        read_product(q, &v[len++]);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        free(v);
-        return sq_done(q, sq_fail(s, e, "list products"));
-    }
-    *out = v;
-    *n = len;
-    return sq_done(q, 0);
-}
-
-/* Appends the rows of q (the positions table's columns in table order) to out. */
-static int read_position_rows(struct sqlite_store *s, sqlite3_stmt *q,
-                              struct position_list *out, err_t *e)
-{
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        struct position p = {0};
-        sq_col_copy(q, 0, p.sku, sizeof p.sku);
-        sq_col_copy(q, 1, p.location_id, sizeof p.location_id);
-        p.stock_type = sqlite3_column_int(q, 2);
-        sq_col_copy(q, 3, p.transit_ref, sizeof p.transit_ref);
-        p.order_date = sq_col_date(q, 4);
-        p.stock_date = sq_col_date(q, 5);
-        p.quantity = sqlite3_column_int64(q, 6);
-        p.reserved = sqlite3_column_int64(q, 7);
-        p.allocated = sqlite3_column_int64(q, 8);
-        if (position_list_push(out, &p))
-            return sq_done(q, err_set(e, ERR_NOMEM, "out of memory"));
-    }
-    if (rc != SQLITE_DONE)
-        return sq_done(q, sq_fail(s, e, "read positions"));
-    return sq_done(q, 0);
+    return sq_list_rows(s, q, limit, sizeof **out, read_product, (void **)out, n,
+                        "list products", e);
 }
 
 /* Columns i..i+3 of q: safety_stock, preorder_limit, backorder_limit, low_stock. */
@@ -160,14 +125,17 @@ static void read_limits(sqlite3_stmt *q, int i, struct limits *l)
     }
 }
 
-/* Steps q (columns as POSITION_COLS) to its end, appending each position to out. */
+/* Steps q to its end, appending each position to out: the positions table's columns in
+ * table order, then the location's limits when q has them (POSITION_COLS). */
 static int read_positions(struct sqlite_store *s, sqlite3_stmt *q, struct position_list *out,
                           err_t *e)
 {
+    bool limits = sqlite3_column_count(q) > 9;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         struct position p = {0};
-        read_limits(q, 9, &p.lim);
+        if (limits)
+            read_limits(q, 9, &p.lim);
         sq_col_copy(q, 0, p.sku, sizeof p.sku);
         sq_col_copy(q, 1, p.location_id, sizeof p.location_id);
         p.stock_type = sqlite3_column_int(q, 2);
@@ -209,6 +177,13 @@ int sq_sku_exists(struct store *st, const char *sku, bool *exists, err_t *e)
     return sq_done(q, 0);
 }
 
+static void read_sku_entry(sqlite3_stmt *q, void *dst)
+{
+    struct sku_entry *v = dst;
+    sq_col_copy(q, 0, v->sku, sizeof v->sku);
+    sq_col_copy(q, 1, v->name, sizeof v->name);
+}
+
 int sq_sku_page(struct store *st, const char *after, size_t limit, const char *query,
                 struct sku_entry **out, size_t *n, err_t *e)
 {
@@ -219,9 +194,6 @@ int sq_sku_page(struct store *st, const char *after, size_t limit, const char *q
     sqlite3_stmt *q = sq_stmt(s, search ? Q_SKU_SEARCH : Q_SKU_PAGE, e);
     if (!q)
         return e->code;
-    struct sku_entry *v = calloc(limit ? limit : 1, sizeof *v);
-    if (!v)
-        return sq_done(q, err_set(e, ERR_NOMEM, "out of memory"));
     char upper[STORE_QUERY_MAX + 1];
     sq_bind_text(q, 1, after ? after : "");
     sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
@@ -230,20 +202,8 @@ int sq_sku_page(struct store *st, const char *after, size_t limit, const char *q
         sq_bind_text(q, 3, query);
         sq_bind_text(q, 4, upper);
     }
-    size_t len = 0;
-    int rc = SQLITE_DONE;
-    while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        sq_col_copy(q, 0, v[len].sku, sizeof v[len].sku);
-        sq_col_copy(q, 1, v[len].name, sizeof v[len].name);
-        len++;
-    }
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        free(v);
-        return sq_done(q, sq_fail(s, e, "list SKUs"));
-    }
-    *out = v;
-    *n = len;
-    return sq_done(q, 0);
+    return sq_list_rows(s, q, limit, sizeof **out, read_sku_entry, (void **)out, n,
+                        "list SKUs", e);
 }
 
 int sq_sku_count(struct store *st, const char *query, size_t cap, size_t *count,
@@ -283,7 +243,7 @@ int sq_transit_search(struct store *st, const char *query, size_t limit,
     sq_bind_text(q, 1, query);
     sq_bind_text(q, 2, upper);
     sqlite3_bind_int64(q, 3, (sqlite3_int64)limit);
-    return read_position_rows(s, q, out, e);
+    return read_positions(s, q, out, e);
 }
 
 int sq_transit_page(struct store *st, const struct position *after, const char *sku,
@@ -301,7 +261,7 @@ int sq_transit_page(struct store *st, const struct position *after, const char *
         sq_bind_text(q, 4, sku);
     sq_bind_date(q, 5, overdue_before);
     sqlite3_bind_int64(q, 6, (sqlite3_int64)limit);
-    return read_position_rows(s, q, out, e);
+    return read_positions(s, q, out, e);
 }
 
 int sq_position_import(struct store *st, const struct position *p, int64_t run,
@@ -371,8 +331,9 @@ int sq_import_save(struct store *st, const struct import_job *job, err_t *e)
     return save_warnings(s, job, e);
 }
 
-static void read_job(sqlite3_stmt *q, struct import_job *job)
+static void read_job(sqlite3_stmt *q, void *dst)
 {
+    struct import_job *job = dst;
     memset(job, 0, sizeof *job);
     sq_col_copy(q, 0, job->id, sizeof job->id);
     job->source = sqlite3_column_int(q, 1);
@@ -437,29 +398,17 @@ int sq_import_get(struct store *st, const char *id, struct import_job *job, err_
 int sq_import_list(struct store *st, const char *before, size_t limit,
                    struct import_job **out, size_t *n, err_t *e)
 {
-    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *out = NULL;
     *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = sq_stmt(s, Q_IMPORT_LIST, e);
     if (!q)
         return e->code;
-    struct import_job *v = calloc(limit ? limit : 1, sizeof *v);
-    if (!v)
-        return sq_done(q, err_set(e, ERR_NOMEM, "out of memory"));
     sqlite3_bind_int64(q, 1, (sqlite3_int64)limit);
     if (before && *before)
         sq_bind_text(q, 2, before);
-    size_t len = 0;
-    int rc = SQLITE_DONE;
-    while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW)
-        read_job(q, &v[len++]);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        free(v);
-        return sq_done(q, sq_fail(s, e, "list import jobs"));
-    }
-    *out = v;
-    *n = len;
-    return sq_done(q, 0);
+    return sq_list_rows(s, q, limit, sizeof **out, read_job, (void **)out, n,
+                        "list import jobs", e);
 }
 
 /* Rows are written as they come, so there is nothing left to report or apply. */
@@ -554,19 +503,16 @@ int sq_import_unsold(struct store *st, int64_t run, struct import_job *job, err_
 int sq_product_find(struct store *st, const char *after, size_t limit, const char *qs,
                     struct product **out, size_t *n, err_t *e)
 {
+    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = sq_stmt(s, Q_PRODUCT_FIND, e);
     if (!q)
         return e->code;
-    struct product *v = calloc(limit ? limit : 1, sizeof *v);
-    if (!v)
-        return sq_done(q, err_set(e, ERR_NOMEM, "out of memory"));
     /* %q% with LIKE's own wildcards escaped: the text is matched as it is. */
     char *pat = malloc(2 * strlen(qs) + 3), *o = pat;
-    if (!pat) {
-        free(v);
+    if (!pat)
         return sq_done(q, err_set(e, ERR_NOMEM, "out of memory"));
-    }
     *o++ = '%';
     for (const char *c = qs; *c; c++) {
         if (*c == '%' || *c == '_' || *c == '\\')
@@ -578,17 +524,8 @@ int sq_product_find(struct store *st, const char *after, size_t limit, const cha
     sq_bind_text(q, 1, after ? after : "");
     sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
     sqlite3_bind_text(q, 3, pat, -1, free);
-    size_t len = 0;
-    int rc = SQLITE_DONE;
-    while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW)
-        read_product(q, &v[len++]);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        free(v);
-        return sq_done(q, sq_fail(s, e, "search products"));
-    }
-    *out = v;
-    *n = len;
-    return sq_done(q, 0);
+    return sq_list_rows(s, q, limit, sizeof **out, read_product, (void **)out, n,
+                        "search products", e);
 }
 
 int sq_positions_page(struct store *st, const char *after, size_t limit,

@@ -13,6 +13,21 @@ int sq_order_next_number(struct store *st, int64_t *number, err_t *e)
     return sq_done(q, 0);
 }
 
+/* Writes a shipment's items, numbered in order. */
+static int insert_items(struct sqlite_store *s, const struct shipment_rec *sh, err_t *e)
+{
+    sqlite3_stmt *q = sq_stmt(s, Q_SHIPMENT_ITEM_INSERT, e);
+    int rc = q ? 0 : e->code;
+    for (size_t i = 0; !rc && i < sh->nitems; i++) {
+        sq_bind_text(q, 1, sh->id);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
+        sq_bind_text(q, 3, sh->items[i].sku);
+        sqlite3_bind_int64(q, 4, sh->items[i].quantity);
+        rc = sq_run(s, q, e, "save a shipment's items");
+    }
+    return rc;
+}
+
 /* Inserts one shipment (the n-th of its order) and its items; sets sh->seq. */
 static int insert_shipment(struct sqlite_store *s, const char *order_id, size_t n,
                            struct shipment_rec *sh, err_t *e)
@@ -47,18 +62,7 @@ static int insert_shipment(struct sqlite_store *s, const char *order_id, size_t 
     if (sqlite3_step(q) != SQLITE_DONE)
         return sq_done(q, sq_fail(s, e, "save a shipment"));
     sq_done(q, 0);
-    if (!(q = sq_stmt(s, Q_SHIPMENT_ITEM_INSERT, e)))
-        return e->code;
-    for (size_t i = 0; i < sh->nitems; i++) {
-        sq_bind_text(q, 1, sh->id);
-        sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
-        sq_bind_text(q, 3, sh->items[i].sku);
-        sqlite3_bind_int64(q, 4, sh->items[i].quantity);
-        int rc = sq_run(s, q, e, "save a shipment's items");
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return insert_items(s, sh, e);
 }
 
 int sq_order_insert(struct store *st, struct order_rec *o, err_t *e)
@@ -304,34 +308,25 @@ int sq_order_get_light(struct store *st, const char *id, struct order_rec *o, er
     return order_read(st, id, o, false, e);
 }
 
+static void read_order_id(sqlite3_stmt *q, void *dst)
+{
+    sq_col_copy(q, 0, dst, ORDER_ID_MAX);
+}
+
 static int order_page(struct store *st, enum stmt_id id, const char *before, size_t limit,
                       char (**ids)[ORDER_ID_MAX], size_t *n, err_t *e)
 {
-    *ids = NULL; /* a failure leaves the outputs empty: callers free them */
+    *ids = NULL;
     *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = sq_stmt(s, id, e);
     if (!q)
         return e->code;
-    char(*v)[ORDER_ID_MAX] = calloc(limit ? limit : 1, sizeof *v);
-    if (!v)
-        return err_set(e, ERR_NOMEM, "out of memory");
     if (before && *before)
         sq_bind_text(q, 1, before);
     sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
-    size_t len = 0;
-    int rc = SQLITE_DONE;
-    while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        sq_col_copy(q, 0, v[len], sizeof v[len]);
-        len++;
-    }
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        free(v);
-        return sq_done(q, sq_fail(s, e, "list orders"));
-    }
-    *ids = v;
-    *n = len;
-    return sq_done(q, 0);
+    return sq_list_rows(s, q, limit, sizeof **ids, read_order_id, (void **)ids, n,
+                        "list orders", e);
 }
 
 int sq_order_page(struct store *st, const char *before, size_t limit,
@@ -631,17 +626,7 @@ int sq_shipment_save(struct store *st, const struct shipment_rec *sh, err_t *e)
     if (rc || !(q = sq_stmt(s, Q_SHIPMENT_ITEMS_DELETE, e)))
         return rc ? rc : e->code;
     sq_bind_text(q, 1, sh->id);
-    if ((rc = sq_run(s, q, e, "save a shipment's items")) ||
-        !(q = sq_stmt(s, Q_SHIPMENT_ITEM_INSERT, e)))
-        return rc ? rc : e->code;
-    for (size_t i = 0; i < sh->nitems && !rc; i++) {
-        sq_bind_text(q, 1, sh->id);
-        sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
-        sq_bind_text(q, 3, sh->items[i].sku);
-        sqlite3_bind_int64(q, 4, sh->items[i].quantity);
-        rc = sq_run(s, q, e, "save a shipment's items");
-    }
-    return rc;
+    return (rc = sq_run(s, q, e, "save a shipment's items")) ? rc : insert_items(s, sh, e);
 }
 
 int sq_shipment_delete(struct store *st, const char *id, err_t *e)

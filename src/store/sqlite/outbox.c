@@ -155,8 +155,9 @@ int sq_outbox_add(struct store *st, const struct email *m, err_t *e)
 }
 
 /* The columns Q_OUTBOX_NEXT and Q_OUTBOX_LIST share; bodies stay NULL. */
-static void read_email(sqlite3_stmt *q, struct email *m)
+static void read_email(sqlite3_stmt *q, void *dst)
 {
+    struct email *m = dst;
     memset(m, 0, sizeof *m);
     sq_col_copy(q, 0, m->id, sizeof m->id);
     sq_col_copy(q, 1, m->kind, sizeof m->kind);
@@ -245,27 +246,15 @@ int sq_outbox_update(struct store *st, const struct email *m, err_t *e)
 int sq_outbox_list(struct store *st, const char *before, size_t limit,
                    struct email **out, size_t *n, err_t *e)
 {
-    *out = NULL; /* a failure leaves the outputs empty: callers free them */
+    *out = NULL;
     *n = 0;
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = sq_stmt(s, Q_OUTBOX_LIST, e);
     if (!q)
         return e->code;
-    struct email *v = calloc(limit ? limit : 1, sizeof *v);
-    if (!v)
-        return err_set(e, ERR_NOMEM, "out of memory");
     sqlite3_bind_int64(q, 1, (sqlite3_int64)limit);
     if (before && *before)
         sq_bind_text(q, 2, before);
-    size_t len = 0;
-    int rc = SQLITE_DONE;
-    while (len < limit && (rc = sqlite3_step(q)) == SQLITE_ROW)
-        read_email(q, &v[len++]);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        free(v);
-        return sq_done(q, sq_fail(s, e, "list the outbox"));
-    }
-    *out = v;
-    *n = len;
-    return sq_done(q, 0);
+    return sq_list_rows(s, q, limit, sizeof **out, read_email, (void **)out, n,
+                        "list the outbox", e);
 }

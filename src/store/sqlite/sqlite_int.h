@@ -170,6 +170,12 @@ date_t sq_col_date(sqlite3_stmt *q, int i);
 void sq_col_copy(sqlite3_stmt *q, int i, char *dst, size_t cap);
 int sq_exec(struct sqlite_store *s, enum stmt_id id, err_t *e, const char *what);
 void *sq_grow(void *v, size_t len, size_t *cap, size_t size);
+/* Reads the current row of q into dst. */
+typedef void (*sq_row_fn)(sqlite3_stmt *q, void *dst);
+/* Steps the bound q for up to limit rows, each read into an array of size-byte elements;
+ * *out is the caller's to free (NULL and 0 after a failure). */
+int sq_list_rows(struct sqlite_store *s, sqlite3_stmt *q, size_t limit, size_t size,
+                 sq_row_fn read, void **out, size_t *n, const char *what, err_t *e);
 int sq_run(struct sqlite_store *s, sqlite3_stmt *q, err_t *e, const char *what);
 int sq_update_one(struct sqlite_store *s, sqlite3_stmt *q, err_t *e, const char *what,
                   const char *kind, const char *id);
