@@ -205,8 +205,7 @@ static int build_order(const struct place_req *req, const struct order_plan *pla
         sh->expected = sh->promised = ps->expected;
         /* A stock date already passed at placement was promised as such: the sweep does not
          * flag it late again. */
-        sh->overdue = ps->stock_type == STOCK_INTRANSIT && ps->stock_date != DATE_NONE &&
-                      ps->stock_date < date_today();
+        sh->overdue = position_overdue(ps->stock_type, ps->stock_date, date_today());
         sh->amount = ps->amount;
         if (!(sh->items = calloc(plan->nallocs, sizeof *sh->items)))
             return err_set(e, ERR_NOMEM, "out of memory");

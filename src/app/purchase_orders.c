@@ -99,7 +99,7 @@ int po_list(struct store *st, const struct po_query *q, struct po_page *out, err
     for (size_t i = 0; !rc && i < n; i++) {
         struct po_entry *en = &out->items[out->nitems++];
         en->pos = pl.v[i];
-        en->overdue = position_is_preorder(&en->pos) && en->pos.stock_date < today;
+        en->overdue = position_overdue(en->pos.stock_type, en->pos.stock_date, today);
         rc = load_waiting(st, en, e);
     }
     if (!rc)

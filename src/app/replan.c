@@ -308,8 +308,7 @@ static void finish_shipment(const struct sku_plan *p, const struct order_rec *o,
         if (same_source(sh, &p->pl.v[i]))
             src = p->pl.v[i];
     sh->stock_date = src.stock_date;
-    sh->overdue = src.stock_type == STOCK_INTRANSIT && src.stock_date != DATE_NONE &&
-                  src.stock_date < p->today;
+    sh->overdue = position_overdue(src.stock_type, src.stock_date, p->today);
     if (sh->overdue)
         src.stock_date = DATE_NONE; /* undated: a backorder range from today (SPEC 5.8) */
     promise_range(&src, p->s, p->today, &sh->expected);
@@ -467,8 +466,7 @@ static bool overdue_claim(const struct sku_plan *p, const struct claim *c)
     if (!p->sweep || c->source == REPLAN_UNSOURCED)
         return false;
     const struct position *src = &p->pl.v[c->source];
-    return src->stock_type == STOCK_INTRANSIT && src->stock_date != DATE_NONE &&
-           src->stock_date < p->today;
+    return position_overdue(src->stock_type, src->stock_date, p->today);
 }
 
 static _Thread_local const struct claim *sort_claims; /* qsort takes no context argument */

@@ -57,6 +57,11 @@ bool position_is_preorder(const struct position *p)
     return p->stock_type == STOCK_INTRANSIT && p->stock_date != DATE_NONE;
 }
 
+bool position_overdue(int stock_type, date_t stock_date, date_t today)
+{
+    return stock_type == STOCK_INTRANSIT && stock_date != DATE_NONE && stock_date < today;
+}
+
 /* Onhand, then pre-orders, then backorders: the coarse allocation order. */
 static int position_rank(const struct position *p)
 {

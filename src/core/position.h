@@ -61,6 +61,9 @@ int64_t position_available_total(const struct position *v, size_t n);
 bool position_oversold(const struct position *p);
 /* A transit position with a stock date (pre-order) vs without (backorder). */
 bool position_is_preorder(const struct position *p);
+/* A source that is a pre-order whose stock date has passed (SPEC 5.8 "overdue"): it counts
+ * as undated, a backorder range from today. */
+bool position_overdue(int stock_type, date_t stock_date, date_t today);
 /* Allocation-order comparison: onhand (by location), pre-orders by stock date, order date,
  * ref, then backorders by order date, ref. qsort-compatible. */
 int position_cmp(const void *a, const void *b);

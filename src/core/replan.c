@@ -16,7 +16,7 @@ int64_t replan_hold(const struct position *p)
 date_t replan_source_to(const struct position *p, const struct settings *s, date_t today)
 {
     struct position undated;
-    if (position_is_preorder(p) && p->stock_date < today) {
+    if (position_overdue(p->stock_type, p->stock_date, today)) {
         undated = *p;
         undated.stock_date = DATE_NONE;
         p = &undated;

@@ -61,6 +61,17 @@ static void test_available_is_quantity_minus_reserved_minus_allocated(void **sta
     assert_int_equal(position_available(&p), 0);
 }
 
+/* SPEC 5.8: only a dated transit position whose stock date is before today is overdue. */
+static void test_overdue(void **state)
+{
+    (void)state;
+    date_t today = D("2026-12-08");
+    assert_true(position_overdue(STOCK_INTRANSIT, D("2026-12-07"), today));
+    assert_false(position_overdue(STOCK_INTRANSIT, D("2026-12-08"), today));
+    assert_false(position_overdue(STOCK_INTRANSIT, DATE_NONE, today));
+    assert_false(position_overdue(STOCK_ONHAND, D("2026-12-07"), today));
+}
+
 static void test_available_is_never_negative(void **state)
 {
     (void)state;
@@ -246,6 +257,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_available_is_quantity_minus_reserved_minus_allocated),
         cmocka_unit_test(test_available_is_never_negative),
+        cmocka_unit_test(test_overdue),
         cmocka_unit_test(test_oversold_when_allocated_exceeds_quantity_minus_reserved),
         cmocka_unit_test(test_preorder_is_transit_with_stock_date),
         cmocka_unit_test(test_stock_type_names),
