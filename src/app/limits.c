@@ -86,10 +86,11 @@ int limits_apply(struct store *st, struct limits_row *rows, size_t n, err_t *e)
         bool known = false;
         for (size_t k = 0; k < nlocs && !known; k++)
             known = !strcmp(locs[k].id, rows[i].location_id);
+        /* Starts with the field's name, as settings errors do: the console marks it. */
         if (!known)
             rc = err_named(e, ERR_INVALID, "VALIDATION_FAILED",
-                           "[%zu].locationId: location %s does not exist", i,
-                           rows[i].location_id);
+                           "locationId %s does not exist: add the location first (row %zu)",
+                           rows[i].location_id, i + 1);
     }
     free(locs);
     if (rc || n == 0)
