@@ -23,7 +23,7 @@ struct importer {
      * other there and applied with the positions. Only rows with a limit cell cost memory. */
     struct limits_entry *limits;
     size_t nlimits, caplimits;
-    struct limits_row *rows; /* merged from limits at the end: one per (sku, location) */
+    struct limits_row *rows; /* merged from limits at the end, in its buffer */
     size_t nrows;
 };
 
@@ -42,7 +42,6 @@ static void importer_free(struct importer *im)
     import_job_free(&im->job);
     free(im->locations);
     free(im->limits);
-    free(im->rows);
     free(im);
 }
 
@@ -178,40 +177,7 @@ static const struct location *near_location(const struct importer *im, const cha
     return NULL;
 }
 
-static int keep_limits(struct importer *im, int64_t line, const struct position *p,
-                       unsigned set, const struct limits *lim, err_t *e)
-{
-    if (im->nlimits == im->caplimits) {
-        size_t cap = im->caplimits ? im->caplimits * 2 : 64;
-        struct limits_entry *v = realloc(im->limits, cap * sizeof *v);
-        if (!v)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        im->limits = v;
-        im->caplimits = cap;
-    }
-    struct limits_entry *le = &im->limits[im->nlimits++];
-    memset(le, 0, sizeof *le);
-    le->line = line;
-    memcpy(le->row.sku, p->sku, sizeof le->row.sku);
-    memcpy(le->row.location_id, p->location_id, sizeof le->row.location_id);
-    le->row.set_safety_stock = set & 1u;
-    le->row.set_preorder_limit = set & 2u;
-    le->row.set_backorder_limit = set & 4u;
-    le->row.set_low_stock = set & 8u;
-    le->row.lim = *lim;
-    return 0;
-}
-
-static int limits_entry_cmp(const void *a, const void *b)
-{
-    const struct limits_entry *x = a, *y = b;
-    int c = strcmp(x->row.sku, y->row.sku);
-    if (!c)
-        c = strcmp(x->row.location_id, y->row.location_id);
-    return c ? c : (x->line > y->line) - (x->line < y->line);
-}
-
-/* The four limits of a row as arrays, to treat them alike. */
+/* The four limits of a row as arrays, to treat them alike (k: column COL_SAFETY_STOCK + k). */
 struct limit_fields {
     bool *set[4], *has[4];
     int64_t *v[4];
@@ -228,22 +194,53 @@ static struct limit_fields limit_fields(struct limits_row *r)
          &r->lim.low_stock}};
 }
 
-/* Limits are per (sku, locationId): the rows of one pair in a file may each give some of
- * them, but not two values for one (each conflict is a line error). Fills im->rows with
- * one merged row per pair, in (sku, locationId) order, for limits_write. */
-static int merge_limits(struct importer *im, err_t *e)
+static int keep_limits(struct importer *im, int64_t line, const struct position *p,
+                       unsigned set, const struct limits *lim, err_t *e)
 {
-    if (!im->nlimits)
-        return 0;
-    qsort(im->limits, im->nlimits, sizeof *im->limits, limits_entry_cmp);
-    if (!(im->rows = malloc(im->nlimits * sizeof *im->rows)))
-        return err_set(e, ERR_NOMEM, "out of memory");
+    if (im->nlimits == im->caplimits) {
+        size_t cap = im->caplimits ? im->caplimits * 2 : 64;
+        struct limits_entry *v = realloc(im->limits, cap * sizeof *v);
+        if (!v)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        im->limits = v;
+        im->caplimits = cap;
+    }
+    struct limits_entry *le = &im->limits[im->nlimits++];
+    memset(le, 0, sizeof *le);
+    le->line = line;
+    memcpy(le->row.sku, p->sku, sizeof le->row.sku);
+    memcpy(le->row.location_id, p->location_id, sizeof le->row.location_id);
+    le->row.lim = *lim;
+    struct limit_fields f = limit_fields(&le->row);
+    for (int k = 0; k < 4; k++)
+        *f.set[k] = set & (1u << k);
+    return 0;
+}
+
+static int limits_entry_cmp(const void *a, const void *b)
+{
+    const struct limits_entry *x = a, *y = b;
+    int c = strcmp(x->row.sku, y->row.sku);
+    if (!c)
+        c = strcmp(x->row.location_id, y->row.location_id);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Limits are per (sku, locationId): the rows of one pair in a file may each give some of
+ * them, but not two values for one (each conflict is a line error, on the later line).
+ * Leaves im->rows / nrows: one merged row per pair in (sku, locationId) order, for
+ * limits_write. */
+static void merge_limits(struct importer *im)
+{
+    size_t out = 0;
     int64_t first[4] = {0}; /* the line that gave each limit of the current pair */
+    if (im->nlimits)
+        qsort(im->limits, im->nlimits, sizeof *im->limits, limits_entry_cmp);
     for (size_t i = 0; i < im->nlimits; i++) {
         struct limits_entry *le = &im->limits[i];
-        struct limits_row *m = im->nrows ? &im->rows[im->nrows - 1] : NULL;
+        struct limits_row *m = out ? &im->limits[out - 1].row : NULL;
         if (!m || strcmp(m->sku, le->row.sku) || strcmp(m->location_id, le->row.location_id)) {
-            im->rows[im->nrows++] = le->row;
+            im->limits[out++] = *le; /* merged in place: out <= i */
             for (int k = 0; k < 4; k++)
                 first[k] = le->line;
             continue;
@@ -275,7 +272,14 @@ static int merge_limits(struct importer *im, err_t *e)
                            strlen(val), msg);
         }
     }
-    return 0;
+    /* The merged rows packed to the front of the same buffer, so that a file with a limit
+     * on every line does not hold two copies: a row is smaller than an entry, so each moves
+     * to a lower address. */
+    _Static_assert(sizeof(struct limits_row) < sizeof(struct limits_entry), "rows pack down");
+    im->rows = (struct limits_row *)(void *)im->limits;
+    im->nrows = out;
+    for (size_t i = 0; i < out; i++)
+        memmove(&im->rows[i], &im->limits[i].row, sizeof *im->rows);
 }
 
 int importer_row(struct importer *im, int64_t line, const struct importrow_value vals[COL_COUNT],
@@ -344,10 +348,7 @@ int importer_finish(struct importer *im, struct import_job *job, err_t *e)
         importer_abort(im);
         return rc;
     }
-    if ((rc = merge_limits(im, e))) {
-        importer_abort(im);
-        return rc;
-    }
+    merge_limits(im);
     if (j->total_errors == 0) {
         j->status = IMPORT_COMPLETED;
         j->rows_applied = j->total_rows;
