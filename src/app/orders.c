@@ -108,7 +108,8 @@ int orders_changed(struct store *st, struct order_rec *o, struct settings *s, er
  * with lock, the positions stay locked until the transaction ends, so the plan made from
  * them still holds when it is written. */
 static int load_lines(struct store *st, struct order_line *lines, size_t n,
-                      struct position_list *lists, char currency[4], bool lock, err_t *e)
+                      struct position_list *lists, char currency[4], bool lock,
+                      int64_t channel, err_t *e)
 {
     size_t idx[ORDER_MAX_LINES];
     sku_order(lines, n, idx);
@@ -140,6 +141,7 @@ static int load_lines(struct store *st, struct order_line *lines, size_t n,
         if (rc)
             return rc;
         position_sort(lists[i].v, lists[i].n);
+        lists[i].n = position_for_channel(lists[i].v, lists[i].n, channel);
     }
     return 0;
 }
@@ -159,7 +161,7 @@ int orders_preview(struct store *st, struct order_line *lines, size_t n,
 {
     char currency[4] = "USD";
     struct settings s;
-    int rc = load_lines(st, lines, n, lists, currency, false, e);
+    int rc = load_lines(st, lines, n, lists, currency, false, 0, e);
     if (!rc)
         rc = store_settings_get(st, &s, e);
     if (rc)
@@ -184,6 +186,7 @@ static int build_order(const struct place_req *req, const struct order_plan *pla
     memcpy(o->email, req->email, sizeof o->email);
     memcpy(o->currency, currency, 4);
     o->address = req->address;
+    o->channel_id = req->channel_id;
     o->total = plan->total;
     o->lines = calloc(req->nlines, sizeof *o->lines);
     o->shipments = calloc(plan->nshipments, sizeof *o->shipments);
@@ -261,7 +264,7 @@ static int plan_lines(struct store *st, struct place_req *req, struct place_resu
     }
     req->nlines = order_merge_lines(req->lines, req->nlines);
     struct order_stock stock[ORDER_MAX_LINES];
-    rc = load_lines(st, req->lines, req->nlines, lists, currency, lock, e);
+    rc = load_lines(st, req->lines, req->nlines, lists, currency, lock, req->channel_id, e);
     if (!rc)
         rc = store_settings_get(st, s, e);
     if (rc)

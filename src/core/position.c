@@ -30,6 +30,8 @@ void position_list_free(struct position_list *l)
 
 int64_t position_available(const struct position *p)
 {
+    if (p->other_channel)
+        return 0;
     int64_t a = p->quantity - p->reserved - p->allocated;
     if (p->stock_type == STOCK_ONHAND && p->lim.has_safety_stock)
         a -= p->lim.safety_stock;
@@ -93,6 +95,11 @@ int position_cmp(const void *a, const void *b)
     }
     /* The SPEC leaves the rest open; fix it so the same data always allocates alike. */
     if ((c = strcmp(x->location_id, y->location_id)) != 0)
+        return c;
+    /* A channel's own stock before the shared (channel-less) stock of the same place: the
+     * shared units stay for every channel. */
+    if ((c = cmp_i64(x->channel_id == 0, y->channel_id == 0)) != 0 ||
+        (c = cmp_i64(x->channel_id, y->channel_id)) != 0)
         return c;
     if ((c = strcmp(x->sku, y->sku)) != 0)
         return c;
@@ -179,4 +186,21 @@ const char *position_stock_type_name(int stock_type)
     default:
         return "unknown";
     }
+}
+
+bool position_serves(const struct position *p, int64_t channel)
+{
+    return channel == 0 || p->channel_id == 0 || p->channel_id == channel;
+}
+
+size_t position_for_channel(struct position *v, size_t n, int64_t channel)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i].other_channel = !position_serves(&v[i], channel);
+    position_limit(v, n);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].other_channel)
+            v[o++] = v[i];
+    return o;
 }
