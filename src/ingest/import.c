@@ -146,7 +146,7 @@ struct row_ctx {
 /* The columns that name a position. */
 #define IDENTITY_COLS                                                                         \
     ((1u << COL_SKU) | (1u << COL_LOCATION_ID) | (1u << COL_STOCK_TYPE) |                    \
-     (1u << COL_TRANSIT_REF))
+     (1u << COL_TRANSIT_REF) | (1u << COL_CHANNEL_ID))
 
 static void on_row_error(void *ctx, int col, const char *value, size_t vlen, const char *msg)
 {
