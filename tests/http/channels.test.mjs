@@ -160,6 +160,23 @@ describe('re-planning', () => {
   });
 });
 
+describe('receipts', () => {
+  test('a channel\'s transit position is received into that channel\'s onhand', async () => {
+    const sku = await channelSku([{ quantity: 5, channelId: A, ref: 'PO1', stockDate: '2026-12-15' }]);
+    const r = await inChannel(sku, 3, A);
+    assert.equal(r.status, 201, r.text);
+    const receipt = (body) => srv.api('/v1/inventory/receipts', { key: true, body });
+    const base = { sku, locationId: 'WH1', transitRef: 'PO1', quantity: 5 };
+    assertError(await receipt(base), 404, 'NOT_FOUND');
+    assertError(await receipt({ ...base, channelId: 0 }), 422, 'VALIDATION_FAILED', /channelId/);
+    const got = await receipt({ ...base, channelId: A });
+    assert.equal(got.status, 200, got.text);
+    assert.equal(got.json.released.length, 1);
+    assert.deepEqual(await positions(sku), [[A, 'onhand', null, 5, 3], [A, 'intransit', 'PO1', 0, 0]]);
+    assert.equal((await doc(sku, { channel: B })).availableTotal, 0, 'channel B sees none of it');
+  });
+});
+
 describe('availability', () => {
   test('per channel through ?channelId=, the query body and the x-fabric-channel-id header',
     async () => {
