@@ -216,9 +216,13 @@ static int build_order(const struct place_req *req, const struct order_plan *pla
     for (size_t i = 0; i < plan->nallocs; i++) {
         const struct order_alloc *a = &plan->allocs[i];
         struct shipment_rec *sh = &o->shipments[a->shipment];
-        struct shipment_item *it = &sh->items[sh->nitems++];
-        memcpy(it->sku, a->pos.sku, sizeof it->sku);
-        it->quantity = a->quantity;
+        /* One line per SKU: a channel's and the shared position of one place are one source. */
+        size_t k = 0;
+        while (k < sh->nitems && strcmp(sh->items[k].sku, a->pos.sku))
+            k++;
+        if (k == sh->nitems) /* items are zeroed (calloc) */
+            memcpy(sh->items[sh->nitems++].sku, a->pos.sku, sizeof sh->items[k].sku);
+        sh->items[k].quantity += a->quantity;
     }
     return 0;
 }

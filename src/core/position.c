@@ -198,9 +198,11 @@ size_t position_for_channel(struct position *v, size_t n, int64_t channel)
     for (size_t i = 0; i < n; i++)
         v[i].other_channel = !position_serves(&v[i], channel);
     position_limit(v, n);
+    if (channel == 0)
+        return n;
     size_t o = 0;
     for (size_t i = 0; i < n; i++)
-        if (!v[i].other_channel)
-            v[o++] = v[i];
+        if (!v[i].other_channel && o++ != i)
+            v[o - 1] = v[i];
     return o;
 }

@@ -4,9 +4,11 @@
 // without a channel, every position. Every test makes its own SKUs and ends with
 // `sellahead check`.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 
-import { HEADER, assertError, assertFailedJob, startServer } from './lib/server.mjs';
+import { HEADER, PG_URL, assertError, assertFailedJob, createPgDatabase, dropPgDatabase, run,
+  startServer } from './lib/server.mjs';
 import { assertCheck, placeOrder, placeOrderRaw, uniqueSku } from './lib/shop.mjs';
 
 let srv;
@@ -96,6 +98,19 @@ describe('orders', () => {
     assertError(await inChannel(sku, 1, B), 409, 'INSUFFICIENT_INVENTORY');
     assert.equal((await inChannel(sku, 1, A)).status, 201);
     assert.deepEqual(await positions(sku), [[A, 'onhand', null, 2, 2], [null, 'onhand', null, 4, 4]]);
+  });
+
+  test('units from a channel\'s and the shared onhand of one place are one shipment', async () => {
+    const sku = await channelSku([{ quantity: 2 }, { quantity: 2, channelId: A }]);
+    const r = await inChannel(sku, 3, A);
+    assert.equal(r.status, 201, r.text);
+    assert.deepEqual(r.json.shipments.map((s) => [s.status, s.stockType, s.lines, s.amount]),
+      [['READY', 'onhand', [{ sku, quantity: 3 }], 1500]]);
+    assert.deepEqual(await positions(sku), [[A, 'onhand', null, 2, 2], [null, 'onhand', null, 2, 1]]);
+    const shipped = await srv.api(`/v1/shipments/${r.json.shipments[0].id}/ship`,
+      { key: true, body: { trackingNumber: 'T1' } });
+    assert.equal(shipped.status, 200, shipped.text);
+    assert.deepEqual(await positions(sku), [[A, 'onhand', null, 0, 0], [null, 'onhand', null, 1, 0]]);
   });
 
   test('a bad channelId is refused and places nothing', async () => {
@@ -290,4 +305,45 @@ describe('input', () => {
     assert.equal(fbad.json.status, 'FAILED');
     assert.match(fbad.json.messages[0], /^line 1: channelId: channelId must be a whole number/);
   });
+});
+
+test('sellahead migrate copies positions\' and orders\' channels (to SQLite, and to PostgreSQL ' +
+  'with a cluster)', async (t) => {
+  const src = await startServer({ backend: 'sqlite', demo: false });
+  t.after(() => src.stop());
+  const loc = await src.api('/v1/locations', { key: true, body: { locationId: 'WH1', name: 'Main' } });
+  assert.equal(loc.status, 201, loc.text);
+  const sku = uniqueSku('MIG');
+  assert.equal((await src.api('/v1/products', { key: true, body: [{ sku, name: 'M', price: 100 }] })).status, 200);
+  const b = await src.bulk([{ sku, locationId: 'WH1', stockType: 'onhand', quantity: 3, channelId: A },
+    { sku, locationId: 'WH1', stockType: 'onhand', quantity: 2 }]);
+  assert.equal(b.status, 201, b.text);
+  const placed = await placeOrderRaw(src, [], { body: { items: [{ sku, quantity: 2 }], channelId: A,
+    email: 'a@example.com', payment: { token: 'tok_visa' },
+    shippingAddress: { name: 'A', line1: '1 St', line2: '', city: 'X', postalCode: '1', country: 'US' } } });
+  assert.equal(placed.status, 201, placed.text);
+  const targets = [path.join(src.dir, 'copy.db')];
+  if (PG_URL) {
+    const url = await createPgDatabase();
+    t.after(() => dropPgDatabase(url));
+    targets.push(url);
+  }
+  for (const target of targets) {
+    const m = await run(['migrate', '--from', src.db, '--to', target]);
+    assert.equal(m.code, 0, m.stderr);
+    const copy = await startServer({ db: target, demo: false });
+    try {
+      const d = await copy.api(`/v1/inventory/${sku}?channelId=${B}`);
+      assert.equal(d.status, 200, d.text);
+      assert.deepEqual(d.json.positions.map((p) => [p.channelId ?? null, p.quantity]), [[null, 2]], target);
+      const all = await copy.api(`/v1/inventory/${sku}`);
+      assert.deepEqual(all.json.positions.map((p) => [p.channelId ?? null, p.allocatedQuantity]),
+        [[A, 2], [null, 0]], target);
+      const o = await copy.api(`/v1/orders/${placed.json.id}`, { key: true });
+      assert.equal(o.json.channelId, A, target);
+      await assertCheck(copy);
+    } finally {
+      await copy.stop();
+    }
+  }
 });

@@ -510,7 +510,7 @@ static int64_t rm_stock(const char *sku)
     struct buf b = {0};
     bool found;
     err_t e = {0};
-    assert_int_equal(readmodel_doc(sku, 0, date_today(), &b, &found, &e), 0);
+    assert_int_equal(readmodel_doc(sku, 0, 0, date_today(), &b, &found, &e), 0);
     assert_true(found);
     json_t *doc = json_loadb(b.p, b.len, 0, NULL);
     assert_non_null(doc);
