@@ -45,6 +45,10 @@ struct position {
     /* Set by position_for_channel on positions the request's channel may not use: they
      * offer nothing, but their allocations still count against a limit. */
     bool other_channel;
+    /* Set by position_limit on onhand positions: the units of the location's safetyStock
+     * that the positions after this one in allocation order hold back (SPEC 9: one figure
+     * per place, position_safety_share). */
+    int64_t safety_others;
 };
 
 /* A growable array of positions; the owner frees v. */
@@ -95,5 +99,12 @@ bool position_serves(const struct position *p, int64_t channel);
  * applies the transit limits as they stand for it (the other channels' allocations still
  * count against a limit, their offers do not). Returns the new count. */
 size_t position_for_channel(struct position *v, size_t n, int64_t channel);
+/* The share of its location's safetyStock that onhand position v[i] holds back (SPEC 9):
+ * one figure per (sku, location) however many onhand positions (channels) share the place,
+ * held back from them last in allocation order first (the shared stock before a channel's
+ * own), out of what each could offer: quantity - reserved, less allocated when
+ * count_allocated. v in allocation order; 0 for transit positions. */
+int64_t position_safety_share(const struct position *v, size_t n, size_t i,
+                              bool count_allocated);
 
 #endif

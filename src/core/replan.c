@@ -189,9 +189,7 @@ int replan_sku(const struct position *pos, size_t npos, const struct replan_allo
         w.to[i] = replan_source_to(&pos[i], s, today);
         /* Every open allocation of the SKU is re-planned here, so a pool starts from its
          * whole limit. */
-        w.safety[i] = pos[i].stock_type == STOCK_ONHAND && pos[i].lim.has_safety_stock
-                          ? pos[i].lim.safety_stock
-                          : 0;
+        w.safety[i] = position_safety_share(pos, npos, i, false);
         w.pool[i] = NO_POOL;
         w.budget[i] = position_transit_limit(&pos[i]);
         for (size_t j = 0; j <= i && w.budget[i] >= 0 && w.pool[i] == NO_POOL; j++)

@@ -149,6 +149,24 @@ describe('orders', () => {
     });
 });
 
+describe('limits', () => {
+  test('safetyStock is one figure per SKU and location across channels', async () => {
+    const sku = await channelSku([{ quantity: 4 }, { quantity: 3, channelId: A }]);
+    const set = await srv.api('/v1/inventory/limits', { method: 'PUT', key: true,
+      body: [{ sku, locationId: 'WH1', safetyStock: 2 }] });
+    assert.equal(set.status, 200, set.text);
+    // Held back once, from the shared units first: channel A may sell 3 + 2, B only 2.
+    assert.equal((await doc(sku)).availableStockQuantity, 5);
+    assert.equal((await doc(sku, { channel: A })).availableStockQuantity, 5);
+    assert.equal((await doc(sku, { channel: B })).availableStockQuantity, 2);
+    assertError(await inChannel(sku, 3, B), 409, 'INSUFFICIENT_INVENTORY');
+    assert.equal((await inChannel(sku, 2, B)).status, 201);
+    assert.equal((await doc(sku, { channel: A })).availableStockQuantity, 3);
+    assert.equal((await inChannel(sku, 3, A)).status, 201);
+    assert.deepEqual(await positions(sku), [[A, 'onhand', null, 3, 3], [null, 'onhand', null, 4, 2]]);
+  });
+});
+
 describe('re-planning', () => {
   test('a cut in channel A moves A\'s orders only onto positions A may use', async () => {
     const sku = await channelSku([{ quantity: 5, channelId: A }, { quantity: 5, channelId: B },

@@ -96,6 +96,32 @@ static void test_limits_are_shared_across_channels(void **state)
     assert_int_equal(position_available(&v[0]), 4);
 }
 
+static void test_safety_stock_is_one_figure_per_location(void **state)
+{
+    (void)state;
+    /* safetyStock 2 at WH1 with channel 7's 3 units and 4 shared ones: held back once, from
+     * the shared units (last in allocation order). */
+    struct position v[] = {onhand(0, 4), onhand(7, 3)};
+    for (size_t i = 0; i < 2; i++) {
+        v[i].lim.has_safety_stock = true;
+        v[i].lim.safety_stock = 2;
+    }
+    position_sort(v, 2);
+    assert_int_equal(position_available(&v[0]), 3);
+    assert_int_equal(position_available(&v[1]), 2);
+    assert_int_equal(position_available_total(v, 2), 5);
+    assert_int_equal(position_safety_share(v, 2, 0, true), 0);
+    assert_int_equal(position_safety_share(v, 2, 1, true), 2);
+    /* The shared units allocated: what is left of the figure comes from channel 7's. */
+    v[1].allocated = 3;
+    position_limit(v, 2);
+    assert_int_equal(position_available(&v[0]), 2);
+    assert_int_equal(position_available(&v[1]), 0);
+    struct position b[] = {v[0], v[1]};
+    assert_int_equal(position_for_channel(b, 2, 8), 1);
+    assert_int_equal(position_available(&b[0]), 0);
+}
+
 static void test_replan_moves_units_only_where_the_order_channel_may(void **state)
 {
     (void)state;
@@ -132,6 +158,7 @@ int main(void)
         cmocka_unit_test(test_a_position_without_channel_serves_every_channel),
         cmocka_unit_test(test_channel_keeps_its_own_and_the_shared_positions),
         cmocka_unit_test(test_limits_are_shared_across_channels),
+        cmocka_unit_test(test_safety_stock_is_one_figure_per_location),
         cmocka_unit_test(test_replan_moves_units_only_where_the_order_channel_may),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
