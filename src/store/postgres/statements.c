@@ -14,8 +14,8 @@
     "promised_from, promised_to, promised_message, payment_required, " DELAY_COLS " FROM shipments "
 #define ALLOC_COLS                                                                            \
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
-    "a.quantity, o.number, s.stock_date, a.channel_id, o.channel_id FROM allocations a JOIN shipments s ON s.id = a.shipment_id "      \
-    "JOIN orders o ON o.id = s.order_id "
+    "a.quantity, o.number, s.stock_date, a.channel_id, o.channel_id FROM allocations a "    \
+    "JOIN shipments s ON s.id = a.shipment_id JOIN orders o ON o.id = s.order_id "
 #define INTENT_COLS                                                                           \
     "SELECT id, order_id, shipment_id, kind, status, amount, currency, provider, token, ref, " \
     "error, created, at, day FROM payment_intents "

@@ -17,8 +17,8 @@
     "promised_from, promised_to, promised_message, payment_required, " DELAY_COLS " FROM shipments "
 #define ALLOC_COLS                                                                            \
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
-    "a.quantity, o.number, s.stock_date, a.channel_id, o.channel_id FROM allocations a JOIN shipments s ON s.id = a.shipment_id "      \
-    "JOIN orders o ON o.id = s.order_id "
+    "a.quantity, o.number, s.stock_date, a.channel_id, o.channel_id FROM allocations a "    \
+    "JOIN shipments s ON s.id = a.shipment_id JOIN orders o ON o.id = s.order_id "
 /* The console's lists at catalog scale (1M SKUs): every branch walks an index from the
  * cursor ?1 and stops after ?2 rows, so a page or a search costs the same at any size. A
  * search term is a prefix: of the SKU as typed (?3) or in capitals (?4), or of the product
