@@ -134,45 +134,64 @@ int backorders_get(struct store *st, const char *id, struct bo_item *out, err_t 
     return rc;
 }
 
+/* The ids of the open shipments holding the record's units whose delay the answer is for:
+ * ACCEPT those whose delay is PENDING, DECLINE those that are delayed. Caller frees. */
+static int targets(struct bo_item *it, bool accept, char (**ids)[ORDER_ID_MAX], size_t *n,
+                   err_t *e)
+{
+    *n = 0;
+    if (!(*ids = calloc(it->rec.npieces + 1, sizeof **ids)))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < it->rec.npieces; i++) {
+        const struct bo_piece *p = &it->rec.pieces[i];
+        bool open = p->status == SHIP_READY || p->status == SHIP_AWAITING_STOCK;
+        if (p->mine && open &&
+            (accept ? p->consent == CONSENT_PENDING : p->consent != CONSENT_NONE))
+            memcpy((*ids)[(*n)++], p->shipment_id, ORDER_ID_MAX);
+    }
+    return 0;
+}
+
 int backorders_consent(struct store *st, const char *id, bool accept, struct bo_item *out,
                        err_t *e)
 {
     int rc = backorders_get(st, id, out, e);
-    if (rc)
-        return rc;
-    /* The shipments holding the record's units whose delay this answer is for. */
-    size_t n = 0;
-    char(*ids)[ORDER_ID_MAX] = calloc(out->rec.npieces + 1, sizeof *ids);
-    if (!ids)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < out->rec.npieces; i++) {
-        const struct bo_piece *p = &out->rec.pieces[i];
-        bool open = p->status == SHIP_READY || p->status == SHIP_AWAITING_STOCK;
-        if (p->mine && open &&
-            (accept ? p->consent == CONSENT_PENDING : p->consent != CONSENT_NONE))
-            memcpy(ids[n++], p->shipment_id, ORDER_ID_MAX);
-    }
-    if (!n)
-        rc = accept ? err_set(e, ERR_CONFLICT,
-                              "backorder record %s has no delay waiting for an answer", id)
-                    : err_set(e, ERR_CONFLICT,
-                              "backorder record %s has no open delayed shipment to cancel",
-                              id);
     /* Each shipment is answered as SPEC 5.8's delay-consent answers it, in its own
-     * transaction (a DECLINE's void or refund goes to the provider after its commit). One
-     * answered meanwhile (409) is skipped unless it is the first. */
-    for (size_t i = 0; !rc && i < n; i++) {
-        struct order_rec o;
-        err_t ce = {0};
-        int r = delays_consent(st, ids[i], NULL, accept, &o, &ce);
-        if (!r)
-            order_rec_free(&o);
-        else if (i == 0 || r != ERR_CONFLICT) {
-            *e = ce;
-            rc = r;
+     * transaction (a DECLINE's void or refund goes to the provider after its commit); one
+     * answered meanwhile (409) is skipped. A cancel frees units, which re-planning gives to
+     * those who wait, the record's other delayed units among them (a new shipment that
+     * carries the delay): DECLINE goes round again until none of the record's units is
+     * left in a delayed open shipment. */
+    for (int round = 0; !rc && round < 8; round++) {
+        char(*ids)[ORDER_ID_MAX];
+        size_t n;
+        if ((rc = targets(out, accept, &ids, &n, e)))
+            break;
+        if (!n && round == 0)
+            rc = accept ? err_set(e, ERR_CONFLICT,
+                                  "backorder record %s has no delay waiting for an answer", id)
+                        : err_set(e, ERR_CONFLICT,
+                                  "backorder record %s has no open delayed shipment to cancel",
+                                  id);
+        for (size_t i = 0; !rc && i < n; i++) {
+            struct order_rec o;
+            err_t ce = {0};
+            int r = delays_consent(st, ids[i], NULL, accept, &o, &ce);
+            if (!r)
+                order_rec_free(&o);
+            else if (r != ERR_CONFLICT || (round == 0 && i == 0)) {
+                *e = ce;
+                rc = r;
+            }
         }
+        free(ids);
+        bo_item_free(out);
+        if (!rc)
+            rc = backorders_get(st, id, out, e);
+        if (!n || accept)
+            break;
     }
-    free(ids);
-    bo_item_free(out);
-    return rc ? rc : backorders_get(st, id, out, e);
+    if (rc)
+        bo_item_free(out);
+    return rc;
 }

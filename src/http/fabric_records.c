@@ -81,15 +81,18 @@ static int add_filter(json_t *f, size_t i, struct bo_query *q, unsigned *seen,
     char msg[300];
     const char *key;
     json_t *v;
-    if (!json_is_object(f))
-        return snprintf(msg, sizeof msg, "filters[%zu] must be an object {\"field\", "
-                        "\"condition\": \"EQ\", \"value\"}", i), bad(out, msg);
-    json_object_foreach(f, key, v) if (strcmp(key, "field") && strcmp(key, "condition") &&
-                                       strcmp(key, "value"))
-    {
-        snprintf(msg, sizeof msg, "filters[%zu].%.40s is not a filter member: use field, "
-                 "condition and value", i, key);
+    if (!json_is_object(f)) {
+        snprintf(msg, sizeof msg,
+                 "filters[%zu] must be an object {\"field\", \"condition\": \"EQ\", \"value\"}",
+                 i);
         return bad(out, msg);
+    }
+    json_object_foreach(f, key, v) {
+        if (strcmp(key, "field") && strcmp(key, "condition") && strcmp(key, "value")) {
+            snprintf(msg, sizeof msg, "filters[%zu].%.40s is not a filter member: use field, "
+                     "condition and value", i, key);
+            return bad(out, msg);
+        }
     }
     const char *field = json_string_value(json_object_get(f, "field"));
     const char *cond = json_string_value(json_object_get(f, "condition"));
@@ -163,13 +166,13 @@ void h_fabric_records_search(struct http_req *r, struct http_resp *out)
         bad(out, "the body must be an object {\"filters\": [...], \"limit\", \"offset\"}");
         goto out;
     }
-    json_object_foreach(body, key, v) if (strcmp(key, "filters") && strcmp(key, "limit") &&
-                                          strcmp(key, "offset"))
-    {
-        snprintf(msg, sizeof msg, "%.40s is not a search member: use filters, limit, offset",
-                 key);
-        bad(out, msg);
-        goto out;
+    json_object_foreach(body, key, v) {
+        if (strcmp(key, "filters") && strcmp(key, "limit") && strcmp(key, "offset")) {
+            snprintf(msg, sizeof msg, "%.40s is not a search member: use filters, limit, "
+                     "offset", key);
+            bad(out, msg);
+            goto out;
+        }
     }
     if (!int_field(body, "limit", 1, BO_LIMIT_MAX, &limit)) {
         snprintf(msg, sizeof msg, "limit must be a whole number from 1 to %d", BO_LIMIT_MAX);
@@ -185,7 +188,10 @@ void h_fabric_records_search(struct http_req *r, struct http_resp *out)
         goto out;
     }
     size_t i;
-    json_array_foreach(filters, i, v) if (add_filter(v, i, &q, &seen, out)) goto out;
+    json_array_foreach(filters, i, v) {
+        if (add_filter(v, i, &q, &seen, out))
+            goto out;
+    }
     q.limit = (size_t)limit;
     q.offset = (size_t)offset;
     struct bo_page pg;

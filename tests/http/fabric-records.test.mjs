@@ -161,6 +161,41 @@ test('save-delay-consent answers as 5.8 delay-consent: ACCEPT sets isDelayConsen
   await assertCheck(w.srv);
 });
 
+test('units over several delayed shipments: save-delay-consent answers each of them, and only the record\'s', async (t) => {
+  const w = await world(t);
+  const sku = await createSku(w.srv, { onhand: 1, transit: [PO('RM1', '2026-12-10', 5)] });
+  const o = await placeOrder(w.srv, [{ sku, quantity: 5 }]);
+  const [rec] = await recordsOf(w.srv, o);
+  assert.equal(rec.quantity, 4);
+  // The PO slips and is cut: 1 unit waits on it later than promised, 3 are unsourced.
+  await w.importAt('2026-11-28', [{ sku, ref: 'RM1', quantity: 1, stockDate: '2026-12-20' }]);
+  const po = await shipmentFrom(w.srv, o.id, 'RM1');
+  const un = await shipmentFrom(w.srv, o.id, 'unsourced');
+  const onhand = await shipmentFrom(w.srv, o.id, 'onhand');
+  assert.deepEqual([po.delay.consent, un.delay.consent, onhand.delay], ['PENDING', 'PENDING', null]);
+  let now = await getRecord(w.srv, rec.id);
+  assert.deepEqual([now.type, now.status, now.isDelayConsented, now.shipments.length], ['BACKORDER', 'AWAITING_STOCK', false, 2]);
+
+  let r = await saveConsent(w.srv, rec.id, 'ACCEPT');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.isDelayConsented, true);
+  assert.deepEqual([(await shipmentFrom(w.srv, o.id, 'RM1')).delay.consent,
+    (await shipmentFrom(w.srv, o.id, 'unsourced')).delay.consent], ['ACCEPTED', 'ACCEPTED']);
+
+  r = await saveConsent(w.srv, rec.id, 'DECLINE');
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual([r.json.status, r.json.releasedQuantity], ['CANCELLED', 0]);
+  const after = await getOrder(w.srv, o.id);
+  // Cancelling the PO's unit freed it for the unsourced ones (5.7 rule 4): that new shipment
+  // carries the delay and is declined too. The onhand part is not the record's: it stays.
+  assert.deepEqual(after.shipments.filter((s) => s.status !== 'CANCELLED').map((s) => [s.stockType, s.status]),
+    [['onhand', 'READY']]);
+  assert.deepEqual(r.json.shipments.map((s) => s.status), r.json.shipments.map(() => 'CANCELLED'));
+  assert.equal(r.json.shipments.reduce((n, s) => n + s.quantity, 0), 4);
+  assert.equal(after.status, 'PLACED');
+  await assertCheck(w.srv);
+});
+
 test('a record never delayed: ACCEPT and DECLINE are 409, as 5.8 answers for its shipment', async (t) => {
   const w = await world(t);
   const sku = await createSku(w.srv, { transit: [PO('RN1', '2026-12-07', 10)] });
