@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "app/delays.h"
-#include "app/orders.h"
 #include "util/ids.h"
 
 int backorders_record(struct store *st, const struct order_rec *o,
