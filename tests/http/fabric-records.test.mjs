@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ISO_TIME, assertError } from './lib/server.mjs';
-import { assertCheck, createSku, getOrder, placeOrder, receive, ship } from './lib/shop.mjs';
+import path from 'node:path';
+
+import { ISO_TIME, PG_URL, assertError, createPgDatabase, dropPgDatabase, run, startServer } from './lib/server.mjs';
+import { assertCheck, createSku, getOrder, ownServer, placeOrder, receive, ship } from './lib/shop.mjs';
 import { PO, consent, shipmentFrom, world } from './lib/promises.mjs';
 
 const search = (srv, body, opts = {}) => srv.api('/backorders-preorders/search', { key: true, body, ...opts });
@@ -290,4 +292,27 @@ test('bad input is 422, an unknown id 404, no key 401; x-api-key works', async (
   assert.equal(r.json.id, rec.id);
   const s = await search(w.srv, { filters: [eq('sku', sku)] }, { key: undefined, headers: { 'x-api-key': w.srv.key } });
   assert.deepEqual(s.json.data.map((x) => x.id), [rec.id]);
+});
+
+test('sellahead migrate copies the records: the copy answers the same record', async (t) => {
+  const src = await ownServer(t, { backend: 'sqlite', demo: false });
+  assert.equal((await src.api('/v1/locations', { key: true, body: { locationId: 'WH1', name: 'Main' } })).status, 201);
+  const sku = await createSku(src, { onhand: 1, transit: [PO('RG1', '2026-12-15', 10)] });
+  const o = await placeOrder(src, [{ sku, quantity: 4 }]);
+  const [rec] = await recordsOf(src, o);
+  // The target is SQLite, and PostgreSQL too when a test cluster is given.
+  const targets = [path.join(src.dir, 'copy.db'), ...(PG_URL ? [await createPgDatabase()] : [])];
+  for (const target of targets) {
+    const m = await run(['migrate', '--from', src.db, '--to', target]);
+    assert.equal(m.code, 0, m.stderr);
+    const copy = await startServer({ db: target });
+    try {
+      const r = await copy.api(`/backorders-preorders/${rec.id}`, { key: src.key });
+      assert.equal(r.status, 200, `${target}: ${r.text}`);
+      assert.deepEqual(r.json, rec, target);
+    } finally {
+      await copy.stop();
+      if (target !== targets[0]) await dropPgDatabase(target);
+    }
+  }
 });
