@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/backorders.h"
 #include "app/orders_int.h"
 #include "app/payments.h"
 #include "app/replan.h"
@@ -347,6 +348,8 @@ static int place_tx(struct store *st, struct place_job *j, err_t *e)
     for (size_t i = 0; i < plan.nallocs && !rc; i++)
         rc = store_alloc_add(st, o->shipments[plan.allocs[i].shipment].id,
                              &plan.allocs[i].pos, plan.allocs[i].quantity, e);
+    if (!rc) /* fabric's backorder/preorder records (SPEC 9) */
+        rc = backorders_record(st, o, &plan, e);
     if (!rc && s.capture_on == CAPTURE_ORDER && o->total > 0)
         rc = payments_intent(st, &j->next, o->id, NULL, INTENT_CAPTURE, o->total, p,
                              o->currency, NULL, e);

@@ -86,6 +86,10 @@ const struct store_table store_tables[] = {
     {"test_payments", COLS("key", "kind", "amount", "code", "ref", "message", "calls"), "key",
      "key"},
     {"sweeps", COLS("day", "at"), "day", "day"},
+    {"backorders",
+     COLS("id", "order_id", "order_number", "line", "sku", "quantity", "type", "location_id",
+          "consent_at"),
+     "order_number, line", "order_number, line"},
 };
 
 const size_t store_ntables = sizeof store_tables / sizeof store_tables[0];
