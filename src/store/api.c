@@ -353,10 +353,10 @@ int store_after_copy(struct store *st, err_t *e)
     return st->ops->after_copy(st, e);
 }
 
-int store_idem_get(struct store *st, const char *scope, const char *key, char *result,
-                   size_t cap, err_t *e)
+int store_idem_get(struct store *st, const char *scope, const char *key, char **result,
+                   err_t *e)
 {
-    return st->ops->idem_get(st, scope, key, result, cap, e);
+    return st->ops->idem_get(st, scope, key, result, e);
 }
 
 int store_idem_put(struct store *st, const char *scope, const char *key, const char *result,

@@ -270,9 +270,10 @@ struct store_ops {
     int (*is_empty)(struct store *st, bool *empty, err_t *e);
     int (*after_copy)(struct store *st, err_t *e);
 
-    /* Idempotency keys: the id of what a (scope, key) first produced. */
-    int (*idem_get)(struct store *st, const char *scope, const char *key, char *result,
-                    size_t cap, err_t *e);
+    /* Idempotency keys: what a (scope, key) first produced; *result is the caller's to
+     * free. */
+    int (*idem_get)(struct store *st, const char *scope, const char *key, char **result,
+                    err_t *e);
     int (*idem_put)(struct store *st, const char *scope, const char *key, const char *result,
                     err_t *e);
 
@@ -428,7 +429,11 @@ int store_postgres_open(const char *url, struct store **out, err_t *e);
 int store_idem_find(struct store *st, const char *scope, const char *key, const char *fp,
                     char *id, size_t cap, err_t *e);
 int store_idem_save(struct store *st, const char *scope, const char *key, const char *fp,
-                    const char *id, err_t *e);
+                    const char *result, err_t *e);
+/* store_idem_find for a result of any length (an answer rather than an id); *result is
+ * the caller's to free. */
+int store_idem_find_text(struct store *st, const char *scope, const char *key, const char *fp,
+                         char **result, err_t *e);
 
 /* --- store_*(): the way to the ops table (src/store/api.c) ---
  * One wrapper per operation, same arguments and contract as the op of that name above. */
@@ -525,8 +530,8 @@ int store_table_insert(struct store *st, const struct store_table *t,
                        const struct store_value *vals, err_t *e);
 int store_is_empty(struct store *st, bool *empty, err_t *e);
 int store_after_copy(struct store *st, err_t *e);
-int store_idem_get(struct store *st, const char *scope, const char *key, char *result,
-                   size_t cap, err_t *e);
+int store_idem_get(struct store *st, const char *scope, const char *key, char **result,
+                   err_t *e);
 int store_idem_put(struct store *st, const char *scope, const char *key, const char *result,
                    err_t *e);
 int store_holds_stock(struct store *st, bool *orders, bool *positions, err_t *e);

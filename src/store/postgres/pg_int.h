@@ -334,8 +334,8 @@ int pg_apikey_add(struct store *st, const char *id, const char *name,
                   const unsigned char hash[APIKEY_HASH_LEN], err_t *e);
 int pg_apikey_hash(struct store *st, const char *id, unsigned char hash[APIKEY_HASH_LEN],
                    err_t *e);
-int pg_idem_get(struct store *st, const char *scope, const char *key, char *result,
-                size_t cap, err_t *e);
+int pg_idem_get(struct store *st, const char *scope, const char *key, char **result,
+                err_t *e);
 int pg_idem_put(struct store *st, const char *scope, const char *key, const char *result,
                 err_t *e);
 int pg_user_add(struct store *st, const char *name, const char *hash, err_t *e);
