@@ -52,7 +52,10 @@ void h_receipts_create(struct http_req *r, struct http_resp *out)
     size_t n;
     int64_t surplus;
     err_t e;
-    if (orders_receive(r->st, &key, at, qty, &released, &n, &surplus, &e)) {
+    struct idem idem = {http_idem(r, out), r->idem_scope, r->body_fp};
+    if (out->status)
+        return; /* a bad Idempotency-Key header */
+    if (orders_receive(r->st, &key, at, qty, &idem, &released, &n, &surplus, &e)) {
         http_fail(out, &e);
         return;
     }

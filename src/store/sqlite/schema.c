@@ -197,7 +197,16 @@ static const char *const migrations[] = {
     "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
     "CREATE TRIGGER limits_del AFTER DELETE ON limits"
     "  BEGIN INSERT INTO changes(sku) VALUES(old.sku); END;",
-    /* 11: channels (SPEC 9). A position's channel is part of its key (0: none, serves every
+    /* 11: fabric backorder/preorder records (SPEC 9): what placement knew of each line with
+     * units not served from onhand; the rest is read from the shipments. consent_at: when
+     * an answer to a delay last came ('' for none). */
+    "CREATE TABLE backorders(id TEXT PRIMARY KEY, order_id TEXT NOT NULL REFERENCES orders(id),"
+    "  order_number INTEGER NOT NULL, line INTEGER NOT NULL, sku TEXT NOT NULL,"
+    "  quantity INTEGER NOT NULL, type INTEGER NOT NULL, location_id TEXT NOT NULL,"
+    "  consent_at TEXT NOT NULL DEFAULT '', UNIQUE(order_id, line));"
+    "CREATE INDEX backorders_order ON backorders(order_number, line);"
+    "CREATE INDEX backorders_sku ON backorders(sku, order_number, line);",
+    /* 12: channels (SPEC 9). A position's channel is part of its key (0: none, serves every
      * channel), so positions and allocations are rebuilt with it in their primary keys (with
      * their indexes and change-log triggers); an order keeps the channel it was placed in. */
     "CREATE TABLE positions_c(sku TEXT NOT NULL, location_id TEXT NOT NULL,"
@@ -508,4 +517,7 @@ static const struct store_ops sqlite_ops = {
     .order_get_light = sq_order_get_light,
     .limits_get = sq_limits_get,
     .limits_put = sq_limits_put,
+    .bo_add = sq_bo_add,
+    .bo_scan = sq_bo_scan,
+    .bo_consented = sq_bo_consented,
 };

@@ -67,6 +67,16 @@
     "l.backorder_limit, l.low_stock FROM positions p LEFT JOIN limits l ON l.sku = p.sku "     \
     "AND l.location_id = p.location_id "
 
+#define BO_COLS                                                                            \
+    "SELECT b.id, b.order_id, b.order_number, b.line, b.sku, p.item_id, b.quantity, "       \
+    "l.quantity, b.type, b.location_id, b.consent_at, o.created_at, s.id, s.status, "       \
+    "s.stock_type, s.location_id, s.stock_date, s.overdue, s.delay_consent, "               \
+    "s.delay_detected, i.quantity FROM backorders b JOIN orders o ON o.id = b.order_id "    \
+    "JOIN order_lines l ON l.order_id = b.order_id AND l.n = b.line "                      \
+    "LEFT JOIN products p ON p.sku = b.sku JOIN shipments s ON s.order_id = b.order_id "   \
+    "JOIN shipment_items i ON i.shipment_id = s.id AND i.sku = b.sku "
+#define BO_ORDER " ORDER BY b.order_number, b.line, s.n"
+
 const char *const sq_stmt_sql[Q_COUNT] = {
     [Q_BEGIN_READ] = "BEGIN",
     [Q_BEGIN_WRITE] = "BEGIN IMMEDIATE",
@@ -390,4 +400,13 @@ const char *const sq_stmt_sql[Q_COUNT] = {
         "location_id, CASE WHEN stock_date IS NULL THEN 0 ELSE 1 END) d ON d.sku = l.sku AND "
         "d.location_id = l.location_id WHERE d.total > CASE d.dated WHEN 1 THEN "
         "l.preorder_limit ELSE l.backorder_limit END ORDER BY l.sku, l.location_id, d.dated",
+    /* SPEC 9: fabric backorder/preorder records, each with the order's shipments that
+     * hold its SKU (one row per shipment), by order number then line. */
+    [Q_BO_ADD] = "INSERT INTO backorders(id, order_id, order_number, line, sku, quantity, "
+                 "type, location_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_BO_BY_ID] = BO_COLS "WHERE b.id = ?1" BO_ORDER,
+    [Q_BO_BY_ORDER] = BO_COLS "WHERE b.order_number = ?1" BO_ORDER,
+    [Q_BO_BY_SKU] = BO_COLS "WHERE b.sku = ?1" BO_ORDER,
+    [Q_BO_ALL] = BO_COLS BO_ORDER,
+    [Q_BO_CONSENTED] = "UPDATE backorders SET consent_at = ?1 WHERE order_id = ?2 AND sku = ?3",
 };
