@@ -110,7 +110,8 @@ int orders_changed(struct store *st, struct order_rec *o, struct settings *s, er
  * with lock, the positions stay locked until the transaction ends, so the plan made from
  * them still holds when it is written. */
 static int load_lines(struct store *st, struct order_line *lines, size_t n,
-                      struct position_list *lists, char currency[4], bool lock, err_t *e)
+                      struct position_list *lists, char currency[4], bool lock,
+                      int64_t channel, err_t *e)
 {
     size_t idx[ORDER_MAX_LINES];
     sku_order(lines, n, idx);
@@ -142,6 +143,7 @@ static int load_lines(struct store *st, struct order_line *lines, size_t n,
         if (rc)
             return rc;
         position_sort(lists[i].v, lists[i].n);
+        lists[i].n = position_for_channel(lists[i].v, lists[i].n, channel);
     }
     return 0;
 }
@@ -161,7 +163,7 @@ int orders_preview(struct store *st, struct order_line *lines, size_t n,
 {
     char currency[4] = "USD";
     struct settings s;
-    int rc = load_lines(st, lines, n, lists, currency, false, e);
+    int rc = load_lines(st, lines, n, lists, currency, false, 0, e);
     if (!rc)
         rc = store_settings_get(st, &s, e);
     if (rc)
@@ -186,6 +188,7 @@ static int build_order(const struct place_req *req, const struct order_plan *pla
     memcpy(o->email, req->email, sizeof o->email);
     memcpy(o->currency, currency, 4);
     o->address = req->address;
+    o->channel_id = req->channel_id;
     o->total = plan->total;
     o->lines = calloc(req->nlines, sizeof *o->lines);
     o->shipments = calloc(plan->nshipments, sizeof *o->shipments);
@@ -215,9 +218,13 @@ static int build_order(const struct place_req *req, const struct order_plan *pla
     for (size_t i = 0; i < plan->nallocs; i++) {
         const struct order_alloc *a = &plan->allocs[i];
         struct shipment_rec *sh = &o->shipments[a->shipment];
-        struct shipment_item *it = &sh->items[sh->nitems++];
-        memcpy(it->sku, a->pos.sku, sizeof it->sku);
-        it->quantity = a->quantity;
+        /* One line per SKU: a channel's and the shared position of one place are one source. */
+        size_t k = 0;
+        while (k < sh->nitems && strcmp(sh->items[k].sku, a->pos.sku))
+            k++;
+        if (k == sh->nitems) /* items are zeroed (calloc) */
+            memcpy(sh->items[sh->nitems++].sku, a->pos.sku, sizeof sh->items[k].sku);
+        sh->items[k].quantity += a->quantity;
     }
     return 0;
 }
@@ -263,7 +270,7 @@ static int plan_lines(struct store *st, struct place_req *req, struct place_resu
     }
     req->nlines = order_merge_lines(req->lines, req->nlines);
     struct order_stock stock[ORDER_MAX_LINES];
-    rc = load_lines(st, req->lines, req->nlines, lists, currency, lock, e);
+    rc = load_lines(st, req->lines, req->nlines, lists, currency, lock, req->channel_id, e);
     if (!rc)
         rc = store_settings_get(st, s, e);
     if (rc)

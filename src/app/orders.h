@@ -21,6 +21,7 @@ struct place_req {
     const char *idem_key;
     const char *idem_scope; /* endpoint and credential the key belongs to */
     const char *idem_fp;    /* fingerprint of the request body */
+    int64_t channel_id;     /* SPEC 9: 0 for none */
 };
 
 struct place_result {

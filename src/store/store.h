@@ -31,8 +31,10 @@ struct alloc_row {
     int64_t shipment_seq;
     int64_t order_number; /* the order's: re-planning and receipts serve the oldest first */
     date_t stock_date;    /* the shipment's, as last planned */
-    struct position pos; /* key fields only: sku, location_id, stock_type, transit_ref */
+    struct position pos; /* key fields only: sku, location_id, stock_type, transit_ref,
+                          * channel_id */
     int64_t quantity;
+    int64_t order_channel; /* the order's channel (SPEC 9), 0 for none */
 };
 
 /* --- copying a whole database (sellahead migrate) --- */

@@ -103,7 +103,7 @@ static void wait_for_lock_wait(void)
 
 /* --- schema --- */
 
-#define SCHEMA_VERSION 12 /* the number of migrations in postgres/schema.c */
+#define SCHEMA_VERSION 13 /* the number of migrations in postgres/schema.c */
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -510,7 +510,7 @@ static int64_t rm_stock(const char *sku)
     struct buf b = {0};
     bool found;
     err_t e = {0};
-    assert_int_equal(readmodel_doc(sku, 0, date_today(), &b, &found, &e), 0);
+    assert_int_equal(readmodel_doc(sku, 0, 0, date_today(), &b, &found, &e), 0);
     assert_true(found);
     json_t *doc = json_loadb(b.p, b.len, 0, NULL);
     assert_non_null(doc);

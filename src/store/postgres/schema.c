@@ -207,6 +207,21 @@ static const char *const migrations[] = {
     "  UNIQUE(order_id, line));"
     "CREATE INDEX backorders_order ON backorders(order_number, line);"
     "CREATE INDEX backorders_sku ON backorders(sku, order_number, line);",
+    /* 13: channels (SPEC 9). A position's channel is part of its key (0: none, serves every
+     * channel), and of its allocations' key; an order keeps the channel it was placed in. */
+    "ALTER TABLE positions ADD COLUMN channel_id BIGINT NOT NULL DEFAULT 0"
+    "  CHECK (channel_id >= 0);"
+    "ALTER TABLE positions DROP CONSTRAINT positions_pkey;"
+    "ALTER TABLE positions ADD PRIMARY KEY(sku, location_id, stock_type, transit_ref,"
+    "  channel_id);"
+    "ALTER TABLE allocations ADD COLUMN channel_id BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE allocations DROP CONSTRAINT allocations_pkey;"
+    "ALTER TABLE allocations ADD PRIMARY KEY(shipment_id, sku, location_id, stock_type,"
+    "  transit_ref, channel_id);"
+    "DROP INDEX allocations_position;"
+    "CREATE INDEX allocations_position ON allocations(sku, location_id, stock_type,"
+    "  transit_ref, channel_id);"
+    "ALTER TABLE orders ADD COLUMN channel_id BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
