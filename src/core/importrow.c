@@ -19,6 +19,7 @@ const char *const importrow_columns[COL_COUNT] = {
     [COL_TRANSIT_REF] = "transitRef",
     [COL_ORDER_DATE] = "transitOrderDate",
     [COL_STOCK_DATE] = "transitStockDate",
+    [COL_CHANNEL_ID] = "channelId",
     [COL_SAFETY_STOCK] = "safetyStock",
     [COL_PREORDER_LIMIT] = "preorderLimit",
     [COL_BACKORDER_LIMIT] = "backorderLimit",
@@ -27,8 +28,8 @@ const char *const importrow_columns[COL_COUNT] = {
 
 /* Columns a header may leave out. */
 #define COL_OPTIONAL                                                                          \
-    ((1u << COL_RESERVED) | (1u << COL_SAFETY_STOCK) | (1u << COL_PREORDER_LIMIT) |          \
-     (1u << COL_BACKORDER_LIMIT) | (1u << COL_LOW_STOCK))
+    ((1u << COL_RESERVED) | (1u << COL_CHANNEL_ID) | (1u << COL_SAFETY_STOCK) |                \
+     (1u << COL_PREORDER_LIMIT) | (1u << COL_BACKORDER_LIMIT) | (1u << COL_LOW_STOCK))
 
 #define MSG_CAP 256 /* fits struct import_error.message, where every message ends up */
 _Static_assert(sizeof ((struct import_error *)0)->message == MSG_CAP, "message size");
@@ -516,6 +517,13 @@ int importrow_parse(const struct importrow_value vals[COL_COUNT], struct positio
         parse_count(&r, COL_QUANTITY, &vals[COL_QUANTITY], &out->quantity);
     }
     parse_count(&r, COL_RESERVED, &vals[COL_RESERVED], &out->reserved);
+    /* SPEC 9: a positive whole number, or empty for a position that serves every channel. */
+    const struct importrow_value *ch = &vals[COL_CHANNEL_ID];
+    int errors = r.n;
+    parse_count(&r, COL_CHANNEL_ID, ch, &out->channel_id);
+    if (ch->len && r.n == errors && out->channel_id == 0)
+        report(&r, COL_CHANNEL_ID, ch,
+               "channelId must be 1 or more: leave it empty for a position without a channel");
 
     if (type == STOCK_ONHAND) {
         for (c = COL_TRANSIT_REF; c <= COL_STOCK_DATE; c++)
