@@ -94,6 +94,16 @@ test('rows of one (sku, locationId) may share or split the limits, not disagree:
   assert.equal((await srv.item(sku)).positions.find((p) => p.stockType === 'onhand').quantity, 5);
 });
 
+test('limits stay per (sku, locationId) across channels: a channel row and the shared one set the same limits', async () => {
+  const sku = await createSku(srv);
+  const head = `${TEMPLATE_HEADER},channelId,safetyStock,lowStock`;
+  await imported(`${head}\n${sku},WH1,onhand,10,0,,,,,2,\n${sku},WH1,onhand,4,0,,,,7,2,3\n`);
+  assert.deepEqual(await limitsOf(sku), { safetyStock: 2, preorderLimit: null, backorderLimit: null, lowStock: 3 });
+  const r = await srv.importCsv(`${head}\n${sku},WH1,onhand,10,0,,,,,2,\n${sku},WH1,onhand,4,0,,,,7,1,\n`);
+  assertFailedJob(r, [{ line: 3, column: 'safetyStock', value: '1',
+    message: `safetyStock of ${sku} at WH1 is 2 on line 2: one value per sku and locationId in a file` }]);
+});
+
 test('a bad limit value is a line error with the quantity rule\'s message', async () => {
   const sku = await createSku(srv, { onhand: 5 });
   const r = await srv.importCsv(csv(`${sku},WH1,onhand,5,0,,,,-1,,,`,
