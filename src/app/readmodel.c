@@ -5,7 +5,6 @@
  * bytes. One connection (sync_.st), behind sync_.lock, reads the change log. */
 #include "app/readmodel.h"
 
-#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -803,17 +802,11 @@ static void doc_keep(struct shard *sh, uint64_t h, const char *sku, uint64_t id,
 static int append_promise(struct buf *out, const struct position *v, size_t n, int64_t qty,
                           const struct settings *s, date_t today)
 {
-    json_t *p = view_promise(v, n, qty, s, today);
-    char *txt = p ? json_dumps(p, JSON_COMPACT) : NULL;
-    json_decref(p);
-    if (!txt)
-        return ERR_NOMEM;
     out->len--; /* the closing brace */
     buf_puts(out, ",\"promise\":");
-    buf_puts(out, txt);
+    int rc = view_promise_write(out, v, n, qty, s, today);
     buf_puts(out, "}");
-    free(txt);
-    return 0;
+    return rc;
 }
 
 /* This thread's last answer for a found SKU, while no entry changed since (inline: a
@@ -896,15 +889,7 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
     int rc = 0;
     if (!base) {
         promise_availability(v, it.positions.n, s, today, &it.avail);
-        json_t *doc = view_item(&it, 0, s, today);
-        char *txt = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-        json_decref(doc);
-        if (txt) {
-            buf_puts(out, txt);
-            free(txt);
-        } else {
-            rc = ERR_NOMEM;
-        }
+        rc = view_item_write(out, &it, 0, s, today);
         if (!rc && !out->oom && it.found)
             doc_keep(sh, h, sku, id, 0,
                      (struct rm_doc){out->p + start, out->len - start, stamp, 0});
@@ -918,6 +903,8 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
     if (v != local)
         free(v);
     *found = it.found;
+    if (rc == ERR_INVALID) /* only a SKU of the request can be: the stored ones are ASCII */
+        return err_set(e, rc, "the SKU is not valid UTF-8");
     if (rc || out->oom)
         return err_set(e, ERR_NOMEM, "out of memory");
     return it.found ? remember(sku, egen, stamp, qty, out, start) : 0;
