@@ -47,6 +47,14 @@ static const char *intern_str(uint32_t i)
     return intern.chunks[i / INTERN_CHUNK][i % INTERN_CHUNK];
 }
 
+/* snprintf's "%s" without its cost, on the path of every answer made anew. */
+static void copy_id(char dst[ID_MAX + 1], const char *src)
+{
+    size_t n = strnlen(src, ID_MAX);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static uint64_t hash_str(const char *s)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
@@ -750,9 +758,9 @@ static void expand(const struct rm_entry *en, struct position *v)
         const struct rm_pos *p = &en->pos[i];
         struct position *o = &v[i];
         memset(o, 0, sizeof *o);
-        snprintf(o->sku, sizeof o->sku, "%s", entry_sku(en));
-        snprintf(o->location_id, sizeof o->location_id, "%s", intern_str(p->loc));
-        snprintf(o->transit_ref, sizeof o->transit_ref, "%s", intern_str(p->ref));
+        copy_id(o->sku, entry_sku(en));
+        copy_id(o->location_id, intern_str(p->loc));
+        copy_id(o->transit_ref, intern_str(p->ref));
         o->stock_type = p->stock_type;
         o->order_date = p->order_date;
         o->stock_date = p->stock_date;
@@ -820,16 +828,22 @@ static _Thread_local struct {
     char body[LAST_MAX];
 } last;
 
-/* Keeps the answer just appended to out (from start) as this thread's last one. */
+/* Keeps the answer just appended to out (from start) as this thread's last one, once its
+ * SKU is asked twice in a row: over a whole catalog the copy would be made for nothing. */
 static int remember(const char *sku, uint64_t egen, uint64_t stamp, int64_t qty,
                     const struct buf *out, size_t start)
 {
-    size_t len = out->len - start;
+    size_t len = out->len - start, n = strlen(sku);
+    bool again = !strcmp(last.sku, sku);
     last.len = 0;
-    if (len > LAST_MAX || strlen(sku) > ID_MAX)
+    if (n > ID_MAX)
+        n = 0; /* remembers none */
+    if (!again || !n || len > LAST_MAX) {
+        memcpy(last.sku, sku, n);
+        last.sku[n] = '\0';
         return 0;
+    }
     memcpy(last.body, out->p + start, len);
-    memcpy(last.sku, sku, strlen(sku) + 1);
     last.gen = egen;
     last.stamp = stamp;
     last.qty = qty;
