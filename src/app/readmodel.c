@@ -870,7 +870,7 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
     struct shard *sh = shard_of(h);
     struct position local[LOCAL_POSITIONS], *v = local;
     struct item it = {.found = false};
-    snprintf(it.sku, sizeof it.sku, "%s", sku);
+    copy_id(it.sku, sku);
     uint64_t id = 0;
     bool base = false; /* the promise-less document was kept */
     size_t start = out->len;
