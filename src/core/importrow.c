@@ -19,6 +19,7 @@ const char *const importrow_columns[COL_COUNT] = {
     [COL_TRANSIT_REF] = "transitRef",
     [COL_ORDER_DATE] = "transitOrderDate",
     [COL_STOCK_DATE] = "transitStockDate",
+    [COL_CHANNEL_ID] = "channelId",
 };
 
 #define MSG_CAP 256 /* fits struct import_error.message, where every message ends up */
@@ -350,7 +351,7 @@ int importrow_header(const struct importrow_value *names, size_t n, int *map,
             report(&r, -1, &v, "column \"%s\" appears twice", v.s);
         else if (seen[c] > 2)
             report(&r, -1, &v, "column \"%s\" appears %zu times", v.s, seen[c]);
-        else if (seen[c] == 0 && c != COL_RESERVED)
+        else if (seen[c] == 0 && c != COL_RESERVED && c != COL_CHANNEL_ID)
             report(&r, -1, NULL, "required column \"%s\" is missing", v.s);
     }
     return r.n;
@@ -507,6 +508,13 @@ int importrow_parse(const struct importrow_value vals[COL_COUNT], struct positio
         parse_count(&r, COL_QUANTITY, &vals[COL_QUANTITY], &out->quantity);
     }
     parse_count(&r, COL_RESERVED, &vals[COL_RESERVED], &out->reserved);
+    /* SPEC 9: a positive whole number, or empty for a position that serves every channel. */
+    const struct importrow_value *ch = &vals[COL_CHANNEL_ID];
+    int errors = r.n;
+    parse_count(&r, COL_CHANNEL_ID, ch, &out->channel_id);
+    if (ch->len && r.n == errors && out->channel_id == 0)
+        report(&r, COL_CHANNEL_ID, ch,
+               "channelId must be 1 or more: leave it empty for a position without a channel");
 
     if (type == STOCK_ONHAND) {
         for (c = COL_TRANSIT_REF; c <= COL_STOCK_DATE; c++)

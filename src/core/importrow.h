@@ -20,6 +20,7 @@ enum import_col {
     COL_TRANSIT_REF,
     COL_ORDER_DATE,
     COL_STOCK_DATE,
+    COL_CHANNEL_ID, /* SPEC 9: optional; empty for none */
     COL_COUNT
 };
 

@@ -123,13 +123,17 @@ void import_job_error(struct import_job *job, int64_t line, int col, const char 
 
 static void on_duplicate(void *ctx, int64_t line, const struct position *p)
 {
-    char msg[256];
+    char msg[256], channel[40] = "";
+    if (p->channel_id)
+        snprintf(channel, sizeof channel, " in channel %lld", (long long)p->channel_id);
     if (p->stock_type == STOCK_ONHAND)
-        snprintf(msg, sizeof msg, "onhand stock of %s at %s appears more than once in this file",
-                 p->sku, p->location_id);
+        snprintf(msg, sizeof msg,
+                 "onhand stock of %s at %s%s appears more than once in this file", p->sku,
+                 p->location_id, channel);
     else
-        snprintf(msg, sizeof msg, "transit %s of %s at %s appears more than once in this file",
-                 p->transit_ref, p->sku, p->location_id);
+        snprintf(msg, sizeof msg,
+                 "transit %s of %s at %s%s appears more than once in this file",
+                 p->transit_ref, p->sku, p->location_id, channel);
     importer_error(ctx, line, COL_SKU, p->sku, strlen(p->sku), msg);
 }
 
@@ -142,7 +146,7 @@ struct row_ctx {
 /* The columns that name a position. */
 #define IDENTITY_COLS                                                                         \
     ((1u << COL_SKU) | (1u << COL_LOCATION_ID) | (1u << COL_STOCK_TYPE) |                    \
-     (1u << COL_TRANSIT_REF))
+     (1u << COL_TRANSIT_REF) | (1u << COL_CHANNEL_ID))
 
 static void on_row_error(void *ctx, int col, const char *value, size_t vlen, const char *msg)
 {

@@ -155,6 +155,10 @@ static int put_position(struct buf *b, const struct position *p)
         LIT(b, ",\"transitStockDate\":");
         put_date(b, p->stock_date);
     }
+    if (p->channel_id) {
+        LIT(b, ",\"channelId\":");
+        put_i64(b, p->channel_id);
+    }
     LIT(b, ",\"quantity\":");
     put_i64(b, p->quantity);
     LIT(b, ",\"reservedQuantity\":");

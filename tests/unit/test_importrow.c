@@ -108,7 +108,7 @@ static int header(struct sink *s, int *map, const char *csv_line)
 }
 
 #define ALL_COLUMNS "sku,locationId,stockType,quantity,reservedQuantity,transitRef,transitOrderDate,transitStockDate"
-#define COLUMN_LIST "sku, locationId, stockType, quantity, reservedQuantity, transitRef, transitOrderDate, transitStockDate"
+#define COLUMN_LIST "sku, locationId, stockType, quantity, reservedQuantity, transitRef, transitOrderDate, transitStockDate, channelId"
 
 /* ---- valid rows ---- */
 

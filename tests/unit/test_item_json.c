@@ -62,6 +62,7 @@ static void random_item(struct item *it, struct position *v, size_t cap, date_t 
             p->order_date = some_date(today);
             p->stock_date = some_date(today);
         }
+        p->channel_id = pick(0, 2) ? 0 : pick(1, 2147483647);
         p->quantity = pick(0, 3) ? pick(0, 60) : pick(-5, 3000000000);
         p->reserved = pick(0, 2) ? 0 : pick(0, 30);
         p->allocated = pick(0, 2) ? 0 : pick(0, 80);
