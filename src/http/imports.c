@@ -223,7 +223,9 @@ static int bulk_record(json_t *ids, struct importer *im, int64_t line, json_t *r
             int n = snprintf(num[col], sizeof num[col], "%" JSON_INTEGER_FORMAT,
                              json_integer_value(v));
             vals[col] = (struct importrow_value){num[col], (size_t)n};
-        } else if (!json_is_null(v)) {
+        } else if (json_is_null(v)) {
+            vals[col] = (struct importrow_value){importrow_null, 0}; /* clears a limit */
+        } else {
             snprintf(msg, sizeof msg, "%s must be a string or a whole number",
                      importrow_columns[col]);
             importer_error(im, line, col, NULL, 0, msg);

@@ -244,10 +244,11 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_TRANSIT_PAGE] = "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, "
                        "quantity, reserved, allocated, channel_id FROM positions WHERE "
                        "stock_type = 1 AND "
-                       "(sku, location_id, transit_ref) > ($1::text, $2::text, $3::text) AND "
+                       "(sku, location_id, transit_ref, channel_id) > "
+                       "($1::text, $2::text, $3::text, $7::bigint) AND "
                        "($4::text IS NULL OR sku = $4::text) AND "
                        "($5::bigint IS NULL OR stock_date < $5::bigint) "
-                       "ORDER BY sku, location_id, transit_ref LIMIT $6",
+                       "ORDER BY sku, location_id, transit_ref, channel_id LIMIT $6",
     [Q_REPLAN_SKUS] = "SELECT DISTINCT p.sku FROM positions p WHERE p.changed_run = $1 AND "
                       "EXISTS(SELECT 1 FROM allocations a WHERE a.sku = p.sku) ORDER BY p.sku",
     [Q_SHIPMENT_GET] = SHIPMENT_COLS "WHERE id = $1",
