@@ -5,7 +5,6 @@
  * bytes. One connection (sync_.st), behind sync_.lock, reads the change log. */
 #include "app/readmodel.h"
 
-#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -46,6 +45,14 @@ static struct {
 static const char *intern_str(uint32_t i)
 {
     return intern.chunks[i / INTERN_CHUNK][i % INTERN_CHUNK];
+}
+
+/* snprintf's "%s" without its cost, on the path of every answer made anew. */
+static void copy_id(char dst[ID_MAX + 1], const char *src)
+{
+    size_t n = strnlen(src, ID_MAX);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 static uint64_t hash_str(const char *s)
@@ -756,9 +763,9 @@ static size_t expand(const struct rm_entry *en, struct position *v, int64_t chan
         const struct rm_pos *p = &en->pos[i];
         struct position *o = &v[i];
         memset(o, 0, sizeof *o);
-        snprintf(o->sku, sizeof o->sku, "%s", entry_sku(en));
-        snprintf(o->location_id, sizeof o->location_id, "%s", intern_str(p->loc));
-        snprintf(o->transit_ref, sizeof o->transit_ref, "%s", intern_str(p->ref));
+        copy_id(o->sku, entry_sku(en));
+        copy_id(o->location_id, intern_str(p->loc));
+        copy_id(o->transit_ref, intern_str(p->ref));
         o->stock_type = p->stock_type;
         o->order_date = p->order_date;
         o->stock_date = p->stock_date;
@@ -809,17 +816,11 @@ static void doc_keep(struct shard *sh, uint64_t h, const char *sku, uint64_t id,
 static int append_promise(struct buf *out, const struct position *v, size_t n, int64_t qty,
                           const struct settings *s, date_t today)
 {
-    json_t *p = view_promise(v, n, qty, s, today);
-    char *txt = p ? json_dumps(p, JSON_COMPACT) : NULL;
-    json_decref(p);
-    if (!txt)
-        return ERR_NOMEM;
     out->len--; /* the closing brace */
     buf_puts(out, ",\"promise\":");
-    buf_puts(out, txt);
+    int rc = view_promise_write(out, v, n, qty, s, today);
     buf_puts(out, "}");
-    free(txt);
-    return 0;
+    return rc;
 }
 
 /* This thread's last answer for a found SKU, while no entry changed since (inline: a
@@ -833,16 +834,22 @@ static _Thread_local struct {
     char body[LAST_MAX];
 } last;
 
-/* Keeps the answer just appended to out (from start) as this thread's last one. */
+/* Keeps the answer just appended to out (from start) as this thread's last one, once its
+ * SKU is asked twice in a row: over a whole catalog the copy would be made for nothing. */
 static int remember(const char *sku, uint64_t egen, uint64_t stamp, int64_t qty,
                     const struct buf *out, size_t start)
 {
-    size_t len = out->len - start;
+    size_t len = out->len - start, n = strlen(sku);
+    bool again = !strcmp(last.sku, sku);
     last.len = 0;
-    if (len > LAST_MAX || strlen(sku) > ID_MAX)
+    if (n > ID_MAX)
+        n = 0; /* remembers none */
+    if (!again || !n || len > LAST_MAX) {
+        memcpy(last.sku, sku, n);
+        last.sku[n] = '\0';
         return 0;
+    }
     memcpy(last.body, out->p + start, len);
-    memcpy(last.sku, sku, strlen(sku) + 1);
     last.gen = egen;
     last.stamp = stamp;
     last.qty = qty;
@@ -871,7 +878,7 @@ int readmodel_doc(const char *sku, int64_t qty, int64_t channel, date_t today,
     struct shard *sh = shard_of(h);
     struct position local[LOCAL_POSITIONS], *v = local;
     struct item it = {.found = false};
-    snprintf(it.sku, sizeof it.sku, "%s", sku);
+    copy_id(it.sku, sku);
     uint64_t id = 0;
     bool base = false; /* the promise-less document was kept */
     size_t start = out->len;
@@ -903,15 +910,7 @@ int readmodel_doc(const char *sku, int64_t qty, int64_t channel, date_t today,
     int rc = 0;
     if (!base) {
         promise_availability(v, it.positions.n, s, today, &it.avail);
-        json_t *doc = view_item(&it, 0, s, today);
-        char *txt = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-        json_decref(doc);
-        if (txt) {
-            buf_puts(out, txt);
-            free(txt);
-        } else {
-            rc = ERR_NOMEM;
-        }
+        rc = view_item_write(out, &it, 0, s, today);
         if (!rc && !out->oom && it.found && keep)
             doc_keep(sh, h, sku, id, 0,
                      (struct rm_doc){out->p + start, out->len - start, stamp, 0});
@@ -925,6 +924,8 @@ int readmodel_doc(const char *sku, int64_t qty, int64_t channel, date_t today,
     if (v != local)
         free(v);
     *found = it.found;
+    if (rc == ERR_INVALID) /* only a SKU of the request can be: the stored ones are ASCII */
+        return err_set(e, rc, "the SKU is not valid UTF-8");
     if (rc || out->oom)
         return err_set(e, ERR_NOMEM, "out of memory");
     return it.found && keep ? remember(sku, egen, stamp, qty, out, start) : 0;

@@ -19,7 +19,8 @@ void readmodel_stop(void);
 /* Appends the SPEC 5.1 document of sku (with the promise for qty > 0) to out, for channel
  * (SPEC 9; 0 for none: every position). *found is false when the SKU has neither a product
  * nor a position; the document then carries "found": false (the batch query's answer for an
- * unknown SKU). */
+ * unknown SKU). *found is set also when the document cannot be written (ERR_INVALID: a SKU
+ * that is not UTF-8, never found). */
 int readmodel_doc(const char *sku, int64_t qty, int64_t channel, date_t today,
                   struct buf *out, bool *found, err_t *e);
 

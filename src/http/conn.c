@@ -1,6 +1,7 @@
 /* Connection limits: a deadline for every connection (slow clients), and a queue of its
  * own for slow work (password checks) off the request threads. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -124,7 +125,9 @@ bool http_slow_submit(void *conn_ctx, struct http_resp *out)
 
 struct watch {
     int fd;
-    time_t deadline; /* 0 while the server works on the request */
+    /* 0 while the server works on the request. Set without the lock, several times per
+     * request: only the watcher reads it. */
+    _Atomic time_t deadline;
     struct watch *prev, *next;
 };
 
@@ -147,7 +150,7 @@ void http_on_connection(void *cls, struct MHD_Connection *conn, void **socket_co
         if (!ci || !(w = calloc(1, sizeof *w)))
             return;
         w->fd = ci->connect_fd;
-        w->deadline = time(NULL) + IDLE_SECONDS + HEADERS_SECONDS;
+        atomic_init(&w->deadline, time(NULL) + IDLE_SECONDS + HEADERS_SECONDS);
         pthread_mutex_lock(&watch.lock);
         w->next = watch.head;
         if (watch.head)
@@ -174,11 +177,8 @@ void http_watch_set(struct MHD_Connection *conn, time_t deadline)
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     struct watch *w = ci ? ci->socket_context : NULL;
-    if (!w)
-        return;
-    pthread_mutex_lock(&watch.lock);
-    w->deadline = deadline;
-    pthread_mutex_unlock(&watch.lock);
+    if (w)
+        atomic_store_explicit(&w->deadline, deadline, memory_order_relaxed);
 }
 
 /* Called once the request line is in: the headers must follow soon. */
@@ -210,11 +210,13 @@ static void *watch_main(void *arg)
         ts.tv_sec += 1;
         pthread_cond_timedwait(&watch.cond, &watch.lock, &ts);
         time_t now = time(NULL);
-        for (struct watch *w = watch.head; w; w = w->next)
-            if (w->deadline && w->deadline < now) {
+        for (struct watch *w = watch.head; w; w = w->next) {
+            time_t d = atomic_load_explicit(&w->deadline, memory_order_relaxed);
+            if (d && d < now) {
                 shutdown(w->fd, SHUT_RDWR);
-                w->deadline = 0;
+                atomic_store_explicit(&w->deadline, 0, memory_order_relaxed);
             }
+        }
     }
     pthread_mutex_unlock(&watch.lock);
     return NULL;

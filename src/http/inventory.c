@@ -39,8 +39,9 @@ void h_inventory_get(struct http_req *r, struct http_resp *out)
     if (channel < 0)
         return;
     struct buf b = {0};
-    bool found;
-    if (readmodel_doc(r->params[0], qty, channel, date_today(), &b, &found, &e)) {
+    bool found = true;
+    /* An unknown SKU is a 404 whatever became of its document. */
+    if (readmodel_doc(r->params[0], qty, channel, date_today(), &b, &found, &e) && found) {
         buf_free(&b);
         http_fail(out, &e);
         return;

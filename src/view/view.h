@@ -13,6 +13,7 @@
 #include "core/outbox.h"
 #include "core/promise.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 /* Everything needed to answer for one SKU, loaded in one place. */
 struct item {
@@ -59,5 +60,14 @@ json_t *view_limits(const struct limits *l);
 /* For key holders: [{"locationId", <view_limits>}] of each location of the item's positions
  * that has a limit, by location. */
 json_t *view_item_limits(const struct item *it);
+
+/* view_item and view_promise written straight into out as compact JSON, byte for byte what
+ * json_dumps(..., JSON_COMPACT) makes of theirs, without building the objects (the
+ * availability answers, item_json.c). 0, ERR_NOMEM, or ERR_INVALID when a string is not
+ * UTF-8 (view_item has no document then either); out may hold part of it on failure. */
+int view_item_write(struct buf *out, const struct item *it, int64_t quantity,
+                    const struct settings *s, date_t today);
+int view_promise_write(struct buf *out, const struct position *v, size_t n, int64_t quantity,
+                       const struct settings *s, date_t today);
 
 #endif
