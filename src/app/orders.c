@@ -261,9 +261,11 @@ static int plan_lines(struct store *st, struct place_req *req, struct place_resu
     }
     req->nlines = order_merge_lines(req->lines, req->nlines);
     struct order_stock stock[ORDER_MAX_LINES];
-    rc = load_lines(st, req->lines, req->nlines, lists, currency, lock, e);
+    /* The settings before the positions: nothing is read while they are locked that need
+     * not be (each read is a round trip on PostgreSQL). */
+    rc = store_settings_get(st, s, e);
     if (!rc)
-        rc = store_settings_get(st, s, e);
+        rc = load_lines(st, req->lines, req->nlines, lists, currency, lock, e);
     if (rc)
         return rc;
     for (size_t i = 0; i < req->nlines; i++)
@@ -318,7 +320,11 @@ static int place_tx(struct store *st, struct place_job *j, err_t *e)
     struct position_list lists[ORDER_MAX_LINES] = {{0}};
     struct order_plan plan = {0};
     char currency[4] = "USD";
-    if ((rc = plan_lines(st, req, out, true, lists, &plan, currency, &s, e)))
+    /* Numbered before the positions are locked, for the same reason; a placement that
+     * fails leaves a gap, as any rollback does. */
+    int64_t number;
+    if ((rc = store_order_next_number(st, &number, e)) ||
+        (rc = plan_lines(st, req, out, true, lists, &plan, currency, &s, e)))
         goto out;
     if (plan.total != j->auth.amount) {
         rc = err_named(e, ERR_CONFLICT, "PRICE_CHANGED",
@@ -341,8 +347,8 @@ static int place_tx(struct store *st, struct place_job *j, err_t *e)
     snprintf(p->ref, sizeof p->ref, "%s", j->auth.ref);
     p->authorized = o->total;
     p->status = order_payment_status(p);
-    if ((rc = store_order_next_number(st, &o->number, e)) ||
-        (rc = store_order_insert(st, o, e)))
+    o->number = number;
+    if ((rc = store_order_insert(st, o, e)))
         goto out;
     for (size_t i = 0; i < plan.nallocs && !rc; i++)
         rc = store_alloc_add(st, o->shipments[plan.allocs[i].shipment].id,

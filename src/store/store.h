@@ -369,6 +369,15 @@ struct store_ops {
     /* Sets them (inside a write transaction). */
     int (*limits_put)(struct store *st, const char *sku, const char *location_id,
                       const struct limits *l, err_t *e);
+
+    /* --- the mail worker's batches (optional: store_outbox_claim_many and
+     * store_outbox_update_many fall back on outbox_claim and outbox_update) --- */
+    /* Like outbox_claim for up to max emails at once, oldest due first, in one statement.
+     * *n is 0 when none is due. Caller frees each email and *out. */
+    int (*outbox_claim_many)(struct store *st, int64_t now, int64_t lease, size_t max,
+                             struct email **out, size_t *n, err_t *e);
+    /* Like outbox_update for n emails, in one statement. */
+    int (*outbox_update_many)(struct store *st, const struct email *v, size_t n, err_t *e);
 };
 
 /* Longest search term the store takes (sku_page's q, transit_search). */
@@ -489,6 +498,11 @@ int store_outbox_add(struct store *st, const struct email *m, err_t *e);
 int store_outbox_claim(struct store *st, int64_t now, int64_t lease, struct email *out,
                        err_t *e);
 int store_outbox_update(struct store *st, const struct email *m, err_t *e);
+/* Inside the caller's write transaction, with the backend's batch op or one email at a
+ * time. */
+int store_outbox_claim_many(struct store *st, int64_t now, int64_t lease, size_t max,
+                            struct email **out, size_t *n, err_t *e);
+int store_outbox_update_many(struct store *st, const struct email *v, size_t n, err_t *e);
 int store_outbox_list(struct store *st, const char *before, size_t limit, struct email **out,
                       size_t *n, err_t *e);
 int store_user_add(struct store *st, const char *name, const char *hash, err_t *e);

@@ -140,6 +140,8 @@ enum stmt_id {
     Q_LIMITS_GET,
     Q_LIMITS_PUT,
     Q_CHECK_LIMIT,
+    Q_OUTBOX_CLAIM_MANY,
+    Q_OUTBOX_UPDATE_MANY,
     Q_COUNT
 };
 
@@ -362,6 +364,9 @@ int pg_outbox_claim(struct store *st, int64_t now, int64_t lease, struct email *
 int pg_outbox_update(struct store *st, const struct email *m, err_t *e);
 int pg_outbox_list(struct store *st, const char *before, size_t limit,
                    struct email **out, size_t *n, err_t *e);
+int pg_outbox_claim_many(struct store *st, int64_t now, int64_t lease, size_t max,
+                         struct email **out, size_t *n, err_t *e);
+int pg_outbox_update_many(struct store *st, const struct email *v, size_t n, err_t *e);
 
 /* check.c */
 int pg_check(struct store *st, store_check_fn report, void *ctx, size_t *problems,

@@ -574,4 +574,6 @@ static const struct store_ops postgres_ops = {
     .order_get_light = pg_order_get_light,
     .limits_get = pg_limits_get,
     .limits_put = pg_limits_put,
+    .outbox_claim_many = pg_outbox_claim_many,
+    .outbox_update_many = pg_outbox_update_many,
 };
