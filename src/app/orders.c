@@ -104,44 +104,53 @@ int orders_changed(struct store *st, struct order_rec *o, struct settings *s, er
     return rc ? rc : store_settings_get(st, s, e);
 }
 
-/* Loads each line's product (name, price, currency) and positions in allocation order;
- * with lock, the positions stay locked until the transaction ends, so the plan made from
- * them still holds when it is written. */
+/* Loads the settings and each line's product (name, price, currency) and positions in
+ * allocation order, in one go (one round trip on PostgreSQL); with lock, the positions stay
+ * locked until the transaction ends, so the plan made from them still holds when it is
+ * written. */
 static int load_lines(struct store *st, struct order_line *lines, size_t n,
-                      struct position_list *lists, char currency[4], bool lock, err_t *e)
+                      struct position_list *lists, char currency[4], struct settings *s,
+                      bool lock, err_t *e)
 {
     size_t idx[ORDER_MAX_LINES];
     sku_order(lines, n, idx);
-    for (size_t k = 0; k < n; k++) {
+    const char *skus[ORDER_MAX_LINES];
+    bool found[ORDER_MAX_LINES];
+    struct position_list got[ORDER_MAX_LINES];
+    memset(got, 0, n * sizeof *got);
+    for (size_t k = 0; k < n; k++)
+        skus[k] = lines[idx[k]].sku;
+    struct product *products = calloc(n ? n : 1, sizeof *products);
+    int rc = products ? store_lines_read(st, skus, n, lock, s, products, found, got, e)
+                      : err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < n; k++)
+        lists[idx[k]] = got[k]; /* the caller's to free, whatever happens */
+    for (size_t k = 0; k < n && !rc; k++) {
         size_t i = idx[k];
-        struct product p;
-        int rc = store_product_get(st, lines[i].sku, &p, e);
-        if (rc == ERR_NOTFOUND)
-            return err_named(e, ERR_NOTFOUND, "SKU_NOT_FOUND", "SKU %s is not in the catalog",
-                             lines[i].sku);
-        if (rc)
-            return rc;
-        if (k == 0)
-            memcpy(currency, p.currency, 4);
-        else if (strcmp(currency, p.currency))
-            return err_set(e, ERR_INVALID,
-                           "all items must share one currency (%s is in %s, not %s)", p.sku,
-                           p.currency, currency);
+        const struct product *p = &products[k];
+        if (!found[k])
+            rc = err_named(e, ERR_NOTFOUND, "SKU_NOT_FOUND", "SKU %s is not in the catalog",
+                           lines[i].sku);
+        else if (k > 0 && strcmp(currency, p->currency))
+            rc = err_set(e, ERR_INVALID,
+                         "all items must share one currency (%s is in %s, not %s)", p->sku,
+                         p->currency, currency);
         /* A price from before prices were checked: refused here, where prices enter. */
-        if (p.price < 0 || p.price > PRODUCT_PRICE_MAX)
-            return err_set(e, ERR_INVALID,
-                           "the price of %s (%lld minor units) is above the highest price, "
-                           "%lld: correct it in the catalog",
-                           p.sku, (long long)p.price, (long long)PRODUCT_PRICE_MAX);
-        memcpy(lines[i].name, p.name, sizeof lines[i].name);
-        lines[i].unit_price = p.price;
-        rc = lock ? store_positions_lock(st, lines[i].sku, &lists[i], e)
-                  : store_positions_by_sku(st, lines[i].sku, &lists[i], e);
+        else if (p->price < 0 || p->price > PRODUCT_PRICE_MAX)
+            rc = err_set(e, ERR_INVALID,
+                         "the price of %s (%lld minor units) is above the highest price, "
+                         "%lld: correct it in the catalog",
+                         p->sku, (long long)p->price, (long long)PRODUCT_PRICE_MAX);
         if (rc)
-            return rc;
+            break;
+        if (k == 0)
+            memcpy(currency, p->currency, 4);
+        memcpy(lines[i].name, p->name, sizeof lines[i].name);
+        lines[i].unit_price = p->price;
         position_sort(lists[i].v, lists[i].n);
     }
-    return 0;
+    free(products);
+    return rc;
 }
 
 /* order_plan's failure as a sentence. */
@@ -159,9 +168,7 @@ int orders_preview(struct store *st, struct order_line *lines, size_t n,
 {
     char currency[4] = "USD";
     struct settings s;
-    int rc = load_lines(st, lines, n, lists, currency, false, e);
-    if (!rc)
-        rc = store_settings_get(st, &s, e);
+    int rc = load_lines(st, lines, n, lists, currency, &s, false, e);
     if (rc)
         return rc;
     struct order_stock stock[ORDER_MAX_LINES];
@@ -261,12 +268,7 @@ static int plan_lines(struct store *st, struct place_req *req, struct place_resu
     }
     req->nlines = order_merge_lines(req->lines, req->nlines);
     struct order_stock stock[ORDER_MAX_LINES];
-    /* The settings before the positions: nothing is read while they are locked that need
-     * not be (each read is a round trip on PostgreSQL). */
-    rc = store_settings_get(st, s, e);
-    if (!rc)
-        rc = load_lines(st, req->lines, req->nlines, lists, currency, lock, e);
-    if (rc)
+    if ((rc = load_lines(st, req->lines, req->nlines, lists, currency, s, lock, e)))
         return rc;
     for (size_t i = 0; i < req->nlines; i++)
         stock[i] = (struct order_stock){lists[i].v, lists[i].n};

@@ -548,3 +548,22 @@ int store_outbox_update_many(struct store *st, const struct email *v, size_t n, 
         rc = st->ops->outbox_update(st, &v[i], e);
     return rc;
 }
+
+int store_lines_read(struct store *st, const char *const *skus, size_t n, bool lock,
+                     struct settings *s, struct product *products, bool *found,
+                     struct position_list *lists, err_t *e)
+{
+    if (st->ops->lines_read)
+        return st->ops->lines_read(st, skus, n, lock, s, products, found, lists, e);
+    int rc = st->ops->settings_get(st, s, e);
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = st->ops->product_get(st, skus[i], &products[i], e);
+        found[i] = rc == 0;
+        if (rc == ERR_NOTFOUND)
+            rc = 0;
+        if (!rc)
+            rc = lock ? st->ops->positions_lock(st, skus[i], &lists[i], e)
+                      : st->ops->positions_by_sku(st, skus[i], &lists[i], e);
+    }
+    return rc;
+}

@@ -699,3 +699,51 @@ int pg_limits_put(struct store *st, const char *sku, const char *location_id,
         PQclear(r);
     return rc;
 }
+
+/* --- a placement's reads in one go --- */
+
+int pg_lines_read(struct store *st, const char *const *skus, size_t n, bool lock,
+                  struct settings *set, struct product *products, bool *found,
+                  struct position_list *lists, err_t *e)
+{
+    struct pg_store *s = S(st);
+    enum stmt_id pos = lock ? Q_POSITIONS_LOCK : Q_POSITIONS_BY_SKU;
+    if (!s->pipe) { /* outside a write transaction: one statement at a time */
+        int rc = pg_settings_get(st, set, e);
+        for (size_t i = 0; i < n && !rc; i++) {
+            rc = pg_product_get(st, skus[i], &products[i], e);
+            found[i] = rc == 0;
+            if (rc == ERR_NOTFOUND)
+                rc = 0;
+            if (!rc)
+                rc = read_positions(st, pos, skus[i], &lists[i], e);
+        }
+        return rc;
+    }
+    /* rs[0]: the settings; rs[1 + 2i], rs[2 + 2i]: SKU i's product and positions. */
+    PGresult **rs = calloc(1 + 2 * n, sizeof *rs);
+    if (!rs)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = pg_pipe_send(s, Q_SETTINGS_GET, NULL, &rs[0], e, "read the settings");
+    for (size_t i = 0; i < n && !rc; i++) {
+        struct params p = {0};
+        pg_p_text(&p, skus[i]);
+        if (!(rc = pg_pipe_send(s, Q_PRODUCT_GET, &p, &rs[1 + 2 * i], e, "read a product")))
+            rc = pg_pipe_send(s, pos, &p, &rs[2 + 2 * i], e, "read positions");
+    }
+    if (!rc)
+        rc = pg_pipe_flush(s, e);
+    if (!rc)
+        pg_settings_rows(rs[0], set);
+    for (size_t i = 0; i < n && !rc; i++) {
+        found[i] = PQntuples(rs[1 + 2 * i]) > 0;
+        if (found[i])
+            read_product(rs[1 + 2 * i], 0, &products[i]);
+        rc = position_limit_rows(rs[2 + 2 * i], &lists[i], e); /* clears it */
+        rs[2 + 2 * i] = NULL;
+    }
+    for (size_t k = 0; k < 1 + 2 * n; k++)
+        PQclear(rs[k]);
+    free(rs);
+    return rc;
+}

@@ -108,23 +108,24 @@ int pg_testpay_record(struct store *st, const char *key, const char *kind,
     pg_p_text(&p, msg);
     /* Its own transaction without waiting for the WAL flush: the record must outlive a
      * killed sellahead (the crash tests), which it does once PostgreSQL has it, and a flush
-     * per call would cost every placement one more. */
+     * per call would cost every placement one more. One round trip: the statement's
+     * answer comes with the commit's. */
     PGresult *r = NULL;
     int rc = pg_open_pipe_tx(s, e);
-    if (!rc)
-        rc = pg_pipe_ctl(s, "SET LOCAL synchronous_commit TO OFF", false,
-                         "record a test payment", e);
-    if (!rc)
-        rc = pg_exec_stmt(s, Q_TESTPAY_RECORD, &p, &r, e, "record a test payment");
-    if (!rc && PQntuples(r) == 1) {
+    if (rc)
+        return rc;
+    if ((rc = pg_pipe_ctl(s, "SET LOCAL synchronous_commit TO OFF", false,
+                          "record a test payment", e)) ||
+        (rc = pg_pipe_send(s, Q_TESTPAY_RECORD, &p, &r, e, "record a test payment"))) {
+        pg_rollback(st);
+        return rc;
+    }
+    if ((rc = pg_commit(st, e)) == 0 && r && PQntuples(r) == 1) {
         *code = pg_col_int(r, 0, 0);
         pg_col_copy(r, 0, 1, ref, 64);
         pg_col_copy(r, 0, 2, msg, 256);
     }
     PQclear(r);
-    if (!rc)
-        return pg_commit(st, e);
-    pg_rollback(st);
     return rc;
 }
 

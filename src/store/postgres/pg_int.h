@@ -156,6 +156,7 @@ struct pipe_item {
     bool prepare;     /* the statement's PQsendPrepare, not its execution */
     bool commit;      /* COMMIT: a ROLLBACK in its place means the transaction failed */
     const char *what; /* for messages */
+    PGresult **keep;  /* pg_pipe_send: where the result goes when it is read */
 };
 
 struct pg_store {
@@ -215,6 +216,9 @@ int pg_session_setup(struct pg_store *s, err_t *e);
 int pg_ensure_conn(struct pg_store *s, err_t *e);
 int pg_pipe_end(struct pg_store *s, err_t *e);
 int pg_pipe_ctl(struct pg_store *s, const char *sql, bool commit, const char *what, err_t *e);
+int pg_pipe_send(struct pg_store *s, enum stmt_id id, const struct params *p, PGresult **keep,
+                 err_t *e, const char *what);
+int pg_pipe_flush(struct pg_store *s, err_t *e);
 int pg_ctl_res(struct pg_store *s, const char *sql, PGresult **out, err_t *e,
                const char *what);
 int pg_ctl(struct pg_store *s, const char *sql, err_t *e, const char *what);
@@ -276,6 +280,9 @@ int pg_limits_get(struct store *st, const char *sku, const char *location_id,
                   struct limits *out, err_t *e);
 int pg_limits_put(struct store *st, const char *sku, const char *location_id,
                   const struct limits *l, err_t *e);
+int pg_lines_read(struct store *st, const char *const *skus, size_t n, bool lock,
+                  struct settings *set, struct product *products, bool *found,
+                  struct position_list *lists, err_t *e);
 
 /* orders.c */
 int pg_order_lock(struct store *st, const char *id, err_t *e);
@@ -324,6 +331,8 @@ int pg_cart_set(struct store *st, const char *id, const char *sku, int64_t qty,
                 err_t *e);
 
 /* users.c */
+/* Q_SETTINGS_GET's rows over the defaults. */
+void pg_settings_rows(const PGresult *r, struct settings *out);
 int pg_settings_get(struct store *st, struct settings *out, err_t *e);
 int pg_settings_put(struct store *st, const struct settings *set, err_t *e);
 int pg_apikey_add(struct store *st, const char *id, const char *name,

@@ -576,4 +576,5 @@ static const struct store_ops postgres_ops = {
     .limits_put = pg_limits_put,
     .outbox_claim_many = pg_outbox_claim_many,
     .outbox_update_many = pg_outbox_update_many,
+    .lines_read = pg_lines_read,
 };
