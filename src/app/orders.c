@@ -105,12 +105,12 @@ int orders_changed(struct store *st, struct order_rec *o, struct settings *s, er
 }
 
 /* Loads the settings and each line's product (name, price, currency) and positions in
- * allocation order, in one go (one round trip on PostgreSQL); with lock, the positions stay
- * locked until the transaction ends, so the plan made from them still holds when it is
- * written. */
+ * allocation order, in one go (one round trip on PostgreSQL), and draws an order number
+ * when number is not NULL; with lock, the positions stay locked until the transaction ends,
+ * so the plan made from them still holds when it is written. */
 static int load_lines(struct store *st, struct order_line *lines, size_t n,
                       struct position_list *lists, char currency[4], struct settings *s,
-                      bool lock, err_t *e)
+                      bool lock, int64_t *number, err_t *e)
 {
     size_t idx[ORDER_MAX_LINES];
     sku_order(lines, n, idx);
@@ -121,7 +121,7 @@ static int load_lines(struct store *st, struct order_line *lines, size_t n,
     for (size_t k = 0; k < n; k++)
         skus[k] = lines[idx[k]].sku;
     struct product *products = calloc(n ? n : 1, sizeof *products);
-    int rc = products ? store_lines_read(st, skus, n, lock, s, products, found, got, e)
+    int rc = products ? store_lines_read(st, skus, n, lock, number, s, products, found, got, e)
                       : err_set(e, ERR_NOMEM, "out of memory");
     for (size_t k = 0; k < n; k++)
         lists[idx[k]] = got[k]; /* the caller's to free, whatever happens */
@@ -168,7 +168,7 @@ int orders_preview(struct store *st, struct order_line *lines, size_t n,
 {
     char currency[4] = "USD";
     struct settings s;
-    int rc = load_lines(st, lines, n, lists, currency, &s, false, e);
+    int rc = load_lines(st, lines, n, lists, currency, &s, false, NULL, e);
     if (rc)
         return rc;
     struct order_stock stock[ORDER_MAX_LINES];
@@ -242,11 +242,11 @@ static int replay(struct store *st, const struct place_req *req, struct place_re
 }
 
 /* Loads the lines' products and stock and plans them: the lines come from the cart when
- * there is one. With lock, positions stay locked until the transaction ends. ERR_CONFLICT
- * leaves the short lines in out. */
+ * there is one. With lock, positions stay locked until the transaction ends. number: see
+ * load_lines. ERR_CONFLICT leaves the short lines in out. */
 static int plan_lines(struct store *st, struct place_req *req, struct place_result *out,
                       bool lock, struct position_list *lists, struct order_plan *plan,
-                      char currency[4], struct settings *s, err_t *e)
+                      char currency[4], struct settings *s, int64_t *number, err_t *e)
 {
     int rc;
     if (req->cart_id && !lock) {
@@ -268,7 +268,7 @@ static int plan_lines(struct store *st, struct place_req *req, struct place_resu
     }
     req->nlines = order_merge_lines(req->lines, req->nlines);
     struct order_stock stock[ORDER_MAX_LINES];
-    if ((rc = load_lines(st, req->lines, req->nlines, lists, currency, s, lock, e)))
+    if ((rc = load_lines(st, req->lines, req->nlines, lists, currency, s, lock, number, e)))
         return rc;
     for (size_t i = 0; i < req->nlines; i++)
         stock[i] = (struct order_stock){lists[i].v, lists[i].n};
@@ -295,7 +295,7 @@ static int prepare_tx(struct store *st, struct place_job *j, err_t *e)
     struct position_list lists[ORDER_MAX_LINES] = {{0}};
     struct order_plan plan = {0};
     char currency[4] = "USD";
-    rc = plan_lines(st, req, j->out, false, lists, &plan, currency, &s, e);
+    rc = plan_lines(st, req, j->out, false, lists, &plan, currency, &s, NULL, e);
     if (!rc) {
         struct payment p = {.provider = "test"};
         ids_new("ord", j->order_id, sizeof j->order_id);
@@ -322,11 +322,10 @@ static int place_tx(struct store *st, struct place_job *j, err_t *e)
     struct position_list lists[ORDER_MAX_LINES] = {{0}};
     struct order_plan plan = {0};
     char currency[4] = "USD";
-    /* Numbered before the positions are locked, for the same reason; a placement that
+    /* Numbered with the reads (no round trip of its own on PostgreSQL); a placement that
      * fails leaves a gap, as any rollback does. */
-    int64_t number;
-    if ((rc = store_order_next_number(st, &number, e)) ||
-        (rc = plan_lines(st, req, out, true, lists, &plan, currency, &s, e)))
+    int64_t number = 0;
+    if ((rc = plan_lines(st, req, out, true, lists, &plan, currency, &s, &number, e)))
         goto out;
     if (plan.total != j->auth.amount) {
         rc = err_named(e, ERR_CONFLICT, "PRICE_CHANGED",

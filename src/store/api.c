@@ -550,12 +550,14 @@ int store_outbox_update_many(struct store *st, const struct email *v, size_t n, 
 }
 
 int store_lines_read(struct store *st, const char *const *skus, size_t n, bool lock,
-                     struct settings *s, struct product *products, bool *found,
-                     struct position_list *lists, err_t *e)
+                     int64_t *number, struct settings *s, struct product *products,
+                     bool *found, struct position_list *lists, err_t *e)
 {
     if (st->ops->lines_read)
-        return st->ops->lines_read(st, skus, n, lock, s, products, found, lists, e);
-    int rc = st->ops->settings_get(st, s, e);
+        return st->ops->lines_read(st, skus, n, lock, number, s, products, found, lists, e);
+    int rc = number ? st->ops->order_next_number(st, number, e) : 0;
+    if (!rc)
+        rc = st->ops->settings_get(st, s, e);
     for (size_t i = 0; i < n && !rc; i++) {
         rc = st->ops->product_get(st, skus[i], &products[i], e);
         found[i] = rc == 0;

@@ -381,13 +381,14 @@ struct store_ops {
 
     /* --- a placement's reads in one go (optional: store_lines_read falls back on
      * settings_get, product_get and positions_by_sku or positions_lock) --- */
-    /* The settings, then for each of n SKUs in the order given its product (found[i] false
-     * when it is not in the catalog) and its positions, appended to lists[i] (locked until
-     * the transaction ends with lock). PostgreSQL sends every statement before it reads
-     * any: one round trip. */
+    /* The next order number when number is not NULL (as order_next_number), the settings,
+     * then for each of n SKUs in the order given its product (found[i] false when it is
+     * not in the catalog) and its positions, appended to lists[i] (locked until the
+     * transaction ends with lock). PostgreSQL sends every statement before it reads any:
+     * one round trip. */
     int (*lines_read)(struct store *st, const char *const *skus, size_t n, bool lock,
-                      struct settings *s, struct product *products, bool *found,
-                      struct position_list *lists, err_t *e);
+                      int64_t *number, struct settings *s, struct product *products,
+                      bool *found, struct position_list *lists, err_t *e);
 };
 
 /* Longest search term the store takes (sku_page's q, transit_search). */
@@ -514,8 +515,8 @@ int store_outbox_claim_many(struct store *st, int64_t now, int64_t lease, size_t
                             struct email **out, size_t *n, err_t *e);
 int store_outbox_update_many(struct store *st, const struct email *v, size_t n, err_t *e);
 int store_lines_read(struct store *st, const char *const *skus, size_t n, bool lock,
-                     struct settings *s, struct product *products, bool *found,
-                     struct position_list *lists, err_t *e);
+                     int64_t *number, struct settings *s, struct product *products,
+                     bool *found, struct position_list *lists, err_t *e);
 int store_outbox_list(struct store *st, const char *before, size_t limit, struct email **out,
                       size_t *n, err_t *e);
 int store_user_add(struct store *st, const char *name, const char *hash, err_t *e);

@@ -703,13 +703,15 @@ int pg_limits_put(struct store *st, const char *sku, const char *location_id,
 /* --- a placement's reads in one go --- */
 
 int pg_lines_read(struct store *st, const char *const *skus, size_t n, bool lock,
-                  struct settings *set, struct product *products, bool *found,
-                  struct position_list *lists, err_t *e)
+                  int64_t *number, struct settings *set, struct product *products,
+                  bool *found, struct position_list *lists, err_t *e)
 {
     struct pg_store *s = S(st);
     enum stmt_id pos = lock ? Q_POSITIONS_LOCK : Q_POSITIONS_BY_SKU;
     if (!s->pipe) { /* outside a write transaction: one statement at a time */
-        int rc = pg_settings_get(st, set, e);
+        int rc = number ? pg_order_next_number(st, number, e) : 0;
+        if (!rc)
+            rc = pg_settings_get(st, set, e);
         for (size_t i = 0; i < n && !rc; i++) {
             rc = pg_product_get(st, skus[i], &products[i], e);
             found[i] = rc == 0;
@@ -722,9 +724,12 @@ int pg_lines_read(struct store *st, const char *const *skus, size_t n, bool lock
     }
     /* rs[0]: the settings; rs[1 + 2i], rs[2 + 2i]: SKU i's product and positions. */
     PGresult **rs = calloc(1 + 2 * n, sizeof *rs);
+    PGresult *num = NULL;
     if (!rs)
         return err_set(e, ERR_NOMEM, "out of memory");
-    int rc = pg_pipe_send(s, Q_SETTINGS_GET, NULL, &rs[0], e, "read the settings");
+    int rc = number ? pg_pipe_send(s, Q_ORDER_NEXT_NUMBER, NULL, &num, e, "number an order") : 0;
+    if (!rc)
+        rc = pg_pipe_send(s, Q_SETTINGS_GET, NULL, &rs[0], e, "read the settings");
     for (size_t i = 0; i < n && !rc; i++) {
         struct params p = {0};
         pg_p_text(&p, skus[i]);
@@ -733,6 +738,8 @@ int pg_lines_read(struct store *st, const char *const *skus, size_t n, bool lock
     }
     if (!rc)
         rc = pg_pipe_flush(s, e);
+    if (!rc && number)
+        *number = pg_col_i64(num, 0, 0);
     if (!rc)
         pg_settings_rows(rs[0], set);
     for (size_t i = 0; i < n && !rc; i++) {
@@ -745,5 +752,6 @@ int pg_lines_read(struct store *st, const char *const *skus, size_t n, bool lock
     for (size_t k = 0; k < 1 + 2 * n; k++)
         PQclear(rs[k]);
     free(rs);
+    PQclear(num);
     return rc;
 }

@@ -281,8 +281,8 @@ int pg_limits_get(struct store *st, const char *sku, const char *location_id,
 int pg_limits_put(struct store *st, const char *sku, const char *location_id,
                   const struct limits *l, err_t *e);
 int pg_lines_read(struct store *st, const char *const *skus, size_t n, bool lock,
-                  struct settings *set, struct product *products, bool *found,
-                  struct position_list *lists, err_t *e);
+                  int64_t *number, struct settings *set, struct product *products,
+                  bool *found, struct position_list *lists, err_t *e);
 
 /* orders.c */
 int pg_order_lock(struct store *st, const char *id, err_t *e);
