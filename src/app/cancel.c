@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 
+#include "app/backorders.h"
 #include "app/orders.h"
 #include "app/orders_int.h"
 #include "app/payments.h"
@@ -82,6 +83,8 @@ static int cancel_tx(struct store *st, const char *order_id, const char *shipmen
         if ((rc = d->consent == CONSENT_DECLINED ? store_shipment_save(st, sh, e)
                                                  : store_shipment_update(st, sh, e)))
             return rc;
+        if (why == CANCEL_DECLINED && (rc = backorders_answered(st, sh, e)))
+            return rc; /* the answer's time, for fabric's records (SPEC 9) */
     }
     if (cancelled == 0)
         return shipment_id ? err_set(e, ERR_CONFLICT,

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/backorders.h"
 #include "app/orders.h"
 #include "app/orders_int.h"
 #include "app/tx.h"
@@ -28,7 +29,9 @@ static int accept_attempt(struct store *st, void *arg, err_t *e)
     if (delay_accept(&sh->delay.st))
         return err_set(e, ERR_CONFLICT, "shipment %s has no delay waiting for an answer",
                        c->shipment_id);
-    return store_shipment_save(st, sh, e);
+    if ((rc = store_shipment_save(st, sh, e)))
+        return rc;
+    return backorders_answered(st, sh, e); /* the answer's time, for fabric's records */
 }
 
 int delays_consent(struct store *st, const char *shipment_id, const char *token, bool accept,

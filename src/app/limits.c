@@ -40,34 +40,39 @@ static void merge(struct limits *stored, const struct limits_row *r)
     }
 }
 
-static int apply_attempt(struct store *st, void *ctx, err_t *e)
+int limits_write(struct store *st, struct limits_row *rows, size_t n, err_t *e)
 {
-    struct apply_ctx *c = ctx;
-    memcpy(c->rows, c->req, c->n * sizeof *c->rows);
     int rc = 0;
-    for (size_t i = 0; !rc && i < c->n; i++) {
-        const bool new_sku = i == 0 || strcmp(c->rows[i - 1].sku, c->rows[i].sku) != 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        const bool new_sku = i == 0 || strcmp(rows[i - 1].sku, rows[i].sku) != 0;
         /* Locked like placement locks them, SKU by SKU in order, so no order is placed
          * against the old limits after this transaction re-plans. */
         if (new_sku) {
             struct position_list pl = {0};
-            rc = store_positions_lock(st, c->rows[i].sku, &pl, e);
+            rc = store_positions_lock(st, rows[i].sku, &pl, e);
             position_list_free(&pl);
         }
         struct limits stored;
         if (!rc)
-            rc = store_limits_get(st, c->rows[i].sku, c->rows[i].location_id, &stored, e);
+            rc = store_limits_get(st, rows[i].sku, rows[i].location_id, &stored, e);
         if (!rc) {
-            merge(&stored, &c->rows[i]);
-            c->rows[i].lim = stored;
-            rc = store_limits_put(st, c->rows[i].sku, c->rows[i].location_id, &stored, e);
+            merge(&stored, &rows[i]);
+            rows[i].lim = stored;
+            rc = store_limits_put(st, rows[i].sku, rows[i].location_id, &stored, e);
         }
     }
     /* A limit change is a supply change (SPEC 5.7): the SKU's orders follow it. */
-    for (size_t i = 0; !rc && i < c->n; i++)
-        if (i + 1 == c->n || strcmp(c->rows[i].sku, c->rows[i + 1].sku) != 0)
-            rc = replan_sku_now(st, c->rows[i].sku, e);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (i + 1 == n || strcmp(rows[i].sku, rows[i + 1].sku) != 0)
+            rc = replan_sku_now(st, rows[i].sku, e);
     return rc;
+}
+
+static int apply_attempt(struct store *st, void *ctx, err_t *e)
+{
+    struct apply_ctx *c = ctx;
+    memcpy(c->rows, c->req, c->n * sizeof *c->rows);
+    return limits_write(st, c->rows, c->n, e);
 }
 
 int limits_apply(struct store *st, struct limits_row *rows, size_t n, err_t *e)
@@ -81,10 +86,11 @@ int limits_apply(struct store *st, struct limits_row *rows, size_t n, err_t *e)
         bool known = false;
         for (size_t k = 0; k < nlocs && !known; k++)
             known = !strcmp(locs[k].id, rows[i].location_id);
+        /* Starts with the field's name, as settings errors do: the console marks it. */
         if (!known)
             rc = err_named(e, ERR_INVALID, "VALIDATION_FAILED",
-                           "[%zu].locationId: location %s does not exist", i,
-                           rows[i].location_id);
+                           "locationId %s does not exist: add the location first (row %zu)",
+                           rows[i].location_id, i + 1);
     }
     free(locs);
     if (rc || n == 0)

@@ -21,4 +21,9 @@ struct limits_row {
  * limits. ERR_INVALID (VALIDATION_FAILED) for an unknown location. */
 int limits_apply(struct store *st, struct limits_row *rows, size_t n, err_t *e);
 
+/* limits_apply's work inside the caller's write transaction (the inventory import's), on
+ * rows sorted by (sku, location) whose locations exist: each row merged into the stored
+ * limits (lim is then the stored limits), then each SKU re-planned. */
+int limits_write(struct store *st, struct limits_row *rows, size_t n, err_t *e);
+
 #endif

@@ -1,10 +1,12 @@
 #include "app/orders.h"
 
 #include <stdio.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "app/backorders.h"
 #include "app/orders_int.h"
 #include "app/payments.h"
 #include "app/replan.h"
@@ -105,12 +107,12 @@ int orders_changed(struct store *st, struct order_rec *o, struct settings *s, er
 }
 
 /* Loads the settings and each line's product (name, price, currency) and positions in
- * allocation order, in one go (one round trip on PostgreSQL), and draws an order number
- * when number is not NULL; with lock, the positions stay locked until the transaction ends,
- * so the plan made from them still holds when it is written. */
+ * allocation order (those that serve channel), in one go (one round trip on PostgreSQL),
+ * and draws an order number when number is not NULL; with lock, the positions stay locked
+ * until the transaction ends, so the plan made from them still holds when it is written. */
 static int load_lines(struct store *st, struct order_line *lines, size_t n,
                       struct position_list *lists, char currency[4], struct settings *s,
-                      bool lock, int64_t *number, err_t *e)
+                      bool lock, int64_t channel, int64_t *number, err_t *e)
 {
     size_t idx[ORDER_MAX_LINES];
     sku_order(lines, n, idx);
@@ -148,6 +150,7 @@ static int load_lines(struct store *st, struct order_line *lines, size_t n,
         memcpy(lines[i].name, p->name, sizeof lines[i].name);
         lines[i].unit_price = p->price;
         position_sort(lists[i].v, lists[i].n);
+        lists[i].n = position_for_channel(lists[i].v, lists[i].n, channel);
     }
     free(products);
     return rc;
@@ -168,7 +171,7 @@ int orders_preview(struct store *st, struct order_line *lines, size_t n,
 {
     char currency[4] = "USD";
     struct settings s;
-    int rc = load_lines(st, lines, n, lists, currency, &s, false, NULL, e);
+    int rc = load_lines(st, lines, n, lists, currency, &s, false, 0, NULL, e);
     if (rc)
         return rc;
     struct order_stock stock[ORDER_MAX_LINES];
@@ -191,6 +194,7 @@ static int build_order(const struct place_req *req, const struct order_plan *pla
     memcpy(o->email, req->email, sizeof o->email);
     memcpy(o->currency, currency, 4);
     o->address = req->address;
+    o->channel_id = req->channel_id;
     o->total = plan->total;
     o->lines = calloc(req->nlines, sizeof *o->lines);
     o->shipments = calloc(plan->nshipments, sizeof *o->shipments);
@@ -220,9 +224,13 @@ static int build_order(const struct place_req *req, const struct order_plan *pla
     for (size_t i = 0; i < plan->nallocs; i++) {
         const struct order_alloc *a = &plan->allocs[i];
         struct shipment_rec *sh = &o->shipments[a->shipment];
-        struct shipment_item *it = &sh->items[sh->nitems++];
-        memcpy(it->sku, a->pos.sku, sizeof it->sku);
-        it->quantity = a->quantity;
+        /* One line per SKU: a channel's and the shared position of one place are one source. */
+        size_t k = 0;
+        while (k < sh->nitems && strcmp(sh->items[k].sku, a->pos.sku))
+            k++;
+        if (k == sh->nitems) /* items are zeroed (calloc) */
+            memcpy(sh->items[sh->nitems++].sku, a->pos.sku, sizeof sh->items[k].sku);
+        sh->items[k].quantity += a->quantity;
     }
     return 0;
 }
@@ -268,7 +276,8 @@ static int plan_lines(struct store *st, struct place_req *req, struct place_resu
     }
     req->nlines = order_merge_lines(req->lines, req->nlines);
     struct order_stock stock[ORDER_MAX_LINES];
-    if ((rc = load_lines(st, req->lines, req->nlines, lists, currency, s, lock, number, e)))
+    if ((rc = load_lines(st, req->lines, req->nlines, lists, currency, s, lock,
+                         req->channel_id, number, e)))
         return rc;
     for (size_t i = 0; i < req->nlines; i++)
         stock[i] = (struct order_stock){lists[i].v, lists[i].n};
@@ -354,6 +363,8 @@ static int place_tx(struct store *st, struct place_job *j, err_t *e)
     for (size_t i = 0; i < plan.nallocs && !rc; i++)
         rc = store_alloc_add(st, o->shipments[plan.allocs[i].shipment].id,
                              &plan.allocs[i].pos, plan.allocs[i].quantity, e);
+    if (!rc) /* fabric's backorder/preorder records (SPEC 9) */
+        rc = backorders_record(st, o, &plan, e);
     if (!rc && s.capture_on == CAPTURE_ORDER && o->total > 0)
         rc = payments_intent(st, &j->next, o->id, NULL, INTENT_CAPTURE, o->total, p,
                              o->currency, NULL, e);
@@ -825,21 +836,68 @@ struct receive_ctx {
     const struct position *key;
     const char *at;
     int64_t qty;
+    const struct idem *idem;
     char (**released)[ORDER_ID_MAX];
     size_t *nreleased;
     int64_t *surplus;
 };
 
+/* A receipt's answer as its Idempotency-Key keeps it: "<surplus> <id> <id> ...". */
+static int receipt_save(struct store *st, const struct receive_ctx *c, err_t *e)
+{
+    char *s = malloc(24 + *c->nreleased * ORDER_ID_MAX);
+    if (!s)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    size_t len = (size_t)sprintf(s, "%" PRId64, *c->surplus);
+    for (size_t i = 0; i < *c->nreleased; i++)
+        len += (size_t)sprintf(s + len, " %s", (*c->released)[i]);
+    int rc = store_idem_save(st, c->idem->scope, c->idem->key, c->idem->fp, s, e);
+    free(s);
+    return rc == ERR_CONFLICT ? ERR_RETRY : rc; /* a racing retry saved first: replay it */
+}
+
+static int receipt_replay(const char *saved, const struct receive_ctx *c, err_t *e)
+{
+    size_t n = 0;
+    for (const char *p = saved; (p = strchr(p, ' ')); p++)
+        n++;
+    if (n && !(*c->released = calloc(n, sizeof **c->released)))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    char *end;
+    *c->surplus = strtoll(saved, &end, 10);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = end + 1;
+        end = strchr(id, ' ');
+        size_t len = end ? (size_t)(end - id) : strlen(id);
+        snprintf((*c->released)[i], ORDER_ID_MAX, "%.*s", (int)len, id);
+    }
+    *c->nreleased = n;
+    return 0;
+}
+
 static int receive_attempt(struct store *st, void *arg, err_t *e)
 {
     struct receive_ctx *c = arg;
     free(*c->released); /* a retried attempt starts again */
-    return replan_receive(st, c->key, c->at, c->qty, c->released, c->nreleased, c->surplus, e);
+    *c->released = NULL;
+    *c->nreleased = 0;
+    if (c->idem->key) {
+        char *saved = NULL;
+        int rc = store_idem_find_text(st, c->idem->scope, c->idem->key, c->idem->fp, &saved, e);
+        if (rc != ERR_NOTFOUND) {
+            if (!rc)
+                rc = receipt_replay(saved, c, e);
+            free(saved);
+            return rc;
+        }
+    }
+    int rc = replan_receive(st, c->key, c->at, c->qty, c->released, c->nreleased, c->surplus, e);
+    return rc || !c->idem->key ? rc : receipt_save(st, c, e);
 }
 
 int orders_receive(struct store *st, const struct position *key, const char *at, int64_t qty,
-                   char (**released)[ORDER_ID_MAX], size_t *nreleased, int64_t *surplus,
-                   err_t *e)
+                   const struct idem *idem, char (**released)[ORDER_ID_MAX],
+                   size_t *nreleased, int64_t *surplus, err_t *e)
 {
     *released = NULL;
     *nreleased = 0;
@@ -862,6 +920,6 @@ int orders_receive(struct store *st, const struct position *key, const char *at,
     } else {
         at = key->location_id;
     }
-    struct receive_ctx c = {key, at, qty, released, nreleased, surplus};
+    struct receive_ctx c = {key, at, qty, idem, released, nreleased, surplus};
     return tx_run(st, receive_attempt, &c, e);
 }

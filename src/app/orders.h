@@ -21,6 +21,7 @@ struct place_req {
     const char *idem_key;
     const char *idem_scope; /* endpoint and credential the key belongs to */
     const char *idem_fp;    /* fingerprint of the request body */
+    int64_t channel_id;     /* SPEC 9: 0 for none */
 };
 
 struct place_result {
@@ -96,12 +97,18 @@ int orders_cancel_delayed(struct store *st, const char *shipment_id, const char 
 int orders_new_card(struct store *st, const char *order_id, const char *token,
                     struct order_rec *order, err_t *e);
 
+/* An Idempotency-Key and what it is scoped to (SPEC 5.5); key NULL when none. */
+struct idem {
+    const char *key, *scope, *fp;
+};
+
 /* Receives qty units of a transit position at location `at` (NULL: the position's);
  * released gets the ids of shipments that became READY, oldest first (caller frees);
- * surplus the units beyond the position's quantity (SPEC 5.2). */
+ * surplus the units beyond the position's quantity (SPEC 5.2). A retry with idem's key
+ * gets the first receipt's answer and receives nothing. */
 int orders_receive(struct store *st, const struct position *key, const char *at, int64_t qty,
-                   char (**released)[ORDER_ID_MAX], size_t *nreleased, int64_t *surplus,
-                   err_t *e);
+                   const struct idem *idem, char (**released)[ORDER_ID_MAX],
+                   size_t *nreleased, int64_t *surplus, err_t *e);
 
 /* Loads lines' products and positions and plans them without placing anything, as the cart
  * shows it. stock positions are owned by *lists (one per line; caller frees each). */

@@ -70,7 +70,7 @@ static int add_limits(struct store *st, struct po_page *out, err_t *e)
             position_sort(pl.v, pl.n);
         }
         for (size_t k = 0; k < pl.n; k++)
-            if (pl.v[k].stock_type == p->stock_type &&
+            if (pl.v[k].stock_type == p->stock_type && pl.v[k].channel_id == p->channel_id &&
                 !strcmp(pl.v[k].location_id, p->location_id) &&
                 !strcmp(pl.v[k].transit_ref, p->transit_ref)) {
                 p->lim = pl.v[k].lim;

@@ -105,6 +105,7 @@ struct rm_pos {
     int64_t quantity, reserved, allocated;
     date_t order_date, stock_date;
     uint32_t loc, ref; /* interned */
+    uint32_t channel;  /* SPEC 9: 0 for none; at most 2147483647 */
     int32_t lim[4];    /* SPEC 9: safetyStock, preorderLimit, backorderLimit, lowStock; -1 none */
     uint8_t stock_type;
 };
@@ -190,6 +191,7 @@ static struct rm_entry *entry_new(const char *sku, struct position *v, size_t n,
                              v[i].stock_date,
                              intern_get(v[i].location_id),
                              intern_get(v[i].transit_ref),
+                             (uint32_t)v[i].channel_id,
                              {lim_pack(l->has_safety_stock, l->safety_stock),
                               lim_pack(l->has_preorder_limit, l->preorder_limit),
                               lim_pack(l->has_backorder_limit, l->backorder_limit),
@@ -745,7 +747,10 @@ void readmodel_stop(void)
 
 /* --- answering --- */
 
-static void expand(const struct rm_entry *en, struct position *v)
+/* The entry's positions for channel (0: all of them), in allocation order with their
+ * limits applied; returns how many. Other channels' positions are left out here, per
+ * request, rather than kept as copies per channel. */
+static size_t expand(const struct rm_entry *en, struct position *v, int64_t channel)
 {
     for (uint32_t i = 0; i < en->npos; i++) {
         const struct rm_pos *p = &en->pos[i];
@@ -760,6 +765,7 @@ static void expand(const struct rm_entry *en, struct position *v)
         o->quantity = p->quantity;
         o->reserved = p->reserved;
         o->allocated = p->allocated;
+        o->channel_id = p->channel;
         struct limits *l = &o->lim;
         l->has_safety_stock = p->lim[0] >= 0;
         l->safety_stock = l->has_safety_stock ? p->lim[0] : 0;
@@ -770,7 +776,7 @@ static void expand(const struct rm_entry *en, struct position *v)
         l->has_low_stock = p->lim[3] >= 0;
         l->low_stock = l->has_low_stock ? p->lim[3] : 0;
     }
-    position_limit(v, en->npos); /* already in allocation order */
+    return position_for_channel(v, en->npos, channel); /* already in allocation order */
 }
 
 /* Keeps a rendered document (a copy of len bytes at doc) in slot i of the entry it was
@@ -844,8 +850,8 @@ static int remember(const char *sku, uint64_t egen, uint64_t stamp, int64_t qty,
     return 0;
 }
 
-int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, bool *found,
-                  err_t *e)
+int readmodel_doc(const char *sku, int64_t qty, int64_t channel, date_t today,
+                  struct buf *out, bool *found, err_t *e)
 {
     catch_up();
     uint32_t gen;
@@ -853,7 +859,9 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
     uint64_t stamp = (uint64_t)gen << 32 | (uint32_t)today;
     /* Read before the entry: an answer is never tagged newer than what it was made of. */
     uint64_t egen = atomic_load(&entries_gen);
-    if (last.len && last.gen == egen && last.stamp == stamp && last.qty == qty &&
+    /* The kept answers are channel-less ones; a channel's answer is made each time. */
+    const bool keep = channel == 0;
+    if (keep && last.len && last.gen == egen && last.stamp == stamp && last.qty == qty &&
         !strcmp(last.sku, sku)) {
         buf_put(out, last.body, last.len);
         *found = true;
@@ -871,7 +879,7 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
     const struct rm_entry *en = lookup(sh, h, sku);
     if (en && en->found) {
         const struct rm_doc *d = &en->doc[qty ? 1 : 0];
-        if (d->p && d->stamp == stamp && d->qty == qty) {
+        if (keep && d->p && d->stamp == stamp && d->qty == qty) {
             buf_put(out, d->p, d->len);
             pthread_rwlock_unlock(&sh->lock);
             *found = true;
@@ -879,16 +887,15 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
                 return err_set(e, ERR_NOMEM, "out of memory");
             return remember(sku, egen, stamp, qty, out, start);
         }
-        base = en->doc[0].p && en->doc[0].stamp == stamp;
+        base = keep && en->doc[0].p && en->doc[0].stamp == stamp;
         if (base)
             buf_put(out, en->doc[0].p, en->doc[0].len);
         if (en->npos > LOCAL_POSITIONS && !(v = malloc(en->npos * sizeof *v))) {
             pthread_rwlock_unlock(&sh->lock);
             return err_set(e, ERR_NOMEM, "out of memory");
         }
-        expand(en, v);
+        it.positions.n = expand(en, v, channel);
         it.found = true;
-        it.positions.n = en->npos;
         id = en->id;
     }
     pthread_rwlock_unlock(&sh->lock);
@@ -905,13 +912,13 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
         } else {
             rc = ERR_NOMEM;
         }
-        if (!rc && !out->oom && it.found)
+        if (!rc && !out->oom && it.found && keep)
             doc_keep(sh, h, sku, id, 0,
                      (struct rm_doc){out->p + start, out->len - start, stamp, 0});
     }
     if (!rc && qty && !out->oom) {
         rc = append_promise(out, v, it.positions.n, qty, s, today);
-        if (!rc && !out->oom && it.found)
+        if (!rc && !out->oom && it.found && keep)
             doc_keep(sh, h, sku, id, 1,
                      (struct rm_doc){out->p + start, out->len - start, stamp, qty});
     }
@@ -920,10 +927,10 @@ int readmodel_doc(const char *sku, int64_t qty, date_t today, struct buf *out, b
     *found = it.found;
     if (rc || out->oom)
         return err_set(e, ERR_NOMEM, "out of memory");
-    return it.found ? remember(sku, egen, stamp, qty, out, start) : 0;
+    return it.found && keep ? remember(sku, egen, stamp, qty, out, start) : 0;
 }
 
-int readmodel_item(const char *sku, date_t today, struct item *it, err_t *e)
+int readmodel_item(const char *sku, int64_t channel, date_t today, struct item *it, err_t *e)
 {
     catch_up();
     uint32_t gen;
@@ -939,8 +946,8 @@ int readmodel_item(const char *sku, date_t today, struct item *it, err_t *e)
             pthread_rwlock_unlock(&sh->lock);
             return err_set(e, ERR_NOMEM, "out of memory");
         }
-        expand(en, it->positions.v);
-        it->positions.n = it->positions.cap = en->npos;
+        it->positions.n = expand(en, it->positions.v, channel);
+        it->positions.cap = en->npos;
         it->found = true;
         it->item_id = en->item_id;
     }

@@ -20,6 +20,7 @@ struct claim {
     size_t source; /* index into the positions, or REPLAN_UNSOURCED */
     date_t stock_date;
     int64_t quantity;
+    int64_t channel; /* the order's (SPEC 9) */
     size_t first, npieces; /* its pieces in the result */
 };
 
@@ -90,6 +91,7 @@ static int add_claims(struct sku_plan *p, size_t source, struct store *st, err_t
         c->source = source;
         c->stock_date = rows[i].stock_date;
         c->quantity = rows[i].quantity;
+        c->channel = rows[i].order_channel;
     }
     free(rows);
     return rc;
@@ -549,7 +551,7 @@ static int replan_one(struct store *st, const char *sku, const struct settings *
             rc = err_set(e, ERR_NOMEM, "out of memory");
         for (size_t k = 0; !rc && k < p.nclaims; k++)
             ra[k] = (struct replan_alloc){p.claims[k].order, p.claims[k].source,
-                                          p.claims[k].quantity};
+                                          p.claims[k].quantity, p.claims[k].channel};
         if (!rc && replan_sku(p.pl.v, p.pl.n, ra, p.nclaims, s, today, &p.res))
             rc = err_set(e, ERR_NOMEM, "out of memory");
         free(ra);
@@ -563,7 +565,7 @@ static int replan_one(struct store *st, const char *sku, const struct settings *
 static size_t find_position(const struct position_list *pl, const struct position *key)
 {
     for (size_t i = 0; i < pl->n; i++)
-        if (pl->v[i].stock_type == key->stock_type &&
+        if (pl->v[i].stock_type == key->stock_type && pl->v[i].channel_id == key->channel_id &&
             !strcmp(pl->v[i].location_id, key->location_id) &&
             !strcmp(pl->v[i].transit_ref, key->transit_ref))
             return i;
@@ -599,6 +601,7 @@ int replan_receive(struct store *st, const struct position *key, const char *at,
     snprintf(okey.sku, sizeof okey.sku, "%s", key->sku);
     snprintf(okey.location_id, sizeof okey.location_id, "%s", at);
     okey.stock_type = STOCK_ONHAND;
+    okey.channel_id = tkey.channel_id; /* received units stay in the position's channel */
     okey.order_date = okey.stock_date = DATE_NONE;
     /* Units beyond the position are stock all the same (SPEC 5.2). */
     int64_t from_position = qty < tkey.quantity ? qty : tkey.quantity;

@@ -19,7 +19,17 @@ const char *const importrow_columns[COL_COUNT] = {
     [COL_TRANSIT_REF] = "transitRef",
     [COL_ORDER_DATE] = "transitOrderDate",
     [COL_STOCK_DATE] = "transitStockDate",
+    [COL_CHANNEL_ID] = "channelId",
+    [COL_SAFETY_STOCK] = "safetyStock",
+    [COL_PREORDER_LIMIT] = "preorderLimit",
+    [COL_BACKORDER_LIMIT] = "backorderLimit",
+    [COL_LOW_STOCK] = "lowStock",
 };
+
+/* Columns a header may leave out. */
+#define COL_OPTIONAL                                                                          \
+    ((1u << COL_RESERVED) | (1u << COL_CHANNEL_ID) | (1u << COL_SAFETY_STOCK) |                \
+     (1u << COL_PREORDER_LIMIT) | (1u << COL_BACKORDER_LIMIT) | (1u << COL_LOW_STOCK))
 
 #define MSG_CAP 256 /* fits struct import_error.message, where every message ends up */
 _Static_assert(sizeof ((struct import_error *)0)->message == MSG_CAP, "message size");
@@ -288,7 +298,7 @@ static int near_column(const char *s, size_t len, bool *trimmed)
 
 static void report_unknown(struct reporter *r, size_t i, const struct importrow_value *name)
 {
-    char list[160], e[ECHO_CAP];
+    char list[224], e[ECHO_CAP];
     bool trimmed;
     int c;
 
@@ -350,7 +360,7 @@ int importrow_header(const struct importrow_value *names, size_t n, int *map,
             report(&r, -1, &v, "column \"%s\" appears twice", v.s);
         else if (seen[c] > 2)
             report(&r, -1, &v, "column \"%s\" appears %zu times", v.s, seen[c]);
-        else if (seen[c] == 0 && c != COL_RESERVED)
+        else if (seen[c] == 0 && !(COL_OPTIONAL & (1u << c)))
             report(&r, -1, NULL, "required column \"%s\" is missing", v.s);
     }
     return r.n;
@@ -507,6 +517,13 @@ int importrow_parse(const struct importrow_value vals[COL_COUNT], struct positio
         parse_count(&r, COL_QUANTITY, &vals[COL_QUANTITY], &out->quantity);
     }
     parse_count(&r, COL_RESERVED, &vals[COL_RESERVED], &out->reserved);
+    /* SPEC 9: a positive whole number, or empty for a position that serves every channel. */
+    const struct importrow_value *ch = &vals[COL_CHANNEL_ID];
+    int errors = r.n;
+    parse_count(&r, COL_CHANNEL_ID, ch, &out->channel_id);
+    if (ch->len && r.n == errors && out->channel_id == 0)
+        report(&r, COL_CHANNEL_ID, ch,
+               "channelId must be 1 or more: leave it empty for a position without a channel");
 
     if (type == STOCK_ONHAND) {
         for (c = COL_TRANSIT_REF; c <= COL_STOCK_DATE; c++)
@@ -532,6 +549,35 @@ int importrow_parse(const struct importrow_value vals[COL_COUNT], struct positio
         out->stock_date < out->order_date)
         report(&r, COL_STOCK_DATE, sd, "transitStockDate %.*s is before transitOrderDate %.*s",
                (int)sd->len, sd->s, (int)od->len, od->s);
+    return r.n;
+}
+
+const char importrow_null[] = "";
+
+int importrow_limits(const struct importrow_value vals[COL_COUNT], unsigned *set,
+                     struct limits *out, importrow_error_fn on_error, void *ctx)
+{
+    struct reporter r = {on_error, ctx, 0};
+    bool *has[4] = {&out->has_safety_stock, &out->has_preorder_limit,
+                    &out->has_backorder_limit, &out->has_low_stock};
+    int64_t *v[4] = {&out->safety_stock, &out->preorder_limit, &out->backorder_limit,
+                     &out->low_stock};
+
+    memset(out, 0, sizeof *out);
+    *set = 0;
+    for (int k = 0; k < 4; k++) {
+        const struct importrow_value *val = &vals[COL_SAFETY_STOCK + k];
+        int before = r.n;
+
+        if (val->len == 0 && val->s != importrow_null)
+            continue;
+        if (val->len)
+            parse_count(&r, COL_SAFETY_STOCK + k, val, v[k]);
+        if (r.n == before) {
+            *set |= 1u << k;
+            *has[k] = val->len > 0;
+        }
+    }
     return r.n;
 }
 

@@ -20,6 +20,12 @@ enum import_col {
     COL_TRANSIT_REF,
     COL_ORDER_DATE,
     COL_STOCK_DATE,
+    COL_CHANNEL_ID, /* SPEC 9: optional; empty for none */
+    /* SPEC 9: optional, the limits of the row's (sku, locationId); importrow_limits */
+    COL_SAFETY_STOCK,
+    COL_PREORDER_LIMIT,
+    COL_BACKORDER_LIMIT,
+    COL_LOW_STOCK,
     COL_COUNT
 };
 
@@ -49,6 +55,17 @@ int importrow_header(const struct importrow_value *names, size_t n, int *map,
  * duplicates within a file are checked by the importer, which knows the store. */
 int importrow_parse(const struct importrow_value vals[COL_COUNT], struct position *out,
                     importrow_error_fn on_error, void *ctx);
+
+/* A value that stands for JSON null (the bulk API): empty for every rule, but a limit
+ * column given null clears that limit (as PUT /v1/inventory/limits does). */
+extern const char importrow_null[];
+
+/* The limit columns of one row (SPEC 9): *set gets bit k for column COL_SAFETY_STOCK + k
+ * when it has a value or is importrow_null, and out that value (has_ false for null); an
+ * empty value leaves the limit as it is. Values follow the quantity rule. Returns the
+ * number of errors reported through on_error. */
+int importrow_limits(const struct importrow_value vals[COL_COUNT], unsigned *set,
+                     struct limits *out, importrow_error_fn on_error, void *ctx);
 
 /* The identifier rule (sku, locationId, transitRef) for one value, for callers outside
  * imports (products, locations): 0 or ERR_INVALID with the message in e. */

@@ -219,6 +219,7 @@ struct order_rec {
     int64_t total;
     struct address address;
     char created_at[24];
+    int64_t channel_id; /* SPEC 9: 0 for none; its units only come from positions serving it */
     struct order_line *lines; /* owned */
     size_t nlines;
     struct shipment_rec *shipments; /* owned */

@@ -28,11 +28,34 @@ void position_list_free(struct position_list *l)
     l->n = l->cap = 0;
 }
 
+/* What is left of the safetyStock of v[i]'s place (0 when it has none, or v[i] is not onhand)
+ * after the onhand positions after it in allocation order held back their share, out of what
+ * each could offer. */
+static int64_t safety_left(const struct position *v, size_t n, size_t i, bool count_allocated)
+{
+    const struct position *p = &v[i];
+    if (p->stock_type != STOCK_ONHAND || !p->lim.has_safety_stock)
+        return 0;
+    int64_t left = p->lim.safety_stock;
+    for (size_t j = n - 1; j > i && left > 0; j--) {
+        const struct position *q = &v[j];
+        if (q->stock_type != STOCK_ONHAND || strcmp(q->sku, p->sku) ||
+            strcmp(q->location_id, p->location_id))
+            continue;
+        int64_t f = q->quantity - q->reserved - (count_allocated ? q->allocated : 0);
+        left -= f <= 0 ? 0 : f < left ? f : left;
+    }
+    return left;
+}
+
 int64_t position_available(const struct position *p)
 {
+    if (p->other_channel)
+        return 0;
     int64_t a = p->quantity - p->reserved - p->allocated;
-    if (p->stock_type == STOCK_ONHAND && p->lim.has_safety_stock)
-        a -= p->lim.safety_stock;
+    if (p->stock_type == STOCK_ONHAND && p->lim.has_safety_stock &&
+        p->lim.safety_stock > p->safety_others)
+        a -= p->lim.safety_stock - p->safety_others;
     if (p->capped && a > p->room)
         a = p->room;
     return a > 0 ? a : 0;
@@ -94,6 +117,11 @@ int position_cmp(const void *a, const void *b)
     /* The SPEC leaves the rest open; fix it so the same data always allocates alike. */
     if ((c = strcmp(x->location_id, y->location_id)) != 0)
         return c;
+    /* A channel's own stock before the shared (channel-less) stock of the same place: the
+     * shared units stay for every channel. */
+    if ((c = cmp_i64(x->channel_id == 0, y->channel_id == 0)) != 0 ||
+        (c = cmp_i64(x->channel_id, y->channel_id)) != 0)
+        return c;
     if ((c = strcmp(x->sku, y->sku)) != 0)
         return c;
     return cmp_i64(x->id, y->id);
@@ -124,8 +152,12 @@ bool position_same_pool(const struct position *a, const struct position *b)
 
 void position_limit(struct position *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         v[i].capped = false;
+        v[i].safety_others = v[i].stock_type == STOCK_ONHAND && v[i].lim.has_safety_stock
+                                 ? v[i].lim.safety_stock - safety_left(v, n, i, true)
+                                 : 0;
+    }
     /* A SKU has a handful of positions: quadratic is cheapest. */
     for (size_t i = 0; i < n; i++) {
         const int64_t limit = position_transit_limit(&v[i]);
@@ -179,4 +211,32 @@ const char *position_stock_type_name(int stock_type)
     default:
         return "unknown";
     }
+}
+
+bool position_serves(const struct position *p, int64_t channel)
+{
+    return channel == 0 || p->channel_id == 0 || p->channel_id == channel;
+}
+
+size_t position_for_channel(struct position *v, size_t n, int64_t channel)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i].other_channel = !position_serves(&v[i], channel);
+    position_limit(v, n);
+    if (channel == 0)
+        return n;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].other_channel && o++ != i)
+            v[o - 1] = v[i];
+    return o;
+}
+
+int64_t position_safety_share(const struct position *v, size_t n, size_t i,
+                              bool count_allocated)
+{
+    const struct position *p = &v[i];
+    int64_t left = safety_left(v, n, i, count_allocated);
+    int64_t f = p->quantity - p->reserved - (count_allocated ? p->allocated : 0);
+    return f <= 0 ? 0 : f < left ? f : left;
 }

@@ -36,11 +36,19 @@ struct position {
     int64_t quantity;
     int64_t reserved;
     int64_t allocated;
+    int64_t channel_id; /* SPEC 9: 0 for none, a position that serves every channel */
     struct limits lim; /* of the position's (sku, location), read with it */
     /* Set by position_sort on transit positions under a pre-order/backorder limit: the units
      * the limit leaves to this one after the earlier positions in allocation order. */
     bool capped;
     int64_t room;
+    /* Set by position_for_channel on positions the request's channel may not use: they
+     * offer nothing, but their allocations still count against a limit. */
+    bool other_channel;
+    /* Set by position_limit on onhand positions: the units of the location's safetyStock
+     * that the positions after this one in allocation order hold back (SPEC 9: one figure
+     * per place, position_safety_share). */
+    int64_t safety_others;
 };
 
 /* A growable array of positions; the owner frees v. */
@@ -83,5 +91,20 @@ void position_limit(struct position *v, size_t n);
  * sum); false when no location sets one. */
 bool position_low_stock(const struct position *v, size_t n);
 const char *position_stock_type_name(int stock_type);
+
+/* SPEC 9 channels: whether position p may serve a request or an order in channel (0: no
+ * channel, every position serves it); a position without a channel serves every channel. */
+bool position_serves(const struct position *p, int64_t channel);
+/* On positions in allocation order: keeps only those that serve channel (in order) and
+ * applies the transit limits as they stand for it (the other channels' allocations still
+ * count against a limit, their offers do not). Returns the new count. */
+size_t position_for_channel(struct position *v, size_t n, int64_t channel);
+/* The share of its location's safetyStock that onhand position v[i] holds back (SPEC 9):
+ * one figure per (sku, location) however many onhand positions (channels) share the place,
+ * held back from them last in allocation order first (the shared stock before a channel's
+ * own), out of what each could offer: quantity - reserved, less allocated when
+ * count_allocated. v in allocation order; 0 for transit positions. */
+int64_t position_safety_share(const struct position *v, size_t n, size_t i,
+                              bool count_allocated);
 
 #endif

@@ -28,6 +28,7 @@ date_t replan_source_to(const struct position *p, const struct settings *s, date
 
 struct work {
     const struct replan_alloc *allocs;
+    const struct position *pos;
     size_t *rank;     /* per alloc: its place oldest first */
     date_t *to;       /* per position */
     int64_t *free_units;
@@ -112,6 +113,8 @@ static int move_earlier(struct work *w, size_t npos)
                 continue;
             for (size_t i = 0; i < npos && w->v[k].quantity > 0; i++) {
                 struct replan_piece *p = &w->v[k];
+                if (!position_serves(&w->pos[i], w->allocs[p->alloc].channel))
+                    continue;
                 /* Within one pool a move leaves the limit's total as it was. */
                 const int64_t r = w->pool[i] != NO_POOL && w->pool[i] == w->pool[p->source]
                                       ? w->free_units[i]
@@ -166,7 +169,7 @@ int replan_sku(const struct position *pos, size_t npos, const struct replan_allo
                struct replan_result *out)
 {
     memset(out, 0, sizeof *out);
-    struct work w = {.allocs = allocs};
+    struct work w = {.allocs = allocs, .pos = pos};
     size_t *by_age = malloc((nallocs ? nallocs : 1) * sizeof *by_age);
     int64_t *moving = calloc(nallocs ? nallocs : 1, sizeof *moving);
     w.rank = malloc((nallocs ? nallocs : 1) * sizeof *w.rank);
@@ -186,9 +189,7 @@ int replan_sku(const struct position *pos, size_t npos, const struct replan_allo
         w.to[i] = replan_source_to(&pos[i], s, today);
         /* Every open allocation of the SKU is re-planned here, so a pool starts from its
          * whole limit. */
-        w.safety[i] = pos[i].stock_type == STOCK_ONHAND && pos[i].lim.has_safety_stock
-                          ? pos[i].lim.safety_stock
-                          : 0;
+        w.safety[i] = position_safety_share(pos, npos, i, false);
         w.pool[i] = NO_POOL;
         w.budget[i] = position_transit_limit(&pos[i]);
         for (size_t j = 0; j <= i && w.budget[i] >= 0 && w.pool[i] == NO_POOL; j++)
@@ -219,6 +220,8 @@ int replan_sku(const struct position *pos, size_t npos, const struct replan_allo
     for (size_t k = 0; !rc && k < nallocs; k++) {
         size_t a = by_age[k];
         for (size_t i = 0; !rc && i < npos && moving[a] > 0; i++) {
+            if (!position_serves(&pos[i], allocs[a].channel))
+                continue;
             const int64_t r = room(&w, i, false);
             int64_t t = moving[a] < r ? moving[a] : r;
             take(&w, i, t);

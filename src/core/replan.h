@@ -20,6 +20,7 @@ struct replan_alloc {
     int64_t order;   /* order number: older orders keep and take first */
     size_t source;   /* index into the positions, or REPLAN_UNSOURCED */
     int64_t quantity;
+    int64_t channel; /* the order's channel (SPEC 9): units only move where it may take */
 };
 
 /* Where units of input allocation `alloc` are after re-planning. */
@@ -49,6 +50,7 @@ date_t replan_source_to(const struct position *p, const struct settings *s, date
  *    oldest order first;  3. what nothing covers is unsourced;
  * 4. then free units go to allocations whose source delivers strictly later, oldest order
  *    first, until no unit can move earlier.
+ * Units only move to positions that serve their order's channel (position_serves).
  * Every input unit is in exactly one output piece. Returns 0 or ERR_NOMEM (out empty). */
 int replan_sku(const struct position *pos, size_t npos, const struct replan_alloc *allocs,
                size_t nallocs, const struct settings *s, date_t today,

@@ -15,6 +15,13 @@
 
 #define ITEMS_MAX 500 /* as POST /v1/inventory/query */
 #define QUANTITY_MAX 2147483647
+
+/* A position's channel as fabric shows it (SPEC 9): null for none. */
+static json_t *channel_json(const struct position *p)
+{
+    return p->channel_id ? json_integer(p->channel_id) : json_null();
+}
+
 #define SCAN_SKUS 500 /* SKUs per store page while listing */
 
 /* --- v1 bulk insert --- */
@@ -86,23 +93,6 @@ void h_fabric_bulk_insert(struct http_req *r, struct http_resp *out)
 
 /* --- v1 Get inventories --- */
 
-/* A channel: absent or null, or a positive whole number. Positions carry no channel yet, and
- * a position without one serves every channel (SPEC 9), so a valid channel selects every
- * position: it is checked, not used. */
-static bool channel_ok(json_t *v)
-{
-    return !v || json_is_null(v) || (json_is_integer(v) && json_integer_value(v) > 0);
-}
-
-static bool header_channel_ok(const char *h)
-{
-    if (!h)
-        return true;
-    char *end;
-    long long n = strtoll(h, &end, 10);
-    return *h >= '1' && *h <= '9' && !*end && n > 0 && n <= QUANTITY_MAX;
-}
-
 /* One item of fabric's answer from the item's positions and availability (read model) and
  * the 5.1 promise for qty: stockRequest is what that promise takes from each position. */
 static json_t *inventories_item(const struct item *it, json_t *item_id, int64_t qty,
@@ -128,21 +118,21 @@ static json_t *inventories_item(const struct item *it, json_t *item_id, int64_t 
         const struct position *p = &v[i];
         json_t *row;
         if (p->stock_type == STOCK_ONHAND) {
-            row = json_pack("{s:s, s:I, s:I, s:I, s:I, s:n}", "locationId", p->location_id,
+            row = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "locationId", p->location_id,
                             "quantityReserved", (json_int_t)p->reserved, "quantityAllocated",
                             (json_int_t)p->allocated, "stockRemaining",
                             (json_int_t)position_available(p), "stockRequest",
-                            (json_int_t)req[i], "channelId");
+                            (json_int_t)req[i], "channelId", channel_json(p));
             from_stock += req[i];
             json_array_append_new(stock, row);
         } else {
-            row = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:n}", "locationId",
+            row = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:o}", "locationId",
                             p->location_id, "inTransitRef", p->transit_ref, "orderQuantity",
                             (json_int_t)p->quantity, "quantityReserved", (json_int_t)p->reserved,
                             "quantityAllocated", (json_int_t)p->allocated, "orderDate",
                             view_date(p->order_date), "stockDate", view_date(p->stock_date),
                             "stockRemaining", (json_int_t)position_available(p),
-                            "stockRequest", (json_int_t)req[i], "channelId");
+                            "stockRequest", (json_int_t)req[i], "channelId", channel_json(p));
             from_transit += req[i];
             json_array_append_new(transit, row);
         }
@@ -209,12 +199,9 @@ void h_fabric_get_inventories(struct http_req *r, struct http_resp *out)
                    NULL);
         return;
     }
-    if (!channel_ok(channel) || !header_channel_ok(http_header(r, "x-fabric-channel-id"))) {
+    int64_t channel_id = http_channel(r, channel, NULL, out);
+    if (channel_id < 0) {
         json_decref(body);
-        http_error(out, 422, "VALIDATION_FAILED",
-                   "channelId (and the x-fabric-channel-id header) must be a positive "
-                   "whole number",
-                   NULL);
         return;
     }
     if (json_array_size(items) > ITEMS_MAX) {
@@ -258,7 +245,7 @@ void h_fabric_get_inventories(struct http_req *r, struct http_resp *out)
         }
         struct item it = {.found = false};
         if (!rc && sku)
-            rc = readmodel_item(sku, today, &it, &e);
+            rc = readmodel_item(sku, channel_id, today, &it, &e);
         else if (!sku)
             it.avail = (struct availability){.status = STATUS_OUT_OF_STOCK,
                                              .stock_date = DATE_NONE};
@@ -363,14 +350,14 @@ struct by_location {
 static int location_sku(void *ctx, const struct position *v, size_t n, err_t *e)
 {
     struct by_location *c = ctx;
-    const struct position *onhand = NULL;
+    int64_t in_stock = 0;
     bool any = false;
     for (size_t i = 0; i < n; i++) {
         if (strcmp(v[i].location_id, c->loc))
             continue;
         any = true;
         if (v[i].stock_type == STOCK_ONHAND)
-            onhand = &v[i];
+            in_stock += v[i].quantity;
     }
     json_t *item_id;
     if (!any || !page_take(&c->pg))
@@ -381,21 +368,24 @@ static int location_sku(void *ctx, const struct position *v, size_t n, err_t *e)
     json_t *transit = json_array(), *channel = json_array();
     for (size_t i = 0; i < n; i++) {
         const struct position *p = &v[i];
-        if (p->stock_type == STOCK_ONHAND || strcmp(p->location_id, c->loc))
+        if (strcmp(p->location_id, c->loc))
             continue;
+        /* One entry per onhand position: its channel (null: it serves every channel). */
+        if (p->stock_type == STOCK_ONHAND) {
+            json_array_append_new(channel,
+                                  json_pack("{s:o, s:I}", "channelId", channel_json(p),
+                                            "quantityReserved", (json_int_t)p->reserved));
+            continue;
+        }
         json_array_append_new(
             transit, json_pack("{s:s, s:I, s:I, s:o, s:o}", "inTransitRef", p->transit_ref,
                                "orderQuantity", (json_int_t)p->quantity, "quantityReserved",
                                (json_int_t)p->reserved, "orderDate", view_date(p->order_date),
                                "stockDate", view_date(p->stock_date)));
     }
-    /* A position without a channel serves every channel: one entry, channelId null. */
-    if (onhand)
-        json_array_append_new(channel, json_pack("{s:n, s:I}", "channelId", "quantityReserved",
-                                                 (json_int_t)onhand->reserved));
     json_t *row = json_pack("{s:o, s:s, s:s, s:I, s:o, s:o}", "itemId", item_id, "sku", v[0].sku,
-                            "location", c->loc, "inStock",
-                            (json_int_t)(onhand ? onhand->quantity : 0), "inTransit", transit,
+                            "location", c->loc, "inStock", (json_int_t)in_stock,
+                            "inTransit", transit,
                             "channel", channel);
     if (!row || json_array_append_new(c->pg.data, row))
         return err_set(e, ERR_NOMEM, "out of memory");
@@ -454,8 +444,7 @@ static const char *fabric_type(const struct position *p)
     return position_is_preorder(p) ? "PREORDER" : "BACKORDER";
 }
 
-/* One row per position (fabric's inventory record). Limits, channels and stamps are not
- * stored yet: null. */
+/* One row per position (fabric's inventory record). Stamps are not stored yet: null. */
 static int find_sku(void *ctx, const struct position *v, size_t n, err_t *e)
 {
     struct find *c = ctx;
@@ -469,18 +458,21 @@ static int find_sku(void *ctx, const struct position *v, size_t n, err_t *e)
         int rc = item_id ? 0 : item_id_json(c->pg.st, p->sku, &item_id, e);
         if (rc)
             return rc;
-        char id[3 * ID_MAX + 3];
+        char id[3 * ID_MAX + 32], channel[24] = "";
+        if (p->channel_id) /* the channel is part of the key */
+            snprintf(channel, sizeof channel, ":c%lld", (long long)p->channel_id);
         if (p->stock_type == STOCK_ONHAND)
-            snprintf(id, sizeof id, "%s:%s", p->sku, p->location_id);
+            snprintf(id, sizeof id, "%s:%s%s", p->sku, p->location_id, channel);
         else
-            snprintf(id, sizeof id, "%s:%s:%s", p->sku, p->location_id, p->transit_ref);
+            snprintf(id, sizeof id, "%s:%s:%s%s", p->sku, p->location_id, p->transit_ref,
+                     channel);
         bool pre = p->stock_type == STOCK_INTRANSIT && position_is_preorder(p);
         json_t *row = json_pack(
-            "{s:s, s:s, s:O, s:s, s:n, s:s, s:o, s:o, s:n, s:n, s:n, s:n, s:n, "
+            "{s:s, s:s, s:O, s:s, s:o, s:s, s:o, s:o, s:n, s:n, s:n, s:n, s:n, "
             "s:{s:I, s:I, s:I, s:I}, s:n, s:n}",
             "inventoryId", id, "sku", p->sku, "itemId", item_id, "locationNumber",
             p->location_id,
-            "channelId", "type", fabric_type(p), "transitRef",
+            "channelId", channel_json(p), "type", fabric_type(p), "transitRef",
             p->stock_type == STOCK_ONHAND ? json_null() : json_string(p->transit_ref),
             "preorderShipmentAt", pre ? view_date(p->stock_date) : json_null(),
             "backorderShipmentAt", "safetyStock", "preorderLimit", "backorderLimit",

@@ -125,4 +125,11 @@ int http_loopback(struct store *st, const struct http_config *cfg,
 /* Runs the server until SIGINT or SIGTERM. */
 int http_serve(const struct http_config *cfg, err_t *e);
 
+/* SPEC 9: a request's channel, from a JSON body field (field; NULL or null when absent) or
+ * a query string value (query) and fabric's x-fabric-channel-id header: 0 for none. Each
+ * must be a whole number from 1 to 2147483647, and the field and the header, when both are
+ * given, the same channel; otherwise fills out with a 422 and returns -1. */
+int64_t http_channel(struct http_req *r, json_t *field, const char *query,
+                     struct http_resp *out);
+
 #endif

@@ -128,19 +128,6 @@ void h_imports_errors_csv(struct http_req *r, struct http_resp *out)
     
 }
 
-/* A bulk record's channelId (SPEC 9). Positions carry no channel yet, so a channelId other
- * than null cannot be kept: refused rather than dropped (the position would serve every
- * channel). Returns true when it recorded an error. */
-static bool channel_refused(struct importer *im, int64_t line, json_t *v)
-{
-    if (json_is_null(v))
-        return false;
-    importer_error(im, line, -1, NULL, 0,
-                   "channelId is not supported yet: leave it out or null (a position serves "
-                   "every channel)");
-    return true;
-}
-
 /* The records' itemIds (SPEC 9) resolved before the import starts (PostgreSQL streams an
  * import's rows: no other statement may run in between): "id" -> its SKU, or the message
  * of an unknown itemId. *out is NULL when no record has one. */
@@ -222,9 +209,6 @@ static int bulk_record(json_t *ids, struct importer *im, int64_t line, json_t *r
         int col = importrow_column(key, strlen(key), true);
         if (!strcmp(key, "itemId")) {
             continue; /* after the sku, below */
-        } else if (!strcmp(key, "channelId")) {
-            wrong_type |= channel_refused(im, line, v);
-            continue;
         } else if (col < 0) {
             snprintf(msg, sizeof msg, "unknown field \"%.60s\"", key);
             importer_error(im, line, -1, key, strlen(key), msg);
@@ -239,7 +223,9 @@ static int bulk_record(json_t *ids, struct importer *im, int64_t line, json_t *r
             int n = snprintf(num[col], sizeof num[col], "%" JSON_INTEGER_FORMAT,
                              json_integer_value(v));
             vals[col] = (struct importrow_value){num[col], (size_t)n};
-        } else if (!json_is_null(v)) {
+        } else if (json_is_null(v)) {
+            vals[col] = (struct importrow_value){importrow_null, 0}; /* clears a limit */
+        } else {
             snprintf(msg, sizeof msg, "%s must be a string or a whole number",
                      importrow_columns[col]);
             importer_error(im, line, col, NULL, 0, msg);

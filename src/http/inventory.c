@@ -35,9 +35,12 @@ void h_inventory_get(struct http_req *r, struct http_resp *out)
         http_fail(out, &e);
         return;
     }
+    int64_t channel = http_channel(r, NULL, http_query(r, "channelId"), out);
+    if (channel < 0)
+        return;
     struct buf b = {0};
     bool found;
-    if (readmodel_doc(r->params[0], qty, date_today(), &b, &found, &e)) {
+    if (readmodel_doc(r->params[0], qty, channel, date_today(), &b, &found, &e)) {
         buf_free(&b);
         http_fail(out, &e);
         return;
@@ -61,11 +64,18 @@ void h_inventory_query(struct http_req *r, struct http_resp *out)
     if (http_body_json(r, out, &body))
         return;
     json_t *items = json_object_get(body, "items");
-    if (!json_is_array(items) || json_object_size(body) != 1) {
+    json_t *field = json_object_get(body, "channelId");
+    if (!json_is_array(items) || json_object_size(body) != 1 + (field != NULL)) {
         json_decref(body);
         http_error(out, 422, "VALIDATION_FAILED",
-                   "the body must be {\"items\": [{\"sku\": \"...\", \"quantity\": 1}]}",
+                   "the body must be {\"items\": [{\"sku\": \"...\", \"quantity\": 1}]} "
+                   "with an optional \"channelId\"",
                    NULL);
+        return;
+    }
+    int64_t channel = http_channel(r, field, NULL, out);
+    if (channel < 0) {
+        json_decref(body);
         return;
     }
     if (json_array_size(items) > QUERY_MAX_ITEMS) {
@@ -97,7 +107,7 @@ void h_inventory_query(struct http_req *r, struct http_resp *out)
         bool found;
         if (i)
             buf_puts(&b, ",");
-        if (readmodel_doc(sku, qty, today, &b, &found, &e)) {
+        if (readmodel_doc(sku, qty, channel, today, &b, &found, &e)) {
             buf_free(&b);
             json_decref(body);
             http_fail(out, &e);

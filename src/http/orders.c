@@ -42,7 +42,7 @@ static bool only_keys(json_t *obj, const char *const *keys, size_t n, const char
 static int parse_place(json_t *b, struct place_req *req, char *cart, struct http_resp *out)
 {
     static const char *const top[] = {"cartId", "items", "email", "shippingAddress",
-                                      "payment"};
+                                      "payment", "channelId"};
     static const char *const addr[] = {"name", "line1", "line2", "city", "postalCode",
                                        "country"};
     const char *bad = NULL, *m = NULL;
@@ -50,7 +50,7 @@ static int parse_place(json_t *b, struct place_req *req, char *cart, struct http
     if (!json_is_object(b))
         return http_error(out, 422, "VALIDATION_FAILED", "the body must be a JSON object",
                           NULL);
-    if (!only_keys(b, top, 5, &bad)) {
+    if (!only_keys(b, top, 6, &bad)) {
         snprintf(msg, sizeof msg, "unknown field \"%.60s\"", bad);
         return http_error(out, 422, "VALIDATION_FAILED", msg, NULL);
     }
@@ -156,6 +156,8 @@ void h_orders_create(struct http_req *r, struct http_resp *out)
             return;
         }
         parse_place(body, &ps->req, ps->cart, out);
+        if (!out->status)
+            ps->req.channel_id = http_channel(r, json_object_get(body, "channelId"), NULL, out);
         json_decref(body);
         if (out->status) {
             free(ps);

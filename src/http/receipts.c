@@ -15,7 +15,16 @@ void h_receipts_create(struct http_req *r, struct http_resp *out)
     const char *fields[4] = {"sku", "locationId", "transitRef", "receivedAt"};
     char *dst[4] = {key.sku, key.location_id, key.transit_ref, at};
     json_t *rat = json_object_get(body, "receivedAt");
-    bool ok = json_is_object(body) && json_object_size(body) == (rat ? 5u : 4u);
+    /* SPEC 9: channelId names a channel's transit position (absent or null: the one without
+     * a channel); the units received stay in that channel. */
+    json_t *channel = json_object_get(body, "channelId");
+    bool ok = json_is_object(body) &&
+              json_object_size(body) == (rat ? 5u : 4u) + (channel != NULL);
+    if (ok && channel && !json_is_null(channel)) {
+        ok = json_is_integer(channel) && json_integer_value(channel) >= 1 &&
+             json_integer_value(channel) <= 2147483647;
+        key.channel_id = ok ? json_integer_value(channel) : 0;
+    }
     for (int i = 0; ok && i < (rat ? 4 : 3); i++) {
         json_t *v = json_object_get(body, fields[i]);
         err_t e;
@@ -32,8 +41,9 @@ void h_receipts_create(struct http_req *r, struct http_resp *out)
     if (!ok) {
         http_error(out, 422, "VALIDATION_FAILED",
                    "the body must be {\"sku\", \"locationId\", \"transitRef\", "
-                   "\"quantity\"} and optionally \"receivedAt\", with letters-and-digits "
-                   "ids and a whole quantity",
+                   "\"quantity\"} and optionally \"receivedAt\" and \"channelId\", with "
+                   "letters-and-digits ids, a whole quantity and a channelId from 1 to "
+                   "2147483647",
                    NULL);
         return;
     }
@@ -42,7 +52,10 @@ void h_receipts_create(struct http_req *r, struct http_resp *out)
     size_t n;
     int64_t surplus;
     err_t e;
-    if (orders_receive(r->st, &key, at, qty, &released, &n, &surplus, &e)) {
+    struct idem idem = {http_idem(r, out), r->idem_scope, r->body_fp};
+    if (out->status)
+        return; /* a bad Idempotency-Key header */
+    if (orders_receive(r->st, &key, at, qty, &idem, &released, &n, &surplus, &e)) {
         http_fail(out, &e);
         return;
     }

@@ -67,6 +67,10 @@ void h_fabric_bulk_insert(struct http_req *r, struct http_resp *out);
 void h_fabric_get_inventories(struct http_req *r, struct http_resp *out);
 void h_fabric_location_inventory(struct http_req *r, struct http_resp *out);
 void h_fabric_find(struct http_req *r, struct http_resp *out);
+/* fabric v3 backorder/preorder records (SPEC 9). */
+void h_fabric_records_search(struct http_req *r, struct http_resp *out);
+void h_fabric_records_get(struct http_req *r, struct http_resp *out);
+void h_fabric_records_consent(struct http_req *r, struct http_resp *out);
 
 void h_web_page(struct http_req *r, struct http_resp *out);
 void h_web_asset(struct http_req *r, struct http_resp *out);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app/limits.h"
 #include "app/replan.h"
 #include "ingest/csv.h"
 #include "util/ids.h"
@@ -18,6 +19,17 @@ struct importer {
     bool has_idem;
     struct location *locations; /* sorted by id, for the location rule */
     size_t nlocations;
+    /* Rows that give limits (SPEC 9), kept until the end: they are checked against each
+     * other there and applied with the positions. Only rows with a limit cell cost memory. */
+    struct limits_entry *limits;
+    size_t nlimits, caplimits;
+    struct limits_row *rows; /* merged from limits at the end, in its buffer */
+    size_t nrows;
+};
+
+struct limits_entry {
+    int64_t line;
+    struct limits_row row;
 };
 
 static int loc_cmp(const void *a, const void *b)
@@ -29,6 +41,7 @@ static void importer_free(struct importer *im)
 {
     import_job_free(&im->job);
     free(im->locations);
+    free(im->limits);
     free(im);
 }
 
@@ -123,13 +136,17 @@ void import_job_error(struct import_job *job, int64_t line, int col, const char 
 
 static void on_duplicate(void *ctx, int64_t line, const struct position *p)
 {
-    char msg[256];
+    char msg[256], channel[40] = "";
+    if (p->channel_id)
+        snprintf(channel, sizeof channel, " in channel %lld", (long long)p->channel_id);
     if (p->stock_type == STOCK_ONHAND)
-        snprintf(msg, sizeof msg, "onhand stock of %s at %s appears more than once in this file",
-                 p->sku, p->location_id);
+        snprintf(msg, sizeof msg,
+                 "onhand stock of %s at %s%s appears more than once in this file", p->sku,
+                 p->location_id, channel);
     else
-        snprintf(msg, sizeof msg, "transit %s of %s at %s appears more than once in this file",
-                 p->transit_ref, p->sku, p->location_id);
+        snprintf(msg, sizeof msg,
+                 "transit %s of %s at %s%s appears more than once in this file",
+                 p->transit_ref, p->sku, p->location_id, channel);
     importer_error(ctx, line, COL_SKU, p->sku, strlen(p->sku), msg);
 }
 
@@ -142,7 +159,7 @@ struct row_ctx {
 /* The columns that name a position. */
 #define IDENTITY_COLS                                                                         \
     ((1u << COL_SKU) | (1u << COL_LOCATION_ID) | (1u << COL_STOCK_TYPE) |                    \
-     (1u << COL_TRANSIT_REF))
+     (1u << COL_TRANSIT_REF) | (1u << COL_CHANNEL_ID))
 
 static void on_row_error(void *ctx, int col, const char *value, size_t vlen, const char *msg)
 {
@@ -164,6 +181,111 @@ static const struct location *near_location(const struct importer *im, const cha
     return NULL;
 }
 
+/* The four limits of a row as arrays, to treat them alike (k: column COL_SAFETY_STOCK + k). */
+struct limit_fields {
+    bool *set[4], *has[4];
+    int64_t *v[4];
+};
+
+static struct limit_fields limit_fields(struct limits_row *r)
+{
+    return (struct limit_fields){
+        {&r->set_safety_stock, &r->set_preorder_limit, &r->set_backorder_limit,
+         &r->set_low_stock},
+        {&r->lim.has_safety_stock, &r->lim.has_preorder_limit, &r->lim.has_backorder_limit,
+         &r->lim.has_low_stock},
+        {&r->lim.safety_stock, &r->lim.preorder_limit, &r->lim.backorder_limit,
+         &r->lim.low_stock}};
+}
+
+static int keep_limits(struct importer *im, int64_t line, const struct position *p,
+                       unsigned set, const struct limits *lim, err_t *e)
+{
+    if (im->nlimits == im->caplimits) {
+        size_t cap = im->caplimits ? im->caplimits * 2 : 64;
+        struct limits_entry *v = realloc(im->limits, cap * sizeof *v);
+        if (!v)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        im->limits = v;
+        im->caplimits = cap;
+    }
+    struct limits_entry *le = &im->limits[im->nlimits++];
+    memset(le, 0, sizeof *le);
+    le->line = line;
+    memcpy(le->row.sku, p->sku, sizeof le->row.sku);
+    memcpy(le->row.location_id, p->location_id, sizeof le->row.location_id);
+    le->row.lim = *lim;
+    struct limit_fields f = limit_fields(&le->row);
+    for (int k = 0; k < 4; k++)
+        *f.set[k] = set & (1u << k);
+    return 0;
+}
+
+static int limits_entry_cmp(const void *a, const void *b)
+{
+    const struct limits_entry *x = a, *y = b;
+    int c = strcmp(x->row.sku, y->row.sku);
+    if (!c)
+        c = strcmp(x->row.location_id, y->row.location_id);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Limits are per (sku, locationId): the rows of one pair in a file may each give some of
+ * them, but not two values for one (each conflict is a line error, on the later line).
+ * Leaves im->rows / nrows: one merged row per pair in (sku, locationId) order, for
+ * limits_write. */
+static void merge_limits(struct importer *im)
+{
+    size_t out = 0;
+    int64_t first[4] = {0}; /* the line that gave each limit of the current pair */
+    if (im->nlimits)
+        qsort(im->limits, im->nlimits, sizeof *im->limits, limits_entry_cmp);
+    for (size_t i = 0; i < im->nlimits; i++) {
+        struct limits_entry *le = &im->limits[i];
+        struct limits_row *m = out ? &im->limits[out - 1].row : NULL;
+        if (!m || strcmp(m->sku, le->row.sku) || strcmp(m->location_id, le->row.location_id)) {
+            im->limits[out++] = *le; /* merged in place: out <= i */
+            for (int k = 0; k < 4; k++)
+                first[k] = le->line;
+            continue;
+        }
+        struct limit_fields to = limit_fields(m), from = limit_fields(&le->row);
+        for (int k = 0; k < 4; k++) {
+            if (!*from.set[k])
+                continue;
+            if (!*to.set[k]) {
+                *to.set[k] = true;
+                *to.has[k] = *from.has[k];
+                *to.v[k] = *from.v[k];
+                first[k] = le->line;
+                continue;
+            }
+            if (*to.has[k] == *from.has[k] && (!*to.has[k] || *to.v[k] == *from.v[k]))
+                continue;
+            char msg[256], val[24] = "", was[24] = "none";
+            if (*from.has[k])
+                snprintf(val, sizeof val, "%lld", (long long)*from.v[k]);
+            if (*to.has[k])
+                snprintf(was, sizeof was, "%lld", (long long)*to.v[k]);
+            snprintf(msg, sizeof msg,
+                     "%s of %s at %s is %s on line %lld: one value per sku and locationId "
+                     "in a file",
+                     importrow_columns[COL_SAFETY_STOCK + k], m->sku, m->location_id, was,
+                     (long long)first[k]);
+            importer_error(im, le->line, COL_SAFETY_STOCK + k, *from.has[k] ? val : NULL,
+                           strlen(val), msg);
+        }
+    }
+    /* The merged rows packed to the front of the same buffer, so that a file with a limit
+     * on every line does not hold two copies: a row is smaller than an entry, so each moves
+     * to a lower address. */
+    _Static_assert(sizeof(struct limits_row) < sizeof(struct limits_entry), "rows pack down");
+    im->rows = (struct limits_row *)(void *)im->limits;
+    im->nrows = out;
+    for (size_t i = 0; i < out; i++)
+        memmove(&im->rows[i], &im->limits[i].row, sizeof *im->rows);
+}
+
 int importer_row(struct importer *im, int64_t line, const struct importrow_value vals[COL_COUNT],
                  err_t *e)
 {
@@ -175,7 +297,11 @@ int importer_row(struct importer *im, int64_t line, const struct importrow_value
     /* A row whose position is still known goes on even with errors in its other fields, so
      * that its unknown location or a later duplicate of it is reported in the same upload;
      * the failed job rolls its write back. */
-    if (importrow_parse(vals, &p, on_row_error, &ctx) && (ctx.bad_cols & IDENTITY_COLS))
+    unsigned set;
+    struct limits lim;
+    bool bad = importrow_parse(vals, &p, on_row_error, &ctx) != 0;
+    bool bad_limits = importrow_limits(vals, &set, &lim, on_row_error, &ctx) != 0;
+    if (bad && (ctx.bad_cols & IDENTITY_COLS))
         return 0;
     struct location key;
     memcpy(key.id, p.location_id, sizeof key.id);
@@ -198,6 +324,8 @@ int importer_row(struct importer *im, int64_t line, const struct importrow_value
     int rc = store_position_import(im->st, &p, im->run, line, &dup, e);
     if (!rc && dup)
         on_duplicate(im, line, &p);
+    if (!rc && set && !bad_limits)
+        rc = keep_limits(im, line, &p, set, &lim, e);
     return rc;
 }
 
@@ -224,10 +352,13 @@ int importer_finish(struct importer *im, struct import_job *job, err_t *e)
         importer_abort(im);
         return rc;
     }
+    merge_limits(im);
     if (j->total_errors == 0) {
         j->status = IMPORT_COMPLETED;
         j->rows_applied = j->total_rows;
         rc = store_import_apply(st, im->run, e);
+        if (!rc) /* the limits the file gives, the SKUs re-planned like a PUT's */
+            rc = limits_write(st, im->rows, im->nrows, e);
         /* An import never refuses because of orders: what it took away is planned again. */
         if (!rc)
             rc = replan_import(st, im->run, e);

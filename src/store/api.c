@@ -355,10 +355,10 @@ int store_after_copy(struct store *st, err_t *e)
     return st->ops->after_copy(st, e);
 }
 
-int store_idem_get(struct store *st, const char *scope, const char *key, char *result,
-                   size_t cap, err_t *e)
+int store_idem_get(struct store *st, const char *scope, const char *key, char **result,
+                   err_t *e)
 {
-    return st->ops->idem_get(st, scope, key, result, cap, e);
+    return st->ops->idem_get(st, scope, key, result, e);
 }
 
 int store_idem_put(struct store *st, const char *scope, const char *key, const char *result,
@@ -511,6 +511,23 @@ int store_limits_put(struct store *st, const char *sku, const char *location_id,
                      const struct limits *l, err_t *e)
 {
     return st->ops->limits_put(st, sku, location_id, l, e);
+}
+
+int store_bo_add(struct store *st, const struct bo_record *r, err_t *e)
+{
+    return st->ops->bo_add(st, r, e);
+}
+
+int store_bo_scan(struct store *st, const char *id, int64_t order_number, const char *sku,
+                  store_bo_fn fn, void *ctx, err_t *e)
+{
+    return st->ops->bo_scan(st, id, order_number, sku, fn, ctx, e);
+}
+
+int store_bo_consented(struct store *st, const char *order_id, const char *sku,
+                       const char *at, err_t *e)
+{
+    return st->ops->bo_consented(st, order_id, sku, at, e);
 }
 
 int store_outbox_claim_many(struct store *st, int64_t now, int64_t lease, size_t max,

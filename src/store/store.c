@@ -29,8 +29,9 @@ const struct store_table store_tables[] = {
      "sku"},
     {"positions",
      COLS("sku", "location_id", "stock_type", "transit_ref", "order_date", "stock_date",
-          "quantity", "reserved", "allocated", "import_run"),
-     "sku, location_id, stock_type, transit_ref", "sku, location_id, stock_type, transit_ref"},
+          "quantity", "reserved", "allocated", "import_run", "channel_id"),
+     "sku, location_id, stock_type, transit_ref, channel_id",
+     "sku, location_id, stock_type, transit_ref, channel_id"},
     {"limits",
      COLS("sku", "location_id", "safety_stock", "preorder_limit", "backorder_limit",
           "low_stock"),
@@ -49,7 +50,7 @@ const struct store_table store_tables[] = {
     {"orders",
      COLS("id", "number", "access_token", "status", "email", "currency", "total", "ship_name",
           "ship_line1", "ship_line2", "ship_city", "ship_postal_code", "ship_country",
-          "created_at"),
+          "created_at", "channel_id"),
      "number", "number"},
     {"order_lines", COLS("order_id", "n", "sku", "name", "quantity", "unit_price", "amount"),
      "order_id, n", "order_id, n"},
@@ -64,9 +65,10 @@ const struct store_table store_tables[] = {
     {"shipment_items", COLS("shipment_id", "n", "sku", "quantity"), "shipment_id, n",
      "shipment_id, n"},
     {"allocations",
-     COLS("shipment_id", "sku", "location_id", "stock_type", "transit_ref", "quantity"),
-     "shipment_id, sku, location_id, stock_type, transit_ref",
-     "shipment_id, sku, location_id, stock_type, transit_ref"},
+     COLS("shipment_id", "sku", "location_id", "stock_type", "transit_ref", "quantity",
+          "channel_id"),
+     "shipment_id, sku, location_id, stock_type, transit_ref, channel_id",
+     "shipment_id, sku, location_id, stock_type, transit_ref, channel_id"},
     {"payments",
      COLS("order_id", "provider", "ref", "authorized", "captured", "voided", "refunded"),
      "order_id", "order_id"},
@@ -86,6 +88,10 @@ const struct store_table store_tables[] = {
     {"test_payments", COLS("key", "kind", "amount", "code", "ref", "message", "calls"), "key",
      "key"},
     {"sweeps", COLS("day", "at"), "day", "day"},
+    {"backorders",
+     COLS("id", "order_id", "order_number", "line", "sku", "quantity", "type", "location_id",
+          "consent_at"),
+     "order_number, line", "order_number, line"},
 };
 
 const size_t store_ntables = sizeof store_tables / sizeof store_tables[0];
@@ -155,28 +161,47 @@ void store_committed(void)
     atomic_fetch_add(&commits, 1);
 }
 
-/* --- idempotency keys: the result column holds "<fingerprint> <id>" --- */
+/* --- idempotency keys: the result column holds "<fingerprint> <result>" --- */
+
+int store_idem_find_text(struct store *st, const char *scope, const char *key, const char *fp,
+                         char **result, err_t *e)
+{
+    char *stored;
+    int rc = st->ops->idem_get(st, scope, key, &stored, e);
+    if (rc)
+        return rc;
+    const char *sp = strchr(stored, ' ');
+    if (!sp || (size_t)(sp - stored) != strlen(fp) || strncmp(stored, fp, strlen(fp))) {
+        free(stored);
+        return err_named(e, ERR_INVALID, "IDEMPOTENCY_KEY_REUSED",
+                         "this Idempotency-Key was used with a different request body: use "
+                         "a new key for a new request");
+    }
+    memmove(stored, sp + 1, strlen(sp + 1) + 1);
+    *result = stored;
+    return 0;
+}
 
 int store_idem_find(struct store *st, const char *scope, const char *key, const char *fp,
                     char *id, size_t cap, err_t *e)
 {
-    char stored[STORE_FP_LEN + 1 + 128];
-    int rc = st->ops->idem_get(st, scope, key, stored, sizeof stored, e);
+    char *stored;
+    int rc = store_idem_find_text(st, scope, key, fp, &stored, e);
     if (rc)
         return rc;
-    const char *sp = strchr(stored, ' ');
-    if (!sp || (size_t)(sp - stored) != strlen(fp) || strncmp(stored, fp, strlen(fp)))
-        return err_named(e, ERR_INVALID, "IDEMPOTENCY_KEY_REUSED",
-                         "this Idempotency-Key was used with a different request body: use "
-                         "a new key for a new request");
-    snprintf(id, cap, "%s", sp + 1);
+    snprintf(id, cap, "%s", stored);
+    free(stored);
     return 0;
 }
 
 int store_idem_save(struct store *st, const char *scope, const char *key, const char *fp,
-                    const char *id, err_t *e)
+                    const char *result, err_t *e)
 {
-    char stored[STORE_FP_LEN + 1 + 128];
-    snprintf(stored, sizeof stored, "%s %s", fp, id);
-    return st->ops->idem_put(st, scope, key, stored, e);
+    char *stored = malloc(strlen(fp) + 1 + strlen(result) + 1);
+    if (!stored)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    sprintf(stored, "%s %s", fp, result);
+    int rc = st->ops->idem_put(st, scope, key, stored, e);
+    free(stored);
+    return rc;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/backorder.h"
 #include "core/catalog.h"
 #include "core/err.h"
 #include "core/importrow.h"
@@ -30,8 +31,10 @@ struct alloc_row {
     int64_t shipment_seq;
     int64_t order_number; /* the order's: re-planning and receipts serve the oldest first */
     date_t stock_date;    /* the shipment's, as last planned */
-    struct position pos; /* key fields only: sku, location_id, stock_type, transit_ref */
+    struct position pos; /* key fields only: sku, location_id, stock_type, transit_ref,
+                          * channel_id */
     int64_t quantity;
+    int64_t order_channel; /* the order's channel (SPEC 9), 0 for none */
 };
 
 /* --- copying a whole database (sellahead migrate) --- */
@@ -67,6 +70,10 @@ typedef void (*store_dup_fn)(void *ctx, int64_t line, const struct position *p);
 
 /* One row of the change log (seq, sku; "" for a settings change); nonzero stops. */
 typedef int (*store_change_fn)(void *ctx, int64_t seq, const char *sku);
+
+/* One fabric backorder/preorder record with its pieces (owned by the caller of the fn);
+ * nonzero stops the scan and is returned. */
+typedef int (*store_bo_fn)(void *ctx, struct bo_record *r, err_t *e);
 
 /* One broken invariant, as a sentence; nonzero stops the check. */
 typedef int (*store_check_fn)(void *ctx, const char *problem);
@@ -265,9 +272,10 @@ struct store_ops {
     int (*is_empty)(struct store *st, bool *empty, err_t *e);
     int (*after_copy)(struct store *st, err_t *e);
 
-    /* Idempotency keys: the id of what a (scope, key) first produced. */
-    int (*idem_get)(struct store *st, const char *scope, const char *key, char *result,
-                    size_t cap, err_t *e);
+    /* Idempotency keys: what a (scope, key) first produced; *result is the caller's to
+     * free. */
+    int (*idem_get)(struct store *st, const char *scope, const char *key, char **result,
+                    err_t *e);
     int (*idem_put)(struct store *st, const char *scope, const char *key, const char *result,
                     err_t *e);
 
@@ -370,6 +378,19 @@ struct store_ops {
     int (*limits_put)(struct store *st, const char *sku, const char *location_id,
                       const struct limits *l, err_t *e);
 
+    /* --- fabric backorder/preorder records (SPEC 9) --- */
+    /* Saves a new record (pieces, item_id, line_quantity, ordered_at are not stored), in
+     * the placement's write transaction. */
+    int (*bo_add)(struct store *st, const struct bo_record *r, err_t *e);
+    /* Each record with its pieces (the order's shipments holding its SKU), by order number
+     * then line: the record `id` when given, else those of order number `order_number`
+     * when > 0, else those of `sku` when given, else all (indexed, streamed). */
+    int (*bo_scan)(struct store *st, const char *id, int64_t order_number, const char *sku,
+                   store_bo_fn fn, void *ctx, err_t *e);
+    /* An answer to a delay of the order's units of sku came at `at`. */
+    int (*bo_consented)(struct store *st, const char *order_id, const char *sku,
+                        const char *at, err_t *e);
+
     /* --- the mail worker's batches (optional: store_outbox_claim_many and
      * store_outbox_update_many fall back on outbox_claim and outbox_update) --- */
     /* Like outbox_claim for up to max emails at once, oldest due first, in one statement.
@@ -430,7 +451,11 @@ int store_postgres_open(const char *url, struct store **out, err_t *e);
 int store_idem_find(struct store *st, const char *scope, const char *key, const char *fp,
                     char *id, size_t cap, err_t *e);
 int store_idem_save(struct store *st, const char *scope, const char *key, const char *fp,
-                    const char *id, err_t *e);
+                    const char *result, err_t *e);
+/* store_idem_find for a result of any length (an answer rather than an id); *result is
+ * the caller's to free. */
+int store_idem_find_text(struct store *st, const char *scope, const char *key, const char *fp,
+                         char **result, err_t *e);
 
 /* --- store_*(): the way to the ops table (src/store/api.c) ---
  * One wrapper per operation, same arguments and contract as the op of that name above. */
@@ -535,8 +560,8 @@ int store_table_insert(struct store *st, const struct store_table *t,
                        const struct store_value *vals, err_t *e);
 int store_is_empty(struct store *st, bool *empty, err_t *e);
 int store_after_copy(struct store *st, err_t *e);
-int store_idem_get(struct store *st, const char *scope, const char *key, char *result,
-                   size_t cap, err_t *e);
+int store_idem_get(struct store *st, const char *scope, const char *key, char **result,
+                   err_t *e);
 int store_idem_put(struct store *st, const char *scope, const char *key, const char *result,
                    err_t *e);
 int store_holds_stock(struct store *st, bool *orders, bool *positions, err_t *e);
@@ -577,5 +602,10 @@ int store_limits_get(struct store *st, const char *sku, const char *location_id,
                      struct limits *out, err_t *e);
 int store_limits_put(struct store *st, const char *sku, const char *location_id,
                      const struct limits *l, err_t *e);
+int store_bo_add(struct store *st, const struct bo_record *r, err_t *e);
+int store_bo_scan(struct store *st, const char *id, int64_t order_number, const char *sku,
+                  store_bo_fn fn, void *ctx, err_t *e);
+int store_bo_consented(struct store *st, const char *order_id, const char *sku,
+                       const char *at, err_t *e);
 
 #endif

@@ -52,6 +52,9 @@ static json_t *view_position(const struct position *p)
         json_object_set_new(o, "transitOrderDate", view_date(p->order_date));
         json_object_set_new(o, "transitStockDate", view_date(p->stock_date));
     }
+    /* SPEC 9: only a position with a channel names it (none serves every channel). */
+    if (p->channel_id)
+        json_object_set_new(o, "channelId", json_integer(p->channel_id));
     json_object_set_new(o, "quantity", json_integer(p->quantity));
     json_object_set_new(o, "reservedQuantity", json_integer(p->reserved));
     json_object_set_new(o, "allocatedQuantity", json_integer(p->allocated));
@@ -280,6 +283,8 @@ json_t *view_order(const struct order_rec *o, bool with_token)
     json_object_set_new(doc, "email", json_string(o->email));
     json_object_set_new(doc, "currency", json_string(o->currency));
     json_object_set_new(doc, "total", json_integer(o->total));
+    json_object_set_new(doc, "channelId",
+                        o->channel_id ? json_integer(o->channel_id) : json_null());
     json_t *lines = json_array();
     for (size_t i = 0; i < o->nlines; i++) {
         const struct order_line *l = &o->lines[i];

@@ -102,18 +102,18 @@ test('wrong types: the row fails in the job with its line; a body that is no arr
     }
   });
 
-test('an unknown itemId and a channelId are refused in the job, nothing applied', async () => {
+test('an unknown itemId and a bad channelId are refused in the job, nothing applied', async () => {
   const sku = uniqueSku('FBI');
   const noSku = stock(undefined, { itemId: 424242 });
   delete noSku.sku;
-  const res = await insert([stock(sku, { channelId: null }), noSku, stock(sku, { channelId: 12,
+  const res = await insert([stock(sku, { channelId: null }), noSku, stock(sku, { channelId: 0,
     locationId: '77' }), stock(sku, { itemId: 'x', locationId: '77', type: 'Transit',
     transitRef: 'R1', transitOrderDate: '2026-11-01' })]);
   assertJob(res, { status: 'FAILED', totalRows: 4, totalRowsErrors: 3, totalItems: 2,
     messages: [
       'line 2: itemId 424242 is unknown: no product has it',
-      'line 3: channelId is not supported yet: leave it out or null (a position serves ' +
-        'every channel)',
+      'line 3: channelId: channelId must be 1 or more: leave it empty for a position ' +
+        'without a channel',
       'line 4: itemId must be a positive whole number',
     ] });
   assertError(await srv.api(`/v1/inventory/${sku}`), 404, 'SKU_NOT_FOUND');

@@ -174,7 +174,7 @@ test('bad input: 422 with a detail per problem, nothing applied', async () => {
     assert.deepEqual(r.json.error.details.map((d) => [d.index, d.field]), [[1, field]], JSON.stringify(row));
   }
   assertError(await putLimits([{ sku, locationId: 'NOWHERE', safetyStock: 1 }]), 422, 'VALIDATION_FAILED',
-    /location NOWHERE does not exist/);
+    /^locationId NOWHERE does not exist: add the location first \(row 1\)$/);
   assertError(await putLimits({ sku, locationId: 'WH1' }), 422, 'VALIDATION_FAILED');
   assertError(await putLimits([[]]), 422, 'VALIDATION_FAILED');
   assertError(await putLimits([{ sku, locationId: 'WH1', safetyStock: 9 }], false), 401, 'UNAUTHORIZED');

@@ -280,3 +280,48 @@ describe('receipts that do not match the plan (SPEC 5.2)', () => {
     await assertCheck(srv);
   });
 });
+
+describe('Idempotency-Key (SPEC 5.5)', () => {
+  const post = (body, key, apiKey = true) => srv.api('/v1/inventory/receipts',
+    { key: apiKey, body, headers: { 'Idempotency-Key': key } });
+
+  test('a retried receipt gets the first answer and receives nothing more', async () => {
+    const sku = await poSku(10, 'POI1');
+    const a = await placeOrder(srv, [{ sku, quantity: 3 }]);
+    const b = await placeOrder(srv, [{ sku, quantity: 2 }]);
+    const body = { sku, locationId: 'WH1', transitRef: 'POI1', quantity: 3 };
+    const first = await post(body, `rcpt-${sku}`);
+    assert.equal(first.status, 200, first.text);
+    assert.deepEqual(first.json, { released: [a.shipments[0].id], surplus: 0 });
+    const again = await post(body, `rcpt-${sku}`);
+    assert.equal(again.status, 200, again.text);
+    assert.deepEqual(again.json, first.json, 'the first answer, even though nothing is released now');
+    assert.deepEqual(pick(await position(srv, sku)), { quantity: 3, allocatedQuantity: 3, available: 0 });
+    assert.deepEqual(pick(await position(srv, sku, 'POI1')), { quantity: 7, allocatedQuantity: 2, available: 5 });
+    assert.deepEqual(await statusOf(b), ['AWAITING_STOCK']);
+  });
+
+  test('the same key with another body gets 422 and changes nothing; another key receives again', async () => {
+    const sku = await poSku(10, 'POI2');
+    const body = { sku, locationId: 'WH1', transitRef: 'POI2', quantity: 2 };
+    assert.equal((await post(body, `rcpt-${sku}`)).status, 200);
+    const other = await post({ ...body, quantity: 5 }, `rcpt-${sku}`);
+    assertError(other, 422, 'IDEMPOTENCY_KEY_REUSED');
+    assert.deepEqual(pick(await position(srv, sku)), { quantity: 2, allocatedQuantity: 0, available: 2 });
+    const k2 = (await srv.cli(['apikey', 'create', `rcpt${sku}`])).stdout.trim();
+    const second = await post(body, `rcpt-${sku}`, k2);
+    assert.equal(second.status, 200, second.text);
+    assert.deepEqual(second.json, { released: [], surplus: 0 });
+    assert.deepEqual(pick(await position(srv, sku)), { quantity: 4, allocatedQuantity: 0, available: 4 });
+  });
+
+  test('a refused receipt keeps no key: the retry after a fix applies', async () => {
+    const sku = await poSku(5, 'POI3');
+    const bad = await post({ sku, locationId: 'WH1', transitRef: 'POI9', quantity: 1 }, `rcpt-${sku}`);
+    assert.equal(bad.status, 404, bad.text);
+    const fixed = { sku, locationId: 'WH1', transitRef: 'POI3', quantity: 1 };
+    assert.equal((await post(fixed, `rcpt-${sku}`)).status, 200);
+    assert.equal((await post(fixed, `rcpt-${sku}`)).status, 200);
+    assert.deepEqual(pick(await position(srv, sku)), { quantity: 1, allocatedQuantity: 0, available: 1 });
+  });
+});

@@ -108,7 +108,7 @@ static int header(struct sink *s, int *map, const char *csv_line)
 }
 
 #define ALL_COLUMNS "sku,locationId,stockType,quantity,reservedQuantity,transitRef,transitOrderDate,transitStockDate"
-#define COLUMN_LIST "sku, locationId, stockType, quantity, reservedQuantity, transitRef, transitOrderDate, transitStockDate"
+#define COLUMN_LIST "sku, locationId, stockType, quantity, reservedQuantity, transitRef, transitOrderDate, transitStockDate, channelId, safetyStock, preorderLimit, backorderLimit, lowStock"
 
 /* ---- valid rows ---- */
 
@@ -728,6 +728,117 @@ static void test_job_free(void **state)
     import_job_free(NULL);
 }
 
+
+/* ---- limit columns (SPEC 9) ---- */
+
+/* The four limit values of a row in column order: NULL is an empty cell, NULL_VALUE null. */
+#define NULL_VALUE "\x01null"
+
+static int limits_of(struct sink *s, unsigned *set, struct limits *l, const char *safety,
+                     const char *preorder, const char *backorder, const char *low)
+{
+    struct importrow_value v[COL_COUNT];
+    const char *lim[4] = {safety, preorder, backorder, low};
+
+    memset(s, 0, sizeof *s);
+    row(v, "TSHIRT1", "WH1", "onhand", "5", "", "", "", "");
+    for (int k = 0; k < 4; k++) {
+        struct importrow_value *x = &v[COL_SAFETY_STOCK + k];
+        if (lim[k] && !strcmp(lim[k], NULL_VALUE))
+            *x = (struct importrow_value){importrow_null, 0};
+        else
+            *x = (struct importrow_value){lim[k] ? lim[k] : "", lim[k] ? strlen(lim[k]) : 0};
+    }
+    return importrow_limits(v, set, l, collect, s);
+}
+
+static void test_limits_values_empty_and_null(void **state)
+{
+    struct sink s;
+    struct limits l;
+    unsigned set;
+
+    (void)state;
+    assert_int_equal(limits_of(&s, &set, &l, NULL, NULL, NULL, NULL), 0);
+    assert_int_equal(set, 0u);
+    assert_false(l.has_safety_stock || l.has_preorder_limit || l.has_backorder_limit ||
+                 l.has_low_stock);
+
+    assert_int_equal(limits_of(&s, &set, &l, "4", "", "0", "2147483647"), 0);
+    assert_int_equal(set, 1u | 4u | 8u); /* an empty cell leaves preorderLimit alone */
+    assert_true(l.has_safety_stock && l.has_backorder_limit && l.has_low_stock);
+    assert_false(l.has_preorder_limit);
+    assert_int_equal(l.safety_stock, 4);
+    assert_int_equal(l.backorder_limit, 0);
+    assert_int_equal(l.low_stock, 2147483647);
+
+    /* the bulk API's null clears: named, without a value */
+    assert_int_equal(limits_of(&s, &set, &l, NULL, NULL_VALUE, "007", NULL), 0);
+    assert_int_equal(set, 2u | 4u);
+    assert_false(l.has_preorder_limit);
+    assert_true(l.has_backorder_limit);
+    assert_int_equal(l.backorder_limit, 7);
+}
+
+static void test_limits_follow_the_quantity_rule(void **state)
+{
+    struct sink s;
+    struct limits l;
+    unsigned set;
+
+    (void)state;
+    assert_int_equal(limits_of(&s, &set, &l, "-1", "2147483648", "1.5", "x"), 4);
+    assert_int_equal(set, 0u); /* a bad value sets nothing */
+    assert_int_equal(s.e[0].col, COL_SAFETY_STOCK);
+    assert_string_equal(s.e[0].value, "-1");
+    assert_string_equal(s.e[0].message, "safetyStock must be a whole number of 0 or more: "
+                                        "character '-' (0x2D) at position 1 is not allowed");
+    assert_int_equal(s.e[1].col, COL_PREORDER_LIMIT);
+    assert_string_equal(s.e[1].message, "preorderLimit 2147483648 is larger than 2147483647");
+    assert_int_equal(s.e[2].col, COL_BACKORDER_LIMIT);
+    assert_string_equal(s.e[2].message, "backorderLimit must be a whole number of 0 or more: "
+                                        "character '.' (0x2E) at position 2 is not allowed");
+    assert_int_equal(s.e[3].col, COL_LOW_STOCK);
+    assert_string_equal(s.e[3].message, "lowStock must be a whole number of 0 or more: "
+                                        "character 'x' (0x78) at position 1 is not allowed");
+
+    /* one bad, one good: the good one is still read */
+    assert_int_equal(limits_of(&s, &set, &l, "3", NULL, NULL, "1 0"), 1);
+    assert_int_equal(set, 1u);
+    assert_int_equal(l.safety_stock, 3);
+    assert_string_equal(s.e[0].message, "lowStock must be a whole number of 0 or more: "
+                                        "character ' ' (0x20) at position 2 is not allowed");
+    /* importrow_parse leaves them to importrow_limits */
+    struct importrow_value v[COL_COUNT];
+    struct position p;
+    row(v, "TSHIRT1", "WH1", "onhand", "5", "", "", "", "");
+    v[COL_LOW_STOCK] = (struct importrow_value){"x", 1};
+    assert_int_equal(importrow_parse(v, &p, NULL, NULL), 0);
+}
+
+static void test_header_limit_columns_optional(void **state)
+{
+    struct sink s;
+    int map[16];
+
+    (void)state;
+    assert_int_equal(header(&s, map, ALL_COLUMNS ",lowStock,safetyStock"), 0);
+    assert_int_equal(map[8], COL_LOW_STOCK);
+    assert_int_equal(map[9], COL_SAFETY_STOCK);
+    assert_int_equal(header(&s, map, ALL_COLUMNS ",preorderLimit,backorderLimit"), 0);
+    assert_int_equal(map[8], COL_PREORDER_LIMIT);
+    assert_int_equal(map[9], COL_BACKORDER_LIMIT);
+    assert_int_equal(header(&s, map, ALL_COLUMNS ",safetystock,lowStock,lowStock"), 2);
+    assert_string_equal(s.e[0].message, "unknown column \"safetystock\": column names are "
+                                        "case-sensitive, did you mean \"safetyStock\"?");
+    assert_string_equal(s.e[1].message, "column \"lowStock\" appears twice");
+    assert_string_equal(importrow_template,
+                        ALL_COLUMNS "\n"
+                        "TSHIRT1,WH1,onhand,25,0,,,\n"
+                        "TSHIRT1,WH1,intransit,100,0,PO1001,2026-11-20,2026-12-15\n"
+                        "HOODIE2,WH1,intransit,50,0,ADV2,2026-11-20,\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -769,6 +880,9 @@ int main(void)
         cmocka_unit_test(test_file_name_ends_in_csv),
         cmocka_unit_test(test_file_name_not_empty_no_folders),
         cmocka_unit_test(test_job_free),
+        cmocka_unit_test(test_limits_values_empty_and_null),
+        cmocka_unit_test(test_limits_follow_the_quantity_rule),
+        cmocka_unit_test(test_header_limit_columns_optional),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -147,7 +147,7 @@ static void test_replan_respects_the_limit(void **state)
     limit_all(v, 2, (struct limits){.has_preorder_limit = true, .preorder_limit = 7,
                                     .has_backorder_limit = true, .backorder_limit = 2});
     position_sort(v, 2);
-    const struct replan_alloc allocs[] = {{1001, 0, 6}, {1002, 0, 4}};
+    const struct replan_alloc allocs[] = {{1001, 0, 6, 0}, {1002, 0, 4, 0}};
     struct settings s;
     settings_defaults(&s);
     struct replan_result r;
@@ -171,7 +171,7 @@ static void test_replan_moves_within_a_full_pool(void **state)
     limit_all(v, 2, (struct limits){.has_preorder_limit = true, .preorder_limit = 5});
     position_sort(v, 2);
     /* Units held on the later PO move to the earlier one, which has free units. */
-    const struct replan_alloc allocs[] = {{1001, 1, 5}};
+    const struct replan_alloc allocs[] = {{1001, 1, 5, 0}};
     struct settings s;
     settings_defaults(&s);
     struct replan_result r;
@@ -191,7 +191,7 @@ static void test_replan_moves_leave_safety_stock(void **state)
     limit_all(v, 2, (struct limits){.has_safety_stock = true, .safety_stock = 4});
     position_sort(v, 2);
     /* 1001 holds 4 on-hand; 1002's 5 on PO1 lose 3. */
-    const struct replan_alloc allocs[] = {{1001, 0, 4}, {1002, 1, 5}};
+    const struct replan_alloc allocs[] = {{1001, 0, 4, 0}, {1002, 1, 5, 0}};
     struct settings s;
     settings_defaults(&s);
     struct replan_result r;

@@ -82,7 +82,7 @@ static void test_nothing_changed_keeps_everything(void **state)
 {
     (void)state;
     struct position pos[] = {onhand(5), transit("PO1", "2026-12-15", 30)};
-    struct replan_alloc a[] = {{1001, 0, 5}, {1002, 1, 10}, {1003, 1, 10}};
+    struct replan_alloc a[] = {{1001, 0, 5, 0}, {1002, 1, 10, 0}, {1003, 1, 10, 0}};
     struct want w[] = {{0, 0, 5}, {1, 1, 10}, {2, 1, 10}};
     int64_t f[] = {0, 10};
     check(pos, 2, a, 3, w, 3, f);
@@ -93,7 +93,7 @@ static void test_cut_po_moves_newest_orders_to_next_po(void **state)
     (void)state;
     /* PO1 cut from 30 to 10 with 30 units on orders; PO2 has 50 free. */
     struct position pos[] = {transit("PO1", "2026-12-07", 10), transit("PO2", "2026-12-20", 50)};
-    struct replan_alloc a[] = {{1003, 0, 10}, {1001, 0, 10}, {1002, 0, 10}};
+    struct replan_alloc a[] = {{1003, 0, 10, 0}, {1001, 0, 10, 0}, {1002, 0, 10, 0}};
     struct want w[] = {{0, 1, 10}, {1, 0, 10}, {2, 1, 10}};
     int64_t f[] = {0, 30};
     check(pos, 2, a, 3, w, 3, f);
@@ -105,7 +105,7 @@ static void test_shortfall_takes_onhand_first_then_part(void **state)
     /* PO1 cut to 4 under 10 units of one order: 2 on hand are free, PO2 covers the rest. */
     struct position pos[] = {onhand(2), transit("PO1", "2026-12-07", 4),
                              transit("PO2", "2026-12-20", 3)};
-    struct replan_alloc a[] = {{1001, 1, 10}};
+    struct replan_alloc a[] = {{1001, 1, 10, 0}};
     struct want w[] = {{0, 0, 2}, {0, 1, 4}, {0, 2, 3}, {0, U, 1}};
     int64_t f[] = {0, 0, 0};
     check(pos, 3, a, 1, w, 4, f);
@@ -115,7 +115,7 @@ static void test_shortfall_to_backorder_position(void **state)
 {
     (void)state;
     struct position pos[] = {transit("PO1", "2026-12-07", 0), transit("ADV1", NULL, 5)};
-    struct replan_alloc a[] = {{1001, 0, 3}};
+    struct replan_alloc a[] = {{1001, 0, 3, 0}};
     struct want w[] = {{0, 1, 3}};
     int64_t f[] = {0, 2};
     check(pos, 2, a, 1, w, 1, f);
@@ -126,7 +126,7 @@ static void test_reserved_units_count_against_the_hold(void **state)
     (void)state;
     struct position pos[] = {transit("PO1", "2026-12-07", 10)};
     pos[0].reserved = 7;
-    struct replan_alloc a[] = {{1001, 0, 2}, {1002, 0, 2}};
+    struct replan_alloc a[] = {{1001, 0, 2, 0}, {1002, 0, 2, 0}};
     struct want w[] = {{0, 0, 2}, {1, 0, 1}, {1, U, 1}};
     int64_t f[] = {0};
     check(pos, 1, a, 2, w, 3, f);
@@ -137,7 +137,7 @@ static void test_new_supply_serves_unsourced_oldest_first(void **state)
     (void)state;
     /* A new PO of 5 units: the older waiting order takes 4, the newer 1; nothing left. */
     struct position pos[] = {transit("PO3", "2027-01-10", 5)};
-    struct replan_alloc a[] = {{1002, U, 3}, {1001, U, 4}};
+    struct replan_alloc a[] = {{1002, U, 3, 0}, {1001, U, 4, 0}};
     struct want w[] = {{0, 0, 1}, {0, U, 2}, {1, 0, 4}};
     int64_t f[] = {0};
     check(pos, 1, a, 2, w, 3, f);
@@ -148,7 +148,7 @@ static void test_slipped_po_moves_to_earlier_po_with_free_units(void **state)
     (void)state;
     /* PO1 slipped from Dec 7 to Feb 1, so it now sorts after PO2 (Dec 20, 50 units, 5 taken). */
     struct position pos[] = {transit("PO1", "2027-02-01", 30), transit("PO2", "2026-12-20", 50)};
-    struct replan_alloc a[] = {{1001, 1, 20}, {1002, 1, 10}, {1003, 0, 5}};
+    struct replan_alloc a[] = {{1001, 1, 20, 0}, {1002, 1, 10, 0}, {1003, 0, 5, 0}};
     struct want w[] = {{0, 0, 20}, {1, 0, 10}, {2, 0, 5}};
     int64_t f[] = {15, 30};
     check(pos, 2, a, 3, w, 3, f);
@@ -159,7 +159,7 @@ static void test_freed_units_go_oldest_later_source_first(void **state)
     (void)state;
     /* 3 units land on hand: the oldest order waiting on a PO moves first, in part. */
     struct position pos[] = {onhand(3), transit("PO1", "2026-12-07", 10)};
-    struct replan_alloc a[] = {{1002, 1, 2}, {1001, 1, 2}};
+    struct replan_alloc a[] = {{1002, 1, 2, 0}, {1001, 1, 2, 0}};
     struct want w[] = {{0, 0, 1}, {0, 1, 1}, {1, 0, 2}};
     int64_t f[] = {0, 9};
     check(pos, 2, a, 2, w, 3, f);
@@ -170,7 +170,7 @@ static void test_backorder_moves_to_dated_po_that_delivers_sooner(void **state)
     (void)state;
     /* Undated counts as today + 28 = Dec 25; PO1 delivers by Dec 12 (Dec 7 + 5). */
     struct position pos[] = {transit("PO1", "2026-12-07", 1), transit("ADV1", NULL, 10)};
-    struct replan_alloc a[] = {{1001, 1, 2}};
+    struct replan_alloc a[] = {{1001, 1, 2, 0}};
     struct want w[] = {{0, 0, 1}, {0, 1, 1}};
     int64_t f[] = {0, 9};
     check(pos, 2, a, 1, w, 2, f);
@@ -181,7 +181,7 @@ static void test_overdue_po_counts_as_undated(void **state)
     (void)state;
     /* PO1's date passed (counts as Dec 25), PO2 delivers by Dec 15: the order moves. */
     struct position pos[] = {transit("PO1", "2026-11-20", 10), transit("PO2", "2026-12-10", 10)};
-    struct replan_alloc a[] = {{1001, 0, 4}};
+    struct replan_alloc a[] = {{1001, 0, 4, 0}};
     struct want w[] = {{0, 1, 4}};
     int64_t f[] = {10, 6};
     check(pos, 2, a, 1, w, 1, f);
@@ -195,7 +195,7 @@ static void test_same_delivery_date_does_not_move(void **state)
     (void)state;
     /* Two POs delivering the same day: no gain, no move, no churn. */
     struct position pos[] = {transit("PO1", "2026-12-07", 10), transit("PO2", "2026-12-07", 10)};
-    struct replan_alloc a[] = {{1001, 1, 4}};
+    struct replan_alloc a[] = {{1001, 1, 4, 0}};
     struct want w[] = {{0, 1, 4}};
     int64_t f[] = {10, 6};
     check(pos, 2, a, 1, w, 1, f);
@@ -237,6 +237,7 @@ static void test_random_invariants(void **state)
             a[k].order = 1000 + rand() % 8;
             a[k].source = rand() % 4 == 0 ? U : (size_t)(rand() % (int)npos);
             a[k].quantity = 1 + rand() % 6;
+            a[k].channel = 0;
             total += a[k].quantity;
         }
         struct replan_result r;

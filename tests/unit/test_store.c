@@ -470,14 +470,13 @@ static void test_catalog_settings_keys(void **state)
     assert_memory_equal(hash, back, APIKEY_HASH_LEN);
     assert_int_equal(ops(fx)->apikey_hash(fx->st, "key_2", back, &e), ERR_NOTFOUND);
 
-    char res[64];
-    assert_int_equal(ops(fx)->idem_get(fx->st, "order", "k", res, sizeof res, &e),
-                     ERR_NOTFOUND);
+    char *res;
+    assert_int_equal(ops(fx)->idem_get(fx->st, "order", "k", &res, &e), ERR_NOTFOUND);
     assert_int_equal(ops(fx)->idem_put(fx->st, "order", "k", "ord_1", &e), 0);
-    assert_int_equal(ops(fx)->idem_get(fx->st, "order", "k", res, sizeof res, &e), 0);
+    assert_int_equal(ops(fx)->idem_get(fx->st, "order", "k", &res, &e), 0);
     assert_string_equal(res, "ord_1");
-    assert_int_equal(ops(fx)->idem_get(fx->st, "import", "k", res, sizeof res, &e),
-                     ERR_NOTFOUND);
+    free(res);
+    assert_int_equal(ops(fx)->idem_get(fx->st, "import", "k", &res, &e), ERR_NOTFOUND);
 }
 
 /* --- imports --- */

@@ -5,11 +5,14 @@
 const $ = (s) => document.querySelector(s), $$ = (s) => document.querySelectorAll(s);
 let csrf = null;
 
-/* h('p', {class: 'x', onclick: fn}, 'text', node, [more]): strings become text, never HTML. */
+/* h('p.x', {onclick: fn}, 'text', node, [more]), class and attributes optional: strings
+ * become text, never HTML. */
 function h(tag, attrs, ...kids) {
-  const e = document.createElement(tag);
-  if (tag === 'button') e.type = 'button'; // never a form's submit
-  for (const [k, v] of Object.entries(attrs || {})) {
+  const [name, ...cls] = tag.split('.'), e = document.createElement(name);
+  if (name === 'button') e.type = 'button'; // never a form's submit
+  if (cls.length) e.className = cls.join(' ');
+  if (attrs?.constructor !== Object) kids.unshift(attrs), attrs = {};
+  for (const [k, v] of Object.entries(attrs)) {
     if (typeof v === 'function') e.addEventListener(k.slice(2), v);
     else if (v != null && v !== false) e.setAttribute(k, v === true ? '' : v);
   }
@@ -20,7 +23,8 @@ function h(tag, attrs, ...kids) {
 const qs = (o) => '?' + new URLSearchParams(Object.entries(o).filter(([, v]) => v));
 const cap = (s) => s[0].toUpperCase() + s.slice(1);
 const label = (c) => (c ? cap(c.toLowerCase().replace(/_/g, ' ')) : '');
-const badge = (c) => h('span', { class: `badge b-${c}` }, label(c));
+const badge = (c) => h(`span.badge.b-${c}`, label(c));
+const btn = (text, name, onclick, cls = '') => h('button' + cls, { 'aria-label': name, onclick }, text);
 const when = (t) => (t ? t.replace('T', ' ').replace(/:\d\dZ$/, ' UTC') : '');
 const plural = (n, w) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
@@ -57,17 +61,19 @@ async function api(path, { method = 'GET', body, form } = {}) {
 }
 const errMsg = (r) => cap(r.data?.error?.message || `the request failed (HTTP ${r.status})`) + '.';
 
-/* Explicit roles: narrow screens show rows as cards, which drops the implicit ones. */
+/* Explicit roles: narrow screens show rows as cards, which drops the implicit ones. '' for no
+ * rows. */
 function table(caption, cols, rows, cells) {
-  return h('table', { role: 'table' }, h('caption', {}, caption),
+  return !rows.length ? '' : h('table', { role: 'table' }, h('caption', caption),
     h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' },
       cols.map((c) => h('th', { scope: 'col', role: 'columnheader' }, c)))),
     h('tbody', { role: 'rowgroup' }, rows.map((r) => h('tr', { role: 'row' },
       cells(r).map((c, i) => h('td', { role: 'cell', 'data-label': cols[i] }, c))))));
 }
 
-/* Keyset pagination: the cursor of every page seen is kept so "Previous" can go back. */
-function pager(nav, load) {
+/* Keyset pagination: the cursor of every page seen is kept so "Previous" can go back. p.q:
+ * the search form's q as sent. */
+function pager(nav, load, search) {
   const [prev, info, next] = nav.children;
   const p = { stack: [''], next: null, seq: 0, cursor: () => p.stack.at(-1) };
   nav.onclick = (e) => {
@@ -91,6 +97,10 @@ function pager(nav, load) {
     p.stack = [''];
     load();
   };
+  if (search) search.onsubmit = (e) => {
+    p.q = search.elements.q.value.trim();
+    p.reset(e);
+  };
   // The page at the cursor (nothing on error), saying in st that it loads.
   p.get = async (st, path, params) => {
     const seq = ++p.seq;
@@ -101,6 +111,13 @@ function pager(nav, load) {
     p.show(r.data.nextCursor);
     return r.data;
   };
+  // The page as a table in el; st says text(rows, d) and the page, or none.
+  p.list = async (st, path, params, text, none, el, caption, cols, cells) => {
+    const d = await p.get(st, path, params), n = d?.items.length;
+    if (!d) return;
+    say(st, n ? `${text(n, d)}, page ${p.stack.length}.` : none);
+    $(el).replaceChildren(table(caption, cols, d.items, cells));
+  };
   return p;
 }
 
@@ -108,7 +125,7 @@ function pager(nav, load) {
 
 const loaders = {
   inventory: loadInventory, products: loadProducts, imports: loadImports, orders: loadOrders,
-  'purchase-orders': loadPOs, receipts: loadReceipts, settings: loadSettings, outbox: loadOutbox,
+  'purchase-orders': loadPOs, receipts: loadReceipts, limits: () => {}, settings: loadSettings, outbox: loadOutbox,
 };
 
 function route(focus) {
@@ -142,7 +159,7 @@ function showApp(s) {
   csrf = s.csrfToken;
   document.body.classList.remove('booting');
   $('#login').hidden = true;
-  $('#who-name').textContent = s.user;
+  say('#who-name', s.user);
   $('#nav').hidden = $('#who').hidden = false;
   route(true);
 }
@@ -150,11 +167,11 @@ function showApp(s) {
 $('#login-form').onsubmit = async (e) => {
   e.preventDefault();
   const err = $('#login-error');
-  err.textContent = '';
+  say(err, '');
   const r = await api('/v1/session', { method: 'POST', body: Object.fromEntries(new FormData(e.target)) });
   if (!r.ok) {
     // 401: wrong name or password; 429: locked for a while after repeated failures.
-    err.textContent = errMsg(r);
+    say(err, errMsg(r));
     $('#login-password').select();
     return;
   }
@@ -170,10 +187,10 @@ $('#logout').onclick = async () => {
 /* A modal question; resolves with the typed text (or true), null when dismissed. */
 function ask({ title, text = '', field, ok }) {
   const d = $('#ask'), input = $('#ask-input'), back = document.activeElement;
-  $('#ask-title').textContent = title;
-  $('#ask-text').textContent = text;
-  $('#ask-ok').textContent = ok;
-  $('#ask-label').textContent = field || '';
+  say('#ask-title', title);
+  say('#ask-text', text);
+  say('#ask-ok', ok);
+  say('#ask-label', field || '');
   $('#ask-field').hidden = input.disabled = !field;
   input.required = !!field;
   input.value = '';
@@ -185,55 +202,45 @@ function ask({ title, text = '', field, ok }) {
     done(d.returnValue === 'ok' ? (field ? input.value.trim() : true) : null);
   }, { once: true }));
 }
-$('#ask-no').onclick = () => $('#ask').close();
 
 /* --- inventory overview (read-only) --- */
 
-const inv = pager($('#inv-pager'), loadInventory);
-let invQ = '';
+const inv = pager($('#inv-pager'), loadInventory, $('#inv-search'));
 
-async function loadInventory() {
-  const st = $('#inv-status'), d = await inv.get(st, '/v1/inventory', { q: invQ });
-  if (!d) return;
-  const items = d.items, match = invQ ? ` matching “${invQ}”` : '', n = d.total;
+function loadInventory() {
+  const match = inv.q ? ` matching “${inv.q}”` : '';
   // Counting stops at 10,000 (the count must stay cheap at 1M SKUs): then "more than".
-  say(st, items.length ? `${d.totalExact ? '' : 'More than '}${n.toLocaleString('en')} SKU${n === 1 ? '' : 's'}${match}, page ${
-    inv.stack.length}.` : `No SKU${match}.`);
-  $('#inv-table').replaceChildren(items.length ? table('Inventory by SKU',
-    ['SKU', 'Name', 'On hand', 'In transit', 'Reserved', 'Allocated', 'Available', 'Status', 'Oversold'], items,
-    (i) => [h('code', { class: 'id' }, i.sku), nameCell(i), i.onhand, transits(i), i.reserved, i.allocated, i.available, badge(i.status),
-      i.oversold ? badge('OVERSOLD') : 'No']) : '');
+  inv.list('#inv-status', '/v1/inventory', { q: inv.q }, (_, { total: n, totalExact }) =>
+    `${totalExact ? '' : 'More than '}${n.toLocaleString('en')} SKU${n === 1 ? '' : 's'}${match}`, `No SKU${match}.`,
+  '#inv-table', 'Inventory by SKU', ['SKU', 'Name', 'On hand', 'In transit', 'Reserved', 'Allocated', 'Available', 'Status', 'Oversold'],
+  (i) => [h('code.id', i.sku), nameCell(i), i.onhand,
+    detail(i.intransit, i.positions.filter((p) => p.stockType === 'intransit'), (p) => [h('code', p.transitRef),
+      ` ${p.locationId}: ${p.quantity}, `, p.transitStockDate ? `stock ${p.transitStockDate}` : h('em', 'no date')]),
+    i.reserved, i.allocated, detail(i.available, i.limits, (l) => `${l.locationId}: ${limText(l)}`),
+    [badge(i.status), i.lowStock && [' ', badge('LOW_STOCK')]], i.oversold ? badge('OVERSOLD') : 'No']);
 }
 
-function transits(i) {
-  const t = i.positions.filter((p) => p.stockType === 'intransit');
-  return [String(i.intransit), t.length ? h('ul', { class: 'transits' }, t.map((p) => h('li', {},
-    h('code', {}, p.transitRef), ` ${p.locationId}: ${p.quantity}, `,
-    p.transitStockDate ? `stock ${p.transitStockDate}` : h('em', {}, 'no date')))) : null];
-}
-
-$('#inv-search').onsubmit = (e) => {
-  invQ = $('#inv-q').value.trim();
-  inv.reset(e);
-};
+/* A figure with its parts listed below it. */
+const detail = (n, rows, line) => [String(n), rows.length ? h('ul.transits', rows.map((r) => h('li', line(r)))) : ''];
 
 /* --- import dialog and history --- */
 
 /* A CSV import dialog: upload, then the job and its line errors. */
 function importDialog(id, url, done, reload) {
   const d = $('#' + id), form = $(`#${id}-form`), file = form.elements.file, st = $(`#${id}-status`), out = $(`#${id}-result`);
+  const open = $(`#${id}-open`);
   let uploading = false;
-  $(`#${id}-open`).onclick = () => {
+  open.onclick = () => {
     form.reset();
     say(st, '');
     out.replaceChildren();
     d.showModal();
   };
   $(`#${id}-close`).onclick = () => d.close();
-  d.addEventListener('close', () => $(`#${id}-open`).focus());
+  d.addEventListener('close', () => open.focus());
   form.onsubmit = async (e) => {
     e.preventDefault();
-    const f = file.files[0], body = new FormData();
+    const f = file.files[0];
     if (uploading) return;
     out.replaceChildren();
     if (!f) {
@@ -242,8 +249,7 @@ function importDialog(id, url, done, reload) {
     }
     uploading = true;
     say(st, `Uploading ${f.name}…`);
-    body.append('file', f, f.name);
-    const r = await api(url, { method: 'POST', form: body });
+    const r = await api(url, { method: 'POST', form: new FormData(form) });
     uploading = false;
     const job = r.data;
     if (!job?.status) return say(st, errMsg(r), 1);
@@ -259,40 +265,36 @@ importDialog('import', '/v1/inventory/imports', (n) => plural(n, 'row') + ' appl
 function jobView(job) {
   const n = job.errors.length, name = job.fileName || job.id;
   return [
-    h('dl', { class: 'totals' }, [['Status', badge(job.status)], ['File', job.fileName || 'API'],
+    h('dl.totals', [['Status', badge(job.status)], ['File', job.fileName || 'API'],
       ['Rows', job.totalRows], ['Applied', job.rowsApplied], ['Errors', job.totalRowsErrors]]
-      .map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v)))),
-    n ? h('div', { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': `Line errors of ${name}` },
+      .map(([k, v]) => h('div', h('dt', k), h('dd', v)))),
+    n && h('div.scroll', { tabindex: 0, role: 'region', 'aria-label': `Line errors of ${name}` },
       table(`Line errors of ${name}`, ['Line', 'Column', 'Value', 'Message'], job.errors, (x) => [x.line,
-        x.column || 'whole file', x.value == null ? '' : x.value ? h('code', {}, x.value) : h('em', {}, 'empty'),
-        x.message])) : null,
-    job.totalRowsErrors > n ? h('p', {}, `The first ${n} of ${job.totalRowsErrors} errors are listed.`) : null,
-    n ? h('p', {}, h('a', { href: `/v1/inventory/imports/${job.id}/errors.csv`, download: `${job.id}-errors.csv` },
-      'Download errors.csv')) : null,
+        x.column || 'whole file', x.value == null ? '' : x.value ? h('code', x.value) : h('em', 'empty'),
+        x.message])),
+    job.totalRowsErrors > n && h('p', `The first ${n} of ${job.totalRowsErrors} errors are listed.`),
+    n && h('p', h('a', { href: `/v1/inventory/imports/${job.id}/errors.csv`, download: `${job.id}-errors.csv` },
+      'Download errors.csv')),
     warnView(job),
   ].filter(Boolean);
 }
 
 const impPg = pager($('#imp-pager'), loadImports);
 
-async function loadImports() {
-  const st = $('#imp-hist-status'), d = await impPg.get(st, '/v1/inventory/imports');
-  if (!d) return;
-  const items = d.items;
-  say(st, items.length ? `${plural(items.length, 'import')}, newest first, page ${impPg.stack.length}.` : 'No import yet.');
-  $('#imp-hist').replaceChildren(items.length ? table('Import jobs, newest first',
-    ['Started', 'File', 'Source', 'Status', 'Rows', 'Applied', 'Errors', 'Details'], items,
+function loadImports() {
+  impPg.list('#imp-hist-status', '/v1/inventory/imports', {}, (n) => `${plural(n, 'import')}, newest first`,
+    'No import yet.', '#imp-hist', 'Import jobs, newest first',
+    ['Started', 'File', 'Source', 'Status', 'Rows', 'Applied', 'Errors', 'Details'],
     (j) => [when(j.createdAt), j.fileName || '', j.kind === 'products' ? 'Products CSV' : j.source.toUpperCase(), badge(j.status), j.totalRows,
-      j.rowsApplied, j.totalRowsErrors, j.totalRowsErrors ? h('button', {
-        'aria-label': `Show errors of ${j.fileName || 'API import'} started ${when(j.createdAt)}`,
-        onclick: () => showJob(j.id) }, 'Show errors') : '']) : '');
+      j.rowsApplied, j.totalRowsErrors, j.totalRowsErrors ? btn('Show errors',
+        `Show errors of ${j.fileName || 'API import'} started ${when(j.createdAt)}`, () => showJob(j.id)) : '']);
 }
 
 async function showJob(id) {
   const r = await api(`/v1/inventory/imports/${encodeURIComponent(id)}`);
   if (!r.ok) return say('#imp-hist-status', errMsg(r), 1);
   const title = $('#imp-detail-title');
-  title.textContent = `Import ${r.data.fileName || r.data.id}: ${label(r.data.status)}`;
+  say(title, `Import ${r.data.fileName || r.data.id}: ${label(r.data.status)}`);
   $('#imp-detail-body').replaceChildren(...jobView(r.data));
   $('#imp-detail').hidden = false;
   title.focus();
@@ -318,25 +320,25 @@ async function loadOrders(focusId) {
 }
 
 function orderCard(o) {
-  const msg = h('p', { class: 'error', role: 'alert' });
+  const msg = h('p.error', { role: 'alert' });
   const items = (lines) => lines.map((l) => `${l.quantity} × ${l.sku}`).join(', ');
-  return h('article', { class: 'order card', 'aria-labelledby': 'o-' + o.id },
+  return h('article.order.card', { 'aria-labelledby': 'o-' + o.id },
     h('h2', { id: 'o-' + o.id, tabindex: -1 }, `Order #${o.number} `, badge(o.status)),
-    h('p', { class: 'meta' }, `${o.email} · ${money(o.total, o.currency)} · placed ${when(o.createdAt)} · payment ${
+    h('p.meta', `${o.email} · ${money(o.total, o.currency)} · placed ${when(o.createdAt)} · payment ${
       label(o.payment.status)}, ${money(o.payment.captured, o.currency)} captured`),
-    h('p', {}, o.lines.map((l) => `${l.quantity} × ${l.sku} ${l.name}`).join(', ')),
+    h('p', o.lines.map((l) => `${l.quantity} × ${l.sku} ${l.name}`).join(', ')),
     table(`Shipments of order #${o.number}`,
       ['Shipment', 'Source', 'Status', 'Items', 'Expected delivery', 'Tracking', 'Action'], o.shipments,
-      (s) => [h('code', { class: 'id' }, s.id),
+      (s) => [h('code.id', s.id),
         s.stockType === 'onhand' ? `On hand at ${s.locationId}` : s.stockType === 'unsourced' ? 'No source yet'
           : `${s.transitRef} at ${s.locationId}, stock ${s.stockDate || 'no date'}`,
         badge(s.status), items(s.lines), [s.expectedDelivery.message, delayInfo(s)],
-        s.trackingNumber ? [h('code', {}, s.trackingNumber), ` ${when(s.shippedAt)}`] : '',
-        [s.status === 'READY' && h('button', { 'aria-label': `Ship ${s.id}`, onclick: () => ship(o, s, msg) }, 'Ship'),
-          /READY|AWAIT/.test(s.status) && h('button', { 'aria-label': `Cancel ${s.id}`, onclick: () => cancel(o, msg, s) }, 'Cancel')]]),
+        s.trackingNumber ? [h('code', s.trackingNumber), ` ${when(s.shippedAt)}`] : '',
+        [s.status === 'READY' && btn('Ship', `Ship ${s.id}`, () => ship(o, s, msg)),
+          /READY|AWAIT/.test(s.status) && btn('Cancel', `Cancel ${s.id}`, () => cancel(o, msg, s))]]),
     msg,
-    o.shipments.some((s) => /READY|AWAIT/.test(s.status)) ? h('button', { class: 'danger',
-      'aria-label': `Cancel order #${o.number}`, onclick: () => cancel(o, msg) }, 'Cancel order') : null);
+    o.shipments.some((s) => /READY|AWAIT/.test(s.status)) && btn('Cancel order', `Cancel order #${o.number}`,
+      () => cancel(o, msg), '.danger'));
 
   async function ship(o, s, msg) {
     const tracking = await ask({ title: `Ship ${s.id}`, text: `Order #${o.number}: ${items(s.lines)}.`,
@@ -353,7 +355,7 @@ $('#ord-delayed').onchange = ord.reset;
 
 /* A shipment's delay (SPEC 5.8): the ranges, the shopper's answer and until when. */
 const range = (d) => (d?.from ? `${d.from} to ${d.to}` : 'no date');
-const delayInfo = (s, d = s.delay) => (s.overdue || d) && h('p', { class: 'delay' }, s.overdue && badge('OVERDUE'), d && [` Delayed: ${range(d.previous)} → ${
+const delayInfo = (s, d = s.delay) => (s.overdue || d) && h('p.delay', s.overdue && badge('OVERDUE'), d && [` Delayed: ${range(d.previous)} → ${
   range(d.expected)} `, badge(d.consent), d.consent === 'PENDING' ? ` ${d.consentRequired ? 'answer needed' : 'silence accepts'} by ${d.respondBy}` : '']);
 
 async function cancel(o, msg, s) {
@@ -377,18 +379,18 @@ async function loadPOs() {
   const { items, unsourced } = d;
   say(st, items.length ? `${plural(items.length, 'purchase order')}, page ${po.stack.length}.` : 'No purchase order.');
   $('#po-list').replaceChildren(...items.map((p) => poCard(`${p.transitRef}: ${p.sku} at ${p.locationId}`, p,
-    p.overdue && badge('OVERDUE'), h('p', { class: 'meta' }, `Stock date ${p.transitStockDate || 'none'} · ${p.quantity} units, ${
+    p.overdue && badge('OVERDUE'), h('p.meta', `Stock date ${p.transitStockDate || 'none'} · ${p.quantity} units, ${
       p.allocatedQuantity} allocated, ${p.available} available`))), ...unsourced.map((u) => poCard(`No source yet: ${u.sku}`, u)));
 }
 
 /* A purchase order (or a SKU's unsourced units) and the shipments waiting on it. */
 function poCard(name, p, flag, meta) {
   const n = p.waiting.length;
-  return h('article', { class: 'order card' }, h('h2', {}, name, ' ', flag), meta,
-    n ? table(`Shipments waiting on ${name}`, ['Order', 'Units', 'Status', 'Promised', 'Expected', 'Delay'], p.waiting,
+  return h('article.order.card', h('h2', name, ' ', flag), meta,
+    table(`Shipments waiting on ${name}`, ['Order', 'Units', 'Status', 'Promised', 'Expected', 'Delay'], p.waiting,
       (w) => [h('a', { href: '#orders/' + w.orderId }, `#${w.orderNumber}`), w.units, badge(w.status), range(w.promisedDelivery),
-        range(w.expectedDelivery), delayInfo(w)]) : h('p', {}, 'No shipment waits on it.'),
-    p.waitingTotal > n && h('p', {}, `${n} of ${p.waitingTotal} shipments listed.`));
+        range(w.expectedDelivery), delayInfo(w)]) || h('p', 'No shipment waits on it.'),
+    p.waitingTotal > n && h('p', `${n} of ${p.waitingTotal} shipments listed.`));
 }
 
 $('#po-search').onsubmit = $('#po-overdue').onchange = po.reset;
@@ -410,14 +412,13 @@ async function loadReceipts() {
   const items = r.data.items;
   say(st, items.length ? `${r.data.more ? 'The first ' : ''}${plural(items.length, 'transit position')} starting with “${q}”${
     r.data.more ? ': type more to narrow the search' : ''}.` : `No transit position starts with “${q}”.`);
-  $('#rc-found').replaceChildren(items.length ? table('Matching transit positions',
+  $('#rc-found').replaceChildren(table('Matching transit positions',
     ['SKU', 'Reference', 'Location', 'Units', 'Allocated', 'Stock date', 'Action'], items,
-    (p) => [h('code', { class: 'id' }, p.sku), h('code', {}, p.transitRef), p.locationId, p.quantity, p.allocatedQuantity,
-      p.transitStockDate || 'no date', h('button', { 'aria-label': `Use ${p.sku} ${p.transitRef} at ${p.locationId}`,
-        onclick: () => {
-          for (const k of ['sku', 'locationId', 'transitRef']) rcForm.elements[k].value = p[k];
-          rcForm.elements.quantity.focus();
-        } }, 'Use')]) : '');
+    (p) => [h('code.id', p.sku), h('code', p.transitRef), p.locationId, p.quantity, p.allocatedQuantity,
+      p.transitStockDate || 'no date', btn('Use', `Use ${p.sku} ${p.transitRef} at ${p.locationId}`, () => {
+        for (const k of ['sku', 'locationId', 'transitRef']) rcForm.elements[k].value = p[k];
+        rcForm.elements.quantity.focus();
+      })]));
 }
 
 $('#rc-search').onsubmit = (e) => {
@@ -442,14 +443,22 @@ rcForm.onsubmit = async (e) => {
   if (!r.ok) return say(err, errMsg(r));
   const ids = r.data.released;
   $('#rc-result-body').replaceChildren(...[
-    h('p', {}, `${b.quantity} × ${b.sku} from ${b.transitRef} are now on hand at ${b.locationId}.`),
-    ids.length ? [h('p', {}, `${plural(ids.length, 'shipment')} released, ready to ship (oldest order first):`),
-      h('ul', {}, ids.map((id) => h('li', {}, h('code', {}, id))))] : h('p', {}, 'No waiting shipment was released.'),
-    h('p', {}, h('a', { href: '#orders' }, 'Go to orders'))].flat());
+    h('p', `${b.quantity} × ${b.sku} from ${b.transitRef} are now on hand at ${b.locationId}.`),
+    ids.length ? [h('p', `${plural(ids.length, 'shipment')} released, ready to ship (oldest order first):`),
+      h('ul', ids.map((id) => h('li', h('code', id))))] : h('p', 'No waiting shipment was released.'),
+    h('p', h('a', { href: '#orders' }, 'Go to orders'))].flat());
   $('#rc-result').hidden = false;
   $('#rc-result-title').focus();
   loadReceipts();
 };
+
+/* --- limits per SKU and location (SPEC 9) --- */
+
+const limText = (l) => Object.entries(l).filter(([k, v]) => v != null && /Stock|Limit/.test(k)).map((e) => e.join(' ')).join(', ');
+
+/* All four at once, empty: none. The browser checks the fields (no novalidate). */
+$('#lim-form').onsubmit = (e) => saveForm(e, '#lim-saved', '/v1/inventory/limits', (b) => [b], ({ limits: [l] }) =>
+  `Saved: ${l.sku} at ${l.locationId} has ${limText(l) || 'no limits'}.`);
 
 /* --- settings --- */
 
@@ -474,60 +483,56 @@ async function loadSettings() {
 function clearErrors(form) {
   for (const p of form.querySelectorAll('.field .error')) p.remove();
   for (const el of form.querySelectorAll('[aria-invalid]')) {
-    el.removeAttribute('aria-invalid');
+    el.ariaInvalid = null;
     el.setAttribute('aria-describedby', el.getAttribute('aria-describedby').replace(/ ?err-\S+/, ''));
   }
 }
 
 function fieldError(el, text) {
   const id = 'err-' + el.id;
-  el.setAttribute('aria-invalid', 'true');
+  el.ariaInvalid = 'true';
   el.setAttribute('aria-describedby', `${el.getAttribute('aria-describedby') || ''} ${id}`.trim());
-  el.closest('.field').append(h('p', { id, class: 'error' }, text));
+  el.closest('.field').append(h('p.error', { id }, text));
   el.focus();
 }
 
-setForm.onsubmit = async (e) => {
+/* PUTs a form's fields as JSON (in wrap(b)); st says done(answer), or why not. */
+async function saveForm(e, st, path, wrap, done) {
+  const form = e.target, b = {};
   e.preventDefault();
-  const st = $('#set-status'), b = {};
-  clearErrors(setForm);
+  clearErrors(form);
   say(st, 'Saving…');
-  for (const el of setForm.elements) {
+  for (const el of form.elements) {
     if (!el.name) continue;
     // An unreadable number goes as null, so the server's message names the field.
     b[el.name] = el.type === 'checkbox' ? el.checked
       : el.type === 'number' ? (el.value === '' ? null : Number(el.value))
         : el.name === 'holidays' ? el.value.split(/[\s,]+/).filter(Boolean) : el.value;
   }
-  const r = await api('/v1/settings', { method: 'PUT', body: b });
-  if (r.ok) {
-    fillSettings(r.data);
-    return say(st, 'Settings saved.');
-  }
+  const r = await api(path, { method: 'PUT', body: wrap(b) });
+  if (r.ok) return say(st, done(r.data));
   // The 422 names the field in its details, or (min > max) as the first word of its message;
   // field names read as their labels: "“In stock: min” (9) must not be greater than ...".
   const err = r.data?.error || {}, raw = err.message || '';
-  const el = setForm.elements.namedItem(err.details?.[0]?.field || raw.split(' ')[0]);
+  const el = form.elements.namedItem(err.details?.[0]?.field || raw.split(' ')[0]);
   const text = raw ? cap(raw.replace(/\b[a-z]+[A-Z]\w*/g, (n) => {
-    const f = setForm.elements.namedItem(n);
+    const f = form.elements.namedItem(n);
     return f?.labels ? `“${f.labels[0].textContent}”` : n;
   })) + '.' : errMsg(r);
   say(st, 'Not saved: ' + text, 1);
   if (el?.labels) fieldError(el, text);
-};
+}
+
+setForm.onsubmit = (e) => saveForm(e, '#set-status', '/v1/settings', (b) => b, (d) => (fillSettings(d), 'Settings saved.'));
 
 /* --- outbox --- */
 
 const outPg = pager($('#out-pager'), loadOutbox);
 
-async function loadOutbox() {
-  const st = $('#out-status'), d = await outPg.get(st, '/v1/outbox');
-  if (!d) return;
-  const items = d.items;
-  say(st, items.length ? `${plural(items.length, 'email')}, newest first, page ${outPg.stack.length}.` : 'No email yet.');
-  $('#out-list').replaceChildren(items.length ? table('Emails, newest first',
-    ['Queued', 'Kind', 'To', 'Subject', 'Status', 'Attempts', 'Last error'], items,
-    (m) => [when(m.createdAt), label(m.kind), m.to, m.subject, badge(m.status), m.attempts, m.lastError || '']) : '');
+function loadOutbox() {
+  outPg.list('#out-status', '/v1/outbox', {}, (n) => `${plural(n, 'email')}, newest first`, 'No email yet.',
+    '#out-list', 'Emails, newest first', ['Queued', 'Kind', 'To', 'Subject', 'Status', 'Attempts', 'Last error'],
+    (m) => [when(m.createdAt), label(m.kind), m.to, m.subject, badge(m.status), m.attempts, m.lastError || '']);
 }
 $('#out-refresh').onclick = loadOutbox;
 
@@ -538,29 +543,18 @@ const warnView = (job) => (job.totalWarnings ? h('p', {},
   `${plural(job.totalWarnings, 'SKU')} without a product, not for sale: `,
   job.warnings.map((w) => w.sku).join(', '), job.totalWarnings > job.warnings.length ? ', …' : '') : null);
 
-const prod = pager($('#prod-pager'), loadProducts);
-let prodQ = '';
+const prod = pager($('#prod-pager'), loadProducts, $('#prod-search'));
 
-async function loadProducts() {
-  const st = $('#prod-status'), d = await prod.get(st, '/v1/products', { q: prodQ });
-  if (!d) return;
-  const items = d.items, match = prodQ ? ` matching “${prodQ}”` : '';
-  say(st, items.length ? `${plural(items.length, 'product')}${match}, page ${prod.stack.length}.` : `No product${match}.`);
-  $('#prod-table').replaceChildren(items.length ? table('Products by SKU',
-    ['SKU', 'Name', 'Price', 'Status', 'Available'], items,
-    (p) => [h('code', { class: 'id' }, p.sku), p.name, money(p.price, p.currency), badge(p.status), p.availableTotal]) : '');
+function loadProducts() {
+  const match = prod.q ? ` matching “${prod.q}”` : '';
+  prod.list('#prod-status', '/v1/products', { q: prod.q }, (n) => plural(n, 'product') + match,
+    `No product${match}.`, '#prod-table', 'Products by SKU', ['SKU', 'Name', 'Price', 'Status', 'Available'],
+    (p) => [h('code.id', p.sku), p.name, money(p.price, p.currency), badge(p.status), p.availableTotal]);
 }
-
-$('#prod-search').onsubmit = (e) => {
-  prodQ = $('#prod-q').value.trim();
-  prod.reset(e);
-};
 importDialog('pimport', '/v1/products/imports', (n) => plural(n, 'product') + ' saved', loadProducts);
 
 /* --- start: an existing session comes back with its CSRF token --- */
 
 // A new installation has no console user yet: the login page says how to create one.
-const NO_USERS = 'No console user exists yet. Create one on the server with ' +
-  '"sellahead user add NAME" (it asks for a password), then log in here.';
-api('/v1/session').then((r) => (r.ok ? showApp(r.data)
-  : showLogin(r.data?.error?.details?.[0]?.usersExist === false ? NO_USERS : '')));
+api('/v1/session').then((r) => (r.ok ? showApp(r.data) : showLogin(r.data?.error?.details?.[0]?.usersExist === false
+  ? 'No console user exists yet. Create one on the server with "sellahead user add NAME" (it asks for a password), then log in here.' : '')));

@@ -47,13 +47,14 @@ void pg_p_bytes(struct params *p, const unsigned char *b, size_t len)
     pg_p_text(p, p->hex);
 }
 
-/* A position's identity as $1..$4, the order POSITION_KEY names them in. */
+/* A position's identity as $1..$5, the order POSITION_KEY names them in. */
 void pg_p_key(struct params *p, const struct position *k)
 {
     pg_p_text(p, k->sku);
     pg_p_text(p, k->location_id);
     pg_p_int(p, k->stock_type);
     pg_p_text(p, k->transit_ref);
+    pg_p_int(p, k->channel_id);
 }
 
 /* --- columns --- */

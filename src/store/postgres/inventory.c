@@ -123,6 +123,7 @@ static int position_rows(PGresult *r, struct position_list *out, err_t *e)
         pos.quantity = pg_col_i64(r, i, 6);
         pos.reserved = pg_col_i64(r, i, 7);
         pos.allocated = pg_col_i64(r, i, 8);
+        pos.channel_id = pg_col_i64(r, i, 9);
         if (position_list_push(out, &pos)) {
             rc = err_set(e, ERR_NOMEM, "out of memory");
             break;
@@ -155,7 +156,7 @@ static int position_limit_rows(PGresult *r, struct position_list *out, err_t *e)
         return err_set(e, ERR_NOMEM, "out of memory");
     }
     for (int i = 0; i < n; i++)
-        read_limits(r, i, 9, &lims[i]);
+        read_limits(r, i, 10, &lims[i]);
     int rc = position_rows(r, out, e); /* appends row i as out->v[first + i]; clears r */
     for (int i = 0; !rc && i < n; i++)
         out->v[first + (size_t)i].lim = lims[i];
@@ -341,7 +342,8 @@ int pg_position_import(struct store *st, const struct position *pos, int64_t run
             (rc = pg_ctl(s,
                          "CREATE TEMP TABLE IF NOT EXISTS import_stage(line BIGINT, sku TEXT, "
                          "location_id TEXT, stock_type INTEGER, transit_ref TEXT, order_date "
-                         "INTEGER, stock_date INTEGER, quantity BIGINT, reserved BIGINT) "
+                         "INTEGER, stock_date INTEGER, quantity BIGINT, reserved BIGINT, "
+                         "channel_id BIGINT) "
                          "ON COMMIT DROP",
                          e, "stage positions")) ||
             (rc = pg_ctl(s, "TRUNCATE import_stage", e, "stage positions")))
@@ -361,10 +363,10 @@ int pg_position_import(struct store *st, const struct position *pos, int64_t run
         snprintf(od, sizeof od, "%d", (int)pos->order_date);
     if (pos->stock_date != DATE_NONE)
         snprintf(sd, sizeof sd, "%d", (int)pos->stock_date);
-    int n = snprintf(row, sizeof row, "%lld\t%s\t%s\t%d\t%s\t%s\t%s\t%lld\t%lld\n",
+    int n = snprintf(row, sizeof row, "%lld\t%s\t%s\t%d\t%s\t%s\t%s\t%lld\t%lld\t%lld\n",
                      (long long)line, pos->sku, pos->location_id, pos->stock_type,
                      pos->transit_ref, od, sd, (long long)pos->quantity,
-                     (long long)pos->reserved);
+                     (long long)pos->reserved, (long long)pos->channel_id);
     return PQputCopyData(s->conn, row, n) == 1 ? 0 : copy_fail(s, e);
 }
 
@@ -378,9 +380,10 @@ int pg_import_flush(struct store *st, int64_t run, store_dup_fn fn, void *ctx, e
     PGresult *r;
     if (!rc)
         rc = pg_ctl_res(s,
-                        "SELECT line, sku, location_id, stock_type, transit_ref FROM (SELECT *, "
-                        "row_number() OVER (PARTITION BY sku, location_id, stock_type, "
-                        "transit_ref ORDER BY line) AS n FROM import_stage) d WHERE n > 1 "
+                        "SELECT line, sku, location_id, stock_type, transit_ref, channel_id "
+                        "FROM (SELECT *, row_number() OVER (PARTITION BY sku, location_id, "
+                        "stock_type, transit_ref, channel_id ORDER BY line) AS n FROM "
+                        "import_stage) d WHERE n > 1 "
                         "ORDER BY line",
                         &r, e, "look for duplicates");
     if (rc)
@@ -391,6 +394,7 @@ int pg_import_flush(struct store *st, int64_t run, store_dup_fn fn, void *ctx, e
         pg_col_copy(r, i, 2, p.location_id, sizeof p.location_id);
         p.stock_type = pg_col_int(r, i, 3);
         pg_col_copy(r, i, 4, p.transit_ref, sizeof p.transit_ref);
+        p.channel_id = pg_col_i64(r, i, 5);
         fn(ctx, pg_col_i64(r, i, 0), &p);
     }
     PQclear(r);

@@ -92,6 +92,7 @@ int pg_order_insert(struct store *st, struct order_rec *o, err_t *e)
     pg_p_text(&p, a->postal_code);
     pg_p_text(&p, a->country);
     pg_p_text(&p, o->created_at);
+    pg_p_int(&p, o->channel_id);
     /* The database's clock fills an empty created_at; hand the value back. A given one
      * needs no answer: the row goes with the next statement waited for. */
     PGresult *r = NULL;
@@ -277,6 +278,7 @@ static int order_read(struct store *st, const char *id, struct order_rec *o, boo
     pg_col_copy(r, 0, 11, a->postal_code, sizeof a->postal_code);
     pg_col_copy(r, 0, 12, a->country, sizeof a->country);
     pg_col_copy(r, 0, 13, o->created_at, sizeof o->created_at);
+    o->channel_id = pg_col_i64(r, 0, 14);
     PQclear(r);
     rc = load_order_parts(s, o, money, e);
     if (rc)
@@ -509,6 +511,8 @@ int pg_alloc_list(struct store *st, const char *shipment_id, const struct positi
         pg_col_copy(r, row, 3, a->pos.location_id, sizeof a->pos.location_id);
         a->pos.stock_type = pg_col_int(r, row, 4);
         pg_col_copy(r, row, 5, a->pos.transit_ref, sizeof a->pos.transit_ref);
+        a->pos.channel_id = pg_col_i64(r, row, 9);
+        a->order_channel = pg_col_i64(r, row, 10);
         a->pos.order_date = a->pos.stock_date = DATE_NONE;
         a->quantity = pg_col_i64(r, row, 6);
     }

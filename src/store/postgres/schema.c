@@ -197,6 +197,31 @@ static const char *const migrations[] = {
     "  FOR EACH STATEMENT EXECUTE FUNCTION changes_new();"
     "CREATE TRIGGER limits_del AFTER DELETE ON limits REFERENCING OLD TABLE AS o"
     "  FOR EACH STATEMENT EXECUTE FUNCTION changes_old();",
+    /* 12: fabric backorder/preorder records (SPEC 9): what placement knew of each line with
+     * units not served from onhand; the rest is read from the shipments. consent_at: when
+     * an answer to a delay last came ('' for none). */
+    "CREATE TABLE backorders(id TEXT PRIMARY KEY, order_id TEXT NOT NULL REFERENCES orders(id),"
+    "  order_number BIGINT NOT NULL, line INTEGER NOT NULL, sku TEXT COLLATE \"C\" NOT NULL,"
+    "  quantity BIGINT NOT NULL, type INTEGER NOT NULL,"
+    "  location_id TEXT COLLATE \"C\" NOT NULL, consent_at TEXT NOT NULL DEFAULT '',"
+    "  UNIQUE(order_id, line));"
+    "CREATE INDEX backorders_order ON backorders(order_number, line);"
+    "CREATE INDEX backorders_sku ON backorders(sku, order_number, line);",
+    /* 13: channels (SPEC 9). A position's channel is part of its key (0: none, serves every
+     * channel), and of its allocations' key; an order keeps the channel it was placed in. */
+    "ALTER TABLE positions ADD COLUMN channel_id BIGINT NOT NULL DEFAULT 0"
+    "  CHECK (channel_id >= 0);"
+    "ALTER TABLE positions DROP CONSTRAINT positions_pkey;"
+    "ALTER TABLE positions ADD PRIMARY KEY(sku, location_id, stock_type, transit_ref,"
+    "  channel_id);"
+    "ALTER TABLE allocations ADD COLUMN channel_id BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE allocations DROP CONSTRAINT allocations_pkey;"
+    "ALTER TABLE allocations ADD PRIMARY KEY(shipment_id, sku, location_id, stock_type,"
+    "  transit_ref, channel_id);"
+    "DROP INDEX allocations_position;"
+    "CREATE INDEX allocations_position ON allocations(sku, location_id, stock_type,"
+    "  transit_ref, channel_id);"
+    "ALTER TABLE orders ADD COLUMN channel_id BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -574,6 +599,9 @@ static const struct store_ops postgres_ops = {
     .order_get_light = pg_order_get_light,
     .limits_get = pg_limits_get,
     .limits_put = pg_limits_put,
+    .bo_add = pg_bo_add,
+    .bo_scan = pg_bo_scan,
+    .bo_consented = pg_bo_consented,
     .outbox_claim_many = pg_outbox_claim_many,
     .outbox_update_many = pg_outbox_update_many,
     .lines_read = pg_lines_read,

@@ -1,7 +1,8 @@
 /* PostgreSQL backend: the statement table (SQL text, by enum stmt_id). */
 #include "store/postgres/pg_int.h"
 
-#define POSITION_KEY "sku = $1 AND location_id = $2 AND stock_type = $3 AND transit_ref = $4"
+#define POSITION_KEY                                                                          \
+    "sku = $1 AND location_id = $2 AND stock_type = $3 AND transit_ref = $4 AND channel_id = $5"
 /* A shipment's overdue flag and delay (SPEC 5.8), in read_shipment's and save's order. */
 #define DELAY_COLS                                                                            \
     "overdue, delay_consent, delay_detected, delay_prev_from, delay_prev_to, delay_exp_from, " \
@@ -13,8 +14,8 @@
     "promised_from, promised_to, promised_message, payment_required, " DELAY_COLS " FROM shipments "
 #define ALLOC_COLS                                                                            \
     "SELECT a.shipment_id, s.seq, a.sku, a.location_id, a.stock_type, a.transit_ref, "        \
-    "a.quantity, o.number, s.stock_date FROM allocations a JOIN shipments s ON s.id = a.shipment_id "      \
-    "JOIN orders o ON o.id = s.order_id "
+    "a.quantity, o.number, s.stock_date, a.channel_id, o.channel_id FROM allocations a "    \
+    "JOIN shipments s ON s.id = a.shipment_id JOIN orders o ON o.id = s.order_id "
 #define INTENT_COLS                                                                           \
     "SELECT id, order_id, shipment_id, kind, status, amount, currency, provider, token, ref, " \
     "error, created, at, day FROM payment_intents "
@@ -57,7 +58,8 @@
  * each branch through its partial index of transit positions. */
 #define TRANSIT_BRANCH(col, p, order)                                                         \
     "(SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "   \
-    "reserved, allocated FROM positions WHERE stock_type = 1 AND " PREFIX_OF(col, p)          \
+    "reserved, allocated, channel_id FROM positions WHERE stock_type = 1 AND "              \
+    PREFIX_OF(col, p)                                                                         \
     " ORDER BY " order " LIMIT $3)"
 #define TRANSIT_BY_SKU(p) TRANSIT_BRANCH("sku", p, "sku, location_id, transit_ref")
 #define TRANSIT_BY_REF(p) TRANSIT_BRANCH("transit_ref", p, "transit_ref, sku, location_id")
@@ -65,7 +67,7 @@
  * of read_positions. */
 #define POSITION_COLS                                                                         \
     "SELECT p.sku, p.location_id, p.stock_type, p.transit_ref, p.order_date, p.stock_date, "  \
-    "p.quantity, p.reserved, p.allocated, l.safety_stock, l.preorder_limit, "                 \
+    "p.quantity, p.reserved, p.allocated, p.channel_id, l.safety_stock, l.preorder_limit, "   \
     "l.backorder_limit, l.low_stock FROM positions p LEFT JOIN limits l ON l.sku = p.sku "     \
     "AND l.location_id = p.location_id "
 
@@ -73,12 +75,12 @@
  * same way round; IMPORT_UPSERT for those that may exist. */
 #define IMPORT_INSERT(where)                                                                  \
     "INSERT INTO positions(sku, location_id, stock_type, transit_ref, order_date, "           \
-    "stock_date, quantity, reserved, allocated, import_run, changed_run) "                    \
+    "stock_date, quantity, reserved, allocated, import_run, changed_run, channel_id) "        \
     "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity, "    \
-    "reserved, 0, $1, $1 FROM import_stage s " where " ORDER BY sku, location_id, "           \
-    "stock_type, transit_ref"
+    "reserved, 0, $1, $1, channel_id FROM import_stage s " where " ORDER BY sku, "            \
+    "location_id, stock_type, transit_ref, channel_id"
 #define IMPORT_UPSERT                                                                         \
-    " ON CONFLICT (sku, location_id, stock_type, transit_ref) DO UPDATE SET "                 \
+    " ON CONFLICT (sku, location_id, stock_type, transit_ref, channel_id) DO UPDATE SET "     \
     "order_date = excluded.order_date, stock_date = excluded.stock_date, "                    \
     "quantity = excluded.quantity, reserved = excluded.reserved, "                            \
     "import_run = excluded.import_run, changed_run = CASE WHEN (positions.order_date, "       \
@@ -87,7 +89,18 @@
     "THEN excluded.import_run ELSE positions.changed_run END"
 #define IMPORT_POSITION                                                                       \
     " (SELECT 1 FROM positions p WHERE p.sku = s.sku AND p.location_id = s.location_id AND "  \
-    "p.stock_type = s.stock_type AND p.transit_ref = s.transit_ref)"
+    "p.stock_type = s.stock_type AND p.transit_ref = s.transit_ref AND "                      \
+    "p.channel_id = s.channel_id)"
+
+#define BO_COLS                                                                            \
+    "SELECT b.id, b.order_id, b.order_number, b.line, b.sku, p.item_id, b.quantity, "       \
+    "l.quantity, b.type, b.location_id, b.consent_at, o.created_at, s.id, s.status, "       \
+    "s.stock_type, s.location_id, s.stock_date, s.overdue, s.delay_consent, "               \
+    "s.delay_detected, i.quantity FROM backorders b JOIN orders o ON o.id = b.order_id "    \
+    "JOIN order_lines l ON l.order_id = b.order_id AND l.n = b.line "                      \
+    "LEFT JOIN products p ON p.sku = b.sku JOIN shipments s ON s.order_id = b.order_id "   \
+    "JOIN shipment_items i ON i.shipment_id = s.id AND i.sku = b.sku "
+#define BO_ORDER " ORDER BY b.order_number, b.line, s.n"
 
 const char *const pg_stmt_sql[Q_COUNT] = {
     /* DO NOTHING rather than a unique violation: an error would abort the caller's whole
@@ -110,7 +123,7 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     /* Key order: every transaction locks a SKU's positions the same way round. */
     [Q_POSITIONS_LOCK] =
         POSITION_COLS "WHERE p.sku = $1 "
-        "ORDER BY p.location_id, p.stock_type, p.transit_ref FOR UPDATE OF p",
+        "ORDER BY p.location_id, p.stock_type, p.transit_ref, p.channel_id FOR UPDATE OF p",
     [Q_ORDER_LOCK] = "SELECT 1 FROM orders WHERE id = $1 FOR UPDATE",
     [Q_SKU_EXISTS] = "SELECT EXISTS(SELECT 1 FROM products WHERE sku = $1) "
                      "OR EXISTS(SELECT 1 FROM positions WHERE sku = $1)",
@@ -147,8 +160,8 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_ORDER_INSERT] =
         "INSERT INTO orders(id, number, access_token, status, email, currency, total, "
         "ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, "
-        "created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-        "coalesce(nullif($14::text, ''), " NOW_ISO ")) RETURNING created_at",
+        "created_at, channel_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+        "$13, coalesce(nullif($14::text, ''), " NOW_ISO "), $15) RETURNING created_at",
     [Q_ORDER_LINE_INSERT] = "INSERT INTO order_lines(order_id, n, sku, name, quantity, "
                             "unit_price, amount) VALUES($1, $2, $3, $4, $5, $6, $7)",
     /* seq from a sequence: it increases across every server's placements. */
@@ -165,7 +178,7 @@ const char *const pg_stmt_sql[Q_COUNT] = {
                          "voided, refunded) VALUES($1, $2, $3, $4, $5, $6, $7)",
     [Q_ORDER_GET] = "SELECT id, number, access_token, status, email, currency, total, "
                     "ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, "
-                    "ship_country, created_at FROM orders WHERE id = $1",
+                    "ship_country, created_at, channel_id FROM orders WHERE id = $1",
     [Q_ORDER_LINES] = "SELECT sku, name, quantity, unit_price, amount FROM order_lines "
                       "WHERE order_id = $1 ORDER BY n",
     [Q_ORDER_SHIPMENTS] = SHIPMENT_COLS "WHERE order_id = $1 ORDER BY n",
@@ -186,35 +199,37 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     /* The oversell guard: the availability test and the increment are one statement. A
      * concurrent allocation of the same row makes this one wait for its commit, and
      * READ COMMITTED then tests the condition again on the row as committed. */
-    [Q_POSITION_ALLOCATE] = "UPDATE positions SET allocated = allocated + $5 WHERE "
-                            POSITION_KEY " AND quantity - reserved - allocated >= $5",
+    [Q_POSITION_ALLOCATE] = "UPDATE positions SET allocated = allocated + $6 WHERE "
+                            POSITION_KEY " AND quantity - reserved - allocated >= $6",
     /* Locked: the figures checked are the ones the update then changes. */
     [Q_POSITION_GET] = "SELECT quantity, allocated FROM positions WHERE " POSITION_KEY
                        " FOR UPDATE",
     /* Another server may create the same onhand position meanwhile: then add to it. */
     [Q_POSITION_CREATE] = "INSERT INTO positions(sku, location_id, stock_type, transit_ref, "
-                          "order_date, stock_date, quantity, reserved, allocated) "
-                          "VALUES($1, $2, $3, $4, NULL, NULL, $5, 0, $6) "
-                          "ON CONFLICT (sku, location_id, stock_type, transit_ref) DO UPDATE "
+                          "channel_id, order_date, stock_date, quantity, reserved, allocated) "
+                          "VALUES($1, $2, $3, $4, $5, NULL, NULL, $6, 0, $7) "
+                          "ON CONFLICT (sku, location_id, stock_type, transit_ref, channel_id) "
+                          "DO UPDATE "
                           "SET quantity = positions.quantity + excluded.quantity, "
                           "allocated = positions.allocated + excluded.allocated",
-    [Q_POSITION_ADJUST] = "UPDATE positions SET quantity = quantity + $5, "
-                          "allocated = allocated + $6 WHERE " POSITION_KEY,
+    [Q_POSITION_ADJUST] = "UPDATE positions SET quantity = quantity + $6, "
+                          "allocated = allocated + $7 WHERE " POSITION_KEY,
     [Q_ALLOC_GET] = "SELECT quantity FROM allocations WHERE " POSITION_KEY
-                    " AND shipment_id = $5 FOR UPDATE",
+                    " AND shipment_id = $6 FOR UPDATE",
     [Q_ALLOC_UPSERT] =
         "INSERT INTO allocations(shipment_id, sku, location_id, stock_type, transit_ref, "
-        "quantity) VALUES($5, $1, $2, $3, $4, $6) ON CONFLICT (shipment_id, sku, location_id, "
-        "stock_type, transit_ref) DO UPDATE SET quantity = allocations.quantity + "
-        "excluded.quantity",
-    [Q_ALLOC_TAKE] = "UPDATE allocations SET quantity = quantity + $6 WHERE " POSITION_KEY
-                     " AND shipment_id = $5",
-    [Q_ALLOC_REMOVE] = "DELETE FROM allocations WHERE " POSITION_KEY " AND shipment_id = $5",
+        "channel_id, quantity) VALUES($6, $1, $2, $3, $4, $5, $7) ON CONFLICT (shipment_id, "
+        "sku, location_id, stock_type, transit_ref, channel_id) DO UPDATE SET "
+        "quantity = allocations.quantity + excluded.quantity",
+    [Q_ALLOC_TAKE] = "UPDATE allocations SET quantity = quantity + $7 WHERE " POSITION_KEY
+                     " AND shipment_id = $6",
+    [Q_ALLOC_REMOVE] = "DELETE FROM allocations WHERE " POSITION_KEY " AND shipment_id = $6",
     [Q_ALLOC_BY_SHIPMENT] = ALLOC_COLS "WHERE a.shipment_id = $1 ORDER BY a.sku, "
-                                       "a.location_id, a.stock_type, a.transit_ref",
+                                       "a.location_id, a.stock_type, a.transit_ref, "
+                                       "a.channel_id",
     [Q_ALLOC_BY_POSITION] = ALLOC_COLS "WHERE a.sku = $1 AND a.location_id = $2 AND "
-                                       "a.stock_type = $3 AND a.transit_ref = $4 "
-                                       "ORDER BY o.number, s.seq",
+                                       "a.stock_type = $3 AND a.transit_ref = $4 AND "
+                                       "a.channel_id = $5 ORDER BY o.number, s.seq",
     [Q_ALLOC_DELETE] = "DELETE FROM allocations WHERE shipment_id = $1",
     [Q_SHIPMENT_SAVE] =
         "UPDATE shipments SET status = $2, stock_type = $3, location_id = $4, "
@@ -227,7 +242,8 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_SHIPMENT_ITEMS_DELETE] = "DELETE FROM shipment_items WHERE shipment_id = $1",
     [Q_SHIPMENT_DELETE] = "DELETE FROM shipments WHERE id = $1",
     [Q_TRANSIT_PAGE] = "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, "
-                       "quantity, reserved, allocated FROM positions WHERE stock_type = 1 AND "
+                       "quantity, reserved, allocated, channel_id FROM positions WHERE "
+                       "stock_type = 1 AND "
                        "(sku, location_id, transit_ref) > ($1::text, $2::text, $3::text) AND "
                        "($4::text IS NULL OR sku = $4::text) AND "
                        "($5::bigint IS NULL OR stock_date < $5::bigint) "
@@ -270,17 +286,19 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_CHECK_ALLOCATED] =
         "SELECT p.sku, p.location_id, p.stock_type, p.transit_ref, p.allocated, "
         "coalesce(a.total, 0) FROM positions p LEFT JOIN (SELECT sku, location_id, "
-        "stock_type, transit_ref, sum(quantity) AS total FROM allocations "
-        "GROUP BY sku, location_id, stock_type, transit_ref) a ON a.sku = p.sku AND "
-        "a.location_id = p.location_id AND a.stock_type = p.stock_type AND "
-        "a.transit_ref = p.transit_ref WHERE p.allocated <> coalesce(a.total, 0) "
+        "stock_type, transit_ref, channel_id, sum(quantity) AS total FROM allocations "
+        "GROUP BY sku, location_id, stock_type, transit_ref, channel_id) a ON a.sku = p.sku "
+        "AND a.location_id = p.location_id AND a.stock_type = p.stock_type AND "
+        "a.transit_ref = p.transit_ref AND a.channel_id = p.channel_id "
+        "WHERE p.allocated <> coalesce(a.total, 0) "
         "ORDER BY p.sku, p.location_id, p.stock_type, p.transit_ref",
     [Q_CHECK_ALLOC_ORPHAN] =
         "SELECT a.sku, a.location_id, a.stock_type, a.transit_ref, a.shipment_id, a.quantity "
         "FROM allocations a WHERE a.stock_type <> 2 AND NOT EXISTS (SELECT 1 FROM "
         "positions p WHERE "
         "p.sku = a.sku AND p.location_id = a.location_id AND p.stock_type = a.stock_type "
-        "AND p.transit_ref = a.transit_ref) ORDER BY a.shipment_id, a.sku",
+        "AND p.transit_ref = a.transit_ref AND p.channel_id = a.channel_id) "
+        "ORDER BY a.shipment_id, a.sku",
     [Q_CHECK_NEGATIVE] = "SELECT sku, location_id, stock_type, transit_ref, quantity, "
                          "reserved, allocated FROM positions WHERE quantity < 0 OR "
                          "reserved < 0 OR allocated < 0 OR allocated > GREATEST(0, quantity - "
@@ -416,6 +434,15 @@ const char *const pg_stmt_sql[Q_COUNT] = {
         "location_id, CASE WHEN stock_date IS NULL THEN 0 ELSE 1 END) d ON d.sku = l.sku AND "
         "d.location_id = l.location_id WHERE d.total > CASE d.dated WHEN 1 THEN "
         "l.preorder_limit ELSE l.backorder_limit END ORDER BY l.sku, l.location_id, d.dated",
+    /* SPEC 9: fabric backorder/preorder records, each with the order's shipments that
+     * hold its SKU (one row per shipment), by order number then line. */
+    [Q_BO_ADD] = "INSERT INTO backorders(id, order_id, order_number, line, sku, quantity, "
+                 "type, location_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
+    [Q_BO_BY_ID] = BO_COLS "WHERE b.id = $1" BO_ORDER,
+    [Q_BO_BY_ORDER] = BO_COLS "WHERE b.order_number = $1" BO_ORDER,
+    [Q_BO_BY_SKU] = BO_COLS "WHERE b.sku = $1" BO_ORDER,
+    [Q_BO_ALL] = BO_COLS BO_ORDER,
+    [Q_BO_CONSENTED] = "UPDATE backorders SET consent_at = $1 WHERE order_id = $2 AND sku = $3",
     /* The mail worker's batches: up to $4 due emails leased in one statement (SKIP LOCKED as
      * above), oldest first; outcomes saved in one, from arrays of the same length. */
     [Q_OUTBOX_CLAIM_MANY] =

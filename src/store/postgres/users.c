@@ -65,8 +65,8 @@ int pg_apikey_hash(struct store *st, const char *id, unsigned char hash[APIKEY_H
     return rc;
 }
 
-int pg_idem_get(struct store *st, const char *scope, const char *key, char *result,
-                size_t cap, err_t *e)
+int pg_idem_get(struct store *st, const char *scope, const char *key, char **result,
+                err_t *e)
 {
     struct pg_store *s = S(st);
     struct params p = {0};
@@ -78,8 +78,8 @@ int pg_idem_get(struct store *st, const char *scope, const char *key, char *resu
         return rc;
     if (PQntuples(r) == 0)
         rc = ERR_NOTFOUND;
-    else
-        pg_col_copy(r, 0, 0, result, cap);
+    else if (!(*result = pg_col_dup(r, 0, 0)))
+        rc = err_set(e, ERR_NOMEM, "out of memory");
     PQclear(r);
     return rc;
 }

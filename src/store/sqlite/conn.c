@@ -148,12 +148,13 @@ char *sq_col_dup(sqlite3_stmt *q, int i)
     return d;
 }
 
-/* Binds a position's identity to ?1..?4, the order POSITION_KEY names them in. */
+/* Binds a position's identity to ?1..?5, the order POSITION_KEY names them in. */
 void sq_bind_key(sqlite3_stmt *q, const struct position *k)
 {
     sq_bind_text(q, 1, k->sku);
     sq_bind_text(q, 2, k->location_id);
     sqlite3_bind_int(q, 3, k->stock_type);
     sq_bind_text(q, 4, k->transit_ref);
+    sqlite3_bind_int64(q, 5, k->channel_id);
 }
 

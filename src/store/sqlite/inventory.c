@@ -130,12 +130,12 @@ static void read_limits(sqlite3_stmt *q, int i, struct limits *l)
 static int read_positions(struct sqlite_store *s, sqlite3_stmt *q, struct position_list *out,
                           err_t *e)
 {
-    bool limits = sqlite3_column_count(q) > 9;
+    bool limits = sqlite3_column_count(q) > 10;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         struct position p = {0};
         if (limits)
-            read_limits(q, 9, &p.lim);
+            read_limits(q, 10, &p.lim);
         sq_col_copy(q, 0, p.sku, sizeof p.sku);
         sq_col_copy(q, 1, p.location_id, sizeof p.location_id);
         p.stock_type = sqlite3_column_int(q, 2);
@@ -145,6 +145,7 @@ static int read_positions(struct sqlite_store *s, sqlite3_stmt *q, struct positi
         p.quantity = sqlite3_column_int64(q, 6);
         p.reserved = sqlite3_column_int64(q, 7);
         p.allocated = sqlite3_column_int64(q, 8);
+        p.channel_id = sqlite3_column_int64(q, 9);
         if (position_list_push(out, &p))
             return sq_done(q, err_set(e, ERR_NOMEM, "out of memory"));
     }
@@ -281,6 +282,7 @@ int sq_position_import(struct store *st, const struct position *p, int64_t run,
     sqlite3_bind_int64(q, 7, p->quantity);
     sqlite3_bind_int64(q, 8, p->reserved);
     sqlite3_bind_int64(q, 9, run);
+    sqlite3_bind_int64(q, 10, p->channel_id);
     if (sqlite3_step(q) != SQLITE_DONE)
         return sq_done(q, sq_fail(s, e, "save a position"));
     *duplicate = sqlite3_changes(s->db) == 0;

@@ -86,6 +86,7 @@ int sq_order_insert(struct store *st, struct order_rec *o, err_t *e)
     sq_bind_text(q, 12, a->postal_code);
     sq_bind_text(q, 13, a->country);
     sq_bind_text(q, 14, o->created_at);
+    sqlite3_bind_int64(q, 15, o->channel_id);
     if (sqlite3_step(q) != SQLITE_ROW)
         return sq_done(q, sq_fail(s, e, "save the order"));
     /* The database's clock fills an empty created_at; hand the value back. */
@@ -291,6 +292,7 @@ static int order_read(struct store *st, const char *id, struct order_rec *o, boo
     sq_col_copy(q, 11, a->postal_code, sizeof a->postal_code);
     sq_col_copy(q, 12, a->country, sizeof a->country);
     sq_col_copy(q, 13, o->created_at, sizeof o->created_at);
+    o->channel_id = sqlite3_column_int64(q, 14);
     sq_done(q, 0);
     rc = load_order_parts(s, o, money, e);
     if (rc)
@@ -426,7 +428,7 @@ int sq_position_allocate(struct store *st, const struct position *key, int64_t q
     if (!q)
         return e->code;
     sq_bind_key(q, key);
-    sqlite3_bind_int64(q, 5, qty);
+    sqlite3_bind_int64(q, 6, qty);
     if (sqlite3_step(q) != SQLITE_DONE)
         return sq_done(q, sq_fail(s, e, "allocate stock"));
     if (sqlite3_changes(s->db) == 0)
@@ -463,8 +465,8 @@ int sq_position_adjust(struct store *st, const struct position *key, int64_t d_q
     if (!(q = sq_stmt(s, exists ? Q_POSITION_ADJUST : Q_POSITION_CREATE, e)))
         return e->code;
     sq_bind_key(q, key);
-    sqlite3_bind_int64(q, 5, d_quantity);
-    sqlite3_bind_int64(q, 6, d_allocated);
+    sqlite3_bind_int64(q, 6, d_quantity);
+    sqlite3_bind_int64(q, 7, d_allocated);
     return sq_run(s, q, e, "save a position");
 }
 
@@ -481,7 +483,7 @@ int sq_alloc_add(struct store *st, const char *shipment_id, const struct positio
         if (!(q = sq_stmt(s, Q_ALLOC_GET, e)))
             return e->code;
         sq_bind_key(q, key);
-        sq_bind_text(q, 5, shipment_id);
+        sq_bind_text(q, 6, shipment_id);
         int rc = sqlite3_step(q);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
             return sq_done(q, sq_fail(s, e, "read an allocation"));
@@ -500,9 +502,9 @@ int sq_alloc_add(struct store *st, const char *shipment_id, const struct positio
     if (!(q = sq_stmt(s, id, e)))
         return e->code;
     sq_bind_key(q, key);
-    sq_bind_text(q, 5, shipment_id);
+    sq_bind_text(q, 6, shipment_id);
     if (id != Q_ALLOC_REMOVE)
-        sqlite3_bind_int64(q, 6, qty);
+        sqlite3_bind_int64(q, 7, qty);
     return sq_run(s, q, e, "save an allocation");
 }
 
@@ -541,6 +543,8 @@ int sq_alloc_list(struct store *st, const char *shipment_id, const struct positi
         sq_col_copy(q, 3, r->pos.location_id, sizeof r->pos.location_id);
         r->pos.stock_type = sqlite3_column_int(q, 4);
         sq_col_copy(q, 5, r->pos.transit_ref, sizeof r->pos.transit_ref);
+        r->pos.channel_id = sqlite3_column_int64(q, 9);
+        r->order_channel = sqlite3_column_int64(q, 10);
         r->pos.order_date = r->pos.stock_date = DATE_NONE;
         r->quantity = sqlite3_column_int64(q, 6);
     }

@@ -197,6 +197,55 @@ static const char *const migrations[] = {
     "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
     "CREATE TRIGGER limits_del AFTER DELETE ON limits"
     "  BEGIN INSERT INTO changes(sku) VALUES(old.sku); END;",
+    /* 11: fabric backorder/preorder records (SPEC 9): what placement knew of each line with
+     * units not served from onhand; the rest is read from the shipments. consent_at: when
+     * an answer to a delay last came ('' for none). */
+    "CREATE TABLE backorders(id TEXT PRIMARY KEY, order_id TEXT NOT NULL REFERENCES orders(id),"
+    "  order_number INTEGER NOT NULL, line INTEGER NOT NULL, sku TEXT NOT NULL,"
+    "  quantity INTEGER NOT NULL, type INTEGER NOT NULL, location_id TEXT NOT NULL,"
+    "  consent_at TEXT NOT NULL DEFAULT '', UNIQUE(order_id, line));"
+    "CREATE INDEX backorders_order ON backorders(order_number, line);"
+    "CREATE INDEX backorders_sku ON backorders(sku, order_number, line);",
+    /* 12: channels (SPEC 9). A position's channel is part of its key (0: none, serves every
+     * channel), so positions and allocations are rebuilt with it in their primary keys (with
+     * their indexes and change-log triggers); an order keeps the channel it was placed in. */
+    "CREATE TABLE positions_c(sku TEXT NOT NULL, location_id TEXT NOT NULL,"
+    "  stock_type INTEGER NOT NULL, transit_ref TEXT NOT NULL, order_date INTEGER,"
+    "  stock_date INTEGER, quantity INTEGER NOT NULL CHECK (quantity >= 0),"
+    "  reserved INTEGER NOT NULL CHECK (reserved >= 0),"
+    "  allocated INTEGER NOT NULL CHECK (allocated >= 0), import_run INTEGER,"
+    "  changed_run INTEGER, channel_id INTEGER NOT NULL DEFAULT 0 CHECK (channel_id >= 0),"
+    "  PRIMARY KEY(sku, location_id, stock_type, transit_ref, channel_id)) WITHOUT ROWID;"
+    "INSERT INTO positions_c(sku, location_id, stock_type, transit_ref, order_date,"
+    "  stock_date, quantity, reserved, allocated, import_run, changed_run)"
+    "  SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, quantity,"
+    "  reserved, allocated, import_run, changed_run FROM positions;"
+    "DROP TABLE positions;"
+    "ALTER TABLE positions_c RENAME TO positions;"
+    "CREATE INDEX positions_transit_sku ON positions(sku, location_id, transit_ref)"
+    "  WHERE stock_type = 1;"
+    "CREATE INDEX positions_transit_ref ON positions(transit_ref, sku, location_id)"
+    "  WHERE stock_type = 1;"
+    "CREATE INDEX positions_changed ON positions(changed_run) WHERE changed_run IS NOT NULL;"
+    "CREATE TRIGGER positions_ins AFTER INSERT ON positions"
+    "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
+    "CREATE TRIGGER positions_upd AFTER UPDATE ON positions"
+    "  BEGIN INSERT INTO changes(sku) VALUES(new.sku); END;"
+    "CREATE TRIGGER positions_del AFTER DELETE ON positions"
+    "  BEGIN INSERT INTO changes(sku) VALUES(old.sku); END;"
+    "CREATE TABLE allocations_c(shipment_id TEXT NOT NULL REFERENCES shipments(id),"
+    "  sku TEXT NOT NULL, location_id TEXT NOT NULL, stock_type INTEGER NOT NULL,"
+    "  transit_ref TEXT NOT NULL, quantity INTEGER NOT NULL CHECK (quantity > 0),"
+    "  channel_id INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(shipment_id, sku, location_id,"
+    "  stock_type, transit_ref, channel_id)) WITHOUT ROWID;"
+    "INSERT INTO allocations_c(shipment_id, sku, location_id, stock_type, transit_ref,"
+    "  quantity) SELECT shipment_id, sku, location_id, stock_type, transit_ref, quantity"
+    "  FROM allocations;"
+    "DROP TABLE allocations;"
+    "ALTER TABLE allocations_c RENAME TO allocations;"
+    "CREATE INDEX allocations_position ON allocations(sku, location_id, stock_type,"
+    "  transit_ref, channel_id);"
+    "ALTER TABLE orders ADD COLUMN channel_id INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* How long another process's commit may go unseen by version(): asking SQLite costs file
@@ -468,4 +517,7 @@ static const struct store_ops sqlite_ops = {
     .order_get_light = sq_order_get_light,
     .limits_get = sq_limits_get,
     .limits_put = sq_limits_put,
+    .bo_add = sq_bo_add,
+    .bo_scan = sq_bo_scan,
+    .bo_consented = sq_bo_consented,
 };

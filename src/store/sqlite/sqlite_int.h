@@ -140,6 +140,12 @@ enum stmt_id {
     Q_LIMITS_GET,
     Q_LIMITS_PUT,
     Q_CHECK_LIMIT,
+    Q_BO_ADD,
+    Q_BO_BY_ID,
+    Q_BO_BY_ORDER,
+    Q_BO_BY_SKU,
+    Q_BO_ALL,
+    Q_BO_CONSENTED,
     Q_COUNT
 };
 
@@ -232,8 +238,8 @@ int sq_apikey_add(struct store *st, const char *id, const char *name,
                   const unsigned char hash[APIKEY_HASH_LEN], err_t *e);
 int sq_apikey_hash(struct store *st, const char *id, unsigned char hash[APIKEY_HASH_LEN],
                    err_t *e);
-int sq_idem_get(struct store *st, const char *scope, const char *key, char *result,
-                size_t cap, err_t *e);
+int sq_idem_get(struct store *st, const char *scope, const char *key, char **result,
+                err_t *e);
 int sq_idem_put(struct store *st, const char *scope, const char *key, const char *result,
                 err_t *e);
 int sq_user_add(struct store *st, const char *name, const char *hash, err_t *e);
@@ -331,5 +337,12 @@ int sq_changes_since(struct store *st, int64_t after, size_t limit, store_change
                      void *ctx, int64_t *xmin, int64_t *xmax, err_t *e);
 int sq_changes_head(struct store *st, int64_t *head, err_t *e);
 int sq_changes_prune(struct store *st, int64_t upto, err_t *e);
+
+/* backorders.c */
+int sq_bo_add(struct store *st, const struct bo_record *r, err_t *e);
+int sq_bo_scan(struct store *st, const char *id, int64_t order_number, const char *sku,
+               store_bo_fn fn, void *ctx, err_t *e);
+int sq_bo_consented(struct store *st, const char *order_id, const char *sku,
+                    const char *at, err_t *e);
 
 #endif

@@ -73,8 +73,8 @@ int sq_apikey_hash(struct store *st, const char *id, unsigned char hash[APIKEY_H
     return sq_done(q, 0);
 }
 
-int sq_idem_get(struct store *st, const char *scope, const char *key, char *result,
-                size_t cap, err_t *e)
+int sq_idem_get(struct store *st, const char *scope, const char *key, char **result,
+                err_t *e)
 {
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = sq_stmt(s, Q_IDEM_GET, e);
@@ -87,8 +87,8 @@ int sq_idem_get(struct store *st, const char *scope, const char *key, char *resu
         return sq_done(q, ERR_NOTFOUND);
     if (rc != SQLITE_ROW)
         return sq_done(q, sq_fail(s, e, "read an idempotency key"));
-    sq_col_copy(q, 0, result, cap);
-    return sq_done(q, 0);
+    *result = sq_col_dup(q, 0);
+    return sq_done(q, *result ? 0 : err_set(e, ERR_NOMEM, "out of memory"));
 }
 
 int sq_idem_put(struct store *st, const char *scope, const char *key, const char *result,
