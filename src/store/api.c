@@ -5,6 +5,8 @@
 
 #include <stdlib.h>
 
+#include "store/common.h"
+
 bool store_group_commit(const struct store *st)
 {
     return st->ops->group_commit;
@@ -570,19 +572,7 @@ int store_lines_read(struct store *st, const char *const *skus, size_t n, bool l
                      int64_t *number, struct settings *s, struct product *products,
                      bool *found, struct position_list *lists, err_t *e)
 {
-    if (st->ops->lines_read)
-        return st->ops->lines_read(st, skus, n, lock, number, s, products, found, lists, e);
-    int rc = number ? st->ops->order_next_number(st, number, e) : 0;
-    if (!rc)
-        rc = st->ops->settings_get(st, s, e);
-    for (size_t i = 0; i < n && !rc; i++) {
-        rc = st->ops->product_get(st, skus[i], &products[i], e);
-        found[i] = rc == 0;
-        if (rc == ERR_NOTFOUND)
-            rc = 0;
-        if (!rc)
-            rc = lock ? st->ops->positions_lock(st, skus[i], &lists[i], e)
-                      : st->ops->positions_by_sku(st, skus[i], &lists[i], e);
-    }
-    return rc;
+    return st->ops->lines_read
+               ? st->ops->lines_read(st, skus, n, lock, number, s, products, found, lists, e)
+               : store_lines_read_each(st, skus, n, lock, number, s, products, found, lists, e);
 }

@@ -252,6 +252,7 @@ static bool stmt_defer(enum stmt_id id)
     case Q_OUTBOX_ADD:
     case Q_INTENT_ADD:
     case Q_CAPTURE_ADD:
+    case Q_BO_ADD:
         return true;
     default:
         return false;

@@ -711,21 +711,9 @@ int pg_lines_read(struct store *st, const char *const *skus, size_t n, bool lock
                   bool *found, struct position_list *lists, err_t *e)
 {
     struct pg_store *s = S(st);
+    if (!s->pipe) /* outside a write transaction */
+        return store_lines_read_each(st, skus, n, lock, number, set, products, found, lists, e);
     enum stmt_id pos = lock ? Q_POSITIONS_LOCK : Q_POSITIONS_BY_SKU;
-    if (!s->pipe) { /* outside a write transaction: one statement at a time */
-        int rc = number ? pg_order_next_number(st, number, e) : 0;
-        if (!rc)
-            rc = pg_settings_get(st, set, e);
-        for (size_t i = 0; i < n && !rc; i++) {
-            rc = pg_product_get(st, skus[i], &products[i], e);
-            found[i] = rc == 0;
-            if (rc == ERR_NOTFOUND)
-                rc = 0;
-            if (!rc)
-                rc = read_positions(st, pos, skus[i], &lists[i], e);
-        }
-        return rc;
-    }
     /* rs[0]: the settings; rs[1 + 2i], rs[2 + 2i]: SKU i's product and positions. */
     PGresult **rs = calloc(1 + 2 * n, sizeof *rs);
     PGresult *num = NULL;
