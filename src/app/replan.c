@@ -356,6 +356,7 @@ static int follow_delay(struct store *st, const struct sku_plan *p, const struct
     d->expected_from = undated ? DATE_NONE : sh->expected.from;
     if (act == DELAY_UPDATE)
         return 0;
+    d->notified = p->today;
     struct email m;
     if (compose_shipment_delayed(o, sh, p->s, &m))
         return err_set(e, ERR_NOMEM, "out of memory");

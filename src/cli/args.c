@@ -15,6 +15,7 @@ static const char **flag_slot(struct cli_args *a, const char *name)
         {"web", offsetof(struct cli_args, web)},
         {"mail-dir", offsetof(struct cli_args, mail_dir)},
         {"quantity", offsetof(struct cli_args, quantity)},
+        {"channel", offsetof(struct cli_args, channel)},
         {"from", offsetof(struct cli_args, from)},
         {"to", offsetof(struct cli_args, to)},
     };

@@ -12,7 +12,7 @@
 struct cli_args {
     const char *pos[CLI_MAX_POS];
     int npos;
-    const char *db, *host, *port, *web, *mail_dir, *quantity, *from, *to;
+    const char *db, *host, *port, *web, *mail_dir, *quantity, *channel, *from, *to;
     bool help;
     bool force; /* --force, where allowed */
 };

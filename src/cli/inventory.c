@@ -157,15 +157,16 @@ int cli_template(int argc, char **argv)
 }
 
 static const char inventory_usage[] =
-    "usage: sellahead inventory SKU [--quantity N] [--db D]\n"
+    "usage: sellahead inventory SKU [--quantity N] [--channel C] [--db D]\n"
     "\n"
     "Prints the single-item availability document (as GET /v1/inventory/SKU) as JSON;\n"
-    "--quantity adds the promise for that many units. Exit code 1 for an unknown SKU.\n";
+    "--quantity adds the promise for that many units; --channel answers for sales channel C\n"
+    "(its positions and those without a channel). Exit code 1 for an unknown SKU.\n";
 
 int cli_inventory(int argc, char **argv)
 {
     struct cli_args a;
-    int rc = cli_parse(argc, argv, "db quantity", inventory_usage, &a);
+    int rc = cli_parse(argc, argv, "db quantity channel", inventory_usage, &a);
     if (rc || a.help)
         return rc;
     if (a.npos != 1) {
@@ -182,6 +183,16 @@ int cli_inventory(int argc, char **argv)
             return 2;
         }
     }
+    long long channel = 0;
+    if (a.channel) {
+        char *end;
+        channel = strtoll(a.channel, &end, 10);
+        if (*end || !*a.channel || channel < 1 || channel > 2147483647) {
+            fprintf(stderr, "sellahead: --channel must be a whole number from 1 to "
+                            "2147483647\n");
+            return 2;
+        }
+    }
     struct store *st;
     if (cli_store(&a, &st))
         return 1;
@@ -191,7 +202,7 @@ int cli_inventory(int argc, char **argv)
     date_t today = date_today();
     rc = settings_load(st, &s, &e);
     if (!rc)
-        rc = view_item_load(st, a.pos[0], &s, today, &it, &e);
+        rc = view_item_load(st, a.pos[0], channel, &s, today, &it, &e);
     store_close(st);
     if (rc) {
         fprintf(stderr, "sellahead: %s\n", e.msg);

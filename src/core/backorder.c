@@ -65,8 +65,7 @@ void bo_live(struct bo_record *r, struct bo_live *out)
     if (m->stock_type != STOCK_UNSOURCED && m->location_id[0])
         memcpy(out->location_id, m->location_id, sizeof out->location_id);
     out->consented = m->consent == CONSENT_ACCEPTED || m->consent == CONSENT_IMPLIED;
-    if (m->consent != CONSENT_NONE)
-        out->notified = m->detected;
+    out->notified = m->notified;
 }
 
 const char *bo_type_name(int type)

@@ -23,7 +23,7 @@ struct bo_piece {
     date_t stock_date;
     bool overdue;
     int consent;     /* enum delay_consent of the shipment's delay */
-    date_t detected; /* the delay notice's business date; DATE_NONE without one */
+    date_t notified; /* the last delay notice's business date; DATE_NONE without one */
     int64_t quantity;
     int64_t mine; /* set by bo_live: how many of them are the record's */
 };

@@ -184,6 +184,8 @@ struct shipment_delay {
     date_t detected;       /* the notice's business date */
     date_t previous_from, previous_to; /* the range before the delay */
     date_t expected_from;  /* with st.expected_to: the new range; DATE_NONE when undated */
+    date_t notified;       /* the last notice's business date (the first is detected); kept
+                            * after a withdrawal; DATE_NONE before any */
 };
 
 struct shipment_rec {

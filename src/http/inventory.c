@@ -200,7 +200,7 @@ void h_inventory_list(struct http_req *r, struct http_resp *out)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         struct item it;
-        if (view_item_load(r->st, skus[i].sku, &s, today, &it, &e)) {
+        if (view_item_load(r->st, skus[i].sku, 0, &s, today, &it, &e)) {
             free(skus);
             json_decref(items);
             http_fail(out, &e);

@@ -139,7 +139,7 @@ void h_products_list(struct http_req *r, struct http_resp *out)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         struct item it;
-        if (view_item_load(r->st, v[i].sku, &s, today, &it, &e)) {
+        if (view_item_load(r->st, v[i].sku, 0, &s, today, &it, &e)) {
             free(v);
             json_decref(items);
             http_fail(out, &e);
@@ -172,7 +172,7 @@ void h_products_get(struct http_req *r, struct http_resp *out)
         return;
     }
     struct item it;
-    if (view_item_load(r->st, p.sku, &s, date_today(), &it, &e)) {
+    if (view_item_load(r->st, p.sku, 0, &s, date_today(), &it, &e)) {
         http_fail(out, &e);
         return;
     }

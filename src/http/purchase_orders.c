@@ -26,13 +26,18 @@ static json_t *waiting_json(const struct po_entry *en)
     return a;
 }
 
-/* A cursor is the last row's key: "SKU.LOCATION.REF" (ids are letters and digits). */
+/* A cursor is the last row's key: "SKU.LOCATION.REF.CHANNEL" (ids are letters and digits;
+ * channel 0 for none). */
 static bool parse_cursor(const char *c, struct position *key)
 {
     char sku[ID_MAX + 1], loc[ID_MAX + 1], ref[ID_MAX + 1], end;
-    if (sscanf(c, "%64[A-Za-z0-9].%64[A-Za-z0-9].%64[A-Za-z0-9]%c", sku, loc, ref, &end) != 3)
+    long long channel;
+    if (sscanf(c, "%64[A-Za-z0-9].%64[A-Za-z0-9].%64[A-Za-z0-9].%lld%c", sku, loc, ref,
+               &channel, &end) != 4 ||
+        channel < 0)
         return false;
     memset(key, 0, sizeof *key);
+    key->channel_id = channel;
     memcpy(key->sku, sku, sizeof sku);
     memcpy(key->location_id, loc, sizeof loc);
     memcpy(key->transit_ref, ref, sizeof ref);
@@ -96,6 +101,8 @@ void h_purchase_orders_list(struct http_req *r, struct http_resp *out)
                               (json_int_t)position_available(p), "overdue", en->overdue,
                               "waiting", waiting_json(en), "waitingTotal",
                               (json_int_t)en->waiting_total);
+        if (p->channel_id)
+            json_object_set_new(o, "channelId", json_integer(p->channel_id));
         json_array_append_new(items, o);
     }
     for (size_t i = 0; i < page.nunsourced; i++)
@@ -106,8 +113,9 @@ void h_purchase_orders_list(struct http_req *r, struct http_resp *out)
     json_t *next = json_null();
     if (page.more && page.nitems) {
         const struct position *p = &page.items[page.nitems - 1].pos;
-        char c[3 * (ID_MAX + 1)];
-        snprintf(c, sizeof c, "%s.%s.%s", p->sku, p->location_id, p->transit_ref);
+        char c[3 * (ID_MAX + 1) + 24];
+        snprintf(c, sizeof c, "%s.%s.%s.%lld", p->sku, p->location_id, p->transit_ref,
+                 (long long)p->channel_id);
         next = json_string(c);
     }
     po_page_free(&page);

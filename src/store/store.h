@@ -215,7 +215,7 @@ struct store_ops {
     int (*replan_skus)(struct store *st, int64_t run, char (**out)[ID_MAX + 1], size_t *n,
                        err_t *e);
     /* Up to limit transit positions after key `after` (NULL: from the first) by sku,
-     * location, transit_ref; of one sku when given; with a stock date before
+     * location, transit_ref, channel; of one sku when given; with a stock date before
      * overdue_before unless that is DATE_NONE. Appended to out. */
     int (*transit_page)(struct store *st, const struct position *after, const char *sku,
                         date_t overdue_before, size_t limit, struct position_list *out,

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int view_item_load(struct store *st, const char *sku, const struct settings *s, date_t today,
-                   struct item *out, err_t *e)
+int view_item_load(struct store *st, const char *sku, int64_t channel,
+                   const struct settings *s, date_t today, struct item *out, err_t *e)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->sku, sizeof out->sku, "%s", sku);
@@ -19,6 +19,7 @@ int view_item_load(struct store *st, const char *sku, const struct settings *s, 
         return rc;
     }
     position_sort(out->positions.v, out->positions.n);
+    out->positions.n = position_for_channel(out->positions.v, out->positions.n, channel);
     promise_availability(out->positions.v, out->positions.n, s, today, &out->avail);
     return 0;
 }

@@ -23,9 +23,10 @@ struct item {
     int64_t item_id; /* the product's fabric itemId (SPEC 9); 0 when none or not loaded */
 };
 
-/* Loads positions and computes availability with the given settings and today. */
-int view_item_load(struct store *st, const char *sku, const struct settings *s, date_t today,
-                   struct item *out, err_t *e);
+/* Loads positions and computes availability with the given settings and today, for channel
+ * (0: every position; SPEC 9). */
+int view_item_load(struct store *st, const char *sku, int64_t channel,
+                   const struct settings *s, date_t today, struct item *out, err_t *e);
 void view_item_free(struct item *it);
 
 /* SPEC 5.1: the single-item document; quantity > 0 adds the promise. */

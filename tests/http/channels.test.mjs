@@ -239,6 +239,17 @@ describe('availability', () => {
         422, 'VALIDATION_FAILED', /channelId/);
     });
 
+  test('sellahead inventory --channel prints the same document as ?channelId=', async () => {
+    const sku = await channelSku([{ quantity: 4 }, { quantity: 3, channelId: A }, { quantity: 6, channelId: B }]);
+    for (const channel of [A, B]) {
+      const cli = await srv.cli(['inventory', sku, '--channel', String(channel), '--quantity', '5']);
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.deepEqual(JSON.parse(cli.stdout), await doc(sku, { channel, quantity: 5 }));
+    }
+    const all = await srv.cli(['inventory', sku]);
+    assert.equal(JSON.parse(all.stdout).availableStockQuantity, 13);
+  });
+
   test('fabric endpoints show each position\'s channel', async () => {
     const sku = await channelSku([{ quantity: 4 }, { quantity: 3, channelId: A },
       { quantity: 6, channelId: B }, { quantity: 5, channelId: A, ref: 'PO9', stockDate: '2026-12-20' }]);

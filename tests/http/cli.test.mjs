@@ -68,6 +68,8 @@ describe('usage and --help', () => {
     [['inventory', 'MUG3', '--quantity', '0']],
     [['inventory', 'MUG3', '--quantity', 'abc']],
     [['inventory', 'MUG3', '--port', '1']],
+    [['inventory', 'MUG3', '--channel', '0']],
+    [['inventory', 'MUG3', '--channel', 'A1']],
     [['location', 'add', 'WH9']],
     [['location', 'remove', 'WH9', 'x']],
     [['apikey', 'create']],

@@ -10,7 +10,7 @@ import path from 'node:path';
 
 import { ISO_TIME, PG_URL, assertError, createPgDatabase, dropPgDatabase, run, startServer } from './lib/server.mjs';
 import { assertCheck, createSku, getOrder, ownServer, placeOrder, receive, ship } from './lib/shop.mjs';
-import { PO, consent, shipmentFrom, world } from './lib/promises.mjs';
+import { PO, consent, mails, shipmentFrom, world } from './lib/promises.mjs';
 
 const search = (srv, body, opts = {}) => srv.api('/backorders-preorders/search', { key: true, body, ...opts });
 const eq = (field, value) => ({ field, condition: 'EQ', value });
@@ -113,6 +113,27 @@ test('a re-plan keeps the id: a PO cut leaves units unsourced (BACKORDER), new s
   await w.importAt('2026-11-29', [{ sku, ref: 'RU2', quantity: 10, stockDate: '2026-12-12' }]);
   now = await getRecord(w.srv, rec.id);
   assert.deepEqual([now.id, now.type, now.status], [rec.id, 'PREORDER', 'AWAITING_STOCK']);
+  await assertCheck(w.srv);
+});
+
+test('lastNotifiedAt is the last delay notice: a later email moves it, a withdrawal keeps it', async (t) => {
+  const w = await world(t);
+  const sku = await createSku(w.srv, { transit: [PO('RN1', '2026-12-10', 5)] });
+  const o = await placeOrder(w.srv, [{ sku, quantity: 2 }]);
+  const [rec] = await recordsOf(w.srv, o);
+  await w.importAt('2026-11-28', [{ sku, ref: 'RN1', quantity: 5, stockDate: '2026-12-18' }]);
+  assert.equal((await getRecord(w.srv, rec.id)).lastNotifiedAt, '2026-11-28');
+  // Later again: a second notice about the same delay.
+  await w.importAt('2026-11-30', [{ sku, ref: 'RN1', quantity: 5, stockDate: '2026-12-26' }]);
+  const s = await shipmentFrom(w.srv, o.id, 'RN1');
+  assert.equal(s.delay.detectedAt, '2026-11-28', 'the delay is the same one');
+  assert.equal((await mails(w.srv, 'shipment_delayed', o.number)).length, 2);
+  assert.equal((await getRecord(w.srv, rec.id)).lastNotifiedAt, '2026-11-30');
+  // Back within the promise: the delay is withdrawn, the shopper was still told on 11-30.
+  await w.importAt('2026-12-01', [{ sku, ref: 'RN1', quantity: 5, stockDate: '2026-12-10' }]);
+  const now = await getRecord(w.srv, rec.id);
+  assert.equal((await shipmentFrom(w.srv, o.id, 'RN1')).delay, null);
+  assert.deepEqual([now.lastNotifiedAt, now.isDelayConsented], ['2026-11-30', false]);
   await assertCheck(w.srv);
 });
 

@@ -56,15 +56,32 @@ describe('purchase orders', () => {
     ] });
     const one = await list(`?sku=${sku}&limit=2`);
     assert.deepEqual(one.json.items.map((p) => p.transitRef), ['PR1', 'PR2']);
-    assert.equal(one.json.nextCursor, `${sku}.WH1.PR2`);
+    assert.equal(one.json.nextCursor, `${sku}.WH1.PR2.0`);
     const two = await list(`?sku=${sku}&limit=2&cursor=${one.json.nextCursor}`);
     assert.deepEqual(two.json.items.map((p) => p.transitRef), ['PR3']);
     assert.equal(two.json.nextCursor, null);
   });
 
+  test('one PO reference in two channels: two items, each on one page, with its channelId', async () => {
+    const sku = await createSku(srv, { price: 1000 });
+    const po = (channelId, quantity) => ({ sku, locationId: 'WH1', stockType: 'intransit', transitRef: 'PCH1',
+      quantity, transitOrderDate: '2026-11-20', transitStockDate: '2026-12-15', ...(channelId && { channelId }) });
+    const put = await srv.bulk([po(0, 3), po(7, 4), po(9, 5)]);
+    assert.equal(put.status, 201, put.text);
+    const seen = [];
+    let cursor = '';
+    for (let i = 0; i < 4; i++) {
+      const r = await list(`?sku=${sku}&limit=1${cursor && `&cursor=${cursor}`}`);
+      assert.equal(r.status, 200, r.text);
+      seen.push(...r.json.items.map((p) => [p.transitRef, p.channelId ?? null, p.quantity]));
+      if (!(cursor = r.json.nextCursor)) break;
+    }
+    assert.deepEqual(seen, [['PCH1', null, 3], ['PCH1', 7, 4], ['PCH1', 9, 5]]);
+  });
+
   test('needs a key; bad parameters are 422', async () => {
     assertError(await srv.api('/v1/purchase-orders'), 401, 'UNAUTHORIZED');
-    for (const q of ['?limit=0', '?limit=101', '?overdue=yes', '?sku=A%20B', '?cursor=nope']) {
+    for (const q of ['?limit=0', '?limit=101', '?overdue=yes', '?sku=A%20B', '?cursor=nope', '?cursor=A.B.C', '?cursor=A.B.C.-1']) {
       assertError(await list(q), 422, 'VALIDATION_FAILED');
     }
   });

@@ -14,7 +14,7 @@
 static struct bo_piece piece(const char *id, int status, int stock_type, int64_t qty)
 {
     struct bo_piece p = {.status = status, .stock_type = stock_type, .quantity = qty,
-                         .stock_date = DATE_NONE, .detected = DATE_NONE};
+                         .stock_date = DATE_NONE, .notified = DATE_NONE};
     strcpy(p.shipment_id, id);
     strcpy(p.location_id, "WH1");
     return p;
@@ -81,7 +81,7 @@ static void test_declined_part_is_the_records(void **state)
     struct bo_piece v[] = {piece("onhand", SHIP_READY, STOCK_ONHAND, 2),
                            piece("po", SHIP_CANCELLED, STOCK_INTRANSIT, 3)};
     v[1].consent = CONSENT_DECLINED;
-    v[1].detected = 42;
+    v[1].notified = 42;
     struct bo_record r = record(5, 3, v, 2);
     struct bo_live l;
     bo_live(&r, &l);

@@ -41,7 +41,7 @@ static void read_piece(const PGresult *res, int i, struct bo_piece *p)
     p->stock_date = pg_col_date(res, i, 16);
     p->overdue = pg_col_int(res, i, 17) != 0;
     p->consent = pg_col_int(res, i, 18);
-    p->detected = pg_col_date(res, i, 19);
+    p->notified = pg_col_date(res, i, 19);
     p->quantity = pg_col_i64(res, i, 20);
 }
 

@@ -201,6 +201,7 @@ int pg_transit_page(struct store *st, const struct position *after, const char *
     pg_p_text(&p, sku);
     pg_p_date(&p, overdue_before);
     pg_p_limit(&p, limit);
+    pg_p_int(&p, after ? after->channel_id : 0);
     PGresult *r;
     int rc = pg_exec_stmt(S(st), Q_TRANSIT_PAGE, &p, &r, e, "list purchase orders");
     return rc ? rc : position_rows(r, out, e);

@@ -44,7 +44,7 @@ static void read_piece(sqlite3_stmt *q, struct bo_piece *p)
     p->stock_date = sq_col_date(q, 16);
     p->overdue = sqlite3_column_int(q, 17) != 0;
     p->consent = sqlite3_column_int(q, 18);
-    p->detected = sq_col_date(q, 19);
+    p->notified = sq_col_date(q, 19);
     p->quantity = sqlite3_column_int64(q, 20);
 }
 

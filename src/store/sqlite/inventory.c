@@ -262,6 +262,7 @@ int sq_transit_page(struct store *st, const struct position *after, const char *
         sq_bind_text(q, 4, sku);
     sq_bind_date(q, 5, overdue_before);
     sqlite3_bind_int64(q, 6, (sqlite3_int64)limit);
+    sqlite3_bind_int64(q, 7, after ? after->channel_id : 0);
     return read_positions(s, q, out, e);
 }
 

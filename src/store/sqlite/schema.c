@@ -246,6 +246,10 @@ static const char *const migrations[] = {
     "CREATE INDEX allocations_position ON allocations(sku, location_id, stock_type,"
     "  transit_ref, channel_id);"
     "ALTER TABLE orders ADD COLUMN channel_id INTEGER NOT NULL DEFAULT 0;",
+    /* 13: the business date of a shipment's last delay notice (fabric's lastNotifiedAt);
+     * until now only the first was kept. */
+    "ALTER TABLE shipments ADD COLUMN delay_notified INTEGER;"
+    "UPDATE shipments SET delay_notified = delay_detected;",
 };
 
 /* How long another process's commit may go unseen by version(): asking SQLite costs file

@@ -10,7 +10,7 @@
 #define DELAY_COLS                                                                            \
     "overdue, delay_consent, delay_detected, delay_prev_from, delay_prev_to, delay_exp_from, " \
     "delay_exp_to, delay_respond_by, delay_required, accepted_to, accepted_undated, "         \
-    "consented_before"
+    "consented_before, delay_notified"
 #define SHIPMENT_COLS                                                                         \
     "SELECT id, order_id, seq, status, stock_type, location_id, transit_ref, stock_date, "    \
     "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at, "     \
@@ -71,7 +71,7 @@
     "SELECT b.id, b.order_id, b.order_number, b.line, b.sku, p.item_id, b.quantity, "       \
     "l.quantity, b.type, b.location_id, b.consent_at, o.created_at, s.id, s.status, "       \
     "s.stock_type, s.location_id, s.stock_date, s.overdue, s.delay_consent, "               \
-    "s.delay_detected, i.quantity FROM backorders b JOIN orders o ON o.id = b.order_id "    \
+    "s.delay_notified, i.quantity FROM backorders b JOIN orders o ON o.id = b.order_id "    \
     "JOIN order_lines l ON l.order_id = b.order_id AND l.n = b.line "                      \
     "LEFT JOIN products p ON p.sku = b.sku JOIN shipments s ON s.order_id = b.order_id "   \
     "JOIN shipment_items i ON i.shipment_id = s.id AND i.sku = b.sku "
@@ -209,7 +209,7 @@ const char *const sq_stmt_sql[Q_COUNT] = {
         "delay_detected = ?13, delay_prev_from = ?14, delay_prev_to = ?15, "
         "delay_exp_from = ?16, delay_exp_to = ?17, delay_respond_by = ?18, "
         "delay_required = ?19, accepted_to = ?20, accepted_undated = ?21, "
-        "consented_before = ?22 WHERE id = ?1",
+        "consented_before = ?22, delay_notified = ?23 WHERE id = ?1",
     [Q_SHIPMENT_ITEMS_DELETE] = "DELETE FROM shipment_items WHERE shipment_id = ?1",
     [Q_SHIPMENT_DELETE] = "DELETE FROM shipments WHERE id = ?1",
     /* SKUs whose positions an import changed and that hold open allocations (unsourced
@@ -219,9 +219,9 @@ const char *const sq_stmt_sql[Q_COUNT] = {
     [Q_TRANSIT_PAGE] = "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, "
                        "quantity, reserved, allocated, channel_id FROM positions WHERE "
                        "stock_type = 1 AND "
-                       "(sku, location_id, transit_ref) > (?1, ?2, ?3) AND "
+                       "(sku, location_id, transit_ref, channel_id) > (?1, ?2, ?3, ?7) AND "
                        "(?4 IS NULL OR sku = ?4) AND (?5 IS NULL OR stock_date < ?5) "
-                       "ORDER BY sku, location_id, transit_ref LIMIT ?6",
+                       "ORDER BY sku, location_id, transit_ref, channel_id LIMIT ?6",
     [Q_REPLAN_SKUS] = "SELECT DISTINCT p.sku FROM positions p WHERE p.changed_run = ?1 AND "
                       "EXISTS(SELECT 1 FROM allocations a WHERE a.sku = p.sku) ORDER BY p.sku",
     [Q_SHIPMENT_GET] = SHIPMENT_COLS "WHERE id = ?1",
