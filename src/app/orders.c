@@ -106,46 +106,54 @@ int orders_changed(struct store *st, struct order_rec *o, struct settings *s, er
     return rc ? rc : store_settings_get(st, s, e);
 }
 
-/* Loads each line's product (name, price, currency) and positions in allocation order;
- * with lock, the positions stay locked until the transaction ends, so the plan made from
- * them still holds when it is written. */
+/* Loads the settings and each line's product (name, price, currency) and positions in
+ * allocation order (those that serve channel), in one go (one round trip on PostgreSQL),
+ * and draws an order number when number is not NULL; with lock, the positions stay locked
+ * until the transaction ends, so the plan made from them still holds when it is written. */
 static int load_lines(struct store *st, struct order_line *lines, size_t n,
-                      struct position_list *lists, char currency[4], bool lock,
-                      int64_t channel, err_t *e)
+                      struct position_list *lists, char currency[4], struct settings *s,
+                      bool lock, int64_t channel, int64_t *number, err_t *e)
 {
     size_t idx[ORDER_MAX_LINES];
     sku_order(lines, n, idx);
-    for (size_t k = 0; k < n; k++) {
+    const char *skus[ORDER_MAX_LINES];
+    bool found[ORDER_MAX_LINES];
+    struct position_list got[ORDER_MAX_LINES];
+    memset(got, 0, n * sizeof *got);
+    for (size_t k = 0; k < n; k++)
+        skus[k] = lines[idx[k]].sku;
+    struct product *products = calloc(n ? n : 1, sizeof *products);
+    int rc = products ? store_lines_read(st, skus, n, lock, number, s, products, found, got, e)
+                      : err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < n; k++)
+        lists[idx[k]] = got[k]; /* the caller's to free, whatever happens */
+    for (size_t k = 0; k < n && !rc; k++) {
         size_t i = idx[k];
-        struct product p;
-        int rc = store_product_get(st, lines[i].sku, &p, e);
-        if (rc == ERR_NOTFOUND)
-            return err_named(e, ERR_NOTFOUND, "SKU_NOT_FOUND", "SKU %s is not in the catalog",
-                             lines[i].sku);
-        if (rc)
-            return rc;
-        if (k == 0)
-            memcpy(currency, p.currency, 4);
-        else if (strcmp(currency, p.currency))
-            return err_set(e, ERR_INVALID,
-                           "all items must share one currency (%s is in %s, not %s)", p.sku,
-                           p.currency, currency);
+        const struct product *p = &products[k];
+        if (!found[k])
+            rc = err_named(e, ERR_NOTFOUND, "SKU_NOT_FOUND", "SKU %s is not in the catalog",
+                           lines[i].sku);
+        else if (k > 0 && strcmp(currency, p->currency))
+            rc = err_set(e, ERR_INVALID,
+                         "all items must share one currency (%s is in %s, not %s)", p->sku,
+                         p->currency, currency);
         /* A price from before prices were checked: refused here, where prices enter. */
-        if (p.price < 0 || p.price > PRODUCT_PRICE_MAX)
-            return err_set(e, ERR_INVALID,
-                           "the price of %s (%lld minor units) is above the highest price, "
-                           "%lld: correct it in the catalog",
-                           p.sku, (long long)p.price, (long long)PRODUCT_PRICE_MAX);
-        memcpy(lines[i].name, p.name, sizeof lines[i].name);
-        lines[i].unit_price = p.price;
-        rc = lock ? store_positions_lock(st, lines[i].sku, &lists[i], e)
-                  : store_positions_by_sku(st, lines[i].sku, &lists[i], e);
+        else if (p->price < 0 || p->price > PRODUCT_PRICE_MAX)
+            rc = err_set(e, ERR_INVALID,
+                         "the price of %s (%lld minor units) is above the highest price, "
+                         "%lld: correct it in the catalog",
+                         p->sku, (long long)p->price, (long long)PRODUCT_PRICE_MAX);
         if (rc)
-            return rc;
+            break;
+        if (k == 0)
+            memcpy(currency, p->currency, 4);
+        memcpy(lines[i].name, p->name, sizeof lines[i].name);
+        lines[i].unit_price = p->price;
         position_sort(lists[i].v, lists[i].n);
         lists[i].n = position_for_channel(lists[i].v, lists[i].n, channel);
     }
-    return 0;
+    free(products);
+    return rc;
 }
 
 /* order_plan's failure as a sentence. */
@@ -163,9 +171,7 @@ int orders_preview(struct store *st, struct order_line *lines, size_t n,
 {
     char currency[4] = "USD";
     struct settings s;
-    int rc = load_lines(st, lines, n, lists, currency, false, 0, e);
-    if (!rc)
-        rc = store_settings_get(st, &s, e);
+    int rc = load_lines(st, lines, n, lists, currency, &s, false, 0, NULL, e);
     if (rc)
         return rc;
     struct order_stock stock[ORDER_MAX_LINES];
@@ -244,11 +250,11 @@ static int replay(struct store *st, const struct place_req *req, struct place_re
 }
 
 /* Loads the lines' products and stock and plans them: the lines come from the cart when
- * there is one. With lock, positions stay locked until the transaction ends. ERR_CONFLICT
- * leaves the short lines in out. */
+ * there is one. With lock, positions stay locked until the transaction ends. number: see
+ * load_lines. ERR_CONFLICT leaves the short lines in out. */
 static int plan_lines(struct store *st, struct place_req *req, struct place_result *out,
                       bool lock, struct position_list *lists, struct order_plan *plan,
-                      char currency[4], struct settings *s, err_t *e)
+                      char currency[4], struct settings *s, int64_t *number, err_t *e)
 {
     int rc;
     if (req->cart_id && !lock) {
@@ -270,10 +276,8 @@ static int plan_lines(struct store *st, struct place_req *req, struct place_resu
     }
     req->nlines = order_merge_lines(req->lines, req->nlines);
     struct order_stock stock[ORDER_MAX_LINES];
-    rc = load_lines(st, req->lines, req->nlines, lists, currency, lock, req->channel_id, e);
-    if (!rc)
-        rc = store_settings_get(st, s, e);
-    if (rc)
+    if ((rc = load_lines(st, req->lines, req->nlines, lists, currency, s, lock,
+                         req->channel_id, number, e)))
         return rc;
     for (size_t i = 0; i < req->nlines; i++)
         stock[i] = (struct order_stock){lists[i].v, lists[i].n};
@@ -300,7 +304,7 @@ static int prepare_tx(struct store *st, struct place_job *j, err_t *e)
     struct position_list lists[ORDER_MAX_LINES] = {{0}};
     struct order_plan plan = {0};
     char currency[4] = "USD";
-    rc = plan_lines(st, req, j->out, false, lists, &plan, currency, &s, e);
+    rc = plan_lines(st, req, j->out, false, lists, &plan, currency, &s, NULL, e);
     if (!rc) {
         struct payment p = {.provider = "test"};
         ids_new("ord", j->order_id, sizeof j->order_id);
@@ -327,7 +331,10 @@ static int place_tx(struct store *st, struct place_job *j, err_t *e)
     struct position_list lists[ORDER_MAX_LINES] = {{0}};
     struct order_plan plan = {0};
     char currency[4] = "USD";
-    if ((rc = plan_lines(st, req, out, true, lists, &plan, currency, &s, e)))
+    /* Numbered with the reads (no round trip of its own on PostgreSQL); a placement that
+     * fails leaves a gap, as any rollback does. */
+    int64_t number = 0;
+    if ((rc = plan_lines(st, req, out, true, lists, &plan, currency, &s, &number, e)))
         goto out;
     if (plan.total != j->auth.amount) {
         rc = err_named(e, ERR_CONFLICT, "PRICE_CHANGED",
@@ -350,8 +357,8 @@ static int place_tx(struct store *st, struct place_job *j, err_t *e)
     snprintf(p->ref, sizeof p->ref, "%s", j->auth.ref);
     p->authorized = o->total;
     p->status = order_payment_status(p);
-    if ((rc = store_order_next_number(st, &o->number, e)) ||
-        (rc = store_order_insert(st, o, e)))
+    o->number = number;
+    if ((rc = store_order_insert(st, o, e)))
         goto out;
     for (size_t i = 0; i < plan.nallocs && !rc; i++)
         rc = store_alloc_add(st, o->shipments[plan.allocs[i].shipment].id,

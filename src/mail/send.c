@@ -418,8 +418,16 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-int send_file(const char *dir, const struct email *m, err_t *e)
+/* A written file not yet flushed or in place: its descriptor and both names. */
+struct eml_file {
+    int fd;
+    char path[SEND_PATH_MAX], tmp[SEND_PATH_MAX];
+};
+
+/* Writes m into a temporary file of dir; *f is open on success. */
+static int file_write(const char *dir, const struct email *m, struct eml_file *f, err_t *e)
 {
+    f->fd = -1;
     if (!dir || !*dir)
         return err_set(e, ERR_INVALID, "no mail directory");
     char *msg;
@@ -427,11 +435,10 @@ int send_file(const char *dir, const struct email *m, err_t *e)
     int rc = render(m, &msg, &len, e);
     if (rc)
         return rc;
-    char path[SEND_PATH_MAX], tmp[SEND_PATH_MAX];
     /* A dot name without .eml, so whatever watches the directory never sees a half file. */
-    int pn = snprintf(path, sizeof path, "%s/%s.eml", dir, m->id);
-    int tn = snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, m->id);
-    if (pn < 0 || tn < 0 || (size_t)pn >= sizeof path || (size_t)tn >= sizeof tmp) {
+    int pn = snprintf(f->path, sizeof f->path, "%s/%s.eml", dir, m->id);
+    int tn = snprintf(f->tmp, sizeof f->tmp, "%s/.%s.XXXXXX", dir, m->id);
+    if (pn < 0 || tn < 0 || (size_t)pn >= sizeof f->path || (size_t)tn >= sizeof f->tmp) {
         free(msg);
         return err_set(e, ERR_INVALID, "mail directory path too long");
     }
@@ -441,23 +448,63 @@ int send_file(const char *dir, const struct email *m, err_t *e)
         return rc;
     }
     /* mkstemp makes it 0600: the message carries the order's access token. */
-    int fd = mkstemp(tmp);
+    int fd = mkstemp(f->tmp);
     if (fd < 0) {
         rc = err_set(e, ERR_IO, "cannot create a file in %s: %s", dir, strerror(errno));
         free(msg);
         return rc;
     }
-    if (write_all(fd, msg, len) || fsync(fd)) {
-        rc = err_set(e, ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+    if (write_all(fd, msg, len)) {
+        rc = err_set(e, ERR_IO, "cannot write %s: %s", f->tmp, strerror(errno));
         close(fd);
-        unlink(tmp);
-    } else if (close(fd)) {
-        rc = err_set(e, ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
-        unlink(tmp);
-    } else if (rename(tmp, path)) {
-        rc = err_set(e, ERR_IO, "cannot rename to %s: %s", path, strerror(errno));
-        unlink(tmp);
+        unlink(f->tmp);
+    } else {
+        f->fd = fd;
     }
     free(msg);
     return rc;
+}
+
+/* Flushes a written file and renames it into place: on disk before it has its name. */
+static int file_finish(struct eml_file *f, err_t *e)
+{
+    int rc = 0;
+    if (fsync(f->fd)) {
+        rc = err_set(e, ERR_IO, "cannot write %s: %s", f->tmp, strerror(errno));
+        close(f->fd);
+        unlink(f->tmp);
+    } else if (close(f->fd)) {
+        rc = err_set(e, ERR_IO, "cannot write %s: %s", f->tmp, strerror(errno));
+        unlink(f->tmp);
+    } else if (rename(f->tmp, f->path)) {
+        rc = err_set(e, ERR_IO, "cannot rename to %s: %s", f->path, strerror(errno));
+        unlink(f->tmp);
+    }
+    f->fd = -1;
+    return rc;
+}
+
+int send_file(const char *dir, const struct email *m, err_t *e)
+{
+    struct eml_file f;
+    int rc = file_write(dir, m, &f, e);
+    return rc ? rc : file_finish(&f, e);
+}
+
+void send_files(const char *dir, const struct email *v, size_t n, int *rcs, err_t *errs)
+{
+    struct eml_file *f = malloc((n ? n : 1) * sizeof *f);
+    for (size_t i = 0; i < n; i++) {
+        if (!f) {
+            rcs[i] = err_set(&errs[i], ERR_NOMEM, "out of memory");
+            continue;
+        }
+        rcs[i] = file_write(dir, &v[i], &f[i], &errs[i]);
+    }
+    /* The first flush writes the other files' data too on most file systems (ext4's
+     * ordered mode): the rest find little left to do. */
+    for (size_t i = 0; f && i < n; i++)
+        if (!rcs[i])
+            rcs[i] = file_finish(&f[i], &errs[i]);
+    free(f);
 }

@@ -23,4 +23,9 @@ int send_smtp(const char *url, const struct email *m, err_t *e);
  * dir and its parents when missing. 0, or ERR_IO / ERR_INVALID / ERR_NOMEM with e set. */
 int send_file(const char *dir, const struct email *m, err_t *e);
 
+/* send_file for each of n emails, flushed together: every file is written first, then each
+ * is flushed and renamed, so a batch costs about one flush rather than n. rcs[i] and
+ * errs[i] are email i's outcome. */
+void send_files(const char *dir, const struct email *v, size_t n, int *rcs, err_t *errs);
+
 #endif

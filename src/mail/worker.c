@@ -15,7 +15,9 @@
 #include "mail/send.h"
 #include "store/store.h"
 
-#define LEASE_SECONDS 60 /* longer than send_smtp's 40 s timeout */
+#define LEASE_SECONDS 60    /* longer than send_smtp's timeout */
+#define SEND_SECONDS_MAX 40 /* send_smtp's timeout */
+#define BATCH_MAX 32
 #define IDLE_SECONDS 1
 #define RETRY_MAX_SECONDS 30
 
@@ -79,9 +81,12 @@ static void after_store_error(struct worker *w, int rc)
     }
 }
 
-/* Takes the next due email in its own transaction; on error m holds nothing to free. */
-static int claim(struct worker *w, struct email *m, err_t *e)
+/* Takes up to BATCH_MAX due emails in one transaction: a commit per batch, not two per
+ * email. ERR_NOTFOUND when none is due; on error *v holds nothing to free. */
+static int claim(struct worker *w, struct email **v, size_t *n, err_t *e)
 {
+    *v = NULL;
+    *n = 0;
     int rc = connect_store(w, e);
     if (rc)
         return rc;
@@ -91,18 +96,26 @@ static int claim(struct worker *w, struct email *m, err_t *e)
     rc = ops->begin(w->st, true, e);
     if (rc)
         return rc;
-    rc = ops->outbox_claim(w->st, (int64_t)time(NULL), LEASE_SECONDS, m, e);
+    rc = store_outbox_claim_many(w->st, (int64_t)time(NULL), LEASE_SECONDS, BATCH_MAX, v, n,
+                                 e);
     if (rc) {
         ops->rollback(w->st);
     } else if ((rc = ops->commit(w->st, e)) != 0) {
         ops->rollback(w->st);
     }
-    if (rc)
-        email_free(m);
+    if (!rc && *n == 0)
+        rc = err_set(e, ERR_NOTFOUND, "no email is due");
+    if (rc) {
+        for (size_t i = 0; i < *n; i++)
+            email_free(&(*v)[i]);
+        free(*v);
+        *v = NULL;
+        *n = 0;
+    }
     return rc;
 }
 
-static int save(struct worker *w, const struct email *m, err_t *e)
+static int save(struct worker *w, const struct email *v, size_t n, err_t *e)
 {
     int rc = connect_store(w, e);
     if (rc)
@@ -111,7 +124,7 @@ static int save(struct worker *w, const struct email *m, err_t *e)
     rc = ops->begin(w->st, true, e);
     if (rc)
         return rc;
-    rc = ops->outbox_update(w->st, m, e);
+    rc = store_outbox_update_many(w->st, v, n, e);
     if (rc == 0)
         rc = ops->commit(w->st, e);
     if (rc)
@@ -134,24 +147,41 @@ static void record(struct email *m, int rc, const char *why)
     m->status = m->attempts >= EMAIL_MAX_ATTEMPTS ? EMAIL_FAILED : EMAIL_PENDING;
 }
 
-static void deliver(struct worker *w, struct email *m)
+/* Delivers a claimed batch and records every outcome in one transaction. An email whose
+ * send could outlast the batch's lease is not tried: it goes back, due now. */
+static void deliver(struct worker *w, struct email *v, size_t n)
 {
-    err_t why = {0};
-    int rc = w->smtp_url ? send_smtp(w->smtp_url, m, &why) : send_file(w->mail_dir, m, &why);
-    record(m, rc, why.msg);
-    if (rc)
-        fprintf(stderr, "sellahead: mail %s (%s): attempt %d failed%s: %s\n", m->id, m->kind,
-                m->attempts, m->status == EMAIL_FAILED ? ", giving up" : "", m->last_error);
-    /* It went out (or failed) already: keep trying to record that, or the lease runs out
-     * and the email is delivered again. */
+    int rcs[BATCH_MAX];
+    err_t why[BATCH_MAX] = {{0}};
+    if (!w->smtp_url)
+        send_files(w->mail_dir, v, n, rcs, why);
+    time_t start = time(NULL);
+    for (size_t i = 0; i < n; i++) {
+        struct email *m = &v[i];
+        if (w->smtp_url) {
+            if (time(NULL) - start > LEASE_SECONDS - SEND_SECONDS_MAX) {
+                m->next_attempt_at = (int64_t)time(NULL);
+                continue;
+            }
+            rcs[i] = send_smtp(w->smtp_url, m, &why[i]);
+        }
+        record(m, rcs[i], why[i].msg);
+        if (rcs[i])
+            fprintf(stderr, "sellahead: mail %s (%s): attempt %d failed%s: %s\n", m->id,
+                    m->kind, m->attempts, m->status == EMAIL_FAILED ? ", giving up" : "",
+                    m->last_error);
+    }
+    /* They went out (or failed) already: keep trying to record that, or the lease runs out
+     * and they are delivered again. */
     int pause = 1;
+    int rc;
     err_t e = {0};
-    while ((rc = save(w, m, &e)) != 0) {
-        fprintf(stderr, "sellahead: mail %s: cannot record the attempt: %s\n", m->id, e.msg);
+    while ((rc = save(w, v, n, &e)) != 0) {
+        fprintf(stderr, "sellahead: mail: cannot record %zu attempts: %s\n", n, e.msg);
         after_store_error(w, rc);
         if (stopping(w)) {
-            fprintf(stderr, "sellahead: mail %s: stopping; it may be delivered again\n",
-                    m->id);
+            fprintf(stderr, "sellahead: mail: stopping; %zu emails may be delivered again\n",
+                    n);
             return;
         }
         nap(w, pause);
@@ -187,10 +217,10 @@ static void *run(void *arg)
     struct worker *w = arg;
     int pause = 1;
     while (!stopping(w)) {
-        struct email m;
-        memset(&m, 0, sizeof m);
+        struct email *v;
+        size_t n;
         err_t e = {0};
-        int rc = claim(w, &m, &e);
+        int rc = claim(w, &v, &n, &e);
         if (rc == ERR_NOTFOUND) {
             pause = 1;
             idle_work(w);
@@ -206,8 +236,10 @@ static void *run(void *arg)
             continue;
         }
         pause = 1;
-        deliver(w, &m);
-        email_free(&m);
+        deliver(w, v, n);
+        for (size_t i = 0; i < n; i++)
+            email_free(&v[i]);
+        free(v);
     }
     return NULL;
 }

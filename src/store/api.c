@@ -3,6 +3,10 @@
  * model) calls these, never st->ops directly. */
 #include "store/store.h"
 
+#include <stdlib.h>
+
+#include "store/common.h"
+
 bool store_group_commit(const struct store *st)
 {
     return st->ops->group_commit;
@@ -526,4 +530,49 @@ int store_bo_consented(struct store *st, const char *order_id, const char *sku,
                        const char *at, err_t *e)
 {
     return st->ops->bo_consented(st, order_id, sku, at, e);
+}
+
+int store_outbox_claim_many(struct store *st, int64_t now, int64_t lease, size_t max,
+                            struct email **out, size_t *n, err_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    if (st->ops->outbox_claim_many)
+        return st->ops->outbox_claim_many(st, now, lease, max, out, n, e);
+    struct email *v = calloc(max ? max : 1, sizeof *v);
+    if (!v)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = 0;
+    while (*n < max && !(rc = st->ops->outbox_claim(st, now, lease, &v[*n], e)))
+        (*n)++;
+    if (rc == ERR_NOTFOUND)
+        rc = 0;
+    if (rc) {
+        for (size_t i = 0; i < *n; i++)
+            email_free(&v[i]);
+        free(v);
+        *n = 0;
+        return rc;
+    }
+    *out = v;
+    return 0;
+}
+
+int store_outbox_update_many(struct store *st, const struct email *v, size_t n, err_t *e)
+{
+    if (st->ops->outbox_update_many)
+        return st->ops->outbox_update_many(st, v, n, e);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = st->ops->outbox_update(st, &v[i], e);
+    return rc;
+}
+
+int store_lines_read(struct store *st, const char *const *skus, size_t n, bool lock,
+                     int64_t *number, struct settings *s, struct product *products,
+                     bool *found, struct position_list *lists, err_t *e)
+{
+    return st->ops->lines_read
+               ? st->ops->lines_read(st, skus, n, lock, number, s, products, found, lists, e)
+               : store_lines_read_each(st, skus, n, lock, number, s, products, found, lists, e);
 }

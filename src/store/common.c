@@ -219,3 +219,22 @@ void store_check_format(enum store_check kind, const struct store_row *r, char *
 {
     check_fmt[kind](r, msg, cap);
 }
+
+int store_lines_read_each(struct store *st, const char *const *skus, size_t n, bool lock,
+                          int64_t *number, struct settings *s, struct product *products,
+                          bool *found, struct position_list *lists, err_t *e)
+{
+    int rc = number ? st->ops->order_next_number(st, number, e) : 0;
+    if (!rc)
+        rc = st->ops->settings_get(st, s, e);
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = st->ops->product_get(st, skus[i], &products[i], e);
+        found[i] = rc == 0;
+        if (rc == ERR_NOTFOUND)
+            rc = 0;
+        if (!rc)
+            rc = lock ? st->ops->positions_lock(st, skus[i], &lists[i], e)
+                      : st->ops->positions_by_sku(st, skus[i], &lists[i], e);
+    }
+    return rc;
+}

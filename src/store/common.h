@@ -52,4 +52,10 @@ struct store_row {
 /* One sentence for a row of a check statement of that kind. */
 void store_check_format(enum store_check kind, const struct store_row *r, char *msg, size_t cap);
 
+/* store_lines_read one statement at a time, through the ops table: for a backend without
+ * lines_read, or outside a pipelined transaction. */
+int store_lines_read_each(struct store *st, const char *const *skus, size_t n, bool lock,
+                          int64_t *number, struct settings *s, struct product *products,
+                          bool *found, struct position_list *lists, err_t *e);
+
 #endif

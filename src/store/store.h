@@ -390,6 +390,26 @@ struct store_ops {
     /* An answer to a delay of the order's units of sku came at `at`. */
     int (*bo_consented)(struct store *st, const char *order_id, const char *sku,
                         const char *at, err_t *e);
+
+    /* --- the mail worker's batches (optional: store_outbox_claim_many and
+     * store_outbox_update_many fall back on outbox_claim and outbox_update) --- */
+    /* Like outbox_claim for up to max emails at once, oldest due first, in one statement.
+     * *n is 0 when none is due. Caller frees each email and *out. */
+    int (*outbox_claim_many)(struct store *st, int64_t now, int64_t lease, size_t max,
+                             struct email **out, size_t *n, err_t *e);
+    /* Like outbox_update for n emails, in one statement. */
+    int (*outbox_update_many)(struct store *st, const struct email *v, size_t n, err_t *e);
+
+    /* --- a placement's reads in one go (optional: store_lines_read falls back on
+     * settings_get, product_get and positions_by_sku or positions_lock) --- */
+    /* The next order number when number is not NULL (as order_next_number), the settings,
+     * then for each of n SKUs in the order given its product (found[i] false when it is
+     * not in the catalog) and its positions, appended to lists[i] (locked until the
+     * transaction ends with lock). PostgreSQL sends every statement before it reads any:
+     * one round trip. */
+    int (*lines_read)(struct store *st, const char *const *skus, size_t n, bool lock,
+                      int64_t *number, struct settings *s, struct product *products,
+                      bool *found, struct position_list *lists, err_t *e);
 };
 
 /* Longest search term the store takes (sku_page's q, transit_search). */
@@ -514,6 +534,14 @@ int store_outbox_add(struct store *st, const struct email *m, err_t *e);
 int store_outbox_claim(struct store *st, int64_t now, int64_t lease, struct email *out,
                        err_t *e);
 int store_outbox_update(struct store *st, const struct email *m, err_t *e);
+/* Inside the caller's write transaction, with the backend's batch op or one email at a
+ * time. */
+int store_outbox_claim_many(struct store *st, int64_t now, int64_t lease, size_t max,
+                            struct email **out, size_t *n, err_t *e);
+int store_outbox_update_many(struct store *st, const struct email *v, size_t n, err_t *e);
+int store_lines_read(struct store *st, const char *const *skus, size_t n, bool lock,
+                     int64_t *number, struct settings *s, struct product *products,
+                     bool *found, struct position_list *lists, err_t *e);
 int store_outbox_list(struct store *st, const char *before, size_t limit, struct email **out,
                       size_t *n, err_t *e);
 int store_user_add(struct store *st, const char *name, const char *hash, err_t *e);

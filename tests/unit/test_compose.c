@@ -612,6 +612,47 @@ static void test_render_headers(void **state)
     email_free(&m);
 }
 
+/* A batch: one file per email, each outcome its own (an id that cannot name a file fails
+ * alone), nothing temporary left. */
+static void test_send_files(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_compose_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct email v[3];
+    char *msg;
+    size_t len;
+    for (int i = 0; i < 3; i++) {
+        rendered_confirmation(&v[i], &msg, &len);
+        free(msg);
+        snprintf(v[i].id, sizeof v[i].id, "eml_batch%d", i);
+    }
+    snprintf(v[1].id, sizeof v[1].id, "../etc");
+    int rcs[3];
+    err_t errs[3] = {{0}};
+    send_files(dir, v, 3, rcs, errs);
+    assert_int_equal(rcs[0], 0);
+    assert_int_equal(rcs[1], ERR_INVALID);
+    assert_true(errs[1].msg[0] != '\0');
+    assert_int_equal(rcs[2], 0);
+
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        entries += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    assert_int_equal(entries, 2);
+    char path[160];
+    for (int i = 0; i < 3; i += 2) {
+        snprintf(path, sizeof path, "%s/eml_batch%d.eml", dir, i);
+        assert_int_equal(unlink(path), 0);
+    }
+    rmdir(dir);
+    for (int i = 0; i < 3; i++)
+        email_free(&v[i]);
+}
+
 static void test_send_file(void **state)
 {
     (void)state;
@@ -677,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_render_headers),
         cmocka_unit_test(test_send_file),
+        cmocka_unit_test(test_send_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

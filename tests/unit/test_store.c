@@ -908,6 +908,69 @@ static void test_outbox_claim_lease_update_list(void **state)
     free(list);
 }
 
+/* The mail worker's batches: oldest due first, leased, bodies included; outcomes saved in
+ * one go, any text in last_error kept as it is (PostgreSQL passes them as arrays). */
+static void test_outbox_claim_update_many(void **state)
+{
+    struct fixture *fx = *state;
+    queue_email(fx, "eml_3", "", 300);
+    queue_email(fx, "eml_1", "ord_a", 100);
+    queue_email(fx, "eml_2", "", 200);
+    struct email *v = NULL;
+    size_t n = 0;
+    err_t e = {0};
+
+    begin(fx);
+    assert_int_equal(store_outbox_claim_many(fx->st, 50, 60, 10, &v, &n, &e), 0);
+    assert_int_equal(n, 0);
+    free(v);
+    assert_int_equal(store_outbox_claim_many(fx->st, 250, 60, 10, &v, &n, &e), 0);
+    commit(fx);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].id, "eml_1");
+    assert_string_equal(v[0].order_id, "ord_a");
+    assert_string_equal(v[0].text, "text of eml_1");
+    assert_string_equal(v[0].html, "<p>eml_1</p>");
+    assert_int_equal(v[0].next_attempt_at, 310);
+    assert_string_equal(v[1].id, "eml_2");
+
+    v[0].status = EMAIL_SENT;
+    v[0].attempts = 1;
+    v[1].attempts = 1;
+    v[1].next_attempt_at = 350;
+    snprintf(v[1].last_error, sizeof v[1].last_error, "550 \"no\" \\ {such, user}");
+    begin(fx);
+    assert_int_equal(store_outbox_update_many(fx->st, v, 2, &e), 0);
+    commit(fx);
+    for (size_t i = 0; i < n; i++)
+        email_free(&v[i]);
+    free(v);
+
+    /* Leased until 310: at 300 only eml_3 is due; at 400 eml_2 (due 350) before eml_3
+     * (leased until 360). At most max. */
+    begin(fx);
+    assert_int_equal(store_outbox_claim_many(fx->st, 300, 60, 10, &v, &n, &e), 0);
+    commit(fx);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].id, "eml_3");
+    email_free(&v[0]);
+    free(v);
+    begin(fx);
+    assert_int_equal(store_outbox_claim_many(fx->st, 400, 60, 1, &v, &n, &e), 0);
+    commit(fx);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].id, "eml_2");
+    assert_int_equal(v[0].attempts, 1);
+    assert_string_equal(v[0].last_error, "550 \"no\" \\ {such, user}");
+    email_free(&v[0]);
+    free(v);
+
+    struct email unknown = {.id = "eml_x"};
+    begin(fx);
+    assert_int_equal(store_outbox_update_many(fx->st, &unknown, 1, &e), ERR_NOTFOUND);
+    ops(fx)->rollback(fx->st);
+}
+
 /* --- users and sessions --- */
 
 static void test_users(void **state)
@@ -1310,6 +1373,7 @@ static const struct CMUnitTest tests[] = {
     STORE_TEST(test_alloc_add_and_list),
     STORE_TEST(test_cart_lifecycle),
     STORE_TEST(test_outbox_claim_lease_update_list),
+    STORE_TEST(test_outbox_claim_update_many),
     STORE_TEST(test_users),
     STORE_TEST(test_sessions),
     STORE_TEST(test_check_consistent_database),

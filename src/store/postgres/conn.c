@@ -252,6 +252,7 @@ static bool stmt_defer(enum stmt_id id)
     case Q_OUTBOX_ADD:
     case Q_INTENT_ADD:
     case Q_CAPTURE_ADD:
+    case Q_BO_ADD:
         return true;
     default:
         return false;
@@ -279,7 +280,9 @@ static int pipe_take(struct pg_store *s, PGresult **out, err_t *e)
         rc = pg_tx_failed(s, e);
     if (rc && it.prepare)
         s->prepared[it.id] = false; /* never made: prepared again on next use */
-    if (!rc && out)
+    if (!rc && it.keep)
+        *it.keep = r;
+    else if (!rc && out)
         *out = r;
     else
         PQclear(r);
@@ -347,7 +350,25 @@ int pg_pipe_ctl(struct pg_store *s, const char *sql, bool commit, const char *wh
     if (s->npend == PIPE_MAX && (rc = pipe_wait(s, NULL, e)))
         return rc;
     bool ok = PQsendQueryParams(s->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
-    return pipe_push(s, ok, (struct pipe_item){Q_COUNT, false, commit, what}, e);
+    return pipe_push(s, ok, (struct pipe_item){Q_COUNT, false, commit, what, NULL}, e);
+}
+
+/* Sends a prepared statement (prepared first on the connection's first use of it) without
+ * waiting; keep: where its result goes when read. */
+static int pipe_send(struct pg_store *s, enum stmt_id id, const char *name,
+                     const struct params *p, PGresult **keep, err_t *e, const char *what)
+{
+    int rc;
+    if (s->npend + 2 > PIPE_MAX && (rc = pipe_wait(s, NULL, e)))
+        return rc;
+    if (!s->prepared[id]) {
+        bool ok = PQsendPrepare(s->conn, name, pg_stmt_sql[id], 0, NULL);
+        if ((rc = pipe_push(s, ok, (struct pipe_item){id, true, false, what, NULL}, e)))
+            return rc;
+        s->prepared[id] = true;
+    }
+    bool ok = PQsendQueryPrepared(s->conn, name, p ? p->n : 0, p ? p->v : NULL, NULL, NULL, 0);
+    return pipe_push(s, ok, (struct pipe_item){id, false, false, what, keep}, e);
 }
 
 /* Runs a prepared statement in the pipeline: sent ahead when stmt_defer allows it and the
@@ -355,20 +376,9 @@ int pg_pipe_ctl(struct pg_store *s, const char *sql, bool commit, const char *wh
 static int pipe_exec(struct pg_store *s, enum stmt_id id, const char *name,
                      const struct params *p, PGresult **out, err_t *e, const char *what)
 {
-    int rc;
-    if (s->npend + 2 > PIPE_MAX && (rc = pipe_wait(s, NULL, e)))
+    int rc = pipe_send(s, id, name, p, NULL, e, what);
+    if (rc || (!out && stmt_defer(id)))
         return rc;
-    if (!s->prepared[id]) {
-        bool ok = PQsendPrepare(s->conn, name, pg_stmt_sql[id], 0, NULL);
-        if ((rc = pipe_push(s, ok, (struct pipe_item){id, true, false, what}, e)))
-            return rc;
-        s->prepared[id] = true;
-    }
-    bool ok = PQsendQueryPrepared(s->conn, name, p ? p->n : 0, p ? p->v : NULL, NULL, NULL, 0);
-    if ((rc = pipe_push(s, ok, (struct pipe_item){id, false, false, what}, e)))
-        return rc;
-    if (!out && stmt_defer(id))
-        return 0;
     PGresult *r = NULL;
     rc = pipe_wait(s, &r, e);
     if (out)
@@ -376,6 +386,26 @@ static int pipe_exec(struct pg_store *s, enum stmt_id id, const char *name,
     else
         PQclear(r);
     return rc;
+}
+
+/* Sends a prepared statement in the open pipeline without waiting for it: its result goes
+ * into *keep (the caller's to PQclear) when the pipeline is next read, e.g. by the commit;
+ * a failure fails the transaction and *keep stays NULL. */
+int pg_pipe_send(struct pg_store *s, enum stmt_id id, const struct params *p, PGresult **keep,
+                 err_t *e, const char *what)
+{
+    *keep = NULL;
+    if (!s->pipe)
+        return err_set(e, ERR_STORE, "the database failed while trying to %s", what);
+    char name[16];
+    snprintf(name, sizeof name, "q%d", (int)id);
+    return pipe_send(s, id, name, p, keep, e, what);
+}
+
+/* Reads every result still due in the pipeline, the kept ones into their places. */
+int pg_pipe_flush(struct pg_store *s, err_t *e)
+{
+    return s->npend ? pipe_wait(s, NULL, e) : 0;
 }
 
 /* Runs a constant statement without parameters (transaction control, migrations). */

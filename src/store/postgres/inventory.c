@@ -704,3 +704,47 @@ int pg_limits_put(struct store *st, const char *sku, const char *location_id,
         PQclear(r);
     return rc;
 }
+
+/* --- a placement's reads in one go --- */
+
+int pg_lines_read(struct store *st, const char *const *skus, size_t n, bool lock,
+                  int64_t *number, struct settings *set, struct product *products,
+                  bool *found, struct position_list *lists, err_t *e)
+{
+    struct pg_store *s = S(st);
+    if (!s->pipe) /* outside a write transaction */
+        return store_lines_read_each(st, skus, n, lock, number, set, products, found, lists, e);
+    enum stmt_id pos = lock ? Q_POSITIONS_LOCK : Q_POSITIONS_BY_SKU;
+    /* rs[0]: the settings; rs[1 + 2i], rs[2 + 2i]: SKU i's product and positions. */
+    PGresult **rs = calloc(1 + 2 * n, sizeof *rs);
+    PGresult *num = NULL;
+    if (!rs)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = number ? pg_pipe_send(s, Q_ORDER_NEXT_NUMBER, NULL, &num, e, "number an order") : 0;
+    if (!rc)
+        rc = pg_pipe_send(s, Q_SETTINGS_GET, NULL, &rs[0], e, "read the settings");
+    for (size_t i = 0; i < n && !rc; i++) {
+        struct params p = {0};
+        pg_p_text(&p, skus[i]);
+        if (!(rc = pg_pipe_send(s, Q_PRODUCT_GET, &p, &rs[1 + 2 * i], e, "read a product")))
+            rc = pg_pipe_send(s, pos, &p, &rs[2 + 2 * i], e, "read positions");
+    }
+    if (!rc)
+        rc = pg_pipe_flush(s, e);
+    if (!rc && number)
+        *number = pg_col_i64(num, 0, 0);
+    if (!rc)
+        pg_settings_rows(rs[0], set);
+    for (size_t i = 0; i < n && !rc; i++) {
+        found[i] = PQntuples(rs[1 + 2 * i]) > 0;
+        if (found[i])
+            read_product(rs[1 + 2 * i], 0, &products[i]);
+        rc = position_limit_rows(rs[2 + 2 * i], &lists[i], e); /* clears it */
+        rs[2 + 2 * i] = NULL;
+    }
+    for (size_t k = 0; k < 1 + 2 * n; k++)
+        PQclear(rs[k]);
+    free(rs);
+    PQclear(num);
+    return rc;
+}

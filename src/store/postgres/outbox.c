@@ -1,6 +1,8 @@
 /* PostgreSQL backend: the email outbox and payment intents. */
 #include "store/postgres/pg_int.h"
 
+#include "util/buf.h"
+
 /* Two servers may take the same key at once: both found it unused. The second insert waits
  * for the first transaction and, once that committed, changes nothing: ERR_CONFLICT, as a
  * unique violation, without failing the transaction. Run again, the caller's idem_get finds
@@ -106,23 +108,24 @@ int pg_testpay_record(struct store *st, const char *key, const char *kind,
     pg_p_text(&p, msg);
     /* Its own transaction without waiting for the WAL flush: the record must outlive a
      * killed sellahead (the crash tests), which it does once PostgreSQL has it, and a flush
-     * per call would cost every placement one more. */
+     * per call would cost every placement one more. One round trip: the statement's
+     * answer comes with the commit's. */
     PGresult *r = NULL;
     int rc = pg_open_pipe_tx(s, e);
-    if (!rc)
-        rc = pg_pipe_ctl(s, "SET LOCAL synchronous_commit TO OFF", false,
-                         "record a test payment", e);
-    if (!rc)
-        rc = pg_exec_stmt(s, Q_TESTPAY_RECORD, &p, &r, e, "record a test payment");
-    if (!rc && PQntuples(r) == 1) {
+    if (rc)
+        return rc;
+    if ((rc = pg_pipe_ctl(s, "SET LOCAL synchronous_commit TO OFF", false,
+                          "record a test payment", e)) ||
+        (rc = pg_pipe_send(s, Q_TESTPAY_RECORD, &p, &r, e, "record a test payment"))) {
+        pg_rollback(st);
+        return rc;
+    }
+    if ((rc = pg_commit(st, e)) == 0 && r && PQntuples(r) == 1) {
         *code = pg_col_int(r, 0, 0);
         pg_col_copy(r, 0, 1, ref, 64);
         pg_col_copy(r, 0, 2, msg, 256);
     }
     PQclear(r);
-    if (!rc)
-        return pg_commit(st, e);
-    pg_rollback(st);
     return rc;
 }
 
@@ -251,5 +254,93 @@ int pg_outbox_list(struct store *st, const char *before, size_t limit,
                           "list the outbox");
     if (!rc)
         *out = v;
+    return rc;
+}
+
+/* --- the mail worker's batches --- */
+
+int pg_outbox_claim_many(struct store *st, int64_t now, int64_t lease, size_t max,
+                         struct email **out, size_t *n, err_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    struct params p = {0};
+    pg_p_int(&p, EMAIL_PENDING);
+    pg_p_int(&p, now);
+    pg_p_int(&p, now + lease);
+    pg_p_limit(&p, max);
+    PGresult *r;
+    int rc = pg_exec_stmt(S(st), Q_OUTBOX_CLAIM_MANY, &p, &r, e, "read the outbox");
+    if (rc)
+        return rc;
+    size_t rows = (size_t)PQntuples(r);
+    struct email *v = calloc(rows ? rows : 1, sizeof *v);
+    if (!v)
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < rows; i++) {
+        read_email(r, (int)i, &v[i]);
+        v[i].text = pg_col_dup(r, (int)i, 11);
+        v[i].html = pg_col_dup(r, (int)i, 12);
+        if (!v[i].text || !v[i].html)
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+    }
+    PQclear(r);
+    if (rc) {
+        for (size_t i = 0; v && i < rows; i++)
+            email_free(&v[i]);
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *n = rows;
+    return 0;
+}
+
+/* One element of an array literal: quoted, with \ and " escaped. */
+static void array_put(struct buf *b, const char *s)
+{
+    buf_puts(b, b->len > 1 ? ",\"" : "\"");
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            buf_put(b, "\\", 1);
+        buf_put(b, s, 1);
+    }
+    buf_puts(b, "\"");
+}
+
+int pg_outbox_update_many(struct store *st, const struct email *v, size_t n, err_t *e)
+{
+    if (n == 0)
+        return 0;
+    struct buf a[5] = {{0}};
+    for (int k = 0; k < 5; k++)
+        buf_puts(&a[k], "{");
+    for (size_t i = 0; i < n; i++) {
+        char num[3][24];
+        snprintf(num[0], sizeof num[0], "%d", v[i].status);
+        snprintf(num[1], sizeof num[1], "%d", v[i].attempts);
+        snprintf(num[2], sizeof num[2], "%lld", (long long)v[i].next_attempt_at);
+        array_put(&a[0], v[i].id);
+        array_put(&a[1], num[0]);
+        array_put(&a[2], num[1]);
+        array_put(&a[3], v[i].last_error);
+        array_put(&a[4], num[2]);
+    }
+    struct params p = {0};
+    bool oom = false;
+    for (int k = 0; k < 5; k++) {
+        buf_puts(&a[k], "}");
+        oom |= a[k].oom;
+        pg_p_text(&p, a[k].p);
+    }
+    int64_t changed = 0;
+    int rc = oom ? err_set(e, ERR_NOMEM, "out of memory")
+                 : pg_exec_count(S(st), Q_OUTBOX_UPDATE_MANY, &p, &changed, e,
+                                 "save emails' delivery");
+    for (int k = 0; k < 5; k++)
+        buf_free(&a[k]);
+    if (!rc && changed != (int64_t)n)
+        rc = err_set(e, ERR_NOTFOUND, "%lld of %zu emails are gone from the outbox",
+                     (long long)((int64_t)n - changed), n);
     return rc;
 }

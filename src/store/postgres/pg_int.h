@@ -146,6 +146,8 @@ enum stmt_id {
     Q_BO_BY_SKU,
     Q_BO_ALL,
     Q_BO_CONSENTED,
+    Q_OUTBOX_CLAIM_MANY,
+    Q_OUTBOX_UPDATE_MANY,
     Q_COUNT
 };
 
@@ -160,6 +162,7 @@ struct pipe_item {
     bool prepare;     /* the statement's PQsendPrepare, not its execution */
     bool commit;      /* COMMIT: a ROLLBACK in its place means the transaction failed */
     const char *what; /* for messages */
+    PGresult **keep;  /* pg_pipe_send: where the result goes when it is read */
 };
 
 struct pg_store {
@@ -219,6 +222,9 @@ int pg_session_setup(struct pg_store *s, err_t *e);
 int pg_ensure_conn(struct pg_store *s, err_t *e);
 int pg_pipe_end(struct pg_store *s, err_t *e);
 int pg_pipe_ctl(struct pg_store *s, const char *sql, bool commit, const char *what, err_t *e);
+int pg_pipe_send(struct pg_store *s, enum stmt_id id, const struct params *p, PGresult **keep,
+                 err_t *e, const char *what);
+int pg_pipe_flush(struct pg_store *s, err_t *e);
 int pg_ctl_res(struct pg_store *s, const char *sql, PGresult **out, err_t *e,
                const char *what);
 int pg_ctl(struct pg_store *s, const char *sql, err_t *e, const char *what);
@@ -280,6 +286,9 @@ int pg_limits_get(struct store *st, const char *sku, const char *location_id,
                   struct limits *out, err_t *e);
 int pg_limits_put(struct store *st, const char *sku, const char *location_id,
                   const struct limits *l, err_t *e);
+int pg_lines_read(struct store *st, const char *const *skus, size_t n, bool lock,
+                  int64_t *number, struct settings *set, struct product *products,
+                  bool *found, struct position_list *lists, err_t *e);
 
 /* orders.c */
 int pg_order_lock(struct store *st, const char *id, err_t *e);
@@ -328,6 +337,8 @@ int pg_cart_set(struct store *st, const char *id, const char *sku, int64_t qty,
                 err_t *e);
 
 /* users.c */
+/* Q_SETTINGS_GET's rows over the defaults. */
+void pg_settings_rows(const PGresult *r, struct settings *out);
 int pg_settings_get(struct store *st, struct settings *out, err_t *e);
 int pg_settings_put(struct store *st, const struct settings *set, err_t *e);
 int pg_apikey_add(struct store *st, const char *id, const char *name,
@@ -368,6 +379,9 @@ int pg_outbox_claim(struct store *st, int64_t now, int64_t lease, struct email *
 int pg_outbox_update(struct store *st, const struct email *m, err_t *e);
 int pg_outbox_list(struct store *st, const char *before, size_t limit,
                    struct email **out, size_t *n, err_t *e);
+int pg_outbox_claim_many(struct store *st, int64_t now, int64_t lease, size_t max,
+                         struct email **out, size_t *n, err_t *e);
+int pg_outbox_update_many(struct store *st, const struct email *v, size_t n, err_t *e);
 
 /* check.c */
 int pg_check(struct store *st, store_check_fn report, void *ctx, size_t *problems,

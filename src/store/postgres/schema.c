@@ -606,4 +606,7 @@ static const struct store_ops postgres_ops = {
     .bo_add = pg_bo_add,
     .bo_scan = pg_bo_scan,
     .bo_consented = pg_bo_consented,
+    .outbox_claim_many = pg_outbox_claim_many,
+    .outbox_update_many = pg_outbox_update_many,
+    .lines_read = pg_lines_read,
 };

@@ -444,4 +444,19 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_BO_BY_SKU] = BO_COLS "WHERE b.sku = $1" BO_ORDER,
     [Q_BO_ALL] = BO_COLS BO_ORDER,
     [Q_BO_CONSENTED] = "UPDATE backorders SET consent_at = $1 WHERE order_id = $2 AND sku = $3",
+    /* The mail worker's batches: up to $4 due emails leased in one statement (SKIP LOCKED as
+     * above), oldest first; outcomes saved in one, from arrays of the same length. */
+    [Q_OUTBOX_CLAIM_MANY] =
+        "WITH d AS (SELECT id FROM outbox WHERE status = $1 AND next_attempt_at <= $2 "
+        "ORDER BY next_attempt_at, seq LIMIT $4 FOR UPDATE SKIP LOCKED), "
+        "u AS (UPDATE outbox o SET next_attempt_at = $3 FROM d WHERE o.id = d.id "
+        "RETURNING o.seq, o.id, o.kind, o.order_id, o.from_addr, o.to_addr, o.subject, "
+        "o.status, o.attempts, o.last_error, o.next_attempt_at, o.created_at, o.text, o.html) "
+        "SELECT id, kind, order_id, from_addr, to_addr, subject, status, attempts, "
+        "last_error, next_attempt_at, created_at, text, html FROM u ORDER BY seq",
+    [Q_OUTBOX_UPDATE_MANY] =
+        "UPDATE outbox o SET status = u.status, attempts = u.attempts, "
+        "last_error = u.last_error, next_attempt_at = u.next FROM unnest($1::text[], "
+        "$2::int[], $3::int[], $4::text[], $5::bigint[]) AS u(id, status, attempts, "
+        "last_error, next) WHERE o.id = u.id",
 };

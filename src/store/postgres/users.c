@@ -1,6 +1,13 @@
 /* PostgreSQL backend: settings, console users, sessions, API keys and idempotency keys. */
 #include "store/postgres/pg_int.h"
 
+void pg_settings_rows(const PGresult *r, struct settings *out)
+{
+    settings_defaults(out);
+    for (int i = 0; i < PQntuples(r); i++)
+        store_settings_apply(out, pg_col_str(r, i, 0), pg_col_str(r, i, 1));
+}
+
 int pg_settings_get(struct store *st, struct settings *out, err_t *e)
 {
     struct pg_store *s = S(st);
@@ -8,9 +15,7 @@ int pg_settings_get(struct store *st, struct settings *out, err_t *e)
     int rc = pg_exec_stmt(s, Q_SETTINGS_GET, NULL, &r, e, "read the settings");
     if (rc)
         return rc;
-    settings_defaults(out);
-    for (int i = 0; i < PQntuples(r); i++)
-        store_settings_apply(out, pg_col_str(r, i, 0), pg_col_str(r, i, 1));
+    pg_settings_rows(r, out);
     PQclear(r);
     return 0;
 }
