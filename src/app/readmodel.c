@@ -489,6 +489,7 @@ struct page {
     size_t n, cap, rows;
     int64_t max;
     bool settings, oom;
+    bool reload; /* a '*' row: a change too large to log per SKU (PostgreSQL migration 15) */
 };
 
 static int page_row(void *ctx, int64_t seq, const char *sku)
@@ -516,6 +517,7 @@ static int page_row(void *ctx, int64_t seq, const char *sku)
     pg->seqs[pg->n] = seq;
     snprintf(pg->skus[pg->n], sizeof pg->skus[0], "%s", sku);
     pg->settings |= !*sku;
+    pg->reload |= !strcmp(sku, "*");
     pg->n++;
     return 0;
 }
@@ -596,13 +598,13 @@ static int catch_up_log(err_t *e)
     for (;;) {
         pg.n = pg.rows = 0;
         pg.max = after;
-        pg.settings = false;
+        pg.settings = pg.reload = false;
         rc = store_changes_since(st, after, PAGE_ROWS, page_row, &pg, &xmin, &xmax, e);
         if (!rc && pg.oom)
             rc = err_set(e, ERR_NOMEM, "out of memory for the availability read model");
         if (rc)
             break;
-        if ((unseen += pg.n) > RELOAD_ROWS) {
+        if ((unseen += pg.n) > RELOAD_ROWS || pg.reload) {
             rc = full_load(e);
             break;
         }

@@ -88,6 +88,28 @@ describe('freshness across servers and the CLI (SPEC 8)', () => {
     assert.deepEqual(p.promise.allocations.map((x) => x.quantity), [6, 2]);
   });
 
+  test('an import of 20,001 rows (each read model reloads whole) shows on both; later changes too',
+    async () => {
+      const prefix = uniqueSku('FRB');
+      const rows = Array.from({ length: 20001 }, (_, i) => `${prefix}N${i},WH1,onhand,${1 + (i % 50)},0,,,`);
+      const file = path.join(a.dir, `${prefix}.csv`);
+      fs.writeFileSync(file, `${HEADER}\n${rows.join('\n')}\n`);
+      const mugBefore = (await b.api('/v1/inventory/MUG3')).json.availableStockQuantity;
+      const r = await a.cli(['import', file, '--db', a.db]);
+      assert.equal(r.code, 0, r.stderr);
+      for (const srv of [a, b]) {
+        await seenWithin(srv, `${prefix}N20000`, (d) => d.http === 200 && d.availableStockQuantity === 1,
+          'the last row of the large import');
+        await seenWithin(srv, `${prefix}N49`, (d) => d.availableStockQuantity === 50, 'an early row');
+      }
+      assert.equal((await b.api('/v1/inventory/MUG3')).json.availableStockQuantity, mugBefore,
+        'a SKU the import did not name is answered as before the reload');
+      // After the reload the log is followed again, one SKU at a time.
+      const one = await a.bulk([{ sku: `${prefix}N7`, locationId: 'WH1', stockType: 'onhand', quantity: 77 }]);
+      assert.equal(one.status, 201, one.text);
+      await seenWithin(b, `${prefix}N7`, (d) => d.availableStockQuantity === 77, 'a change after the reload');
+    });
+
   test('an order through A (allocation) shows on B, also in the batch query', async () => {
     const sku = await createSku(a, { onhand: 5 });
     await seenWithin(b, sku, (d) => d.availableTotal === 5, 'the stock');
