@@ -163,6 +163,19 @@ static const char inventory_usage[] =
     "--quantity adds the promise for that many units; --channel answers for sales channel C\n"
     "(its positions and those without a channel). Exit code 1 for an unknown SKU.\n";
 
+/* --NAME N: absent leaves *v; else a whole number from 1 to 2147483647, or -1 (said). */
+static int count_flag(const char *name, const char *s, long long *v)
+{
+    if (!s)
+        return 0;
+    char *end;
+    *v = strtoll(s, &end, 10);
+    if (!*end && *s && *v >= 1 && *v <= 2147483647)
+        return 0;
+    fprintf(stderr, "sellahead: --%s must be a whole number from 1 to 2147483647\n", name);
+    return -1;
+}
+
 int cli_inventory(int argc, char **argv)
 {
     struct cli_args a;
@@ -173,26 +186,9 @@ int cli_inventory(int argc, char **argv)
         fputs(inventory_usage, stderr);
         return 2;
     }
-    long long qty = 0;
-    if (a.quantity) {
-        char *end;
-        qty = strtoll(a.quantity, &end, 10);
-        if (*end || !*a.quantity || qty < 1 || qty > 2147483647) {
-            fprintf(stderr, "sellahead: --quantity must be a whole number from 1 to "
-                            "2147483647\n");
-            return 2;
-        }
-    }
-    long long channel = 0;
-    if (a.channel) {
-        char *end;
-        channel = strtoll(a.channel, &end, 10);
-        if (*end || !*a.channel || channel < 1 || channel > 2147483647) {
-            fprintf(stderr, "sellahead: --channel must be a whole number from 1 to "
-                            "2147483647\n");
-            return 2;
-        }
-    }
+    long long qty = 0, channel = 0;
+    if (count_flag("quantity", a.quantity, &qty) || count_flag("channel", a.channel, &channel))
+        return 2;
     struct store *st;
     if (cli_store(&a, &st))
         return 1;

@@ -228,19 +228,9 @@ void h_fabric_records_get(struct http_req *r, struct http_resp *out)
 
 void h_fabric_records_consent(struct http_req *r, struct http_resp *out)
 {
-    json_t *body;
-    if (http_body_json(r, out, &body))
+    bool accept;
+    if (http_body_consent(r, out, &accept))
         return;
-    json_t *c = json_object_get(body, "consent");
-    const char *v = json_is_object(body) && json_object_size(body) == 1 && json_is_string(c)
-                        ? json_string_value(c)
-                        : "";
-    bool accept = !strcmp(v, "ACCEPT"), ok = accept || !strcmp(v, "DECLINE");
-    json_decref(body);
-    if (!ok) {
-        bad(out, "the body must be {\"consent\": \"ACCEPT\"} or {\"consent\": \"DECLINE\"}");
-        return;
-    }
     struct bo_item it;
     err_t e;
     if (backorders_consent(r->st, r->params[0], accept, &it, &e)) {

@@ -81,6 +81,9 @@ int http_error(struct http_resp *out, unsigned status, const char *code, const c
 int http_fail(struct http_resp *out, const err_t *e);
 /* Parses the JSON body (duplicate keys rejected); on failure fills a 400 and returns -1. */
 int http_body_json(struct http_req *r, struct http_resp *out, json_t **doc);
+/* SPEC 5.8's answer to a delay, {"consent": "ACCEPT" | "DECLINE"}: 0 with *accept, or -1
+ * with the 400/422 in out. */
+int http_body_consent(struct http_req *r, struct http_resp *out, bool *accept);
 /* Fills out with bytes (copied). */
 int http_bytes(struct http_resp *out, unsigned status, const char *type, const char *data,
                size_t len);

@@ -185,6 +185,26 @@ int http_body_json(struct http_req *r, struct http_resp *out, json_t **doc)
     return -1;
 }
 
+int http_body_consent(struct http_req *r, struct http_resp *out, bool *accept)
+{
+    json_t *body;
+    if (http_body_json(r, out, &body))
+        return -1;
+    json_t *c = json_object_get(body, "consent");
+    const char *v = json_is_object(body) && json_object_size(body) == 1 && json_is_string(c)
+                        ? json_string_value(c)
+                        : "";
+    *accept = !strcmp(v, "ACCEPT");
+    bool ok = *accept || !strcmp(v, "DECLINE");
+    json_decref(body);
+    if (ok)
+        return 0;
+    http_error(out, 422, "VALIDATION_FAILED",
+               "the body must be {\"consent\": \"ACCEPT\"} or {\"consent\": \"DECLINE\"}",
+               NULL);
+    return -1;
+}
+
 size_t http_limit_value(const char *v, size_t def, size_t max)
 {
     if (!v || !*v)

@@ -82,22 +82,9 @@ void h_shipments_cancel(struct http_req *r, struct http_resp *out)
 /* SPEC 5.8: {"consent": "ACCEPT" | "DECLINE"} with the order's token or a key. */
 void h_shipments_delay_consent(struct http_req *r, struct http_resp *out)
 {
-    json_t *body;
-    if (http_body_json(r, out, &body))
+    bool accept;
+    if (http_body_consent(r, out, &accept))
         return;
-    json_t *c = json_object_get(body, "consent");
-    const char *v = json_is_object(body) && json_object_size(body) == 1 && json_is_string(c)
-                        ? json_string_value(c)
-                        : "";
-    bool accept = !strcmp(v, "ACCEPT"), ok = accept || !strcmp(v, "DECLINE");
-    json_decref(body);
-    if (!ok) {
-        http_error(out, 422, "VALIDATION_FAILED",
-                   "the body must be {\"consent\": \"ACCEPT\"} or {\"consent\": "
-                   "\"DECLINE\"}",
-                   NULL);
-        return;
-    }
     const char *token = NULL;
     if (!http_has_key(r) && !(token = http_query(r, "token"))) {
         http_error(out, 401, "UNAUTHORIZED",
