@@ -181,7 +181,7 @@ static bool item_ok(json_t *entry, const char **sku, json_int_t *qty)
            *q = json_object_get(entry, "quantity");
     *sku = json_string_value(s);
     *qty = q ? json_integer_value(q) : 0;
-    if ((s && !*sku) || (id && !(json_is_integer(id) && json_integer_value(id) > 0)))
+    if ((s && (!*sku || !**sku)) || (id && !(json_is_integer(id) && json_integer_value(id) > 0)))
         return false;
     if (!s && !id)
         return false;
