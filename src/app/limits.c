@@ -19,6 +19,27 @@ static int cmp_row(const void *a, const void *b)
     return c ? c : strcmp(x->location_id, y->location_id);
 }
 
+/* The name of a limit both rows set to different values (has flag or number), or NULL. */
+static const char *conflict(const struct limits_row *a, const struct limits_row *b)
+{
+    const struct limits *x = &a->lim, *y = &b->lim;
+    if (a->set_safety_stock && b->set_safety_stock &&
+        (x->has_safety_stock != y->has_safety_stock || x->safety_stock != y->safety_stock))
+        return "safetyStock";
+    if (a->set_preorder_limit && b->set_preorder_limit &&
+        (x->has_preorder_limit != y->has_preorder_limit ||
+         x->preorder_limit != y->preorder_limit))
+        return "preorderLimit";
+    if (a->set_backorder_limit && b->set_backorder_limit &&
+        (x->has_backorder_limit != y->has_backorder_limit ||
+         x->backorder_limit != y->backorder_limit))
+        return "backorderLimit";
+    if (a->set_low_stock && b->set_low_stock &&
+        (x->has_low_stock != y->has_low_stock || x->low_stock != y->low_stock))
+        return "lowStock";
+    return NULL;
+}
+
 /* Fields the row names replace the stored ones. */
 static void merge(struct limits *stored, const struct limits_row *r)
 {
@@ -61,6 +82,10 @@ int limits_write(struct store *st, struct limits_row *rows, size_t n, err_t *e)
             rc = store_limits_put(st, rows[i].sku, rows[i].location_id, &stored, e);
         }
     }
+    /* Every row of one (sku, location) ends with what is stored: the last one merged. */
+    for (size_t i = n; !rc && i-- > 1;)
+        if (!cmp_row(&rows[i - 1], &rows[i]))
+            rows[i - 1].lim = rows[i].lim;
     /* A limit change is a supply change (SPEC 5.7): the SKU's orders follow it. */
     for (size_t i = 0; !rc && i < n; i++)
         if (i + 1 == n || strcmp(rows[i].sku, rows[i + 1].sku) != 0)
@@ -107,8 +132,19 @@ int limits_apply(struct store *st, struct limits_row *rows, size_t n, err_t *e)
             req[j] = req[j - 1];
             req[j - 1] = t;
         }
+    /* Rows of one (sku, location) may each set some limits, but not one limit two ways
+     * (as in a CSV file): which would win is not for the order of rows to decide. */
+    for (size_t i = 1; i < n && !rc; i++) {
+        const char *f = cmp_row(&req[i - 1], &req[i]) ? NULL : conflict(&req[i - 1], &req[i]);
+        if (f)
+            rc = err_named(e, ERR_INVALID, "VALIDATION_FAILED",
+                           "%s of %s at %s is given two different values: one value per sku "
+                           "and locationId",
+                           f, req[i].sku, req[i].location_id);
+    }
     struct apply_ctx c = {rows, req, n};
-    rc = tx_run(st, apply_attempt, &c, e);
+    if (!rc)
+        rc = tx_run(st, apply_attempt, &c, e);
     free(req);
     return rc;
 }

@@ -43,8 +43,9 @@ static json_t *job_messages(const struct import_job *job)
     return msgs;
 }
 
-/* Distinct items named in the records: by sku, or by itemId when a record has no sku. */
-static size_t distinct_items(json_t *records)
+/* Distinct SKUs named in the records (SPEC 9 totalItems): a record's sku, or the SKU of its
+ * itemId's product (the itemId itself when no product has it). */
+static size_t distinct_items(struct store *st, json_t *records)
 {
     json_t *seen = json_object();
     size_t i;
@@ -52,7 +53,11 @@ static size_t distinct_items(json_t *records)
     json_array_foreach(records, i, rec) {
         const char *sku = json_string_value(json_object_get(rec, "sku"));
         json_t *id = json_object_get(rec, "itemId");
-        char key[96];
+        char key[96], found[ID_MAX + 1];
+        err_t e;
+        if (!sku && json_is_integer(id) && json_integer_value(id) > 0 &&
+            products_sku_of(st, json_integer_value(id), found, &e) == 0)
+            sku = found;
         if (sku)
             snprintf(key, sizeof key, "s:%.64s", sku);
         else if (json_is_integer(id))
@@ -77,7 +82,7 @@ void h_fabric_bulk_insert(struct http_req *r, struct http_resp *out)
         return;
     }
     bool done = job.status == IMPORT_COMPLETED;
-    size_t items = distinct_items(body);
+    size_t items = distinct_items(r->st, body);
     json_decref(body);
     /* fabric clients read the job from a 200 whatever its status. */
     json_t *doc = json_pack(
@@ -176,7 +181,7 @@ static bool item_ok(json_t *entry, const char **sku, json_int_t *qty)
            *q = json_object_get(entry, "quantity");
     *sku = json_string_value(s);
     *qty = q ? json_integer_value(q) : 0;
-    if ((s && !*sku) || (id && !(json_is_integer(id) && json_integer_value(id) > 0)))
+    if ((s && (!*sku || !**sku)) || (id && !(json_is_integer(id) && json_integer_value(id) > 0)))
         return false;
     if (!s && !id)
         return false;

@@ -97,6 +97,7 @@ describe('v1 Get inventories', () => {
       [{ items: [{ sku: 'A1' }, { sku: 'A1', quantity: '2' }] }, /items\[1\]/],
       [{ items: [{ itemId: -4 }] }, /items\[0\]/],
       [{ items: [{ sku: 7 }] }, /items\[0\]/],
+      [{ items: [{ sku: 'A1' }, { sku: '' }] }, /items\[1\]/],
       [{ items: [{ sku: 'A1', color: 'red' }] }, /items\[0\]/],
       [{ items: [], channelId: 'web' }, /channelId/],
       [{ items: Array(501).fill({ sku: 'A1' }) }, /at most 500/],

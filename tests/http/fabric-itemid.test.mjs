@@ -133,6 +133,12 @@ describe('fabric endpoints resolve itemId', () => {
       assert.equal(ok.json.status, 'COMPLETED', ok.text);
       assert.equal(ok.json.totalItems, 1);
       assert.equal((await srv.item(sku)).availableStockQuantity, 9);
+      // One product named by itemId in one record and by sku in another is one item (the
+      // job fails: both name its onhand position at WH1).
+      const both = await srv.api('/api-inventory/inventory/bulk-insert', { key: true, body: [
+        rec, { sku, totalQuantity: 9, locationId: 'WH1', type: 'Stock' }] });
+      assert.equal(both.json.status, 'FAILED', both.text);
+      assert.deepEqual([both.json.totalItems, both.json.totalItemsUploaded], [1, 0]);
       const bad = await srv.api('/api-inventory/inventory/bulk-insert', { key: true, body: [
         { ...rec, totalQuantity: 1 }, { ...rec, itemId: 99999991 },
         { ...rec, sku: 'OTHER1' }, { ...rec, sku } ] });

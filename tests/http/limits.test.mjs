@@ -156,6 +156,19 @@ test('absent fields stay as they are, null clears one', async () => {
   assert.deepEqual(three[0].lowStock, 2);
 });
 
+test('two rows of one sku and location: each may set other limits, one limit two ways is 422', async () => {
+  const sku = uniqueSku();
+  const both = await setLimits([{ sku, locationId: 'WH1', safetyStock: 4 }, { sku, locationId: 'WH1', lowStock: 6 },
+    { sku, locationId: 'WH1', safetyStock: 4 }]);
+  for (const row of both) assert.deepEqual([row.safetyStock, row.lowStock], [4, 6]);
+  const r = await putLimits([{ sku, locationId: 'WH1', safetyStock: 1, lowStock: 1 }, { sku, locationId: 'WH1', safetyStock: 2 }]);
+  assertError(r, 422, 'VALIDATION_FAILED', /safetyStock of .* at WH1 is given two different values/);
+  assertError(await putLimits([{ sku, locationId: 'WH1', lowStock: null }, { sku, locationId: 'WH1', lowStock: 0 }]),
+    422, 'VALIDATION_FAILED', /lowStock/);
+  const row = (await setLimits([{ sku, locationId: 'WH1' }]))[0];
+  assert.deepEqual([row.safetyStock, row.lowStock], [4, 6], 'nothing of the refused bodies applied');
+});
+
 test('bad input: 422 with a detail per problem, nothing applied', async () => {
   const sku = await createSku(srv, { onhand: 10 });
   const bad = [
