@@ -225,7 +225,7 @@ static int demo_rows(void *ctx, struct importer *im, err_t *e)
 /* The demo goes through the same import rules as a merchant's file. */
 static int demo_inventory(struct store *st, err_t *e)
 {
-    struct import_opts o = {IMPORT_API, NULL, NULL, NULL, NULL};
+    struct import_opts o = {.source = IMPORT_API};
     struct import_job job = {0};
     int rc = imports_run(st, &o, demo_rows, NULL, &job, e);
     if (!rc && job.status != IMPORT_COMPLETED)

@@ -123,7 +123,7 @@ int cli_import(int argc, char **argv)
         return 1;
     }
     const char *slash = strrchr(path, '/');
-    struct import_opts o = {IMPORT_CSV, slash ? slash + 1 : path, NULL, NULL, NULL};
+    struct import_opts o = {.source = IMPORT_CSV, .file_name = slash ? slash + 1 : path};
     struct import_job job = {0};
     err_t e;
     bool tty = isatty(STDERR_FILENO);

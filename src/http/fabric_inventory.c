@@ -77,7 +77,7 @@ void h_fabric_bulk_insert(struct http_req *r, struct http_resp *out)
     if (http_body_json(r, out, &body))
         return;
     struct import_job job = {0};
-    if (imports_bulk_run(r, body, out, &job) != 1) {
+    if (imports_bulk_run(r, body, out, true, &job) != 1) {
         json_decref(body);
         return;
     }

@@ -31,7 +31,7 @@ void h_imports_create(struct http_req *r, struct http_resp *out)
         return;
     }
     const char *name = r->upload_name ? r->upload_name : http_query(r, "fileName");
-    struct import_opts o = {IMPORT_CSV, name, http_idem(r, out), r->idem_scope, r->body_fp};
+    struct import_opts o = {IMPORT_CSV, name, http_idem(r, out), r->idem_scope, r->body_fp, false};
     if (out->status)
         return;
     struct import_job job = {0};
@@ -261,12 +261,13 @@ static int bulk_feed(void *ctx, struct importer *im, err_t *e)
 }
 
 int imports_bulk_run(struct http_req *r, json_t *body, struct http_resp *out,
-                     struct import_job *job)
+                     bool failed_is_2xx, struct import_job *job)
 {
     if (!json_is_array(body))
         return http_error(out, 422, "VALIDATION_FAILED",
                           "the body must be a JSON array of inventory records", NULL);
-    struct import_opts o = {IMPORT_API, NULL, http_idem(r, out), r->idem_scope, r->body_fp};
+    struct import_opts o = {IMPORT_API, NULL, http_idem(r, out), r->idem_scope, r->body_fp,
+                            failed_is_2xx};
     if (out->status)
         return 0;
     err_t e;
@@ -288,7 +289,7 @@ void h_imports_bulk(struct http_req *r, struct http_resp *out)
     if (http_body_json(r, out, &body))
         return;
     struct import_job job = {0};
-    int rc = imports_bulk_run(r, body, out, &job);
+    int rc = imports_bulk_run(r, body, out, false, &job);
     json_decref(body);
     rc == 1 ? job_response(out, &job) : 0;
 }

@@ -1,4 +1,5 @@
 /* Limits per (sku, location) (SPEC 9): PUT /v1/inventory/limits. */
+#include <stdio.h>
 #include <string.h>
 
 #include "app/limits.h"
@@ -26,14 +27,20 @@ static void row_parse(json_t *o, size_t idx, struct limits_row *r, json_t *detai
     char *dst[2] = {r->sku, r->location_id};
     for (int k = 0; k < 2; k++) {
         json_t *v = json_object_get(o, ids[k]);
+        char num[24];
+        /* A whole number names the id with those digits, as in fabric's bulk insert. */
+        const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+        if (json_is_integer(v) && json_integer_value(v) >= 0) {
+            snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+            s = num;
+        }
         err_t e;
-        if (!json_is_string(v))
+        if (!s)
             problem(details, idx, ids[k], v ? "must be a string" : "is required");
-        else if (importrow_id(k == 0 ? COL_SKU : COL_LOCATION_ID, json_string_value(v),
-                              json_string_length(v), &e))
+        else if (importrow_id(k == 0 ? COL_SKU : COL_LOCATION_ID, s, strlen(s), &e))
             problem(details, idx, ids[k], e.msg);
         else
-            memcpy(dst[k], json_string_value(v), json_string_length(v) + 1);
+            snprintf(dst[k], ID_MAX + 1, "%s", s);
     }
     bool *set[4] = {&r->set_safety_stock, &r->set_preorder_limit, &r->set_backorder_limit,
                     &r->set_low_stock};

@@ -17,9 +17,10 @@ void h_imports_get(struct http_req *r, struct http_resp *out);
 void h_imports_errors_csv(struct http_req *r, struct http_resp *out);
 void h_imports_bulk(struct http_req *r, struct http_resp *out);
 /* Runs a parsed bulk body (5.2's records, fabric's too) as one job: 1 with *job filled (the
- * caller frees it), 0 when out already holds the answer (a bad body, a failure). */
+ * caller frees it), 0 when out already holds the answer (a bad body, a failure).
+ * failed_is_2xx: the caller answers a FAILED job with a 2xx, so its key keeps it. */
 int imports_bulk_run(struct http_req *r, json_t *body, struct http_resp *out,
-                     struct import_job *job);
+                     bool failed_is_2xx, struct import_job *job);
 
 void h_locations_list(struct http_req *r, struct http_resp *out);
 void h_locations_create(struct http_req *r, struct http_resp *out);

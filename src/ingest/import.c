@@ -16,7 +16,7 @@ struct importer {
     char idem_key[256];
     char idem_scope[256];
     char idem_fp[STORE_FP_LEN + 1];
-    bool has_idem;
+    bool has_idem, keep_failed;
     struct location *locations; /* sorted by id, for the location rule */
     size_t nlocations;
     /* Rows that give limits (SPEC 9), kept until the end: they are checked against each
@@ -70,6 +70,7 @@ int importer_begin(struct store *st, const struct import_opts *o, struct importe
         snprintf(im->idem_scope, sizeof im->idem_scope, "%s", o->idem_scope);
         snprintf(im->idem_fp, sizeof im->idem_fp, "%s", o->idem_fp);
         im->has_idem = true;
+        im->keep_failed = o->keep_failed;
         char first[64];
         rc = store_idem_find(st, im->idem_scope, im->idem_key, im->idem_fp, first, sizeof first,
                              e);
@@ -333,9 +334,9 @@ static int save_job(struct importer *im, err_t *e)
 {
     struct store *st = im->st;
     int rc = store_import_save(st, &im->job, e);
-    /* Another server saved a job under this key first: run again to replay it. Only a
-     * completed job (a 2xx answer) is kept for the key (SPEC 5.5). */
-    if (!rc && im->has_idem && im->job.status == IMPORT_COMPLETED &&
+    /* Another server saved a job under this key first: run again to replay it. Only a job
+     * answered with a 2xx is kept for the key (SPEC 5.5). */
+    if (!rc && im->has_idem && (im->job.status == IMPORT_COMPLETED || im->keep_failed) &&
         (rc = store_idem_save(st, im->idem_scope, im->idem_key, im->idem_fp, im->job.id, e)) ==
             ERR_CONFLICT)
         rc = ERR_RETRY;

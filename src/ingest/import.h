@@ -18,6 +18,8 @@ struct import_opts {
     const char *idem_key;  /* replays the first job with this key when not NULL */
     const char *idem_scope; /* with idem_key: endpoint and credential the key belongs to */
     const char *idem_fp;    /* with idem_key: fingerprint of the request body */
+    bool keep_failed;       /* a FAILED job is a 2xx answer too (fabric's bulk insert): the
+                             * key keeps it (SPEC 5.5 keeps every 2xx answer) */
 };
 
 /* Starts a job inside a write transaction. Returns 1 (not an error) when idem_key names an

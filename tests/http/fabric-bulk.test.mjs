@@ -119,6 +119,24 @@ test('an unknown itemId and a bad channelId are refused in the job, nothing appl
   assertError(await srv.api(`/v1/inventory/${sku}`), 404, 'SKU_NOT_FOUND');
 });
 
+test('a FAILED job is a 200 answer, so its Idempotency-Key keeps it (SPEC 5.5)', async () => {
+  const sku = uniqueSku('FBF');
+  const bad = [stock(sku, { totalQuantity: -3 })];
+  const first = await insert(bad, { 'Idempotency-Key': sku });
+  assert.equal(first.json.status, 'FAILED', first.text);
+  const again = await insert(bad, { 'Idempotency-Key': sku });
+  assert.equal(again.status, 200, again.text);
+  assert.deepEqual(again.json, first.json, 'the first FAILED job, not a new one');
+  assertError(await insert([stock(sku, { totalQuantity: 3 })], { 'Idempotency-Key': sku }), 422,
+    'IDEMPOTENCY_KEY_REUSED');
+  assert.equal((await srv.api(`/v1/inventory/${sku}`)).status, 404, 'nothing applied');
+  // 5.2's own bulk answers a FAILED job with 422: its key keeps nothing.
+  const own = (q) => srv.api('/v1/inventory/bulk', { key: true, headers: { 'Idempotency-Key': sku },
+    body: [{ sku, locationId: 'WH1', stockType: 'onhand', quantity: q }] });
+  assert.equal((await own(-1)).status, 422);
+  assert.equal((await own(4)).status, 201);
+});
+
 test('an Idempotency-Key retry returns the first job; no key is 401', async () => {
   const sku = uniqueSku('FBK');
   const first = await insert([stock(sku, { totalQuantity: 3 })], { 'Idempotency-Key': sku });

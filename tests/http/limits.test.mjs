@@ -169,6 +169,15 @@ test('two rows of one sku and location: each may set other limits, one limit two
   assert.deepEqual([row.safetyStock, row.lowStock], [4, 6], 'nothing of the refused bodies applied');
 });
 
+test('a whole-number locationId names the location with those digits, as fabric sends it', async () => {
+  const loc = await srv.api('/v1/locations', { key: true, body: { locationId: '12', name: 'Store 12' } });
+  assert.equal(loc.status, 201, loc.text);
+  const sku = uniqueSku();
+  const rows = await setLimits([{ sku, locationId: 12, lowStock: 3 }]);
+  assert.deepEqual([rows[0].locationId, rows[0].lowStock], ['12', 3]);
+  assertError(await putLimits([{ sku, locationId: true, lowStock: 3 }]), 422, 'VALIDATION_FAILED');
+});
+
 test('bad input: 422 with a detail per problem, nothing applied', async () => {
   const sku = await createSku(srv, { onhand: 10 });
   const bad = [
