@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { launch, newPage, checkA11y, screenshot, startServer } from './lib/browser.mjs';
 import { HEADER } from '../http/lib/server.mjs';
 import { createSku, getOrder, placeOrder } from '../http/lib/shop.mjs';
-import { PASSWORD, login } from './lib/console.mjs';
+import { addUser, login } from './lib/console.mjs';
 
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 375, height: 812 };
@@ -138,8 +138,7 @@ describe('delays', () => {
   it('console: the Delays filter lists the delayed order; orders and Purchase orders show the delay', async () => {
     const { sku, order, shipment } = await delayedOrder();
     const other = await placeOrder(srv, [{ sku: 'MUG3', quantity: 1 }]);
-    const u = await srv.cli(['user', 'add', 'admin'], { input: `${PASSWORD}\n${PASSWORD}\n` });
-    assert.equal(u.code, 0, u.stderr);
+    await addUser(srv);
     await login(page, srv.url);
     await page.goto(srv.url + '/admin#orders');
     const heads = () => page.locator('#ord-list h2').allTextContents();

@@ -4,24 +4,11 @@
 // desktop and 375 px.
 import { describe, it, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, checkA11y, screenshot, startServer } from './lib/browser.mjs';
-import { PASSWORD, login } from './lib/console.mjs';
+import { launch, newPage, checkA11y, screenshot, startServer, until } from './lib/browser.mjs';
+import { addUser, login } from './lib/console.mjs';
 
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 375, height: 812 };
-
-/* Retries an assertion until it holds (the page updates asynchronously). */
-async function until(fn, ms = 8000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > end) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 /* Cells as shown: the lines under a figure come after a space. */
 const cells = (table) => table.locator('tbody tr').evaluateAll((rows) =>
@@ -68,8 +55,7 @@ describe('console limits', () => {
   });
   beforeEach(async () => {
     srv = await startServer();
-    const u = await srv.cli(['user', 'add', 'admin'], { input: `${PASSWORD}\n${PASSWORD}\n` });
-    assert.equal(u.code, 0, u.stderr);
+    await addUser(srv);
     page = await newPage(browser, DESKTOP);
     page.setDefaultTimeout(5000);
     allow = ['status of 401']; // the session check before logging in

@@ -3,25 +3,12 @@
 // screenshot at desktop and 375 px.
 import { describe, it, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, checkA11y, screenshot, startServer } from './lib/browser.mjs';
+import { launch, newPage, checkA11y, screenshot, startServer, until } from './lib/browser.mjs';
 import { orderBody } from '../http/lib/shop.mjs';
-import { PASSWORD, login } from './lib/console.mjs';
+import { addUser, login } from './lib/console.mjs';
 
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 375, height: 812 };
-
-/* Retries an assertion until it holds (the page updates asynchronously). */
-async function until(fn, ms = 8000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > end) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 const cells = (table) => table.locator('tbody tr').evaluateAll((rows) =>
   rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
@@ -53,8 +40,7 @@ describe('console purchase orders', () => {
   });
   beforeEach(async () => {
     srv = await startServer();
-    const u = await srv.cli(['user', 'add', 'admin'], { input: `${PASSWORD}\n${PASSWORD}\n` });
-    assert.equal(u.code, 0, u.stderr);
+    await addUser(srv);
     page = await newPage(browser, DESKTOP);
     page.setDefaultTimeout(5000);
     allow = ['status of 401']; // the session check before logging in

@@ -82,3 +82,16 @@ export async function layoutShift(page) {
   await settle(page);
   return page.evaluate(() => window.layoutShiftSum);
 }
+
+/* Retries an assertion until it holds (the page updates asynchronously). */
+export async function until(fn, ms = 8000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
