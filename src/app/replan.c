@@ -202,6 +202,23 @@ static void set_source(struct shipment_rec *sh, const struct position *src)
     snprintf(sh->transit_ref, sizeof sh->transit_ref, "%s", src->transit_ref);
 }
 
+/* Units of shipment `from` join shipment `to` (one shipment per source): it is held to the
+ * earliest range the shopper accepted for its units, so units that were due earlier than the
+ * shipment make it late (a delay) when it is; the joining units' promise and delay become its
+ * own, their expected range the delay's `previous` (SPEC 5.7 rule 5, 5.8). */
+static void join(struct order_work *w, size_t to, size_t from)
+{
+    struct ws *t = &w->ws[to];
+    const struct ws *f = &w->ws[from];
+    struct delay_state st = t->rec.delay.st;
+    if (delay_join(&st, t->rec.promised.to, &f->rec.delay.st, f->rec.promised.to)) {
+        t->rec.promised = f->rec.promised;
+        t->rec.delay = f->rec.delay;
+        t->before = f->before;
+    }
+    t->rec.delay.st = st;
+}
+
 /* The order's open shipment on src, or a new one split from shipment `from`. */
 static int target(struct order_work *w, size_t from, const struct position *src, size_t *out,
                   err_t *e)
@@ -210,6 +227,7 @@ static int target(struct order_work *w, size_t from, const struct position *src,
         const struct shipment_rec *sh = &w->ws[i].rec;
         if ((sh->status == SHIP_READY || sh->status == SHIP_AWAITING_STOCK) &&
             same_source(sh, src)) {
+            join(w, i, from);
             *out = i;
             return 0;
         }
@@ -272,6 +290,9 @@ static void keep_ids(struct order_work *w)
         s->rec.nitems = t->rec.nitems;
         s->cap = t->cap;
         s->rec.stock_type = t->rec.stock_type;
+        s->rec.promised = t->rec.promised; /* other units may have joined it */
+        s->rec.delay = t->rec.delay;
+        s->before = t->before;
         memcpy(s->rec.location_id, t->rec.location_id, sizeof s->rec.location_id);
         memcpy(s->rec.transit_ref, t->rec.transit_ref, sizeof s->rec.transit_ref);
         t->rec.items = NULL;

@@ -308,6 +308,31 @@ int delay_decide(struct delay_state *st, date_t new_to, date_t today,
     return DELAY_NEW;
 }
 
+/* The last day the shopper accepted for a shipment's units; DATE_NONE: "no date yet". */
+static date_t accepted_bar(const struct delay_state *st, date_t promised_to)
+{
+    if (!st->consented_before)
+        return promised_to;
+    return st->accepted_undated ? DATE_NONE : st->accepted_to;
+}
+
+int delay_join(struct delay_state *into, date_t into_promised_to,
+               const struct delay_state *joining, date_t joining_promised_to)
+{
+    date_t have = accepted_bar(into, into_promised_to);
+    date_t comes = accepted_bar(joining, joining_promised_to);
+    bool consented = into->consented_before || joining->consented_before;
+    int took = later(have, comes);
+    if (took)
+        *into = *joining;
+    if (consented && !into->consented_before) {
+        into->consented_before = true;
+        into->accepted_undated = false;
+        into->accepted_to = took ? comes : have;
+    }
+    return took;
+}
+
 int delay_sweep(struct delay_state *st, date_t today)
 {
     if (st->consent != CONSENT_PENDING || today <= st->respond_by)

@@ -99,6 +99,15 @@ enum delay_action {
 int delay_decide(struct delay_state *st, date_t new_to, date_t today,
                  const struct delay_policy *pol);
 
+/* SPEC 5.7 rule 5 vs 5.8: units that join another shipment of their order (one shipment per
+ * source) bring the range the shopper accepted for them (their promise, or an accepted
+ * delay's); the shipment is held to the earliest such range of the units it holds. When the
+ * joining units' range ends strictly earlier, *into becomes *joining (the caller gives the
+ * shipment their promise and delay too) and 1 is returned; else *into keeps its own and 0 is
+ * returned. Either way an earlier consent of either side counts for the shipment (later
+ * delays need an answer), its accepted range then the earliest of the two. */
+int delay_join(struct delay_state *into, date_t into_promised_to,
+               const struct delay_state *joining, date_t joining_promised_to);
 
 enum sweep_action { SWEEP_NOTHING = 0, SWEEP_IMPLIED, SWEEP_CANCEL };
 
