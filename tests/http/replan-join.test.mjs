@@ -171,3 +171,28 @@ test('units promised earlier joining a shipment with an accepted delay: the acce
   assert.equal((await mails(w.srv, 'shipment_delayed', o.number)).length, 2);
   await assertCheck(w.srv);
 });
+
+// Which of the two moves first (and so keeps its id) depends on the shipment ids; either way
+// the one shipment left carries the earlier promise.
+test('two shipments moving to a source the order has no shipment on: one shipment, held to the earlier promise', async (t) => {
+  const w = await world(t);
+  const sku = await createSku(w.srv, { onhand: 3, transit: [PO('JT1', '2026-12-07', 5), PO('JT2', '2026-12-20', 10)] });
+  const o = await placeOrder(w.srv, [{ sku, quantity: 8 }]);
+  const onhand = o.shipments.find((x) => x.stockType === 'onhand');
+  const jt1 = o.shipments.find((x) => x.transitRef === 'JT1');
+
+  await w.importAt('2026-11-30', [{ sku, quantity: 0 }, { sku, ref: 'JT1', quantity: 0, stockDate: '2026-12-07' }]);
+
+  assert.deepEqual(await plan(w.srv, o.id), [['JT2', 8, '2026-12-22', '2026-12-25']]);
+  const s = await shipmentFrom(w.srv, o.id, 'JT2');
+  assert.ok([onhand.id, jt1.id].includes(s.id), 'one of the shipments that moved whole keeps its id');
+  assert.deepEqual(s.promisedDelivery, onhand.promisedDelivery);
+  assert.deepEqual(s.delay, {
+    detectedAt: '2026-11-30',
+    previous: { from: '2026-11-28', to: '2026-11-30' },
+    expected: { from: '2026-12-22', to: '2026-12-25' },
+    consent: 'PENDING', respondBy: '2026-12-07', consentRequired: false,
+  });
+  assert.equal((await mails(w.srv, 'shipment_delayed', o.number)).length, 1);
+  await assertCheck(w.srv);
+});
