@@ -198,8 +198,7 @@ struct shipment_rec {
     char transit_ref[ID_MAX + 1];
     date_t stock_date;
     struct range expected;
-    struct range promised; /* given at placement; units that join from another shipment may
-                            * bring an earlier one (SPEC 5.7 rule 5, delay_join) */
+    struct range promised; /* given at placement, never changes (SPEC 5.5) */
     int64_t amount;
     char tracking_number[TRACKING_MAX + 1];
     char shipped_at[24];

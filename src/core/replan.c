@@ -308,12 +308,21 @@ int delay_decide(struct delay_state *st, date_t new_to, date_t today,
     return DELAY_NEW;
 }
 
-/* The last day the shopper accepted for a shipment's units; DATE_NONE: "no date yet". */
+/* The last day the shopper accepted for a shipment's units; DATE_NONE: "no date yet". Before
+ * any consent that is the earliest promise of the units it holds: its own, or an earlier one
+ * that units joining it brought (kept in accepted_to; promisedDelivery never changes). */
 static date_t accepted_bar(const struct delay_state *st, date_t promised_to)
 {
+    if (st->consented_before)
+        return st->accepted_undated ? DATE_NONE : st->accepted_to;
+    return st->accepted_to != DATE_NONE && st->accepted_to < promised_to ? st->accepted_to
+                                                                         : promised_to;
+}
+
+void delay_promised(struct delay_state *st, date_t promised_to)
+{
     if (!st->consented_before)
-        return promised_to;
-    return st->accepted_undated ? DATE_NONE : st->accepted_to;
+        st->accepted_to = accepted_bar(st, promised_to);
 }
 
 int delay_join(struct delay_state *into, date_t into_promised_to,
@@ -325,10 +334,10 @@ int delay_join(struct delay_state *into, date_t into_promised_to,
     int took = later(have, comes);
     if (took)
         *into = *joining;
-    if (consented && !into->consented_before) {
-        into->consented_before = true;
-        into->accepted_undated = false;
+    into->consented_before = consented;
+    if (took || have != DATE_NONE) { /* both undated: an accepted "no date yet" stays */
         into->accepted_to = took ? comes : have;
+        into->accepted_undated = false;
     }
     return took;
 }

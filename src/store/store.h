@@ -205,8 +205,7 @@ struct store_ops {
     /* A shipment's fields by id (items included, caller frees them). */
     int (*shipment_get)(struct store *st, const char *id, struct shipment_rec *out, err_t *e);
     /* Re-planning (SPEC 5.7): a new shipment of sh->order_id (next n, items included; sets
-     * sh->seq), a shipment's source, range, promise (units that joined it may bring an
-     * earlier one), delay, amount, status and items saved, a shipment
+     * sh->seq), a shipment's source, range, amount, status and items saved, a shipment
      * that lost all its units removed with its items and allocations. */
     int (*shipment_add)(struct store *st, struct shipment_rec *sh, err_t *e);
     int (*shipment_save)(struct store *st, const struct shipment_rec *sh, err_t *e);

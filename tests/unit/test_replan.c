@@ -395,7 +395,9 @@ static void test_join_earlier_promise_holds_the_shipment(void **state)
     struct delay_state into = promised("2026-12-25"), joining = promised("2026-11-30");
     assert_int_equal(delay_join(&into, D("2026-12-25"), &joining, D("2026-11-30")), 1);
     assert_false(into.consented_before);
-    /* The caller makes the joining units' promise the shipment's: Nov 30 is the bar. */
+    /* The shipment's own promise (Dec 25) stays; Nov 30 is the bar it is held to. */
+    delay_promised(&into, D("2026-12-25"));
+    assert_int_equal(into.accepted_to, D("2026-11-30"));
     assert_int_equal(delay_decide(&into, D("2026-12-29"), D(TODAY), &POLICY), DELAY_NEW);
     assert_false(into.consent_required); /* 29 days past Nov 30 */
 }

@@ -590,9 +590,6 @@ int pg_shipment_save(struct store *st, const struct shipment_rec *sh, err_t *e)
     pg_p_int(&p, dl->st.accepted_undated);
     pg_p_int(&p, dl->st.consented_before);
     pg_p_date(&p, dl->notified);
-    pg_p_date(&p, sh->promised.from); /* units that joined may bring theirs (5.7) */
-    pg_p_date(&p, sh->promised.to);
-    pg_p_text(&p, sh->promised.message);
     int rc = pg_run(s, Q_SHIPMENT_SAVE, &p, e, "save a shipment");
     struct params d = {0};
     pg_p_text(&d, sh->id);

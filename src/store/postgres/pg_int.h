@@ -185,7 +185,7 @@ static inline struct pg_store *S(struct store *st) { return (struct pg_store *)s
 
 /* --- parameters --- */
 
-#define PARAMS_MAX 32 /* the most a statement binds: saving a shipment takes 26 */
+#define PARAMS_MAX 24
 
 struct params {
     int n;

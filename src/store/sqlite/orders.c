@@ -628,9 +628,6 @@ int sq_shipment_save(struct store *st, const struct shipment_rec *sh, err_t *e)
     sqlite3_bind_int(q, 21, d->st.accepted_undated);
     sqlite3_bind_int(q, 22, d->st.consented_before);
     sq_bind_date(q, 23, d->notified);
-    sq_bind_date(q, 24, sh->promised.from); /* units that joined may bring theirs (5.7) */
-    sq_bind_date(q, 25, sh->promised.to);
-    sq_bind_text(q, 26, sh->promised.message);
     int rc = sq_run(s, q, e, "save a shipment");
     if (rc || !(q = sq_stmt(s, Q_SHIPMENT_ITEMS_DELETE, e)))
         return rc ? rc : e->code;

@@ -209,8 +209,7 @@ const char *const sq_stmt_sql[Q_COUNT] = {
         "delay_detected = ?13, delay_prev_from = ?14, delay_prev_to = ?15, "
         "delay_exp_from = ?16, delay_exp_to = ?17, delay_respond_by = ?18, "
         "delay_required = ?19, accepted_to = ?20, accepted_undated = ?21, "
-        "consented_before = ?22, delay_notified = ?23, promised_from = ?24, promised_to = ?25, "
-        "promised_message = ?26 WHERE id = ?1",
+        "consented_before = ?22, delay_notified = ?23 WHERE id = ?1",
     [Q_SHIPMENT_ITEMS_DELETE] = "DELETE FROM shipment_items WHERE shipment_id = ?1",
     [Q_SHIPMENT_DELETE] = "DELETE FROM shipments WHERE id = ?1",
     /* SKUs whose positions an import changed and that hold open allocations (unsourced
