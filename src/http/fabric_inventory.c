@@ -26,18 +26,19 @@ static json_t *channel_json(const struct position *p)
 
 /* --- v1 bulk insert --- */
 
-/* "line 2: sku: <message>", the job's errors as fabric's messages. */
+/* "line 2: sku: <message>", the job's errors as fabric's messages. An error without a
+ * column is about a field that is none (its name is the value: "line 2: colour: unknown
+ * field ...") or about the record as a whole ("line 4: record: ..."). */
 static json_t *job_messages(const struct import_job *job)
 {
     json_t *msgs = json_array();
     for (size_t i = 0; i < job->nerrors; i++) {
         const struct import_error *ie = &job->errors[i];
-        char m[sizeof ie->message + 128];
-        if (ie->col >= 0)
-            snprintf(m, sizeof m, "line %lld: %s: %s", (long long)ie->line,
-                     import_column_name(job->source, ie->col), ie->message);
-        else
-            snprintf(m, sizeof m, "line %lld: %s", (long long)ie->line, ie->message);
+        const char *field = import_column_name(job->source, ie->col);
+        if (!field)
+            field = ie->has_value ? ie->value : "record";
+        char m[sizeof ie->message + sizeof ie->value + 64];
+        snprintf(m, sizeof m, "line %lld: %s: %s", (long long)ie->line, field, ie->message);
         json_array_append_new(msgs, json_string(m));
     }
     return msgs;
@@ -276,18 +277,29 @@ void h_fabric_get_inventories(struct http_req *r, struct http_resp *out)
 
 /* --- lists over positions: v1 by location, v3 find --- */
 
-/* offset=: absent is 0, else a whole number from 0. */
-static int parse_offset(struct http_req *r, size_t *off, err_t *e)
+/* ?limit=&offset= of an offset-paged list: limit absent is 10, else 1..100; offset absent is
+ * 0, else a whole number from 0. Refused rather than clamped: a client that pages by
+ * offset += the limit it asked would skip rows if it got fewer. */
+static int parse_page(struct http_req *r, size_t *limit, size_t *off, err_t *e)
 {
-    const char *v = http_query(r, "offset");
-    *off = 0;
-    if (!v || !*v)
-        return 0;
+    const char *l = http_query(r, "limit"), *o = http_query(r, "offset");
     char *end;
-    long long n = strtoll(v, &end, 10);
-    if (*end || n < 0 || v[0] < '0' || v[0] > '9')
-        return err_set(e, ERR_INVALID, "offset must be a whole number from 0, not \"%.40s\"", v);
-    *off = (size_t)n;
+    *limit = 10;
+    *off = 0;
+    if (l && *l) {
+        long long n = strtoll(l, &end, 10);
+        if (*end || n < 1 || n > 100 || l[0] < '0' || l[0] > '9')
+            return err_set(e, ERR_INVALID, "limit must be a whole number from 1 to 100, not "
+                           "\"%.40s\"", l);
+        *limit = (size_t)n;
+    }
+    if (o && *o) {
+        long long n = strtoll(o, &end, 10);
+        if (*end || n < 0 || o[0] < '0' || o[0] > '9')
+            return err_set(e, ERR_INVALID, "offset must be a whole number from 0, not "
+                           "\"%.40s\"", o);
+        *off = (size_t)n;
+    }
     return 0;
 }
 
@@ -414,9 +426,9 @@ void h_fabric_location_inventory(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct by_location c = {.pg.st = r->st, .loc = r->params[0]};
-    c.pg.limit = http_limit(r, 10, 100);
     bool found;
-    if (parse_offset(r, &c.pg.offset, &e) || !location_exists(r->st, c.loc, &found, &e)) {
+    if (parse_page(r, &c.pg.limit, &c.pg.offset, &e) ||
+        !location_exists(r->st, c.loc, &found, &e)) {
         http_fail(out, &e);
         return;
     }
@@ -573,8 +585,7 @@ void h_fabric_find(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct find c = {.pg.st = r->st};
-    c.pg.limit = http_limit(r, 10, 100);
-    if (parse_offset(r, &c.pg.offset, &e)) {
+    if (parse_page(r, &c.pg.limit, &c.pg.offset, &e)) {
         http_fail(out, &e);
         return;
     }
