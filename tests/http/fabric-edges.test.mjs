@@ -130,3 +130,14 @@ describe('limit is 1..100 on the offset-paged fabric lists: 422 outside, never c
     });
   }
 });
+
+test('a position named in an error carries its channel (part of its key)', async () => {
+  const sku = uniqueSku('FE');
+  const res = await bulkInsert([{ sku, totalQuantity: 10, locationId: 'WH1', type: 'Transit',
+    transitRef: 'PO1', transitOrderDate: '2026-11-20', transitStockDate: '2026-12-15' }]);
+  assert.equal(res.json.status, 'COMPLETED', res.text);
+  // PO1 exists without a channel; channel 7's PO1 does not.
+  assertError(await srv.api('/v1/inventory/receipts', { key: true, body: { sku,
+    locationId: 'WH1', transitRef: 'PO1', quantity: 1, channelId: 7 } }), 404, 'NOT_FOUND',
+  new RegExp(`^no transit position PO1 of ${sku} at WH1 in channel 7$`));
+});
