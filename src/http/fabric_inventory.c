@@ -317,8 +317,22 @@ static int item_id_json(struct store *st, const char *sku, json_t **out, err_t *
     return 0;
 }
 
-/* Every SKU's positions in SKU order, a store page at a time: the whole table is read
- * (the count needs it), without holding more than one page. */
+/* Calls fn with each SKU's positions of l (by SKU), in allocation order. */
+static int each_sku(struct position_list *l, sku_fn fn, void *ctx, err_t *e)
+{
+    int rc = 0;
+    for (size_t start = 0, i = 1; i <= l->n && !rc; i++) {
+        if (i == l->n || strcmp(l->v[i].sku, l->v[start].sku)) {
+            position_sort(l->v + start, i - start);
+            rc = fn(ctx, l->v + start, i - start, e);
+            start = i;
+        }
+    }
+    return rc;
+}
+
+/* Every SKU's positions in SKU order, a store page at a time: the whole table is read,
+ * without holding more than one page (find by locationNumbers alone). */
 static int scan_skus(struct store *st, sku_fn fn, void *ctx, err_t *e)
 {
     char after[ID_MAX + 1] = "";
@@ -330,14 +344,7 @@ static int scan_skus(struct store *st, sku_fn fn, void *ctx, err_t *e)
         }
         if (!l.n)
             return 0;
-        int rc = 0;
-        for (size_t start = 0, i = 1; i <= l.n && !rc; i++) {
-            if (i == l.n || strcmp(l.v[i].sku, l.v[start].sku)) {
-                position_sort(l.v + start, i - start);
-                rc = fn(ctx, l.v + start, i - start, e);
-                start = i;
-            }
-        }
+        int rc = each_sku(&l, fn, ctx, e);
         snprintf(after, sizeof after, "%s", l.v[l.n - 1].sku);
         position_list_free(&l);
         if (rc)
@@ -437,16 +444,25 @@ void h_fabric_location_inventory(struct http_req *r, struct http_resp *out)
                    NULL);
         return;
     }
+    /* The store counts the location's SKUs and reads the page's alone. */
+    struct position_list l = {0};
+    int64_t count, before;
+    size_t offset = c.pg.offset;
     c.pg.data = json_array();
-    if (scan_skus(r->st, location_sku, &c, &e)) {
+    c.pg.offset = 0; /* every SKU of the store's page is on this page */
+    int rc = inventory_offset_page(r->st, c.loc, offset, c.pg.limit, &l, &count, &before, &e);
+    if (!rc)
+        rc = each_sku(&l, location_sku, &c, &e);
+    position_list_free(&l);
+    if (rc) {
         json_decref(c.pg.data);
         http_fail(out, &e);
         return;
     }
     http_json(out, 200,
               json_pack("{s:{s:I, s:I, s:I}, s:o}", "query", "limit",
-                        (json_int_t)c.pg.limit, "offset", (json_int_t)c.pg.offset,
-                        "count", (json_int_t)c.pg.count, "inventories", c.pg.data));
+                        (json_int_t)c.pg.limit, "offset", (json_int_t)offset,
+                        "count", (json_int_t)count, "inventories", c.pg.data));
 }
 
 struct find {
@@ -581,6 +597,21 @@ static int find_named(struct store *st, json_t *skus, json_t *ids, struct find *
     return rc;
 }
 
+/* Every position, the page's read alone: the store counts them and finds the SKU holding the
+ * offset-th; page_take skips that SKU's positions before it. */
+static int find_all(struct store *st, struct find *c, err_t *e)
+{
+    struct position_list l = {0};
+    int64_t count, before;
+    int rc = inventory_offset_page(st, NULL, c->pg.offset, c->pg.limit, &l, &count, &before, e);
+    c->pg.count = (size_t)before;
+    if (!rc)
+        rc = each_sku(&l, find_sku, c, e);
+    position_list_free(&l);
+    c->pg.count = (size_t)count;
+    return rc;
+}
+
 void h_fabric_find(struct http_req *r, struct http_resp *out)
 {
     err_t e;
@@ -621,8 +652,10 @@ void h_fabric_find(struct http_req *r, struct http_resp *out)
     /* Items named by sku or itemId: only those; otherwise every SKU. */
     if (skus || ids)
         rc = find_named(r->st, skus, ids, &c, &e);
-    else
+    else if (locs)
         rc = scan_skus(r->st, find_sku, &c, &e);
+    else
+        rc = find_all(r->st, &c, &e);
     json_decref(body);
     json_decref(c.locations);
     if (rc) {

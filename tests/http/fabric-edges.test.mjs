@@ -141,3 +141,50 @@ test('a position named in an error carries its channel (part of its key)', async
     locationId: 'WH1', transitRef: 'PO1', quantity: 1, channelId: 7 } }), 404, 'NOT_FOUND',
   new RegExp(`^no transit position PO1 of ${sku} at WH1 in channel 7$`));
 });
+
+test('pages of the location list and of find without a filter are slices of the whole', async () => {
+  const own = await startServer({ demo: false }); // its own: the counts are exact
+  try {
+    for (const [locationId, name] of [['WH1', 'Main'], ['WH2', 'Second']]) {
+      const r = await own.api('/v1/locations', { key: true, body: { locationId, name } });
+      assert.equal(r.status, 201, r.text);
+    }
+    // SKUs of 1 to 4 positions, some only at WH2: pages cut through a SKU's positions.
+    const records = [];
+    for (let i = 0; i < 7; i++) {
+      const sku = `EDGE${i}`;
+      if (i % 3 !== 2) records.push({ sku, totalQuantity: i, locationId: 'WH1', type: 'Stock' });
+      records.push({ sku, totalQuantity: 2, locationId: 'WH2', type: 'Stock', channelId: 7 });
+      for (let t = 0; t < i % 3; t++) {
+        records.push({ sku, totalQuantity: 5, locationId: 'WH1', type: 'Transit',
+          transitRef: `PO${t}`, transitOrderDate: '2026-11-20', transitStockDate: `2026-12-1${t}` });
+      }
+    }
+    const ins = await own.api('/api-inventory/inventory/bulk-insert', { key: true, body: records });
+    assert.equal(ins.json.status, 'COMPLETED', ins.text);
+    const find = (q) => own.api(`/inventories/actions/find${q}`, { key: true, body: {} });
+    const byLoc = (q) => own.api(`/api-inventory/inventory/location/WH1${q}`, { key: true });
+    const all = (await find('?limit=100')).json;
+    assert.equal(all.pagination.count, records.length);
+    assert.equal(all.data.length, records.length);
+    assert.deepEqual(all.data.slice(0, 4).map((d) => d.inventoryId),
+      ['EDGE0:WH1', 'EDGE0:WH2:c7', 'EDGE1:WH1', 'EDGE1:WH2:c7']); // by SKU, onhand first
+    const locAll = (await byLoc('?limit=100')).json;
+    assert.equal(locAll.query.count, 7);
+    assert.deepEqual(locAll.inventories.map((x) => x.sku),
+      ['EDGE0', 'EDGE1', 'EDGE2', 'EDGE3', 'EDGE4', 'EDGE5', 'EDGE6']);
+    for (let offset = 0; offset <= records.length; offset++) {
+      const page = (await find(`?limit=3&offset=${offset}`)).json;
+      assert.deepEqual(page.pagination, { limit: 3, offset, count: records.length });
+      assert.deepEqual(page.data, all.data.slice(offset, offset + 3), `find offset ${offset}`);
+    }
+    for (let offset = 0; offset <= 8; offset++) {
+      const page = (await byLoc(`?limit=2&offset=${offset}`)).json;
+      assert.deepEqual(page.query, { limit: 2, offset, count: 7 });
+      assert.deepEqual(page.inventories, locAll.inventories.slice(offset, offset + 2),
+        `location offset ${offset}`);
+    }
+  } finally {
+    await own.stop();
+  }
+});
