@@ -465,8 +465,9 @@ const char *const pg_stmt_sql[Q_COUNT] = {
         POSITION_COLS "WHERE p.sku IN (SELECT DISTINCT sku FROM positions "
         "WHERE location_id = $1 ORDER BY sku LIMIT $2 OFFSET $3) ORDER BY p.sku",
     [Q_POSITION_COUNT] = "SELECT count(*) FROM positions",
+    /* Counted for the one row found: PostgreSQL would count for every row OFFSET skips. */
     [Q_POSITION_AT] = "SELECT a.sku, (SELECT count(*) FROM positions b WHERE b.sku < a.sku) "
-                      "FROM positions a ORDER BY a.sku LIMIT 1 OFFSET $1",
+                      "FROM (SELECT sku FROM positions ORDER BY sku LIMIT 1 OFFSET $1) a",
     [Q_POSITIONS_FROM] =
         POSITION_COLS "WHERE p.sku IN (SELECT DISTINCT sku FROM positions "
         "WHERE sku >= $1 ORDER BY sku LIMIT $2) ORDER BY p.sku",

@@ -602,15 +602,6 @@ int sq_limits_put(struct store *st, const char *sku, const char *location_id,
     return sq_done(q, 0);
 }
 
-/* The one integer (a count) a bound statement answers. */
-static int sq_count_of(struct sqlite_store *s, sqlite3_stmt *q, int64_t *n, err_t *e)
-{
-    if (sqlite3_step(q) != SQLITE_ROW)
-        return sq_done(q, sq_fail(s, e, "count positions"));
-    *n = sqlite3_column_int64(q, 0);
-    return sq_done(q, 0);
-}
-
 int sq_positions_offset_page(struct store *st, const char *loc, size_t offset, size_t limit,
                              struct position_list *out, int64_t *count, int64_t *before,
                              err_t *e)
@@ -623,8 +614,10 @@ int sq_positions_offset_page(struct store *st, const char *loc, size_t offset, s
         return e->code;
     if (loc)
         sq_bind_text(q, 1, loc);
-    int rc = sq_count_of(s, q, count, e);
-    if (rc || (size_t)*count <= offset)
+    int rc = sqlite3_step(q) == SQLITE_ROW ? 0 : sq_fail(s, e, "count positions");
+    if (!rc)
+        *count = sqlite3_column_int64(q, 0);
+    if ((rc = sq_done(q, rc)) || (size_t)*count <= offset)
         return rc;
     if (loc) {
         *before = (int64_t)offset;
