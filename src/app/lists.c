@@ -52,6 +52,12 @@ int inventory_scan(struct store *st, const char *after, size_t limit, struct pos
     return store_positions_page(st, after, limit, out, e);
 }
 
+int inventory_offset_page(struct store *st, const char *loc, size_t offset, size_t limit,
+                          struct position_list *out, int64_t *count, int64_t *before, err_t *e)
+{
+    return store_positions_offset_page(st, loc, offset, limit, out, count, before, e);
+}
+
 int transit_search(struct store *st, const char *q, size_t limit, struct position_list *out,
                    err_t *e)
 {

@@ -32,6 +32,9 @@ int inventory_positions(struct store *st, const char *sku, struct position_list 
                         err_t *e);
 int inventory_scan(struct store *st, const char *after, size_t limit, struct position_list *out,
                    err_t *e);
+/* An offset page of positions counted in the store (store.h positions_offset_page). */
+int inventory_offset_page(struct store *st, const char *loc, size_t offset, size_t limit,
+                          struct position_list *out, int64_t *count, int64_t *before, err_t *e);
 /* Transit positions whose sku or transitRef starts with q; appended to out. */
 int transit_search(struct store *st, const char *q, size_t limit, struct position_list *out,
                    err_t *e);

@@ -613,8 +613,11 @@ int replan_receive(struct store *st, const struct position *key, const char *at,
         goto out;
     size_t t = find_position(&pl, key);
     if (t == SIZE_MAX) {
-        rc = err_set(e, ERR_NOTFOUND, "no transit position %s of %s at %s", key->transit_ref,
-                     key->sku, key->location_id);
+        char channel[40] = "";
+        if (key->channel_id) /* part of the key: "PO1 of SKU1 at WH1" may be there without */
+            snprintf(channel, sizeof channel, " in channel %lld", (long long)key->channel_id);
+        rc = err_set(e, ERR_NOTFOUND, "no transit position %s of %s at %s%s", key->transit_ref,
+                     key->sku, key->location_id, channel);
         goto out;
     }
     struct position tkey = pl.v[t], okey = {0};

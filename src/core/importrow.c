@@ -713,6 +713,8 @@ const char *import_column_name(int source, int col)
 {
     if (source == IMPORT_PRODUCTS)
         return col >= 0 && col < PCOL_COUNT ? productrow_columns[col] : NULL;
+    if (col == COL_ITEM_ID)
+        return "itemId";
     return col >= 0 && col < COL_COUNT ? importrow_columns[col] : NULL;
 }
 

@@ -26,7 +26,9 @@ enum import_col {
     COL_PREORDER_LIMIT,
     COL_BACKORDER_LIMIT,
     COL_LOW_STOCK,
-    COL_COUNT
+    COL_COUNT,
+    /* A bulk record's field that is no CSV column: only errors name it, as a column. */
+    COL_ITEM_ID = COL_COUNT
 };
 
 /* Header names exactly as SPEC section 3 spells them, indexed by enum import_col. */
@@ -156,8 +158,8 @@ int productrow_parse(const struct importrow_value vals[PCOL_COUNT], struct produ
 /* The products CSV template: header and two example rows. */
 extern const char productrow_template[];
 
-/* The name of column col of a job's errors: inventory or product columns by source. NULL
- * for -1. */
+/* The name of column col of a job's errors: inventory or product columns by source
+ * (COL_ITEM_ID: "itemId"). NULL for -1. */
 const char *import_column_name(int source, int col);
 
 #endif

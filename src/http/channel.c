@@ -18,6 +18,16 @@ int64_t http_channel(struct http_req *r, json_t *field, const char *query,
                      struct http_resp *out)
 {
     int64_t given = 0, header = 0;
+    /* A repeated channel would otherwise be read as its first: refused, not guessed. */
+    const char *twice = query && http_count(r, HTTP_QUERY, "channelId") > 1
+                            ? "channelId is given more than once in the query string"
+                        : http_count(r, HTTP_HEADER, "x-fabric-channel-id") > 1
+                            ? "the x-fabric-channel-id header is given more than once"
+                            : NULL;
+    if (twice) {
+        http_error(out, 422, "VALIDATION_FAILED", twice, NULL);
+        return -1;
+    }
     if (field && !json_is_null(field)) {
         json_int_t n = json_is_integer(field) ? json_integer_value(field) : 0;
         if (n < 1 || n > CHANNEL_MAX) {

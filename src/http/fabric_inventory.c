@@ -26,18 +26,19 @@ static json_t *channel_json(const struct position *p)
 
 /* --- v1 bulk insert --- */
 
-/* "line 2: sku: <message>", the job's errors as fabric's messages. */
+/* "line 2: sku: <message>", the job's errors as fabric's messages. An error without a
+ * column is about a field that is none (its name is the value: "line 2: colour: unknown
+ * field ...") or about the record as a whole ("line 4: record: ..."). */
 static json_t *job_messages(const struct import_job *job)
 {
     json_t *msgs = json_array();
     for (size_t i = 0; i < job->nerrors; i++) {
         const struct import_error *ie = &job->errors[i];
-        char m[sizeof ie->message + 128];
-        if (ie->col >= 0)
-            snprintf(m, sizeof m, "line %lld: %s: %s", (long long)ie->line,
-                     import_column_name(job->source, ie->col), ie->message);
-        else
-            snprintf(m, sizeof m, "line %lld: %s", (long long)ie->line, ie->message);
+        const char *field = import_column_name(job->source, ie->col);
+        if (!field)
+            field = ie->has_value ? ie->value : "record";
+        char m[sizeof ie->message + sizeof ie->value + 64];
+        snprintf(m, sizeof m, "line %lld: %s: %s", (long long)ie->line, field, ie->message);
         json_array_append_new(msgs, json_string(m));
     }
     return msgs;
@@ -276,18 +277,29 @@ void h_fabric_get_inventories(struct http_req *r, struct http_resp *out)
 
 /* --- lists over positions: v1 by location, v3 find --- */
 
-/* offset=: absent is 0, else a whole number from 0. */
-static int parse_offset(struct http_req *r, size_t *off, err_t *e)
+/* ?limit=&offset= of an offset-paged list: limit absent is 10, else 1..100; offset absent is
+ * 0, else a whole number from 0. Refused rather than clamped: a client that pages by
+ * offset += the limit it asked would skip rows if it got fewer. */
+static int parse_page(struct http_req *r, size_t *limit, size_t *off, err_t *e)
 {
-    const char *v = http_query(r, "offset");
-    *off = 0;
-    if (!v || !*v)
-        return 0;
+    const char *l = http_query(r, "limit"), *o = http_query(r, "offset");
     char *end;
-    long long n = strtoll(v, &end, 10);
-    if (*end || n < 0 || v[0] < '0' || v[0] > '9')
-        return err_set(e, ERR_INVALID, "offset must be a whole number from 0, not \"%.40s\"", v);
-    *off = (size_t)n;
+    *limit = 10;
+    *off = 0;
+    if (l && *l) {
+        long long n = strtoll(l, &end, 10);
+        if (*end || n < 1 || n > 100 || l[0] < '0' || l[0] > '9')
+            return err_set(e, ERR_INVALID, "limit must be a whole number from 1 to 100, not "
+                           "\"%.40s\"", l);
+        *limit = (size_t)n;
+    }
+    if (o && *o) {
+        long long n = strtoll(o, &end, 10);
+        if (*end || n < 0 || o[0] < '0' || o[0] > '9')
+            return err_set(e, ERR_INVALID, "offset must be a whole number from 0, not "
+                           "\"%.40s\"", o);
+        *off = (size_t)n;
+    }
     return 0;
 }
 
@@ -305,8 +317,22 @@ static int item_id_json(struct store *st, const char *sku, json_t **out, err_t *
     return 0;
 }
 
-/* Every SKU's positions in SKU order, a store page at a time: the whole table is read
- * (the count needs it), without holding more than one page. */
+/* Calls fn with each SKU's positions of l (by SKU), in allocation order. */
+static int each_sku(struct position_list *l, sku_fn fn, void *ctx, err_t *e)
+{
+    int rc = 0;
+    for (size_t start = 0, i = 1; i <= l->n && !rc; i++) {
+        if (i == l->n || strcmp(l->v[i].sku, l->v[start].sku)) {
+            position_sort(l->v + start, i - start);
+            rc = fn(ctx, l->v + start, i - start, e);
+            start = i;
+        }
+    }
+    return rc;
+}
+
+/* Every SKU's positions in SKU order, a store page at a time: the whole table is read,
+ * without holding more than one page (find by locationNumbers alone). */
 static int scan_skus(struct store *st, sku_fn fn, void *ctx, err_t *e)
 {
     char after[ID_MAX + 1] = "";
@@ -318,14 +344,7 @@ static int scan_skus(struct store *st, sku_fn fn, void *ctx, err_t *e)
         }
         if (!l.n)
             return 0;
-        int rc = 0;
-        for (size_t start = 0, i = 1; i <= l.n && !rc; i++) {
-            if (i == l.n || strcmp(l.v[i].sku, l.v[start].sku)) {
-                position_sort(l.v + start, i - start);
-                rc = fn(ctx, l.v + start, i - start, e);
-                start = i;
-            }
-        }
+        int rc = each_sku(&l, fn, ctx, e);
         snprintf(after, sizeof after, "%s", l.v[l.n - 1].sku);
         position_list_free(&l);
         if (rc)
@@ -414,9 +433,9 @@ void h_fabric_location_inventory(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct by_location c = {.pg.st = r->st, .loc = r->params[0]};
-    c.pg.limit = http_limit(r, 10, 100);
     bool found;
-    if (parse_offset(r, &c.pg.offset, &e) || !location_exists(r->st, c.loc, &found, &e)) {
+    if (parse_page(r, &c.pg.limit, &c.pg.offset, &e) ||
+        !location_exists(r->st, c.loc, &found, &e)) {
         http_fail(out, &e);
         return;
     }
@@ -425,16 +444,25 @@ void h_fabric_location_inventory(struct http_req *r, struct http_resp *out)
                    NULL);
         return;
     }
+    /* The store counts the location's SKUs and reads the page's alone. */
+    struct position_list l = {0};
+    int64_t count, before;
+    size_t offset = c.pg.offset;
     c.pg.data = json_array();
-    if (scan_skus(r->st, location_sku, &c, &e)) {
+    c.pg.offset = 0; /* every SKU of the store's page is on this page */
+    int rc = inventory_offset_page(r->st, c.loc, offset, c.pg.limit, &l, &count, &before, &e);
+    if (!rc)
+        rc = each_sku(&l, location_sku, &c, &e);
+    position_list_free(&l);
+    if (rc) {
         json_decref(c.pg.data);
         http_fail(out, &e);
         return;
     }
     http_json(out, 200,
               json_pack("{s:{s:I, s:I, s:I}, s:o}", "query", "limit",
-                        (json_int_t)c.pg.limit, "offset", (json_int_t)c.pg.offset,
-                        "count", (json_int_t)c.pg.count, "inventories", c.pg.data));
+                        (json_int_t)c.pg.limit, "offset", (json_int_t)offset,
+                        "count", (json_int_t)count, "inventories", c.pg.data));
 }
 
 struct find {
@@ -569,12 +597,26 @@ static int find_named(struct store *st, json_t *skus, json_t *ids, struct find *
     return rc;
 }
 
+/* Every position, the page's read alone: the store counts them and finds the SKU holding the
+ * offset-th; page_take skips that SKU's positions before it. */
+static int find_all(struct store *st, struct find *c, err_t *e)
+{
+    struct position_list l = {0};
+    int64_t count, before;
+    int rc = inventory_offset_page(st, NULL, c->pg.offset, c->pg.limit, &l, &count, &before, e);
+    c->pg.count = (size_t)before;
+    if (!rc)
+        rc = each_sku(&l, find_sku, c, e);
+    position_list_free(&l);
+    c->pg.count = (size_t)count;
+    return rc;
+}
+
 void h_fabric_find(struct http_req *r, struct http_resp *out)
 {
     err_t e;
     struct find c = {.pg.st = r->st};
-    c.pg.limit = http_limit(r, 10, 100);
-    if (parse_offset(r, &c.pg.offset, &e)) {
+    if (parse_page(r, &c.pg.limit, &c.pg.offset, &e)) {
         http_fail(out, &e);
         return;
     }
@@ -610,8 +652,10 @@ void h_fabric_find(struct http_req *r, struct http_resp *out)
     /* Items named by sku or itemId: only those; otherwise every SKU. */
     if (skus || ids)
         rc = find_named(r->st, skus, ids, &c, &e);
-    else
+    else if (locs)
         rc = scan_skus(r->st, find_sku, &c, &e);
+    else
+        rc = find_all(r->st, &c, &e);
     json_decref(body);
     json_decref(c.locations);
     if (rc) {

@@ -29,6 +29,8 @@ enum http_kind { HTTP_QUERY, HTTP_HEADER, HTTP_COOKIE };
 struct http_source {
     const char *(*value)(void *conn, enum http_kind kind, const char *key);
     void (*client_addr)(void *conn, char *buf, size_t cap);
+    /* How many times key comes (a repeated header or query argument). */
+    size_t (*count)(void *conn, enum http_kind kind, const char *key);
 };
 
 struct http_req {
@@ -71,6 +73,8 @@ typedef void (*http_handler)(struct http_req *r, struct http_resp *out);
 const char *http_query(struct http_req *r, const char *key);
 const char *http_header(struct http_req *r, const char *name);
 const char *http_cookie(struct http_req *r, const char *name);
+/* How many times a query argument or header comes: http_query/http_header see the first. */
+size_t http_count(struct http_req *r, enum http_kind kind, const char *key);
 
 /* Fills out with doc (stolen) as JSON. Always returns 0. */
 int http_json(struct http_resp *out, unsigned status, json_t *doc);
@@ -129,9 +133,10 @@ int http_loopback(struct store *st, const struct http_config *cfg,
 int http_serve(const struct http_config *cfg, err_t *e);
 
 /* SPEC 9: a request's channel, from a JSON body field (field; NULL or null when absent) or
- * a query string value (query) and fabric's x-fabric-channel-id header: 0 for none. Each
- * must be a whole number from 1 to 2147483647, and the field and the header, when both are
- * given, the same channel; otherwise fills out with a 422 and returns -1. */
+ * the ?channelId= query value (query) and fabric's x-fabric-channel-id header: 0 for none.
+ * Each must be a whole number from 1 to 2147483647, given once, and the field and the
+ * header, when both are given, the same channel; otherwise fills out with a 422 and returns
+ * -1. */
 int64_t http_channel(struct http_req *r, json_t *field, const char *query,
                      struct http_resp *out);
 

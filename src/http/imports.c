@@ -168,7 +168,8 @@ static bool item_id_refused(json_t *ids, struct importer *im, int64_t line, json
     if (!v || json_is_null(v))
         return false;
     if (!json_is_integer(v) || json_integer_value(v) < 1) {
-        importer_error(im, line, -1, NULL, 0, "itemId must be a positive whole number");
+        importer_error(im, line, COL_ITEM_ID, NULL, 0,
+                       "itemId must be a positive whole number");
         return true;
     }
     char msg[200], num[24];
@@ -176,14 +177,14 @@ static bool item_id_refused(json_t *ids, struct importer *im, int64_t line, json
     json_t *got = json_object_get(ids, num);
     const char *text = json_string_value(json_object_get(got, "v"));
     if (!json_is_true(json_object_get(got, "known"))) {
-        importer_error(im, line, -1, num, (size_t)n, text);
+        importer_error(im, line, COL_ITEM_ID, num, (size_t)n, text);
         return true;
     }
     snprintf(buf, ID_MAX + 1, "%s", text);
     if (sku->s && (sku->len != strlen(buf) || memcmp(sku->s, buf, sku->len))) {
         snprintf(msg, sizeof msg, "itemId %s is product %s, not sku \"%.64s\"", num, buf,
                  sku->s);
-        importer_error(im, line, -1, num, (size_t)n, msg);
+        importer_error(im, line, COL_ITEM_ID, num, (size_t)n, msg);
         return true;
     }
     *sku = (struct importrow_value){buf, strlen(buf)};

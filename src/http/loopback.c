@@ -47,7 +47,26 @@ static void loop_client_addr(void *conn, char *buf, size_t cap)
     snprintf(buf, cap, "127.0.0.1");
 }
 
-static const struct http_source loop_source = {loop_value, loop_client_addr};
+static size_t loop_count(void *conn, enum http_kind kind, const char *key)
+{
+    const struct loop *l = conn;
+    size_t n = 0;
+    if (kind == HTTP_QUERY) {
+        for (const char *p = l->query; p && p < l->query + l->query_len;) {
+            const char *v = p + strlen(p) + 1;
+            n += !strcmp(p, key);
+            p = v + strlen(v) + 1;
+        }
+    } else if (kind == HTTP_HEADER) {
+        for (const char *const *h = l->in->headers; h && *h; h += 2)
+            n += !strcasecmp(*h, key);
+    } else {
+        n = loop_value(conn, kind, key) != NULL;
+    }
+    return n;
+}
+
+static const struct http_source loop_source = {loop_value, loop_client_addr, loop_count};
 
 /* Copies the query string as key\0value\0 pairs ("a" alone: value ""). */
 static int split_query(struct loop *l, const char *q)

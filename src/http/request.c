@@ -30,7 +30,34 @@ static void mhd_client_addr(void *conn, char *buf, size_t cap)
                     buf, (socklen_t)cap, NULL, 0, NI_NUMERICHOST);
 }
 
-const struct http_source http_mhd_source = {mhd_value, mhd_client_addr};
+struct mhd_count {
+    const char *key;
+    size_t n;
+};
+
+static enum MHD_Result count_value(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)value;
+    struct mhd_count *c = cls;
+    /* Header names are case-insensitive, query argument names are not. */
+    if (kind == MHD_HEADER_KIND ? !strcasecmp(key, c->key) : !strcmp(key, c->key))
+        c->n++;
+    return MHD_YES;
+}
+
+static size_t mhd_count(void *conn, enum http_kind kind, const char *key)
+{
+    struct mhd_count c = {key, 0};
+    MHD_get_connection_values(conn,
+                              kind == HTTP_QUERY    ? MHD_GET_ARGUMENT_KIND
+                              : kind == HTTP_COOKIE ? MHD_COOKIE_KIND
+                                                    : MHD_HEADER_KIND,
+                              count_value, &c);
+    return c.n;
+}
+
+const struct http_source http_mhd_source = {mhd_value, mhd_client_addr, mhd_count};
 
 /* --- request lifecycle --- */
 

@@ -98,6 +98,11 @@ const char *http_cookie(struct http_req *r, const char *name)
     return value(r, HTTP_COOKIE, name);
 }
 
+size_t http_count(struct http_req *r, enum http_kind kind, const char *key)
+{
+    return r->src ? r->src->count(r->conn, kind, key) : 0;
+}
+
 void http_client_addr(struct http_req *r, char *buf, size_t cap)
 {
     snprintf(buf, cap, "?");

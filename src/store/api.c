@@ -576,3 +576,10 @@ int store_lines_read(struct store *st, const char *const *skus, size_t n, bool l
                ? st->ops->lines_read(st, skus, n, lock, number, s, products, found, lists, e)
                : store_lines_read_each(st, skus, n, lock, number, s, products, found, lists, e);
 }
+
+int store_positions_offset_page(struct store *st, const char *loc, size_t offset, size_t limit,
+                                struct position_list *out, int64_t *count, int64_t *before,
+                                err_t *e)
+{
+    return st->ops->positions_offset_page(st, loc, offset, limit, out, count, before, e);
+}

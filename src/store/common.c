@@ -94,7 +94,12 @@ const char *store_key_name(const char *sku, const char *loc, int type, const cha
 
 const char *store_pos_name(const struct position *k, char *buf, size_t cap)
 {
-    return store_key_name(k->sku, k->location_id, k->stock_type, k->transit_ref, buf, cap);
+    store_key_name(k->sku, k->location_id, k->stock_type, k->transit_ref, buf, cap);
+    /* The channel is part of the key: without it two positions read the same. */
+    size_t n = strlen(buf);
+    if (k->channel_id && n < cap)
+        snprintf(buf + n, cap - n, " in channel %lld", (long long)k->channel_id);
+    return buf;
 }
 
 /* --- the sentences of `sellahead check` --- */

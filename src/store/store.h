@@ -410,6 +410,16 @@ struct store_ops {
     int (*lines_read)(struct store *st, const char *const *skus, size_t n, bool lock,
                       int64_t *number, struct settings *s, struct product *products,
                       bool *found, struct position_list *lists, err_t *e);
+
+    /* --- fabric's offset-paged lists (SPEC 9), counted and paged in SQL --- */
+    /* With loc: *count is the SKUs with a position at loc, out the positions (all
+     * locations) of the limit SKUs from the offset-th of them on, and *before = offset.
+     * Without: *count is every position, out the positions of up to limit SKUs from the
+     * one holding the offset-th position (in SKU order) on, and *before the positions of
+     * the SKUs before it. out is by SKU, each SKU's positions in no given order. */
+    int (*positions_offset_page)(struct store *st, const char *loc, size_t offset,
+                                 size_t limit, struct position_list *out, int64_t *count,
+                                 int64_t *before, err_t *e);
 };
 
 /* Longest search term the store takes (sku_page's q, transit_search). */
@@ -607,5 +617,8 @@ int store_bo_scan(struct store *st, const char *id, int64_t order_number, const 
                   store_bo_fn fn, void *ctx, err_t *e);
 int store_bo_consented(struct store *st, const char *order_id, const char *sku,
                        const char *at, err_t *e);
+int store_positions_offset_page(struct store *st, const char *loc, size_t offset, size_t limit,
+                                struct position_list *out, int64_t *count, int64_t *before,
+                                err_t *e);
 
 #endif

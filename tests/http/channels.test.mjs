@@ -259,7 +259,7 @@ describe('availability', () => {
     assert.deepEqual(it.fromStock.map((p) => [p.channelId, p.stockRemaining, p.stockRequest]),
       [[A, 3, 3], [null, 4, 1]]);
     assert.deepEqual(it.fromTransit.map((p) => [p.channelId, p.inTransitRef]), [[A, 'PO9']]);
-    const loc = await srv.api('/api-inventory/inventory/location/WH1?limit=500', { key: true });
+    const loc = await srv.api('/api-inventory/inventory/location/WH1?limit=100', { key: true });
     assert.equal(loc.status, 200, loc.text);
     const row = loc.json.inventories.find((x) => x.sku === sku);
     assert.equal(row.inStock, 13);

@@ -94,7 +94,7 @@ test('wrong types: the row fails in the job with its line; a body that is no arr
         'line 2: quantity: quantity must be a string or a whole number',
         "line 3: quantity: quantity must be a whole number of 0 or more: character 't' (0x74) " +
           'at position 1 is not allowed',
-        'line 4: each record must be a JSON object',
+        'line 4: record: each record must be a JSON object',
       ] });
     assertError(await srv.api(`/v1/inventory/${sku}`), 404, 'SKU_NOT_FOUND');
     for (const body of [{ sku }, null, 7]) {
@@ -111,10 +111,10 @@ test('an unknown itemId and a bad channelId are refused in the job, nothing appl
     transitRef: 'R1', transitOrderDate: '2026-11-01' })]);
   assertJob(res, { status: 'FAILED', totalRows: 4, totalRowsErrors: 3, totalItems: 2,
     messages: [
-      'line 2: itemId 424242 is unknown: no product has it',
+      'line 2: itemId: itemId 424242 is unknown: no product has it',
       'line 3: channelId: channelId must be 1 or more: leave it empty for a position ' +
         'without a channel',
-      'line 4: itemId must be a positive whole number',
+      'line 4: itemId: itemId must be a positive whole number',
     ] });
   assertError(await srv.api(`/v1/inventory/${sku}`), 404, 'SKU_NOT_FOUND');
 });

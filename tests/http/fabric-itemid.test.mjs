@@ -144,8 +144,8 @@ describe('fabric endpoints resolve itemId', () => {
         { ...rec, sku: 'OTHER1' }, { ...rec, sku } ] });
       assert.equal(bad.json.status, 'FAILED', bad.text);
       assert.deepEqual(bad.json.messages, [
-        'line 2: itemId 99999991 is unknown: no product has it',
-        `line 3: itemId ${id} is product ${sku}, not sku "OTHER1"`,
+        'line 2: itemId: itemId 99999991 is unknown: no product has it',
+        `line 3: itemId: itemId ${id} is product ${sku}, not sku "OTHER1"`,
         `line 4: sku: onhand stock of ${sku} at WH1 appears more than once in this file`,
       ]);
       assert.equal(bad.json.totalRowsErrors, 3);

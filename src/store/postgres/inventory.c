@@ -748,3 +748,46 @@ int pg_lines_read(struct store *st, const char *const *skus, size_t n, bool lock
     PQclear(num);
     return rc;
 }
+
+int pg_positions_offset_page(struct store *st, const char *loc, size_t offset, size_t limit,
+                             struct position_list *out, int64_t *count, int64_t *before,
+                             err_t *e)
+{
+    struct pg_store *s = S(st);
+    struct params p = {0};
+    PGresult *r;
+    *count = *before = 0;
+    if (loc)
+        pg_p_text(&p, loc);
+    int rc = pg_exec_stmt(s, loc ? Q_LOC_SKU_COUNT : Q_POSITION_COUNT, &p, &r, e,
+                          "count positions");
+    if (rc)
+        return rc;
+    *count = pg_col_i64(r, 0, 0);
+    PQclear(r);
+    if ((size_t)*count <= offset)
+        return 0;
+    if (loc) {
+        *before = (int64_t)offset;
+        pg_p_limit(&p, limit);
+        pg_p_limit(&p, offset);
+        rc = pg_exec_stmt(s, Q_LOC_POSITIONS_PAGE, &p, &r, e, "read positions");
+        return rc ? rc : position_limit_rows(r, out, e);
+    }
+    pg_p_limit(&p, offset);
+    if ((rc = pg_exec_stmt(s, Q_POSITION_AT, &p, &r, e, "find a position")))
+        return rc;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return 0; /* deleted since the count */
+    }
+    char first[ID_MAX + 1];
+    snprintf(first, sizeof first, "%s", PQgetvalue(r, 0, 0));
+    *before = pg_col_i64(r, 0, 1);
+    PQclear(r);
+    struct params q = {0};
+    pg_p_text(&q, first);
+    pg_p_limit(&q, limit);
+    rc = pg_exec_stmt(s, Q_POSITIONS_FROM, &q, &r, e, "read positions");
+    return rc ? rc : position_limit_rows(r, out, e);
+}

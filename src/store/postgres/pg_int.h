@@ -148,6 +148,11 @@ enum stmt_id {
     Q_BO_CONSENTED,
     Q_OUTBOX_CLAIM_MANY,
     Q_OUTBOX_UPDATE_MANY,
+    Q_LOC_SKU_COUNT,
+    Q_LOC_POSITIONS_PAGE,
+    Q_POSITION_COUNT,
+    Q_POSITION_AT,
+    Q_POSITIONS_FROM,
     Q_COUNT
 };
 
@@ -279,6 +284,9 @@ int pg_import_list(struct store *st, const char *before, size_t limit,
 int pg_import_unsold(struct store *st, int64_t run_id, struct import_job *job, err_t *e);
 int pg_product_find(struct store *st, const char *after, size_t limit, const char *q,
                     struct product **out, size_t *n, err_t *e);
+int pg_positions_offset_page(struct store *st, const char *loc, size_t offset, size_t limit,
+                             struct position_list *out, int64_t *count, int64_t *before,
+                             err_t *e);
 int pg_positions_page(struct store *st, const char *after, size_t limit,
                       struct position_list *out, err_t *e);
 int pg_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e);

@@ -236,6 +236,8 @@ static const char *const migrations[] = {
     "CREATE OR REPLACE FUNCTION changes_old() RETURNS trigger LANGUAGE plpgsql AS"
     "  $$BEGIN IF (SELECT count(*) FROM o) > 20000 THEN INSERT INTO changes(sku) VALUES('*');"
     "  ELSE INSERT INTO changes(sku) SELECT DISTINCT sku FROM o; END IF; RETURN NULL; END$$;",
+    /* 16: fabric's list by location (SPEC 9) counts and pages a location's SKUs. */
+    "CREATE INDEX positions_location ON positions(location_id, sku);",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -619,4 +621,5 @@ static const struct store_ops postgres_ops = {
     .outbox_claim_many = pg_outbox_claim_many,
     .outbox_update_many = pg_outbox_update_many,
     .lines_read = pg_lines_read,
+    .positions_offset_page = pg_positions_offset_page,
 };

@@ -459,4 +459,16 @@ const char *const pg_stmt_sql[Q_COUNT] = {
         "last_error = u.last_error, next_attempt_at = u.next FROM unnest($1::text[], "
         "$2::int[], $3::int[], $4::text[], $5::bigint[]) AS u(id, status, attempts, "
         "last_error, next) WHERE o.id = u.id",
+    /* fabric's offset-paged lists (SPEC 9); a location's SKUs through positions_location. */
+    [Q_LOC_SKU_COUNT] = "SELECT count(DISTINCT sku) FROM positions WHERE location_id = $1",
+    [Q_LOC_POSITIONS_PAGE] =
+        POSITION_COLS "WHERE p.sku IN (SELECT DISTINCT sku FROM positions "
+        "WHERE location_id = $1 ORDER BY sku LIMIT $2 OFFSET $3) ORDER BY p.sku",
+    [Q_POSITION_COUNT] = "SELECT count(*) FROM positions",
+    /* Counted for the one row found: PostgreSQL would count for every row OFFSET skips. */
+    [Q_POSITION_AT] = "SELECT a.sku, (SELECT count(*) FROM positions b WHERE b.sku < a.sku) "
+                      "FROM (SELECT sku FROM positions ORDER BY sku LIMIT 1 OFFSET $1) a",
+    [Q_POSITIONS_FROM] =
+        POSITION_COLS "WHERE p.sku IN (SELECT DISTINCT sku FROM positions "
+        "WHERE sku >= $1 ORDER BY sku LIMIT $2) ORDER BY p.sku",
 };

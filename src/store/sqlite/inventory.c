@@ -601,3 +601,44 @@ int sq_limits_put(struct store *st, const char *sku, const char *location_id,
         return sq_done(q, sq_fail(s, e, "save limits"));
     return sq_done(q, 0);
 }
+
+int sq_positions_offset_page(struct store *st, const char *loc, size_t offset, size_t limit,
+                             struct position_list *out, int64_t *count, int64_t *before,
+                             err_t *e)
+{
+    struct sqlite_store *s = S(st);
+    char first[ID_MAX + 1] = "";
+    *count = *before = 0;
+    sqlite3_stmt *q = sq_stmt(s, loc ? Q_LOC_SKU_COUNT : Q_POSITION_COUNT, e);
+    if (!q)
+        return e->code;
+    if (loc)
+        sq_bind_text(q, 1, loc);
+    int rc = sqlite3_step(q) == SQLITE_ROW ? 0 : sq_fail(s, e, "count positions");
+    if (!rc)
+        *count = sqlite3_column_int64(q, 0);
+    if ((rc = sq_done(q, rc)) || (size_t)*count <= offset)
+        return rc;
+    if (loc) {
+        *before = (int64_t)offset;
+        if (!(q = sq_stmt(s, Q_LOC_POSITIONS_PAGE, e)))
+            return e->code;
+        sq_bind_text(q, 1, loc);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)offset);
+        return read_positions(s, q, out, e);
+    }
+    if (!(q = sq_stmt(s, Q_POSITION_AT, e)))
+        return e->code;
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)offset);
+    if ((rc = sqlite3_step(q)) != SQLITE_ROW) /* none: deleted since the count */
+        return sq_done(q, rc == SQLITE_DONE ? 0 : sq_fail(s, e, "find a position"));
+    sq_col_copy(q, 0, first, sizeof first);
+    *before = sqlite3_column_int64(q, 1);
+    sq_done(q, 0);
+    if (!(q = sq_stmt(s, Q_POSITIONS_FROM, e)))
+        return e->code;
+    sq_bind_text(q, 1, first);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+    return read_positions(s, q, out, e);
+}

@@ -250,6 +250,8 @@ static const char *const migrations[] = {
      * until now only the first was kept. */
     "ALTER TABLE shipments ADD COLUMN delay_notified INTEGER;"
     "UPDATE shipments SET delay_notified = delay_detected;",
+    /* 14: fabric's list by location (SPEC 9) counts and pages a location's SKUs. */
+    "CREATE INDEX positions_location ON positions(location_id, sku);",
 };
 
 /* How long another process's commit may go unseen by version(): asking SQLite costs file
@@ -524,4 +526,5 @@ static const struct store_ops sqlite_ops = {
     .bo_add = sq_bo_add,
     .bo_scan = sq_bo_scan,
     .bo_consented = sq_bo_consented,
+    .positions_offset_page = sq_positions_offset_page,
 };

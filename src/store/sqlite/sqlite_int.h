@@ -146,6 +146,11 @@ enum stmt_id {
     Q_BO_BY_SKU,
     Q_BO_ALL,
     Q_BO_CONSENTED,
+    Q_LOC_SKU_COUNT,
+    Q_LOC_POSITIONS_PAGE,
+    Q_POSITION_COUNT,
+    Q_POSITION_AT,
+    Q_POSITIONS_FROM,
     Q_COUNT
 };
 
@@ -223,6 +228,9 @@ int sq_import_apply(struct store *st, int64_t run, err_t *e);
 int sq_import_unsold(struct store *st, int64_t run, struct import_job *job, err_t *e);
 int sq_product_find(struct store *st, const char *after, size_t limit, const char *qs,
                     struct product **out, size_t *n, err_t *e);
+int sq_positions_offset_page(struct store *st, const char *loc, size_t offset, size_t limit,
+                             struct position_list *out, int64_t *count, int64_t *before,
+                             err_t *e);
 int sq_positions_page(struct store *st, const char *after, size_t limit,
                       struct position_list *out, err_t *e);
 int sq_product_by_item(struct store *st, int64_t item_id, char sku[ID_MAX + 1], err_t *e);

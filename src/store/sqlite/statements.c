@@ -409,4 +409,16 @@ const char *const sq_stmt_sql[Q_COUNT] = {
     [Q_BO_BY_SKU] = BO_COLS "WHERE b.sku = ?1" BO_ORDER,
     [Q_BO_ALL] = BO_COLS BO_ORDER,
     [Q_BO_CONSENTED] = "UPDATE backorders SET consent_at = ?1 WHERE order_id = ?2 AND sku = ?3",
+    /* fabric's offset-paged lists (SPEC 9); a location's SKUs through positions_location. */
+    [Q_LOC_SKU_COUNT] = "SELECT count(DISTINCT sku) FROM positions WHERE location_id = ?1",
+    [Q_LOC_POSITIONS_PAGE] =
+        POSITION_COLS "WHERE p.sku IN (SELECT DISTINCT sku FROM positions "
+        "WHERE location_id = ?1 ORDER BY sku LIMIT ?2 OFFSET ?3) ORDER BY p.sku",
+    [Q_POSITION_COUNT] = "SELECT count(*) FROM positions",
+    /* Counted for the one row found: PostgreSQL would count for every row OFFSET skips. */
+    [Q_POSITION_AT] = "SELECT a.sku, (SELECT count(*) FROM positions b WHERE b.sku < a.sku) "
+                      "FROM (SELECT sku FROM positions ORDER BY sku LIMIT 1 OFFSET ?1) a",
+    [Q_POSITIONS_FROM] =
+        POSITION_COLS "WHERE p.sku IN (SELECT DISTINCT sku FROM positions "
+        "WHERE sku >= ?1 ORDER BY sku LIMIT ?2) ORDER BY p.sku",
 };
