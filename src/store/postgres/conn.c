@@ -57,6 +57,42 @@ void pg_p_key(struct params *p, const struct position *k)
     pg_p_int(p, k->channel_id);
 }
 
+/* --- array literals (one parameter for many rows: unnest($n::type[])) --- */
+
+/* One element of an array literal in b (which starts with "{"): NULL for NULL, otherwise
+ * quoted with \ and " escaped. */
+void pg_array_put(struct buf *b, const char *s)
+{
+    if (b->len > 1)
+        buf_puts(b, ",");
+    if (!s) {
+        buf_puts(b, "NULL");
+        return;
+    }
+    buf_puts(b, "\"");
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            buf_put(b, "\\", 1);
+        buf_put(b, s, 1);
+    }
+    buf_puts(b, "\"");
+}
+
+void pg_array_int(struct buf *b, int64_t x)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%lld", (long long)x);
+    pg_array_put(b, num);
+}
+
+void pg_array_date(struct buf *b, date_t d)
+{
+    if (d == DATE_NONE)
+        pg_array_put(b, NULL);
+    else
+        pg_array_int(b, d);
+}
+
 /* --- columns --- */
 
 const char *pg_col_str(const PGresult *r, int row, int c)
@@ -245,9 +281,7 @@ static bool stmt_defer(enum stmt_id id)
 {
     switch (id) {
     case Q_ORDER_INSERT:
-    case Q_ORDER_LINE_INSERT:
     case Q_SHIPMENT_ITEM_INSERT:
-    case Q_PAYMENT_INSERT:
     case Q_ALLOC_UPSERT:
     case Q_OUTBOX_ADD:
     case Q_INTENT_ADD:
