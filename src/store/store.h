@@ -167,7 +167,8 @@ struct store_ops {
 
     int (*order_next_number)(struct store *st, int64_t *number, err_t *e);
     /* Inserts the order with its lines, shipments (their items) and payment; assigns each
-     * shipment's seq, increasing across all orders. */
+     * shipment's seq, increasing across all orders, which order_get reads back (o's
+     * shipments need not learn it: PostgreSQL sends the insert without waiting). */
     int (*order_insert)(struct store *st, struct order_rec *o, err_t *e);
     /* Fills o completely (caller frees with order_rec_free). ERR_NOTFOUND when unknown. */
     int (*order_get)(struct store *st, const char *id, struct order_rec *o, err_t *e);
