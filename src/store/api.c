@@ -576,3 +576,10 @@ int store_lines_read(struct store *st, const char *const *skus, size_t n, bool l
                ? st->ops->lines_read(st, skus, n, lock, number, s, products, found, lists, e)
                : store_lines_read_each(st, skus, n, lock, number, s, products, found, lists, e);
 }
+
+int store_position_allocate_sent(struct store *st, const struct position *key, int64_t qty,
+                                 err_t *e)
+{
+    return st->ops->position_allocate_sent ? st->ops->position_allocate_sent(st, key, qty, e)
+                                           : st->ops->position_allocate(st, key, qty, e);
+}

@@ -411,6 +411,15 @@ struct store_ops {
     int (*lines_read)(struct store *st, const char *const *skus, size_t n, bool lock,
                       int64_t *number, struct settings *s, struct product *products,
                       bool *found, struct position_list *lists, err_t *e);
+
+    /* --- an allocation sent ahead (optional: store_position_allocate_sent falls back on
+     * position_allocate) --- */
+    /* position_allocate for a caller that holds the position locked (lines_read with lock),
+     * where a shortfall is a bug, not a race: PostgreSQL sends it in the write transaction
+     * without waiting, and a shortfall fails the transaction (ERR_CONFLICT from the next
+     * statement waited for, or from the commit) instead of being answered at once. */
+    int (*position_allocate_sent)(struct store *st, const struct position *key, int64_t qty,
+                                  err_t *e);
 };
 
 /* Longest search term the store takes (sku_page's q, transit_search). */
@@ -543,6 +552,8 @@ int store_outbox_update_many(struct store *st, const struct email *v, size_t n, 
 int store_lines_read(struct store *st, const char *const *skus, size_t n, bool lock,
                      int64_t *number, struct settings *s, struct product *products,
                      bool *found, struct position_list *lists, err_t *e);
+int store_position_allocate_sent(struct store *st, const struct position *key, int64_t qty,
+                                 err_t *e);
 int store_outbox_list(struct store *st, const char *before, size_t limit, struct email **out,
                       size_t *n, err_t *e);
 int store_user_add(struct store *st, const char *name, const char *hash, err_t *e);

@@ -206,6 +206,9 @@ int pg_fail(struct pg_store *s, const PGresult *r, err_t *e, const char *what)
         /* The transaction was already failed by an earlier statement: that is the news. */
         local = s->tx_err;
         rc = local.code;
+    } else if (state && !strcmp(state, "22012")) {
+        /* Only Q_POSITION_ALLOCATE_SENT divides by zero: its guard found too little. */
+        rc = err_set(&local, ERR_CONFLICT, "not enough stock left to %s, try again", what);
     } else if (state && !strncmp(state, "23", 2)) {
         rc = err_set(&local, ERR_CONFLICT, "%s conflicts with existing data", what);
     } else if (state && (!strcmp(state, "57014") || !strcmp(state, "55P03") ||
@@ -287,6 +290,7 @@ static bool stmt_defer(enum stmt_id id)
     case Q_INTENT_ADD:
     case Q_CAPTURE_ADD:
     case Q_BO_ADD:
+    case Q_POSITION_ALLOCATE_SENT:
         return true;
     default:
         return false;

@@ -458,6 +458,19 @@ int pg_position_allocate(struct store *st, const struct position *key, int64_t q
     return rc;
 }
 
+int pg_position_allocate_sent(struct store *st, const struct position *key, int64_t qty,
+                              err_t *e)
+{
+    char name[256];
+    if (qty <= 0)
+        return err_set(e, ERR_INVALID, "cannot allocate %lld units of %s", (long long)qty,
+                       store_pos_name(key, name, sizeof name));
+    struct params p = {0};
+    pg_p_key(&p, key);
+    pg_p_int(&p, qty);
+    return pg_run(S(st), Q_POSITION_ALLOCATE_SENT, &p, e, "place the order");
+}
+
 int pg_position_adjust(struct store *st, const struct position *key, int64_t d_quantity,
                        int64_t d_allocated, err_t *e)
 {

@@ -147,6 +147,7 @@ enum stmt_id {
     Q_BO_CONSENTED,
     Q_OUTBOX_CLAIM_MANY,
     Q_OUTBOX_UPDATE_MANY,
+    Q_POSITION_ALLOCATE_SENT,
     Q_COUNT
 };
 
@@ -316,6 +317,8 @@ int pg_payment_update(struct store *st, const char *order_id, const struct payme
                       err_t *e);
 int pg_capture_add(struct store *st, const char *order_id, const char *shipment_id,
                    int64_t amount, err_t *e);
+int pg_position_allocate_sent(struct store *st, const struct position *key, int64_t qty,
+                              err_t *e);
 int pg_position_allocate(struct store *st, const struct position *key, int64_t qty,
                          err_t *e);
 int pg_position_adjust(struct store *st, const struct position *key, int64_t d_quantity,

@@ -623,4 +623,5 @@ static const struct store_ops postgres_ops = {
     .outbox_claim_many = pg_outbox_claim_many,
     .outbox_update_many = pg_outbox_update_many,
     .lines_read = pg_lines_read,
+    .position_allocate_sent = pg_position_allocate_sent,
 };

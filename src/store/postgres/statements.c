@@ -483,4 +483,9 @@ const char *const pg_stmt_sql[Q_COUNT] = {
         "last_error = u.last_error, next_attempt_at = u.next FROM unnest($1::text[], "
         "$2::int[], $3::int[], $4::text[], $5::bigint[]) AS u(id, status, attempts, "
         "last_error, next) WHERE o.id = u.id",
+    /* Q_POSITION_ALLOCATE that fails its transaction when it changes no row: the division
+     * by zero (22012) stands for "not enough stock" (see pg_fail). */
+    [Q_POSITION_ALLOCATE_SENT] =
+        "WITH u AS (UPDATE positions SET allocated = allocated + $6 WHERE " POSITION_KEY
+        " AND quantity - reserved - allocated >= $6 RETURNING 1) SELECT 1 / count(*) FROM u",
 };
