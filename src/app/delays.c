@@ -24,8 +24,7 @@ static int accept_attempt(struct store *st, void *arg, err_t *e)
     if (sh->status != SHIP_READY && sh->status != SHIP_AWAITING_STOCK)
         return err_set(e, ERR_CONFLICT, "shipment %s has shipped or was cancelled",
                        c->shipment_id);
-    if (!sh->delay.st.consented_before)
-        sh->delay.st.accepted_to = sh->promised.to;
+    delay_promised(&sh->delay.st, sh->promised.to);
     if (delay_accept(&sh->delay.st))
         return err_set(e, ERR_CONFLICT, "shipment %s has no delay waiting for an answer",
                        c->shipment_id);

@@ -202,6 +202,22 @@ static void set_source(struct shipment_rec *sh, const struct position *src)
     snprintf(sh->transit_ref, sizeof sh->transit_ref, "%s", src->transit_ref);
 }
 
+/* Units of shipment `from` join shipment `to` (one shipment per source): it is held to the
+ * earliest range the shopper accepted for its units, so units that were due earlier than the
+ * shipment make it late (a delay) when it is; the joining units' delay becomes its own, their
+ * expected range the delay's `previous` (SPEC 5.7 rule 5, 5.8). */
+static void join(struct order_work *w, size_t to, size_t from)
+{
+    struct ws *t = &w->ws[to];
+    const struct ws *f = &w->ws[from];
+    struct delay_state st = t->rec.delay.st;
+    if (delay_join(&st, t->rec.promised.to, &f->rec.delay.st, f->rec.promised.to)) {
+        t->rec.delay = f->rec.delay;
+        t->before = f->before;
+    }
+    t->rec.delay.st = st;
+}
+
 /* The order's open shipment on src, or a new one split from shipment `from`. */
 static int target(struct order_work *w, size_t from, const struct position *src, size_t *out,
                   err_t *e)
@@ -210,6 +226,7 @@ static int target(struct order_work *w, size_t from, const struct position *src,
         const struct shipment_rec *sh = &w->ws[i].rec;
         if ((sh->status == SHIP_READY || sh->status == SHIP_AWAITING_STOCK) &&
             same_source(sh, src)) {
+            join(w, i, from);
             *out = i;
             return 0;
         }
@@ -272,6 +289,8 @@ static void keep_ids(struct order_work *w)
         s->rec.nitems = t->rec.nitems;
         s->cap = t->cap;
         s->rec.stock_type = t->rec.stock_type;
+        s->rec.delay = t->rec.delay; /* other units may have joined it */
+        s->before = t->before;
         memcpy(s->rec.location_id, t->rec.location_id, sizeof s->rec.location_id);
         memcpy(s->rec.transit_ref, t->rec.transit_ref, sizeof s->rec.transit_ref);
         t->rec.items = NULL;
@@ -341,8 +360,7 @@ static int follow_delay(struct store *st, const struct sku_plan *p, const struct
 {
     struct shipment_rec *sh = &x->rec;
     struct shipment_delay *d = &sh->delay;
-    if (!d->st.consented_before)
-        d->st.accepted_to = sh->promised.to;
+    delay_promised(&d->st, sh->promised.to);
     bool undated = sh->stock_type == STOCK_UNSOURCED || sh->overdue;
     struct delay_policy pol = {p->s->implied_consent_days, p->s->consent_window_days};
     int act = delay_decide(&d->st, undated ? DATE_NONE : sh->expected.to, p->today, &pol);
@@ -378,8 +396,9 @@ static int write_order(struct store *st, const struct sku_plan *p, struct order_
                 rc = follow_delay(st, p, &w->o, x, e);
         }
         if (!rc && x->is_new && !x->dropped)
-            if (!(rc = store_shipment_add(st, &x->rec, e)) && x->rec.delay.st.consent)
-                rc = store_shipment_save(st, &x->rec, e); /* the delay it carries */
+            if (!(rc = store_shipment_add(st, &x->rec, e)) &&
+                (x->rec.delay.st.consent || x->rec.delay.st.accepted_to != x->rec.promised.to))
+                rc = store_shipment_save(st, &x->rec, e); /* the delay or bar it carries */
     }
     /* A receipt releases the READY shipments its units moved into. */
     for (size_t k = 0; !rc && p->released && k < w->nmoves; k++)

@@ -308,6 +308,40 @@ int delay_decide(struct delay_state *st, date_t new_to, date_t today,
     return DELAY_NEW;
 }
 
+/* The last day the shopper accepted for a shipment's units; DATE_NONE: "no date yet". Before
+ * any consent that is the earliest promise of the units it holds: its own, or an earlier one
+ * that units joining it brought (kept in accepted_to; promisedDelivery never changes). */
+static date_t accepted_bar(const struct delay_state *st, date_t promised_to)
+{
+    if (st->consented_before)
+        return st->accepted_undated ? DATE_NONE : st->accepted_to;
+    return st->accepted_to != DATE_NONE && st->accepted_to < promised_to ? st->accepted_to
+                                                                         : promised_to;
+}
+
+void delay_promised(struct delay_state *st, date_t promised_to)
+{
+    if (!st->consented_before)
+        st->accepted_to = accepted_bar(st, promised_to);
+}
+
+int delay_join(struct delay_state *into, date_t into_promised_to,
+               const struct delay_state *joining, date_t joining_promised_to)
+{
+    date_t have = accepted_bar(into, into_promised_to);
+    date_t comes = accepted_bar(joining, joining_promised_to);
+    bool consented = into->consented_before || joining->consented_before;
+    int took = later(have, comes);
+    if (took)
+        *into = *joining;
+    into->consented_before = consented;
+    if (took || have != DATE_NONE) { /* both undated: an accepted "no date yet" stays */
+        into->accepted_to = took ? comes : have;
+        into->accepted_undated = false;
+    }
+    return took;
+}
+
 int delay_sweep(struct delay_state *st, date_t today)
 {
     if (st->consent != CONSENT_PENDING || today <= st->respond_by)

@@ -74,7 +74,8 @@ struct delay_policy {
 
 /* A shipment's promise and delay as stored. `to` DATE_NONE means undated. */
 struct delay_state {
-    date_t accepted_to;     /* promisedDelivery.to, or the last accepted/implied range's to */
+    date_t accepted_to;     /* the earliest promise of its units (delay_promised), or the
+                             * last accepted/implied range's to */
     bool accepted_undated;  /* the shopper accepted "no date yet": the next date is accepted */
     bool consented_before;  /* an earlier delay was ACCEPTED or IMPLIED */
     int consent;            /* of the current delay; CONSENT_NONE when there is none */
@@ -99,6 +100,20 @@ enum delay_action {
 int delay_decide(struct delay_state *st, date_t new_to, date_t today,
                  const struct delay_policy *pol);
 
+/* The range a shipment is held to before the shopper first consents (accepted_to): the
+ * earliest of its promise and what units that joined it brought (delay_join). After a
+ * consent, accepted_to is the accepted range and this changes nothing. */
+void delay_promised(struct delay_state *st, date_t promised_to);
+
+/* SPEC 5.7 rule 5 vs 5.8: units that join another shipment of their order (one shipment per
+ * source) bring the range the shopper accepted for them (their promise, or an accepted
+ * delay's); the shipment is held to the earliest such range of the units it holds, in
+ * into->accepted_to. When the joining units' range ends strictly earlier, their delay state
+ * becomes the shipment's (the caller takes their delay too) and 1 is returned; else 0. Either
+ * way an earlier consent of either side counts for the shipment (later delays need an
+ * answer). */
+int delay_join(struct delay_state *into, date_t into_promised_to,
+               const struct delay_state *joining, date_t joining_promised_to);
 
 enum sweep_action { SWEEP_NOTHING = 0, SWEEP_IMPLIED, SWEEP_CANCEL };
 

@@ -388,6 +388,70 @@ static void test_accept_dated_makes_it_the_accepted_range(void **state)
     assert_int_equal(delay_decide(&st, D("2026-12-19"), D(TODAY), &POLICY), DELAY_NOTHING);
 }
 
+/* Units joining a shipment (5.7 rule 5) hold it to the earliest range accepted for them. */
+static void test_join_earlier_promise_holds_the_shipment(void **state)
+{
+    (void)state;
+    struct delay_state into = promised("2026-12-25"), joining = promised("2026-11-30");
+    assert_int_equal(delay_join(&into, D("2026-12-25"), &joining, D("2026-11-30")), 1);
+    assert_false(into.consented_before);
+    /* The shipment's own promise (Dec 25) stays; Nov 30 is the bar it is held to. */
+    delay_promised(&into, D("2026-12-25"));
+    assert_int_equal(into.accepted_to, D("2026-11-30"));
+    assert_int_equal(delay_decide(&into, D("2026-12-29"), D(TODAY), &POLICY), DELAY_NEW);
+    assert_false(into.consent_required); /* 29 days past Nov 30 */
+}
+
+static void test_join_later_promise_changes_nothing(void **state)
+{
+    (void)state;
+    struct delay_state into = promised("2026-12-12"), joining = promised("2026-12-25");
+    delay_decide(&into, D("2026-12-23"), D(TODAY), &POLICY);
+    struct delay_state was = into;
+    assert_int_equal(delay_join(&into, D("2026-12-12"), &joining, D("2026-12-25")), 0);
+    assert_memory_equal(&into, &was, sizeof into); /* still PENDING against Dec 12 */
+    /* Equal ranges: the shipment keeps its own. */
+    joining = promised("2026-12-12");
+    assert_int_equal(delay_join(&into, D("2026-12-12"), &joining, D("2026-12-12")), 0);
+}
+
+static void test_join_under_an_accepted_delay_drops_the_accepted_range(void **state)
+{
+    (void)state;
+    struct delay_state into = promised("2026-12-25"), joining = promised("2026-12-12");
+    delay_decide(&into, D("2027-01-02"), D(TODAY), &POLICY);
+    assert_int_equal(delay_accept(&into), 0);
+    assert_int_equal(delay_join(&into, D("2026-12-25"), &joining, D("2026-12-12")), 1);
+    assert_true(into.consented_before); /* the shipment accepted a delay before */
+    assert_int_equal(into.accepted_to, D("2026-12-12"));
+    assert_int_equal(into.consent, CONSENT_NONE); /* the joining units' (none) */
+    assert_int_equal(delay_decide(&into, D("2027-01-02"), D(TODAY), &POLICY), DELAY_NEW);
+    assert_true(into.consent_required);
+}
+
+static void test_join_keeps_the_accepted_range_of_joining_units(void **state)
+{
+    (void)state;
+    /* Joining units accepted Dec 20 (promised Dec 12): the shipment promised Dec 25 takes
+     * Dec 20, not their Dec 12 promise. */
+    struct delay_state into = promised("2026-12-25"), joining = promised("2026-12-12");
+    delay_decide(&joining, D("2026-12-20"), D(TODAY), &POLICY);
+    assert_int_equal(delay_accept(&joining), 0);
+    assert_int_equal(delay_join(&into, D("2026-12-25"), &joining, D("2026-12-12")), 1);
+    assert_true(into.consented_before);
+    assert_int_equal(into.accepted_to, D("2026-12-20"));
+    assert_int_equal(delay_decide(&into, D("2026-12-20"), D(TODAY), &POLICY), DELAY_NOTHING);
+    /* An accepted "no date yet" is later than any date: the shipment's own range holds, and
+     * the earlier answer counts for it. */
+    struct delay_state own = promised("2026-12-25"), undated = promised("2026-12-12");
+    delay_decide(&undated, DATE_NONE, D(TODAY), &POLICY);
+    assert_int_equal(delay_accept(&undated), 0);
+    assert_int_equal(delay_join(&own, D("2026-12-25"), &undated, D("2026-12-12")), 0);
+    assert_true(own.consented_before);
+    assert_false(own.accepted_undated);
+    assert_int_equal(own.accepted_to, D("2026-12-25"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +476,10 @@ int main(void)
         cmocka_unit_test(test_pending_delay_updates_in_place),
         cmocka_unit_test(test_accepting_undated_accepts_the_first_date_only),
         cmocka_unit_test(test_accept_dated_makes_it_the_accepted_range),
+        cmocka_unit_test(test_join_earlier_promise_holds_the_shipment),
+        cmocka_unit_test(test_join_later_promise_changes_nothing),
+        cmocka_unit_test(test_join_under_an_accepted_delay_drops_the_accepted_range),
+        cmocka_unit_test(test_join_keeps_the_accepted_range_of_joining_units),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,21 +1,24 @@
 /* PostgreSQL backend: statement and column helpers, errors. */
 #include "store/postgres/pg_int.h"
 
+#include <assert.h>
+
 #define UNAVAILABLE_MSG "the database is unavailable, try again"
 
+/* A statement binding more than PARAMS_MAX is a programming error: stop loudly rather than
+ * send a statement that fails for a missing parameter. */
 void pg_p_text(struct params *p, const char *s)
 {
-    if (p->n < PARAMS_MAX)
-        p->v[p->n++] = s; /* NULL binds NULL */
+    assert(p->n < PARAMS_MAX);
+    p->v[p->n++] = s; /* NULL binds NULL */
 }
 
 void pg_p_int(struct params *p, int64_t x)
 {
-    if (p->n < PARAMS_MAX) {
-        snprintf(p->num[p->n], sizeof p->num[p->n], "%lld", (long long)x);
-        p->v[p->n] = p->num[p->n];
-        p->n++;
-    }
+    assert(p->n < PARAMS_MAX);
+    snprintf(p->num[p->n], sizeof p->num[p->n], "%lld", (long long)x);
+    p->v[p->n] = p->num[p->n];
+    p->n++;
 }
 
 void pg_p_date(struct params *p, date_t d)
