@@ -343,10 +343,12 @@ static int place_tx(struct store *st, struct place_job *j, err_t *e)
                        (long long)plan.total);
         goto out;
     }
-    /* The conditional update re-checks availability row by row: with several servers on one
-     * database the plan may be stale, and then nothing is placed. */
+    /* The conditional update re-checks availability row by row, though the positions are
+     * locked since they were read: sent ahead (no round trip of its own on PostgreSQL), a
+     * shortfall fails the transaction at the latest at its commit, and nothing is placed. */
     for (size_t i = 0; i < plan.nallocs && !rc; i++)
-        rc = store_position_allocate(st, &plan.allocs[i].pos, plan.allocs[i].quantity, e);
+        rc = store_position_allocate_sent(st, &plan.allocs[i].pos, plan.allocs[i].quantity,
+                                          e);
     if (rc)
         goto out;
     struct order_rec *o = &out->order;

@@ -583,3 +583,10 @@ int store_positions_offset_page(struct store *st, const char *loc, size_t offset
 {
     return st->ops->positions_offset_page(st, loc, offset, limit, out, count, before, e);
 }
+
+int store_position_allocate_sent(struct store *st, const struct position *key, int64_t qty,
+                                 err_t *e)
+{
+    return st->ops->position_allocate_sent ? st->ops->position_allocate_sent(st, key, qty, e)
+                                           : st->ops->position_allocate(st, key, qty, e);
+}

@@ -167,7 +167,8 @@ struct store_ops {
 
     int (*order_next_number)(struct store *st, int64_t *number, err_t *e);
     /* Inserts the order with its lines, shipments (their items) and payment; assigns each
-     * shipment's seq, increasing across all orders. */
+     * shipment's seq, increasing across all orders, which order_get reads back (o's
+     * shipments need not learn it: PostgreSQL sends the insert without waiting). */
     int (*order_insert)(struct store *st, struct order_rec *o, err_t *e);
     /* Fills o completely (caller frees with order_rec_free). ERR_NOTFOUND when unknown. */
     int (*order_get)(struct store *st, const char *id, struct order_rec *o, err_t *e);
@@ -420,6 +421,15 @@ struct store_ops {
     int (*positions_offset_page)(struct store *st, const char *loc, size_t offset,
                                  size_t limit, struct position_list *out, int64_t *count,
                                  int64_t *before, err_t *e);
+
+    /* --- an allocation sent ahead (optional: store_position_allocate_sent falls back on
+     * position_allocate) --- */
+    /* position_allocate for a caller that holds the position locked (lines_read with lock),
+     * where a shortfall is a bug, not a race: PostgreSQL sends it in the write transaction
+     * without waiting, and a shortfall fails the transaction (ERR_CONFLICT from the next
+     * statement waited for, or from the commit) instead of being answered at once. */
+    int (*position_allocate_sent)(struct store *st, const struct position *key, int64_t qty,
+                                  err_t *e);
 };
 
 /* Longest search term the store takes (sku_page's q, transit_search). */
@@ -552,6 +562,8 @@ int store_outbox_update_many(struct store *st, const struct email *v, size_t n, 
 int store_lines_read(struct store *st, const char *const *skus, size_t n, bool lock,
                      int64_t *number, struct settings *s, struct product *products,
                      bool *found, struct position_list *lists, err_t *e);
+int store_position_allocate_sent(struct store *st, const struct position *key, int64_t qty,
+                                 err_t *e);
 int store_outbox_list(struct store *st, const char *before, size_t limit, struct email **out,
                       size_t *n, err_t *e);
 int store_user_add(struct store *st, const char *name, const char *hash, err_t *e);

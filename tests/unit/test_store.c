@@ -242,6 +242,13 @@ static void insert_order(struct fixture *fx, struct order_fx *f, const char *tag
     snprintf(id, sizeof id, "pi_auth_%s", tag);
     add_intent(fx, id, f->o.id, INTENT_AUTHORIZE, INTENT_SUCCEEDED, f->o.payment.authorized);
     commit(fx);
+    /* The shipments' seqs as stored (order_insert need not hand them back). */
+    struct order_rec got;
+    assert_int_equal(ops(fx)->order_get(fx->st, f->o.id, &got, &e), 0);
+    assert_int_equal(got.nshipments, 2);
+    for (size_t k = 0; k < 2; k++)
+        f->sh[k].seq = got.shipments[k].seq;
+    order_rec_free(&got);
 }
 
 /* --- positions --- */
@@ -620,7 +627,57 @@ static void test_order_round_trip(void **state)
     insert_order(&other, &d, "d");
     ops(&other)->close(other.st);
     assert_int_equal(d.o.number, 1004);
-    assert_true(d.sh[0].seq > c.o.shipments[1].seq);
+    struct order_rec rc_, rd;
+    assert_int_equal(ops(fx)->order_get(fx->st, "ord_c", &rc_, &e), 0);
+    assert_int_equal(ops(fx)->order_get(fx->st, "ord_d", &rd, &e), 0);
+    assert_true(rc_.shipments[0].seq < rc_.shipments[1].seq); /* in the order's own order */
+    assert_true(rd.shipments[0].seq > rc_.shipments[1].seq);
+    order_rec_free(&rc_);
+    order_rec_free(&rd);
+}
+
+/* Text that an array literal must quote (PostgreSQL writes an order's rows from arrays):
+ * quotes, backslashes, commas, braces, the word NULL, an empty string, non-ASCII; and
+ * missing dates beside given ones. Each comes back as it went in. */
+static void test_order_insert_odd_text(void **state)
+{
+    struct fixture *fx = *state;
+    static const char *const odd[] = {"say \"hi\"", "back\\slash\\", "a,b", "{x}", "NULL",
+                                      "", "Ünïcødé ✓", "\\\""};
+    const size_t n = sizeof odd / sizeof odd[0];
+    for (size_t i = 0; i < n; i++) {
+        struct order_fx f;
+        char tag[16];
+        snprintf(tag, sizeof tag, "odd%zu", i);
+        begin(fx);
+        make_order(fx, &f, tag);
+        snprintf(f.lines[0].name, sizeof f.lines[0].name, "%s", odd[i]);
+        snprintf(f.lines[1].name, sizeof f.lines[1].name, "%s%s", odd[i], odd[(i + 1) % n]);
+        snprintf(f.sh[0].expected.message, sizeof f.sh[0].expected.message, "%s", odd[i]);
+        snprintf(f.sh[1].promised.message, sizeof f.sh[1].promised.message, "%s", odd[i]);
+        f.sh[1].expected.from = DATE_NONE;
+        err_t e = {0};
+        assert_int_equal(ops(fx)->order_insert(fx->st, &f.o, &e), 0);
+        commit(fx);
+        struct order_rec o;
+        assert_int_equal(ops(fx)->order_get(fx->st, f.o.id, &o, &e), 0);
+        assert_int_equal(o.nlines, 2);
+        assert_string_equal(o.lines[0].name, f.lines[0].name);
+        assert_string_equal(o.lines[1].name, f.lines[1].name);
+        assert_int_equal(o.lines[1].unit_price, 3000);
+        assert_int_equal(o.nshipments, 2);
+        assert_string_equal(o.shipments[0].expected.message, odd[i]);
+        assert_string_equal(o.shipments[1].promised.message, odd[i]);
+        assert_int_equal(o.shipments[0].stock_date, DATE_NONE);
+        assert_int_equal(o.shipments[1].stock_date, date_from_ymd(2026, 12, 15));
+        assert_int_equal(o.shipments[1].expected.from, DATE_NONE);
+        assert_int_equal(o.shipments[1].expected.to, date_from_ymd(2026, 12, 20));
+        assert_int_equal(o.shipments[0].nitems, 2);
+        assert_string_equal(o.shipments[0].items[1].sku, "HOODIE2");
+        assert_int_equal(o.shipments[0].items[0].quantity, 2);
+        assert_int_equal(o.payment.authorized, 9000);
+        order_rec_free(&o);
+    }
 }
 
 /* Re-planning's read: the order, its lines and shipments as order_get has them, no money. */
@@ -1369,6 +1426,7 @@ static const struct CMUnitTest tests[] = {
     STORE_TEST(test_import_jobs),
     STORE_TEST(test_order_round_trip),
     STORE_TEST(test_order_get_light),
+    STORE_TEST(test_order_insert_odd_text),
     STORE_TEST(test_order_page_and_updates),
     STORE_TEST(test_alloc_add_and_list),
     STORE_TEST(test_cart_lifecycle),

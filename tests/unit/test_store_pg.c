@@ -103,7 +103,7 @@ static void wait_for_lock_wait(void)
 
 /* --- schema --- */
 
-#define SCHEMA_VERSION 16 /* the number of migrations in postgres/schema.c */
+#define SCHEMA_VERSION 17 /* the number of migrations in postgres/schema.c */
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -235,6 +235,26 @@ static void test_allocate_across_connections(void **state)
     commit_on(c.st);
     c.st->ops->close(c.st);
     assert_int_equal(get_position(fx, &k).allocated, 5);
+}
+
+/* A placement's allocation goes without waiting for its answer: a shortfall must still fail
+ * the transaction, at the latest at its commit, and change nothing. */
+static void test_allocate_sent_shortfall_fails_commit(void **state)
+{
+    struct fixture *fx = *state;
+    put_position(fx, "TSHIRT1", NULL, 5, 2, DATE_NONE); /* 3 available */
+    struct position k = key("TSHIRT1", NULL);
+    err_t e = {0};
+    begin(fx);
+    assert_int_equal(ops(fx)->position_allocate_sent(fx->st, &k, 4, &e), 0); /* not read yet */
+    assert_int_equal(ops(fx)->commit(fx->st, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "not enough stock"));
+    ops(fx)->rollback(fx->st);
+    assert_int_equal(get_position(fx, &k).allocated, 0);
+    begin(fx);
+    assert_int_equal(ops(fx)->position_allocate_sent(fx->st, &k, 3, &e), 0);
+    commit(fx);
+    assert_int_equal(get_position(fx, &k).allocated, 3);
 }
 
 /* Opposite lock orders: PostgreSQL breaks the deadlock and the loser is told to retry. */
@@ -581,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_migrations),
         cmocka_unit_test(test_unreachable_server),
         PG_TEST(test_allocate_across_connections),
+        PG_TEST(test_allocate_sent_shortfall_fails_commit),
         PG_TEST(test_deadlock_is_retry),
         PG_TEST(test_outbox_two_workers),
         PG_TEST(test_idempotency_key_race),

@@ -60,6 +60,42 @@ void pg_p_key(struct params *p, const struct position *k)
     pg_p_int(p, k->channel_id);
 }
 
+/* --- array literals (one parameter for many rows: unnest($n::type[])) --- */
+
+/* One element of an array literal in b (which starts with "{"): NULL for NULL, otherwise
+ * quoted with \ and " escaped. */
+void pg_array_put(struct buf *b, const char *s)
+{
+    if (b->len > 1)
+        buf_puts(b, ",");
+    if (!s) {
+        buf_puts(b, "NULL");
+        return;
+    }
+    buf_puts(b, "\"");
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            buf_put(b, "\\", 1);
+        buf_put(b, s, 1);
+    }
+    buf_puts(b, "\"");
+}
+
+void pg_array_int(struct buf *b, int64_t x)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%lld", (long long)x);
+    pg_array_put(b, num);
+}
+
+void pg_array_date(struct buf *b, date_t d)
+{
+    if (d == DATE_NONE)
+        pg_array_put(b, NULL);
+    else
+        pg_array_int(b, d);
+}
+
 /* --- columns --- */
 
 const char *pg_col_str(const PGresult *r, int row, int c)
@@ -173,6 +209,9 @@ int pg_fail(struct pg_store *s, const PGresult *r, err_t *e, const char *what)
         /* The transaction was already failed by an earlier statement: that is the news. */
         local = s->tx_err;
         rc = local.code;
+    } else if (state && !strcmp(state, "22012")) {
+        /* Only Q_POSITION_ALLOCATE_SENT divides by zero: its guard found too little. */
+        rc = err_set(&local, ERR_CONFLICT, "not enough stock left to %s, try again", what);
     } else if (state && !strncmp(state, "23", 2)) {
         rc = err_set(&local, ERR_CONFLICT, "%s conflicts with existing data", what);
     } else if (state && (!strcmp(state, "57014") || !strcmp(state, "55P03") ||
@@ -248,14 +287,13 @@ static bool stmt_defer(enum stmt_id id)
 {
     switch (id) {
     case Q_ORDER_INSERT:
-    case Q_ORDER_LINE_INSERT:
     case Q_SHIPMENT_ITEM_INSERT:
-    case Q_PAYMENT_INSERT:
     case Q_ALLOC_UPSERT:
     case Q_OUTBOX_ADD:
     case Q_INTENT_ADD:
     case Q_CAPTURE_ADD:
     case Q_BO_ADD:
+    case Q_POSITION_ALLOCATE_SENT:
         return true;
     default:
         return false;

@@ -73,6 +73,61 @@ static int insert_shipment(struct pg_store *s, const char *order_id, size_t n,
     return insert_items(s, sh, e);
 }
 
+/* The arrays of pg_order_insert's statement, in the order of its parameters $16..$42. */
+enum {
+    L_N, L_SKU, L_NAME, L_QTY, L_PRICE, L_AMOUNT,
+    S_ID, S_N, S_STATUS, S_TYPE, S_LOC, S_REF, S_DATE, S_EXP_FROM, S_EXP_TO, S_EXP_MSG,
+    S_AMOUNT, S_TRACKING, S_SHIPPED, S_PROM_FROM, S_PROM_TO, S_PROM_MSG, S_OVERDUE,
+    I_SHIPMENT, I_N, I_SKU, I_QTY,
+    ORDER_ARRAYS
+};
+
+static void order_arrays(const struct order_rec *o, struct buf *a)
+{
+    for (int k = 0; k < ORDER_ARRAYS; k++)
+        buf_puts(&a[k], "{");
+    for (size_t i = 0; i < o->nlines; i++) {
+        const struct order_line *l = &o->lines[i];
+        pg_array_int(&a[L_N], (int64_t)i);
+        pg_array_put(&a[L_SKU], l->sku);
+        pg_array_put(&a[L_NAME], l->name);
+        pg_array_int(&a[L_QTY], l->quantity);
+        pg_array_int(&a[L_PRICE], l->unit_price);
+        pg_array_int(&a[L_AMOUNT], l->amount);
+    }
+    for (size_t i = 0; i < o->nshipments; i++) {
+        const struct shipment_rec *sh = &o->shipments[i];
+        pg_array_put(&a[S_ID], sh->id);
+        pg_array_int(&a[S_N], (int64_t)i);
+        pg_array_int(&a[S_STATUS], sh->status);
+        pg_array_int(&a[S_TYPE], sh->stock_type);
+        pg_array_put(&a[S_LOC], sh->location_id);
+        pg_array_put(&a[S_REF], sh->transit_ref);
+        pg_array_date(&a[S_DATE], sh->stock_date);
+        pg_array_date(&a[S_EXP_FROM], sh->expected.from);
+        pg_array_date(&a[S_EXP_TO], sh->expected.to);
+        pg_array_put(&a[S_EXP_MSG], sh->expected.message);
+        pg_array_int(&a[S_AMOUNT], sh->amount);
+        pg_array_put(&a[S_TRACKING], sh->tracking_number);
+        pg_array_put(&a[S_SHIPPED], sh->shipped_at);
+        pg_array_date(&a[S_PROM_FROM], sh->promised.from);
+        pg_array_date(&a[S_PROM_TO], sh->promised.to);
+        pg_array_put(&a[S_PROM_MSG], sh->promised.message);
+        pg_array_int(&a[S_OVERDUE], sh->overdue);
+        for (size_t j = 0; j < sh->nitems; j++) {
+            pg_array_put(&a[I_SHIPMENT], sh->id);
+            pg_array_int(&a[I_N], (int64_t)j);
+            pg_array_put(&a[I_SKU], sh->items[j].sku);
+            pg_array_int(&a[I_QTY], sh->items[j].quantity);
+        }
+    }
+    for (int k = 0; k < ORDER_ARRAYS; k++)
+        buf_puts(&a[k], "}");
+}
+
+/* The order with its lines, shipments, items and payment in one statement rather than one
+ * a row; with created_at given it is sent ahead without waiting, like the placement's other
+ * INSERTs (a shipment's seq is not read back: nothing uses it at placement). */
 int pg_order_insert(struct store *st, struct order_rec *o, err_t *e)
 {
     struct pg_store *s = S(st);
@@ -93,46 +148,33 @@ int pg_order_insert(struct store *st, struct order_rec *o, err_t *e)
     pg_p_text(&p, a->country);
     pg_p_text(&p, o->created_at);
     pg_p_int(&p, o->channel_id);
-    /* The database's clock fills an empty created_at; hand the value back. A given one
-     * needs no answer: the row goes with the next statement waited for. */
+    struct buf arr[ORDER_ARRAYS] = {{0}};
+    order_arrays(o, arr);
+    bool oom = false;
+    for (int k = 0; k < ORDER_ARRAYS; k++) {
+        oom |= arr[k].oom;
+        pg_p_text(&p, arr[k].p);
+    }
+    const struct payment *pay = &o->payment;
+    pg_p_text(&p, pay->provider);
+    pg_p_text(&p, pay->ref);
+    pg_p_int(&p, pay->authorized);
+    pg_p_int(&p, pay->captured);
+    pg_p_int(&p, pay->voided);
+    pg_p_int(&p, pay->refunded);
+    /* The database's clock fills an empty created_at; hand the value back. */
     PGresult *r = NULL;
-    int rc = pg_exec_stmt(s, Q_ORDER_INSERT, &p, o->created_at[0] ? NULL : &r, e,
-                          "save the order");
-    if (rc)
-        return rc;
-    if (r)
+    int rc = oom ? err_set(e, ERR_NOMEM, "out of memory")
+                 : pg_exec_stmt(s, Q_ORDER_INSERT, &p, o->created_at[0] ? NULL : &r, e,
+                                "save the order");
+    for (int k = 0; k < ORDER_ARRAYS; k++)
+        buf_free(&arr[k]); /* libpq copied them when it sent the statement */
+    if (!rc && r)
         pg_col_copy(r, 0, 0, o->created_at, sizeof o->created_at);
     PQclear(r);
-
-    for (size_t i = 0; !rc && i < o->nlines; i++) {
-        const struct order_line *l = &o->lines[i];
-        struct params q = {0};
-        pg_p_text(&q, o->id);
-        pg_p_int(&q, (int64_t)i);
-        pg_p_text(&q, l->sku);
-        pg_p_text(&q, l->name);
-        pg_p_int(&q, l->quantity);
-        pg_p_int(&q, l->unit_price);
-        pg_p_int(&q, l->amount);
-        rc = pg_run(s, Q_ORDER_LINE_INSERT, &q, e, "save the order's lines");
-    }
-    for (size_t i = 0; !rc && i < o->nshipments; i++) {
-        struct shipment_rec *sh = &o->shipments[i];
-        if (!(rc = insert_shipment(s, o->id, i, sh, e)))
-            memcpy(sh->order_id, o->id, sizeof sh->order_id);
-    }
-    if (rc)
-        return rc;
-    const struct payment *pay = &o->payment;
-    struct params q = {0};
-    pg_p_text(&q, o->id);
-    pg_p_text(&q, pay->provider);
-    pg_p_text(&q, pay->ref);
-    pg_p_int(&q, pay->authorized);
-    pg_p_int(&q, pay->captured);
-    pg_p_int(&q, pay->voided);
-    pg_p_int(&q, pay->refunded);
-    return pg_run(s, Q_PAYMENT_INSERT, &q, e, "save the payment");
+    for (size_t i = 0; !rc && i < o->nshipments; i++)
+        memcpy(o->shipments[i].order_id, o->id, sizeof o->shipments[i].order_id);
+    return rc;
 }
 
 static void read_shipment(const PGresult *r, int i, struct shipment_rec *sh)
@@ -414,6 +456,19 @@ int pg_position_allocate(struct store *st, const struct position *key, int64_t q
         rc = err_set(e, ERR_CONFLICT, "not enough stock of %s",
                      store_pos_name(key, name, sizeof name));
     return rc;
+}
+
+int pg_position_allocate_sent(struct store *st, const struct position *key, int64_t qty,
+                              err_t *e)
+{
+    char name[256];
+    if (qty <= 0)
+        return err_set(e, ERR_INVALID, "cannot allocate %lld units of %s", (long long)qty,
+                       store_pos_name(key, name, sizeof name));
+    struct params p = {0};
+    pg_p_key(&p, key);
+    pg_p_int(&p, qty);
+    return pg_run(S(st), Q_POSITION_ALLOCATE_SENT, &p, e, "place the order");
 }
 
 int pg_position_adjust(struct store *st, const struct position *key, int64_t d_quantity,

@@ -108,19 +108,13 @@ int pg_testpay_record(struct store *st, const char *key, const char *kind,
     pg_p_text(&p, msg);
     /* Its own transaction without waiting for the WAL flush: the record must outlive a
      * killed sellahead (the crash tests), which it does once PostgreSQL has it, and a flush
-     * per call would cost every placement one more. One round trip: the statement's
-     * answer comes with the commit's. */
+     * per call would cost every placement one more. One statement in autocommit, called
+     * outside any transaction of ours (a provider call never runs inside one). */
+    if (s->in_tx)
+        return err_set(e, ERR_STORE, "a payment provider was called inside a transaction");
     PGresult *r = NULL;
-    int rc = pg_open_pipe_tx(s, e);
-    if (rc)
-        return rc;
-    if ((rc = pg_pipe_ctl(s, "SET LOCAL synchronous_commit TO OFF", false,
-                          "record a test payment", e)) ||
-        (rc = pg_pipe_send(s, Q_TESTPAY_RECORD, &p, &r, e, "record a test payment"))) {
-        pg_rollback(st);
-        return rc;
-    }
-    if ((rc = pg_commit(st, e)) == 0 && r && PQntuples(r) == 1) {
+    int rc = pg_exec_stmt(s, Q_TESTPAY_RECORD, &p, &r, e, "record a test payment");
+    if (!rc && PQntuples(r) == 1) {
         *code = pg_col_int(r, 0, 0);
         pg_col_copy(r, 0, 1, ref, 64);
         pg_col_copy(r, 0, 2, msg, 256);
@@ -296,18 +290,6 @@ int pg_outbox_claim_many(struct store *st, int64_t now, int64_t lease, size_t ma
     return 0;
 }
 
-/* One element of an array literal: quoted, with \ and " escaped. */
-static void array_put(struct buf *b, const char *s)
-{
-    buf_puts(b, b->len > 1 ? ",\"" : "\"");
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            buf_put(b, "\\", 1);
-        buf_put(b, s, 1);
-    }
-    buf_puts(b, "\"");
-}
-
 int pg_outbox_update_many(struct store *st, const struct email *v, size_t n, err_t *e)
 {
     if (n == 0)
@@ -320,11 +302,11 @@ int pg_outbox_update_many(struct store *st, const struct email *v, size_t n, err
         snprintf(num[0], sizeof num[0], "%d", v[i].status);
         snprintf(num[1], sizeof num[1], "%d", v[i].attempts);
         snprintf(num[2], sizeof num[2], "%lld", (long long)v[i].next_attempt_at);
-        array_put(&a[0], v[i].id);
-        array_put(&a[1], num[0]);
-        array_put(&a[2], num[1]);
-        array_put(&a[3], v[i].last_error);
-        array_put(&a[4], num[2]);
+        pg_array_put(&a[0], v[i].id);
+        pg_array_put(&a[1], num[0]);
+        pg_array_put(&a[2], num[1]);
+        pg_array_put(&a[3], v[i].last_error);
+        pg_array_put(&a[4], num[2]);
     }
     struct params p = {0};
     bool oom = false;

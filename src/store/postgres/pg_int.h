@@ -21,6 +21,7 @@
 
 #include "store/common.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 enum stmt_id {
     Q_LOCATION_ADD,
@@ -47,10 +48,8 @@ enum stmt_id {
     Q_IDEM_PUT,
     Q_ORDER_NEXT_NUMBER,
     Q_ORDER_INSERT,
-    Q_ORDER_LINE_INSERT,
     Q_SHIPMENT_INSERT,
     Q_SHIPMENT_ITEM_INSERT,
-    Q_PAYMENT_INSERT,
     Q_ORDER_GET,
     Q_ORDER_LINES,
     Q_ORDER_SHIPMENTS,
@@ -153,6 +152,7 @@ enum stmt_id {
     Q_POSITION_COUNT,
     Q_POSITION_AT,
     Q_POSITIONS_FROM,
+    Q_POSITION_ALLOCATE_SENT,
     Q_COUNT
 };
 
@@ -190,7 +190,7 @@ static inline struct pg_store *S(struct store *st) { return (struct pg_store *)s
 
 /* --- parameters --- */
 
-#define PARAMS_MAX 24
+#define PARAMS_MAX 48
 
 struct params {
     int n;
@@ -212,6 +212,9 @@ void pg_p_date(struct params *p, date_t d);
 void pg_p_limit(struct params *p, size_t limit);
 void pg_p_bytes(struct params *p, const unsigned char *b, size_t len);
 void pg_p_key(struct params *p, const struct position *k);
+void pg_array_put(struct buf *b, const char *s); /* NULL: a NULL element */
+void pg_array_int(struct buf *b, int64_t x);
+void pg_array_date(struct buf *b, date_t d);
 const char *pg_col_str(const PGresult *r, int row, int c);
 void pg_col_copy(const PGresult *r, int row, int c, char *dst, size_t cap);
 int64_t pg_col_i64(const PGresult *r, int row, int c);
@@ -322,6 +325,8 @@ int pg_payment_update(struct store *st, const char *order_id, const struct payme
                       err_t *e);
 int pg_capture_add(struct store *st, const char *order_id, const char *shipment_id,
                    int64_t amount, err_t *e);
+int pg_position_allocate_sent(struct store *st, const struct position *key, int64_t qty,
+                              err_t *e);
 int pg_position_allocate(struct store *st, const struct position *key, int64_t qty,
                          err_t *e);
 int pg_position_adjust(struct store *st, const struct position *key, int64_t d_quantity,

@@ -157,13 +157,36 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     /* A sequence, not max() + 1: several servers number orders at once. Numbers start at
      * 1001 like SQLite's; a rolled-back placement leaves a gap. */
     [Q_ORDER_NEXT_NUMBER] = "SELECT nextval('order_number')",
+    /* A whole order in one statement: its row, its lines, its shipments (seq from a
+     * sequence: it increases across every server's placements) with their items, and its
+     * payment; the children come as arrays of one element per row ($16.., see
+     * pg_order_insert). */
     [Q_ORDER_INSERT] =
-        "INSERT INTO orders(id, number, access_token, status, email, currency, total, "
-        "ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, "
+        "WITH o AS (INSERT INTO orders(id, number, access_token, status, email, currency, "
+        "total, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, "
         "created_at, channel_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-        "$13, coalesce(nullif($14::text, ''), " NOW_ISO "), $15) RETURNING created_at",
-    [Q_ORDER_LINE_INSERT] = "INSERT INTO order_lines(order_id, n, sku, name, quantity, "
-                            "unit_price, amount) VALUES($1, $2, $3, $4, $5, $6, $7)",
+        "$13, coalesce(nullif($14::text, ''), " NOW_ISO "), $15) RETURNING created_at), "
+        "l AS (INSERT INTO order_lines(order_id, n, sku, name, quantity, unit_price, amount) "
+        "SELECT $1, * FROM unnest($16::int[], $17::text[], $18::text[], $19::bigint[], "
+        "$20::bigint[], $21::bigint[])), "
+        "s AS (INSERT INTO shipments(id, seq, order_id, n, status, stock_type, location_id, "
+        "transit_ref, stock_date, expected_from, expected_to, expected_message, amount, "
+        "tracking_number, shipped_at, promised_from, promised_to, promised_message, overdue) "
+        "SELECT u.id, nextval('shipment_seq'), $1, u.n, u.status, u.stock_type, "
+        "u.location_id, u.transit_ref, u.stock_date, u.expected_from, u.expected_to, "
+        "u.expected_message, u.amount, u.tracking_number, u.shipped_at, u.promised_from, "
+        "u.promised_to, u.promised_message, u.overdue FROM unnest($22::text[], $23::int[], "
+        "$24::int[], $25::int[], $26::text[], $27::text[], $28::int[], $29::int[], "
+        "$30::int[], $31::text[], $32::bigint[], $33::text[], $34::text[], $35::bigint[], "
+        "$36::bigint[], $37::text[], $38::int[]) AS u(id, n, status, stock_type, "
+        "location_id, transit_ref, stock_date, expected_from, expected_to, expected_message, "
+        "amount, tracking_number, shipped_at, promised_from, promised_to, promised_message, "
+        "overdue)), "
+        "i AS (INSERT INTO shipment_items(shipment_id, n, sku, quantity) SELECT * FROM "
+        "unnest($39::text[], $40::int[], $41::text[], $42::bigint[])), "
+        "p AS (INSERT INTO payments(order_id, provider, ref, authorized, captured, voided, "
+        "refunded) VALUES($1, $43, $44, $45, $46, $47, $48)) "
+        "SELECT created_at FROM o",
     /* seq from a sequence: it increases across every server's placements. */
     [Q_SHIPMENT_INSERT] =
         "INSERT INTO shipments(id, seq, order_id, n, status, stock_type, location_id, "
@@ -174,8 +197,6 @@ const char *const pg_stmt_sql[Q_COUNT] = {
         "$13, $14, $15, $16, $17, $18) RETURNING seq",
     [Q_SHIPMENT_ITEM_INSERT] = "INSERT INTO shipment_items(shipment_id, n, sku, quantity) "
                                "VALUES($1, $2, $3, $4)",
-    [Q_PAYMENT_INSERT] = "INSERT INTO payments(order_id, provider, ref, authorized, captured, "
-                         "voided, refunded) VALUES($1, $2, $3, $4, $5, $6, $7)",
     [Q_ORDER_GET] = "SELECT id, number, access_token, status, email, currency, total, "
                     "ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, "
                     "ship_country, created_at, channel_id FROM orders WHERE id = $1",
@@ -364,9 +385,12 @@ const char *const pg_stmt_sql[Q_COUNT] = {
                         "at = $5 WHERE id = $1 AND status = 'PENDING'",
     [Q_INTENT_PENDING] = INTENT_COLS "WHERE status = 'PENDING' AND created <= $1 ORDER BY seq",
     [Q_INTENTS_BY_ORDER] = INTENT_COLS "WHERE order_id = $1 ORDER BY seq",
+    /* Run as a transaction of its own (autocommit) that does not wait for the WAL flush:
+     * set_config(..., true) holds until that transaction's commit (see pg_testpay_record). */
     [Q_TESTPAY_RECORD] =
         "INSERT INTO test_payments(key, kind, amount, code, ref, message, calls) "
-        "VALUES($1, $2, $3, $4, $5, $6, 1) ON CONFLICT (key) DO UPDATE SET "
+        "SELECT $1, $2, $3, $4, $5, $6, 1 FROM (SELECT set_config('synchronous_commit', "
+        "'off', true)) c ON CONFLICT (key) DO UPDATE SET "
         "calls = test_payments.calls + 1 RETURNING code, ref, message",
     [Q_CHECK_LEDGER_OVER] =
         "SELECT o.number, o.id, " LEDGER_SUM("authorize") ", " LEDGER_SUM("capture") ", "
@@ -471,4 +495,9 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_POSITIONS_FROM] =
         POSITION_COLS "WHERE p.sku IN (SELECT DISTINCT sku FROM positions "
         "WHERE sku >= $1 ORDER BY sku LIMIT $2) ORDER BY p.sku",
+    /* Q_POSITION_ALLOCATE that fails its transaction when it changes no row: the division
+     * by zero (22012) stands for "not enough stock" (see pg_fail). */
+    [Q_POSITION_ALLOCATE_SENT] =
+        "WITH u AS (UPDATE positions SET allocated = allocated + $6 WHERE " POSITION_KEY
+        " AND quantity - reserved - allocated >= $6 RETURNING 1) SELECT 1 / count(*) FROM u",
 };
