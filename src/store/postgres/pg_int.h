@@ -148,6 +148,7 @@ enum stmt_id {
     Q_BO_CONSENTED,
     Q_OUTBOX_CLAIM_MANY,
     Q_OUTBOX_UPDATE_MANY,
+    Q_REPLAN_SKUS_ALLOC,
     Q_COUNT
 };
 
@@ -179,6 +180,13 @@ struct pg_store {
     bool pipe;    /* in libpq's pipeline mode: a write transaction (see conn.c) */
     int npend;    /* statements sent whose results are not read yet, oldest first */
     struct pipe_item pend[PIPE_MAX];
+    int64_t stage_run; /* the import run whose rows import_stage holds, 0: none */
+    size_t stage_rows; /* and how many */
+    /* The staged rows' keys as 64-bit hashes (inventory.c): import_flush asks the server
+     * for duplicates only when two hashes met or the set outgrew its cap. */
+    uint64_t *key_slots;
+    size_t key_cap, key_n;
+    bool key_met;
 };
 
 static inline struct pg_store *S(struct store *st) { return (struct pg_store *)st; }
@@ -268,6 +276,8 @@ int pg_sku_page(struct store *st, const char *after, size_t limit, const char *q
 int pg_sku_count(struct store *st, const char *query, size_t cap, size_t *count,
                  err_t *e);
 int pg_copy_end(struct pg_store *s, bool ok, err_t *e);
+/* Forgets an import's stage and key set (inventory.c): at the end of its transaction. */
+void pg_import_reset(struct pg_store *s);
 int pg_position_import(struct store *st, const struct position *pos, int64_t run_id,
                        int64_t line, bool *duplicate, err_t *e);
 int pg_import_flush(struct store *st, int64_t run, store_dup_fn fn, void *ctx, err_t *e);
