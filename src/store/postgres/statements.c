@@ -400,8 +400,13 @@ const char *const pg_stmt_sql[Q_COUNT] = {
                        "FROM changes_seq_seq",
     [Q_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq <= $1",
     /* The same in two steps, cheaper for new positions (pg_import_apply): first those that
-     * exist, then the new ones without ON CONFLICT's speculative insertion. */
-    [Q_IMPORT_EXISTING] = IMPORT_INSERT("WHERE EXISTS" IMPORT_POSITION) IMPORT_UPSERT,
+     * exist and that the row changes (one that repeats the stored values is not even
+     * locked: ON CONFLICT would write a lock into each), then the new ones without ON
+     * CONFLICT's speculative insertion. */
+    [Q_IMPORT_EXISTING] = IMPORT_INSERT("WHERE EXISTS" IMPORT_POSITION_AND(
+                              "(p.order_date, p.stock_date, p.quantity, p.reserved) IS DISTINCT "
+                              "FROM (s.order_date, s.stock_date, s.quantity, s.reserved)"))
+                              IMPORT_UPSERT,
     [Q_IMPORT_NEW] = IMPORT_INSERT("WHERE NOT EXISTS" IMPORT_POSITION),
     [Q_POSITIONS_PAGE] =
         POSITION_COLS "WHERE p.sku IN (SELECT DISTINCT sku FROM positions "
