@@ -473,7 +473,7 @@ const char *const pg_stmt_sql[Q_COUNT] = {
         "last_error = u.last_error, next_attempt_at = u.next FROM unnest($1::text[], "
         "$2::int[], $3::int[], $4::text[], $5::bigint[]) AS u(id, status, attempts, "
         "last_error, next) WHERE o.id = u.id",
-    [Q_REPLAN_SKUS_ALLOC] = "SELECT DISTINCT p.sku FROM (SELECT DISTINCT sku FROM allocations) a "
-                            "JOIN positions p ON p.sku = a.sku WHERE p.changed_run = $1 "
-                            "ORDER BY p.sku",
+    [Q_REPLAN_SKUS_ALLOC] = "SELECT a.sku FROM (SELECT DISTINCT sku FROM allocations) a "
+                            "CROSS JOIN LATERAL (SELECT 1 FROM positions p WHERE p.sku = a.sku "
+                            "AND p.changed_run = $1 LIMIT 1) p ORDER BY a.sku",
 };
