@@ -72,8 +72,8 @@
     "AND l.location_id = p.location_id "
 
 /* Rows of import_stage s into positions, in key order so concurrent writers lock rows the
- * same way round; IMPORT_UPSERT for those that may exist. A row that changes nothing is
- * locked but not written again: a re-import of the same file writes no new row versions. */
+ * same way round; IMPORT_UPSERT for those that may exist. A row that changes nothing is not
+ * written again (DO UPDATE ... WHERE), and keeps its changed_run. */
 #define IMPORT_INSERT(where)                                                                  \
     "INSERT INTO positions(sku, location_id, stock_type, transit_ref, order_date, "           \
     "stock_date, quantity, reserved, allocated, import_run, changed_run, channel_id) "        \
@@ -252,9 +252,9 @@ const char *const pg_stmt_sql[Q_COUNT] = {
                        "($5::bigint IS NULL OR stock_date < $5::bigint) "
                        "ORDER BY sku, location_id, transit_ref, channel_id LIMIT $6",
     /* The SKUs an import changed that have allocations, with no index on changed_run to
-     * keep up on every row an import writes: from each staged row (here) or each allocated
-     * SKU (Q_REPLAN_SKUS_ALLOC), whichever are fewer (pg_replan_skus). LATERAL ... LIMIT 1
-     * holds the planner to one probe of an index per row. */
+     * keep up on every row an import writes: from each staged row (here), or for a large
+     * import from each allocated SKU (Q_REPLAN_SKUS_ALLOC; pg_replan_skus picks). LATERAL
+     * ... LIMIT 1 holds the planner to one probe of an index per row. */
     [Q_REPLAN_SKUS] = "SELECT DISTINCT s.sku FROM import_stage s CROSS JOIN LATERAL "
                       "(SELECT 1 FROM allocations a WHERE a.sku = s.sku LIMIT 1) a "
                       "CROSS JOIN LATERAL" IMPORT_POSITION_AND("p.changed_run = $1 LIMIT 1")
