@@ -1,13 +1,15 @@
 // SPEC 5.7 at scale: an import of more than 100,000 rows (PostgreSQL finds the SKUs to re-plan
 // from the allocated SKUs rather than from the import's rows then) re-plans the orders of the
-// SKUs it changed. Runs on both backends; business date pinned to 2026-11-27.
+// SKUs it changed; concurrent imports of the same new positions (PostgreSQL inserts new
+// positions without ON CONFLICT and goes again with it when another import created one
+// meanwhile) each apply every row. Runs on both backends; business date pinned to 2026-11-27.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { HEADER, startServer } from './lib/server.mjs';
-import { assertCheck, createSku, getOrder, placeOrder, uniqueSku } from './lib/shop.mjs';
+import { assertCheck, createSku, getOrder, placeOrder, sql, uniqueSku } from './lib/shop.mjs';
 
 const FILLER = 100000;
 
@@ -59,5 +61,16 @@ describe('imports of more than 100,000 rows', () => {
     assert.deepEqual(await plan(o1.id, cut), [['PL2', 10]], 'the order moved to the next PO');
     assert.deepEqual(await plan(o2.id, kept), [['PK1', 10]], 'the unchanged SKU keeps its plan');
     await assertCheck(srv);
+  });
+
+  test('concurrent imports of the same new positions both complete; the last applies whole', async () => {
+    const prefix = uniqueSku('CIM');
+    const file = (q) => `${HEADER}\n${Array.from({ length: 2000 }, (_, i) => `${prefix}N${i},WH1,onhand,${q},0,,,`).join('\n')}\n`;
+    const res = await Promise.all([1, 2].map((q) => srv.importCsv(file(q), { fileName: `c${q}.csv` })));
+    for (const r of res) assert.equal(r.status, 201, r.text);
+    const rows = await sql(srv, `SELECT quantity, count(*) FROM positions WHERE sku LIKE '${prefix}N%' GROUP BY quantity`);
+    assert.equal(rows.length, 1, `one file's quantities on every position: ${JSON.stringify(rows)}`);
+    assert.equal(rows[0][1], '2000');
+    assert.ok(['1', '2'].includes(rows[0][0]), rows[0][0]);
   });
 });

@@ -497,13 +497,13 @@ int pg_import_apply(struct store *st, int64_t run_id, err_t *e)
     if (!s->staged)
         return 0; /* a file with a header and no rows */
     s->staged = false;
-    /* Positions that exist first, then the new ones with a plain INSERT. Should another
+    /* Positions that exist, and the new ones with a plain INSERT. Should another
      * transaction create one of those meanwhile, the INSERT fails on it: its savepoint
      * undoes it and the rows go again the careful way (ON CONFLICT). */
-    int rc = pg_run(s, Q_IMPORT_EXISTING, &p, e, "save positions");
-    if (rc || (rc = pg_ctl(s, "SAVEPOINT import_new", e, "save positions")))
+    int rc = pg_ctl(s, "SAVEPOINT import_new", e, "save positions");
+    if (rc)
         return rc;
-    rc = pg_run(s, Q_IMPORT_NEW, &p, e, "save positions");
+    rc = pg_run(s, Q_IMPORT_SPLIT, &p, e, "save positions");
     if (rc == ERR_CONFLICT) {
         memset(&s->tx_err, 0, sizeof s->tx_err);
         if ((rc = pg_ctl(s, "ROLLBACK TO SAVEPOINT import_new", e, "save positions")))

@@ -399,15 +399,15 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_CHANGES_HEAD] = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
                        "FROM changes_seq_seq",
     [Q_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq <= $1",
-    /* The same in two steps, cheaper for new positions (pg_import_apply): first those that
-     * exist and that the row changes (one that repeats the stored values is not even
-     * locked: ON CONFLICT would write a lock into each), then the new ones without ON
-     * CONFLICT's speculative insertion. */
-    [Q_IMPORT_EXISTING] = IMPORT_INSERT("WHERE EXISTS" IMPORT_POSITION_AND(
-                              "(p.order_date, p.stock_date, p.quantity, p.reserved) IS DISTINCT "
-                              "FROM (s.order_date, s.stock_date, s.quantity, s.reserved)"))
-                              IMPORT_UPSERT,
-    [Q_IMPORT_NEW] = IMPORT_INSERT("WHERE NOT EXISTS" IMPORT_POSITION),
+    /* The same in two parts, cheaper for new positions (pg_import_apply): those that exist
+     * and that the row changes (one that repeats the stored values is not even locked: ON
+     * CONFLICT would write a lock into each), and the new ones without ON CONFLICT's
+     * speculative insertion. One statement, so one snapshot splits the rows: a position
+     * created by another transaction after it fails the insert, none is skipped by both. */
+    [Q_IMPORT_SPLIT] = "WITH existing AS (" IMPORT_INSERT("WHERE EXISTS" IMPORT_POSITION_AND(
+                           "(p.order_date, p.stock_date, p.quantity, p.reserved) IS DISTINCT "
+                           "FROM (s.order_date, s.stock_date, s.quantity, s.reserved)"))
+                           IMPORT_UPSERT ") " IMPORT_INSERT("WHERE NOT EXISTS" IMPORT_POSITION),
     [Q_POSITIONS_PAGE] =
         POSITION_COLS "WHERE p.sku IN (SELECT DISTINCT sku FROM positions "
         "WHERE sku > $1 ORDER BY sku LIMIT $2) ORDER BY p.sku",
