@@ -132,7 +132,7 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_SKU_PAGE] = "SELECT s.sku, coalesce(p.name, '') FROM (" SKU_ALL
                    ") s LEFT JOIN products p ON p.sku = s.sku ORDER BY s.sku LIMIT $2",
     /* The staged rows of an import (pg_position_import), free of duplicates by then: all in
-     * one statement, when the two steps below met a position created meanwhile. */
+     * one statement, when Q_IMPORT_SPLIT met a position created meanwhile. */
     [Q_IMPORT_APPLY] = IMPORT_INSERT("") IMPORT_UPSERT,
     [Q_IMPORT_SAVE] =
         "INSERT INTO imports(id, source, file_name, status, total_rows, rows_applied, "
