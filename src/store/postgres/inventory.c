@@ -291,8 +291,9 @@ int pg_sku_count(struct store *st, const char *query, size_t cap, size_t *count,
 }
 
 /* Imports stream through COPY into a temporary staging table: one round trip per 8 KB
- * instead of one per row. Duplicates are found there with one query, and the rows reach
- * positions in one INSERT ... SELECT at the end. */
+ * instead of one per row. Duplicates are found there with one query, asked only when the
+ * rows' key hashes (8 bytes a row, here) say there may be one, and the rows reach positions
+ * in one INSERT ... SELECT at the end. */
 
 static int copy_fail(struct pg_store *s, err_t *e)
 {
@@ -322,6 +323,85 @@ int pg_copy_end(struct pg_store *s, bool ok, err_t *e)
     return rc;
 }
 
+/* The key set: up to 2^21 slots (16 MB), a million and a half rows; a larger import leaves
+ * the duplicate check to the server. */
+#define KEY_SLOTS_MAX ((size_t)1 << 21)
+
+static uint64_t key_hash(const struct position *p)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over the key's fields, each ended by 0 */
+    const char *str[] = {p->sku, p->location_id, p->transit_ref};
+    for (size_t i = 0; i < 3; i++)
+        for (const unsigned char *c = (const unsigned char *)str[i];; c++) {
+            h = (h ^ *c) * 1099511628211ull;
+            if (!*c)
+                break;
+        }
+    uint64_t num[2] = {(uint64_t)p->stock_type, (uint64_t)p->channel_id};
+    for (size_t i = 0; i < 2; i++)
+        for (int b = 0; b < 64; b += 8)
+            h = (h ^ ((num[i] >> b) & 0xff)) * 1099511628211ull;
+    h ^= h >> 33; /* spread into the low bits that pick a slot */
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h ? h : 1; /* 0 marks an empty slot */
+}
+
+static void key_free(struct pg_store *s)
+{
+    free(s->key_slots);
+    s->key_slots = NULL;
+    s->key_cap = s->key_n = 0;
+}
+
+void pg_import_reset(struct pg_store *s)
+{
+    key_free(s);
+    s->key_met = false;
+    s->stage_run = 0;
+    s->stage_rows = 0;
+}
+
+static void key_put(uint64_t *slots, size_t cap, uint64_t h)
+{
+    size_t i = h & (cap - 1);
+    while (slots[i])
+        i = (i + 1) & (cap - 1);
+    slots[i] = h;
+}
+
+/* Notes a staged row's key; key_met once two keys hash alike (a duplicate, or rarely not)
+ * or the set would outgrow its cap. */
+static void key_add(struct pg_store *s, const struct position *p)
+{
+    if (s->key_met)
+        return;
+    size_t limit = s->key_cap == KEY_SLOTS_MAX ? s->key_cap / 4 * 3 : s->key_cap / 2;
+    if (s->key_n >= limit) {
+        size_t cap = s->key_cap ? s->key_cap * 2 : 1024;
+        uint64_t *slots = cap <= KEY_SLOTS_MAX ? calloc(cap, sizeof *slots) : NULL;
+        if (!slots) {
+            key_free(s);
+            s->key_met = true;
+            return;
+        }
+        for (size_t i = 0; i < s->key_cap; i++)
+            if (s->key_slots[i])
+                key_put(slots, cap, s->key_slots[i]);
+        free(s->key_slots);
+        s->key_slots = slots;
+        s->key_cap = cap;
+    }
+    uint64_t h = key_hash(p);
+    for (size_t i = h & (s->key_cap - 1); s->key_slots[i]; i = (i + 1) & (s->key_cap - 1))
+        if (s->key_slots[i] == h) {
+            s->key_met = true;
+            return;
+        }
+    key_put(s->key_slots, s->key_cap, h);
+    s->key_n++;
+}
+
 #define IMPORT_WORK_MEM "128MB"
 #define IMPORT_TIMEOUT "10min"
 
@@ -329,7 +409,6 @@ int pg_position_import(struct store *st, const struct position *pos, int64_t run
                        int64_t line, bool *duplicate, err_t *e)
 {
     struct pg_store *s = S(st);
-    (void)run_id;
     *duplicate = false; /* found in import_flush */
     int rc;
     if (!s->copying) {
@@ -357,7 +436,11 @@ int pg_position_import(struct store *st, const struct position *pos, int64_t run
         }
         PQclear(r);
         s->copying = s->staged = true;
+        pg_import_reset(s);
+        s->stage_run = run_id;
     }
+    s->stage_rows++;
+    key_add(s, pos);
     /* The row rules allow only letters and digits in ids: nothing to escape. */
     char row[512], od[16] = "\\N", sd[16] = "\\N";
     if (pos->order_date != DATE_NONE)
@@ -378,15 +461,17 @@ int pg_import_flush(struct store *st, int64_t run, store_dup_fn fn, void *ctx, e
     if (!s->copying)
         return 0; /* no row staged */
     int rc = pg_copy_end(s, true, e);
+    key_free(s);
+    if (rc || !s->key_met)
+        return rc; /* every key hashed apart: no duplicate */
     PGresult *r;
-    if (!rc)
-        rc = pg_ctl_res(s,
-                        "SELECT line, sku, location_id, stock_type, transit_ref, channel_id "
-                        "FROM (SELECT *, row_number() OVER (PARTITION BY sku, location_id, "
-                        "stock_type, transit_ref, channel_id ORDER BY line) AS n FROM "
-                        "import_stage) d WHERE n > 1 "
-                        "ORDER BY line",
-                        &r, e, "look for duplicates");
+    rc = pg_ctl_res(s,
+                    "SELECT line, sku, location_id, stock_type, transit_ref, channel_id "
+                    "FROM (SELECT *, row_number() OVER (PARTITION BY sku, location_id, "
+                    "stock_type, transit_ref, channel_id ORDER BY line) AS n FROM "
+                    "import_stage) d WHERE n > 1 "
+                    "ORDER BY line",
+                    &r, e, "look for duplicates");
     if (rc)
         return rc;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -412,13 +497,13 @@ int pg_import_apply(struct store *st, int64_t run_id, err_t *e)
     if (!s->staged)
         return 0; /* a file with a header and no rows */
     s->staged = false;
-    /* Positions that exist first, then the new ones with a plain INSERT. Should another
+    /* Positions that exist, and the new ones with a plain INSERT. Should another
      * transaction create one of those meanwhile, the INSERT fails on it: its savepoint
      * undoes it and the rows go again the careful way (ON CONFLICT). */
-    int rc = pg_run(s, Q_IMPORT_EXISTING, &p, e, "save positions");
-    if (rc || (rc = pg_ctl(s, "SAVEPOINT import_new", e, "save positions")))
+    int rc = pg_ctl(s, "SAVEPOINT import_new", e, "save positions");
+    if (rc)
         return rc;
-    rc = pg_run(s, Q_IMPORT_NEW, &p, e, "save positions");
+    rc = pg_run(s, Q_IMPORT_SPLIT, &p, e, "save positions");
     if (rc == ERR_CONFLICT) {
         memset(&s->tx_err, 0, sizeof s->tx_err);
         if ((rc = pg_ctl(s, "ROLLBACK TO SAVEPOINT import_new", e, "save positions")))
@@ -598,17 +683,18 @@ int pg_import_unsold(struct store *st, int64_t run_id, struct import_job *job, e
 {
     struct pg_store *s = S(st);
     struct params p = {0};
-    pg_p_int(&p, run_id);
     pg_p_limit(&p, IMPORT_WARNINGS_MAX);
+    free(job->warnings);
+    job->warnings = NULL;
+    job->nwarnings = 0;
+    job->total_warnings = 0;
+    if (s->stage_run != run_id)
+        return 0; /* the run wrote no row: no stage */
     PGresult *r;
     int rc = pg_exec_stmt(s, Q_IMPORT_UNSOLD, &p, &r, e, "look for SKUs without a product");
     if (rc)
         return rc;
     int rows = PQntuples(r);
-    free(job->warnings);
-    job->warnings = NULL;
-    job->nwarnings = 0;
-    job->total_warnings = 0;
     if (rows && !(job->warnings = calloc((size_t)rows, sizeof *job->warnings))) {
         PQclear(r);
         return err_set(e, ERR_NOMEM, "out of memory");

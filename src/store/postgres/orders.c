@@ -669,15 +669,24 @@ static void row_replan_sku(const PGresult *r, int i, void *dst)
     pg_col_copy(r, i, 0, dst, ID_MAX + 1);
 }
 
+/* Up to this many staged rows, the SKUs to re-plan are found from the rows (an index probe
+ * each, ~0.5 s at most); above, from the SKUs with allocations. */
+#define REPLAN_STAGE_MAX 100000
+
 int pg_replan_skus(struct store *st, int64_t run_id, char (**out)[ID_MAX + 1], size_t *n,
                    err_t *e)
 {
     *out = NULL;
     *n = 0;
+    struct pg_store *s = S(st);
+    if (s->stage_run != run_id)
+        return 0; /* the run wrote no row: no stage */
     struct params p = {0};
     pg_p_int(&p, run_id);
     void *v = NULL;
-    int rc = pg_list_rows(S(st), Q_REPLAN_SKUS, &p, ID_MAX + 1, row_replan_sku, &v, n, e,
+    /* A large import likely has more rows than the shop has SKUs with open orders. */
+    enum stmt_id q = s->stage_rows <= REPLAN_STAGE_MAX ? Q_REPLAN_SKUS : Q_REPLAN_SKUS_ALLOC;
+    int rc = pg_list_rows(s, q, &p, ID_MAX + 1, row_replan_sku, &v, n, e,
                           "find the SKUs to re-plan");
     if (!rc)
         *out = v;

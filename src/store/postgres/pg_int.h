@@ -134,8 +134,7 @@ enum stmt_id {
     Q_SWEEP_DONE,
     Q_CHECK_SWEEP,
     Q_PRODUCT_BY_ITEM,
-    Q_IMPORT_EXISTING,
-    Q_IMPORT_NEW,
+    Q_IMPORT_SPLIT,
     Q_LIMITS_GET,
     Q_LIMITS_PUT,
     Q_CHECK_LIMIT,
@@ -153,6 +152,7 @@ enum stmt_id {
     Q_POSITION_AT,
     Q_POSITIONS_FROM,
     Q_POSITION_ALLOCATE_SENT,
+    Q_REPLAN_SKUS_ALLOC,
     Q_COUNT
 };
 
@@ -184,6 +184,13 @@ struct pg_store {
     bool pipe;    /* in libpq's pipeline mode: a write transaction (see conn.c) */
     int npend;    /* statements sent whose results are not read yet, oldest first */
     struct pipe_item pend[PIPE_MAX];
+    int64_t stage_run; /* the import run whose rows import_stage holds, 0: none */
+    size_t stage_rows; /* and how many */
+    /* The staged rows' keys as 64-bit hashes (inventory.c): import_flush asks the server
+     * for duplicates only when two hashes met or the set outgrew its cap. */
+    uint64_t *key_slots;
+    size_t key_cap, key_n;
+    bool key_met;
 };
 
 static inline struct pg_store *S(struct store *st) { return (struct pg_store *)st; }
@@ -276,6 +283,8 @@ int pg_sku_page(struct store *st, const char *after, size_t limit, const char *q
 int pg_sku_count(struct store *st, const char *query, size_t cap, size_t *count,
                  err_t *e);
 int pg_copy_end(struct pg_store *s, bool ok, err_t *e);
+/* Forgets an import's stage and key set (inventory.c): at the end of its transaction. */
+void pg_import_reset(struct pg_store *s);
 int pg_position_import(struct store *st, const struct position *pos, int64_t run_id,
                        int64_t line, bool *duplicate, err_t *e);
 int pg_import_flush(struct store *st, int64_t run, store_dup_fn fn, void *ctx, err_t *e);

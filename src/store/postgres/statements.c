@@ -72,7 +72,8 @@
     "AND l.location_id = p.location_id "
 
 /* Rows of import_stage s into positions, in key order so concurrent writers lock rows the
- * same way round; IMPORT_UPSERT for those that may exist. */
+ * same way round; IMPORT_UPSERT for those that may exist. A row that changes nothing is not
+ * written again (DO UPDATE ... WHERE), and keeps its changed_run. */
 #define IMPORT_INSERT(where)                                                                  \
     "INSERT INTO positions(sku, location_id, stock_type, transit_ref, order_date, "           \
     "stock_date, quantity, reserved, allocated, import_run, changed_run, channel_id) "        \
@@ -83,14 +84,15 @@
     " ON CONFLICT (sku, location_id, stock_type, transit_ref, channel_id) DO UPDATE SET "     \
     "order_date = excluded.order_date, stock_date = excluded.stock_date, "                    \
     "quantity = excluded.quantity, reserved = excluded.reserved, "                            \
-    "import_run = excluded.import_run, changed_run = CASE WHEN (positions.order_date, "       \
-    "positions.stock_date, positions.quantity, positions.reserved) IS DISTINCT FROM "         \
-    "(excluded.order_date, excluded.stock_date, excluded.quantity, excluded.reserved) "       \
-    "THEN excluded.import_run ELSE positions.changed_run END"
-#define IMPORT_POSITION                                                                       \
+    "import_run = excluded.import_run, changed_run = excluded.import_run WHERE "              \
+    "(positions.order_date, positions.stock_date, positions.quantity, positions.reserved) "   \
+    "IS DISTINCT FROM (excluded.order_date, excluded.stock_date, excluded.quantity, "         \
+    "excluded.reserved)"
+#define IMPORT_POSITION_AND(cond)                                                             \
     " (SELECT 1 FROM positions p WHERE p.sku = s.sku AND p.location_id = s.location_id AND "  \
     "p.stock_type = s.stock_type AND p.transit_ref = s.transit_ref AND "                      \
-    "p.channel_id = s.channel_id)"
+    "p.channel_id = s.channel_id AND " cond ")"
+#define IMPORT_POSITION IMPORT_POSITION_AND("true")
 
 #define BO_COLS                                                                            \
     "SELECT b.id, b.order_id, b.order_number, b.line, b.sku, p.item_id, b.quantity, "       \
@@ -130,7 +132,7 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_SKU_PAGE] = "SELECT s.sku, coalesce(p.name, '') FROM (" SKU_ALL
                    ") s LEFT JOIN products p ON p.sku = s.sku ORDER BY s.sku LIMIT $2",
     /* The staged rows of an import (pg_position_import), free of duplicates by then: all in
-     * one statement, when the two steps below met a position created meanwhile. */
+     * one statement, when Q_IMPORT_SPLIT met a position created meanwhile. */
     [Q_IMPORT_APPLY] = IMPORT_INSERT("") IMPORT_UPSERT,
     [Q_IMPORT_SAVE] =
         "INSERT INTO imports(id, source, file_name, status, total_rows, rows_applied, "
@@ -270,8 +272,14 @@ const char *const pg_stmt_sql[Q_COUNT] = {
                        "($4::text IS NULL OR sku = $4::text) AND "
                        "($5::bigint IS NULL OR stock_date < $5::bigint) "
                        "ORDER BY sku, location_id, transit_ref, channel_id LIMIT $6",
-    [Q_REPLAN_SKUS] = "SELECT DISTINCT p.sku FROM positions p WHERE p.changed_run = $1 AND "
-                      "EXISTS(SELECT 1 FROM allocations a WHERE a.sku = p.sku) ORDER BY p.sku",
+    /* The SKUs an import changed that have allocations, with no index on changed_run to
+     * keep up on every row an import writes: from each staged row (here), or for a large
+     * import from each allocated SKU (Q_REPLAN_SKUS_ALLOC; pg_replan_skus picks). LATERAL
+     * ... LIMIT 1 holds the planner to one probe of an index per row. */
+    [Q_REPLAN_SKUS] = "SELECT DISTINCT s.sku FROM import_stage s CROSS JOIN LATERAL "
+                      "(SELECT 1 FROM allocations a WHERE a.sku = s.sku LIMIT 1) a "
+                      "CROSS JOIN LATERAL" IMPORT_POSITION_AND("p.changed_run = $1 LIMIT 1")
+                      " p ORDER BY s.sku",
     [Q_SHIPMENT_GET] = SHIPMENT_COLS "WHERE id = $1",
     [Q_CART_CREATE] = "INSERT INTO carts(id) VALUES($1) ON CONFLICT (id) DO NOTHING",
     [Q_CART_EXISTS] = "SELECT 1 FROM carts WHERE id = $1",
@@ -363,11 +371,12 @@ const char *const pg_stmt_sql[Q_COUNT] = {
                          TRANSIT_BY_SKU("$2::text") " UNION " TRANSIT_BY_REF("$1::text")
                          " UNION " TRANSIT_BY_REF("$2::text")
                          ") t ORDER BY sku, location_id, transit_ref LIMIT $3",
-    /* Products (SPEC 5.3); the same statements as SQLite's. */
+    /* Products (SPEC 5.3); the same statements as SQLite's, but for the import's SKUs,
+     * read from its stage rather than from all positions. */
     [Q_IMPORT_UNSOLD] =
-        "SELECT sku, count(*) OVER () FROM (SELECT DISTINCT sku FROM positions po "
-        "WHERE import_run = $1 AND NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = po.sku)) "
-        "d ORDER BY sku LIMIT $2",
+        "SELECT sku, count(*) OVER () FROM (SELECT DISTINCT sku FROM import_stage s "
+        "WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = s.sku)) "
+        "d ORDER BY sku LIMIT $1",
     [Q_IMPORT_WARNING_SAVE] = "INSERT INTO import_warnings(import_id, n, sku, message) "
                               "VALUES($1, $2, $3, $4)",
     [Q_IMPORT_WARNING_TOTAL] = "UPDATE imports SET total_warnings = $2 WHERE id = $1",
@@ -414,10 +423,15 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_CHANGES_HEAD] = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
                        "FROM changes_seq_seq",
     [Q_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq <= $1",
-    /* The same in two steps, cheaper for new positions (pg_import_apply): first those that
-     * exist, then the new ones without ON CONFLICT's speculative insertion. */
-    [Q_IMPORT_EXISTING] = IMPORT_INSERT("WHERE EXISTS" IMPORT_POSITION) IMPORT_UPSERT,
-    [Q_IMPORT_NEW] = IMPORT_INSERT("WHERE NOT EXISTS" IMPORT_POSITION),
+    /* The same in two parts, cheaper for new positions (pg_import_apply): those that exist
+     * and that the row changes (one that repeats the stored values is not even locked: ON
+     * CONFLICT would write a lock into each), and the new ones without ON CONFLICT's
+     * speculative insertion. One statement, so one snapshot splits the rows: a position
+     * created by another transaction after it fails the insert, none is skipped by both. */
+    [Q_IMPORT_SPLIT] = "WITH existing AS (" IMPORT_INSERT("WHERE EXISTS" IMPORT_POSITION_AND(
+                           "(p.order_date, p.stock_date, p.quantity, p.reserved) IS DISTINCT "
+                           "FROM (s.order_date, s.stock_date, s.quantity, s.reserved)"))
+                           IMPORT_UPSERT ") " IMPORT_INSERT("WHERE NOT EXISTS" IMPORT_POSITION),
     [Q_POSITIONS_PAGE] =
         POSITION_COLS "WHERE p.sku IN (SELECT DISTINCT sku FROM positions "
         "WHERE sku > $1 ORDER BY sku LIMIT $2) ORDER BY p.sku",
@@ -500,4 +514,7 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_POSITION_ALLOCATE_SENT] =
         "WITH u AS (UPDATE positions SET allocated = allocated + $6 WHERE " POSITION_KEY
         " AND quantity - reserved - allocated >= $6 RETURNING 1) SELECT 1 / count(*) FROM u",
+    [Q_REPLAN_SKUS_ALLOC] = "SELECT a.sku FROM (SELECT DISTINCT sku FROM allocations) a "
+                            "CROSS JOIN LATERAL (SELECT 1 FROM positions p WHERE p.sku = a.sku "
+                            "AND p.changed_run = $1 LIMIT 1) p ORDER BY a.sku",
 };
