@@ -90,3 +90,17 @@ test('orders, imports and receipts at once on one SKU: nothing oversold, check c
   }
   await assertCheck(a);
 });
+
+test('one Idempotency-Key sent six times at once through two servers: one order, one allocation', async () => {
+  const sku = await createSku(a, { onhand: 10 });
+  const headers = { 'idempotency-key': `race-${sku}` };
+  const res = await Promise.all(Array.from({ length: 6 }, (_, i) =>
+    placeOrderRaw(i % 2 ? a : b, [{ sku, quantity: 3 }], { headers })));
+  for (const r of res) assert.equal(r.status, 201, r.text);
+  assert.equal(new Set(res.map((r) => r.json.id)).size, 1, 'the same order for every answer');
+  assert.equal((await a.item(sku)).positions[0].allocatedQuantity, 3);
+  const other = await placeOrderRaw(b, [{ sku, quantity: 4 }], { headers });
+  assert.equal(other.status, 422, other.text);
+  assert.equal(other.json.error.code, 'IDEMPOTENCY_KEY_REUSED');
+  await assertCheck(a);
+});
