@@ -36,3 +36,19 @@ test('a duplicate on line 3 is among the first 1000 errors listed when 1001 rows
   assert.deepEqual(r.json.errors.slice(0, 2).map((e) => [e.line, e.column]), [[3, 'sku'], [4, 'quantity']]);
   assert.deepEqual(r.json.errors.map((e) => e.line), Array.from({ length: 1000 }, (_, i) => 3 + i));
 });
+
+test('channels are part of the key: only the same position in the same channel is a duplicate', async () => {
+  const head = `${HEADER},channelId`;
+  const csv = `${head}\nDF,WH1,onhand,1,0,,,,\nDF,WH1,onhand,1,0,,,,3\nDF,WH1,onhand,1,0,,,,4\n` +
+    'DF,WH1,onhand,2,0,,,,3\nDF,WH1,intransit,1,0,P1,2026-11-20,,3\nDF,WH1,intransit,1,0,P1,2026-11-20,,\n' +
+    'DF,WH1,onhand,1,0,,,,\n';
+  const r = await srv.importCsv(csv, { fileName: 'c.csv' });
+  assert.equal(r.status, 422, r.text);
+  assert.deepEqual(r.json.errors.map((e) => [e.line, e.column, e.message]), [
+    [5, 'sku', 'onhand stock of DF at WH1 in channel 3 appears more than once in this file'],
+    [8, 'sku', 'onhand stock of DF at WH1 appears more than once in this file'],
+  ]);
+  const ok = await srv.importCsv(csv.split('\n').slice(0, 4).join('\n') + '\n', { fileName: 'c.csv' });
+  assert.equal(ok.status, 201, ok.text);
+  assert.equal(ok.json.rowsApplied, 3);
+});
