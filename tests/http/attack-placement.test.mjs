@@ -15,15 +15,15 @@ after(async () => {
   await srv?.stop();
 });
 
-const NASTY = [
-  'plain', 'NULL', 'null', '', ' ', '"', '\\', '\\"', '{}', '{a,b}', 'a,b', '"NULL"', 'x"y',
-  'back\\slash', 'ümlaut ☃ 日本 🎉', "it's", '{"NULL"}', '\\N', 'tab\there', 'new\nline',
+// Product names an array literal must quote or escape (SPEC 5.5 lines keep their names).
+const NAMES = [
+  'plain', 'NULL', 'null', '"', '\\', '\\"', '{}', '{a,b}', 'a,b', '"NULL"', 'x"y',
+  'back\\slash', 'ümlaut ☃ 日本 🎉', "it's", '{"NULL"}', '\\N',
 ];
 
 test('product names and address fields an array literal must quote round-trip', async () => {
   const items = [];
-  const names = NASTY.filter((n) => n.trim() !== '' && !/[\t\n]/.test(n));
-  for (const name of names) {
+  for (const name of NAMES) {
     const sku = await createSku(srv, { name, onhand: 5, price: 700 });
     items.push({ sku, quantity: 1, name });
   }
@@ -34,10 +34,10 @@ test('product names and address fields an array literal must quote round-trip', 
       { address });
     const got = await getOrder(srv, o.id);
     for (const doc of [o, got]) {
-      assert.deepEqual(doc.lines.map((l) => l.name).sort(), names.slice().sort());
+      assert.deepEqual(doc.lines.map((l) => l.name).sort(), NAMES.slice().sort());
       const a = doc.shippingAddress;
       assert.deepEqual([a.name, a.line1, a.line2, a.city], [value, value, value, value]);
-      assert.equal(doc.total, 700 * names.length);
+      assert.equal(doc.total, 700 * NAMES.length);
     }
   }
   await assertCheck(srv);
