@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { assertCheck, createSku, getOrder, placeOrder, putSettings } from './lib/shop.mjs';
+import { assertCheck, createSku, getOrder, placeOrder, putSettings, receive, ship } from './lib/shop.mjs';
 import { PO, consent, mails, plan, shipmentFrom, world } from './lib/promises.mjs';
 
 // An order of 8 units of one SKU (5 on JA Dec 7, 3 on JB Dec 20) and 2 on hand of another;
@@ -67,5 +67,31 @@ test('the sweep after a join implies consent once; a later slip then needs an an
     consent: 'PENDING', respondBy: '2026-12-16', consentRequired: true,
   });
   assert.equal((await mails(w.srv, 'shipment_delayed', o.number)).length, 2);
+  await assertCheck(w.srv);
+});
+
+test('a receipt\'s units join the order\'s READY on-hand shipment of another SKU: one shipment, summed amount, on time', async (t) => {
+  const w = await world(t);
+  const x = await createSku(w.srv, { price: 1000, onhand: 3 });
+  const y = await createSku(w.srv, { price: 2500, transit: [PO('RJ1', '2026-12-07', 4)] });
+  const o = await placeOrder(w.srv, [{ sku: x, quantity: 1 }, { sku: y, quantity: 2 }]);
+  const onhand = o.shipments.find((s) => s.stockType === 'onhand');
+  const r = await receive(w.srv, y, 'RJ1', 4);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, { released: [onhand.id], surplus: 0 });
+  const after = await getOrder(w.srv, o.id);
+  const open = after.shipments.filter((s) => s.status !== 'CANCELLED');
+  assert.equal(open.length, 1, JSON.stringify(after.shipments));
+  const s = open[0];
+  assert.equal(s.id, onhand.id);
+  assert.deepEqual([s.status, s.amount, s.delay, s.expectedDelivery.to, s.promisedDelivery.to],
+    ['READY', 6000, null, '2026-11-30', '2026-11-30']);
+  assert.deepEqual(s.lines.map((l) => [l.sku, l.quantity]).sort(), [[x, 1], [y, 2]].sort());
+  const shipped = await ship(w.srv, s.id);
+  assert.equal(shipped.status, 200, shipped.text);
+  const done = await getOrder(w.srv, o.id);
+  assert.deepEqual([done.status, done.payment.captured], ['SHIPPED', 6000]);
+  assert.deepEqual((await w.srv.item(y)).positions.map((p) => [p.stockType, p.quantity, p.allocatedQuantity]).sort(),
+    [['intransit', 0, 0], ['onhand', 2, 0]]);
   await assertCheck(w.srv);
 });
