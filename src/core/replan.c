@@ -331,6 +331,12 @@ int delay_join(struct delay_state *into, date_t into_promised_to,
     date_t have = accepted_bar(into, into_promised_to);
     date_t comes = accepted_bar(joining, joining_promised_to);
     bool consented = into->consented_before || joining->consented_before;
+    /* Each side's pending notice told the shopper to answer by its respond_by: the shipment
+     * answers by the later one (respondBy never moves earlier, SPEC 5.8; DATE_NONE is the
+     * least date). */
+    date_t by = into->consent == CONSENT_PENDING ? into->respond_by : DATE_NONE;
+    if (joining->consent == CONSENT_PENDING && joining->respond_by > by)
+        by = joining->respond_by;
     int took = later(have, comes);
     if (took)
         *into = *joining;
@@ -339,6 +345,8 @@ int delay_join(struct delay_state *into, date_t into_promised_to,
         into->accepted_to = took ? comes : have;
         into->accepted_undated = false;
     }
+    if (into->consent == CONSENT_PENDING && into->respond_by < by)
+        into->respond_by = by;
     return took;
 }
 

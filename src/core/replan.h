@@ -111,7 +111,7 @@ void delay_promised(struct delay_state *st, date_t promised_to);
  * into->accepted_to. When the joining units' range ends strictly earlier, their delay state
  * becomes the shipment's (the caller takes their delay too) and 1 is returned; else 0. Either
  * way an earlier consent of either side counts for the shipment (later delays need an
- * answer). */
+ * answer), and a pending delay keeps the later respond_by of the two sides. */
 int delay_join(struct delay_state *into, date_t into_promised_to,
                const struct delay_state *joining, date_t joining_promised_to);
 

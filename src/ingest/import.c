@@ -148,7 +148,21 @@ static void on_duplicate(void *ctx, int64_t line, const struct position *p)
         snprintf(msg, sizeof msg,
                  "transit %s of %s at %s%s appears more than once in this file",
                  p->transit_ref, p->sku, p->location_id, channel);
+    /* PostgreSQL finds duplicates after the last row: each takes its place by line among
+     * the errors listed, so both backends list the same first IMPORT_ERRORS_MAX (SPEC 3). */
+    struct import_job *job = &((struct importer *)ctx)->job;
+    size_t at = job->nerrors;
+    while (at > 0 && job->errors[at - 1].line > line)
+        at--;
+    if (at < IMPORT_ERRORS_MAX && job->nerrors == IMPORT_ERRORS_MAX)
+        job->nerrors--; /* the last listed line makes room; it still counts in total_errors */
+    size_t n = job->nerrors;
     importer_error(ctx, line, COL_SKU, p->sku, strlen(p->sku), msg);
+    if (n == job->nerrors)
+        return; /* counted, not listed */
+    struct import_error dup = job->errors[n];
+    memmove(&job->errors[at + 1], &job->errors[at], (n - at) * sizeof dup);
+    job->errors[at] = dup;
 }
 
 struct row_ctx {

@@ -452,6 +452,28 @@ static void test_join_keeps_the_accepted_range_of_joining_units(void **state)
     assert_int_equal(own.accepted_to, D("2026-12-25"));
 }
 
+static void test_join_keeps_the_later_respond_by(void **state)
+{
+    (void)state;
+    /* Both sides wait for an answer: the joining units' (earlier promise, answer by Dec 5)
+     * becomes the shipment's delay, but its own notice said Dec 8: that date holds. */
+    struct delay_state into = promised("2026-12-19"), joining = promised("2026-12-12");
+    delay_decide(&joining, D("2027-02-04"), D("2026-11-28"), &POLICY);
+    delay_decide(&into, D("2027-01-30"), D("2026-12-01"), &POLICY);
+    assert_int_equal(delay_join(&into, D("2026-12-19"), &joining, D("2026-12-12")), 1);
+    assert_int_equal(into.respond_by, D("2026-12-08"));
+    assert_int_equal(delay_decide(&into, D("2027-01-30"), D("2026-12-02"), &POLICY), DELAY_UPDATE);
+    assert_int_equal(into.respond_by, D("2026-12-08"));
+    /* The other way round: the shipment's own delay stays, the joining units' later date
+     * holds. */
+    struct delay_state own = promised("2026-12-12"), late = promised("2026-12-19");
+    delay_decide(&own, D("2027-02-04"), D("2026-11-28"), &POLICY);
+    delay_decide(&late, D("2027-01-30"), D("2026-12-01"), &POLICY);
+    assert_int_equal(delay_join(&own, D("2026-12-12"), &late, D("2026-12-19")), 0);
+    assert_int_equal(own.respond_by, D("2026-12-08"));
+    assert_int_equal(own.accepted_to, D("2026-12-12"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_join_later_promise_changes_nothing),
         cmocka_unit_test(test_join_under_an_accepted_delay_drops_the_accepted_range),
         cmocka_unit_test(test_join_keeps_the_accepted_range_of_joining_units),
+        cmocka_unit_test(test_join_keeps_the_later_respond_by),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
