@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { HEADER, startServer } from './lib/server.mjs';
-import { assertCheck, createSku, getOrder, placeOrder, uniqueSku } from './lib/shop.mjs';
+import { assertCheck, createSku, placeOrder, skuPlan, uniqueSku } from './lib/shop.mjs';
 
 let srv;
 before(async () => {
@@ -19,17 +19,6 @@ after(async () => {
   await srv?.stop();
 });
 
-// The order's open shipments as [source, units of sku], sorted.
-async function plan(orderId, sku) {
-  const o = await getOrder(srv, orderId);
-  return o.shipments
-    .filter((s) => s.status === 'READY' || s.status === 'AWAITING_STOCK')
-    .map((s) => [s.stockType === 'intransit' ? s.transitRef
-      : s.stockType === 'onhand' ? `onhand@${s.locationId}` : s.stockType,
-    s.lines.filter((l) => l.sku === sku).reduce((n, l) => n + l.quantity, 0)])
-    .filter((x) => x[1] > 0)
-    .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-}
 
 async function importText(csv) {
   const r = await srv.importCsv(csv, { fileName: 'a.csv' });
@@ -46,12 +35,12 @@ test('a re-import that repeats every stored value but one re-plans that SKU', as
     `${same},WH1,onhand,10,0,,,\n${same},WH1,intransit,5,0,PA,2026-11-20,2026-12-10\n` +
     `${cut},WH1,onhand,${onhandCut},${reserved},,,\n${cut},WH1,intransit,5,0,PB,2026-11-20,2026-12-10\n`;
   await importText(rows(10)); // repeats everything: nothing moves
-  assert.deepEqual(await plan(o1.id, cut), [['onhand@WH1', 8]]);
+  assert.deepEqual(await skuPlan(srv, o1.id, cut), [['onhand@WH1', 8]]);
   await importText(rows(10, 4)); // only the reserved quantity of one position changes
-  assert.deepEqual(await plan(o1.id, cut), [['PB', 2], ['onhand@WH1', 6]].sort());
-  assert.deepEqual(await plan(o1.id, same), [['onhand@WH1', 8]]);
+  assert.deepEqual(await skuPlan(srv, o1.id, cut), [['PB', 2], ['onhand@WH1', 6]].sort());
+  assert.deepEqual(await skuPlan(srv, o1.id, same), [['onhand@WH1', 8]]);
   await importText(rows(10, 0)); // reserved back: freed units go to the later shipment
-  assert.deepEqual(await plan(o1.id, cut), [['onhand@WH1', 8]]);
+  assert.deepEqual(await skuPlan(srv, o1.id, cut), [['onhand@WH1', 8]]);
   await assertCheck(srv);
 });
 
@@ -66,13 +55,13 @@ test('more than 100,000 rows: a new position serves a waiting unsourced shipment
   const sku = await createSku(srv, { onhand: 4 });
   const o = await placeOrder(srv, [{ sku, quantity: 4 }]);
   await importText(`${HEADER}\n${sku},WH1,onhand,1,0,,,\n`);
-  assert.deepEqual(await plan(o.id, sku), [['onhand@WH1', 1], ['unsourced', 3]]);
+  assert.deepEqual(await skuPlan(srv, o.id, sku), [['onhand@WH1', 1], ['unsourced', 3]]);
   const prefix = uniqueSku('BIG');
   const filler = Array.from({ length: 100000 }, (_, i) => `${prefix}N${i},WH1,onhand,3,0,,,`);
   const file = path.join(srv.dir, `${prefix}.csv`);
   fs.writeFileSync(file, `${HEADER}\n${filler.join('\n')}\n${sku},WH9,onhand,3,0,,,\n`);
   const r = await srv.cli(['import', file, '--db', srv.db]);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(await plan(o.id, sku), [['onhand@WH1', 1], ['onhand@WH9', 3]]);
+  assert.deepEqual(await skuPlan(srv, o.id, sku), [['onhand@WH1', 1], ['onhand@WH9', 3]]);
   await assertCheck(srv);
 });

@@ -409,3 +409,16 @@ export async function sql(srv, query) {
   assert.equal(r.code, 0, `${query}: ${r.stderr}`);
   return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('|'));
 }
+
+// An order's open shipments holding sku as [source, units], sorted by source: the transit
+// reference, `onhand@LOCATION`, or `unsourced`.
+export async function skuPlan(srv, orderId, sku) {
+  const o = await getOrder(srv, orderId);
+  return o.shipments
+    .filter((s) => s.status === 'READY' || s.status === 'AWAITING_STOCK')
+    .map((s) => [s.stockType === 'intransit' ? s.transitRef
+      : s.stockType === 'onhand' ? `onhand@${s.locationId}` : s.stockType,
+    s.lines.filter((l) => l.sku === sku).reduce((n, l) => n + l.quantity, 0)])
+    .filter((x) => x[1] > 0)
+    .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+}
