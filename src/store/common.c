@@ -104,25 +104,29 @@ const char *store_pos_name(const struct position *k, char *buf, size_t cap)
 
 /* --- the sentences of `sellahead check` --- */
 
-/* The position named by columns i..i+3 (sku, location_id, stock_type, transit_ref). */
-static const char *row_pos(const struct store_row *r, int i, char *buf, size_t cap)
+/* The position named by columns i..i+3 (sku, location_id, stock_type, transit_ref) and its
+ * channel in column ch. */
+static const char *row_pos(const struct store_row *r, int i, int ch, char *buf, size_t cap)
 {
-    return store_key_name(r->text(r, i), r->text(r, i + 1), (int)r->num(r, i + 2),
-                          r->text(r, i + 3), buf, cap);
+    struct position k = {.stock_type = (int)r->num(r, i + 2), .channel_id = r->num(r, ch)};
+    snprintf(k.sku, sizeof k.sku, "%s", r->text(r, i));
+    snprintf(k.location_id, sizeof k.location_id, "%s", r->text(r, i + 1));
+    snprintf(k.transit_ref, sizeof k.transit_ref, "%s", r->text(r, i + 3));
+    return store_pos_name(&k, buf, cap);
 }
 
 static void fmt_allocated(const struct store_row *r, char *msg, size_t cap)
 {
     char pos[256];
     snprintf(msg, cap, "%s has allocatedQuantity %lld but its allocations add up to %lld",
-             row_pos(r, 0, pos, sizeof pos), (long long)r->num(r, 4), (long long)r->num(r, 5));
+             row_pos(r, 0, 6, pos, sizeof pos), (long long)r->num(r, 4), (long long)r->num(r, 5));
 }
 
 static void fmt_orphan(const struct store_row *r, char *msg, size_t cap)
 {
     char pos[256];
     snprintf(msg, cap, "shipment %s holds %lld units of %s, a position that does not exist",
-             r->text(r, 4), (long long)r->num(r, 5), row_pos(r, 0, pos, sizeof pos));
+             r->text(r, 4), (long long)r->num(r, 5), row_pos(r, 0, 6, pos, sizeof pos));
 }
 
 static void fmt_negative(const struct store_row *r, char *msg, size_t cap)
@@ -131,7 +135,7 @@ static void fmt_negative(const struct store_row *r, char *msg, size_t cap)
     snprintf(msg, cap,
              "%s has a negative figure or is oversold: quantity %lld, "
              "reservedQuantity %lld, allocatedQuantity %lld",
-             row_pos(r, 0, pos, sizeof pos), (long long)r->num(r, 4), (long long)r->num(r, 5),
+             row_pos(r, 0, 7, pos, sizeof pos), (long long)r->num(r, 4), (long long)r->num(r, 5),
              (long long)r->num(r, 6));
 }
 
@@ -140,7 +144,7 @@ static void fmt_closed(const struct store_row *r, char *msg, size_t cap)
     char pos[256];
     snprintf(msg, cap, "shipment %s is %s but still holds %lld units of %s", r->text(r, 4),
              order_shipment_status_name((int)r->num(r, 6)), (long long)r->num(r, 5),
-             row_pos(r, 0, pos, sizeof pos));
+             row_pos(r, 0, 7, pos, sizeof pos));
 }
 
 static void fmt_no_payment(const struct store_row *r, char *msg, size_t cap)

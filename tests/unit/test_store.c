@@ -1226,16 +1226,18 @@ static void test_check_reports_each_kind(void **state)
     assert_int_equal(ops(fx)->payment_update(fx->st, "ord_b", &p, &e), 0);
     commit(fx);
     /* An allocation on a position that does not exist (no foreign key, by design). */
-    struct position ghost = key("GHOST", NULL);
+    struct position ghost = key("GHOST", NULL), ghost7 = key("GHOST7", NULL);
+    ghost7.channel_id = 7; /* named with its channel, part of its key */
     begin(fx);
     assert_int_equal(ops(fx)->alloc_add(fx->st, "shp_b1", &ghost, 1, &e), 0);
+    assert_int_equal(ops(fx)->alloc_add(fx->st, "shp_b1", &ghost7, 1, &e), 0);
     commit(fx);
 
     struct report r = {0};
     /* 2 allocations of a shipped shipment, a's captured figure (5000 vs 6000), b's
-     * captures above its authorization, b's missing confirmation, the ghost's allocation,
+     * captures above its authorization, b's missing confirmation, the ghosts' allocations,
      * b's captured figure that no payment event tells of. */
-    assert_int_equal(run_check(fx, &r), 7);
+    assert_int_equal(run_check(fx, &r), 8);
     assert_non_null(strstr(r.all, "order 1002 (ord_b) records authorized 9000, captured 9500, "
                                   "voided 0, refunded 0 but its payment events add up to "
                                   "9000, 0, 0, 0"));
@@ -1248,6 +1250,8 @@ static void test_check_reports_each_kind(void **state)
     assert_non_null(strstr(r.all, "order 1002 (ord_b) has no order_confirmation email"));
     assert_non_null(strstr(r.all, "shipment shp_b1 holds 1 units of GHOST at WH1 (onhand), a "
                                   "position that does not exist"));
+    assert_non_null(strstr(r.all, "shipment shp_b1 holds 1 units of GHOST7 at WH1 (onhand) in "
+                                  "channel 7, a position that does not exist"));
 
     /* A callback asking to stop ends the check after that problem. */
     struct report first = {.stop_after = 1};

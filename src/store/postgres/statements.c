@@ -315,7 +315,7 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     /* check: each row is one broken invariant. */
     [Q_CHECK_ALLOCATED] =
         "SELECT p.sku, p.location_id, p.stock_type, p.transit_ref, p.allocated, "
-        "coalesce(a.total, 0) FROM positions p LEFT JOIN (SELECT sku, location_id, "
+        "coalesce(a.total, 0), p.channel_id FROM positions p LEFT JOIN (SELECT sku, location_id, "
         "stock_type, transit_ref, channel_id, sum(quantity) AS total FROM allocations "
         "GROUP BY sku, location_id, stock_type, transit_ref, channel_id) a ON a.sku = p.sku "
         "AND a.location_id = p.location_id AND a.stock_type = p.stock_type AND "
@@ -323,20 +323,21 @@ const char *const pg_stmt_sql[Q_COUNT] = {
         "WHERE p.allocated <> coalesce(a.total, 0) "
         "ORDER BY p.sku, p.location_id, p.stock_type, p.transit_ref",
     [Q_CHECK_ALLOC_ORPHAN] =
-        "SELECT a.sku, a.location_id, a.stock_type, a.transit_ref, a.shipment_id, a.quantity "
-        "FROM allocations a WHERE a.stock_type <> 2 AND NOT EXISTS (SELECT 1 FROM "
+        "SELECT a.sku, a.location_id, a.stock_type, a.transit_ref, a.shipment_id, a.quantity, "
+        "a.channel_id FROM allocations a WHERE a.stock_type <> 2 AND NOT EXISTS (SELECT 1 FROM "
         "positions p WHERE "
         "p.sku = a.sku AND p.location_id = a.location_id AND p.stock_type = a.stock_type "
         "AND p.transit_ref = a.transit_ref AND p.channel_id = a.channel_id) "
         "ORDER BY a.shipment_id, a.sku",
     [Q_CHECK_NEGATIVE] = "SELECT sku, location_id, stock_type, transit_ref, quantity, "
-                         "reserved, allocated FROM positions WHERE quantity < 0 OR "
+                         "reserved, allocated, channel_id FROM positions WHERE quantity < 0 OR "
                          "reserved < 0 OR allocated < 0 OR allocated > GREATEST(0, quantity - "
                          "reserved) ORDER BY sku, location_id, "
                          "stock_type, transit_ref",
     [Q_CHECK_CLOSED_ALLOC] =
         "SELECT a.sku, a.location_id, a.stock_type, a.transit_ref, a.shipment_id, "
-        "a.quantity, s.status FROM allocations a JOIN shipments s ON s.id = a.shipment_id "
+        "a.quantity, s.status, a.channel_id FROM allocations a JOIN shipments s "
+        "ON s.id = a.shipment_id "
         "WHERE s.status IN ($1, $2) ORDER BY s.seq, a.sku",
     [Q_CHECK_NO_PAYMENT] = "SELECT o.number, o.id FROM orders o WHERE NOT EXISTS "
                            "(SELECT 1 FROM payments p WHERE p.order_id = o.id) "
