@@ -206,27 +206,29 @@ static void set_source(struct shipment_rec *sh, const struct position *src)
  * earliest range the shopper accepted for its units, so units that were due earlier than the
  * shipment make it late (a delay) when it is; the joining units' delay becomes its own, their
  * expected range the delay's `previous` (SPEC 5.7 rule 5, 5.8). */
-static void join(struct order_work *w, size_t to, size_t from)
+static void join(struct order_work *w, size_t to, size_t from, const struct delay_state *moving,
+                 int64_t units)
 {
     struct ws *t = &w->ws[to];
     const struct ws *f = &w->ws[from];
     struct delay_state st = t->rec.delay.st;
-    if (delay_join(&st, t->rec.promised.to, &f->rec.delay.st, f->rec.promised.to)) {
+    if (delay_join(&st, t->rec.promised.to, moving, f->rec.promised.to, units)) {
         t->rec.delay = f->rec.delay;
         t->before = f->before;
     }
     t->rec.delay.st = st;
 }
 
-/* The order's open shipment on src, or a new one split from shipment `from`. */
-static int target(struct order_work *w, size_t from, const struct position *src, size_t *out,
-                  err_t *e)
+/* The order's open shipment on src, or a new one split from shipment `from`, for `units` of
+ * its units whose delay state is *moving (with the bar_units that left with them). */
+static int target(struct order_work *w, size_t from, const struct delay_state *moving,
+                  int64_t units, const struct position *src, size_t *out, err_t *e)
 {
     for (size_t i = 0; i < w->nws; i++) {
         const struct shipment_rec *sh = &w->ws[i].rec;
         if ((sh->status == SHIP_READY || sh->status == SHIP_AWAITING_STOCK) &&
             same_source(sh, src)) {
-            join(w, i, from);
+            join(w, i, from, moving, units);
             *out = i;
             return 0;
         }
@@ -245,6 +247,7 @@ static int target(struct order_work *w, size_t from, const struct position *src,
     memcpy(x->rec.order_id, w->o.id, sizeof x->rec.order_id);
     x->rec.promised = w->ws[from].rec.promised;
     x->rec.delay = w->ws[from].rec.delay; /* an open delay goes with the units (5.7 rule 5) */
+    x->rec.delay.st = *moving;
     x->before = w->ws[from].before;
     x->rec.status = SHIP_AWAITING_STOCK;
     set_source(&x->rec, src);
@@ -466,7 +469,10 @@ static int replan_order(struct store *st, struct sku_plan *p, const size_t *clai
             if (pc->source == c->source)
                 continue;
             size_t t = 0;
-            if (!(rc = target(&w, s, key_of(p, pc->source), &t, e)) &&
+            struct delay_state moving = w.ws[s].rec.delay.st;
+            moving.bar_units = delay_leave(&w.ws[s].rec.delay.st, w.ws[s].rec.promised.to,
+                                           pc->quantity);
+            if (!(rc = target(&w, s, &moving, pc->quantity, key_of(p, pc->source), &t, e)) &&
                 !(rc = own_items(&w.ws[t], e)) &&
                 !(rc = items_add(&w.ws[s], p->sku, -pc->quantity, e)) &&
                 !(rc = items_add(&w.ws[t], p->sku, pc->quantity, e)))

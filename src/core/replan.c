@@ -326,8 +326,9 @@ void delay_promised(struct delay_state *st, date_t promised_to)
 }
 
 int delay_join(struct delay_state *into, date_t into_promised_to,
-               const struct delay_state *joining, date_t joining_promised_to)
+               const struct delay_state *joining, date_t joining_promised_to, int64_t units)
 {
+    int64_t held = joining->bar_units ? joining->bar_units : units;
     date_t have = accepted_bar(into, into_promised_to);
     date_t comes = accepted_bar(joining, joining_promised_to);
     bool consented = into->consented_before || joining->consented_before;
@@ -338,8 +339,12 @@ int delay_join(struct delay_state *into, date_t into_promised_to,
     if (joining->consent == CONSENT_PENDING && joining->respond_by > by)
         by = joining->respond_by;
     int took = later(have, comes);
-    if (took)
+    if (took) {
         *into = *joining;
+        into->bar_units = held;
+    } else if (comes == have && into->bar_units) {
+        into->bar_units += held;
+    }
     into->consented_before = consented;
     if (took || have != DATE_NONE) { /* both undated: an accepted "no date yet" stays */
         into->accepted_to = took ? comes : have;
@@ -348,6 +353,15 @@ int delay_join(struct delay_state *into, date_t into_promised_to,
     if (into->consent == CONSENT_PENDING && into->respond_by < by)
         into->respond_by = by;
     return took;
+}
+
+int64_t delay_leave(struct delay_state *st, date_t promised_to, int64_t units)
+{
+    int64_t held = st->bar_units < units ? st->bar_units : units;
+    st->bar_units -= held;
+    if (held && !st->bar_units && !st->consented_before)
+        st->accepted_to = promised_to;
+    return held;
 }
 
 int delay_sweep(struct delay_state *st, date_t today)

@@ -76,6 +76,8 @@ struct delay_policy {
 struct delay_state {
     date_t accepted_to;     /* the earliest promise of its units (delay_promised), or the
                              * last accepted/implied range's to */
+    int64_t bar_units;      /* before a consent: how many units joined at an accepted_to
+                             * earlier than its own promise (0: none counted) */
     bool accepted_undated;  /* the shopper accepted "no date yet": the next date is accepted */
     bool consented_before;  /* an earlier delay was ACCEPTED or IMPLIED */
     int consent;            /* of the current delay; CONSENT_NONE when there is none */
@@ -105,15 +107,21 @@ int delay_decide(struct delay_state *st, date_t new_to, date_t today,
  * consent, accepted_to is the accepted range and this changes nothing. */
 void delay_promised(struct delay_state *st, date_t promised_to);
 
-/* SPEC 5.7 rule 5 vs 5.8: units that join another shipment of their order (one shipment per
- * source) bring the range the shopper accepted for them (their promise, or an accepted
- * delay's); the shipment is held to the earliest such range of the units it holds, in
- * into->accepted_to. When the joining units' range ends strictly earlier, their delay state
- * becomes the shipment's (the caller takes their delay too) and 1 is returned; else 0. Either
- * way an earlier consent of either side counts for the shipment (later delays need an
- * answer), and a pending delay keeps the later respond_by of the two sides. */
+/* SPEC 5.7 rule 5 vs 5.8: `units` units that join another shipment of their order (one
+ * shipment per source) bring the range the shopper accepted for them (their promise, or an
+ * accepted delay's); the shipment is held to the earliest such range of the units it holds, in
+ * into->accepted_to, and counts in into->bar_units the units held to it (joining->bar_units of
+ * them when set, see delay_leave; else all). When the joining units' range ends strictly
+ * earlier, their delay state becomes the shipment's (the caller takes their delay too) and 1
+ * is returned; else 0. Either way an earlier consent of either side counts for the shipment
+ * (later delays need an answer), and a pending delay keeps the later respond_by of the two. */
 int delay_join(struct delay_state *into, date_t into_promised_to,
-               const struct delay_state *joining, date_t joining_promised_to);
+               const struct delay_state *joining, date_t joining_promised_to, int64_t units);
+
+/* `units` units leave a shipment: those held to its bar (bar_units) leave first, being the
+ * ones promised earliest; returns how many of them left. When the last of them left and the
+ * shopper never consented, the shipment is held to its own promise again. */
+int64_t delay_leave(struct delay_state *st, date_t promised_to, int64_t units);
 
 enum sweep_action { SWEEP_NOTHING = 0, SWEEP_IMPLIED, SWEEP_CANCEL };
 

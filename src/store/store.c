@@ -61,7 +61,7 @@ const struct store_table store_tables[] = {
           "promised_message", "overdue", "delay_consent", "delay_detected", "delay_prev_from",
           "delay_prev_to", "delay_exp_from", "delay_exp_to", "delay_respond_by",
           "delay_required", "accepted_to", "accepted_undated", "consented_before",
-          "delay_notified"),
+          "delay_notified", "bar_units"),
      "seq", "seq"},
     {"shipment_items", COLS("shipment_id", "n", "sku", "quantity"), "shipment_id, n",
      "shipment_id, n"},

@@ -48,7 +48,7 @@ struct store_value {
     size_t len;
 };
 
-#define STORE_COLS_MAX 32
+#define STORE_COLS_MAX 40
 
 /* A table as both backends have it: the columns to copy (not identity columns, which the
  * target numbers itself) and each backend's ORDER BY for the original insertion order. */

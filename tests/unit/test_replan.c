@@ -393,7 +393,7 @@ static void test_join_earlier_promise_holds_the_shipment(void **state)
 {
     (void)state;
     struct delay_state into = promised("2026-12-25"), joining = promised("2026-11-30");
-    assert_int_equal(delay_join(&into, D("2026-12-25"), &joining, D("2026-11-30")), 1);
+    assert_int_equal(delay_join(&into, D("2026-12-25"), &joining, D("2026-11-30"), 1), 1);
     assert_false(into.consented_before);
     /* The shipment's own promise (Dec 25) stays; Nov 30 is the bar it is held to. */
     delay_promised(&into, D("2026-12-25"));
@@ -408,11 +408,11 @@ static void test_join_later_promise_changes_nothing(void **state)
     struct delay_state into = promised("2026-12-12"), joining = promised("2026-12-25");
     delay_decide(&into, D("2026-12-23"), D(TODAY), &POLICY);
     struct delay_state was = into;
-    assert_int_equal(delay_join(&into, D("2026-12-12"), &joining, D("2026-12-25")), 0);
+    assert_int_equal(delay_join(&into, D("2026-12-12"), &joining, D("2026-12-25"), 1), 0);
     assert_memory_equal(&into, &was, sizeof into); /* still PENDING against Dec 12 */
     /* Equal ranges: the shipment keeps its own. */
     joining = promised("2026-12-12");
-    assert_int_equal(delay_join(&into, D("2026-12-12"), &joining, D("2026-12-12")), 0);
+    assert_int_equal(delay_join(&into, D("2026-12-12"), &joining, D("2026-12-12"), 1), 0);
 }
 
 static void test_join_under_an_accepted_delay_drops_the_accepted_range(void **state)
@@ -421,7 +421,7 @@ static void test_join_under_an_accepted_delay_drops_the_accepted_range(void **st
     struct delay_state into = promised("2026-12-25"), joining = promised("2026-12-12");
     delay_decide(&into, D("2027-01-02"), D(TODAY), &POLICY);
     assert_int_equal(delay_accept(&into), 0);
-    assert_int_equal(delay_join(&into, D("2026-12-25"), &joining, D("2026-12-12")), 1);
+    assert_int_equal(delay_join(&into, D("2026-12-25"), &joining, D("2026-12-12"), 1), 1);
     assert_true(into.consented_before); /* the shipment accepted a delay before */
     assert_int_equal(into.accepted_to, D("2026-12-12"));
     assert_int_equal(into.consent, CONSENT_NONE); /* the joining units' (none) */
@@ -437,7 +437,7 @@ static void test_join_keeps_the_accepted_range_of_joining_units(void **state)
     struct delay_state into = promised("2026-12-25"), joining = promised("2026-12-12");
     delay_decide(&joining, D("2026-12-20"), D(TODAY), &POLICY);
     assert_int_equal(delay_accept(&joining), 0);
-    assert_int_equal(delay_join(&into, D("2026-12-25"), &joining, D("2026-12-12")), 1);
+    assert_int_equal(delay_join(&into, D("2026-12-25"), &joining, D("2026-12-12"), 1), 1);
     assert_true(into.consented_before);
     assert_int_equal(into.accepted_to, D("2026-12-20"));
     assert_int_equal(delay_decide(&into, D("2026-12-20"), D(TODAY), &POLICY), DELAY_NOTHING);
@@ -446,7 +446,7 @@ static void test_join_keeps_the_accepted_range_of_joining_units(void **state)
     struct delay_state own = promised("2026-12-25"), undated = promised("2026-12-12");
     delay_decide(&undated, DATE_NONE, D(TODAY), &POLICY);
     assert_int_equal(delay_accept(&undated), 0);
-    assert_int_equal(delay_join(&own, D("2026-12-25"), &undated, D("2026-12-12")), 0);
+    assert_int_equal(delay_join(&own, D("2026-12-25"), &undated, D("2026-12-12"), 1), 0);
     assert_true(own.consented_before);
     assert_false(own.accepted_undated);
     assert_int_equal(own.accepted_to, D("2026-12-25"));
@@ -460,7 +460,7 @@ static void test_join_keeps_the_later_respond_by(void **state)
     struct delay_state into = promised("2026-12-19"), joining = promised("2026-12-12");
     delay_decide(&joining, D("2027-02-04"), D("2026-11-28"), &POLICY);
     delay_decide(&into, D("2027-01-30"), D("2026-12-01"), &POLICY);
-    assert_int_equal(delay_join(&into, D("2026-12-19"), &joining, D("2026-12-12")), 1);
+    assert_int_equal(delay_join(&into, D("2026-12-19"), &joining, D("2026-12-12"), 1), 1);
     assert_int_equal(into.respond_by, D("2026-12-08"));
     assert_int_equal(delay_decide(&into, D("2027-01-30"), D("2026-12-02"), &POLICY), DELAY_UPDATE);
     assert_int_equal(into.respond_by, D("2026-12-08"));
@@ -469,9 +469,61 @@ static void test_join_keeps_the_later_respond_by(void **state)
     struct delay_state own = promised("2026-12-12"), late = promised("2026-12-19");
     delay_decide(&own, D("2027-02-04"), D("2026-11-28"), &POLICY);
     delay_decide(&late, D("2027-01-30"), D("2026-12-01"), &POLICY);
-    assert_int_equal(delay_join(&own, D("2026-12-12"), &late, D("2026-12-19")), 0);
+    assert_int_equal(delay_join(&own, D("2026-12-12"), &late, D("2026-12-19"), 1), 0);
     assert_int_equal(own.respond_by, D("2026-12-08"));
     assert_int_equal(own.accepted_to, D("2026-12-12"));
+}
+
+/* The units that brought a shipment its bar leave first; when they all left, it is held to
+ * its own promise again (a PENDING delay within it is withdrawn). */
+static void test_join_then_leave_takes_the_bar_along(void **state)
+{
+    (void)state;
+    struct delay_state into = promised("2027-01-25"), joining = promised("2026-12-19");
+    assert_int_equal(delay_join(&into, D("2027-01-25"), &joining, D("2026-12-19"), 5), 1);
+    assert_int_equal(into.bar_units, 5);
+    assert_int_equal(delay_decide(&into, D("2027-01-25"), D(TODAY), &POLICY), DELAY_NEW);
+    /* Same bar: counted with them; a later bar: not counted. */
+    struct delay_state same = promised("2026-12-19"), later_one = promised("2027-01-05");
+    assert_int_equal(delay_join(&into, D("2027-01-25"), &same, D("2026-12-19"), 2), 0);
+    assert_int_equal(into.bar_units, 7);
+    assert_int_equal(delay_join(&into, D("2027-01-25"), &later_one, D("2027-01-05"), 4), 0);
+    assert_int_equal(into.bar_units, 7);
+    /* 3 units leave: all of them held to Dec 19; 4 stay held to it. */
+    struct delay_state left = into;
+    left.bar_units = delay_leave(&into, D("2027-01-25"), 3);
+    assert_int_equal(left.bar_units, 3);
+    assert_int_equal(into.bar_units, 4);
+    assert_int_equal(into.accepted_to, D("2026-12-19"));
+    /* 6 more leave: the last 4 held to it among them; the rest is on time against Jan 25. */
+    assert_int_equal(delay_leave(&into, D("2027-01-25"), 6), 4);
+    assert_int_equal(into.bar_units, 0);
+    assert_int_equal(into.accepted_to, D("2027-01-25"));
+    assert_int_equal(delay_decide(&into, D("2027-01-25"), D(TODAY), &POLICY), DELAY_WITHDRAW);
+    /* The units that left carry the bar to where they go: a shipment promised Jan 25 too. */
+    struct delay_state back = promised("2027-01-25");
+    assert_int_equal(delay_join(&back, D("2027-01-25"), &left, D("2027-01-25"), 3), 1);
+    assert_int_equal(back.bar_units, 3);
+    delay_promised(&back, D("2027-01-25"));
+    assert_int_equal(back.accepted_to, D("2026-12-19"));
+}
+
+/* After a consent the bar is the accepted range, whatever units leave; a shipment held to a
+ * bar without a count (stored before it was kept) keeps it. */
+static void test_leave_keeps_a_consented_or_uncounted_bar(void **state)
+{
+    (void)state;
+    struct delay_state into = promised("2027-01-25"), joining = promised("2026-12-19");
+    delay_join(&into, D("2027-01-25"), &joining, D("2026-12-19"), 5);
+    delay_decide(&into, D("2027-01-30"), D(TODAY), &POLICY);
+    assert_int_equal(delay_accept(&into), 0);
+    assert_int_equal(delay_leave(&into, D("2027-01-25"), 5), 5);
+    assert_int_equal(into.accepted_to, D("2027-01-30")); /* the accepted range */
+    assert_true(into.consented_before);
+    struct delay_state old = promised("2027-01-25");
+    old.accepted_to = D("2026-12-19");
+    assert_int_equal(delay_leave(&old, D("2027-01-25"), 5), 0);
+    assert_int_equal(old.accepted_to, D("2026-12-19"));
 }
 
 int main(void)
@@ -503,6 +555,8 @@ int main(void)
         cmocka_unit_test(test_join_under_an_accepted_delay_drops_the_accepted_range),
         cmocka_unit_test(test_join_keeps_the_accepted_range_of_joining_units),
         cmocka_unit_test(test_join_keeps_the_later_respond_by),
+        cmocka_unit_test(test_join_then_leave_takes_the_bar_along),
+        cmocka_unit_test(test_leave_keeps_a_consented_or_uncounted_bar),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -129,7 +129,7 @@ static void test_migrates_v1_file(void **state)
     /* Reopening the upgraded file changes nothing. */
     ops(fx)->close(fx->st);
     fx->st = NULL;
-    assert_int_equal(user_version(fx->url), 14); /* every migration, the last one included */
+    assert_int_equal(user_version(fx->url), 15); /* every migration, the last one included */
     open_store(fx);
     struct shipment_item *lines = NULL;
     size_t n = 9;

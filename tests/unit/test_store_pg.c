@@ -103,7 +103,7 @@ static void wait_for_lock_wait(void)
 
 /* --- schema --- */
 
-#define SCHEMA_VERSION 18 /* the number of migrations in postgres/schema.c */
+#define SCHEMA_VERSION 19 /* the number of migrations in postgres/schema.c */
 #define STR_(x) #x
 #define STR(x) STR_(x)
 

@@ -212,6 +212,7 @@ static void read_shipment(const PGresult *r, int i, struct shipment_rec *sh)
     d->st.accepted_undated = pg_col_int(r, i, 28) != 0;
     d->st.consented_before = pg_col_int(r, i, 29) != 0;
     d->notified = pg_col_date(r, i, 30);
+    d->st.bar_units = pg_col_i64(r, i, 31);
 }
 
 /* Fills sh->items, which the caller owns even when this fails. */
@@ -645,6 +646,7 @@ int pg_shipment_save(struct store *st, const struct shipment_rec *sh, err_t *e)
     pg_p_int(&p, dl->st.accepted_undated);
     pg_p_int(&p, dl->st.consented_before);
     pg_p_date(&p, dl->notified);
+    pg_p_int(&p, dl->st.bar_units);
     int rc = pg_run(s, Q_SHIPMENT_SAVE, &p, e, "save a shipment");
     struct params d = {0};
     pg_p_text(&d, sh->id);

@@ -245,6 +245,9 @@ static const char *const migrations[] = {
     /* 18: the SKUs an import changed come from its stage (Q_REPLAN_SKUS): an index less to
      * keep up on every row an import writes. */
     "DROP INDEX positions_changed;",
+    /* 19: how many of a shipment's units joined it at a bar (accepted_to) earlier than its
+     * own promise: when they leave again, it is held to its own promise again (SPEC 5.8). */
+    "ALTER TABLE shipments ADD COLUMN bar_units BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -7,7 +7,7 @@
 #define DELAY_COLS                                                                            \
     "overdue, delay_consent, delay_detected, delay_prev_from, delay_prev_to, delay_exp_from, " \
     "delay_exp_to, delay_respond_by, delay_required, accepted_to, accepted_undated, "         \
-    "consented_before, delay_notified"
+    "consented_before, delay_notified, bar_units"
 #define SHIPMENT_COLS                                                                         \
     "SELECT id, order_id, seq, status, stock_type, location_id, transit_ref, stock_date, "    \
     "expected_from, expected_to, expected_message, amount, tracking_number, shipped_at, "     \
@@ -261,7 +261,7 @@ const char *const pg_stmt_sql[Q_COUNT] = {
         "delay_detected = $13, delay_prev_from = $14, delay_prev_to = $15, "
         "delay_exp_from = $16, delay_exp_to = $17, delay_respond_by = $18, "
         "delay_required = $19, accepted_to = $20, accepted_undated = $21, "
-        "consented_before = $22, delay_notified = $23 WHERE id = $1",
+        "consented_before = $22, delay_notified = $23, bar_units = $24 WHERE id = $1",
     [Q_SHIPMENT_ITEMS_DELETE] = "DELETE FROM shipment_items WHERE shipment_id = $1",
     [Q_SHIPMENT_DELETE] = "DELETE FROM shipments WHERE id = $1",
     [Q_TRANSIT_PAGE] = "SELECT sku, location_id, stock_type, transit_ref, order_date, stock_date, "

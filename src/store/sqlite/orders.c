@@ -167,6 +167,7 @@ static void read_shipment(sqlite3_stmt *q, struct shipment_rec *sh)
     d->st.accepted_undated = sqlite3_column_int(q, 28) != 0;
     d->st.consented_before = sqlite3_column_int(q, 29) != 0;
     d->notified = sq_col_date(q, 30);
+    d->st.bar_units = sqlite3_column_int64(q, 31);
 }
 
 /* Fills sh->items, which the caller owns even when this fails. */
@@ -628,6 +629,7 @@ int sq_shipment_save(struct store *st, const struct shipment_rec *sh, err_t *e)
     sqlite3_bind_int(q, 21, d->st.accepted_undated);
     sqlite3_bind_int(q, 22, d->st.consented_before);
     sq_bind_date(q, 23, d->notified);
+    sqlite3_bind_int64(q, 24, d->st.bar_units);
     int rc = sq_run(s, q, e, "save a shipment");
     if (rc || !(q = sq_stmt(s, Q_SHIPMENT_ITEMS_DELETE, e)))
         return rc ? rc : e->code;

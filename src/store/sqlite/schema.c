@@ -252,6 +252,9 @@ static const char *const migrations[] = {
     "UPDATE shipments SET delay_notified = delay_detected;",
     /* 14: fabric's list by location (SPEC 9) counts and pages a location's SKUs. */
     "CREATE INDEX positions_location ON positions(location_id, sku);",
+    /* 15: how many of a shipment's units joined it at a bar (accepted_to) earlier than its
+     * own promise: when they leave again, it is held to its own promise again (SPEC 5.8). */
+    "ALTER TABLE shipments ADD COLUMN bar_units INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* How long another process's commit may go unseen by version(): asking SQLite costs file
