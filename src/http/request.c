@@ -251,6 +251,11 @@ void http_request_start(struct conn_ctx *c, const char *method, const char *url,
     }
     if (http_admit(r, c->route, &c->early)) {
         c->has_early = true;
+        /* A body a little over its limit is read and dropped before the 413: closing on
+         * unread bytes resets the connection, and the client may lose the answer with it. */
+        const char *cl = http_header(r, "Content-Length");
+        c->drain = c->early.status == 413 && cl &&
+                   strtoull(cl, NULL, 10) <= http_body_limit(c->route->body) + JSON_LIMIT;
         return;
     }
     if (c->route->body == BODY_UPLOAD) {
@@ -275,9 +280,9 @@ void http_request_data(struct conn_ctx *c, const char *data, size_t size)
     size_t limit = http_body_limit(c->route->body);
     c->received += size;
     if (c->received > limit) {
-        /* Only a chunked body gets here (a Content-Length is checked on headers), and the
-         * answer can only follow its end: a little more is read and dropped for the 413,
-         * then the connection is closed. */
+        /* A chunked body, or one whose Content-Length is a little over (drain): the answer
+         * follows its end, so a little more is read and dropped for the 413; far more
+         * closes the connection. */
         if (c->received > limit + JSON_LIMIT)
             c->abort = true;
         else if (!c->has_early)

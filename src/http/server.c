@@ -298,8 +298,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         http_request_start(c, method, url, version);
         http_watch_set(conn, http_body_deadline(c));
         /* Answered now, before any body byte is read: MHD sends no 100 Continue then, and
-         * discards the body by closing the connection. */
-        return c->has_early ? http_send_resp(conn, &c->early) : MHD_YES;
+         * discards the body by closing the connection. A body a little too large is drained
+         * first (request.c). */
+        return c->has_early && !c->drain ? http_send_resp(conn, &c->early) : MHD_YES;
     }
     if (*upload_data_size) {
         http_request_data(c, upload_data, *upload_data_size);

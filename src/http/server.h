@@ -53,6 +53,7 @@ struct conn_ctx {
     struct http_resp early; /* an answer decided before the body was read */
     bool has_early;
     bool abort; /* a chunked body far beyond its limit: close the connection */
+    bool drain; /* has_early (a 413) waits for the body to be read and dropped */
     crypto_generichash_state fp; /* the body's fingerprint, when an Idempotency-Key came */
     bool fp_on;
     char addr[64];              /* the client's address, while in the slow-work queue */

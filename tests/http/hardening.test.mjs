@@ -79,6 +79,17 @@ test('a 10 GB Content-Length on POST /v1/orders gets 413 at once, without sendin
   assert.equal(res.headers.connection, 'close');
 });
 
+test('a JSON body a little over 1 MiB is read before its 413, so the client gets the answer, not a reset', async () => {
+  const n = (1 << 20) + 1;
+  const head = 'POST /v1/inventory/query HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+    `Content-Length: ${n}\r\n\r\n`;
+  // Closing on the unread body would answer at once; the server waits for the body instead.
+  assert.equal((await raw(head, { wait: 300 })).status, 0);
+  const res = await raw(head + ' '.repeat(n));
+  assertJsonError(res, 413, 'PAYLOAD_TOO_LARGE');
+  assert.equal(res.closed, false, 'the answer is complete before any close');
+});
+
 test('an unauthenticated upload with Expect: 100-continue gets 401 and no 100 Continue', async () => {
   const res = await raw('POST /v1/inventory/imports HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n' +
     'Content-Length: 524288000\r\nExpect: 100-continue\r\n\r\n');
