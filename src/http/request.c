@@ -135,6 +135,12 @@ static void set_early(struct conn_ctx *c, unsigned status, const char *code, con
 }
 
 
+/* The most body read (and dropped) for a 413 before the connection is closed instead. */
+static size_t drain_max(const struct conn_ctx *c)
+{
+    return http_body_limit(c->route->body) + JSON_LIMIT;
+}
+
 /* --- strict HTTP ---
  * What a proxy in front and this server could frame differently (request smuggling), or what
  * would make us wait for a body we cannot read, is refused from the headers alone. */
@@ -255,7 +261,7 @@ void http_request_start(struct conn_ctx *c, const char *method, const char *url,
          * unread bytes resets the connection, and the client may lose the answer with it. */
         const char *cl = http_header(r, "Content-Length");
         c->drain = c->early.status == 413 && cl &&
-                   strtoull(cl, NULL, 10) <= http_body_limit(c->route->body) + JSON_LIMIT;
+                   strtoull(cl, NULL, 10) <= drain_max(c);
         return;
     }
     if (c->route->body == BODY_UPLOAD) {
@@ -283,7 +289,7 @@ void http_request_data(struct conn_ctx *c, const char *data, size_t size)
         /* A chunked body, or one whose Content-Length is a little over (drain): the answer
          * follows its end, so a little more is read and dropped for the 413; far more
          * closes the connection. */
-        if (c->received > limit + JSON_LIMIT)
+        if (c->received > drain_max(c))
             c->abort = true;
         else if (!c->has_early)
             set_early(c, 413, "PAYLOAD_TOO_LARGE", "the request body is too large");
